@@ -1,0 +1,237 @@
+//! Configuration, read once from the environment (and `.env`) into a typed
+//! struct and validated before anything starts. Secrets never print.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::Duration;
+
+use crate::duration::parse_duration;
+
+/// A value that must never reach a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    pub token: Secret,
+    pub guild_id: Option<u64>,
+    pub api_base: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MatrixConfig {
+    pub homeserver: String,
+    pub user: String,
+    pub password: Secret,
+    pub store_dir: PathBuf,
+    pub store_passphrase: Option<Secret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: PathBuf,
+    pub content_dir: PathBuf,
+    pub pace_minutes: u32,
+    pub grace: Duration,
+    pub log_filter: String,
+    pub discord: Option<DiscordConfig>,
+    pub matrix: Option<MatrixConfig>,
+}
+
+/// Everything wrong with the configuration, each with what to do about it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("configuration problems:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigError(pub Vec<String>);
+
+impl Config {
+    /// Reads `.env` (if present) and the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        // A missing .env is normal; a malformed one is reported.
+        if let Err(e) = dotenvy::dotenv() {
+            if !e.not_found() {
+                return Err(ConfigError(vec![format!(".env cannot be read: {e}")]));
+            }
+        }
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from any key → value lookup (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+
+        let pace_minutes = match get("UPRIGHT_PACE") {
+            None => 3,
+            Some(text) => match parse_pace(&text) {
+                Ok(minutes) => minutes,
+                Err(problem) => {
+                    problems.push(format!("UPRIGHT_PACE: {problem}"));
+                    3
+                }
+            },
+        };
+        let grace = match get("UPRIGHT_GRACE").map(|t| parse_duration(&t)) {
+            None => Duration::hours(2),
+            Some(Ok(grace)) if grace >= Duration::zero() && grace <= Duration::days(7) => grace,
+            Some(Ok(_)) => {
+                problems.push("UPRIGHT_GRACE: keep it between 0m and 7d, e.g. `2h`".to_string());
+                Duration::hours(2)
+            }
+            Some(Err(problem)) => {
+                problems.push(format!("UPRIGHT_GRACE: {problem}"));
+                Duration::hours(2)
+            }
+        };
+
+        let discord = get("DISCORD_TOKEN").map(|token| DiscordConfig {
+            token: Secret::new(token),
+            guild_id: get("DISCORD_GUILD_ID").and_then(|id| match id.parse() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    problems.push(format!(
+                        "DISCORD_GUILD_ID: `{id}` is not a server id; copy it with Developer Mode (a number like 123456789012345678)"
+                    ));
+                    None
+                }
+            }),
+            api_base: get("DISCORD_API_BASE").map(|base| base.trim_end_matches('/').to_string()),
+        });
+        if discord.is_none() && get("DISCORD_GUILD_ID").is_some() {
+            problems.push("DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too".to_string());
+        }
+
+        let matrix = match get("MATRIX_HOMESERVER") {
+            None => None,
+            Some(homeserver) => {
+                if !(homeserver.starts_with("https://") || homeserver.starts_with("http://")) {
+                    problems.push(format!(
+                        "MATRIX_HOMESERVER: `{homeserver}` needs a scheme, e.g. https://matrix.example.org"
+                    ));
+                }
+                let user = get("MATRIX_USER");
+                let password = get("MATRIX_PASSWORD");
+                if user.is_none() {
+                    problems.push("MATRIX_USER: set the bot account, e.g. @upright:example.org".to_string());
+                }
+                if password.is_none() {
+                    problems.push("MATRIX_PASSWORD: set the bot account's password".to_string());
+                }
+                Some(MatrixConfig {
+                    homeserver,
+                    user: user.unwrap_or_default(),
+                    password: Secret::new(password.unwrap_or_default()),
+                    store_dir: get("MATRIX_STORE_DIR").unwrap_or_else(|| "matrix-store".into()).into(),
+                    store_passphrase: get("MATRIX_STORE_PASSPHRASE").map(Secret::new),
+                })
+            }
+        };
+
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Config {
+            database: get("UPRIGHT_DATABASE").unwrap_or_else(|| "upright.sqlite3".into()).into(),
+            content_dir: get("UPRIGHT_CONTENT_DIR").unwrap_or_else(|| "content".into()).into(),
+            pace_minutes,
+            grace,
+            log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
+            discord,
+            matrix,
+        })
+    }
+}
+
+/// Pace in minutes: `3`, `3m`; 1 to 30.
+pub fn parse_pace(text: &str) -> Result<u32, String> {
+    let minutes = if text.trim().bytes().all(|b| b.is_ascii_digit()) {
+        text.trim().parse::<i64>().map_err(|e| e.to_string())?
+    } else {
+        parse_duration(text)?.num_minutes()
+    };
+    u32::try_from(minutes)
+        .ok()
+        .filter(|m| (1..=30).contains(m))
+        .ok_or_else(|| format!("the pace must be 1 to 30 minutes between exercises, not `{}`", text.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|key| map.get(key).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.database, PathBuf::from("upright.sqlite3"));
+        assert_eq!(config.content_dir, PathBuf::from("content"));
+        assert_eq!(config.pace_minutes, 3);
+        assert_eq!(config.grace, Duration::hours(2));
+        assert_eq!(config.log_filter, "info");
+        assert!(config.discord.is_none() && config.matrix.is_none());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_what_to_do() {
+        let error = config(&[
+            ("UPRIGHT_PACE", "45m"),
+            ("UPRIGHT_GRACE", "soon"),
+            ("MATRIX_HOMESERVER", "matrix.example.org"),
+            ("DISCORD_GUILD_ID", "abc"),
+        ])
+        .unwrap_err();
+        let text = error.to_string();
+        for needle in ["UPRIGHT_PACE", "UPRIGHT_GRACE", "MATRIX_HOMESERVER", "MATRIX_USER", "MATRIX_PASSWORD", "DISCORD_GUILD_ID"] {
+            assert!(text.contains(needle), "{needle} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let config = config(&[
+            ("DISCORD_TOKEN", "discord-token-value"),
+            ("MATRIX_HOMESERVER", "https://m.example.org"),
+            ("MATRIX_USER", "@bot:example.org"),
+            ("MATRIX_PASSWORD", "hunter2-password"),
+            ("MATRIX_STORE_PASSPHRASE", "store-passphrase"),
+        ])
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("discord-token-value"));
+        assert!(!debug.contains("hunter2-password"));
+        assert!(!debug.contains("store-passphrase"));
+        assert!(debug.contains("[redacted]"));
+        assert_eq!(config.discord.unwrap().token.expose(), "discord-token-value");
+    }
+
+    #[test]
+    fn pace_accepts_minutes_in_range() {
+        assert_eq!(parse_pace("3"), Ok(3));
+        assert_eq!(parse_pace("5m"), Ok(5));
+        assert!(parse_pace("0").is_err());
+        assert!(parse_pace("31").is_err());
+        assert!(parse_pace("fast").is_err());
+    }
+}

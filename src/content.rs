@@ -1,0 +1,412 @@
+//! What the bot says: routines (`content/routines/<id>.toml`) and topics
+//! (`content/topics/<id>.toml`), loaded once and validated as a whole so that
+//! every problem is reported at once, each with its file, field and line.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The routine new subscriptions follow.
+pub const DEFAULT_ROUTINE: &str = "upper-back";
+
+/// Discord's message limit is 2,000 characters; leave room for our framing.
+const MAX_MESSAGE_TEXT: usize = 1_700;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Strength,
+    Stretch,
+    Mobility,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Strength => "strength",
+            Kind::Stretch => "stretch",
+            Kind::Mobility => "mobility",
+        })
+    }
+}
+
+/// Repetitions as a range, optionally counted on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reps {
+    pub min: u32,
+    pub max: u32,
+    #[serde(default)]
+    pub per_side: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    pub id: String,
+    pub title: String,
+    pub kind: Kind,
+    pub setup: String,
+    pub steps: Vec<String>,
+    pub reps: Reps,
+    pub hold_seconds: Option<u32>,
+    pub purpose: String,
+    pub safety: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Routine {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub exercises: Vec<Exercise>,
+}
+
+impl Routine {
+    /// Finds an exercise by its 1-based position, id, or (part of) its title.
+    pub fn find_exercise(&self, wanted: &str) -> Option<(usize, &Exercise)> {
+        let wanted = wanted.trim().to_lowercase();
+        if let Ok(n) = wanted.parse::<usize>() {
+            return n.checked_sub(1).and_then(|i| self.exercises.get(i).map(|e| (i, e)));
+        }
+        let normalized = wanted.replace([' ', '_'], "-");
+        let position = |pred: &dyn Fn(&Exercise) -> bool| self.exercises.iter().position(pred);
+        position(&|e| e.id == normalized || e.title.to_lowercase() == wanted)
+            .or_else(|| position(&|e| e.id.contains(&normalized) || e.title.to_lowercase().contains(&wanted)))
+            .map(|i| (i, &self.exercises[i]))
+    }
+}
+
+/// The background texts members can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TopicId {
+    Causes,
+    Why,
+    Tips,
+    Precautions,
+    Disclaimer,
+}
+
+impl TopicId {
+    pub const ALL: [TopicId; 5] = [
+        TopicId::Causes,
+        TopicId::Why,
+        TopicId::Tips,
+        TopicId::Precautions,
+        TopicId::Disclaimer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TopicId::Causes => "causes",
+            TopicId::Why => "why",
+            TopicId::Tips => "tips",
+            TopicId::Precautions => "precautions",
+            TopicId::Disclaimer => "disclaimer",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<TopicId> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub id: String,
+    pub title: String,
+    pub intro: String,
+    pub points: Vec<String>,
+    /// Only in `precautions`: what to tell a member who reports pain.
+    pub on_pain: Option<String>,
+}
+
+/// Everything the bot says, validated.
+#[derive(Debug, Clone)]
+pub struct Content {
+    routines: BTreeMap<String, Routine>,
+    topics: BTreeMap<TopicId, Topic>,
+}
+
+/// One thing wrong with the content folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub field: Option<String>,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": {field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Every problem found in a content folder.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ContentError(pub Vec<Problem>);
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} problem(s) in the content:", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Content {
+    /// Loads and validates `dir/routines/*.toml` and `dir/topics/*.toml`.
+    pub fn load(dir: &Path) -> Result<Content, ContentError> {
+        let mut problems = Vec::new();
+        let routines_dir = dir.join("routines");
+        let topics_dir = dir.join("topics");
+
+        let mut routines = BTreeMap::new();
+        for file in toml_files(&routines_dir, &mut problems) {
+            if let Some(routine) = parse_file::<Routine>(&file, &mut problems) {
+                check_routine(&file, &routine, &mut problems);
+                if routines.contains_key(&routine.id) {
+                    problems.push(problem(&file, "id", format!("routine `{}` is defined twice", routine.id)));
+                } else {
+                    routines.insert(routine.id.clone(), routine);
+                }
+            }
+        }
+        if !routines.contains_key(DEFAULT_ROUTINE) && routines_dir.is_dir() {
+            problems.push(Problem {
+                file: routines_dir.join(format!("{DEFAULT_ROUTINE}.toml")),
+                field: None,
+                line: None,
+                message: format!("the default routine `{DEFAULT_ROUTINE}` is missing"),
+            });
+        }
+
+        let mut topics = BTreeMap::new();
+        for file in toml_files(&topics_dir, &mut problems) {
+            if let Some(topic) = parse_file::<Topic>(&file, &mut problems) {
+                if let Some(id) = check_topic(&file, &topic, &mut problems) {
+                    topics.insert(id, topic);
+                }
+            }
+        }
+        for id in TopicId::ALL {
+            if !topics.contains_key(&id) && topics_dir.is_dir() {
+                problems.push(Problem {
+                    file: topics_dir.join(format!("{}.toml", id.name())),
+                    field: None,
+                    line: None,
+                    message: format!("the topic `{}` is missing", id.name()),
+                });
+            }
+        }
+
+        if problems.is_empty() {
+            Ok(Content { routines, topics })
+        } else {
+            Err(ContentError(problems))
+        }
+    }
+
+    pub fn routine(&self, id: &str) -> Option<&Routine> {
+        self.routines.get(id)
+    }
+
+    pub fn routines(&self) -> impl Iterator<Item = &Routine> {
+        self.routines.values()
+    }
+
+    pub fn topic(&self, id: TopicId) -> &Topic {
+        // `load` refuses a folder without every topic, so this always finds one.
+        &self.topics[&id]
+    }
+
+    /// The advice sent right after a 🤕 check-in.
+    pub fn pain_advice(&self) -> &str {
+        self.topic(TopicId::Precautions)
+            .on_pain
+            .as_deref()
+            .unwrap_or_default()
+    }
+}
+
+fn problem(file: &Path, field: &str, message: String) -> Problem {
+    Problem {
+        file: file.to_path_buf(),
+        field: Some(field.to_string()),
+        line: None,
+        message,
+    }
+}
+
+fn toml_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(Problem {
+                file: dir.to_path_buf(),
+                field: None,
+                line: None,
+                message: format!("cannot read this folder: {e}"),
+            });
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn parse_file<T: serde::de::DeserializeOwned>(file: &Path, problems: &mut Vec<Problem>) -> Option<T> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            problems.push(Problem {
+                file: file.to_path_buf(),
+                field: None,
+                line: None,
+                message: format!("cannot read: {e}"),
+            });
+            return None;
+        }
+    };
+    match toml::from_str(&text) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            let line = e.span().map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            problems.push(Problem {
+                file: file.to_path_buf(),
+                field: None,
+                line,
+                message: e.message().trim().to_string(),
+            });
+            None
+        }
+    }
+}
+
+fn file_stem(file: &Path) -> String {
+    file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn is_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn check_routine(file: &Path, routine: &Routine, problems: &mut Vec<Problem>) {
+    let mut report = |field: String, message: String| problems.push(problem(file, &field, message));
+    if !is_id(&routine.id) {
+        report("id".into(), "use lowercase letters, digits and dashes".into());
+    } else if routine.id != file_stem(file) {
+        report("id".into(), format!("`{}` must match the file name `{}.toml`", routine.id, file_stem(file)));
+    }
+    for (field, text) in [("title", &routine.title), ("summary", &routine.summary)] {
+        if text.trim().is_empty() {
+            report(field.into(), "must not be empty".into());
+        }
+    }
+    if routine.exercises.is_empty() {
+        report("exercises".into(), "a routine needs at least one exercise".into());
+    }
+    let mut seen = HashSet::new();
+    for (i, exercise) in routine.exercises.iter().enumerate() {
+        let at = |field: &str| format!("exercises[{i}].{field}");
+        if !is_id(&exercise.id) {
+            report(at("id"), "use lowercase letters, digits and dashes".into());
+        } else if !seen.insert(exercise.id.as_str()) {
+            report(at("id"), format!("duplicate exercise id `{}`", exercise.id));
+        }
+        for (field, text) in [
+            ("title", &exercise.title),
+            ("setup", &exercise.setup),
+            ("purpose", &exercise.purpose),
+            ("safety", &exercise.safety),
+        ] {
+            if text.trim().is_empty() {
+                report(at(field), "must not be empty".into());
+            }
+        }
+        if exercise.steps.is_empty() {
+            report(at("steps"), "needs at least one step".into());
+        }
+        for (s, step) in exercise.steps.iter().enumerate() {
+            if step.trim().is_empty() {
+                report(at(&format!("steps[{s}]")), "must not be empty".into());
+            }
+        }
+        let reps = exercise.reps;
+        if reps.min == 0 {
+            report(at("reps.min"), "must be at least 1".into());
+        }
+        if reps.min > reps.max {
+            report(at("reps"), format!("min ({}) is greater than max ({})", reps.min, reps.max));
+        }
+        if reps.max > 100 {
+            report(at("reps.max"), format!("{} repetitions is more than anyone should do", reps.max));
+        }
+        if let Some(hold) = exercise.hold_seconds {
+            if !(1..=120).contains(&hold) {
+                report(at("hold_seconds"), format!("{hold} is outside 1–120 seconds"));
+            }
+        }
+        let length = exercise.setup.len() + exercise.steps.iter().map(String::len).sum::<usize>();
+        if length > MAX_MESSAGE_TEXT {
+            report(at("steps"), format!("setup and steps are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"));
+        }
+    }
+}
+
+fn check_topic(file: &Path, topic: &Topic, problems: &mut Vec<Problem>) -> Option<TopicId> {
+    let mut report = |field: &str, message: String| problems.push(problem(file, field, message));
+    let Some(id) = TopicId::from_name(&topic.id) else {
+        let known: Vec<&str> = TopicId::ALL.iter().map(|t| t.name()).collect();
+        report("id", format!("unknown topic `{}`; topics are {}", topic.id, known.join(", ")));
+        return None;
+    };
+    if topic.id != file_stem(file) {
+        report("id", format!("`{}` must match the file name `{}.toml`", topic.id, file_stem(file)));
+    }
+    for (field, text) in [("title", &topic.title), ("intro", &topic.intro)] {
+        if text.trim().is_empty() {
+            report(field, "must not be empty".into());
+        }
+    }
+    if topic.points.is_empty() {
+        report("points", "needs at least one point".into());
+    }
+    for (i, point) in topic.points.iter().enumerate() {
+        if point.trim().is_empty() {
+            report(&format!("points[{i}]"), "must not be empty".into());
+        }
+    }
+    let length = topic.intro.len() + topic.points.iter().map(String::len).sum::<usize>();
+    if length > MAX_MESSAGE_TEXT {
+        report("points", format!("intro and points are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"));
+    }
+    match (&topic.on_pain, id) {
+        (None, TopicId::Precautions) => report("on_pain", "precautions must say what to do on pain".into()),
+        (Some(text), TopicId::Precautions) if text.trim().is_empty() => report("on_pain", "must not be empty".into()),
+        (Some(_), other) if other != TopicId::Precautions => {
+            report("on_pain", "only the precautions topic has this field".into())
+        }
+        _ => {}
+    }
+    Some(id)
+}

@@ -1,0 +1,62 @@
+//! The one seam between the engine and a chat platform.
+
+use async_trait::async_trait;
+use chrono::Duration;
+
+use crate::message::Message;
+use crate::store::deliveries::Kind;
+
+/// Where a message goes, as the platform knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A member's DM; `dm` is the cached DM channel or room, if known.
+    Direct { user_id: String, dm: Option<String> },
+    /// A channel or room.
+    Channel(String),
+}
+
+/// One message to send.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// The delivery's idempotency key. The same key must never produce two
+    /// messages: Matrix derives the transaction id from it, Discord the nonce.
+    pub key: &'a str,
+    pub kind: Kind,
+    pub message: &'a Message,
+}
+
+/// What the platform says after sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub message_id: String,
+    /// The DM channel or room used, so the engine can cache it.
+    pub dm: Option<String>,
+}
+
+/// Why a send did not work, and so what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Rate limited: try again after this long (Discord 429, M_LIMIT_EXCEEDED).
+    #[error("rate limited; retry after {0}")]
+    RetryAfter(Duration),
+    /// Worth retrying with backoff (5xx, network).
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// This member cannot be messaged (Discord 50007, Matrix forbidden): the
+    /// subscription is paused with this reason.
+    #[error("cannot message this member: {0}")]
+    Unreachable(String),
+    /// Retrying will not help (a bad request): recorded and logged.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+#[async_trait]
+pub trait Platform: Send + Sync {
+    /// Sends a message; on success returns the platform's message id.
+    async fn send(&self, to: &Destination, message: Outgoing<'_>) -> Result<Sent, SendError>;
+
+    /// Adds the bot's reactions to a message it sent, in order. Adding a
+    /// reaction that is already there must succeed.
+    async fn react(&self, to: &Destination, message_id: &str, emoji: &[String]) -> Result<(), SendError>;
+}

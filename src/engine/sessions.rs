@@ -1,0 +1,308 @@
+//! Where a session is scheduled, started, paced and closed. Every function
+//! here runs inside one database transaction and only *writes* messages to the
+//! outbox; sending is the outbox's job.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+
+use super::render;
+use crate::check_in::CheckInKind;
+use crate::coaching::{self, DayOutcome, Streak};
+use crate::content::{Content, Routine};
+use crate::schedule::Occurrence;
+use crate::store::check_ins::{self, SessionCheckIns};
+use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
+use crate::store::sessions::{self, NewSession, Session, Status};
+use crate::store::subscriptions::{self, State, Subscription};
+use crate::store::users::{self, User};
+use crate::store::{Result, StoreError};
+
+/// After this long down, occurrences older than the grace window are not
+/// each recorded as missed; the schedule simply moves on.
+const CATCH_UP_LIMIT_DAYS: i64 = 8;
+
+/// A session start later than this says it is late.
+const LATE_NOTICE_AFTER: i64 = 60;
+
+pub struct SessionRules<'a> {
+    pub content: &'a Content,
+    pub grace: Duration,
+}
+
+fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine> {
+    content
+        .routine(id)
+        .ok_or_else(|| StoreError::Corrupt(format!("routine `{id}` is not in the content folder")))
+}
+
+/// The idempotency key prefix of a member's session: target, routine, local date.
+fn session_key(session: &Session) -> String {
+    match (session.subscription_id, session.group_id) {
+        (Some(sub), _) => format!("sub{sub}/{}/{}", session.routine_id, session.local_date),
+        (None, group) => format!("group{}/{}/{}", group.unwrap_or_default(), session.routine_id, session.local_date),
+    }
+}
+
+/// A member's sessions (oldest first) with their check-ins.
+pub struct History {
+    pub sessions: Vec<Session>,
+    pub check_ins: std::collections::BTreeMap<i64, SessionCheckIns>,
+}
+
+impl History {
+    pub fn load(c: &Connection, subscription_id: i64, user_id: i64) -> Result<History> {
+        Ok(History {
+            sessions: sessions::for_subscription(c, subscription_id)?,
+            check_ins: check_ins::by_session_for_user(c, user_id)?,
+        })
+    }
+
+    fn check_ins_of(&self, session_id: i64) -> &SessionCheckIns {
+        static EMPTY: SessionCheckIns = SessionCheckIns::new();
+        self.check_ins.get(&session_id).unwrap_or(&EMPTY)
+    }
+
+    pub fn streak(&self, content: &Content) -> Streak {
+        let latest_started = self
+            .sessions
+            .iter()
+            .rev()
+            .find(|s| matches!(s.status, Status::Running | Status::Finished))
+            .map(|s| s.id);
+        let outcomes: Vec<DayOutcome> = self
+            .sessions
+            .iter()
+            .map(|s| {
+                let count = content.routine(&s.routine_id).map_or(0, |r| r.exercises.len());
+                coaching::outcome(s, self.check_ins_of(s.id), count, Some(s.id) == latest_started)
+            })
+            .collect();
+        coaching::streak(&outcomes)
+    }
+
+    /// The load for a session on `date`, from the sessions before it.
+    pub fn loads_before(&self, routine: &Routine, date: chrono::NaiveDate) -> Vec<u32> {
+        coaching::loads(
+            routine,
+            self.sessions
+                .iter()
+                .filter(|s| s.local_date < date && s.routine_id == routine.id)
+                .map(|s| (s, self.check_ins_of(s.id))),
+        )
+    }
+}
+
+/// Starts, skips or records as missed every occurrence of this subscription
+/// up to `now`, then moves it to its next occurrence.
+pub fn start_due(c: &Connection, rules: &SessionRules<'_>, subscription: &Subscription, now: DateTime<Utc>) -> Result<()> {
+    let Some(mut next_at) = subscription.next_run_at else {
+        return Ok(());
+    };
+    let user = users::get(c, subscription.user_id)?;
+    let schedule = &subscription.schedule;
+    if now - next_at > Duration::days(CATCH_UP_LIMIT_DAYS) {
+        let resume_from = now - rules.grace - Duration::days(1);
+        next_at = schedule.next_after(resume_from).map_or(now, |o| o.at);
+    }
+    let mut due: Vec<Occurrence> = Vec::new();
+    while next_at <= now {
+        due.push(Occurrence {
+            local_date: schedule.local(next_at).date_naive(),
+            at: next_at,
+        });
+        match schedule.next_after(next_at) {
+            Some(occurrence) => next_at = occurrence.at,
+            None => break,
+        }
+    }
+    let mut state = subscription.state;
+    let last = due.len().saturating_sub(1);
+    for (i, occurrence) in due.iter().enumerate() {
+        if !user.agreed {
+            continue; // Scheduling waits for the disclaimer; nothing to record.
+        }
+        if state == State::Paused {
+            match subscription.paused_until {
+                Some(until) if occurrence.local_date >= until => {
+                    state = State::Active;
+                    subscriptions::set_state(c, subscription.id, State::Active, None, None, Some(next_at), now)?;
+                }
+                _ => continue,
+            }
+        }
+        let status = if subscription.skip_date == Some(occurrence.local_date) {
+            Status::Skipped
+        } else if i != last || now - occurrence.at > rules.grace {
+            // Only the latest occurrence may start: no flood after an outage.
+            Status::Missed
+        } else {
+            Status::Running
+        };
+        record_occurrence(c, rules, subscription, &user, occurrence, status, now)?;
+    }
+    subscriptions::set_next_run(c, subscription.id, Some(next_at).filter(|_| state != State::Stopped))?;
+    Ok(())
+}
+
+fn record_occurrence(
+    c: &Connection,
+    rules: &SessionRules<'_>,
+    subscription: &Subscription,
+    user: &User,
+    occurrence: &Occurrence,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let routine = routine(rules.content, &subscription.routine_id)?;
+    let loads = if status == Status::Running {
+        // A new session ends the one before it; late check-ins stop here.
+        sessions::stop_running(c, subscription.id, Status::Finished)?;
+        History::load(c, subscription.id, user.id)?.loads_before(routine, occurrence.local_date)
+    } else {
+        Vec::new()
+    };
+    let new = NewSession {
+        subscription_id: subscription.id,
+        routine_id: &routine.id,
+        local_date: occurrence.local_date,
+        scheduled_at: occurrence.at,
+        started_at: (status == Status::Running).then_some(now),
+        status,
+        loads: &loads,
+    };
+    let Some(session_id) = sessions::insert(c, &new)? else {
+        return Ok(()); // That local date already has its session.
+    };
+    if status != Status::Running {
+        tracing::info!(subscription = subscription.id, date = %occurrence.local_date, status = status.as_str(), "session not started");
+        return Ok(());
+    }
+    let session = sessions::get(c, session_id)?;
+    let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
+    let opening = render::opening(routine, occurrence.local_date, &loads, subscription.pace_minutes, late_by);
+    enqueue(c, &session, user, Kind::Opening, None, priority::OPENING, opening, Vec::new(), now)?;
+    post_exercise(c, rules.content, &session, user, 1, subscription.pace_minutes, now)?;
+    tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn enqueue(
+    c: &Connection,
+    session: &Session,
+    user: &User,
+    kind: Kind,
+    step: Option<u32>,
+    priority: i64,
+    message: crate::message::Message,
+    reactions: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let suffix = match (kind, step) {
+        (Kind::Exercise, Some(step)) => format!("ex{step}"),
+        (Kind::Advice, Some(step)) => format!("advice{step}"),
+        (kind, _) => kind.as_str().to_string(),
+    };
+    deliveries::enqueue(
+        c,
+        &NewDelivery {
+            key: format!("{}/{suffix}", session_key(session)),
+            platform: user.platform.clone(),
+            recipient: Recipient::Member(user.id),
+            session_id: Some(session.id),
+            kind,
+            step,
+            priority,
+            message,
+            reactions,
+            due_at: now,
+        },
+    )
+}
+
+/// Writes exercise `step` and starts its pace.
+fn post_exercise(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    user: &User,
+    step: u32,
+    pace_minutes: u32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let routine = routine(content, &session.routine_id)?;
+    let index = step as usize - 1;
+    let exercise = routine
+        .exercises
+        .get(index)
+        .ok_or_else(|| StoreError::Corrupt(format!("session {} has no exercise {step}", session.id)))?;
+    let reps = session.loads.get(index).copied().unwrap_or(exercise.reps.min);
+    let message = render::exercise(routine, step as usize, exercise, reps);
+    let priority = if step == 1 { priority::FIRST_EXERCISE } else { priority::LATER };
+    enqueue(c, session, user, Kind::Exercise, Some(step), priority, message, CheckInKind::reaction_set(), now)?;
+    let next_step_at = now + Duration::minutes(pace_minutes.into());
+    sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
+}
+
+/// Moves a running session on: the next exercise, or the closing message.
+pub fn advance(c: &Connection, content: &Content, session: &Session, now: DateTime<Utc>) -> Result<()> {
+    if session.status != Status::Running {
+        return Ok(());
+    }
+    let Some(subscription_id) = session.subscription_id else {
+        return Ok(()); // Group sessions are paced by the group engine.
+    };
+    let subscription = subscriptions::get(c, subscription_id)?;
+    let user = users::get(c, subscription.user_id)?;
+    let routine = routine(content, &session.routine_id)?;
+    if (session.current_step as usize) < routine.exercises.len() {
+        post_exercise(c, content, session, &user, session.current_step + 1, subscription.pace_minutes, now)
+    } else {
+        close(c, content, session, &user, false, now)
+    }
+}
+
+/// Ends a session with its closing message (tally and streak).
+pub fn close(c: &Connection, content: &Content, session: &Session, user: &User, stopped_for_pain: bool, now: DateTime<Utc>) -> Result<()> {
+    let routine = routine(content, &session.routine_id)?;
+    sessions::set_progress(c, session.id, session.current_step, None, Status::Finished)?;
+    let Some(subscription_id) = session.subscription_id else {
+        return Ok(());
+    };
+    let history = History::load(c, subscription_id, user.id)?;
+    let tally = coaching::tally(history.check_ins_of(session.id), routine.exercises.len());
+    let message = render::closing(tally, history.streak(content), stopped_for_pain);
+    enqueue(c, session, user, Kind::Closing, None, priority::LATER, message, Vec::new(), now)?;
+    Ok(())
+}
+
+/// Writes the stop-and-consult advice after a 🤕 (once per exercise and day).
+pub fn advise_on_pain(c: &Connection, content: &Content, session: &Session, user: &User, step: u32, now: DateTime<Utc>) -> Result<()> {
+    let routine = routine(content, &session.routine_id)?;
+    let Some(exercise) = routine.exercises.get(step as usize - 1) else {
+        return Ok(());
+    };
+    let message = render::pain_advice(content, exercise);
+    enqueue(c, session, user, Kind::Advice, Some(step), priority::URGENT, message, Vec::new(), now)?;
+    Ok(())
+}
+
+/// Writes the disclaimer to a member's DM, with ✅ to agree.
+pub fn send_disclaimer(c: &Connection, content: &Content, user: &User, now: DateTime<Utc>) -> Result<()> {
+    deliveries::enqueue(
+        c,
+        &NewDelivery {
+            key: format!("user{}/disclaimer", user.id),
+            platform: user.platform.clone(),
+            recipient: Recipient::Member(user.id),
+            session_id: None,
+            kind: Kind::Disclaimer,
+            step: None,
+            priority: priority::URGENT,
+            message: render::disclaimer(content),
+            reactions: vec![CheckInKind::Done.emoji().to_string()],
+            due_at: now,
+        },
+    )?;
+    Ok(())
+}

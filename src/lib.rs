@@ -1,0 +1,31 @@
+//! Upright coaches people with upper back pain through a daily routine of
+//! five exercises, on Discord and Matrix.
+//!
+//! How the parts fit together:
+//!
+//! - [`content`] loads what the bot says (routines, topics) from `content/`.
+//! - [`schedule`] turns "07:30 Europe/Berlin weekdays" into session instants,
+//!   with an explicit daylight-saving policy.
+//! - [`store`] is the SQLite database: members, subscriptions, sessions, the
+//!   delivery outbox and check-ins, migrated from `migrations/`.
+//! - [`engine`] is the bot itself: it starts due sessions, writes every message
+//!   to the outbox before handing it to a [`engine::Platform`], paces the
+//!   exercises, and turns reactions into check-ins.
+//! - [`coaching`] decides each day's load and counts streaks.
+//! - [`commands`] answers member commands with platform-neutral [`message::Reply`]s.
+//! - [`console`] is a platform in the terminal, used by `upright demo`.
+//!
+//! Data flows one way: a platform adapter turns an incoming event into a
+//! command or a reaction for the engine; the engine answers with messages it
+//! first records in the outbox, then sends through the platform.
+
+pub mod check_in;
+pub mod clock;
+pub mod config;
+pub mod content;
+pub mod duration;
+pub mod message;
+pub mod schedule;
+pub mod store;
+pub mod coaching;
+pub mod engine;

@@ -1,0 +1,506 @@
+//! When sessions happen: parsing what members type, storing it as a cron
+//! expression plus a zone, and computing session instants under an explicit
+//! daylight-saving policy.
+//!
+//! The policy (SPEC.md, Time):
+//! - a local time that does not exist (spring gap) runs shifted forward by the
+//!   length of the gap — 02:30 becomes 03:30;
+//! - a local time that exists twice (autumn overlap) runs once, at the first;
+//! - never two sessions on one local date.
+//!
+//! `cron` is used to enumerate matching *dates* on a wall clock without
+//! transitions (UTC stands in for "local naive time"); each wall-clock time is
+//! then placed into the real zone here. The `cron` iterator on a real zone skips
+//! gap days and fires twice on overlap days, so it is never used that way.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{
+    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Timelike, Utc, Weekday,
+};
+use chrono_tz::Tz;
+
+/// A set of weekdays, Monday first.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Weekdays(u8);
+
+const WEEK: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+impl Weekdays {
+    pub const DAILY: Weekdays = Weekdays(0b111_1111);
+    pub const WEEKDAYS: Weekdays = Weekdays(0b001_1111);
+    pub const WEEKENDS: Weekdays = Weekdays(0b110_0000);
+
+    fn bit(day: Weekday) -> u8 {
+        1 << day.num_days_from_monday()
+    }
+
+    pub fn contains(self, day: Weekday) -> bool {
+        self.0 & Self::bit(day) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Weekday> {
+        WEEK.into_iter().filter(move |d| self.contains(*d))
+    }
+
+    fn from_days(days: impl IntoIterator<Item = Weekday>) -> Weekdays {
+        Weekdays(days.into_iter().fold(0, |acc, d| acc | Self::bit(d)))
+    }
+
+    /// The day-of-week field of a cron expression, with day names (the `cron`
+    /// crate numbers Sunday as 1, so numbers invite mistakes).
+    fn cron_field(self) -> String {
+        if self == Self::DAILY {
+            return "*".to_string();
+        }
+        self.iter()
+            .map(|d| format!("{d:?}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+impl fmt::Display for Weekdays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::DAILY => f.write_str("daily"),
+            Self::WEEKDAYS => f.write_str("weekdays"),
+            Self::WEEKENDS => f.write_str("weekends"),
+            days => {
+                let names: Vec<String> = days.iter().map(|d| format!("{d:?}")).collect();
+                f.write_str(&names.join(", "))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Weekdays {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Weekdays({self})")
+    }
+}
+
+/// A mistake in what a member typed, worded for the member.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("`{0}` is not a time. Write it as HH:MM, for example `07:30` or `7:30am`.")]
+    NotATime(String),
+    #[error("There is no hour {0}. Use 00–23, or 1–12 with am/pm (for example `07:30` or `7:30pm`).")]
+    HourOutOfRange(u32),
+    #[error("There is no minute {0}. Minutes go from 00 to 59 (for example `07:30`).")]
+    MinuteOutOfRange(u32),
+    #[error("I don't know the time zone `{input}`.{hint} Use an IANA name such as `Europe/Berlin` or a city such as `berlin`.", hint = suggestion_hint(.suggestions))]
+    UnknownZone {
+        input: String,
+        suggestions: Vec<String>,
+    },
+    #[error("`{input}` matches several time zones: {}. Please give the full name.", .candidates.join(", "))]
+    AmbiguousZone {
+        input: String,
+        candidates: Vec<String>,
+    },
+    #[error("`{0}` is not a day. Use `daily`, `weekdays`, `weekends`, or days like `mon,wed,fri`.")]
+    UnknownDay(String),
+}
+
+fn suggestion_hint(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!(" Did you mean {}?", suggestions.join(" or "))
+    }
+}
+
+/// Parses `07:30`, `7:30`, `7:30am`, `7 pm`, `12:00am` into a wall-clock time.
+pub fn parse_time(input: &str) -> Result<NaiveTime, InputError> {
+    let cleaned: String = input
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .collect();
+    let not_a_time = || InputError::NotATime(input.trim().to_string());
+    let (digits, meridiem) = if let Some(rest) = cleaned.strip_suffix("am") {
+        (rest, Some(false))
+    } else if let Some(rest) = cleaned.strip_suffix("pm") {
+        (rest, Some(true))
+    } else {
+        (cleaned.as_str(), None)
+    };
+    let (hour_text, minute_text) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if meridiem.is_some() => (digits, "00"),
+        None => return Err(not_a_time()),
+    };
+    let is_number = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !is_number(hour_text) || !is_number(minute_text) || minute_text.len() != 2 {
+        return Err(not_a_time());
+    }
+    let hour: u32 = hour_text.parse().map_err(|_| not_a_time())?;
+    let minute: u32 = minute_text.parse().map_err(|_| not_a_time())?;
+    if minute > 59 {
+        return Err(InputError::MinuteOutOfRange(minute));
+    }
+    let hour = match meridiem {
+        None if hour <= 23 => hour,
+        None => return Err(InputError::HourOutOfRange(hour)),
+        Some(_) if !(1..=12).contains(&hour) => return Err(InputError::HourOutOfRange(hour)),
+        Some(pm) => hour % 12 + if pm { 12 } else { 0 },
+    };
+    NaiveTime::from_hms_opt(hour, minute, 0).ok_or_else(not_a_time)
+}
+
+/// Parses an IANA zone name case-insensitively, or a city that names exactly
+/// one zone (`berlin` → `Europe/Berlin`, `new york` → `America/New_York`).
+pub fn parse_zone(input: &str) -> Result<Tz, InputError> {
+    let wanted = input.trim().replace(' ', "_");
+    if let Some(tz) = chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|tz| tz.name().eq_ignore_ascii_case(&wanted))
+    {
+        return Ok(*tz);
+    }
+    let city_of = |tz: &Tz| tz.name().rsplit('/').next().unwrap_or_default().to_string();
+    let matches: Vec<Tz> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .filter(|tz| city_of(tz).eq_ignore_ascii_case(&wanted))
+        .copied()
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let needle = wanted.to_ascii_lowercase();
+            let suggestions = if needle.len() >= 3 {
+                chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .filter(|tz| tz.name().to_ascii_lowercase().contains(&needle))
+                    .take(3)
+                    .map(|tz| tz.name().to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Err(InputError::UnknownZone {
+                input: input.trim().to_string(),
+                suggestions,
+            })
+        }
+        many => Err(InputError::AmbiguousZone {
+            input: input.trim().to_string(),
+            candidates: many.iter().map(|tz| tz.name().to_string()).collect(),
+        }),
+    }
+}
+
+/// Parses `daily`, `weekdays`, `weekends`, or a list such as `mon,wed,fri`
+/// (full names and spaces also accepted).
+pub fn parse_days(input: &str) -> Result<Weekdays, InputError> {
+    let lowered = input.trim().to_ascii_lowercase();
+    match lowered.as_str() {
+        "daily" | "every day" | "everyday" | "all" => return Ok(Weekdays::DAILY),
+        "weekdays" | "workdays" => return Ok(Weekdays::WEEKDAYS),
+        "weekends" | "weekend" => return Ok(Weekdays::WEEKENDS),
+        _ => {}
+    }
+    let days = lowered
+        .split([',', ' '])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            Weekday::from_str(part)
+                .ok()
+                .filter(|_| part.len() >= 3)
+                .ok_or_else(|| InputError::UnknownDay(part.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if days.is_empty() {
+        return Err(InputError::UnknownDay(input.trim().to_string()));
+    }
+    Ok(Weekdays::from_days(days))
+}
+
+/// One session instant: the local date it belongs to and when it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub local_date: NaiveDate,
+    pub at: DateTime<Utc>,
+}
+
+/// A daily local time on some weekdays in one zone.
+#[derive(Clone)]
+pub struct Schedule {
+    time: NaiveTime,
+    days: Weekdays,
+    zone: Tz,
+    cron: cron::Schedule,
+}
+
+/// A stored schedule that no longer parses (a hand-edited database row).
+#[derive(Debug, thiserror::Error)]
+pub enum StoredScheduleError {
+    #[error("cron expression `{0}`: {1}")]
+    Cron(String, String),
+    #[error("cron expression `{0}` must name one time and at least one weekday")]
+    NotDaily(String),
+    #[error("time zone `{0}` is unknown")]
+    Zone(String),
+}
+
+impl Schedule {
+    pub fn new(time: NaiveTime, days: Weekdays, zone: Tz) -> Schedule {
+        let days = if days.is_empty() {
+            Weekdays::DAILY
+        } else {
+            days
+        };
+        let time = time.with_second(0).unwrap_or(time);
+        let expression = format!(
+            "0 {} {} * * {}",
+            time.minute(),
+            time.hour(),
+            days.cron_field()
+        );
+        let cron = match cron::Schedule::from_str(&expression) {
+            Ok(cron) => cron,
+            // Every expression built above is valid; a daily one is the safe fallback.
+            Err(_) => Self::daily_fallback(time),
+        };
+        Schedule {
+            time,
+            days,
+            zone,
+            cron,
+        }
+    }
+
+    fn daily_fallback(time: NaiveTime) -> cron::Schedule {
+        let expression = format!("0 {} {} * * *", time.minute(), time.hour());
+        cron::Schedule::from_str(&expression).unwrap_or_else(|_| {
+            cron::Schedule::from_str("0 0 0 * * *").unwrap_or_else(|_| unreachable!())
+        })
+    }
+
+    /// Rebuilds a schedule from its stored form (`cron` expression + zone name).
+    pub fn from_stored(expression: &str, zone: &str) -> Result<Schedule, StoredScheduleError> {
+        let cron = cron::Schedule::from_str(expression)
+            .map_err(|e| StoredScheduleError::Cron(expression.to_string(), e.to_string()))?;
+        let zone: Tz = zone
+            .parse()
+            .map_err(|_| StoredScheduleError::Zone(zone.to_string()))?;
+        let single = |values: Vec<u32>| match values.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        use cron::TimeUnitSpec;
+        let hour = single(cron.hours().iter().collect());
+        let minute = single(cron.minutes().iter().collect());
+        // cron numbers weekdays from Sunday = 1.
+        let days = Weekdays::from_days(
+            cron.days_of_week()
+                .iter()
+                .filter_map(|n| Weekday::try_from(((n + 5) % 7) as u8).ok()),
+        );
+        let time = hour
+            .zip(minute)
+            .and_then(|(h, m)| NaiveTime::from_hms_opt(h, m, 0))
+            .filter(|_| !days.is_empty())
+            .ok_or_else(|| StoredScheduleError::NotDaily(expression.to_string()))?;
+        Ok(Schedule {
+            time,
+            days,
+            zone,
+            cron,
+        })
+    }
+
+    pub fn time(&self) -> NaiveTime {
+        self.time
+    }
+
+    pub fn days(&self) -> Weekdays {
+        self.days
+    }
+
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// The 6-field cron expression stored in the database.
+    pub fn cron_expression(&self) -> &str {
+        self.cron.source()
+    }
+
+    /// The first session strictly after `from`.
+    pub fn next_after(&self, from: DateTime<Utc>) -> Option<Occurrence> {
+        let from_local_date = from.with_timezone(&self.zone).date_naive();
+        // Start a little before `from`'s local date: an occurrence on that date may
+        // still lie ahead, and shifted gap times may move across midnight.
+        let start = from_local_date.checked_sub_signed(Duration::days(2))?;
+        let start = Utc.from_utc_datetime(&start.and_time(NaiveTime::MIN));
+        self.cron
+            .after(&start)
+            // A wrong expression could match nothing; no daily schedule needs more.
+            .take(800)
+            .map(|wall| {
+                let wall = wall.naive_utc();
+                Occurrence {
+                    local_date: wall.date(),
+                    at: self.place(wall),
+                }
+            })
+            .find(|occurrence| occurrence.at > from)
+    }
+
+    /// The sessions after `from`, in order.
+    pub fn occurrences_after(&self, from: DateTime<Utc>) -> impl Iterator<Item = Occurrence> + '_ {
+        std::iter::successors(self.next_after(from), move |previous| {
+            self.next_after(previous.at)
+        })
+    }
+
+    /// Local date and time of an instant in this schedule's zone.
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<Tz> {
+        at.with_timezone(&self.zone)
+    }
+
+    /// Places a wall-clock time into the zone under the DST policy.
+    fn place(&self, wall: NaiveDateTime) -> DateTime<Utc> {
+        match self.zone.from_local_datetime(&wall) {
+            LocalResult::Single(at) => at.with_timezone(&Utc),
+            LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+            LocalResult::None => self.shift_past_gap(wall),
+        }
+    }
+
+    /// A wall time inside a gap, read with the offset in force before the gap,
+    /// lands exactly the gap's length later on the clock.
+    fn shift_past_gap(&self, wall: NaiveDateTime) -> DateTime<Utc> {
+        let day_before = Utc.from_utc_datetime(&(wall - Duration::days(1)));
+        let offset_before = self
+            .zone
+            .offset_from_utc_datetime(&day_before.naive_utc())
+            .fix()
+            .local_minus_utc();
+        let shifted = Utc.from_utc_datetime(&(wall - Duration::seconds(offset_before.into())));
+        if shifted.with_timezone(&self.zone).naive_local() > wall {
+            return shifted;
+        }
+        // Zones with two transitions within a day: take the first minute after the gap.
+        (1..=48 * 60)
+            .map(|minutes| wall + Duration::minutes(minutes))
+            .find_map(|later| self.zone.from_local_datetime(&later).earliest())
+            .map(|at| at.with_timezone(&Utc))
+            .unwrap_or(shifted)
+    }
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Schedule({} {} {})", self.time.format("%H:%M"), self.days, self.zone.name())
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.time.format("%H:%M"), self.days, self.zone.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_every_accepted_spelling() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(parse_time("07:30"), Ok(t(7, 30)));
+        assert_eq!(parse_time("7:30"), Ok(t(7, 30)));
+        assert_eq!(parse_time("7:30am"), Ok(t(7, 30)));
+        assert_eq!(parse_time("7:30 PM"), Ok(t(19, 30)));
+        assert_eq!(parse_time("12:00am"), Ok(t(0, 0)));
+        assert_eq!(parse_time("12pm"), Ok(t(12, 0)));
+        assert_eq!(parse_time("7 a.m."), Ok(t(7, 0)));
+        assert_eq!(parse_time("23:59"), Ok(t(23, 59)));
+    }
+
+    #[test]
+    fn bad_times_say_what_is_wrong() {
+        assert_eq!(parse_time("25:61"), Err(InputError::MinuteOutOfRange(61)));
+        assert_eq!(parse_time("25:00"), Err(InputError::HourOutOfRange(25)));
+        assert_eq!(parse_time("13:00pm"), Err(InputError::HourOutOfRange(13)));
+        assert!(matches!(parse_time("noon"), Err(InputError::NotATime(_))));
+        assert!(matches!(parse_time("7"), Err(InputError::NotATime(_))));
+        assert!(matches!(parse_time("7:5"), Err(InputError::NotATime(_))));
+        assert!(matches!(parse_time(""), Err(InputError::NotATime(_))));
+        let message = parse_time("25:00").unwrap_err().to_string();
+        assert!(message.contains("00–23"), "{message}");
+    }
+
+    #[test]
+    fn zones_by_name_or_unique_city() {
+        assert_eq!(parse_zone("Europe/Berlin"), Ok(Tz::Europe__Berlin));
+        assert_eq!(parse_zone("europe/berlin"), Ok(Tz::Europe__Berlin));
+        assert_eq!(parse_zone("berlin"), Ok(Tz::Europe__Berlin));
+        assert_eq!(parse_zone("New York"), Ok(Tz::America__New_York));
+        assert_eq!(parse_zone("utc"), Ok(Tz::UTC));
+        assert!(matches!(
+            parse_zone("Mars/Olympus"),
+            Err(InputError::UnknownZone { .. })
+        ));
+        match parse_zone("berlinn") {
+            Err(InputError::UnknownZone { suggestions, .. }) => assert!(suggestions.is_empty()),
+            other => panic!("{other:?}"),
+        }
+        match parse_zone("eastern") {
+            Err(InputError::AmbiguousZone { candidates, .. }) => assert!(candidates.len() > 1),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn day_sets() {
+        assert_eq!(parse_days("daily"), Ok(Weekdays::DAILY));
+        assert_eq!(parse_days("Weekdays"), Ok(Weekdays::WEEKDAYS));
+        assert_eq!(parse_days("weekends"), Ok(Weekdays::WEEKENDS));
+        let mwf = parse_days("mon,wed,fri").unwrap();
+        assert!(mwf.contains(Weekday::Mon) && mwf.contains(Weekday::Fri));
+        assert!(!mwf.contains(Weekday::Tue));
+        assert_eq!(parse_days("monday, wednesday"), parse_days("mon,wed"));
+        assert_eq!(parse_days("mon,xyz"), Err(InputError::UnknownDay("xyz".into())));
+        assert_eq!(parse_days("m"), Err(InputError::UnknownDay("m".into())));
+    }
+
+    #[test]
+    fn stored_form_round_trips() {
+        let schedule = Schedule::new(
+            parse_time("07:30").unwrap(),
+            parse_days("mon,wed,fri").unwrap(),
+            Tz::Europe__Berlin,
+        );
+        assert_eq!(schedule.cron_expression(), "0 30 7 * * Mon,Wed,Fri");
+        let back = Schedule::from_stored(schedule.cron_expression(), "Europe/Berlin").unwrap();
+        assert_eq!(back.time(), schedule.time());
+        assert_eq!(back.days(), schedule.days());
+        let daily = Schedule::new(parse_time("6:05").unwrap(), Weekdays::DAILY, Tz::UTC);
+        assert_eq!(daily.cron_expression(), "0 5 6 * * *");
+        assert_eq!(
+            Schedule::from_stored("0 5 6 * * *", "UTC").unwrap().days(),
+            Weekdays::DAILY
+        );
+        assert!(Schedule::from_stored("0 5 6,7 * * *", "UTC").is_err());
+        assert!(Schedule::from_stored("0 5 6 * * *", "Nowhere/City").is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! Check-ins: one row per (session, step, member, kind).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::{Result, StoreError, to_db_time};
+use crate::check_in::CheckInKind;
+
+/// Records a check-in; `false` if it was already there.
+pub fn record(
+    c: &Connection,
+    session_id: i64,
+    step: u32,
+    user_id: i64,
+    kind: CheckInKind,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let inserted = c.execute(
+        "INSERT INTO check_ins (session_id, step, user_id, kind, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        (session_id, step, user_id, kind.as_str(), to_db_time(now)),
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Withdraws a check-in (the reaction was removed); `false` if there was none.
+pub fn withdraw(
+    c: &Connection,
+    session_id: i64,
+    step: u32,
+    user_id: i64,
+    kind: CheckInKind,
+) -> Result<bool> {
+    let deleted = c.execute(
+        "DELETE FROM check_ins WHERE session_id = ?1 AND step = ?2 AND user_id = ?3 AND kind = ?4",
+        (session_id, step, user_id, kind.as_str()),
+    )?;
+    Ok(deleted == 1)
+}
+
+/// Check-ins of one member in one session: step → kinds.
+pub type SessionCheckIns = BTreeMap<u32, Vec<CheckInKind>>;
+
+/// A member's check-ins for each of their sessions: session id → step → kinds.
+pub fn by_session_for_user(c: &Connection, user_id: i64) -> Result<BTreeMap<i64, SessionCheckIns>> {
+    let mut statement = c.prepare_cached(
+        "SELECT session_id, step, kind FROM check_ins WHERE user_id = ?1 ORDER BY session_id, step, kind",
+    )?;
+    let mut rows = statement.query([user_id])?;
+    let mut out: BTreeMap<i64, SessionCheckIns> = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let kind_text: String = row.get(2)?;
+        let kind = CheckInKind::from_db(&kind_text)
+            .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))?;
+        out.entry(row.get(0)?)
+            .or_default()
+            .entry(row.get(1)?)
+            .or_default()
+            .push(kind);
+    }
+    Ok(out)
+}
+
+/// Every check-in of a member, for the privacy export.
+pub fn all_for_user(c: &Connection, user_id: i64) -> Result<Vec<(String, u32, String, i64)>> {
+    let mut statement = c.prepare_cached(
+        "SELECT s.local_date, c.step, c.kind, c.created_at
+         FROM check_ins c JOIN sessions s ON s.id = c.session_id
+         WHERE c.user_id = ?1 ORDER BY s.local_date, c.step",
+    )?;
+    let rows = statement.query_map([user_id], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,297 @@
+//! The outbox: every message is written here, with its idempotency key,
+//! before a platform sees it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::{Result, StoreError, from_db_time, to_db_time};
+use crate::message::Message;
+
+/// Who a delivery goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A DM to this member (users.id).
+    Member(i64),
+    /// A post in a channel or room.
+    Channel(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Disclaimer,
+    Opening,
+    Exercise,
+    Advice,
+    Closing,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Disclaimer => "disclaimer",
+            Kind::Opening => "opening",
+            Kind::Exercise => "exercise",
+            Kind::Advice => "advice",
+            Kind::Closing => "closing",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Kind> {
+        [Kind::Disclaimer, Kind::Opening, Kind::Exercise, Kind::Advice, Kind::Closing]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Sent,
+    Done,
+    Failed,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Sent => "sent",
+            State::Done => "done",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<State> {
+        [State::Pending, State::Sent, State::Done, State::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// Burst order: when many sessions start at once, every member's opening goes
+/// out first, then every first exercise, then reactions, then the rest.
+pub mod priority {
+    pub const URGENT: i64 = 0;
+    pub const OPENING: i64 = 1;
+    pub const FIRST_EXERCISE: i64 = 2;
+    /// Reactions of sent messages rank here (see `next_ready`).
+    pub const REACTIONS: i64 = 3;
+    pub const LATER: i64 = 4;
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub key: String,
+    pub platform: String,
+    pub recipient: Recipient,
+    pub session_id: Option<i64>,
+    pub kind: Kind,
+    pub step: Option<u32>,
+    pub priority: i64,
+    pub message: Message,
+    pub reactions: Vec<String>,
+    pub due_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: i64,
+    pub key: String,
+    pub platform: String,
+    pub recipient: Recipient,
+    pub session_id: Option<i64>,
+    pub kind: Kind,
+    pub step: Option<u32>,
+    pub message: Message,
+    pub reactions: Vec<String>,
+    pub state: State,
+    pub attempts: u32,
+    pub platform_message_id: Option<String>,
+}
+
+const COLUMNS: &str = "id, idempotency_key, platform, user_id, channel_id, session_id, kind, step, \
+                       body, reactions, state, attempts, platform_message_id";
+
+fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
+    let id: i64 = row.get(0)?;
+    let user_id: Option<i64> = row.get(3)?;
+    let channel_id: Option<String> = row.get(4)?;
+    let kind: String = row.get(6)?;
+    let body: String = row.get(8)?;
+    let reactions: String = row.get(9)?;
+    let state: String = row.get(10)?;
+    let partial = (|| {
+        let recipient = match (user_id, channel_id) {
+            (Some(user), None) => Recipient::Member(user),
+            (None, Some(channel)) => Recipient::Channel(channel),
+            _ => return Err(StoreError::Corrupt(format!("delivery {id} has no single recipient"))),
+        };
+        Ok((
+            recipient,
+            Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("delivery kind `{kind}`")))?,
+            serde_json::from_str::<Message>(&body)
+                .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?,
+            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?,
+        ))
+    })();
+    let key: String = row.get(1)?;
+    let platform: String = row.get(2)?;
+    let session_id: Option<i64> = row.get(5)?;
+    let step: Option<u32> = row.get(7)?;
+    let attempts: u32 = row.get(11)?;
+    let platform_message_id: Option<String> = row.get(12)?;
+    Ok(partial.map(|(recipient, kind, message, state)| Delivery {
+        id,
+        key,
+        platform,
+        recipient,
+        session_id,
+        kind,
+        step,
+        message,
+        reactions: reactions.split_whitespace().map(str::to_string).collect(),
+        state,
+        attempts,
+        platform_message_id,
+    }))
+}
+
+/// Writes a delivery; a second one with the same key is ignored (`false`).
+pub fn enqueue(c: &Connection, new: &NewDelivery) -> Result<bool> {
+    let body = serde_json::to_string(&new.message)
+        .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?;
+    let (user_id, channel_id) = match &new.recipient {
+        Recipient::Member(user) => (Some(*user), None),
+        Recipient::Channel(channel) => (None, Some(channel.as_str())),
+    };
+    let inserted = c.execute(
+        "INSERT INTO deliveries (idempotency_key, platform, user_id, channel_id, session_id, kind,
+                                 step, priority, body, reactions, state, due_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?11)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        rusqlite::params![
+            new.key,
+            new.platform,
+            user_id,
+            channel_id,
+            new.session_id,
+            new.kind.as_str(),
+            new.step,
+            new.priority,
+            body,
+            new.reactions.join(" "),
+            to_db_time(new.due_at),
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// The next piece of outbox work that is due, in burst order: pending
+/// messages by priority, with reactions of sent messages ranked between
+/// first exercises and later steps.
+/// Only deliveries of the given (running) platforms are considered.
+pub fn next_ready(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Option<Delivery>> {
+    c.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM deliveries
+             WHERE state IN ('pending', 'sent') AND due_at <= ?1
+               AND platform IN (SELECT value FROM json_each(?3))
+             ORDER BY CASE state WHEN 'sent' THEN ?2 ELSE priority END, due_at, id
+             LIMIT 1"
+        ),
+        (to_db_time(now), priority::REACTIONS, platform_list(platforms)),
+        decode,
+    )
+    .optional()?
+    .transpose()
+}
+
+fn platform_list(platforms: &[String]) -> String {
+    serde_json::Value::from(platforms.to_vec()).to_string()
+}
+
+pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let at: Option<i64> = c.query_row(
+        "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
+           AND platform IN (SELECT value FROM json_each(?1))",
+        [platform_list(platforms)],
+        |row| row.get(0),
+    )?;
+    at.map(from_db_time).transpose()
+}
+
+/// The platform accepted the message. With reactions still to add it stays
+/// in the outbox as `sent`; otherwise it is `done`.
+pub fn mark_sent(c: &Connection, id: i64, platform_message_id: &str, now: DateTime<Utc>) -> Result<()> {
+    c.execute(
+        "UPDATE deliveries
+         SET state = CASE WHEN reactions = '' THEN 'done' ELSE 'sent' END,
+             platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL
+         WHERE id = ?1",
+        (id, platform_message_id, to_db_time(now)),
+    )?;
+    Ok(())
+}
+
+pub fn mark_done(c: &Connection, id: i64) -> Result<()> {
+    c.execute("UPDATE deliveries SET state = 'done', last_error = NULL WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Tries again at `due_at`, counting the attempt.
+pub fn retry_at(c: &Connection, id: i64, due_at: DateTime<Utc>, error: &str) -> Result<()> {
+    c.execute(
+        "UPDATE deliveries SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+        (id, to_db_time(due_at), error),
+    )?;
+    Ok(())
+}
+
+/// Gives up on one delivery.
+pub fn fail(c: &Connection, id: i64, error: &str) -> Result<()> {
+    c.execute(
+        "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE id = ?1",
+        (id, error),
+    )?;
+    Ok(())
+}
+
+/// Gives up on everything still waiting for a member (they cannot be messaged).
+pub fn fail_pending_for_member(c: &Connection, user_id: i64, error: &str) -> Result<()> {
+    c.execute(
+        "UPDATE deliveries SET state = 'failed', last_error = ?2
+         WHERE user_id = ?1 AND state IN ('pending', 'sent')",
+        (user_id, error),
+    )?;
+    Ok(())
+}
+
+/// The delivery a platform message belongs to (a reaction's target).
+pub fn find_by_message(c: &Connection, platform: &str, platform_message_id: &str) -> Result<Option<Delivery>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM deliveries WHERE platform = ?1 AND platform_message_id = ?2"),
+        (platform, platform_message_id),
+        decode,
+    )
+    .optional()?
+    .transpose()
+}
+
+pub fn find_by_key(c: &Connection, key: &str) -> Result<Option<Delivery>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM deliveries WHERE idempotency_key = ?1"),
+        [key],
+        decode,
+    )
+    .optional()?
+    .transpose()
+}
+
+/// Counts by state, for status output and tests.
+pub fn count_in_state(c: &Connection, state: State) -> Result<u64> {
+    Ok(c.query_row(
+        "SELECT COUNT(*) FROM deliveries WHERE state = ?1",
+        [state.as_str()],
+        |row| row.get(0),
+    )?)
+}

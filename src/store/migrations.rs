@@ -1,0 +1,76 @@
+//! Applies `migrations/NNNN_name.sql` in order, each in its own transaction,
+//! recording each in `schema_migrations` so running again changes nothing.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{Result, StoreError};
+
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in order. A new file in `migrations/` is added here.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "members_and_schedules",
+        sql: include_str!("../../migrations/0001_members_and_schedules.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "sessions_outbox_check_ins",
+        sql: include_str!("../../migrations/0002_sessions_outbox_check_ins.sql"),
+    },
+];
+
+pub fn current_version(connection: &Connection) -> Result<u32> {
+    ensure_table(connection)?;
+    let version: Option<u32> = connection
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |row| row.get(0))
+        .optional()?
+        .flatten();
+    Ok(version.unwrap_or(0))
+}
+
+fn ensure_table(connection: &Connection) -> Result<()> {
+    connection.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT    NOT NULL,
+             applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+         );",
+    )?;
+    Ok(())
+}
+
+/// Brings the database up to `target` (at most the latest migration).
+pub fn apply(connection: &mut Connection, target: u32) -> Result<()> {
+    let found = current_version(connection)?;
+    let known = MIGRATIONS.len() as u32;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > found && m.version <= target)
+    {
+        let failed = |source| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            source,
+        };
+        let transaction = connection.transaction().map_err(failed)?;
+        transaction.execute_batch(migration.sql).map_err(failed)?;
+        transaction
+            .execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+                (migration.version, migration.name),
+            )
+            .map_err(failed)?;
+        transaction.commit().map_err(failed)?;
+        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! What the bot remembers: one SQLite file, opened with the same PRAGMAs on
+//! every connection, migrated from `migrations/` at open.
+//!
+//! SQL lives in one file per concern (`users`, `subscriptions`, `sessions`,
+//! `deliveries`, `check_ins`); each function takes a `&Connection` so it can
+//! run inside a caller's transaction. Async code reaches the database through
+//! [`Db::call`], which runs the closure on the blocking pool so the runtime is
+//! never stalled by disk I/O.
+
+pub mod check_ins;
+pub mod deliveries;
+mod migrations;
+pub mod sessions;
+pub mod subscriptions;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+
+pub use migrations::{MIGRATIONS, Migration};
+
+/// What can go wrong with the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration {
+        version: u32,
+        name: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("the database is at migration {found}, newer than this build knows ({known}); upgrade upright")]
+    TooNew { found: u32, known: u32 },
+    #[error("a constraint was violated: {0}")]
+    Constraint(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("database task stopped: {0}")]
+    Task(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        match &error {
+            rusqlite::Error::SqliteFailure(code, message)
+                if code.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Constraint(message.clone().unwrap_or_else(|| code.to_string()))
+            }
+            _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A shared handle to the database. Clones share one connection; SQLite
+/// serialises writers anyway, and one connection keeps transactions simple.
+#[derive(Clone)]
+pub struct Db {
+    connection: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+impl Db {
+    /// Opens (creating with mode 0600 if needed) and migrates to the latest schema.
+    pub fn open(path: &Path) -> Result<Db> {
+        Self::open_at_migration(path, MIGRATIONS.len() as u32)
+    }
+
+    /// Opens and migrates up to `target` only; tests use it to build old databases.
+    pub fn open_at_migration(path: &Path, target: u32) -> Result<Db> {
+        create_private_file(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+        })?;
+        let mut connection = open_connection(path)?;
+        migrations::apply(&mut connection, target)?;
+        Ok(Db {
+            connection: Arc::new(Mutex::new(connection)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` with the connection on the blocking thread pool.
+    pub async fn call<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut connection)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs `work` right here; for synchronous callers (CLI, tests).
+    pub fn call_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut connection)
+    }
+
+    /// Writes a consistent copy of the live database to `target` (VACUUM INTO),
+    /// safe while the bot runs; the copy is created with mode 0600.
+    pub fn backup(&self, target: &Path) -> Result<()> {
+        if target.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "{} already exists; choose a new file name",
+                target.display()
+            )));
+        }
+        let target_text = target.to_string_lossy().into_owned();
+        self.call_blocking(|c| {
+            c.execute("VACUUM INTO ?1", [target_text])?;
+            Ok(())
+        })?;
+        restrict_permissions(target).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The latest migration applied.
+    pub fn schema_version(&self) -> Result<u32> {
+        self.call_blocking(|c| migrations::current_version(c))
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(connection)
+}
+
+/// Creates the file with mode 0600 before SQLite does, so it never exists
+/// readable by others, even for a moment.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true).mode(0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn restrict_permissions(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+/// Instants are stored as unix seconds.
+pub fn to_db_time(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
+}
+
+pub fn from_db_time(seconds: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(seconds, 0)
+        .ok_or_else(|| StoreError::Corrupt(format!("instant {seconds} is out of range")))
+}

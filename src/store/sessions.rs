@@ -1,0 +1,220 @@
+//! Sessions: one local day's run of a routine, and where it stands.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::{Result, StoreError, from_db_time, subscriptions::parse_date, to_db_time};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Exercises are being posted.
+    Running,
+    /// Every step was posted (check-ins may still arrive late).
+    Finished,
+    /// Its time passed while the bot was down for longer than the grace window.
+    Missed,
+    /// The member skipped the day, or it fell in a pause.
+    Skipped,
+    /// The member could not be messaged.
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Finished => "finished",
+            Status::Missed => "missed",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Status> {
+        [
+            Status::Running,
+            Status::Finished,
+            Status::Missed,
+            Status::Skipped,
+            Status::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub subscription_id: Option<i64>,
+    pub group_id: Option<i64>,
+    pub routine_id: String,
+    pub local_date: NaiveDate,
+    pub scheduled_at: DateTime<Utc>,
+    pub status: Status,
+    /// The exercise last posted, 1-based; 0 before the first.
+    pub current_step: u32,
+    pub next_step_at: Option<DateTime<Utc>>,
+    /// Repetitions per exercise for this session, fixed when it started.
+    pub loads: Vec<u32>,
+}
+
+const COLUMNS: &str = "id, subscription_id, group_id, routine_id, local_date, scheduled_at, \
+                       status, current_step, next_step_at, loads";
+
+type RawRow = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    i64,
+    String,
+    u32,
+    Option<i64>,
+    String,
+);
+
+fn raw(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+    ))
+}
+
+fn decode(raw: RawRow) -> Result<Session> {
+    let (id, subscription_id, group_id, routine_id, date, scheduled, status, step, next, loads) = raw;
+    Ok(Session {
+        id,
+        subscription_id,
+        group_id,
+        routine_id,
+        local_date: parse_date(&date)?,
+        scheduled_at: from_db_time(scheduled)?,
+        status: Status::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("session status `{status}`")))?,
+        current_step: step,
+        next_step_at: next.map(from_db_time).transpose()?,
+        loads: serde_json::from_str(&loads)
+            .map_err(|e| StoreError::Corrupt(format!("session {id} loads: {e}")))?,
+    })
+}
+
+/// A session about to be recorded for a subscription.
+pub struct NewSession<'a> {
+    pub subscription_id: i64,
+    pub routine_id: &'a str,
+    pub local_date: NaiveDate,
+    pub scheduled_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub status: Status,
+    pub loads: &'a [u32],
+}
+
+/// Records a session; `None` if that subscription already has one that day.
+pub fn insert(c: &Connection, new: &NewSession<'_>) -> Result<Option<i64>> {
+    let loads = serde_json::to_string(new.loads)
+        .map_err(|e| StoreError::Corrupt(format!("loads: {e}")))?;
+    let id = c
+        .query_row(
+            "INSERT INTO sessions (subscription_id, routine_id, local_date, scheduled_at,
+                                   started_at, status, loads)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT DO NOTHING
+             RETURNING id",
+            (
+                new.subscription_id,
+                new.routine_id,
+                new.local_date.to_string(),
+                to_db_time(new.scheduled_at),
+                new.started_at.map(to_db_time),
+                new.status.as_str(),
+                loads,
+            ),
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(id)
+}
+
+pub fn get(c: &Connection, id: i64) -> Result<Session> {
+    decode(c.query_row(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"), [id], raw)?)
+}
+
+/// Records which exercise was posted last and when the pace runs out.
+pub fn set_progress(
+    c: &Connection,
+    id: i64,
+    current_step: u32,
+    next_step_at: Option<DateTime<Utc>>,
+    status: Status,
+) -> Result<()> {
+    c.execute(
+        "UPDATE sessions SET current_step = ?2, next_step_at = ?3, status = ?4 WHERE id = ?1",
+        (id, current_step, next_step_at.map(to_db_time), status.as_str()),
+    )?;
+    Ok(())
+}
+
+/// Running sessions whose pace ran out (uses `sessions_next_step`).
+pub fn due_steps(c: &Connection, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
+    let mut statement = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM sessions
+         WHERE next_step_at IS NOT NULL AND next_step_at <= ?1
+         ORDER BY next_step_at, id LIMIT ?2"
+    ))?;
+    let rows = statement.query_map((to_db_time(now), limit), raw)?;
+    rows.map(|r| decode(r?)).collect()
+}
+
+pub fn next_step_due_at(c: &Connection) -> Result<Option<DateTime<Utc>>> {
+    let at: Option<i64> = c.query_row(
+        "SELECT MIN(next_step_at) FROM sessions WHERE next_step_at IS NOT NULL",
+        [],
+        |row| row.get(0),
+    )?;
+    at.map(from_db_time).transpose()
+}
+
+/// Every session of a subscription, oldest first.
+pub fn for_subscription(c: &Connection, subscription_id: i64) -> Result<Vec<Session>> {
+    let mut statement = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM sessions WHERE subscription_id = ?1 ORDER BY local_date"
+    ))?;
+    let rows = statement.query_map([subscription_id], raw)?;
+    rows.map(|r| decode(r?)).collect()
+}
+
+/// The most recent session that actually started for a subscription.
+pub fn latest_started(c: &Connection, subscription_id: i64) -> Result<Option<Session>> {
+    c.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM sessions
+             WHERE subscription_id = ?1 AND status IN ('running', 'finished')
+             ORDER BY local_date DESC LIMIT 1"
+        ),
+        [subscription_id],
+        raw,
+    )
+    .optional()?
+    .map(decode)
+    .transpose()
+}
+
+/// Ends every running session of a subscription (it was stopped or paused).
+pub fn stop_running(c: &Connection, subscription_id: i64, status: Status) -> Result<()> {
+    c.execute(
+        "UPDATE sessions SET status = ?2, next_step_at = NULL
+         WHERE subscription_id = ?1 AND status = 'running'",
+        (subscription_id, status.as_str()),
+    )?;
+    Ok(())
+}

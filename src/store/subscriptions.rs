@@ -1,0 +1,230 @@
+//! Daily subscriptions and the indexed "who is due" query.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::{Result, StoreError, from_db_time, to_db_time};
+use crate::schedule::Schedule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Active,
+    Paused,
+    Stopped,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Paused => "paused",
+            State::Stopped => "stopped",
+        }
+    }
+
+    fn parse(text: &str) -> Option<State> {
+        [State::Active, State::Paused, State::Stopped]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub id: i64,
+    pub user_id: i64,
+    pub routine_id: String,
+    pub schedule: Schedule,
+    pub pace_minutes: u32,
+    pub state: State,
+    pub paused_until: Option<NaiveDate>,
+    pub pause_reason: Option<String>,
+    pub skip_date: Option<NaiveDate>,
+    pub next_run_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, user_id, routine_id, cron, timezone, pace_minutes, state, \
+                       paused_until, pause_reason, skip_date, next_run_at";
+
+struct Raw {
+    id: i64,
+    user_id: i64,
+    routine_id: String,
+    cron: String,
+    timezone: String,
+    pace_minutes: u32,
+    state: String,
+    paused_until: Option<String>,
+    pause_reason: Option<String>,
+    skip_date: Option<String>,
+    next_run_at: Option<i64>,
+}
+
+fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
+    Ok(Raw {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        routine_id: row.get(2)?,
+        cron: row.get(3)?,
+        timezone: row.get(4)?,
+        pace_minutes: row.get(5)?,
+        state: row.get(6)?,
+        paused_until: row.get(7)?,
+        pause_reason: row.get(8)?,
+        skip_date: row.get(9)?,
+        next_run_at: row.get(10)?,
+    })
+}
+
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("date `{text}`: {e}")))
+}
+
+impl TryFrom<Raw> for Subscription {
+    type Error = StoreError;
+
+    fn try_from(raw: Raw) -> Result<Subscription> {
+        let schedule = Schedule::from_stored(&raw.cron, &raw.timezone)
+            .map_err(|e| StoreError::Corrupt(format!("subscription {}: {e}", raw.id)))?;
+        Ok(Subscription {
+            id: raw.id,
+            user_id: raw.user_id,
+            routine_id: raw.routine_id,
+            schedule,
+            pace_minutes: raw.pace_minutes,
+            state: State::parse(&raw.state)
+                .ok_or_else(|| StoreError::Corrupt(format!("subscription state `{}`", raw.state)))?,
+            paused_until: raw.paused_until.as_deref().map(parse_date).transpose()?,
+            pause_reason: raw.pause_reason,
+            skip_date: raw.skip_date.as_deref().map(parse_date).transpose()?,
+            next_run_at: raw.next_run_at.map(from_db_time).transpose()?,
+        })
+    }
+}
+
+pub fn for_user(c: &Connection, user_id: i64) -> Result<Option<Subscription>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM subscriptions WHERE user_id = ?1"),
+        [user_id],
+        raw,
+    )
+    .optional()?
+    .map(Subscription::try_from)
+    .transpose()
+}
+
+pub fn get(c: &Connection, id: i64) -> Result<Subscription> {
+    c.query_row(&format!("SELECT {COLUMNS} FROM subscriptions WHERE id = ?1"), [id], raw)?
+        .try_into()
+}
+
+/// Creates or replaces the member's subscription; it starts active, with any
+/// pause or skip cleared. `next_run_at` is set by the caller.
+pub fn upsert(
+    c: &Connection,
+    user_id: i64,
+    routine_id: &str,
+    schedule: &Schedule,
+    pace_minutes: u32,
+    next_run_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Subscription> {
+    let row = c.query_row(
+        &format!(
+            "INSERT INTO subscriptions (user_id, routine_id, cron, timezone, pace_minutes, state,
+                                        next_run_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?7)
+             ON CONFLICT (user_id) DO UPDATE SET
+                 routine_id = excluded.routine_id, cron = excluded.cron,
+                 timezone = excluded.timezone, pace_minutes = excluded.pace_minutes,
+                 state = 'active', paused_until = NULL, pause_reason = NULL, skip_date = NULL,
+                 next_run_at = excluded.next_run_at, updated_at = excluded.updated_at
+             RETURNING {COLUMNS}"
+        ),
+        (
+            user_id,
+            routine_id,
+            schedule.cron_expression(),
+            schedule.zone().name(),
+            pace_minutes,
+            next_run_at.map(to_db_time),
+            to_db_time(now),
+        ),
+        raw,
+    )?;
+    row.try_into()
+}
+
+/// Sets state, pause details and the next run in one statement.
+pub fn set_state(
+    c: &Connection,
+    id: i64,
+    state: State,
+    paused_until: Option<NaiveDate>,
+    pause_reason: Option<&str>,
+    next_run_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    c.execute(
+        "UPDATE subscriptions
+         SET state = ?2, paused_until = ?3, pause_reason = ?4, next_run_at = ?5, updated_at = ?6
+         WHERE id = ?1",
+        (
+            id,
+            state.as_str(),
+            paused_until.map(|d| d.to_string()),
+            pause_reason,
+            next_run_at.map(to_db_time),
+            to_db_time(now),
+        ),
+    )?;
+    Ok(())
+}
+
+pub fn set_next_run(c: &Connection, id: i64, next_run_at: Option<DateTime<Utc>>) -> Result<()> {
+    c.execute(
+        "UPDATE subscriptions SET next_run_at = ?2 WHERE id = ?1",
+        (id, next_run_at.map(to_db_time)),
+    )?;
+    Ok(())
+}
+
+pub fn set_skip_date(c: &Connection, id: i64, date: Option<NaiveDate>) -> Result<()> {
+    c.execute(
+        "UPDATE subscriptions SET skip_date = ?2 WHERE id = ?1",
+        (id, date.map(|d| d.to_string())),
+    )?;
+    Ok(())
+}
+
+/// Subscriptions of members on running platforms whose next session instant
+/// has come (uses `subscriptions_due`).
+pub fn due(c: &Connection, now: DateTime<Utc>, platforms: &[String], limit: u32) -> Result<Vec<Subscription>> {
+    let mut statement = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM subscriptions
+         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1
+           AND user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?3)))
+         ORDER BY next_run_at, id LIMIT ?2"
+    ))?;
+    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let rows = statement.query_map((to_db_time(now), limit, platforms), raw)?;
+    rows.map(|r| Subscription::try_from(r?)).collect()
+}
+
+/// The earliest scheduled session instant of members on running platforms.
+pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    // ORDER BY + LIMIT walks the `subscriptions_due` index and stops at the first match.
+    let at: Option<i64> = c
+        .query_row(
+            "SELECT next_run_at FROM subscriptions
+             WHERE next_run_at IS NOT NULL
+               AND user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?1)))
+             ORDER BY next_run_at LIMIT 1",
+            [platforms],
+            |row| row.get(0),
+        )
+        .optional()?;
+    at.map(from_db_time).transpose()
+}
