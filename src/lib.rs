@@ -29,3 +29,4 @@ pub mod schedule;
 pub mod store;
 pub mod coaching;
 pub mod engine;
+pub mod commands;

@@ -228,3 +228,12 @@ pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTi
         .optional()?;
     at.map(from_db_time).transpose()
 }
+
+/// Moves a subscription to a new schedule (a new time zone).
+pub fn set_schedule(c: &Connection, id: i64, schedule: &Schedule, next_run_at: Option<DateTime<Utc>>) -> Result<()> {
+    c.execute(
+        "UPDATE subscriptions SET cron = ?2, timezone = ?3, next_run_at = ?4 WHERE id = ?1",
+        (id, schedule.cron_expression(), schedule.zone().name(), next_run_at.map(to_db_time)),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! routine, exercise, the topics, streak.
+
+use chrono::Duration;
+
+use super::{CommandError, Ctx};
+use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
+use crate::engine::render::{self, load_text, streak_line};
+use crate::engine::sessions::History;
+use crate::message::{Message, Reply};
+use crate::store::subscriptions;
+
+/// Today's repetitions for the member (their progression), or the low end of
+/// each range for someone without a subscription.
+fn todays_loads(ctx: &Ctx<'_>, routine: &Routine) -> Result<Vec<u32>, CommandError> {
+    let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)? else {
+        return Ok(routine.exercises.iter().map(|e| e.reps.min).collect());
+    };
+    let today = subscription.schedule.local(ctx.now).date_naive();
+    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    Ok(match history.sessions.iter().find(|s| s.local_date == today && !s.loads.is_empty()) {
+        Some(session) => session.loads.clone(),
+        None => history.loads_before(routine, today + Duration::days(1)),
+    })
+}
+
+fn member_routine<'a>(ctx: &Ctx<'a>) -> Result<&'a Routine, CommandError> {
+    let id = subscriptions::for_user(ctx.c, ctx.user.id)?
+        .map(|s| s.routine_id)
+        .unwrap_or_else(|| DEFAULT_ROUTINE.to_string());
+    ctx.content
+        .routine(&id)
+        .or_else(|| ctx.content.routine(DEFAULT_ROUTINE))
+        .ok_or_else(|| CommandError::Refused("The routine is not available right now.".to_string()))
+}
+
+pub(crate) fn routine(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let routine = member_routine(ctx)?;
+    let loads = todays_loads(ctx, routine)?;
+    let mut body = format!("{}\n\n", routine.summary);
+    for (i, (exercise, reps)) in routine.exercises.iter().zip(loads).enumerate() {
+        body.push_str(&format!(
+            "{}. **{}** ({}): {}. {}\n",
+            i + 1,
+            exercise.title,
+            exercise.kind,
+            load_text(exercise, reps),
+            exercise.purpose
+        ));
+    }
+    body.push_str("\nSee one in full with `exercise <number>`.");
+    Ok(Reply::private(Message::new(routine.title.clone(), body)))
+}
+
+pub(crate) fn exercise(ctx: &Ctx<'_>, which: &str) -> Result<Reply, CommandError> {
+    let routine = member_routine(ctx)?;
+    let Some((index, exercise)) = routine.find_exercise(which) else {
+        let names: Vec<String> = routine
+            .exercises
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("{} {}", i + 1, e.title))
+            .collect();
+        return Err(CommandError::Refused(format!(
+            "There is no exercise `{which}`. Choose 1 to {}: {}.",
+            routine.exercises.len(),
+            names.join(", ")
+        )));
+    };
+    let loads = todays_loads(ctx, routine)?;
+    let reps = loads.get(index).copied().unwrap_or(exercise.reps.min);
+    Ok(Reply::private(render::exercise_reference(routine, index + 1, exercise, reps)))
+}
+
+pub(crate) fn topic(content: &Content, id: TopicId) -> Reply {
+    let topic = content.topic(id);
+    let mut body = format!("{}\n", topic.intro);
+    for point in &topic.points {
+        body.push_str(&format!("- {point}\n"));
+    }
+    Reply::private(Message::new(topic.title.clone(), body))
+}
+
+pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)? else {
+        return Err(CommandError::Refused(
+            "No streak yet: start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string(),
+        ));
+    };
+    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let body = format!(
+        "{}\n\nA day counts when you check in ✅ on at least {} of the {} exercises. Days with 🤕, skipped or paused days don't break it.",
+        streak_line(history.streak(ctx.content)),
+        crate::coaching::done_threshold(5),
+        5
+    );
+    Ok(Reply::private(Message::new("Your streak", body)))
+}

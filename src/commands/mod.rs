@@ -1,0 +1,411 @@
+//! Member commands, the same on every platform: parsed from text
+//! (`subscribe 07:30 berlin weekdays`) or built by an adapter from slash
+//! command options, and answered with a platform-neutral [`Reply`].
+//!
+//! Each command runs in one database transaction: bad input gets a short,
+//! specific answer and changes nothing.
+
+mod info;
+mod privacy;
+mod subscription;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::content::{Content, TopicId};
+use crate::engine::{Engine, Settings};
+use crate::message::{Message, Reply};
+use crate::store::{StoreError, subscriptions, users};
+
+/// Longest single argument accepted (a zone name is at most ~30 characters).
+pub const MAX_ARGUMENT_CHARS: usize = 64;
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub platform: String,
+    pub user_id: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Subscribe {
+        time: String,
+        timezone: Option<String>,
+        days: Option<String>,
+        pace: Option<String>,
+    },
+    Agree,
+    Unsubscribe,
+    Pause {
+        days: Option<String>,
+    },
+    Resume,
+    Skip,
+    Status,
+    Timezone {
+        zone: String,
+    },
+    Routine,
+    Exercise {
+        which: String,
+    },
+    Topic(TopicId),
+    Streak,
+    PrivacyExport,
+    PrivacyDelete {
+        confirmed: bool,
+    },
+}
+
+/// Why a line of text is not a command, worded for the member.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("I don't know the command `{0}`. Send `help` to see what I can do.")]
+    Unknown(String),
+    #[error("`{command}` needs {what}, for example `{example}`.")]
+    Missing {
+        command: &'static str,
+        what: &'static str,
+        example: &'static str,
+    },
+    #[error("That argument is too long ({0} characters); keep each one under {MAX_ARGUMENT_CHARS}.")]
+    TooLong(usize),
+    #[error("`{command}` takes no `{extra}`. {usage}")]
+    Unexpected {
+        command: &'static str,
+        extra: String,
+        usage: &'static str,
+    },
+}
+
+fn looks_like_pace(token: &str) -> bool {
+    let digits = token.strip_suffix('m').unwrap_or(token);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Command {
+    /// Parses the text after the prefix (`/` in the demo, `!upright` on Matrix).
+    pub fn parse(text: &str) -> Result<Command, ParseError> {
+        let mut words: Vec<&str> = text.split_whitespace().collect();
+        if let Some(long) = words.iter().find(|w| w.chars().count() > MAX_ARGUMENT_CHARS) {
+            return Err(ParseError::TooLong(long.chars().count()));
+        }
+        if words.is_empty() {
+            return Ok(Command::Help);
+        }
+        let name = words.remove(0).to_lowercase();
+        let no_more = |command: &'static str, usage: &'static str, words: &[&str]| match words.first() {
+            Some(extra) => Err(ParseError::Unexpected {
+                command,
+                extra: extra.to_string(),
+                usage,
+            }),
+            None => Ok(()),
+        };
+        let command = match name.as_str() {
+            "help" | "start" => Command::Help,
+            "subscribe" => return Self::parse_subscribe(&words),
+            "agree" => Command::Agree,
+            "unsubscribe" | "stop" => Command::Unsubscribe,
+            "pause" => {
+                no_more("pause", "Use `pause` or `pause 3` (days).", words.get(1..).unwrap_or(&[]))?;
+                return Ok(Command::Pause {
+                    days: words.first().map(|d| d.to_string()),
+                });
+            }
+            "resume" => Command::Resume,
+            "skip" => Command::Skip,
+            "status" => Command::Status,
+            "timezone" | "tz" => {
+                if words.is_empty() {
+                    return Err(ParseError::Missing {
+                        command: "timezone",
+                        what: "a time zone",
+                        example: "timezone Europe/Berlin",
+                    });
+                }
+                return Ok(Command::Timezone { zone: words.join(" ") });
+            }
+            "routine" => Command::Routine,
+            "exercise" => {
+                if words.is_empty() {
+                    return Err(ParseError::Missing {
+                        command: "exercise",
+                        what: "a number or a name",
+                        example: "exercise 2",
+                    });
+                }
+                return Ok(Command::Exercise { which: words.join(" ") });
+            }
+            "streak" => Command::Streak,
+            "privacy" => {
+                return match words.first().map(|w| w.to_lowercase()).as_deref() {
+                    Some("export") => Ok(Command::PrivacyExport),
+                    Some("delete") => Ok(Command::PrivacyDelete {
+                        confirmed: words.get(1).is_some_and(|w| w.eq_ignore_ascii_case("confirm")),
+                    }),
+                    _ => Err(ParseError::Missing {
+                        command: "privacy",
+                        what: "`export` or `delete`",
+                        example: "privacy export",
+                    }),
+                };
+            }
+            other => match TopicId::from_name(other) {
+                Some(topic) => Command::Topic(topic),
+                None => return Err(ParseError::Unknown(other.to_string())),
+            },
+        };
+        no_more(command_name(&command), "It needs nothing after its name.", &words)?;
+        Ok(command)
+    }
+
+    /// `subscribe <time> [zone] [days] [pace]`; the optional parts may come in
+    /// any order, since each looks different.
+    fn parse_subscribe(words: &[&str]) -> Result<Command, ParseError> {
+        let Some((time, rest)) = words.split_first() else {
+            return Err(ParseError::Missing {
+                command: "subscribe",
+                what: "a time",
+                example: "subscribe 07:30 Europe/Berlin weekdays",
+            });
+        };
+        let mut time = time.to_string();
+        let mut rest = rest.to_vec();
+        if let Some(meridiem) = rest.first().filter(|w| matches!(w.to_lowercase().as_str(), "am" | "pm" | "a.m." | "p.m.")) {
+            time.push_str(meridiem);
+            rest.remove(0);
+        }
+        let (mut zone, mut days, mut pace) = (Vec::new(), Vec::new(), None);
+        for word in rest {
+            if looks_like_pace(word) && pace.is_none() {
+                pace = Some(word.to_string());
+            } else if crate::schedule::parse_days(word).is_ok() {
+                days.push(word);
+            } else {
+                zone.push(word);
+            }
+        }
+        Ok(Command::Subscribe {
+            time,
+            timezone: (!zone.is_empty()).then(|| zone.join(" ")),
+            days: (!days.is_empty()).then(|| days.join(",")),
+            pace,
+        })
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Help => "help",
+        Command::Subscribe { .. } => "subscribe",
+        Command::Agree => "agree",
+        Command::Unsubscribe => "unsubscribe",
+        Command::Pause { .. } => "pause",
+        Command::Resume => "resume",
+        Command::Skip => "skip",
+        Command::Status => "status",
+        Command::Timezone { .. } => "timezone",
+        Command::Routine => "routine",
+        Command::Exercise { .. } => "exercise",
+        Command::Topic(topic) => topic.name(),
+        Command::Streak => "streak",
+        Command::PrivacyExport | Command::PrivacyDelete { .. } => "privacy",
+    }
+}
+
+/// What went wrong while answering.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CommandError {
+    /// The member asked for something that cannot be done; say why.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for CommandError {
+    fn from(error: rusqlite::Error) -> CommandError {
+        CommandError::Store(error.into())
+    }
+}
+
+impl From<crate::schedule::InputError> for CommandError {
+    fn from(error: crate::schedule::InputError) -> CommandError {
+        CommandError::Refused(error.to_string())
+    }
+}
+
+/// Everything a command handler needs, inside its transaction.
+pub(crate) struct Ctx<'a> {
+    pub c: &'a Connection,
+    pub content: &'a Content,
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+    pub user: users::User,
+}
+
+/// Answers one command. Never fails: problems become a short reply, and
+/// unexpected ones are logged.
+pub async fn handle(engine: &Engine, member: &Member, command: Command) -> Reply {
+    let content = engine.content();
+    let settings = engine.settings();
+    let now = engine.now();
+    let member_for_db = member.clone();
+    let name = command_name(&command);
+    let result = engine
+        .db()
+        .call(move |c| {
+            let tx = c.transaction()?;
+            let user = users::upsert(&tx, &member_for_db.platform, &member_for_db.user_id, &member_for_db.display_name, now)?;
+            let ctx = Ctx {
+                c: &tx,
+                content: &content,
+                settings,
+                now,
+                user,
+            };
+            let notice = pause_notice(&ctx)?;
+            match dispatch(&ctx, command) {
+                Ok(mut reply) => {
+                    tx.commit()?;
+                    if let Some(notice) = notice {
+                        reply.message.body = format!("{notice}\n\n{}", reply.message.body);
+                    }
+                    Ok(Ok(reply))
+                }
+                Err(CommandError::Refused(text)) => Ok(Err(text)),
+                Err(CommandError::Store(error)) => Err(error),
+            }
+        })
+        .await;
+    engine.wake();
+    match result {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(refusal)) => Reply::private(Message::text(refusal)),
+        Err(error) => {
+            tracing::error!(command = name, platform = %member.platform, "command failed: {error}");
+            Reply::private(Message::text(
+                "Something went wrong on my side, and nothing was changed. Please try again in a minute.",
+            ))
+        }
+    }
+}
+
+/// A reply to text that did not parse.
+pub fn parse_error_reply(error: &ParseError) -> Reply {
+    Reply::private(Message::text(error.to_string()))
+}
+
+/// If the bot paused this member's subscription, say why at every command
+/// until they resume.
+fn pause_notice(ctx: &Ctx<'_>) -> Result<Option<String>, StoreError> {
+    let subscription = subscriptions::for_user(ctx.c, ctx.user.id)?;
+    Ok(subscription
+        .filter(|s| s.state == subscriptions::State::Paused)
+        .and_then(|s| s.pause_reason)
+        .map(|reason| {
+            format!("**Your sessions are paused:** I could not message you ({reason}). Allow direct messages from me, then send `resume`.")
+        }))
+}
+
+fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
+    match command {
+        Command::Help => Ok(Reply::private(help())),
+        Command::Subscribe { time, timezone, days, pace } => {
+            subscription::subscribe(ctx, &time, timezone.as_deref(), days.as_deref(), pace.as_deref())
+        }
+        Command::Agree => subscription::agree(ctx),
+        Command::Unsubscribe => subscription::unsubscribe(ctx),
+        Command::Pause { days } => subscription::pause(ctx, days.as_deref()),
+        Command::Resume => subscription::resume(ctx),
+        Command::Skip => subscription::skip(ctx),
+        Command::Status => subscription::status(ctx),
+        Command::Timezone { zone } => subscription::timezone(ctx, &zone),
+        Command::Routine => info::routine(ctx),
+        Command::Exercise { which } => info::exercise(ctx, &which),
+        Command::Topic(topic) => Ok(info::topic(ctx.content, topic)),
+        Command::Streak => info::streak(ctx),
+        Command::PrivacyExport => privacy::export(ctx),
+        Command::PrivacyDelete { confirmed } => privacy::delete(ctx, confirmed),
+    }
+}
+
+/// Every command with a one-line description; adapters add their prefix.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("subscribe <time> [timezone] [days] [pace]", "start or change your daily routine, e.g. `subscribe 07:30 Europe/Berlin weekdays`"),
+    ("agree", "accept the disclaimer (needed once, before your first session)"),
+    ("status", "your next session, streak and today's load"),
+    ("pause [days]", "pause your sessions, for good or for some days"),
+    ("resume", "start your sessions again"),
+    ("skip", "skip today's session"),
+    ("timezone <zone>", "set your time zone, e.g. `timezone berlin`"),
+    ("unsubscribe", "stop your sessions (your history is kept)"),
+    ("routine", "today's routine"),
+    ("exercise <number or name>", "one exercise in full"),
+    ("causes / why / tips / precautions / disclaimer", "background on upper back pain"),
+    ("streak", "your streak"),
+    ("privacy export / privacy delete", "all your data as a file / erase it"),
+    ("help", "this list"),
+];
+
+fn help() -> Message {
+    let mut body = String::from(
+        "I send you a short routine of exercises for your upper back each day, one at a time. \
+         React ✅ when done, ⏭️ to skip, 🤕 if it hurts.\n\n",
+    );
+    for (usage, what) in COMMANDS {
+        body.push_str(&format!("- `{usage}`: {what}\n"));
+    }
+    Message::new("Upright: commands", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscribe(time: &str, zone: Option<&str>, days: Option<&str>, pace: Option<&str>) -> Command {
+        Command::Subscribe {
+            time: time.into(),
+            timezone: zone.map(Into::into),
+            days: days.map(Into::into),
+            pace: pace.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn subscribe_arguments_in_any_order() {
+        assert_eq!(
+            Command::parse("subscribe 07:30 Europe/Berlin weekdays"),
+            Ok(subscribe("07:30", Some("Europe/Berlin"), Some("weekdays"), None))
+        );
+        assert_eq!(
+            Command::parse("subscribe 7:30 am mon,wed,fri new york 5"),
+            Ok(subscribe("7:30am", Some("new york"), Some("mon,wed,fri"), Some("5")))
+        );
+        assert_eq!(Command::parse("SUBSCRIBE 25:61"), Ok(subscribe("25:61", None, None, None)));
+    }
+
+    #[test]
+    fn every_command_parses() {
+        assert_eq!(Command::parse(""), Ok(Command::Help));
+        assert_eq!(Command::parse("causes"), Ok(Command::Topic(TopicId::Causes)));
+        assert_eq!(Command::parse("pause 3"), Ok(Command::Pause { days: Some("3".into()) }));
+        assert_eq!(Command::parse("exercise cat camel"), Ok(Command::Exercise { which: "cat camel".into() }));
+        assert_eq!(Command::parse("privacy delete confirm"), Ok(Command::PrivacyDelete { confirmed: true }));
+        assert_eq!(Command::parse("privacy delete"), Ok(Command::PrivacyDelete { confirmed: false }));
+    }
+
+    #[test]
+    fn bad_commands_say_what_would_work() {
+        assert!(matches!(Command::parse("dance"), Err(ParseError::Unknown(_))));
+        assert!(matches!(Command::parse("subscribe"), Err(ParseError::Missing { .. })));
+        assert!(matches!(Command::parse("status now"), Err(ParseError::Unexpected { .. })));
+        assert!(matches!(Command::parse(&format!("timezone {}", "x".repeat(100))), Err(ParseError::TooLong(100))));
+        let text = Command::parse("subscribe").unwrap_err().to_string();
+        assert!(text.contains("subscribe 07:30"), "{text}");
+    }
+}

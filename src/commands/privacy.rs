@@ -1,0 +1,63 @@
+//! privacy export / privacy delete.
+
+use serde_json::json;
+
+use super::{CommandError, Ctx};
+use crate::message::{Attachment, Message, Reply};
+use crate::store::{check_ins, sessions, subscriptions, users};
+
+pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let user = &ctx.user;
+    let subscription = subscriptions::for_user(ctx.c, user.id)?;
+    let sessions = match &subscription {
+        Some(s) => sessions::for_subscription(ctx.c, s.id)?,
+        None => Vec::new(),
+    };
+    let data = json!({
+        "exported_at": ctx.now.to_rfc3339(),
+        "member": {
+            "platform": user.platform,
+            "platform_user_id": user.platform_user_id,
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+            "agreed_to_disclaimer": user.agreed,
+        },
+        "subscription": subscription.as_ref().map(|s| json!({
+            "routine": s.routine_id,
+            "schedule": s.schedule.cron_expression(),
+            "timezone": s.schedule.zone().name(),
+            "pace_minutes": s.pace_minutes,
+            "state": format!("{:?}", s.state).to_lowercase(),
+            "paused_until": s.paused_until.map(|d| d.to_string()),
+            "pause_reason": s.pause_reason,
+            "next_session": s.next_run_at.map(|t| t.to_rfc3339()),
+        })),
+        "sessions": sessions.iter().map(|s| json!({
+            "date": s.local_date.to_string(),
+            "status": s.status.as_str(),
+            "loads": s.loads,
+        })).collect::<Vec<_>>(),
+        "check_ins": check_ins::all_for_user(ctx.c, user.id)?.into_iter().map(|(date, step, kind, at)| json!({
+            "date": date, "exercise": step, "kind": kind, "at": at,
+        })).collect::<Vec<_>>(),
+    });
+    let bytes = serde_json::to_vec_pretty(&data)
+        .map_err(|e| CommandError::Refused(format!("The export could not be written: {e}")))?;
+    Ok(Reply::private(Message::text("Here is everything I store about you, as JSON.")).with_attachment(Attachment {
+        filename: "upright-export.json".to_string(),
+        mime: "application/json",
+        bytes,
+    }))
+}
+
+pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandError> {
+    if !confirmed {
+        return Ok(Reply::private(Message::text(
+            "This erases your subscription, sessions and check-ins for good. To go ahead, send `privacy delete confirm`.",
+        )));
+    }
+    users::delete(ctx.c, ctx.user.id)?;
+    Ok(Reply::private(Message::text(
+        "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",
+    )))
+}

@@ -1,0 +1,225 @@
+//! subscribe, agree, unsubscribe, pause, resume, skip, status, timezone.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use super::{CommandError, Ctx};
+use crate::config::parse_pace;
+use crate::content::DEFAULT_ROUTINE;
+use crate::duration::describe;
+use crate::engine::render::{load_text, streak_line};
+use crate::engine::sessions::{History, send_disclaimer};
+use crate::message::{Message, Reply};
+use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
+use crate::store::sessions::{self, Status};
+use crate::store::subscriptions::{self, State, Subscription};
+use crate::store::users;
+
+const NO_SUBSCRIPTION: &str =
+    "You have no daily routine yet. Start one with `subscribe 07:30 Europe/Berlin` (time, then your time zone).";
+
+/// "Fri 27 Nov at 07:30 (Europe/Berlin), in 18 h 5 min".
+pub(crate) fn describe_next(zone: Tz, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&zone);
+    format!(
+        "{} ({}), in {}",
+        local.format("%a %-d %b at %H:%M"),
+        zone.name(),
+        describe(at - now)
+    )
+}
+
+fn active_subscription(ctx: &Ctx<'_>) -> Result<Subscription, CommandError> {
+    match subscriptions::for_user(ctx.c, ctx.user.id)? {
+        Some(s) if s.state != State::Stopped => Ok(s),
+        _ => Err(CommandError::Refused(NO_SUBSCRIPTION.to_string())),
+    }
+}
+
+fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) -> String {
+    match next {
+        Some(at) => format!("Next session: {}.", describe_next(schedule.zone(), at, ctx.now)),
+        None if !ctx.user.agreed => "Your first session is scheduled once you `agree` to the disclaimer.".to_string(),
+        None => "No session is scheduled.".to_string(),
+    }
+}
+
+pub(crate) fn subscribe(
+    ctx: &Ctx<'_>,
+    time: &str,
+    timezone: Option<&str>,
+    days: Option<&str>,
+    pace: Option<&str>,
+) -> Result<Reply, CommandError> {
+    let existing = subscriptions::for_user(ctx.c, ctx.user.id)?;
+    let time = parse_time(time)?;
+    let known_zone = ctx.user.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok());
+    let (zone, zone_guessed) = match timezone {
+        Some(text) => (parse_zone(text)?, false),
+        None => match known_zone.or(existing.as_ref().map(|s| s.schedule.zone())) {
+            Some(zone) => (zone, false),
+            None => (Tz::UTC, true),
+        },
+    };
+    let days = match days {
+        Some(text) => parse_days(text)?,
+        None => existing.as_ref().map_or(Weekdays::DAILY, |s| s.schedule.days()),
+    };
+    let pace = match pace {
+        Some(text) => parse_pace(text).map_err(CommandError::Refused)?,
+        None => existing.as_ref().map_or(ctx.settings.default_pace_minutes, |s| s.pace_minutes),
+    };
+    let schedule = Schedule::new(time, days, zone);
+    let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
+    users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
+    subscriptions::upsert(ctx.c, ctx.user.id, DEFAULT_ROUTINE, &schedule, pace, next, ctx.now)?;
+
+    let verb = if existing.is_some() { "Updated" } else { "Subscribed" };
+    let mut body = format!("{verb}: {schedule}, {pace} min between exercises.\n");
+    if zone_guessed {
+        body.push_str("I used UTC because I don't know your time zone yet; set it with `timezone <zone>`, e.g. `timezone berlin`.\n");
+    }
+    if ctx.user.agreed {
+        body.push_str(&next_line(ctx, &schedule, next));
+    } else {
+        send_disclaimer(ctx.c, ctx.content, &ctx.user, ctx.now)?;
+        body.push_str(
+            "Before your first session, please read the disclaimer I sent you by direct message, then send `agree` (or react ✅ to it).",
+        );
+    }
+    Ok(Reply::private(Message::new("Daily routine", body)))
+}
+
+pub(crate) fn agree(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let next = crate::engine::agree(ctx.c, &ctx.user, ctx.now)?;
+    let subscription = subscriptions::for_user(ctx.c, ctx.user.id)?;
+    let body = match (subscription, next) {
+        (Some(s), Some(at)) => format!(
+            "Thank you. Your first session: {}.",
+            describe_next(s.schedule.zone(), at, ctx.now)
+        ),
+        _ => "Thank you. Start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string(),
+    };
+    Ok(Reply::private(Message::text(body)))
+}
+
+pub(crate) fn unsubscribe(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    subscriptions::set_state(ctx.c, subscription.id, State::Stopped, None, None, None, ctx.now)?;
+    sessions::stop_running(ctx.c, subscription.id, Status::Finished)?;
+    Ok(Reply::private(Message::text(
+        "Your daily routine is stopped. Your history is kept: `subscribe` starts again where you left off, `privacy delete` erases it.",
+    )))
+}
+
+pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    let days = days
+        .map(|text| {
+            text.parse::<u32>()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| CommandError::Refused(format!("`{text}` is not a number of days. Use `pause` to pause until you resume, or `pause 3` for 1 to 365 days.")))
+        })
+        .transpose()?;
+    sessions::stop_running(ctx.c, subscription.id, Status::Finished)?;
+    let schedule = &subscription.schedule;
+    let body = match days {
+        None => {
+            subscriptions::set_state(ctx.c, subscription.id, State::Paused, None, None, None, ctx.now)?;
+            "Paused. Send `resume` when you want your sessions back.".to_string()
+        }
+        Some(days) => {
+            let today = schedule.local(ctx.now).date_naive();
+            let until = today + Duration::days(days.into());
+            let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
+            subscriptions::set_state(ctx.c, subscription.id, State::Paused, Some(until), None, next, ctx.now)?;
+            format!("Paused for {days} day(s). Sessions start again on {}.", until.format("%a %-d %b"))
+        }
+    };
+    Ok(Reply::private(Message::text(body)))
+}
+
+pub(crate) fn resume(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    let schedule = &subscription.schedule;
+    if subscription.state == State::Active {
+        let line = next_line(ctx, schedule, subscription.next_run_at);
+        return Ok(Reply::private(Message::text(format!("You're not paused. {line}"))));
+    }
+    let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
+    subscriptions::set_state(ctx.c, subscription.id, State::Active, None, None, next, ctx.now)?;
+    Ok(Reply::private(Message::text(format!("Welcome back. {}", next_line(ctx, schedule, next)))))
+}
+
+pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    let schedule = &subscription.schedule;
+    let today = schedule.local(ctx.now).date_naive();
+    if let Some(latest) = sessions::latest_started(ctx.c, subscription.id)? {
+        if latest.local_date == today && latest.status == Status::Running {
+            sessions::stop_running(ctx.c, subscription.id, Status::Skipped)?;
+            return Ok(Reply::private(Message::text(format!(
+                "Today's session is skipped; it won't count against your streak. {}",
+                next_line(ctx, schedule, subscription.next_run_at)
+            ))));
+        }
+    }
+    match subscription.next_run_at {
+        Some(at) if schedule.local(at).date_naive() == today => {
+            subscriptions::set_skip_date(ctx.c, subscription.id, Some(today))?;
+            let after = schedule.next_after(at).map(|o| o.at);
+            Ok(Reply::private(Message::text(format!(
+                "Today's session is skipped; it won't count against your streak. {}",
+                next_line(ctx, schedule, after)
+            ))))
+        }
+        next => Ok(Reply::private(Message::text(format!(
+            "There is no session left to skip today. {}",
+            next_line(ctx, schedule, next)
+        )))),
+    }
+}
+
+pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    let schedule = &subscription.schedule;
+    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let mut body = format!(
+        "Schedule: {schedule}, {} min between exercises.\n",
+        subscription.pace_minutes
+    );
+    match (subscription.state, subscription.paused_until) {
+        (State::Paused, Some(until)) => body.push_str(&format!("Paused until {}.\n", until.format("%a %-d %b"))),
+        (State::Paused, None) => body.push_str("Paused until you `resume`.\n"),
+        _ => {}
+    }
+    body.push_str(&next_line(ctx, schedule, subscription.next_run_at));
+    body.push_str(&format!("\n{}\n", streak_line(history.streak(ctx.content))));
+    if let Some(routine) = ctx.content.routine(&subscription.routine_id) {
+        let today = schedule.local(ctx.now).date_naive();
+        let loads = match history.sessions.iter().find(|s| s.local_date == today && !s.loads.is_empty()) {
+            Some(session) => session.loads.clone(),
+            None => history.loads_before(routine, today + Duration::days(1)),
+        };
+        body.push_str("\nToday's load:\n");
+        for (exercise, reps) in routine.exercises.iter().zip(loads) {
+            body.push_str(&format!("- {}: {}\n", exercise.title, load_text(exercise, reps)));
+        }
+    }
+    Ok(Reply::private(Message::new("Your routine", body)))
+}
+
+pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError> {
+    let zone = parse_zone(zone)?;
+    users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
+    let mut body = format!("Your time zone is now {}.", zone.name());
+    if let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)?.filter(|s| s.state != State::Stopped) {
+        let schedule = Schedule::new(subscription.schedule.time(), subscription.schedule.days(), zone);
+        let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
+        let next = next.filter(|_| subscription.state == State::Active || subscription.paused_until.is_some());
+        subscriptions::set_schedule(ctx.c, subscription.id, &schedule, next)?;
+        body.push_str(&format!(" {}", next_line(ctx, &schedule, next)));
+    }
+    Ok(Reply::private(Message::text(body)))
+}
