@@ -90,8 +90,9 @@ pub fn streak(outcomes: &[DayOutcome]) -> Streak {
     streak
 }
 
-/// Counts of a session's check-ins, one per exercise (pain wins over done,
-/// done over skip, when a member reacted more than once).
+/// Counts of a session's check-ins over the exercises posted so far, one per
+/// exercise (pain wins over done, done over skip, when a member reacted more
+/// than once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tally {
     pub done: u32,
@@ -100,9 +101,9 @@ pub struct Tally {
     pub unanswered: u32,
 }
 
-pub fn tally(check_ins: &SessionCheckIns, exercise_count: usize) -> Tally {
+pub fn tally(check_ins: &SessionCheckIns, posted: u32) -> Tally {
     let mut tally = Tally::default();
-    for step in 1..=exercise_count as u32 {
+    for step in 1..=posted {
         if has(check_ins, step, CheckInKind::Pain) {
             tally.pain += 1;
         } else if has(check_ins, step, CheckInKind::Done) {

@@ -30,3 +30,5 @@ pub mod store;
 pub mod coaching;
 pub mod engine;
 pub mod commands;
+pub mod console;
+pub mod demo;

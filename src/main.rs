@@ -1,1 +1,190 @@
-fn main() {}
+//! The `upright` command line: reads the configuration once and hands over
+//! to the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use upright::config::Config;
+use upright::content::{Content, TopicId};
+use upright::engine::Settings;
+use upright::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
+use upright::store::Db;
+
+#[derive(Parser)]
+#[command(name = "upright", version, about = "A chat bot that coaches people with upper back pain through a daily routine.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start every configured platform (the default).
+    Run,
+    /// The whole bot in the terminal for one member, on the embedded SQLite.
+    Demo {
+        /// How many times faster than real time the clock runs between inputs.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// The demo's starting instant (RFC 3339); default: now.
+        #[arg(long)]
+        start: Option<DateTime<Utc>>,
+        /// The SQLite file to use.
+        #[arg(long, default_value = "upright-demo.sqlite3")]
+        database: PathBuf,
+    },
+    /// Validate the content folder.
+    CheckContent {
+        /// Default: UPRIGHT_CONTENT_DIR, or `content`.
+        dir: Option<PathBuf>,
+    },
+    /// Print the next session instants of a schedule: local time, then UTC.
+    Schedule {
+        #[arg(long)]
+        time: String,
+        #[arg(long)]
+        timezone: String,
+        #[arg(long, default_value = "daily")]
+        days: String,
+        /// Start after this instant (RFC 3339); default: now.
+        #[arg(long)]
+        from: Option<DateTime<Utc>>,
+        #[arg(long, default_value_t = 7)]
+        count: usize,
+    },
+    /// Create or upgrade the database, then exit.
+    Migrate,
+    /// Write a consistent copy of the database (safe while the bot runs).
+    Backup { path: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}\nSee .env.example for every variable.");
+            return ExitCode::from(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Cmd::Run);
+    // The demo talks on stdout; keep routine log lines out of its way.
+    let quiet_demo = matches!(command, Cmd::Demo { .. }) && std::env::var_os("RUST_LOG").is_none();
+    init_logging(if quiet_demo { "warn" } else { &config.log_filter });
+    let result = match command {
+        Cmd::Run => run(&config),
+        Cmd::Demo { speed, start, database } => demo(&config, speed, start, database),
+        Cmd::CheckContent { dir } => return check_content(&dir.unwrap_or_else(|| config.content_dir.clone())),
+        Cmd::Schedule { time, timezone, days, from, count } => print_schedule(&time, &timezone, &days, from, count),
+        Cmd::Migrate => Db::open(&config.database)
+            .and_then(|db| db.schema_version())
+            .map(|version| println!("{} is at migration {version}", config.database.display()))
+            .map_err(Into::into),
+        Cmd::Backup { path } => Db::open(&config.database)
+            .and_then(|db| db.backup(&path))
+            .map(|()| println!("backed up {} to {}", config.database.display(), path.display()))
+            .map_err(Into::into),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn load_content(config: &Config) -> anyhow::Result<Arc<Content>> {
+    Ok(Arc::new(Content::load(&config.content_dir)?))
+}
+
+fn settings(config: &Config) -> Settings {
+    Settings {
+        grace: config.grace,
+        default_pace_minutes: config.pace_minutes,
+    }
+}
+
+fn run(config: &Config) -> anyhow::Result<()> {
+    if config.discord.is_none() && config.matrix.is_none() {
+        anyhow::bail!(
+            "no platform is configured. Set DISCORD_TOKEN and/or MATRIX_HOMESERVER, MATRIX_USER, MATRIX_PASSWORD \
+             (see .env.example), or try the bot in your terminal with `upright demo`."
+        );
+    }
+    anyhow::bail!(
+        "this version of upright has no Discord or Matrix adapter yet; try the bot in your terminal with `upright demo`."
+    )
+}
+
+fn demo(config: &Config, speed: f64, start: Option<DateTime<Utc>>, database: PathBuf) -> anyhow::Result<()> {
+    if !(speed.is_finite() && speed > 0.0) {
+        anyhow::bail!("--speed must be a positive number, like 1 or 60");
+    }
+    let options = upright::demo::DemoOptions {
+        speed,
+        start,
+        database,
+        content: load_content(config)?,
+        settings: settings(config),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(upright::demo::run(
+        options,
+        tokio::io::BufReader::new(tokio::io::stdin()),
+        Box::new(std::io::stdout()),
+    ))
+}
+
+fn check_content(dir: &std::path::Path) -> ExitCode {
+    match Content::load(dir) {
+        Ok(content) => {
+            let routines: Vec<_> = content.routines().collect();
+            let exercises: usize = routines.iter().map(|r| r.exercises.len()).sum();
+            println!(
+                "{}: {} routine(s), {} exercises, {} topics: ok",
+                dir.display(),
+                routines.len(),
+                exercises,
+                TopicId::ALL.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprint!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_schedule(time: &str, timezone: &str, days: &str, from: Option<DateTime<Utc>>, count: usize) -> anyhow::Result<()> {
+    let schedule = Schedule::new(
+        parse_time(time)?,
+        if days.is_empty() { Weekdays::DAILY } else { parse_days(days)? },
+        parse_zone(timezone)?,
+    );
+    let from = from.unwrap_or_else(Utc::now);
+    for occurrence in schedule.occurrences_after(from).take(count) {
+        println!(
+            "{} {}",
+            schedule.local(occurrence.at).to_rfc3339(),
+            occurrence.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
+    Ok(())
+}

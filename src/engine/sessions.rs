@@ -264,13 +264,12 @@ pub fn advance(c: &Connection, content: &Content, session: &Session, now: DateTi
 
 /// Ends a session with its closing message (tally and streak).
 pub fn close(c: &Connection, content: &Content, session: &Session, user: &User, stopped_for_pain: bool, now: DateTime<Utc>) -> Result<()> {
-    let routine = routine(content, &session.routine_id)?;
     sessions::set_progress(c, session.id, session.current_step, None, Status::Finished)?;
     let Some(subscription_id) = session.subscription_id else {
         return Ok(());
     };
     let history = History::load(c, subscription_id, user.id)?;
-    let tally = coaching::tally(history.check_ins_of(session.id), routine.exercises.len());
+    let tally = coaching::tally(history.check_ins_of(session.id), session.current_step);
     let message = render::closing(tally, history.streak(content), stopped_for_pain);
     enqueue(c, session, user, Kind::Closing, None, priority::LATER, message, Vec::new(), now)?;
     Ok(())
