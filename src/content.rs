@@ -186,9 +186,11 @@ impl Content {
                 }
             }
         }
-        if !routines.contains_key(DEFAULT_ROUTINE) && routines_dir.is_dir() {
+        let default_file = routines_dir.join(format!("{DEFAULT_ROUTINE}.toml"));
+        // A file that exists but failed to parse was already reported.
+        if !routines.contains_key(DEFAULT_ROUTINE) && routines_dir.is_dir() && !default_file.exists() {
             problems.push(Problem {
-                file: routines_dir.join(format!("{DEFAULT_ROUTINE}.toml")),
+                file: default_file,
                 field: None,
                 line: None,
                 message: format!("the default routine `{DEFAULT_ROUTINE}` is missing"),
@@ -204,9 +206,10 @@ impl Content {
             }
         }
         for id in TopicId::ALL {
-            if !topics.contains_key(&id) && topics_dir.is_dir() {
+            let file = topics_dir.join(format!("{}.toml", id.name()));
+            if !topics.contains_key(&id) && topics_dir.is_dir() && !file.exists() {
                 problems.push(Problem {
-                    file: topics_dir.join(format!("{}.toml", id.name())),
+                    file,
                     field: None,
                     line: None,
                     message: format!("the topic `{}` is missing", id.name()),
@@ -289,7 +292,7 @@ fn parse_file<T: serde::de::DeserializeOwned>(file: &Path, problems: &mut Vec<Pr
     match toml::from_str(&text) {
         Ok(value) => Some(value),
         Err(e) => {
-            let line = e.span().map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
             problems.push(Problem {
                 file: file.to_path_buf(),
                 field: None,

@@ -6,7 +6,9 @@
 //! - a local time that does not exist (spring gap) runs shifted forward by the
 //!   length of the gap — 02:30 becomes 03:30;
 //! - a local time that exists twice (autumn overlap) runs once, at the first;
-//! - never two sessions on one local date.
+//! - never two sessions on one local date: in the rare zones whose gap
+//!   crosses midnight (23:00 → 00:00), a session the shift would carry into
+//!   the next day is dropped for that day.
 //!
 //! `cron` is used to enumerate matching *dates* on a wall clock without
 //! transitions (UTC stands in for "local naive time"); each wall-clock time is
@@ -361,6 +363,10 @@ impl Schedule {
                     at: self.place(wall),
                 }
             })
+            // A gap shift that would carry a session into the next local date
+            // (zones jumping from 23:00 to 00:00) drops that day's session, so
+            // no date ever gets two.
+            .filter(|occurrence| self.local(occurrence.at).date_naive() == occurrence.local_date)
             .find(|occurrence| occurrence.at > from)
     }
 

@@ -10,6 +10,9 @@ use crate::store::sessions::{self, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
 use crate::store::{Result, users};
 
+/// Deliveries read from the outbox at a time.
+const FLUSH_BATCH: u32 = 64;
+
 /// Transient failures are retried this many times before giving up.
 pub const MAX_ATTEMPTS: u32 = 6;
 
@@ -26,20 +29,26 @@ impl Engine {
         loop {
             let now = self.now();
             let names = platforms.clone();
-            let next = self
+            let batch = self
                 .db()
-                .call(move |c| deliveries::next_ready(c, now, &names))
+                .call(move |c| deliveries::ready(c, now, &names, FLUSH_BATCH))
                 .await?;
-            let Some(delivery) = next else {
+            if batch.is_empty() {
                 return Ok(());
-            };
-            self.deliver(delivery, now).await?;
+            }
+            for delivery in batch {
+                if !self.deliver(delivery, now).await? {
+                    // A failure may postpone or cancel the rest of the batch: re-read it.
+                    break;
+                }
+            }
         }
     }
 
-    async fn deliver(&self, delivery: Delivery, now: DateTime<Utc>) -> Result<()> {
+    /// Hands one delivery to its platform; `false` if it failed.
+    async fn deliver(&self, delivery: Delivery, now: DateTime<Utc>) -> Result<bool> {
         let Some(platform) = self.platform(&delivery.platform) else {
-            return Ok(()); // next_ready only returns deliveries of running platforms
+            return Ok(false); // `ready` only returns deliveries of running platforms
         };
         let destination = self.destination(&delivery).await?;
         let outcome = match (&delivery.state, &delivery.platform_message_id) {
@@ -68,12 +77,12 @@ impl Engine {
                             users::set_dm_target(&tx, user_id, dm)?;
                         }
                         tx.commit()?;
-                        Ok(())
+                        Ok(true)
                     })
                     .await
             }
-            Ok(None) => self.db().call(move |c| deliveries::mark_done(c, id)).await,
-            Err(error) => self.record_failure(delivery, error, now).await,
+            Ok(None) => self.db().call(move |c| deliveries::mark_done(c, id).map(|()| true)).await,
+            Err(error) => self.record_failure(delivery, error, now).await.map(|()| false),
         }
     }
 
@@ -97,7 +106,16 @@ impl Engine {
         match error {
             SendError::RetryAfter(wait) => {
                 tracing::warn!(delivery = id, key = %delivery.key, "rate limited; waiting {}s", wait.num_seconds());
-                self.db().call(move |c| deliveries::retry_at(c, id, now + wait, &text)).await
+                let recipient = delivery.recipient.clone();
+                self.db()
+                    .call(move |c| {
+                        let tx = c.transaction()?;
+                        deliveries::retry_at(&tx, id, now + wait, &text)?;
+                        deliveries::postpone_recipient(&tx, &recipient, now + wait)?;
+                        tx.commit()?;
+                        Ok(())
+                    })
+                    .await
             }
             SendError::Transient(_) if delivery.attempts + 1 < MAX_ATTEMPTS => {
                 let wait = backoff(delivery.attempts);

@@ -186,25 +186,31 @@ pub fn enqueue(c: &Connection, new: &NewDelivery) -> Result<bool> {
     Ok(inserted == 1)
 }
 
-/// The next piece of outbox work that is due, in burst order: pending
-/// messages by priority, with reactions of sent messages ranked between
-/// first exercises and later steps.
-/// Only deliveries of the given (running) platforms are considered.
-pub fn next_ready(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Option<Delivery>> {
-    c.query_row(
-        &format!(
-            "SELECT {COLUMNS} FROM deliveries
-             WHERE state IN ('pending', 'sent') AND due_at <= ?1
-               AND platform IN (SELECT value FROM json_each(?3))
-             ORDER BY CASE state WHEN 'sent' THEN ?2 ELSE priority END, due_at, id
-             LIMIT 1"
-        ),
-        (to_db_time(now), priority::REACTIONS, platform_list(platforms)),
+/// Outbox work that is due, in burst order: pending messages by priority,
+/// with reactions of sent messages ranked between first exercises and later
+/// steps. Only deliveries of the given (running) platforms are considered;
+/// the unary `+` keeps SQLite on the `deliveries_due` index.
+pub fn ready(c: &Connection, now: DateTime<Utc>, platforms: &[String], limit: u32) -> Result<Vec<Delivery>> {
+    let mut statement = c.prepare_cached(&ready_sql())?;
+    let rows = statement.query_map(
+        (to_db_time(now), priority::REACTIONS, platform_list(platforms), limit),
         decode,
-    )
-    .optional()?
-    .transpose()
+    )?;
+    rows.map(|row| row?).collect()
 }
+
+pub(super) fn ready_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM deliveries
+         WHERE state IN ('pending', 'sent') AND due_at <= ?1
+           AND +platform IN (SELECT value FROM json_each(?3))
+         ORDER BY CASE state WHEN 'sent' THEN ?2 ELSE priority END, due_at, id
+         LIMIT ?4"
+    )
+}
+
+pub(super) const NEXT_DUE_SQL: &str = "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
+           AND +platform IN (SELECT value FROM json_each(?1))";
 
 fn platform_list(platforms: &[String]) -> String {
     serde_json::Value::from(platforms.to_vec()).to_string()
@@ -212,8 +218,7 @@ fn platform_list(platforms: &[String]) -> String {
 
 pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
     let at: Option<i64> = c.query_row(
-        "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
-           AND platform IN (SELECT value FROM json_each(?1))",
+        NEXT_DUE_SQL,
         [platform_list(platforms)],
         |row| row.get(0),
     )?;
@@ -243,6 +248,21 @@ pub fn retry_at(c: &Connection, id: i64, due_at: DateTime<Utc>, error: &str) -> 
     c.execute(
         "UPDATE deliveries SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
         (id, to_db_time(due_at), error),
+    )?;
+    Ok(())
+}
+
+/// Holds back everything still waiting for the same recipient until `until`,
+/// so a rate limit does not reorder a member's messages.
+pub fn postpone_recipient(c: &Connection, recipient: &Recipient, until: DateTime<Utc>) -> Result<()> {
+    let (user_id, channel_id) = match recipient {
+        Recipient::Member(user) => (Some(*user), None),
+        Recipient::Channel(channel) => (None, Some(channel.as_str())),
+    };
+    c.execute(
+        "UPDATE deliveries SET due_at = MAX(due_at, ?3)
+         WHERE state IN ('pending', 'sent') AND (user_id = ?1 OR channel_id = ?2)",
+        (user_id, channel_id, to_db_time(until)),
     )?;
     Ok(())
 }

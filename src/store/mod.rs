@@ -41,6 +41,8 @@ pub enum StoreError {
     TooNew { found: u32, known: u32 },
     #[error("a constraint was violated: {0}")]
     Constraint(String),
+    #[error("backup: {0}")]
+    Backup(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -124,20 +126,21 @@ impl Db {
     }
 
     /// Writes a consistent copy of the live database to `target` (VACUUM INTO),
-    /// safe while the bot runs; the copy is created with mode 0600.
+    /// safe while the bot runs. The target must not exist; it is created with
+    /// mode 0600 before any data is written to it.
     pub fn backup(&self, target: &Path) -> Result<()> {
-        if target.exists() {
-            return Err(StoreError::Corrupt(format!(
-                "{} already exists; choose a new file name",
-                target.display()
-            )));
-        }
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(target)
+            .map_err(|e| StoreError::Backup(format!("cannot create {}: {e}", target.display())))?;
         let target_text = target.to_string_lossy().into_owned();
         self.call_blocking(|c| {
             c.execute("VACUUM INTO ?1", [target_text])?;
             Ok(())
-        })?;
-        restrict_permissions(target).map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
     }
 
     /// The latest migration applied.
@@ -182,11 +185,6 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn restrict_permissions(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-}
-
 /// Instants are stored as unix seconds.
 pub fn to_db_time(at: DateTime<Utc>) -> i64 {
     at.timestamp()
@@ -195,4 +193,40 @@ pub fn to_db_time(at: DateTime<Utc>) -> i64 {
 pub fn from_db_time(seconds: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp(seconds, 0)
         .ok_or_else(|| StoreError::Corrupt(format!("instant {seconds} is out of range")))
+}
+
+#[cfg(test)]
+mod query_plans {
+    //! The due queries run on every engine pass; they must walk their
+    //! partial indexes, never whole tables.
+    use super::*;
+
+    fn plan(db: &Db, sql: &str) -> String {
+        db.call_blocking(|c| {
+            let mut statement = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            // Parameters stay unbound: the plan does not depend on them.
+            let mut rows = statement.raw_query();
+            let mut steps = Vec::new();
+            while let Some(row) = rows.next()? {
+                steps.push(row.get::<_, String>(3)?);
+            }
+            Ok(steps.join("; "))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn due_queries_use_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("plans.sqlite3")).unwrap();
+        for (sql, index) in [
+            (subscriptions::due_sql(), "subscriptions_due"),
+            (subscriptions::NEXT_DUE_SQL.to_string(), "subscriptions_due"),
+            (deliveries::ready_sql(), "deliveries_due"),
+            (deliveries::NEXT_DUE_SQL.to_string(), "deliveries_due"),
+        ] {
+            let plan = plan(&db, &sql);
+            assert!(plan.contains(index), "{index} not used: {plan}");
+        }
+    }
 }

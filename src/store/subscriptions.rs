@@ -199,18 +199,28 @@ pub fn set_skip_date(c: &Connection, id: i64, date: Option<NaiveDate>) -> Result
 }
 
 /// Subscriptions of members on running platforms whose next session instant
-/// has come (uses `subscriptions_due`).
+/// has come. The unary `+` keeps SQLite on the `subscriptions_due` index
+/// instead of walking subscriptions member by member.
 pub fn due(c: &Connection, now: DateTime<Utc>, platforms: &[String], limit: u32) -> Result<Vec<Subscription>> {
-    let mut statement = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM subscriptions
-         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1
-           AND user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?3)))
-         ORDER BY next_run_at, id LIMIT ?2"
-    ))?;
+    let mut statement = c.prepare_cached(&due_sql())?;
     let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
     let rows = statement.query_map((to_db_time(now), limit, platforms), raw)?;
     rows.map(|r| Subscription::try_from(r?)).collect()
 }
+
+pub(super) fn due_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM subscriptions
+         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1
+           AND +user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?3)))
+         ORDER BY next_run_at, id LIMIT ?2"
+    )
+}
+
+pub(super) const NEXT_DUE_SQL: &str = "SELECT next_run_at FROM subscriptions
+     WHERE next_run_at IS NOT NULL
+       AND +user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?1)))
+     ORDER BY next_run_at LIMIT 1";
 
 /// The earliest scheduled session instant of members on running platforms.
 pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
@@ -218,10 +228,7 @@ pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTi
     // ORDER BY + LIMIT walks the `subscriptions_due` index and stops at the first match.
     let at: Option<i64> = c
         .query_row(
-            "SELECT next_run_at FROM subscriptions
-             WHERE next_run_at IS NOT NULL
-               AND user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?1)))
-             ORDER BY next_run_at LIMIT 1",
+            NEXT_DUE_SQL,
             [platforms],
             |row| row.get(0),
         )

@@ -1,0 +1,321 @@
+//! The `upright` binary, run as a member of the public would run it.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary in the project folder, with no platform configured and no
+/// outside setting that could change what it does.
+fn upright(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_upright"));
+    command.current_dir(manifest_dir()).args(args);
+    for variable in [
+        "DISCORD_TOKEN",
+        "DISCORD_GUILD_ID",
+        "DISCORD_API_BASE",
+        "MATRIX_HOMESERVER",
+        "MATRIX_USER",
+        "MATRIX_PASSWORD",
+        "MATRIX_STORE_DIR",
+        "MATRIX_STORE_PASSPHRASE",
+        "UPRIGHT_DATABASE",
+        "UPRIGHT_CONTENT_DIR",
+        "UPRIGHT_PACE",
+        "UPRIGHT_GRACE",
+        "RUST_LOG",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+}
+
+fn run(mut command: impl std::borrow::BorrowMut<Command>) -> Output {
+    command
+        .borrow_mut()
+        .output()
+        .expect("the upright binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn lines(output: &Output) -> Vec<String> {
+    stdout(output).lines().map(str::to_string).collect()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+// --- schedule ---------------------------------------------------------------
+
+#[test]
+fn schedule_prints_the_spring_example() {
+    let output = run(upright(&[
+        "schedule",
+        "--time",
+        "02:30",
+        "--timezone",
+        "Europe/Berlin",
+        "--from",
+        "2027-03-27T00:00:00Z",
+        "--count",
+        "3",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        lines(&output),
+        [
+            "2027-03-27T02:30:00+01:00 2027-03-27T01:30:00Z",
+            "2027-03-28T03:30:00+02:00 2027-03-28T01:30:00Z",
+            "2027-03-29T02:30:00+02:00 2027-03-29T00:30:00Z",
+        ]
+    );
+}
+
+#[test]
+fn schedule_prints_the_autumn_example() {
+    let output = run(upright(&[
+        "schedule",
+        "--time",
+        "02:30",
+        "--timezone",
+        "Europe/Berlin",
+        "--from",
+        "2027-10-30T00:00:00Z",
+        "--count",
+        "3",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        lines(&output),
+        [
+            "2027-10-30T02:30:00+02:00 2027-10-30T00:30:00Z",
+            "2027-10-31T02:30:00+02:00 2027-10-31T00:30:00Z",
+            "2027-11-01T02:30:00+01:00 2027-11-01T01:30:00Z",
+        ]
+    );
+}
+
+#[test]
+fn schedule_accepts_days_and_a_city() {
+    // 2027-01-08 is a Friday.
+    let output = run(upright(&[
+        "schedule",
+        "--time",
+        "7:30am",
+        "--timezone",
+        "berlin",
+        "--days",
+        "mon,wed,fri",
+        "--from",
+        "2027-01-08T18:00:00Z",
+        "--count",
+        "2",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        lines(&output),
+        [
+            "2027-01-11T07:30:00+01:00 2027-01-11T06:30:00Z",
+            "2027-01-13T07:30:00+01:00 2027-01-13T06:30:00Z",
+        ]
+    );
+}
+
+#[test]
+fn schedule_refuses_an_impossible_time() {
+    let output = run(upright(&[
+        "schedule",
+        "--time",
+        "25:61",
+        "--timezone",
+        "Europe/Berlin",
+        "--from",
+        "2027-03-27T00:00:00Z",
+    ]));
+    assert!(!output.status.success());
+    let message = stderr(&output).to_lowercase();
+    assert!(
+        message.contains("minute") || message.contains("hour"),
+        "{message}"
+    );
+    assert!(
+        message.contains("61") || message.contains("25"),
+        "{message}"
+    );
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+}
+
+#[test]
+fn schedule_refuses_an_unknown_zone() {
+    let output = run(upright(&[
+        "schedule",
+        "--time",
+        "07:30",
+        "--timezone",
+        "Mars/Olympus",
+    ]));
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("Mars/Olympus"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+// --- check-content --------------------------------------------------------------
+
+#[test]
+fn check_content_accepts_the_real_content() {
+    let output = run(upright(&["check-content"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("1 routine(s), 5 exercises, 5 topics"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+fn copy_content(to: &Path) {
+    for sub in ["routines", "topics"] {
+        fs::create_dir_all(to.join(sub)).unwrap();
+        for entry in fs::read_dir(manifest_dir().join("content").join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            fs::copy(entry.path(), to.join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn check_content_names_a_broken_routine() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    let routine = dir.path().join("routines").join("upper-back.toml");
+    let text = fs::read_to_string(&routine).unwrap();
+    assert!(text.contains("reps = { min = 10, max = 12 }"));
+    fs::write(
+        &routine,
+        text.replacen(
+            "reps = { min = 10, max = 12 }",
+            "reps = { min = 14, max = 12 }",
+            1,
+        ),
+    )
+    .unwrap();
+
+    // The copy as it was is fine; only the edit breaks it.
+    let output = run(upright(&["check-content", dir.path().to_str().unwrap()]));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(message.contains("upper-back.toml"), "{message}");
+    assert!(message.contains("exercises[1].reps"), "{message}");
+}
+
+#[test]
+fn check_content_reads_the_configured_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_content(dir.path());
+    fs::remove_file(dir.path().join("topics").join("tips.toml")).unwrap();
+    let output = run(upright(&["check-content"]).env("UPRIGHT_CONTENT_DIR", dir.path()));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stderr(&output).contains("tips.toml"), "{}", stderr(&output));
+}
+
+// --- migrate and backup -------------------------------------------------------------
+
+#[test]
+fn migrate_creates_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("data").join("upright.sqlite3");
+    let output = run(upright(&["migrate"]).env("UPRIGHT_DATABASE", &database));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(database.is_file());
+    assert_eq!(mode(&database), 0o600);
+    assert!(
+        stdout(&output).contains("migration 2"),
+        "{}",
+        stdout(&output)
+    );
+
+    // Again: nothing to do, same answer.
+    let again = run(upright(&["migrate"]).env("UPRIGHT_DATABASE", &database));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stdout(&again).contains("migration 2"), "{}", stdout(&again));
+}
+
+#[test]
+fn backup_writes_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("upright.sqlite3");
+    let migrated = run(upright(&["migrate"]).env("UPRIGHT_DATABASE", &database));
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    rusqlite::Connection::open(&database)
+        .unwrap()
+        .execute(
+            "INSERT INTO users (platform, platform_user_id, display_name, created_at)
+             VALUES ('console', 'me', 'Me', 0)",
+            [],
+        )
+        .unwrap();
+
+    let copy: PathBuf = dir.path().join("copy.sqlite3");
+    let output =
+        run(upright(&["backup", copy.to_str().unwrap()]).env("UPRIGHT_DATABASE", &database));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(copy.is_file());
+    assert_eq!(mode(&copy), 0o600);
+    let connection = rusqlite::Connection::open(&copy).unwrap();
+    let users: i64 = connection
+        .query_row(
+            "SELECT COUNT(*) FROM users WHERE platform_user_id = 'me'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(users, 1);
+    let version: i64 = connection
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(version, 2);
+    drop(connection);
+
+    // A second backup to the same path is refused and leaves the copy alone.
+    let before = fs::read(&copy).unwrap();
+    let refused =
+        run(upright(&["backup", copy.to_str().unwrap()]).env("UPRIGHT_DATABASE", &database));
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("copy.sqlite3"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(fs::read(&copy).unwrap(), before);
+}
+
+// --- run ------------------------------------------------------------------------------
+
+#[test]
+fn run_without_a_platform_points_to_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("upright.sqlite3");
+    for args in [&["run"][..], &[][..]] {
+        let output = run(upright(args).env("UPRIGHT_DATABASE", &database));
+        assert!(!output.status.success(), "{args:?}");
+        let message = stderr(&output);
+        assert!(message.contains(".env.example"), "{args:?}: {message}");
+        assert!(message.contains("upright demo"), "{args:?}: {message}");
+    }
+}

@@ -1,0 +1,254 @@
+//! Shared test helpers: a fake platform that deduplicates by delivery key,
+//! like Matrix transaction ids and Discord nonces do, and a bot on a
+//! temporary database with a manual clock.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use upright::clock::ManualClock;
+use upright::commands::{self, Command, Member};
+use upright::content::Content;
+use upright::engine::{Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent, Settings};
+use upright::message::Reply;
+use upright::store::Db;
+use upright::store::deliveries::Kind;
+
+pub const PLATFORM: &str = "fake";
+
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub id: String,
+    pub key: String,
+    pub to: Destination,
+    pub kind: Kind,
+    pub title: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Where the fake stops answering, to simulate the bot dying mid-send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hang {
+    /// Before the platform has the message.
+    BeforeSend,
+    /// After the platform has the message, before the bot hears back.
+    AfterSend,
+}
+
+#[derive(Default)]
+struct State {
+    posted: Vec<Posted>,
+    by_key: HashMap<String, String>,
+    reactions: Vec<(String, String)>,
+    reaction_set: std::collections::HashSet<(String, String)>,
+    /// Errors returned by the next sends, in order.
+    failures: VecDeque<SendError>,
+    /// Every send and react call, in order: ("send", key) / ("react", message id).
+    calls: Vec<(String, String)>,
+    hang: Option<Hang>,
+    next_id: u64,
+}
+
+pub struct FakePlatform {
+    state: Mutex<State>,
+    clock: ManualClock,
+    pub hung: Notify,
+}
+
+impl FakePlatform {
+    pub fn new(clock: ManualClock) -> Arc<FakePlatform> {
+        Arc::new(FakePlatform {
+            state: Mutex::new(State::default()),
+            clock,
+            hung: Notify::new(),
+        })
+    }
+
+    pub fn posted(&self) -> Vec<Posted> {
+        self.state.lock().unwrap().posted.clone()
+    }
+
+    pub fn posted_to(&self, user: &str) -> Vec<Posted> {
+        self.posted()
+            .into_iter()
+            .filter(|p| matches!(&p.to, Destination::Direct { user_id, .. } if user_id == user))
+            .collect()
+    }
+
+    pub fn reactions_on(&self, message_id: &str) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state.reactions.iter().filter(|(m, _)| m == message_id).map(|(_, e)| e.clone()).collect()
+    }
+
+    pub fn calls(&self) -> Vec<(String, String)> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    pub fn fail_next(&self, error: SendError) {
+        self.state.lock().unwrap().failures.push_back(error);
+    }
+
+    pub fn hang_at(&self, hang: Option<Hang>) {
+        self.state.lock().unwrap().hang = hang;
+    }
+}
+
+#[async_trait]
+impl Platform for FakePlatform {
+    async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
+        let hang = {
+            let mut state = self.state.lock().unwrap();
+            state.calls.push(("send".into(), outgoing.key.to_string()));
+            if let Some(error) = state.failures.pop_front() {
+                return Err(error);
+            }
+            state.hang
+        };
+        if hang == Some(Hang::BeforeSend) {
+            self.hung.notify_one();
+            std::future::pending::<()>().await;
+        }
+        let id = {
+            let mut state = self.state.lock().unwrap();
+            match state.by_key.get(outgoing.key) {
+                Some(id) => id.clone(),
+                None => {
+                    state.next_id += 1;
+                    let id = format!("m{}", state.next_id);
+                    state.by_key.insert(outgoing.key.to_string(), id.clone());
+                    let at = upright::clock::Clock::now(&self.clock);
+                    state.posted.push(Posted {
+                        id: id.clone(),
+                        key: outgoing.key.to_string(),
+                        to: to.clone(),
+                        kind: outgoing.kind,
+                        title: outgoing.message.title.clone().unwrap_or_default(),
+                        body: outgoing.message.body.clone(),
+                        at,
+                    });
+                    id
+                }
+            }
+        };
+        if hang == Some(Hang::AfterSend) {
+            self.hung.notify_one();
+            std::future::pending::<()>().await;
+        }
+        let dm = match to {
+            Destination::Direct { user_id, .. } => Some(format!("dm-{user_id}")),
+            Destination::Channel(_) => None,
+        };
+        Ok(Sent { message_id: id, dm })
+    }
+
+    async fn react(&self, _to: &Destination, message_id: &str, emoji: &[String]) -> Result<(), SendError> {
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(("react".into(), message_id.to_string()));
+        for e in emoji {
+            let reaction = (message_id.to_string(), e.clone());
+            if state.reaction_set.insert(reaction.clone()) {
+                state.reactions.push(reaction);
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn content() -> Arc<Content> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    Arc::new(Content::load(&dir).expect("the project's content loads"))
+}
+
+/// A bot on a temporary database, with a manual clock and the fake platform.
+pub struct Bot {
+    pub engine: Engine,
+    pub clock: ManualClock,
+    pub fake: Arc<FakePlatform>,
+    pub db_path: PathBuf,
+    pub settings: Settings,
+    _dir: Arc<tempfile::TempDir>,
+}
+
+impl Bot {
+    pub fn start(at: DateTime<Utc>) -> Bot {
+        Self::start_with(at, Settings::default())
+    }
+
+    pub fn start_with(at: DateTime<Utc>, settings: Settings) -> Bot {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let db_path = dir.path().join("bot.sqlite3");
+        let clock = ManualClock::new(at);
+        let fake = FakePlatform::new(clock.clone());
+        Self::assemble(db_path, clock, fake, settings, dir)
+    }
+
+    fn assemble(db_path: PathBuf, clock: ManualClock, fake: Arc<FakePlatform>, settings: Settings, dir: Arc<tempfile::TempDir>) -> Bot {
+        let db = Db::open(&db_path).unwrap();
+        let engine = Engine::new(db, content(), Arc::new(clock.clone()), settings);
+        engine.add_platform(PLATFORM, fake.clone());
+        Bot { engine, clock, fake, db_path, settings, _dir: dir }
+    }
+
+    /// A new engine on the same database, clock and platform: the bot after
+    /// a crash and restart.
+    pub fn restart(&self) -> Bot {
+        self.fake.hang_at(None);
+        Self::assemble(self.db_path.clone(), self.clock.clone(), self.fake.clone(), self.settings, self._dir.clone())
+    }
+
+    pub async fn command(&self, user: &str, text: &str) -> Reply {
+        let member = Member {
+            platform: PLATFORM.into(),
+            user_id: user.into(),
+            display_name: user.into(),
+        };
+        let reply = match Command::parse(text) {
+            Ok(command) => commands::handle(&self.engine, &member, command).await,
+            Err(error) => commands::parse_error_reply(&error),
+        };
+        self.engine.run_due().await.unwrap();
+        reply
+    }
+
+    /// Subscribes and agrees to the disclaimer.
+    pub async fn member(&self, user: &str, subscribe: &str) {
+        let reply = self.command(user, subscribe).await;
+        assert!(reply.message.body.contains("Subscribed"), "{reply:?}");
+        let reply = self.command(user, "agree").await;
+        assert!(reply.message.body.contains("first session"), "{reply:?}");
+    }
+
+    pub async fn react(&self, user: &str, message_id: &str, emoji: &str, added: bool) -> ReactionOutcome {
+        let outcome = self
+            .engine
+            .on_reaction(ReactionEvent {
+                platform: PLATFORM.into(),
+                message_id: message_id.into(),
+                user_id: user.into(),
+                emoji: emoji.into(),
+                added,
+            })
+            .await
+            .unwrap();
+        self.engine.run_due().await.unwrap();
+        outcome
+    }
+
+    pub async fn run_until(&self, at: DateTime<Utc>) {
+        self.engine.run_until(&self.clock, at).await.unwrap();
+    }
+
+    pub fn query<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
+        self.engine.db().call_blocking(|c| Ok(c.query_row(sql, [], |row| row.get(0))?)).unwrap()
+    }
+}
+
+pub fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
