@@ -39,9 +39,17 @@ impl CheckInKind {
 
     /// Matches an emoji with or without the U+FE0F variation selector.
     pub fn from_emoji(emoji: &str) -> Option<CheckInKind> {
-        let bare: String = emoji.trim().chars().filter(|c| *c != VARIATION_SELECTOR).collect();
+        let bare: String = emoji
+            .trim()
+            .chars()
+            .filter(|c| *c != VARIATION_SELECTOR)
+            .collect();
         Self::ALL.into_iter().find(|kind| {
-            let wanted: String = kind.emoji().chars().filter(|c| *c != VARIATION_SELECTOR).collect();
+            let wanted: String = kind
+                .emoji()
+                .chars()
+                .filter(|c| *c != VARIATION_SELECTOR)
+                .collect();
             wanted == bare
         })
     }
@@ -65,9 +73,15 @@ mod tests {
     #[test]
     fn emoji_match_with_and_without_variation_selector() {
         assert_eq!(CheckInKind::from_emoji("✅"), Some(CheckInKind::Done));
-        assert_eq!(CheckInKind::from_emoji("✅\u{FE0F}"), Some(CheckInKind::Done));
+        assert_eq!(
+            CheckInKind::from_emoji("✅\u{FE0F}"),
+            Some(CheckInKind::Done)
+        );
         assert_eq!(CheckInKind::from_emoji("⏭"), Some(CheckInKind::Skip));
-        assert_eq!(CheckInKind::from_emoji("⏭\u{FE0F}"), Some(CheckInKind::Skip));
+        assert_eq!(
+            CheckInKind::from_emoji("⏭\u{FE0F}"),
+            Some(CheckInKind::Skip)
+        );
         assert_eq!(CheckInKind::from_emoji("🤕"), Some(CheckInKind::Pain));
         assert_eq!(CheckInKind::from_emoji("👍"), None);
         assert_eq!(CheckInKind::from_emoji(""), None);

@@ -39,12 +39,19 @@ pub fn done_threshold(exercise_count: usize) -> usize {
 }
 
 fn has(check_ins: &SessionCheckIns, step: u32, kind: CheckInKind) -> bool {
-    check_ins.get(&step).is_some_and(|kinds| kinds.contains(&kind))
+    check_ins
+        .get(&step)
+        .is_some_and(|kinds| kinds.contains(&kind))
 }
 
 /// How one session counts. `is_latest` marks the session that can still take
 /// late check-ins.
-pub fn outcome(session: &Session, check_ins: &SessionCheckIns, exercise_count: usize, is_latest: bool) -> DayOutcome {
+pub fn outcome(
+    session: &Session,
+    check_ins: &SessionCheckIns,
+    exercise_count: usize,
+    is_latest: bool,
+) -> DayOutcome {
     match session.status {
         Status::Skipped | Status::Failed => return DayOutcome::Neutral,
         Status::Missed => return DayOutcome::NotDone,
@@ -55,7 +62,10 @@ pub fn outcome(session: &Session, check_ins: &SessionCheckIns, exercise_count: u
         .count();
     if done >= done_threshold(exercise_count) {
         DayOutcome::Done
-    } else if check_ins.values().any(|kinds| kinds.contains(&CheckInKind::Pain)) {
+    } else if check_ins
+        .values()
+        .any(|kinds| kinds.contains(&CheckInKind::Pain))
+    {
         DayOutcome::Rest
     } else if is_latest {
         DayOutcome::Neutral
@@ -128,7 +138,10 @@ fn lowered(exercise: &Exercise, reps: u32) -> u32 {
 
 /// Repetitions per exercise for the next session, from the sessions before it
 /// (oldest first, each with the member's check-ins).
-pub fn loads<'a>(routine: &Routine, history: impl IntoIterator<Item = (&'a Session, &'a SessionCheckIns)>) -> Vec<u32> {
+pub fn loads<'a>(
+    routine: &Routine,
+    history: impl IntoIterator<Item = (&'a Session, &'a SessionCheckIns)>,
+) -> Vec<u32> {
     let mut reps: Vec<u32> = routine.exercises.iter().map(|e| e.reps.min).collect();
     let mut consecutive = vec![0u32; routine.exercises.len()];
     for (session, check_ins) in history {
@@ -172,7 +185,11 @@ mod tests {
             kind: Kind::Strength,
             setup: "s".into(),
             steps: vec!["x".into()],
-            reps: Reps { min, max, per_side: false },
+            reps: Reps {
+                min,
+                max,
+                per_side: false,
+            },
             hold_seconds: None,
             purpose: "p".into(),
             safety: "s".into(),
@@ -213,12 +230,21 @@ mod tests {
         let routine = routine();
         let done_a = check_ins(&[(1, CheckInKind::Done)]);
         let sessions: Vec<Session> = (1..=12).map(|d| session(d, Status::Finished)).collect();
-        let history = |n: usize| sessions[..n].iter().map(|s| (s, &done_a)).collect::<Vec<_>>();
+        let history = |n: usize| {
+            sessions[..n]
+                .iter()
+                .map(|s| (s, &done_a))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(loads(&routine, history(0)), vec![10, 10]);
         assert_eq!(loads(&routine, history(2)), vec![10, 10]);
         assert_eq!(loads(&routine, history(3)), vec![11, 10]);
         assert_eq!(loads(&routine, history(6)), vec![12, 10]);
-        assert_eq!(loads(&routine, history(12)), vec![12, 10], "never above the range");
+        assert_eq!(
+            loads(&routine, history(12)),
+            vec![12, 10],
+            "never above the range"
+        );
     }
 
     #[test]
@@ -229,37 +255,90 @@ mod tests {
         assert_eq!(loads(&routine, [(&sessions[0], &pain)]), vec![10, 8]);
         let done = check_ins(&[(1, CheckInKind::Done)]);
         let skip = check_ins(&[(1, CheckInKind::Skip)]);
-        let history = [(&sessions[0], &done), (&sessions[1], &skip), (&sessions[2], &done), (&sessions[3], &done)];
+        let history = [
+            (&sessions[0], &done),
+            (&sessions[1], &skip),
+            (&sessions[2], &done),
+            (&sessions[3], &done),
+        ];
         assert_eq!(loads(&routine, history), vec![10, 10]);
         let again = check_ins(&[(2, CheckInKind::Pain)]);
-        let history = [(&sessions[0], &again), (&sessions[1], &again), (&sessions[2], &again), (&sessions[3], &again)];
-        assert_eq!(loads(&routine, history), vec![10, 5], "never below half the low end");
+        let history = [
+            (&sessions[0], &again),
+            (&sessions[1], &again),
+            (&sessions[2], &again),
+            (&sessions[3], &again),
+        ];
+        assert_eq!(
+            loads(&routine, history),
+            vec![10, 5],
+            "never below half the low end"
+        );
     }
 
     #[test]
     fn streak_rules() {
         use DayOutcome::*;
-        assert_eq!(streak(&[Done, Done, NotDone, Done]), Streak { current: 1, best: 2, done_days: 3 });
-        assert_eq!(streak(&[Done, Rest, Neutral, Done]), Streak { current: 2, best: 2, done_days: 2 });
+        assert_eq!(
+            streak(&[Done, Done, NotDone, Done]),
+            Streak {
+                current: 1,
+                best: 2,
+                done_days: 3
+            }
+        );
+        assert_eq!(
+            streak(&[Done, Rest, Neutral, Done]),
+            Streak {
+                current: 2,
+                best: 2,
+                done_days: 2
+            }
+        );
         assert_eq!(streak(&[]), Streak::default());
     }
 
     #[test]
     fn a_day_is_done_with_half_the_exercises_rounded_up() {
-        let five = |pairs: &[(u32, CheckInKind)]| outcome(&session(1, Status::Finished), &check_ins(pairs), 5, false);
+        let five = |pairs: &[(u32, CheckInKind)]| {
+            outcome(&session(1, Status::Finished), &check_ins(pairs), 5, false)
+        };
         use CheckInKind::*;
         assert_eq!(five(&[(1, Done), (2, Done), (3, Done)]), DayOutcome::Done);
-        assert_eq!(five(&[(1, Done), (2, Done), (3, Skip)]), DayOutcome::NotDone);
+        assert_eq!(
+            five(&[(1, Done), (2, Done), (3, Skip)]),
+            DayOutcome::NotDone
+        );
         assert_eq!(five(&[(1, Done), (2, Pain)]), DayOutcome::Rest);
-        assert_eq!(outcome(&session(1, Status::Missed), &check_ins(&[]), 5, true), DayOutcome::NotDone);
-        assert_eq!(outcome(&session(1, Status::Running), &check_ins(&[]), 5, true), DayOutcome::Neutral);
-        assert_eq!(outcome(&session(1, Status::Skipped), &check_ins(&[]), 5, false), DayOutcome::Neutral);
+        assert_eq!(
+            outcome(&session(1, Status::Missed), &check_ins(&[]), 5, true),
+            DayOutcome::NotDone
+        );
+        assert_eq!(
+            outcome(&session(1, Status::Running), &check_ins(&[]), 5, true),
+            DayOutcome::Neutral
+        );
+        assert_eq!(
+            outcome(&session(1, Status::Skipped), &check_ins(&[]), 5, false),
+            DayOutcome::Neutral
+        );
     }
 
     #[test]
     fn tally_counts_each_exercise_once() {
         use CheckInKind::*;
-        let t = tally(&check_ins(&[(1, Done), (1, Skip), (2, Pain), (2, Done), (3, Skip)]), 5);
-        assert_eq!(t, Tally { done: 1, skipped: 1, pain: 1, unanswered: 2 });
+        let t = tally(
+            &check_ins(&[(1, Done), (1, Skip), (2, Pain), (2, Done), (3, Skip)]),
+            5,
+        );
+        assert_eq!(
+            t,
+            Tally {
+                done: 1,
+                skipped: 1,
+                pain: 1,
+                unanswered: 2
+            }
+        );
     }
 }

@@ -64,17 +64,21 @@ impl Config {
     /// Reads `.env` (if present) and the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
         // A missing .env is normal; a malformed one is reported.
-        if let Err(e) = dotenvy::dotenv() {
-            if !e.not_found() {
-                return Err(ConfigError(vec![format!(".env cannot be read: {e}")]));
-            }
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(ConfigError(vec![format!(".env cannot be read: {e}")]));
         }
         Self::from_lookup(|key| std::env::var(key).ok())
     }
 
     /// Builds the configuration from any key → value lookup (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |key: &str| lookup(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |key: &str| {
+            lookup(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let mut problems = Vec::new();
 
         let pace_minutes = match get("UPRIGHT_PACE") {
@@ -114,7 +118,10 @@ impl Config {
             api_base: get("DISCORD_API_BASE").map(|base| base.trim_end_matches('/').to_string()),
         });
         if discord.is_none() && get("DISCORD_GUILD_ID").is_some() {
-            problems.push("DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too".to_string());
+            problems.push(
+                "DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too"
+                    .to_string(),
+            );
         }
 
         let matrix = match get("MATRIX_HOMESERVER") {
@@ -128,7 +135,9 @@ impl Config {
                 let user = get("MATRIX_USER");
                 let password = get("MATRIX_PASSWORD");
                 if user.is_none() {
-                    problems.push("MATRIX_USER: set the bot account, e.g. @upright:example.org".to_string());
+                    problems.push(
+                        "MATRIX_USER: set the bot account, e.g. @upright:example.org".to_string(),
+                    );
                 }
                 if password.is_none() {
                     problems.push("MATRIX_PASSWORD: set the bot account's password".to_string());
@@ -137,7 +146,9 @@ impl Config {
                     homeserver,
                     user: user.unwrap_or_default(),
                     password: Secret::new(password.unwrap_or_default()),
-                    store_dir: get("MATRIX_STORE_DIR").unwrap_or_else(|| "matrix-store".into()).into(),
+                    store_dir: get("MATRIX_STORE_DIR")
+                        .unwrap_or_else(|| "matrix-store".into())
+                        .into(),
                     store_passphrase: get("MATRIX_STORE_PASSPHRASE").map(Secret::new),
                 })
             }
@@ -147,8 +158,12 @@ impl Config {
             return Err(ConfigError(problems));
         }
         Ok(Config {
-            database: get("UPRIGHT_DATABASE").unwrap_or_else(|| "upright.sqlite3".into()).into(),
-            content_dir: get("UPRIGHT_CONTENT_DIR").unwrap_or_else(|| "content".into()).into(),
+            database: get("UPRIGHT_DATABASE")
+                .unwrap_or_else(|| "upright.sqlite3".into())
+                .into(),
+            content_dir: get("UPRIGHT_CONTENT_DIR")
+                .unwrap_or_else(|| "content".into())
+                .into(),
             pace_minutes,
             grace,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
@@ -168,7 +183,12 @@ pub fn parse_pace(text: &str) -> Result<u32, String> {
     u32::try_from(minutes)
         .ok()
         .filter(|m| (1..=30).contains(m))
-        .ok_or_else(|| format!("the pace must be 1 to 30 minutes between exercises, not `{}`", text.trim()))
+        .ok_or_else(|| {
+            format!(
+                "the pace must be 1 to 30 minutes between exercises, not `{}`",
+                text.trim()
+            )
+        })
 }
 
 #[cfg(test)]
@@ -177,8 +197,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|key| map.get(key).cloned())
     }
 
@@ -203,7 +225,14 @@ mod tests {
         ])
         .unwrap_err();
         let text = error.to_string();
-        for needle in ["UPRIGHT_PACE", "UPRIGHT_GRACE", "MATRIX_HOMESERVER", "MATRIX_USER", "MATRIX_PASSWORD", "DISCORD_GUILD_ID"] {
+        for needle in [
+            "UPRIGHT_PACE",
+            "UPRIGHT_GRACE",
+            "MATRIX_HOMESERVER",
+            "MATRIX_USER",
+            "MATRIX_PASSWORD",
+            "DISCORD_GUILD_ID",
+        ] {
             assert!(text.contains(needle), "{needle} missing from {text}");
         }
     }
@@ -223,7 +252,10 @@ mod tests {
         assert!(!debug.contains("hunter2-password"));
         assert!(!debug.contains("store-passphrase"));
         assert!(debug.contains("[redacted]"));
-        assert_eq!(config.discord.unwrap().token.expose(), "discord-token-value");
+        assert_eq!(
+            config.discord.unwrap().token.expose(),
+            "discord-token-value"
+        );
     }
 
     #[test]

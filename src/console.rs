@@ -74,8 +74,13 @@ impl Console {
             let number = self.lock().next_number;
             let path = attachment_path(attachment_dir, number, &attachment.filename);
             match std::fs::write(&path, &attachment.bytes) {
-                Ok(()) => message.body.push_str(&format!("\n[attachment: {}]", path.display())),
-                Err(e) => message.body.push_str(&format!("\n[attachment could not be written to {}: {e}]", path.display())),
+                Ok(()) => message
+                    .body
+                    .push_str(&format!("\n[attachment: {}]", path.display())),
+                Err(e) => message.body.push_str(&format!(
+                    "\n[attachment could not be written to {}: {e}]",
+                    path.display()
+                )),
             }
         }
         self.print(&message)
@@ -111,11 +116,16 @@ fn write_or_log(out: &mut Box<dyn Write + Send>, text: &str) {
 impl Platform for Console {
     async fn send(&self, _to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         if let Some(number) = self.lock().sent_keys.get(outgoing.key).cloned() {
-            return Ok(Sent { message_id: number, dm: None });
+            return Ok(Sent {
+                message_id: number,
+                dm: None,
+            });
         }
         let number = self.print(outgoing.message);
         let mut state = self.lock();
-        state.sent_keys.insert(outgoing.key.to_string(), number.clone());
+        state
+            .sent_keys
+            .insert(outgoing.key.to_string(), number.clone());
         if matches!(outgoing.kind, Kind::Exercise | Kind::Disclaimer) {
             state.latest_reactable = Some(number.clone());
         }
@@ -125,9 +135,17 @@ impl Platform for Console {
         })
     }
 
-    async fn react(&self, _to: &Destination, message_id: &str, emoji: &[String]) -> Result<(), SendError> {
+    async fn react(
+        &self,
+        _to: &Destination,
+        message_id: &str,
+        emoji: &[String],
+    ) -> Result<(), SendError> {
         let mut state = self.lock();
-        write_or_log(&mut state.out, &format!("   #{message_id} ↳ {}\n", emoji.join(" ")));
+        write_or_log(
+            &mut state.out,
+            &format!("   #{message_id} ↳ {}\n", emoji.join(" ")),
+        );
         Ok(())
     }
 }

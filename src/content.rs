@@ -70,12 +70,18 @@ impl Routine {
     pub fn find_exercise(&self, wanted: &str) -> Option<(usize, &Exercise)> {
         let wanted = wanted.trim().to_lowercase();
         if let Ok(n) = wanted.parse::<usize>() {
-            return n.checked_sub(1).and_then(|i| self.exercises.get(i).map(|e| (i, e)));
+            return n
+                .checked_sub(1)
+                .and_then(|i| self.exercises.get(i).map(|e| (i, e)));
         }
         let normalized = wanted.replace([' ', '_'], "-");
         let position = |pred: &dyn Fn(&Exercise) -> bool| self.exercises.iter().position(pred);
         position(&|e| e.id == normalized || e.title.to_lowercase() == wanted)
-            .or_else(|| position(&|e| e.id.contains(&normalized) || e.title.to_lowercase().contains(&wanted)))
+            .or_else(|| {
+                position(&|e| {
+                    e.id.contains(&normalized) || e.title.to_lowercase().contains(&wanted)
+                })
+            })
             .map(|i| (i, &self.exercises[i]))
     }
 }
@@ -180,7 +186,11 @@ impl Content {
             if let Some(routine) = parse_file::<Routine>(&file, &mut problems) {
                 check_routine(&file, &routine, &mut problems);
                 if routines.contains_key(&routine.id) {
-                    problems.push(problem(&file, "id", format!("routine `{}` is defined twice", routine.id)));
+                    problems.push(problem(
+                        &file,
+                        "id",
+                        format!("routine `{}` is defined twice", routine.id),
+                    ));
                 } else {
                     routines.insert(routine.id.clone(), routine);
                 }
@@ -188,7 +198,10 @@ impl Content {
         }
         let default_file = routines_dir.join(format!("{DEFAULT_ROUTINE}.toml"));
         // A file that exists but failed to parse was already reported.
-        if !routines.contains_key(DEFAULT_ROUTINE) && routines_dir.is_dir() && !default_file.exists() {
+        if !routines.contains_key(DEFAULT_ROUTINE)
+            && routines_dir.is_dir()
+            && !default_file.exists()
+        {
             problems.push(Problem {
                 file: default_file,
                 field: None,
@@ -199,10 +212,10 @@ impl Content {
 
         let mut topics = BTreeMap::new();
         for file in toml_files(&topics_dir, &mut problems) {
-            if let Some(topic) = parse_file::<Topic>(&file, &mut problems) {
-                if let Some(id) = check_topic(&file, &topic, &mut problems) {
-                    topics.insert(id, topic);
-                }
+            if let Some(topic) = parse_file::<Topic>(&file, &mut problems)
+                && let Some(id) = check_topic(&file, &topic, &mut problems)
+            {
+                topics.insert(id, topic);
             }
         }
         for id in TopicId::ALL {
@@ -276,7 +289,10 @@ fn toml_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     files
 }
 
-fn parse_file<T: serde::de::DeserializeOwned>(file: &Path, problems: &mut Vec<Problem>) -> Option<T> {
+fn parse_file<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) => {
@@ -292,7 +308,9 @@ fn parse_file<T: serde::de::DeserializeOwned>(file: &Path, problems: &mut Vec<Pr
     match toml::from_str(&text) {
         Ok(value) => Some(value),
         Err(e) => {
-            let line = e.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
             problems.push(Problem {
                 file: file.to_path_buf(),
                 field: None,
@@ -305,20 +323,34 @@ fn parse_file<T: serde::de::DeserializeOwned>(file: &Path, problems: &mut Vec<Pr
 }
 
 fn file_stem(file: &Path) -> String {
-    file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn is_id(text: &str) -> bool {
     !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn check_routine(file: &Path, routine: &Routine, problems: &mut Vec<Problem>) {
     let mut report = |field: String, message: String| problems.push(problem(file, &field, message));
     if !is_id(&routine.id) {
-        report("id".into(), "use lowercase letters, digits and dashes".into());
+        report(
+            "id".into(),
+            "use lowercase letters, digits and dashes".into(),
+        );
     } else if routine.id != file_stem(file) {
-        report("id".into(), format!("`{}` must match the file name `{}.toml`", routine.id, file_stem(file)));
+        report(
+            "id".into(),
+            format!(
+                "`{}` must match the file name `{}.toml`",
+                routine.id,
+                file_stem(file)
+            ),
+        );
     }
     for (field, text) in [("title", &routine.title), ("summary", &routine.summary)] {
         if text.trim().is_empty() {
@@ -326,7 +358,10 @@ fn check_routine(file: &Path, routine: &Routine, problems: &mut Vec<Problem>) {
         }
     }
     if routine.exercises.is_empty() {
-        report("exercises".into(), "a routine needs at least one exercise".into());
+        report(
+            "exercises".into(),
+            "a routine needs at least one exercise".into(),
+        );
     }
     let mut seen = HashSet::new();
     for (i, exercise) in routine.exercises.iter().enumerate() {
@@ -359,19 +394,33 @@ fn check_routine(file: &Path, routine: &Routine, problems: &mut Vec<Problem>) {
             report(at("reps.min"), "must be at least 1".into());
         }
         if reps.min > reps.max {
-            report(at("reps"), format!("min ({}) is greater than max ({})", reps.min, reps.max));
+            report(
+                at("reps"),
+                format!("min ({}) is greater than max ({})", reps.min, reps.max),
+            );
         }
         if reps.max > 100 {
-            report(at("reps.max"), format!("{} repetitions is more than anyone should do", reps.max));
+            report(
+                at("reps.max"),
+                format!("{} repetitions is more than anyone should do", reps.max),
+            );
         }
-        if let Some(hold) = exercise.hold_seconds {
-            if !(1..=120).contains(&hold) {
-                report(at("hold_seconds"), format!("{hold} is outside 1–120 seconds"));
-            }
+        if let Some(hold) = exercise.hold_seconds
+            && !(1..=120).contains(&hold)
+        {
+            report(
+                at("hold_seconds"),
+                format!("{hold} is outside 1–120 seconds"),
+            );
         }
         let length = exercise.setup.len() + exercise.steps.iter().map(String::len).sum::<usize>();
         if length > MAX_MESSAGE_TEXT {
-            report(at("steps"), format!("setup and steps are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"));
+            report(
+                at("steps"),
+                format!(
+                    "setup and steps are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"
+                ),
+            );
         }
     }
 }
@@ -380,11 +429,25 @@ fn check_topic(file: &Path, topic: &Topic, problems: &mut Vec<Problem>) -> Optio
     let mut report = |field: &str, message: String| problems.push(problem(file, field, message));
     let Some(id) = TopicId::from_name(&topic.id) else {
         let known: Vec<&str> = TopicId::ALL.iter().map(|t| t.name()).collect();
-        report("id", format!("unknown topic `{}`; topics are {}", topic.id, known.join(", ")));
+        report(
+            "id",
+            format!(
+                "unknown topic `{}`; topics are {}",
+                topic.id,
+                known.join(", ")
+            ),
+        );
         return None;
     };
     if topic.id != file_stem(file) {
-        report("id", format!("`{}` must match the file name `{}.toml`", topic.id, file_stem(file)));
+        report(
+            "id",
+            format!(
+                "`{}` must match the file name `{}.toml`",
+                topic.id,
+                file_stem(file)
+            ),
+        );
     }
     for (field, text) in [("title", &topic.title), ("intro", &topic.intro)] {
         if text.trim().is_empty() {
@@ -401,14 +464,24 @@ fn check_topic(file: &Path, topic: &Topic, problems: &mut Vec<Problem>) -> Optio
     }
     let length = topic.intro.len() + topic.points.iter().map(String::len).sum::<usize>();
     if length > MAX_MESSAGE_TEXT {
-        report("points", format!("intro and points are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"));
+        report(
+            "points",
+            format!(
+                "intro and points are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"
+            ),
+        );
     }
     match (&topic.on_pain, id) {
-        (None, TopicId::Precautions) => report("on_pain", "precautions must say what to do on pain".into()),
-        (Some(text), TopicId::Precautions) if text.trim().is_empty() => report("on_pain", "must not be empty".into()),
-        (Some(_), other) if other != TopicId::Precautions => {
-            report("on_pain", "only the precautions topic has this field".into())
+        (None, TopicId::Precautions) => {
+            report("on_pain", "precautions must say what to do on pain".into())
         }
+        (Some(text), TopicId::Precautions) if text.trim().is_empty() => {
+            report("on_pain", "must not be empty".into())
+        }
+        (Some(_), other) if other != TopicId::Precautions => report(
+            "on_pain",
+            "only the precautions topic has this field".into(),
+        ),
         _ => {}
     }
     Some(id)

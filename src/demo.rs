@@ -67,11 +67,20 @@ impl DemoTime {
     }
 }
 
-pub async fn run(options: DemoOptions, input: impl AsyncBufRead + Unpin, output: Box<dyn std::io::Write + Send>) -> anyhow::Result<()> {
+pub async fn run(
+    options: DemoOptions,
+    input: impl AsyncBufRead + Unpin,
+    output: Box<dyn std::io::Write + Send>,
+) -> anyhow::Result<()> {
     let start = options.start.unwrap_or_else(Utc::now);
     let clock = ManualClock::new(start);
     let db = Db::open(&options.database)?;
-    let engine = Engine::new(db.clone(), options.content, Arc::new(clock.clone()), options.settings);
+    let engine = Engine::new(
+        db.clone(),
+        options.content,
+        Arc::new(clock.clone()),
+        options.settings,
+    );
     let console = Console::new(output, Arc::new(clock.clone()));
     engine.add_platform(console::PLATFORM, Arc::new(console.clone()));
     let attachment_dir = options
@@ -167,7 +176,9 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
         .await?;
     let verb = if added { "reacted" } else { "removed" };
     match outcome {
-        ReactionOutcome::Ignored => console.note(&format!("({verb} {emoji} on #{message_id}: nothing to check in there)")),
+        ReactionOutcome::Ignored => console.note(&format!(
+            "({verb} {emoji} on #{message_id}: nothing to check in there)"
+        )),
         _ => console.note(&format!("(you {verb} {emoji} on #{message_id})")),
     }
     engine.run_due().await?;
@@ -175,10 +186,12 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
 }
 
 async fn update_zone(db: &Db, console: &Console) {
-    let user = db.call(|c| users::find(c, console::PLATFORM, MEMBER_ID)).await;
-    if let Ok(Some(user)) = user {
-        if let Some(zone) = user.timezone.and_then(|z| z.parse::<Tz>().ok()) {
-            console.set_zone(zone);
-        }
+    let user = db
+        .call(|c| users::find(c, console::PLATFORM, MEMBER_ID))
+        .await;
+    if let Ok(Some(user)) = user
+        && let Some(zone) = user.timezone.and_then(|z| z.parse::<Tz>().ok())
+    {
+        console.set_zone(zone);
     }
 }

@@ -5,9 +5,15 @@ use chrono::Duration;
 /// Parses `<number><unit>` with unit `s`, `m`, `h` or `d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let problem = || format!("`{text}` is not a duration; write a number and a unit, like `90s`, `10m`, `2h` or `1d`");
+    let problem = || {
+        format!(
+            "`{text}` is not a duration; write a number and a unit, like `90s`, `10m`, `2h` or `1d`"
+        )
+    };
     let amount: i64 = number.parse().map_err(|_| problem())?;
     let duration = match unit.trim() {
         "s" | "sec" | "secs" => Duration::try_seconds(amount),

@@ -21,14 +21,14 @@
 
 pub mod check_in;
 pub mod clock;
+pub mod coaching;
+pub mod commands;
 pub mod config;
+pub mod console;
 pub mod content;
+pub mod demo;
 pub mod duration;
+pub mod engine;
 pub mod message;
 pub mod schedule;
 pub mod store;
-pub mod coaching;
-pub mod engine;
-pub mod commands;
-pub mod console;
-pub mod demo;

@@ -15,7 +15,11 @@ use upright::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
 use upright::store::Db;
 
 #[derive(Parser)]
-#[command(name = "upright", version, about = "A chat bot that coaches people with upper back pain through a daily routine.")]
+#[command(
+    name = "upright",
+    version,
+    about = "A chat bot that coaches people with upper back pain through a daily routine."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -74,19 +78,41 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Cmd::Run);
     // The demo talks on stdout; keep routine log lines out of its way.
     let quiet_demo = matches!(command, Cmd::Demo { .. }) && std::env::var_os("RUST_LOG").is_none();
-    init_logging(if quiet_demo { "warn" } else { &config.log_filter });
+    init_logging(if quiet_demo {
+        "warn"
+    } else {
+        &config.log_filter
+    });
     let result = match command {
         Cmd::Run => run(&config),
-        Cmd::Demo { speed, start, database } => demo(&config, speed, start, database),
-        Cmd::CheckContent { dir } => return check_content(&dir.unwrap_or_else(|| config.content_dir.clone())),
-        Cmd::Schedule { time, timezone, days, from, count } => print_schedule(&time, &timezone, &days, from, count),
+        Cmd::Demo {
+            speed,
+            start,
+            database,
+        } => demo(&config, speed, start, database),
+        Cmd::CheckContent { dir } => {
+            return check_content(&dir.unwrap_or_else(|| config.content_dir.clone()));
+        }
+        Cmd::Schedule {
+            time,
+            timezone,
+            days,
+            from,
+            count,
+        } => print_schedule(&time, &timezone, &days, from, count),
         Cmd::Migrate => Db::open(&config.database)
             .and_then(|db| db.schema_version())
             .map(|version| println!("{} is at migration {version}", config.database.display()))
             .map_err(Into::into),
         Cmd::Backup { path } => Db::open(&config.database)
             .and_then(|db| db.backup(&path))
-            .map(|()| println!("backed up {} to {}", config.database.display(), path.display()))
+            .map(|()| {
+                println!(
+                    "backed up {} to {}",
+                    config.database.display(),
+                    path.display()
+                )
+            })
             .map_err(Into::into),
     };
     match result {
@@ -132,7 +158,12 @@ fn run(config: &Config) -> anyhow::Result<()> {
     )
 }
 
-fn demo(config: &Config, speed: f64, start: Option<DateTime<Utc>>, database: PathBuf) -> anyhow::Result<()> {
+fn demo(
+    config: &Config,
+    speed: f64,
+    start: Option<DateTime<Utc>>,
+    database: PathBuf,
+) -> anyhow::Result<()> {
     if !(speed.is_finite() && speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, like 1 or 60");
     }
@@ -172,10 +203,20 @@ fn check_content(dir: &std::path::Path) -> ExitCode {
     }
 }
 
-fn print_schedule(time: &str, timezone: &str, days: &str, from: Option<DateTime<Utc>>, count: usize) -> anyhow::Result<()> {
+fn print_schedule(
+    time: &str,
+    timezone: &str,
+    days: &str,
+    from: Option<DateTime<Utc>>,
+    count: usize,
+) -> anyhow::Result<()> {
     let schedule = Schedule::new(
         parse_time(time)?,
-        if days.is_empty() { Weekdays::DAILY } else { parse_days(days)? },
+        if days.is_empty() {
+            Weekdays::DAILY
+        } else {
+            parse_days(days)?
+        },
         parse_zone(timezone)?,
     );
     let from = from.unwrap_or_else(Utc::now);
@@ -183,7 +224,9 @@ fn print_schedule(time: &str, timezone: &str, days: &str, from: Option<DateTime<
         println!(
             "{} {}",
             schedule.local(occurrence.at).to_rfc3339(),
-            occurrence.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            occurrence
+                .at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
     }
     Ok(())

@@ -19,8 +19,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{
-    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
-    TimeZone, Timelike, Utc, Weekday,
+    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+    Timelike, Utc, Weekday,
 };
 use chrono_tz::Tz;
 
@@ -101,7 +101,9 @@ impl fmt::Debug for Weekdays {
 pub enum InputError {
     #[error("`{0}` is not a time. Write it as HH:MM, for example `07:30` or `7:30am`.")]
     NotATime(String),
-    #[error("There is no hour {0}. Use 00–23, or 1–12 with am/pm (for example `07:30` or `7:30pm`).")]
+    #[error(
+        "There is no hour {0}. Use 00–23, or 1–12 with am/pm (for example `07:30` or `7:30pm`)."
+    )]
     HourOutOfRange(u32),
     #[error("There is no minute {0}. Minutes go from 00 to 59 (for example `07:30`).")]
     MinuteOutOfRange(u32),
@@ -148,7 +150,8 @@ pub fn parse_time(input: &str) -> Result<NaiveTime, InputError> {
         None if meridiem.is_some() => (digits, "00"),
         None => return Err(not_a_time()),
     };
-    let is_number = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    let is_number =
+        |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
     if !is_number(hour_text) || !is_number(minute_text) || minute_text.len() != 2 {
         return Err(not_a_time());
     }
@@ -415,13 +418,25 @@ impl Schedule {
 
 impl fmt::Debug for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Schedule({} {} {})", self.time.format("%H:%M"), self.days, self.zone.name())
+        write!(
+            f,
+            "Schedule({} {} {})",
+            self.time.format("%H:%M"),
+            self.days,
+            self.zone.name()
+        )
     }
 }
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ({})", self.time.format("%H:%M"), self.days, self.zone.name())
+        write!(
+            f,
+            "{} {} ({})",
+            self.time.format("%H:%M"),
+            self.days,
+            self.zone.name()
+        )
     }
 }
 
@@ -485,7 +500,10 @@ mod tests {
         assert!(mwf.contains(Weekday::Mon) && mwf.contains(Weekday::Fri));
         assert!(!mwf.contains(Weekday::Tue));
         assert_eq!(parse_days("monday, wednesday"), parse_days("mon,wed"));
-        assert_eq!(parse_days("mon,xyz"), Err(InputError::UnknownDay("xyz".into())));
+        assert_eq!(
+            parse_days("mon,xyz"),
+            Err(InputError::UnknownDay("xyz".into()))
+        );
         assert_eq!(parse_days("m"), Err(InputError::UnknownDay("m".into())));
     }
 

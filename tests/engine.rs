@@ -20,9 +20,16 @@ async fn check_in_all(bot: &Bot, user: &str, emoji: &str) {
     for step in 1..=5 {
         let exercises = of_kind(&bot.fake.posted_to(user), Kind::Exercise);
         let current = exercises.last().expect("an exercise was posted");
-        assert!(current.title.starts_with(&format!("{step}/5")), "expected exercise {step}, got {}", current.title);
+        assert!(
+            current.title.starts_with(&format!("{step}/5")),
+            "expected exercise {step}, got {}",
+            current.title
+        );
         let outcome = bot.react(user, &current.id, emoji, true).await;
-        assert!(matches!(outcome, ReactionOutcome::Recorded(_)), "{outcome:?}");
+        assert!(
+            matches!(outcome, ReactionOutcome::Recorded(_)),
+            "{outcome:?}"
+        );
     }
 }
 
@@ -31,23 +38,43 @@ async fn a_session_advanced_by_check_ins() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("ana", "subscribe 07:00 UTC").await;
     let before = bot.fake.posted_to("ana");
-    assert_eq!(of_kind(&before, Kind::Disclaimer).len(), 1, "the disclaimer is sent once");
+    assert_eq!(
+        of_kind(&before, Kind::Disclaimer).len(),
+        1,
+        "the disclaimer is sent once"
+    );
 
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     let posted = bot.fake.posted_to("ana");
     let opening = &of_kind(&posted, Kind::Opening)[0];
-    assert!(opening.body.contains("Upper back extension: 10 reps"), "{}", opening.body);
+    assert!(
+        opening.body.contains("Upper back extension: 10 reps"),
+        "{}",
+        opening.body
+    );
     assert_eq!(opening.at, utc("2027-05-03T07:00:00Z"));
     let first = &of_kind(&posted, Kind::Exercise)[0];
     assert!(first.title.contains("1/5 · Upper back extension"));
-    assert!(first.body.contains("**Today:** 10 reps, hold 3 s"), "{}", first.body);
-    assert_eq!(bot.fake.reactions_on(&first.id), vec!["✅", "⏭\u{FE0F}", "🤕"]);
+    assert!(
+        first.body.contains("**Today:** 10 reps, hold 3 s"),
+        "{}",
+        first.body
+    );
+    assert_eq!(
+        bot.fake.reactions_on(&first.id),
+        vec!["✅", "⏭\u{FE0F}", "🤕"]
+    );
 
     check_in_all(&bot, "ana", "✅").await;
     let posted = bot.fake.posted_to("ana");
     let exercises = of_kind(&posted, Kind::Exercise);
     assert_eq!(exercises.len(), 5);
-    assert!(exercises.iter().all(|e| e.at == utc("2027-05-03T07:00:00Z")), "each followed its check-in at once");
+    assert!(
+        exercises
+            .iter()
+            .all(|e| e.at == utc("2027-05-03T07:00:00Z")),
+        "each followed its check-in at once"
+    );
     let closing = &of_kind(&posted, Kind::Closing)[0];
     assert!(closing.body.contains("✅ 5 done"), "{}", closing.body);
     assert!(closing.body.contains("Streak: 1 day"), "{}", closing.body);
@@ -61,11 +88,18 @@ async fn a_session_advanced_by_pace_alone() {
     bot.member("ben", "subscribe 07:00 UTC daily 4").await;
     bot.run_until(utc("2027-05-03T08:00:00Z")).await;
     let posted = bot.fake.posted_to("ben");
-    let times: Vec<String> = of_kind(&posted, Kind::Exercise).iter().map(|e| e.at.format("%H:%M").to_string()).collect();
+    let times: Vec<String> = of_kind(&posted, Kind::Exercise)
+        .iter()
+        .map(|e| e.at.format("%H:%M").to_string())
+        .collect();
     assert_eq!(times, ["07:00", "07:04", "07:08", "07:12", "07:16"]);
     let closing = &of_kind(&posted, Kind::Closing)[0];
     assert_eq!(closing.at, utc("2027-05-03T07:20:00Z"));
-    assert!(closing.body.contains("5 without a check-in"), "{}", closing.body);
+    assert!(
+        closing.body.contains("5 without a check-in"),
+        "{}",
+        closing.body
+    );
 }
 
 #[tokio::test]
@@ -87,15 +121,28 @@ async fn a_crash_between_written_and_sent_sends_each_message_once() {
         let posted = restarted.fake.posted_to("cy");
         let keys: Vec<&str> = posted.iter().map(|p| p.key.as_str()).collect();
         let unique: BTreeSet<&str> = keys.iter().copied().collect();
-        assert_eq!(keys.len(), unique.len(), "{hang:?}: a message was posted twice: {keys:?}");
+        assert_eq!(
+            keys.len(),
+            unique.len(),
+            "{hang:?}: a message was posted twice: {keys:?}"
+        );
         assert_eq!(of_kind(&posted, Kind::Opening).len(), 1, "{hang:?}");
         let first = &of_kind(&posted, Kind::Exercise)[0];
         assert_eq!(restarted.fake.reactions_on(&first.id).len(), 3, "{hang:?}");
-        let sends: Vec<_> = restarted.fake.calls().into_iter().filter(|(call, _)| call == "send").collect();
+        let sends: Vec<_> = restarted
+            .fake
+            .calls()
+            .into_iter()
+            .filter(|(call, _)| call == "send")
+            .collect();
         if hang == Hang::AfterSend {
-            assert!(sends.len() > posted.len(), "the re-send reused the key and was deduplicated");
+            assert!(
+                sends.len() > posted.len(),
+                "the re-send reused the key and was deduplicated"
+            );
         }
-        let open: i64 = restarted.query("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sent')");
+        let open: i64 =
+            restarted.query("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sent')");
         assert_eq!(open, 0, "{hang:?}: everything is marked after the restart");
     }
 }
@@ -116,7 +163,11 @@ async fn downtime_within_the_grace_window_starts_late_and_beyond_it_is_missed() 
     let sent_before = bot.fake.posted().len();
     bot.clock.set(utc("2027-05-04T09:30:00Z"));
     bot.engine.run_due().await.unwrap();
-    assert_eq!(bot.fake.posted().len(), sent_before, "a missed session sends nothing");
+    assert_eq!(
+        bot.fake.posted().len(),
+        sent_before,
+        "a missed session sends nothing"
+    );
     let missed: String = bot.query("SELECT status FROM sessions WHERE local_date = '2027-05-04'");
     assert_eq!(missed, "missed");
 
@@ -137,10 +188,26 @@ async fn downtime_within_the_grace_window_starts_late_and_beyond_it_is_missed() 
 #[tokio::test]
 async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
     let zones = [
-        "Europe/Berlin", "Europe/London", "Europe/Helsinki", "Europe/Lisbon", "America/New_York",
-        "America/Los_Angeles", "America/Sao_Paulo", "America/Santiago", "Asia/Kathmandu", "Asia/Kolkata",
-        "Asia/Tokyo", "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Auckland", "Pacific/Chatham",
-        "Africa/Cairo", "Asia/Tehran", "America/Havana", "Atlantic/Azores", "UTC",
+        "Europe/Berlin",
+        "Europe/London",
+        "Europe/Helsinki",
+        "Europe/Lisbon",
+        "America/New_York",
+        "America/Los_Angeles",
+        "America/Sao_Paulo",
+        "America/Santiago",
+        "Asia/Kathmandu",
+        "Asia/Kolkata",
+        "Asia/Tokyo",
+        "Australia/Sydney",
+        "Australia/Lord_Howe",
+        "Pacific/Auckland",
+        "Pacific/Chatham",
+        "Africa/Cairo",
+        "Asia/Tehran",
+        "America/Havana",
+        "Atlantic/Azores",
+        "UTC",
     ];
     let times = ["02:30", "01:15", "07:00", "12:45", "23:50"];
     // Europe moves its clocks on 28 March 2027 at 01:00 UTC.
@@ -171,11 +238,25 @@ async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
     }
     let mut total = 0;
     for (user, schedule) in &schedules {
-        let expected: Vec<_> = schedule.occurrences_after(start).take_while(|o| o.at <= end).map(|o| o.at).collect();
+        let expected: Vec<_> = schedule
+            .occurrences_after(start)
+            .take_while(|o| o.at <= end)
+            .map(|o| o.at)
+            .collect();
         let got = openings.get(user).cloned().unwrap_or_default();
-        assert_eq!(got, expected, "{user} ({schedule:?}) got sessions at the wrong instants");
-        let dates: BTreeSet<_> = got.iter().map(|at| schedule.local(*at).date_naive()).collect();
-        assert_eq!(dates.len(), got.len(), "{user}: two sessions on one local date");
+        assert_eq!(
+            got, expected,
+            "{user} ({schedule:?}) got sessions at the wrong instants"
+        );
+        let dates: BTreeSet<_> = got
+            .iter()
+            .map(|at| schedule.local(*at).date_naive())
+            .collect();
+        assert_eq!(
+            dates.len(),
+            got.len(),
+            "{user}: two sessions on one local date"
+        );
         total += got.len();
     }
     assert!(total >= 1900, "about two sessions each, got {total}");
@@ -188,19 +269,41 @@ async fn pain_gets_advice_at_once_ends_the_session_and_lowers_the_load() {
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     let first = of_kind(&bot.fake.posted_to("eve"), Kind::Exercise)[0].clone();
     let outcome = bot.react("eve", &first.id, "🤕", true).await;
-    assert_eq!(outcome, ReactionOutcome::Recorded(upright::check_in::CheckInKind::Pain));
+    assert_eq!(
+        outcome,
+        ReactionOutcome::Recorded(upright::check_in::CheckInKind::Pain)
+    );
 
     let posted = bot.fake.posted_to("eve");
     let advice = &of_kind(&posted, Kind::Advice)[0];
     assert_eq!(advice.at, first.at, "advice goes out at once");
-    assert!(advice.body.contains("healthcare professional"), "{}", advice.body);
-    assert!(of_kind(&posted, Kind::Closing)[0].body.contains("stopped early"));
-    assert_eq!(of_kind(&posted, Kind::Exercise).len(), 1, "no more exercises after pain");
+    assert!(
+        advice.body.contains("healthcare professional"),
+        "{}",
+        advice.body
+    );
+    assert!(
+        of_kind(&posted, Kind::Closing)[0]
+            .body
+            .contains("stopped early")
+    );
+    assert_eq!(
+        of_kind(&posted, Kind::Exercise).len(),
+        1,
+        "no more exercises after pain"
+    );
 
     bot.run_until(utc("2027-05-04T07:00:00Z")).await;
     let openings = of_kind(&bot.fake.posted_to("eve"), Kind::Opening);
-    assert!(openings[1].body.contains("Upper back extension: 8 reps"), "{}", openings[1].body);
-    assert!(openings[1].body.contains("Bridge pose: 10 reps"), "other exercises keep their load");
+    assert!(
+        openings[1].body.contains("Upper back extension: 8 reps"),
+        "{}",
+        openings[1].body
+    );
+    assert!(
+        openings[1].body.contains("Bridge pose: 10 reps"),
+        "other exercises keep their load"
+    );
 }
 
 #[tokio::test]
@@ -208,16 +311,35 @@ async fn load_steps_up_after_three_done_days() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("fay", "subscribe 07:00 UTC").await;
     for day in 3..=5 {
-        bot.run_until(utc(&format!("2027-05-0{day}T07:00:00Z"))).await;
+        bot.run_until(utc(&format!("2027-05-0{day}T07:00:00Z")))
+            .await;
         check_in_all(&bot, "fay", "✅").await;
     }
     bot.run_until(utc("2027-05-06T07:00:00Z")).await;
     let openings = of_kind(&bot.fake.posted_to("fay"), Kind::Opening);
-    assert!(openings[2].body.contains("Upper back extension: 10 reps"), "{}", openings[2].body);
-    assert!(openings[3].body.contains("Upper back extension: 11 reps"), "{}", openings[3].body);
-    assert!(openings[3].body.contains("Thoracic spine rotation: 11 reps each side"), "{}", openings[3].body);
+    assert!(
+        openings[2].body.contains("Upper back extension: 10 reps"),
+        "{}",
+        openings[2].body
+    );
+    assert!(
+        openings[3].body.contains("Upper back extension: 11 reps"),
+        "{}",
+        openings[3].body
+    );
+    assert!(
+        openings[3]
+            .body
+            .contains("Thoracic spine rotation: 11 reps each side"),
+        "{}",
+        openings[3].body
+    );
     let reply = bot.command("fay", "streak").await;
-    assert!(reply.message.body.contains("Streak: 3 days"), "{}", reply.message.body);
+    assert!(
+        reply.message.body.contains("Streak: 3 days"),
+        "{}",
+        reply.message.body
+    );
 }
 
 #[tokio::test]
@@ -225,16 +347,29 @@ async fn a_skip_and_a_withdrawn_check_in_change_the_tally() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("gus", "subscribe 07:00 UTC").await;
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
-    let exercise = |n: usize| of_kind(&bot.fake.posted_to("gus"), Kind::Exercise)[n - 1].id.clone();
+    let exercise = |n: usize| {
+        of_kind(&bot.fake.posted_to("gus"), Kind::Exercise)[n - 1]
+            .id
+            .clone()
+    };
     bot.react("gus", &exercise(1), "✅", true).await;
     bot.react("gus", &exercise(2), "⏭", true).await; // without U+FE0F
     bot.react("gus", &exercise(3), "✅\u{FE0F}", true).await; // with it
     let withdrawn = bot.react("gus", &exercise(3), "✅", false).await;
-    assert_eq!(withdrawn, ReactionOutcome::Withdrawn(upright::check_in::CheckInKind::Done));
+    assert_eq!(
+        withdrawn,
+        ReactionOutcome::Withdrawn(upright::check_in::CheckInKind::Done)
+    );
     bot.react("gus", &exercise(4), "✅", true).await;
     bot.react("gus", &exercise(5), "✅", true).await;
     let closing = &of_kind(&bot.fake.posted_to("gus"), Kind::Closing)[0];
-    assert!(closing.body.contains("✅ 3 done · ⏭\u{FE0F} 1 skipped · 🤕 0 pain · 1 without a check-in"), "{}", closing.body);
+    assert!(
+        closing
+            .body
+            .contains("✅ 3 done · ⏭\u{FE0F} 1 skipped · 🤕 0 pain · 1 without a check-in"),
+        "{}",
+        closing.body
+    );
     let kinds: i64 = bot.query("SELECT COUNT(*) FROM check_ins WHERE kind = 'skip'");
     assert_eq!(kinds, 1);
 }
@@ -245,17 +380,41 @@ async fn reactions_that_are_not_check_ins_are_ignored() {
     bot.member("hal", "subscribe 07:00 UTC").await;
     bot.member("ivy", "subscribe 07:00 UTC").await;
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
-    let hal_first = of_kind(&bot.fake.posted_to("hal"), Kind::Exercise)[0].id.clone();
-    assert_eq!(bot.react("ivy", &hal_first, "✅", true).await, ReactionOutcome::Ignored, "another member");
-    assert_eq!(bot.react("hal", &hal_first, "👍", true).await, ReactionOutcome::Ignored, "another emoji");
-    assert_eq!(bot.react("hal", "no-such-message", "✅", true).await, ReactionOutcome::Ignored);
-    assert_eq!(bot.react("hal", &hal_first, "✅", false).await, ReactionOutcome::Ignored, "nothing to withdraw");
+    let hal_first = of_kind(&bot.fake.posted_to("hal"), Kind::Exercise)[0]
+        .id
+        .clone();
+    assert_eq!(
+        bot.react("ivy", &hal_first, "✅", true).await,
+        ReactionOutcome::Ignored,
+        "another member"
+    );
+    assert_eq!(
+        bot.react("hal", &hal_first, "👍", true).await,
+        ReactionOutcome::Ignored,
+        "another emoji"
+    );
+    assert_eq!(
+        bot.react("hal", "no-such-message", "✅", true).await,
+        ReactionOutcome::Ignored
+    );
+    assert_eq!(
+        bot.react("hal", &hal_first, "✅", false).await,
+        ReactionOutcome::Ignored,
+        "nothing to withdraw"
+    );
 
     // A late check-in counts until the next session starts, not after.
     bot.run_until(utc("2027-05-04T06:59:00Z")).await;
-    assert!(matches!(bot.react("hal", &hal_first, "✅", true).await, ReactionOutcome::Recorded(_)));
+    assert!(matches!(
+        bot.react("hal", &hal_first, "✅", true).await,
+        ReactionOutcome::Recorded(_)
+    ));
     bot.run_until(utc("2027-05-04T07:00:00Z")).await;
-    assert_eq!(bot.react("hal", &hal_first, "⏭️", true).await, ReactionOutcome::Ignored, "old session");
+    assert_eq!(
+        bot.react("hal", &hal_first, "⏭️", true).await,
+        ReactionOutcome::Ignored,
+        "old session"
+    );
     let count: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
     assert_eq!(count, 1);
 }
@@ -266,10 +425,16 @@ async fn reacting_to_the_disclaimer_agrees() {
     let reply = bot.command("jo", "subscribe 07:00 UTC").await;
     assert!(reply.message.body.contains("agree"));
     let scheduled: Option<i64> = bot.query("SELECT next_run_at FROM subscriptions");
-    assert_eq!(scheduled, None, "no session before the disclaimer is acknowledged");
+    assert_eq!(
+        scheduled, None,
+        "no session before the disclaimer is acknowledged"
+    );
     let disclaimer = of_kind(&bot.fake.posted_to("jo"), Kind::Disclaimer)[0].clone();
     assert_eq!(bot.fake.reactions_on(&disclaimer.id), vec!["✅"]);
-    assert_eq!(bot.react("jo", &disclaimer.id, "✅", true).await, ReactionOutcome::Agreed);
+    assert_eq!(
+        bot.react("jo", &disclaimer.id, "✅", true).await,
+        ReactionOutcome::Agreed
+    );
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     assert_eq!(of_kind(&bot.fake.posted_to("jo"), Kind::Opening).len(), 1);
 }
@@ -278,15 +443,27 @@ async fn reacting_to_the_disclaimer_agrees() {
 async fn rate_limits_are_waited_out_in_order() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("kim", "subscribe 07:00 UTC").await;
-    bot.fake.fail_next(SendError::RetryAfter(Duration::seconds(30)));
+    bot.fake
+        .fail_next(SendError::RetryAfter(Duration::seconds(30)));
     bot.run_until(utc("2027-05-03T07:00:29Z")).await;
-    assert!(of_kind(&bot.fake.posted_to("kim"), Kind::Opening).is_empty(), "nothing before retry_after");
+    assert!(
+        of_kind(&bot.fake.posted_to("kim"), Kind::Opening).is_empty(),
+        "nothing before retry_after"
+    );
     bot.run_until(utc("2027-05-03T07:00:31Z")).await;
     let posted = bot.fake.posted_to("kim");
     let opening = &of_kind(&posted, Kind::Opening)[0];
     assert_eq!(opening.at, utc("2027-05-03T07:00:30Z"));
-    let order: Vec<Kind> = posted.iter().map(|p| p.kind).filter(|k| *k != Kind::Disclaimer).collect();
-    assert_eq!(order[..2], [Kind::Opening, Kind::Exercise], "the opening still comes first");
+    let order: Vec<Kind> = posted
+        .iter()
+        .map(|p| p.kind)
+        .filter(|k| *k != Kind::Disclaimer)
+        .collect();
+    assert_eq!(
+        order[..2],
+        [Kind::Opening, Kind::Exercise],
+        "the opening still comes first"
+    );
 }
 
 #[tokio::test]
@@ -294,18 +471,29 @@ async fn transient_failures_are_retried_with_backoff_then_given_up() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     // A slow pace keeps one message in flight while the failures play out.
     bot.member("lou", "subscribe 07:00 UTC daily 30").await;
-    bot.fake.fail_next(SendError::Transient("502 Bad Gateway".into()));
+    bot.fake
+        .fail_next(SendError::Transient("502 Bad Gateway".into()));
     bot.run_until(utc("2027-05-03T07:00:05Z")).await;
     assert!(of_kind(&bot.fake.posted_to("lou"), Kind::Opening).is_empty());
     bot.run_until(utc("2027-05-03T07:00:11Z")).await;
-    assert_eq!(of_kind(&bot.fake.posted_to("lou"), Kind::Opening).len(), 1, "retried after 10 s");
+    assert_eq!(
+        of_kind(&bot.fake.posted_to("lou"), Kind::Opening).len(),
+        1,
+        "retried after 10 s"
+    );
 
     for _ in 0..upright::engine::MAX_ATTEMPTS {
-        bot.fake.fail_next(SendError::Transient("connection reset".into()));
+        bot.fake
+            .fail_next(SendError::Transient("connection reset".into()));
     }
     bot.run_until(utc("2027-05-03T08:00:00Z")).await;
     let failed: i64 = bot.query("SELECT COUNT(*) FROM deliveries WHERE state = 'failed'");
-    assert_eq!(failed, 1, "one message given up after {} attempts", upright::engine::MAX_ATTEMPTS);
+    assert_eq!(
+        failed,
+        1,
+        "one message given up after {} attempts",
+        upright::engine::MAX_ATTEMPTS
+    );
     let error: String = bot.query("SELECT last_error FROM deliveries WHERE state = 'failed'");
     assert!(error.contains("connection reset"));
 }
@@ -314,19 +502,35 @@ async fn transient_failures_are_retried_with_backoff_then_given_up() {
 async fn an_unreachable_member_is_paused_and_told_at_the_next_command() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("max", "subscribe 07:00 UTC").await;
-    bot.fake.fail_next(SendError::Unreachable("Cannot send messages to this user (50007)".into()));
+    bot.fake.fail_next(SendError::Unreachable(
+        "Cannot send messages to this user (50007)".into(),
+    ));
     bot.run_until(utc("2027-05-03T09:00:00Z")).await;
     assert!(of_kind(&bot.fake.posted_to("max"), Kind::Exercise).is_empty());
     let state: String = bot.query("SELECT state FROM subscriptions");
     assert_eq!(state, "paused");
     let reply = bot.command("max", "status").await;
-    assert!(reply.message.body.starts_with("**Your sessions are paused:**"), "{}", reply.message.body);
+    assert!(
+        reply
+            .message
+            .body
+            .starts_with("**Your sessions are paused:**"),
+        "{}",
+        reply.message.body
+    );
     assert!(reply.message.body.contains("50007"));
 
     bot.run_until(utc("2027-05-04T08:00:00Z")).await;
-    assert!(of_kind(&bot.fake.posted_to("max"), Kind::Opening).is_empty(), "nothing is sent while paused");
+    assert!(
+        of_kind(&bot.fake.posted_to("max"), Kind::Opening).is_empty(),
+        "nothing is sent while paused"
+    );
     let reply = bot.command("max", "resume").await;
-    assert!(reply.message.body.contains("Next session"), "{}", reply.message.body);
+    assert!(
+        reply.message.body.contains("Next session"),
+        "{}",
+        reply.message.body
+    );
     bot.run_until(utc("2027-05-05T07:00:00Z")).await;
     assert_eq!(of_kind(&bot.fake.posted_to("max"), Kind::Opening).len(), 1);
 }
@@ -342,13 +546,23 @@ async fn in_a_burst_every_opening_goes_out_before_any_reaction_or_later_step() {
     bot.engine.run_due().await.unwrap();
     let calls: Vec<(String, String)> = bot.fake.calls().split_off(calls_before);
     let position = |pred: &dyn Fn(&(String, String)) -> bool| calls.iter().position(pred);
-    let last_opening = calls.iter().rposition(|(c, k)| c == "send" && k.ends_with("/opening")).unwrap();
+    let last_opening = calls
+        .iter()
+        .rposition(|(c, k)| c == "send" && k.ends_with("/opening"))
+        .unwrap();
     let first_exercise = position(&|(c, k)| c == "send" && k.ends_with("/ex1")).unwrap();
     let first_reaction = position(&|(c, _)| c == "react").unwrap();
-    let last_exercise = calls.iter().rposition(|(c, k)| c == "send" && k.ends_with("/ex1")).unwrap();
+    let last_exercise = calls
+        .iter()
+        .rposition(|(c, k)| c == "send" && k.ends_with("/ex1"))
+        .unwrap();
     assert_eq!(last_opening, 39, "40 openings first");
     assert!(last_opening < first_exercise && last_exercise < first_reaction);
-    assert_eq!(calls.len(), 120, "40 openings, 40 exercises, 40 reaction calls");
+    assert_eq!(
+        calls.len(),
+        120,
+        "40 openings, 40 exercises, 40 reaction calls"
+    );
 }
 
 #[tokio::test]
@@ -366,13 +580,18 @@ async fn commands_refuse_bad_input_and_change_nothing() {
     ] {
         let reply = bot.command("nia", text).await;
         assert!(reply.ephemeral, "{text}");
-        assert!(reply.message.body.contains(needle), "{text}: {}", reply.message.body);
+        assert!(
+            reply.message.body.contains(needle),
+            "{text}: {}",
+            reply.message.body
+        );
     }
     let subscriptions: i64 = bot.query("SELECT COUNT(*) FROM subscriptions");
     assert_eq!(subscriptions, 0);
     assert!(bot.fake.posted().is_empty());
 
-    bot.member("nia", "subscribe 07:30 Europe/Berlin weekdays").await;
+    bot.member("nia", "subscribe 07:30 Europe/Berlin weekdays")
+        .await;
     let reply = bot.command("nia", "pause soon").await;
     assert!(reply.message.body.contains("not a number of days"));
     let state: String = bot.query("SELECT state FROM subscriptions");
@@ -384,27 +603,46 @@ async fn member_commands_do_what_they_say() {
     let bot = Bot::start(utc("2027-05-03T04:00:00Z")); // Monday, 06:00 in Berlin
     bot.member("oli", "subscribe 7:30am berlin weekdays").await;
     let status = bot.command("oli", "status").await.message.body;
-    assert!(status.contains("07:30 weekdays (Europe/Berlin)"), "{status}");
+    assert!(
+        status.contains("07:30 weekdays (Europe/Berlin)"),
+        "{status}"
+    );
     assert!(status.contains("Mon 3 May at 07:30"), "{status}");
     assert!(status.contains("Upper back extension: 10 reps"), "{status}");
 
     let reply = bot.command("oli", "skip").await.message.body;
-    assert!(reply.contains("skipped") && reply.contains("Tue 4 May at 07:30"), "{reply}");
+    assert!(
+        reply.contains("skipped") && reply.contains("Tue 4 May at 07:30"),
+        "{reply}"
+    );
     bot.run_until(utc("2027-05-03T10:00:00Z")).await;
-    assert!(of_kind(&bot.fake.posted_to("oli"), Kind::Opening).is_empty(), "today was skipped");
+    assert!(
+        of_kind(&bot.fake.posted_to("oli"), Kind::Opening).is_empty(),
+        "today was skipped"
+    );
     let skipped: String = bot.query("SELECT status FROM sessions WHERE local_date = '2027-05-03'");
     assert_eq!(skipped, "skipped");
 
     let reply = bot.command("oli", "timezone new york").await.message.body;
-    assert!(reply.contains("America/New_York") && reply.contains("at 07:30 (America/New_York)"), "{reply}");
+    assert!(
+        reply.contains("America/New_York") && reply.contains("at 07:30 (America/New_York)"),
+        "{reply}"
+    );
     let reply = bot.command("oli", "pause 2").await.message.body;
     assert!(reply.contains("Wed 5 May"), "{reply}");
     bot.run_until(utc("2027-05-04T20:00:00Z")).await;
-    assert!(of_kind(&bot.fake.posted_to("oli"), Kind::Opening).is_empty(), "skipped, then paused for two days");
+    assert!(
+        of_kind(&bot.fake.posted_to("oli"), Kind::Opening).is_empty(),
+        "skipped, then paused for two days"
+    );
     bot.run_until(utc("2027-05-05T11:30:00Z")).await;
     let openings = of_kind(&bot.fake.posted_to("oli"), Kind::Opening);
     assert_eq!(openings.len(), 1, "back on Wednesday");
-    assert_eq!(openings[0].at, utc("2027-05-05T11:30:00Z"), "07:30 in New York");
+    assert_eq!(
+        openings[0].at,
+        utc("2027-05-05T11:30:00Z"),
+        "07:30 in New York"
+    );
 
     let topic = bot.command("oli", "precautions").await.message;
     assert!(topic.body.contains("sharp"), "{}", topic.body);
@@ -433,7 +671,27 @@ async fn member_commands_do_what_they_say() {
 async fn help_lists_every_command() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     let help = bot.command("pat", "help").await.message.body;
-    for command in ["subscribe", "agree", "unsubscribe", "pause", "resume", "skip", "status", "timezone", "routine", "exercise", "causes", "why", "tips", "precautions", "disclaimer", "streak", "privacy export", "privacy delete", "help"] {
+    for command in [
+        "subscribe",
+        "agree",
+        "unsubscribe",
+        "pause",
+        "resume",
+        "skip",
+        "status",
+        "timezone",
+        "routine",
+        "exercise",
+        "causes",
+        "why",
+        "tips",
+        "precautions",
+        "disclaimer",
+        "streak",
+        "privacy export",
+        "privacy delete",
+        "help",
+    ] {
         assert!(help.contains(command), "{command} missing from help");
     }
     let settings = Settings::default();

@@ -17,10 +17,16 @@ fn todays_loads(ctx: &Ctx<'_>, routine: &Routine) -> Result<Vec<u32>, CommandErr
     };
     let today = subscription.schedule.local(ctx.now).date_naive();
     let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
-    Ok(match history.sessions.iter().find(|s| s.local_date == today && !s.loads.is_empty()) {
-        Some(session) => session.loads.clone(),
-        None => history.loads_before(routine, today + Duration::days(1)),
-    })
+    Ok(
+        match history
+            .sessions
+            .iter()
+            .find(|s| s.local_date == today && !s.loads.is_empty())
+        {
+            Some(session) => session.loads.clone(),
+            None => history.loads_before(routine, today + Duration::days(1)),
+        },
+    )
 }
 
 fn member_routine<'a>(ctx: &Ctx<'a>) -> Result<&'a Routine, CommandError> {
@@ -68,7 +74,12 @@ pub(crate) fn exercise(ctx: &Ctx<'_>, which: &str) -> Result<Reply, CommandError
     };
     let loads = todays_loads(ctx, routine)?;
     let reps = loads.get(index).copied().unwrap_or(exercise.reps.min);
-    Ok(Reply::private(render::exercise_reference(routine, index + 1, exercise, reps)))
+    Ok(Reply::private(render::exercise_reference(
+        routine,
+        index + 1,
+        exercise,
+        reps,
+    )))
 }
 
 pub(crate) fn topic(content: &Content, id: TopicId) -> Reply {
@@ -83,7 +94,8 @@ pub(crate) fn topic(content: &Content, id: TopicId) -> Reply {
 pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)? else {
         return Err(CommandError::Refused(
-            "No streak yet: start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string(),
+            "No streak yet: start your daily routine with `subscribe 07:30 Europe/Berlin`."
+                .to_string(),
         ));
     };
     let history = History::load(ctx.c, subscription.id, ctx.user.id)?;

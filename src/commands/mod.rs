@@ -71,7 +71,9 @@ pub enum ParseError {
         what: &'static str,
         example: &'static str,
     },
-    #[error("That argument is too long ({0} characters); keep each one under {MAX_ARGUMENT_CHARS}.")]
+    #[error(
+        "That argument is too long ({0} characters); keep each one under {MAX_ARGUMENT_CHARS}."
+    )]
     TooLong(usize),
     #[error("`{command}` takes no `{extra}`. {usage}")]
     Unexpected {
@@ -90,28 +92,36 @@ impl Command {
     /// Parses the text after the prefix (`/` in the demo, `!upright` on Matrix).
     pub fn parse(text: &str) -> Result<Command, ParseError> {
         let mut words: Vec<&str> = text.split_whitespace().collect();
-        if let Some(long) = words.iter().find(|w| w.chars().count() > MAX_ARGUMENT_CHARS) {
+        if let Some(long) = words
+            .iter()
+            .find(|w| w.chars().count() > MAX_ARGUMENT_CHARS)
+        {
             return Err(ParseError::TooLong(long.chars().count()));
         }
         if words.is_empty() {
             return Ok(Command::Help);
         }
         let name = words.remove(0).to_lowercase();
-        let no_more = |command: &'static str, usage: &'static str, words: &[&str]| match words.first() {
-            Some(extra) => Err(ParseError::Unexpected {
-                command,
-                extra: extra.to_string(),
-                usage,
-            }),
-            None => Ok(()),
-        };
+        let no_more =
+            |command: &'static str, usage: &'static str, words: &[&str]| match words.first() {
+                Some(extra) => Err(ParseError::Unexpected {
+                    command,
+                    extra: extra.to_string(),
+                    usage,
+                }),
+                None => Ok(()),
+            };
         let command = match name.as_str() {
             "help" | "start" => Command::Help,
             "subscribe" => return Self::parse_subscribe(&words),
             "agree" => Command::Agree,
             "unsubscribe" | "stop" => Command::Unsubscribe,
             "pause" => {
-                no_more("pause", "Use `pause` or `pause 3` (days).", words.get(1..).unwrap_or(&[]))?;
+                no_more(
+                    "pause",
+                    "Use `pause` or `pause 3` (days).",
+                    words.get(1..).unwrap_or(&[]),
+                )?;
                 return Ok(Command::Pause {
                     days: words.first().map(|d| d.to_string()),
                 });
@@ -127,7 +137,9 @@ impl Command {
                         example: "timezone Europe/Berlin",
                     });
                 }
-                return Ok(Command::Timezone { zone: words.join(" ") });
+                return Ok(Command::Timezone {
+                    zone: words.join(" "),
+                });
             }
             "routine" => Command::Routine,
             "exercise" => {
@@ -138,14 +150,18 @@ impl Command {
                         example: "exercise 2",
                     });
                 }
-                return Ok(Command::Exercise { which: words.join(" ") });
+                return Ok(Command::Exercise {
+                    which: words.join(" "),
+                });
             }
             "streak" => Command::Streak,
             "privacy" => {
                 return match words.first().map(|w| w.to_lowercase()).as_deref() {
                     Some("export") => Ok(Command::PrivacyExport),
                     Some("delete") => Ok(Command::PrivacyDelete {
-                        confirmed: words.get(1).is_some_and(|w| w.eq_ignore_ascii_case("confirm")),
+                        confirmed: words
+                            .get(1)
+                            .is_some_and(|w| w.eq_ignore_ascii_case("confirm")),
                     }),
                     _ => Err(ParseError::Missing {
                         command: "privacy",
@@ -159,7 +175,11 @@ impl Command {
                 None => return Err(ParseError::Unknown(other.to_string())),
             },
         };
-        no_more(command_name(&command), "It needs nothing after its name.", &words)?;
+        no_more(
+            command_name(&command),
+            "It needs nothing after its name.",
+            &words,
+        )?;
         Ok(command)
     }
 
@@ -175,7 +195,10 @@ impl Command {
         };
         let mut time = time.to_string();
         let mut rest = rest.to_vec();
-        if let Some(meridiem) = rest.first().filter(|w| matches!(w.to_lowercase().as_str(), "am" | "pm" | "a.m." | "p.m.")) {
+        if let Some(meridiem) = rest
+            .first()
+            .filter(|w| matches!(w.to_lowercase().as_str(), "am" | "pm" | "a.m." | "p.m."))
+        {
             time.push_str(meridiem);
             rest.remove(0);
         }
@@ -260,7 +283,13 @@ pub async fn handle(engine: &Engine, member: &Member, command: Command) -> Reply
         .db()
         .call(move |c| {
             let tx = c.transaction()?;
-            let user = users::upsert(&tx, &member_for_db.platform, &member_for_db.user_id, &member_for_db.display_name, now)?;
+            let user = users::upsert(
+                &tx,
+                &member_for_db.platform,
+                &member_for_db.user_id,
+                &member_for_db.display_name,
+                now,
+            )?;
             let ctx = Ctx {
                 c: &tx,
                 content: &content,
@@ -315,9 +344,18 @@ fn pause_notice(ctx: &Ctx<'_>) -> Result<Option<String>, StoreError> {
 fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
     match command {
         Command::Help => Ok(Reply::private(help())),
-        Command::Subscribe { time, timezone, days, pace } => {
-            subscription::subscribe(ctx, &time, timezone.as_deref(), days.as_deref(), pace.as_deref())
-        }
+        Command::Subscribe {
+            time,
+            timezone,
+            days,
+            pace,
+        } => subscription::subscribe(
+            ctx,
+            &time,
+            timezone.as_deref(),
+            days.as_deref(),
+            pace.as_deref(),
+        ),
         Command::Agree => subscription::agree(ctx),
         Command::Unsubscribe => subscription::unsubscribe(ctx),
         Command::Pause { days } => subscription::pause(ctx, days.as_deref()),
@@ -336,19 +374,37 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
 
 /// Every command with a one-line description; adapters add their prefix.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("subscribe <time> [timezone] [days] [pace]", "start or change your daily routine, e.g. `subscribe 07:30 Europe/Berlin weekdays`"),
-    ("agree", "accept the disclaimer (needed once, before your first session)"),
+    (
+        "subscribe <time> [timezone] [days] [pace]",
+        "start or change your daily routine, e.g. `subscribe 07:30 Europe/Berlin weekdays`",
+    ),
+    (
+        "agree",
+        "accept the disclaimer (needed once, before your first session)",
+    ),
     ("status", "your next session, streak and today's load"),
-    ("pause [days]", "pause your sessions, for good or for some days"),
+    (
+        "pause [days]",
+        "pause your sessions, for good or for some days",
+    ),
     ("resume", "start your sessions again"),
     ("skip", "skip today's session"),
-    ("timezone <zone>", "set your time zone, e.g. `timezone berlin`"),
+    (
+        "timezone <zone>",
+        "set your time zone, e.g. `timezone berlin`",
+    ),
     ("unsubscribe", "stop your sessions (your history is kept)"),
     ("routine", "today's routine"),
     ("exercise <number or name>", "one exercise in full"),
-    ("causes / why / tips / precautions / disclaimer", "background on upper back pain"),
+    (
+        "causes / why / tips / precautions / disclaimer",
+        "background on upper back pain",
+    ),
     ("streak", "your streak"),
-    ("privacy export / privacy delete", "all your data as a file / erase it"),
+    (
+        "privacy export / privacy delete",
+        "all your data as a file / erase it",
+    ),
     ("help", "this list"),
 ];
 
@@ -367,7 +423,12 @@ fn help() -> Message {
 mod tests {
     use super::*;
 
-    fn subscribe(time: &str, zone: Option<&str>, days: Option<&str>, pace: Option<&str>) -> Command {
+    fn subscribe(
+        time: &str,
+        zone: Option<&str>,
+        days: Option<&str>,
+        pace: Option<&str>,
+    ) -> Command {
         Command::Subscribe {
             time: time.into(),
             timezone: zone.map(Into::into),
@@ -380,31 +441,75 @@ mod tests {
     fn subscribe_arguments_in_any_order() {
         assert_eq!(
             Command::parse("subscribe 07:30 Europe/Berlin weekdays"),
-            Ok(subscribe("07:30", Some("Europe/Berlin"), Some("weekdays"), None))
+            Ok(subscribe(
+                "07:30",
+                Some("Europe/Berlin"),
+                Some("weekdays"),
+                None
+            ))
         );
         assert_eq!(
             Command::parse("subscribe 7:30 am mon,wed,fri new york 5"),
-            Ok(subscribe("7:30am", Some("new york"), Some("mon,wed,fri"), Some("5")))
+            Ok(subscribe(
+                "7:30am",
+                Some("new york"),
+                Some("mon,wed,fri"),
+                Some("5")
+            ))
         );
-        assert_eq!(Command::parse("SUBSCRIBE 25:61"), Ok(subscribe("25:61", None, None, None)));
+        assert_eq!(
+            Command::parse("SUBSCRIBE 25:61"),
+            Ok(subscribe("25:61", None, None, None))
+        );
     }
 
     #[test]
     fn every_command_parses() {
         assert_eq!(Command::parse(""), Ok(Command::Help));
-        assert_eq!(Command::parse("causes"), Ok(Command::Topic(TopicId::Causes)));
-        assert_eq!(Command::parse("pause 3"), Ok(Command::Pause { days: Some("3".into()) }));
-        assert_eq!(Command::parse("exercise cat camel"), Ok(Command::Exercise { which: "cat camel".into() }));
-        assert_eq!(Command::parse("privacy delete confirm"), Ok(Command::PrivacyDelete { confirmed: true }));
-        assert_eq!(Command::parse("privacy delete"), Ok(Command::PrivacyDelete { confirmed: false }));
+        assert_eq!(
+            Command::parse("causes"),
+            Ok(Command::Topic(TopicId::Causes))
+        );
+        assert_eq!(
+            Command::parse("pause 3"),
+            Ok(Command::Pause {
+                days: Some("3".into())
+            })
+        );
+        assert_eq!(
+            Command::parse("exercise cat camel"),
+            Ok(Command::Exercise {
+                which: "cat camel".into()
+            })
+        );
+        assert_eq!(
+            Command::parse("privacy delete confirm"),
+            Ok(Command::PrivacyDelete { confirmed: true })
+        );
+        assert_eq!(
+            Command::parse("privacy delete"),
+            Ok(Command::PrivacyDelete { confirmed: false })
+        );
     }
 
     #[test]
     fn bad_commands_say_what_would_work() {
-        assert!(matches!(Command::parse("dance"), Err(ParseError::Unknown(_))));
-        assert!(matches!(Command::parse("subscribe"), Err(ParseError::Missing { .. })));
-        assert!(matches!(Command::parse("status now"), Err(ParseError::Unexpected { .. })));
-        assert!(matches!(Command::parse(&format!("timezone {}", "x".repeat(100))), Err(ParseError::TooLong(100))));
+        assert!(matches!(
+            Command::parse("dance"),
+            Err(ParseError::Unknown(_))
+        ));
+        assert!(matches!(
+            Command::parse("subscribe"),
+            Err(ParseError::Missing { .. })
+        ));
+        assert!(matches!(
+            Command::parse("status now"),
+            Err(ParseError::Unexpected { .. })
+        ));
+        assert!(matches!(
+            Command::parse(&format!("timezone {}", "x".repeat(100))),
+            Err(ParseError::TooLong(100))
+        ));
         let text = Command::parse("subscribe").unwrap_err().to_string();
         assert!(text.contains("subscribe 07:30"), "{text}");
     }

@@ -43,7 +43,10 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     });
     let bytes = serde_json::to_vec_pretty(&data)
         .map_err(|e| CommandError::Refused(format!("The export could not be written: {e}")))?;
-    Ok(Reply::private(Message::text("Here is everything I store about you, as JSON.")).with_attachment(Attachment {
+    Ok(Reply::private(Message::text(
+        "Here is everything I store about you, as JSON.",
+    ))
+    .with_attachment(Attachment {
         filename: "upright-export.json".to_string(),
         mime: "application/json",
         bytes,

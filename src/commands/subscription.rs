@@ -15,8 +15,7 @@ use crate::store::sessions::{self, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users;
 
-const NO_SUBSCRIPTION: &str =
-    "You have no daily routine yet. Start one with `subscribe 07:30 Europe/Berlin` (time, then your time zone).";
+const NO_SUBSCRIPTION: &str = "You have no daily routine yet. Start one with `subscribe 07:30 Europe/Berlin` (time, then your time zone).";
 
 /// "Fri 27 Nov at 07:30 (Europe/Berlin), in 18 h 5 min".
 pub(crate) fn describe_next(zone: Tz, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -38,8 +37,13 @@ fn active_subscription(ctx: &Ctx<'_>) -> Result<Subscription, CommandError> {
 
 fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) -> String {
     match next {
-        Some(at) => format!("Next session: {}.", describe_next(schedule.zone(), at, ctx.now)),
-        None if !ctx.user.agreed => "Your first session is scheduled once you `agree` to the disclaimer.".to_string(),
+        Some(at) => format!(
+            "Next session: {}.",
+            describe_next(schedule.zone(), at, ctx.now)
+        ),
+        None if !ctx.user.agreed => {
+            "Your first session is scheduled once you `agree` to the disclaimer.".to_string()
+        }
         None => "No session is scheduled.".to_string(),
     }
 }
@@ -53,7 +57,11 @@ pub(crate) fn subscribe(
 ) -> Result<Reply, CommandError> {
     let existing = subscriptions::for_user(ctx.c, ctx.user.id)?;
     let time = parse_time(time)?;
-    let known_zone = ctx.user.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok());
+    let known_zone = ctx
+        .user
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok());
     let (zone, zone_guessed) = match timezone {
         Some(text) => (parse_zone(text)?, false),
         None => match known_zone.or(existing.as_ref().map(|s| s.schedule.zone())) {
@@ -63,18 +71,37 @@ pub(crate) fn subscribe(
     };
     let days = match days {
         Some(text) => parse_days(text)?,
-        None => existing.as_ref().map_or(Weekdays::DAILY, |s| s.schedule.days()),
+        None => existing
+            .as_ref()
+            .map_or(Weekdays::DAILY, |s| s.schedule.days()),
     };
     let pace = match pace {
         Some(text) => parse_pace(text).map_err(CommandError::Refused)?,
-        None => existing.as_ref().map_or(ctx.settings.default_pace_minutes, |s| s.pace_minutes),
+        None => existing
+            .as_ref()
+            .map_or(ctx.settings.default_pace_minutes, |s| s.pace_minutes),
     };
     let schedule = Schedule::new(time, days, zone);
-    let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
+    let next = schedule
+        .next_after(ctx.now)
+        .filter(|_| ctx.user.agreed)
+        .map(|o| o.at);
     users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
-    subscriptions::upsert(ctx.c, ctx.user.id, DEFAULT_ROUTINE, &schedule, pace, next, ctx.now)?;
+    subscriptions::upsert(
+        ctx.c,
+        ctx.user.id,
+        DEFAULT_ROUTINE,
+        &schedule,
+        pace,
+        next,
+        ctx.now,
+    )?;
 
-    let verb = if existing.is_some() { "Updated" } else { "Subscribed" };
+    let verb = if existing.is_some() {
+        "Updated"
+    } else {
+        "Subscribed"
+    };
     let mut body = format!("{verb}: {schedule}, {pace} min between exercises.\n");
     if zone_guessed {
         body.push_str("I used UTC because I don't know your time zone yet; set it with `timezone <zone>`, e.g. `timezone berlin`.\n");
@@ -98,14 +125,24 @@ pub(crate) fn agree(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "Thank you. Your first session: {}.",
             describe_next(s.schedule.zone(), at, ctx.now)
         ),
-        _ => "Thank you. Start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string(),
+        _ => {
+            "Thank you. Start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string()
+        }
     };
     Ok(Reply::private(Message::text(body)))
 }
 
 pub(crate) fn unsubscribe(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
-    subscriptions::set_state(ctx.c, subscription.id, State::Stopped, None, None, None, ctx.now)?;
+    subscriptions::set_state(
+        ctx.c,
+        subscription.id,
+        State::Stopped,
+        None,
+        None,
+        None,
+        ctx.now,
+    )?;
     sessions::stop_running(ctx.c, subscription.id, Status::Finished)?;
     Ok(Reply::private(Message::text(
         "Your daily routine is stopped. Your history is kept: `subscribe` starts again where you left off, `privacy delete` erases it.",
@@ -126,15 +163,37 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
     let schedule = &subscription.schedule;
     let body = match days {
         None => {
-            subscriptions::set_state(ctx.c, subscription.id, State::Paused, None, None, None, ctx.now)?;
+            subscriptions::set_state(
+                ctx.c,
+                subscription.id,
+                State::Paused,
+                None,
+                None,
+                None,
+                ctx.now,
+            )?;
             "Paused. Send `resume` when you want your sessions back.".to_string()
         }
         Some(days) => {
             let today = schedule.local(ctx.now).date_naive();
             let until = today + Duration::days(days.into());
-            let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
-            subscriptions::set_state(ctx.c, subscription.id, State::Paused, Some(until), None, next, ctx.now)?;
-            format!("Paused for {days} day(s). Sessions start again on {}.", until.format("%a %-d %b"))
+            let next = schedule
+                .next_after(ctx.now)
+                .filter(|_| ctx.user.agreed)
+                .map(|o| o.at);
+            subscriptions::set_state(
+                ctx.c,
+                subscription.id,
+                State::Paused,
+                Some(until),
+                None,
+                next,
+                ctx.now,
+            )?;
+            format!(
+                "Paused for {days} day(s). Sessions start again on {}.",
+                until.format("%a %-d %b")
+            )
         }
     };
     Ok(Reply::private(Message::text(body)))
@@ -145,25 +204,42 @@ pub(crate) fn resume(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let schedule = &subscription.schedule;
     if subscription.state == State::Active {
         let line = next_line(ctx, schedule, subscription.next_run_at);
-        return Ok(Reply::private(Message::text(format!("You're not paused. {line}"))));
+        return Ok(Reply::private(Message::text(format!(
+            "You're not paused. {line}"
+        ))));
     }
-    let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
-    subscriptions::set_state(ctx.c, subscription.id, State::Active, None, None, next, ctx.now)?;
-    Ok(Reply::private(Message::text(format!("Welcome back. {}", next_line(ctx, schedule, next)))))
+    let next = schedule
+        .next_after(ctx.now)
+        .filter(|_| ctx.user.agreed)
+        .map(|o| o.at);
+    subscriptions::set_state(
+        ctx.c,
+        subscription.id,
+        State::Active,
+        None,
+        None,
+        next,
+        ctx.now,
+    )?;
+    Ok(Reply::private(Message::text(format!(
+        "Welcome back. {}",
+        next_line(ctx, schedule, next)
+    ))))
 }
 
 pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
     let schedule = &subscription.schedule;
     let today = schedule.local(ctx.now).date_naive();
-    if let Some(latest) = sessions::latest_started(ctx.c, subscription.id)? {
-        if latest.local_date == today && latest.status == Status::Running {
-            sessions::stop_running(ctx.c, subscription.id, Status::Skipped)?;
-            return Ok(Reply::private(Message::text(format!(
-                "Today's session is skipped; it won't count against your streak. {}",
-                next_line(ctx, schedule, subscription.next_run_at)
-            ))));
-        }
+    if let Some(latest) = sessions::latest_started(ctx.c, subscription.id)?
+        && latest.local_date == today
+        && latest.status == Status::Running
+    {
+        sessions::stop_running(ctx.c, subscription.id, Status::Skipped)?;
+        return Ok(Reply::private(Message::text(format!(
+            "Today's session is skipped; it won't count against your streak. {}",
+            next_line(ctx, schedule, subscription.next_run_at)
+        ))));
     }
     match subscription.next_run_at {
         Some(at) if schedule.local(at).date_naive() == today => {
@@ -190,7 +266,9 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         subscription.pace_minutes
     );
     match (subscription.state, subscription.paused_until) {
-        (State::Paused, Some(until)) => body.push_str(&format!("Paused until {}.\n", until.format("%a %-d %b"))),
+        (State::Paused, Some(until)) => {
+            body.push_str(&format!("Paused until {}.\n", until.format("%a %-d %b")))
+        }
         (State::Paused, None) => body.push_str("Paused until you `resume`.\n"),
         _ => {}
     }
@@ -198,13 +276,21 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     body.push_str(&format!("\n{}\n", streak_line(history.streak(ctx.content))));
     if let Some(routine) = ctx.content.routine(&subscription.routine_id) {
         let today = schedule.local(ctx.now).date_naive();
-        let loads = match history.sessions.iter().find(|s| s.local_date == today && !s.loads.is_empty()) {
+        let loads = match history
+            .sessions
+            .iter()
+            .find(|s| s.local_date == today && !s.loads.is_empty())
+        {
             Some(session) => session.loads.clone(),
             None => history.loads_before(routine, today + Duration::days(1)),
         };
         body.push_str("\nToday's load:\n");
         for (exercise, reps) in routine.exercises.iter().zip(loads) {
-            body.push_str(&format!("- {}: {}\n", exercise.title, load_text(exercise, reps)));
+            body.push_str(&format!(
+                "- {}: {}\n",
+                exercise.title,
+                load_text(exercise, reps)
+            ));
         }
     }
     Ok(Reply::private(Message::new("Your routine", body)))
@@ -214,10 +300,20 @@ pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError>
     let zone = parse_zone(zone)?;
     users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
     let mut body = format!("Your time zone is now {}.", zone.name());
-    if let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)?.filter(|s| s.state != State::Stopped) {
-        let schedule = Schedule::new(subscription.schedule.time(), subscription.schedule.days(), zone);
-        let next = schedule.next_after(ctx.now).filter(|_| ctx.user.agreed).map(|o| o.at);
-        let next = next.filter(|_| subscription.state == State::Active || subscription.paused_until.is_some());
+    if let Some(subscription) =
+        subscriptions::for_user(ctx.c, ctx.user.id)?.filter(|s| s.state != State::Stopped)
+    {
+        let schedule = Schedule::new(
+            subscription.schedule.time(),
+            subscription.schedule.days(),
+            zone,
+        );
+        let next = schedule
+            .next_after(ctx.now)
+            .filter(|_| ctx.user.agreed)
+            .map(|o| o.at);
+        let next = next
+            .filter(|_| subscription.state == State::Active || subscription.paused_until.is_some());
         subscriptions::set_schedule(ctx.c, subscription.id, &schedule, next)?;
         body.push_str(&format!(" {}", next_line(ctx, &schedule, next)));
     }

@@ -156,7 +156,10 @@ impl Engine {
                 .call(move |c| {
                     let tx = c.transaction()?;
                     let due = subscriptions::due(&tx, now, &names, START_BATCH)?;
-                    let rules = SessionRules { content: &content, grace };
+                    let rules = SessionRules {
+                        content: &content,
+                        grace,
+                    };
                     for subscription in &due {
                         sessions::start_due(&tx, &rules, subscription, now)?;
                     }
@@ -243,7 +246,11 @@ impl Engine {
 
 /// Records the disclaimer's acknowledgement and, if the member has an active
 /// subscription waiting for it, schedules the first session.
-pub(crate) fn agree(c: &Connection, user: &User, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+pub(crate) fn agree(
+    c: &Connection,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
     users::agree(c, user.id, now)?;
     let Some(subscription) = subscriptions::for_user(c, user.id)? else {
         return Ok(None);

@@ -73,7 +73,9 @@ impl Engine {
                     .call(move |c| {
                         let tx = c.transaction()?;
                         deliveries::mark_sent(&tx, id, &sent.message_id, now)?;
-                        if let (Recipient::Member(user_id), Some(dm)) = (recipient, sent.dm.as_deref()) {
+                        if let (Recipient::Member(user_id), Some(dm)) =
+                            (recipient, sent.dm.as_deref())
+                        {
                             users::set_dm_target(&tx, user_id, dm)?;
                         }
                         tx.commit()?;
@@ -81,8 +83,15 @@ impl Engine {
                     })
                     .await
             }
-            Ok(None) => self.db().call(move |c| deliveries::mark_done(c, id).map(|()| true)).await,
-            Err(error) => self.record_failure(delivery, error, now).await.map(|()| false),
+            Ok(None) => {
+                self.db()
+                    .call(move |c| deliveries::mark_done(c, id).map(|()| true))
+                    .await
+            }
+            Err(error) => self
+                .record_failure(delivery, error, now)
+                .await
+                .map(|()| false),
         }
     }
 
@@ -100,7 +109,12 @@ impl Engine {
         }
     }
 
-    async fn record_failure(&self, delivery: Delivery, error: SendError, now: DateTime<Utc>) -> Result<()> {
+    async fn record_failure(
+        &self,
+        delivery: Delivery,
+        error: SendError,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let id = delivery.id;
         let text = error.to_string();
         match error {
@@ -120,11 +134,15 @@ impl Engine {
             SendError::Transient(_) if delivery.attempts + 1 < MAX_ATTEMPTS => {
                 let wait = backoff(delivery.attempts);
                 tracing::warn!(delivery = id, key = %delivery.key, attempt = delivery.attempts + 1, "send failed, retrying in {}s: {text}", wait.num_seconds());
-                self.db().call(move |c| deliveries::retry_at(c, id, now + wait, &text)).await
+                self.db()
+                    .call(move |c| deliveries::retry_at(c, id, now + wait, &text))
+                    .await
             }
             SendError::Transient(_) | SendError::Rejected(_) => {
                 tracing::error!(delivery = id, key = %delivery.key, "giving up on a message: {text}");
-                self.db().call(move |c| deliveries::fail(c, id, &text)).await
+                self.db()
+                    .call(move |c| deliveries::fail(c, id, &text))
+                    .await
             }
             SendError::Unreachable(reason) => {
                 tracing::warn!(delivery = id, key = %delivery.key, "member cannot be messaged; pausing: {reason}");
@@ -139,7 +157,11 @@ impl Engine {
                             })
                             .await
                     }
-                    Recipient::Channel(_) => self.db().call(move |c| deliveries::fail(c, id, &text)).await,
+                    Recipient::Channel(_) => {
+                        self.db()
+                            .call(move |c| deliveries::fail(c, id, &text))
+                            .await
+                    }
                 }
             }
         }
@@ -148,13 +170,26 @@ impl Engine {
 
 /// The member cannot be messaged: stop trying, pause the subscription with
 /// the reason, and say so at their next command.
-fn pause_unreachable(c: &rusqlite::Connection, user_id: i64, reason: &str, now: DateTime<Utc>) -> Result<()> {
+fn pause_unreachable(
+    c: &rusqlite::Connection,
+    user_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     deliveries::fail_pending_for_member(c, user_id, reason)?;
-    if let Some(subscription) = subscriptions::for_user(c, user_id)? {
-        if subscription.state != SubscriptionState::Stopped {
-            subscriptions::set_state(c, subscription.id, SubscriptionState::Paused, None, Some(reason), None, now)?;
-            sessions::stop_running(c, subscription.id, Status::Failed)?;
-        }
+    if let Some(subscription) = subscriptions::for_user(c, user_id)?
+        && subscription.state != SubscriptionState::Stopped
+    {
+        subscriptions::set_state(
+            c,
+            subscription.id,
+            SubscriptionState::Paused,
+            None,
+            Some(reason),
+            None,
+            now,
+        )?;
+        sessions::stop_running(c, subscription.id, Status::Failed)?;
     }
     Ok(())
 }

@@ -58,5 +58,10 @@ pub trait Platform: Send + Sync {
 
     /// Adds the bot's reactions to a message it sent, in order. Adding a
     /// reaction that is already there must succeed.
-    async fn react(&self, to: &Destination, message_id: &str, emoji: &[String]) -> Result<(), SendError>;
+    async fn react(
+        &self,
+        to: &Destination,
+        message_id: &str,
+        emoji: &[String],
+    ) -> Result<(), SendError>;
 }

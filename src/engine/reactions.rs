@@ -58,7 +58,13 @@ impl Engine {
     }
 }
 
-fn apply(c: &Connection, content: &Content, event: &ReactionEvent, kind: CheckInKind, now: DateTime<Utc>) -> Result<ReactionOutcome> {
+fn apply(
+    c: &Connection,
+    content: &Content,
+    event: &ReactionEvent,
+    kind: CheckInKind,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
     let Some(delivery) = deliveries::find_by_message(c, &event.platform, &event.message_id)? else {
         return Ok(ReactionOutcome::Ignored);
     };
@@ -91,7 +97,11 @@ fn apply(c: &Connection, content: &Content, event: &ReactionEvent, kind: CheckIn
     }
     if !event.added {
         let withdrawn = check_ins::withdraw(c, session.id, step, user.id, kind)?;
-        return Ok(if withdrawn { ReactionOutcome::Withdrawn(kind) } else { ReactionOutcome::Ignored });
+        return Ok(if withdrawn {
+            ReactionOutcome::Withdrawn(kind)
+        } else {
+            ReactionOutcome::Ignored
+        });
     }
     if !check_ins::record(c, session.id, step, user.id, kind, now)? {
         return Ok(ReactionOutcome::Ignored); // Already recorded.

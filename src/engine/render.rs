@@ -10,7 +10,11 @@ use crate::message::Message;
 
 /// "10 reps, hold 3 s" or "10 reps each side, hold 3 s".
 pub fn load_text(exercise: &Exercise, reps: u32) -> String {
-    let side = if exercise.reps.per_side { " each side" } else { "" };
+    let side = if exercise.reps.per_side {
+        " each side"
+    } else {
+        ""
+    };
     match exercise.hold_seconds {
         Some(hold) => format!("{reps} reps{side}, hold {hold} s"),
         None => format!("{reps} reps{side}"),
@@ -30,7 +34,13 @@ pub fn long_date(date: NaiveDate) -> String {
     date.format("%A %-d %B").to_string()
 }
 
-pub fn opening(routine: &Routine, date: NaiveDate, loads: &[u32], pace_minutes: u32, late_by: Option<Duration>) -> Message {
+pub fn opening(
+    routine: &Routine,
+    date: NaiveDate,
+    loads: &[u32],
+    pace_minutes: u32,
+    late_by: Option<Duration>,
+) -> Message {
     let mut body = String::new();
     if let Some(late) = late_by {
         body.push_str(&format!(
@@ -38,9 +48,16 @@ pub fn opening(routine: &Routine, date: NaiveDate, loads: &[u32], pace_minutes: 
             describe(late)
         ));
     }
-    body.push_str(&format!("{} exercises today, one message each:\n", routine.exercises.len()));
+    body.push_str(&format!(
+        "{} exercises today, one message each:\n",
+        routine.exercises.len()
+    ));
     for (exercise, reps) in routine.exercises.iter().zip(loads) {
-        body.push_str(&format!("- {}: {}\n", exercise.title, load_text(exercise, *reps)));
+        body.push_str(&format!(
+            "- {}: {}\n",
+            exercise.title,
+            load_text(exercise, *reps)
+        ));
     }
     body.push_str(&format!(
         "\n{} The next exercise follows when you check in, or after {pace_minutes} min.",
@@ -60,16 +77,29 @@ pub fn exercise(routine: &Routine, number: usize, exercise: &Exercise, reps: u32
         exercise.safety
     ));
     Message::new(
-        format!("{}/{} · {}", number, routine.exercises.len(), exercise.title),
+        format!(
+            "{}/{} · {}",
+            number,
+            routine.exercises.len(),
+            exercise.title
+        ),
         body,
     )
     .with_footer(how_to_check_in())
 }
 
 /// One exercise in full, outside a session (the `exercise` command).
-pub fn exercise_reference(routine: &Routine, number: usize, exercise: &Exercise, reps: u32) -> Message {
+pub fn exercise_reference(
+    routine: &Routine,
+    number: usize,
+    exercise: &Exercise,
+    reps: u32,
+) -> Message {
     let mut message = self::exercise(routine, number, exercise, reps);
-    message.footer = Some(format!("{} · {}", exercise.kind, "part of your daily routine"));
+    message.footer = Some(format!(
+        "{} · {}",
+        exercise.kind, "part of your daily routine"
+    ));
     message
 }
 
@@ -90,14 +120,23 @@ pub fn closing(tally: Tally, streak: Streak, stopped_for_pain: bool) -> Message 
         tally.pain
     ));
     if tally.unanswered > 0 {
-        body.push_str(&format!(" · {} without a check-in (you can still react)", tally.unanswered));
+        body.push_str(&format!(
+            " · {} without a check-in (you can still react)",
+            tally.unanswered
+        ));
     }
     body.push_str(&format!("\n{}", streak_line(streak)));
     Message::new("Routine complete", body)
 }
 
 pub fn streak_line(streak: Streak) -> String {
-    let days = |n: u32| if n == 1 { "1 day".to_string() } else { format!("{n} days") };
+    let days = |n: u32| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
     format!(
         "Streak: {} (best {}, {} done in all)",
         days(streak.current),
@@ -109,10 +148,7 @@ pub fn streak_line(streak: Streak) -> String {
 pub fn pain_advice(content: &Content, exercise: &Exercise) -> Message {
     Message::new(
         format!("Stop: {}", exercise.title),
-        format!(
-            "{}\n\nSee `precautions` for more.",
-            content.pain_advice()
-        ),
+        format!("{}\n\nSee `precautions` for more.", content.pain_advice()),
     )
 }
 

@@ -39,7 +39,12 @@ fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine> {
 fn session_key(session: &Session) -> String {
     match (session.subscription_id, session.group_id) {
         (Some(sub), _) => format!("sub{sub}/{}/{}", session.routine_id, session.local_date),
-        (None, group) => format!("group{}/{}/{}", group.unwrap_or_default(), session.routine_id, session.local_date),
+        (None, group) => format!(
+            "group{}/{}/{}",
+            group.unwrap_or_default(),
+            session.routine_id,
+            session.local_date
+        ),
     }
 }
 
@@ -73,8 +78,15 @@ impl History {
             .sessions
             .iter()
             .map(|s| {
-                let count = content.routine(&s.routine_id).map_or(0, |r| r.exercises.len());
-                coaching::outcome(s, self.check_ins_of(s.id), count, Some(s.id) == latest_started)
+                let count = content
+                    .routine(&s.routine_id)
+                    .map_or(0, |r| r.exercises.len());
+                coaching::outcome(
+                    s,
+                    self.check_ins_of(s.id),
+                    count,
+                    Some(s.id) == latest_started,
+                )
             })
             .collect();
         coaching::streak(&outcomes)
@@ -94,7 +106,12 @@ impl History {
 
 /// Starts, skips or records as missed every occurrence of this subscription
 /// up to `now`, then moves it to its next occurrence.
-pub fn start_due(c: &Connection, rules: &SessionRules<'_>, subscription: &Subscription, now: DateTime<Utc>) -> Result<()> {
+pub fn start_due(
+    c: &Connection,
+    rules: &SessionRules<'_>,
+    subscription: &Subscription,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let Some(mut next_at) = subscription.next_run_at else {
         return Ok(());
     };
@@ -125,7 +142,15 @@ pub fn start_due(c: &Connection, rules: &SessionRules<'_>, subscription: &Subscr
             match subscription.paused_until {
                 Some(until) if occurrence.local_date >= until => {
                     state = State::Active;
-                    subscriptions::set_state(c, subscription.id, State::Active, None, None, Some(next_at), now)?;
+                    subscriptions::set_state(
+                        c,
+                        subscription.id,
+                        State::Active,
+                        None,
+                        None,
+                        Some(next_at),
+                        now,
+                    )?;
                 }
                 _ => continue,
             }
@@ -140,7 +165,11 @@ pub fn start_due(c: &Connection, rules: &SessionRules<'_>, subscription: &Subscr
         };
         record_occurrence(c, rules, subscription, &user, occurrence, status, now)?;
     }
-    subscriptions::set_next_run(c, subscription.id, Some(next_at).filter(|_| state != State::Stopped))?;
+    subscriptions::set_next_run(
+        c,
+        subscription.id,
+        Some(next_at).filter(|_| state != State::Stopped),
+    )?;
     Ok(())
 }
 
@@ -179,9 +208,33 @@ fn record_occurrence(
     }
     let session = sessions::get(c, session_id)?;
     let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
-    let opening = render::opening(routine, occurrence.local_date, &loads, subscription.pace_minutes, late_by);
-    enqueue(c, &session, user, Kind::Opening, None, priority::OPENING, opening, Vec::new(), now)?;
-    post_exercise(c, rules.content, &session, user, 1, subscription.pace_minutes, now)?;
+    let opening = render::opening(
+        routine,
+        occurrence.local_date,
+        &loads,
+        subscription.pace_minutes,
+        late_by,
+    );
+    enqueue(
+        c,
+        &session,
+        user,
+        Kind::Opening,
+        None,
+        priority::OPENING,
+        opening,
+        Vec::new(),
+        now,
+    )?;
+    post_exercise(
+        c,
+        rules.content,
+        &session,
+        user,
+        1,
+        subscription.pace_minutes,
+        now,
+    )?;
     tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
     Ok(())
 }
@@ -232,20 +285,42 @@ fn post_exercise(
 ) -> Result<()> {
     let routine = routine(content, &session.routine_id)?;
     let index = step as usize - 1;
-    let exercise = routine
-        .exercises
+    let exercise = routine.exercises.get(index).ok_or_else(|| {
+        StoreError::Corrupt(format!("session {} has no exercise {step}", session.id))
+    })?;
+    let reps = session
+        .loads
         .get(index)
-        .ok_or_else(|| StoreError::Corrupt(format!("session {} has no exercise {step}", session.id)))?;
-    let reps = session.loads.get(index).copied().unwrap_or(exercise.reps.min);
+        .copied()
+        .unwrap_or(exercise.reps.min);
     let message = render::exercise(routine, step as usize, exercise, reps);
-    let priority = if step == 1 { priority::FIRST_EXERCISE } else { priority::LATER };
-    enqueue(c, session, user, Kind::Exercise, Some(step), priority, message, CheckInKind::reaction_set(), now)?;
+    let priority = if step == 1 {
+        priority::FIRST_EXERCISE
+    } else {
+        priority::LATER
+    };
+    enqueue(
+        c,
+        session,
+        user,
+        Kind::Exercise,
+        Some(step),
+        priority,
+        message,
+        CheckInKind::reaction_set(),
+        now,
+    )?;
     let next_step_at = now + Duration::minutes(pace_minutes.into());
     sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
 }
 
 /// Moves a running session on: the next exercise, or the closing message.
-pub fn advance(c: &Connection, content: &Content, session: &Session, now: DateTime<Utc>) -> Result<()> {
+pub fn advance(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if session.status != Status::Running {
         return Ok(());
     }
@@ -256,14 +331,29 @@ pub fn advance(c: &Connection, content: &Content, session: &Session, now: DateTi
     let user = users::get(c, subscription.user_id)?;
     let routine = routine(content, &session.routine_id)?;
     if (session.current_step as usize) < routine.exercises.len() {
-        post_exercise(c, content, session, &user, session.current_step + 1, subscription.pace_minutes, now)
+        post_exercise(
+            c,
+            content,
+            session,
+            &user,
+            session.current_step + 1,
+            subscription.pace_minutes,
+            now,
+        )
     } else {
         close(c, content, session, &user, false, now)
     }
 }
 
 /// Ends a session with its closing message (tally and streak).
-pub fn close(c: &Connection, content: &Content, session: &Session, user: &User, stopped_for_pain: bool, now: DateTime<Utc>) -> Result<()> {
+pub fn close(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    user: &User,
+    stopped_for_pain: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     sessions::set_progress(c, session.id, session.current_step, None, Status::Finished)?;
     let Some(subscription_id) = session.subscription_id else {
         return Ok(());
@@ -271,23 +361,55 @@ pub fn close(c: &Connection, content: &Content, session: &Session, user: &User, 
     let history = History::load(c, subscription_id, user.id)?;
     let tally = coaching::tally(history.check_ins_of(session.id), session.current_step);
     let message = render::closing(tally, history.streak(content), stopped_for_pain);
-    enqueue(c, session, user, Kind::Closing, None, priority::LATER, message, Vec::new(), now)?;
+    enqueue(
+        c,
+        session,
+        user,
+        Kind::Closing,
+        None,
+        priority::LATER,
+        message,
+        Vec::new(),
+        now,
+    )?;
     Ok(())
 }
 
 /// Writes the stop-and-consult advice after a 🤕 (once per exercise and day).
-pub fn advise_on_pain(c: &Connection, content: &Content, session: &Session, user: &User, step: u32, now: DateTime<Utc>) -> Result<()> {
+pub fn advise_on_pain(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    user: &User,
+    step: u32,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let routine = routine(content, &session.routine_id)?;
     let Some(exercise) = routine.exercises.get(step as usize - 1) else {
         return Ok(());
     };
     let message = render::pain_advice(content, exercise);
-    enqueue(c, session, user, Kind::Advice, Some(step), priority::URGENT, message, Vec::new(), now)?;
+    enqueue(
+        c,
+        session,
+        user,
+        Kind::Advice,
+        Some(step),
+        priority::URGENT,
+        message,
+        Vec::new(),
+        now,
+    )?;
     Ok(())
 }
 
 /// Writes the disclaimer to a member's DM, with ✅ to agree.
-pub fn send_disclaimer(c: &Connection, content: &Content, user: &User, now: DateTime<Utc>) -> Result<()> {
+pub fn send_disclaimer(
+    c: &Connection,
+    content: &Content,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<()> {
     deliveries::enqueue(
         c,
         &NewDelivery {

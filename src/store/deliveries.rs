@@ -37,9 +37,15 @@ impl Kind {
     }
 
     fn parse(text: &str) -> Option<Kind> {
-        [Kind::Disclaimer, Kind::Opening, Kind::Exercise, Kind::Advice, Kind::Closing]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            Kind::Disclaimer,
+            Kind::Opening,
+            Kind::Exercise,
+            Kind::Advice,
+            Kind::Closing,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -124,14 +130,20 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
         let recipient = match (user_id, channel_id) {
             (Some(user), None) => Recipient::Member(user),
             (None, Some(channel)) => Recipient::Channel(channel),
-            _ => return Err(StoreError::Corrupt(format!("delivery {id} has no single recipient"))),
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "delivery {id} has no single recipient"
+                )));
+            }
         };
         Ok((
             recipient,
-            Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("delivery kind `{kind}`")))?,
+            Kind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("delivery kind `{kind}`")))?,
             serde_json::from_str::<Message>(&body)
                 .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?,
-            State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?,
+            State::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?,
         ))
     })();
     let key: String = row.get(1)?;
@@ -190,10 +202,20 @@ pub fn enqueue(c: &Connection, new: &NewDelivery) -> Result<bool> {
 /// with reactions of sent messages ranked between first exercises and later
 /// steps. Only deliveries of the given (running) platforms are considered;
 /// the unary `+` keeps SQLite on the `deliveries_due` index.
-pub fn ready(c: &Connection, now: DateTime<Utc>, platforms: &[String], limit: u32) -> Result<Vec<Delivery>> {
+pub fn ready(
+    c: &Connection,
+    now: DateTime<Utc>,
+    platforms: &[String],
+    limit: u32,
+) -> Result<Vec<Delivery>> {
     let mut statement = c.prepare_cached(&ready_sql())?;
     let rows = statement.query_map(
-        (to_db_time(now), priority::REACTIONS, platform_list(platforms), limit),
+        (
+            to_db_time(now),
+            priority::REACTIONS,
+            platform_list(platforms),
+            limit,
+        ),
         decode,
     )?;
     rows.map(|row| row?).collect()
@@ -209,7 +231,8 @@ pub(super) fn ready_sql() -> String {
     )
 }
 
-pub(super) const NEXT_DUE_SQL: &str = "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
+pub(super) const NEXT_DUE_SQL: &str =
+    "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
            AND +platform IN (SELECT value FROM json_each(?1))";
 
 fn platform_list(platforms: &[String]) -> String {
@@ -217,17 +240,19 @@ fn platform_list(platforms: &[String]) -> String {
 }
 
 pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let at: Option<i64> = c.query_row(
-        NEXT_DUE_SQL,
-        [platform_list(platforms)],
-        |row| row.get(0),
-    )?;
+    let at: Option<i64> =
+        c.query_row(NEXT_DUE_SQL, [platform_list(platforms)], |row| row.get(0))?;
     at.map(from_db_time).transpose()
 }
 
 /// The platform accepted the message. With reactions still to add it stays
 /// in the outbox as `sent`; otherwise it is `done`.
-pub fn mark_sent(c: &Connection, id: i64, platform_message_id: &str, now: DateTime<Utc>) -> Result<()> {
+pub fn mark_sent(
+    c: &Connection,
+    id: i64,
+    platform_message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     c.execute(
         "UPDATE deliveries
          SET state = CASE WHEN reactions = '' THEN 'done' ELSE 'sent' END,
@@ -239,7 +264,10 @@ pub fn mark_sent(c: &Connection, id: i64, platform_message_id: &str, now: DateTi
 }
 
 pub fn mark_done(c: &Connection, id: i64) -> Result<()> {
-    c.execute("UPDATE deliveries SET state = 'done', last_error = NULL WHERE id = ?1", [id])?;
+    c.execute(
+        "UPDATE deliveries SET state = 'done', last_error = NULL WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 
@@ -254,7 +282,11 @@ pub fn retry_at(c: &Connection, id: i64, due_at: DateTime<Utc>, error: &str) -> 
 
 /// Holds back everything still waiting for the same recipient until `until`,
 /// so a rate limit does not reorder a member's messages.
-pub fn postpone_recipient(c: &Connection, recipient: &Recipient, until: DateTime<Utc>) -> Result<()> {
+pub fn postpone_recipient(
+    c: &Connection,
+    recipient: &Recipient,
+    until: DateTime<Utc>,
+) -> Result<()> {
     let (user_id, channel_id) = match recipient {
         Recipient::Member(user) => (Some(*user), None),
         Recipient::Channel(channel) => (None, Some(channel.as_str())),
@@ -287,9 +319,15 @@ pub fn fail_pending_for_member(c: &Connection, user_id: i64, error: &str) -> Res
 }
 
 /// The delivery a platform message belongs to (a reaction's target).
-pub fn find_by_message(c: &Connection, platform: &str, platform_message_id: &str) -> Result<Option<Delivery>> {
+pub fn find_by_message(
+    c: &Connection,
+    platform: &str,
+    platform_message_id: &str,
+) -> Result<Option<Delivery>> {
     c.query_row(
-        &format!("SELECT {COLUMNS} FROM deliveries WHERE platform = ?1 AND platform_message_id = ?2"),
+        &format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE platform = ?1 AND platform_message_id = ?2"
+        ),
         (platform, platform_message_id),
         decode,
     )

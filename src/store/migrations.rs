@@ -28,7 +28,9 @@ pub const MIGRATIONS: &[Migration] = &[
 pub fn current_version(connection: &Connection) -> Result<u32> {
     ensure_table(connection)?;
     let version: Option<u32> = connection
-        .query_row("SELECT MAX(version) FROM schema_migrations", [], |row| row.get(0))
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |row| {
+            row.get(0)
+        })
         .optional()?
         .flatten();
     Ok(version.unwrap_or(0))
@@ -70,7 +72,11 @@ pub fn apply(connection: &mut Connection, target: u32) -> Result<()> {
             )
             .map_err(failed)?;
         transaction.commit().map_err(failed)?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
     }
     Ok(())
 }

@@ -37,7 +37,9 @@ pub enum StoreError {
         name: &'static str,
         source: rusqlite::Error,
     },
-    #[error("the database is at migration {found}, newer than this build knows ({known}); upgrade upright")]
+    #[error(
+        "the database is at migration {found}, newer than this build knows ({known}); upgrade upright"
+    )]
     TooNew { found: u32, known: u32 },
     #[error("a constraint was violated: {0}")]
     Constraint(String),
@@ -121,7 +123,10 @@ impl Db {
 
     /// Runs `work` right here; for synchronous callers (CLI, tests).
     pub fn call_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut connection = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         work(&mut connection)
     }
 
@@ -153,10 +158,11 @@ fn open_connection(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let connection =
+        Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
     connection.busy_timeout(Duration::from_secs(5))?;
     connection.execute_batch(
         "PRAGMA journal_mode = WAL;

@@ -91,7 +91,8 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<RawRow> {
 }
 
 fn decode(raw: RawRow) -> Result<Session> {
-    let (id, subscription_id, group_id, routine_id, date, scheduled, status, step, next, loads) = raw;
+    let (id, subscription_id, group_id, routine_id, date, scheduled, status, step, next, loads) =
+        raw;
     Ok(Session {
         id,
         subscription_id,
@@ -121,8 +122,8 @@ pub struct NewSession<'a> {
 
 /// Records a session; `None` if that subscription already has one that day.
 pub fn insert(c: &Connection, new: &NewSession<'_>) -> Result<Option<i64>> {
-    let loads = serde_json::to_string(new.loads)
-        .map_err(|e| StoreError::Corrupt(format!("loads: {e}")))?;
+    let loads =
+        serde_json::to_string(new.loads).map_err(|e| StoreError::Corrupt(format!("loads: {e}")))?;
     let id = c
         .query_row(
             "INSERT INTO sessions (subscription_id, routine_id, local_date, scheduled_at,
@@ -146,7 +147,11 @@ pub fn insert(c: &Connection, new: &NewSession<'_>) -> Result<Option<i64>> {
 }
 
 pub fn get(c: &Connection, id: i64) -> Result<Session> {
-    decode(c.query_row(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"), [id], raw)?)
+    decode(c.query_row(
+        &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+        [id],
+        raw,
+    )?)
 }
 
 /// Records which exercise was posted last and when the pace runs out.
@@ -159,7 +164,12 @@ pub fn set_progress(
 ) -> Result<()> {
     c.execute(
         "UPDATE sessions SET current_step = ?2, next_step_at = ?3, status = ?4 WHERE id = ?1",
-        (id, current_step, next_step_at.map(to_db_time), status.as_str()),
+        (
+            id,
+            current_step,
+            next_step_at.map(to_db_time),
+            status.as_str(),
+        ),
     )?;
     Ok(())
 }

@@ -93,8 +93,9 @@ impl TryFrom<Raw> for Subscription {
             routine_id: raw.routine_id,
             schedule,
             pace_minutes: raw.pace_minutes,
-            state: State::parse(&raw.state)
-                .ok_or_else(|| StoreError::Corrupt(format!("subscription state `{}`", raw.state)))?,
+            state: State::parse(&raw.state).ok_or_else(|| {
+                StoreError::Corrupt(format!("subscription state `{}`", raw.state))
+            })?,
             paused_until: raw.paused_until.as_deref().map(parse_date).transpose()?,
             pause_reason: raw.pause_reason,
             skip_date: raw.skip_date.as_deref().map(parse_date).transpose()?,
@@ -115,8 +116,12 @@ pub fn for_user(c: &Connection, user_id: i64) -> Result<Option<Subscription>> {
 }
 
 pub fn get(c: &Connection, id: i64) -> Result<Subscription> {
-    c.query_row(&format!("SELECT {COLUMNS} FROM subscriptions WHERE id = ?1"), [id], raw)?
-        .try_into()
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM subscriptions WHERE id = ?1"),
+        [id],
+        raw,
+    )?
+    .try_into()
 }
 
 /// Creates or replaces the member's subscription; it starts active, with any
@@ -201,7 +206,12 @@ pub fn set_skip_date(c: &Connection, id: i64, date: Option<NaiveDate>) -> Result
 /// Subscriptions of members on running platforms whose next session instant
 /// has come. The unary `+` keeps SQLite on the `subscriptions_due` index
 /// instead of walking subscriptions member by member.
-pub fn due(c: &Connection, now: DateTime<Utc>, platforms: &[String], limit: u32) -> Result<Vec<Subscription>> {
+pub fn due(
+    c: &Connection,
+    now: DateTime<Utc>,
+    platforms: &[String],
+    limit: u32,
+) -> Result<Vec<Subscription>> {
     let mut statement = c.prepare_cached(&due_sql())?;
     let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
     let rows = statement.query_map((to_db_time(now), limit, platforms), raw)?;
@@ -227,20 +237,26 @@ pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTi
     let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
     // ORDER BY + LIMIT walks the `subscriptions_due` index and stops at the first match.
     let at: Option<i64> = c
-        .query_row(
-            NEXT_DUE_SQL,
-            [platforms],
-            |row| row.get(0),
-        )
+        .query_row(NEXT_DUE_SQL, [platforms], |row| row.get(0))
         .optional()?;
     at.map(from_db_time).transpose()
 }
 
 /// Moves a subscription to a new schedule (a new time zone).
-pub fn set_schedule(c: &Connection, id: i64, schedule: &Schedule, next_run_at: Option<DateTime<Utc>>) -> Result<()> {
+pub fn set_schedule(
+    c: &Connection,
+    id: i64,
+    schedule: &Schedule,
+    next_run_at: Option<DateTime<Utc>>,
+) -> Result<()> {
     c.execute(
         "UPDATE subscriptions SET cron = ?2, timezone = ?3, next_run_at = ?4 WHERE id = ?1",
-        (id, schedule.cron_expression(), schedule.zone().name(), next_run_at.map(to_db_time)),
+        (
+            id,
+            schedule.cron_expression(),
+            schedule.zone().name(),
+            next_run_at.map(to_db_time),
+        ),
     )?;
     Ok(())
 }

@@ -16,7 +16,8 @@ pub struct User {
     pub agreed: bool,
 }
 
-const COLUMNS: &str = "id, platform, platform_user_id, display_name, dm_target, timezone, agreed_at";
+const COLUMNS: &str =
+    "id, platform, platform_user_id, display_name, dm_target, timezone, agreed_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -64,16 +65,26 @@ pub fn find(c: &Connection, platform: &str, platform_user_id: &str) -> Result<Op
 }
 
 pub fn get(c: &Connection, id: i64) -> Result<User> {
-    Ok(c.query_row(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"), [id], from_row)?)
+    Ok(c.query_row(
+        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+        [id],
+        from_row,
+    )?)
 }
 
 pub fn set_dm_target(c: &Connection, id: i64, dm_target: &str) -> Result<()> {
-    c.execute("UPDATE users SET dm_target = ?2 WHERE id = ?1", (id, dm_target))?;
+    c.execute(
+        "UPDATE users SET dm_target = ?2 WHERE id = ?1",
+        (id, dm_target),
+    )?;
     Ok(())
 }
 
 pub fn set_timezone(c: &Connection, id: i64, timezone: &str) -> Result<()> {
-    c.execute("UPDATE users SET timezone = ?2 WHERE id = ?1", (id, timezone))?;
+    c.execute(
+        "UPDATE users SET timezone = ?2 WHERE id = ?1",
+        (id, timezone),
+    )?;
     Ok(())
 }
 

@@ -14,7 +14,10 @@ use tokio::sync::Notify;
 use upright::clock::ManualClock;
 use upright::commands::{self, Command, Member};
 use upright::content::Content;
-use upright::engine::{Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent, Settings};
+use upright::engine::{
+    Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent,
+    Settings,
+};
 use upright::message::Reply;
 use upright::store::Db;
 use upright::store::deliveries::Kind;
@@ -83,7 +86,12 @@ impl FakePlatform {
 
     pub fn reactions_on(&self, message_id: &str) -> Vec<String> {
         let state = self.state.lock().unwrap();
-        state.reactions.iter().filter(|(m, _)| m == message_id).map(|(_, e)| e.clone()).collect()
+        state
+            .reactions
+            .iter()
+            .filter(|(m, _)| m == message_id)
+            .map(|(_, e)| e.clone())
+            .collect()
     }
 
     pub fn calls(&self) -> Vec<(String, String)> {
@@ -147,7 +155,12 @@ impl Platform for FakePlatform {
         Ok(Sent { message_id: id, dm })
     }
 
-    async fn react(&self, _to: &Destination, message_id: &str, emoji: &[String]) -> Result<(), SendError> {
+    async fn react(
+        &self,
+        _to: &Destination,
+        message_id: &str,
+        emoji: &[String],
+    ) -> Result<(), SendError> {
         let mut state = self.state.lock().unwrap();
         state.calls.push(("react".into(), message_id.to_string()));
         for e in emoji {
@@ -188,18 +201,37 @@ impl Bot {
         Self::assemble(db_path, clock, fake, settings, dir)
     }
 
-    fn assemble(db_path: PathBuf, clock: ManualClock, fake: Arc<FakePlatform>, settings: Settings, dir: Arc<tempfile::TempDir>) -> Bot {
+    fn assemble(
+        db_path: PathBuf,
+        clock: ManualClock,
+        fake: Arc<FakePlatform>,
+        settings: Settings,
+        dir: Arc<tempfile::TempDir>,
+    ) -> Bot {
         let db = Db::open(&db_path).unwrap();
         let engine = Engine::new(db, content(), Arc::new(clock.clone()), settings);
         engine.add_platform(PLATFORM, fake.clone());
-        Bot { engine, clock, fake, db_path, settings, _dir: dir }
+        Bot {
+            engine,
+            clock,
+            fake,
+            db_path,
+            settings,
+            _dir: dir,
+        }
     }
 
     /// A new engine on the same database, clock and platform: the bot after
     /// a crash and restart.
     pub fn restart(&self) -> Bot {
         self.fake.hang_at(None);
-        Self::assemble(self.db_path.clone(), self.clock.clone(), self.fake.clone(), self.settings, self._dir.clone())
+        Self::assemble(
+            self.db_path.clone(),
+            self.clock.clone(),
+            self.fake.clone(),
+            self.settings,
+            self._dir.clone(),
+        )
     }
 
     pub async fn command(&self, user: &str, text: &str) -> Reply {
@@ -224,7 +256,13 @@ impl Bot {
         assert!(reply.message.body.contains("first session"), "{reply:?}");
     }
 
-    pub async fn react(&self, user: &str, message_id: &str, emoji: &str, added: bool) -> ReactionOutcome {
+    pub async fn react(
+        &self,
+        user: &str,
+        message_id: &str,
+        emoji: &str,
+        added: bool,
+    ) -> ReactionOutcome {
         let outcome = self
             .engine
             .on_reaction(ReactionEvent {
@@ -245,10 +283,15 @@ impl Bot {
     }
 
     pub fn query<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
-        self.engine.db().call_blocking(|c| Ok(c.query_row(sql, [], |row| row.get(0))?)).unwrap()
+        self.engine
+            .db()
+            .call_blocking(|c| Ok(c.query_row(sql, [], |row| row.get(0))?))
+            .unwrap()
     }
 }
 
 pub fn utc(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
