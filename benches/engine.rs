@@ -1,0 +1,166 @@
+//! Throughput of the core, printed as a table: `cargo bench --bench engine`.
+//!
+//! The platform here answers instantly, so the figures are the bot's own
+//! cost per message (database writes, rendering, scheduling); real sends
+//! are bounded by the platform's rate limits long before this.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use upright::clock::ManualClock;
+use upright::commands::{self, Command, Member};
+use upright::content::Content;
+use upright::engine::{Destination, Engine, Outgoing, Platform, SendError, Sent, Settings};
+use upright::schedule::{Schedule, Weekdays, parse_time, parse_zone};
+use upright::store::Db;
+
+#[derive(Default)]
+struct CountingPlatform {
+    sends: AtomicU64,
+    reacts: AtomicU64,
+}
+
+#[async_trait]
+impl Platform for CountingPlatform {
+    async fn send(&self, _to: &Destination, _message: Outgoing<'_>) -> Result<Sent, SendError> {
+        let n = self.sends.fetch_add(1, Ordering::Relaxed);
+        Ok(Sent {
+            message_id: format!("m{n}"),
+            dm: None,
+        })
+    }
+
+    async fn react(
+        &self,
+        _to: &Destination,
+        _id: &str,
+        _emoji: &[String],
+    ) -> Result<(), SendError> {
+        self.reacts.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2027-03-26T06:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap()
+}
+
+async fn bot(
+    members: usize,
+    zones: &[&str],
+) -> (
+    Engine,
+    ManualClock,
+    Arc<CountingPlatform>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let content = Arc::new(
+        Content::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content")).unwrap(),
+    );
+    let clock = ManualClock::new(start());
+    let engine = Engine::new(
+        Db::open(&dir.path().join("bench.sqlite3")).unwrap(),
+        content,
+        Arc::new(clock.clone()),
+        Settings::default(),
+    );
+    let platform = Arc::new(CountingPlatform::default());
+    engine.add_platform("bench", platform.clone());
+    for i in 0..members {
+        let member = Member {
+            platform: "bench".into(),
+            user_id: format!("u{i}"),
+            display_name: format!("u{i}"),
+        };
+        let zone = zones[i % zones.len()];
+        for text in [format!("subscribe 07:00 {zone}"), "agree".to_string()] {
+            commands::handle(&engine, &member, Command::parse(&text).unwrap()).await;
+        }
+    }
+    engine.run_due().await.unwrap();
+    (engine, clock, platform, dir)
+}
+
+fn row(what: &str, count: u64, seconds: f64, unit: &str) {
+    println!(
+        "| {what:<52} | {count:>8} | {seconds:>8.3} s | {:>10.0} {unit}/s |",
+        count as f64 / seconds
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    println!("| what | count | time | rate |");
+    println!("|---|---:|---:|---:|");
+
+    // A burst: every member's session falls due at the same instant.
+    for members in [1_000, 5_000] {
+        let (engine, clock, platform, _dir) = bot(members, &["UTC"]).await;
+        let before = platform.sends.load(Ordering::Relaxed);
+        clock.set(start() + Duration::hours(1));
+        let t = Instant::now();
+        engine.run_due().await.unwrap();
+        let seconds = t.elapsed().as_secs_f64();
+        let sends = platform.sends.load(Ordering::Relaxed) - before;
+        row(
+            &format!("burst: {members} sessions start at once (messages)"),
+            sends,
+            seconds,
+            "msg",
+        );
+    }
+
+    // Two whole days for 1,000 members in five zones, paced by the clock alone.
+    let (engine, clock, platform, _dir) = bot(
+        1_000,
+        &[
+            "Europe/Berlin",
+            "America/New_York",
+            "Asia/Kathmandu",
+            "Australia/Lord_Howe",
+            "UTC",
+        ],
+    )
+    .await;
+    let t = Instant::now();
+    engine
+        .run_until(&clock, start() + Duration::days(2))
+        .await
+        .unwrap();
+    let seconds = t.elapsed().as_secs_f64();
+    let work = platform.sends.load(Ordering::Relaxed) + platform.reacts.load(Ordering::Relaxed);
+    row(
+        "2 days, 1,000 members, 5 zones (sends + reaction calls)",
+        work,
+        seconds,
+        "op",
+    );
+
+    // Next-session computation, the hot path of every schedule change.
+    let schedule = Schedule::new(
+        parse_time("02:30").unwrap(),
+        Weekdays::DAILY,
+        parse_zone("Europe/Berlin").unwrap(),
+    );
+    let t = Instant::now();
+    let n = 100_000;
+    let mut found = 0;
+    for i in 0..n {
+        // Ten years of starting points, a little over three hours apart.
+        let from = start() + Duration::minutes(191 * i);
+        found += u64::from(schedule.next_after(from).is_some());
+    }
+    assert_eq!(found, n as u64);
+    row(
+        "next session instant (Europe/Berlin 02:30, DST included)",
+        found,
+        t.elapsed().as_secs_f64(),
+        "call",
+    );
+}
