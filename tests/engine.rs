@@ -697,3 +697,31 @@ async fn help_lists_every_command() {
     let settings = Settings::default();
     assert_eq!(settings.default_pace_minutes, 3);
 }
+
+#[tokio::test]
+async fn the_run_loop_does_due_work_when_woken_and_stops_on_shutdown() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("quinn", "subscribe 07:00 UTC").await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = bot.engine.clone();
+    let running = tokio::spawn(async move {
+        engine
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while of_kind(&bot.fake.posted_to("quinn"), Kind::Exercise).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the loop did not start the session");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), running)
+        .await
+        .expect("the loop stops on shutdown")
+        .unwrap();
+    assert_eq!(of_kind(&bot.fake.posted_to("quinn"), Kind::Opening).len(), 1);
+}
