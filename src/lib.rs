@@ -29,6 +29,8 @@ pub mod content;
 pub mod demo;
 pub mod duration;
 pub mod engine;
+#[cfg(feature = "matrix")]
+pub mod matrix;
 pub mod message;
 pub mod schedule;
 pub mod store;

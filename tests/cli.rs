@@ -243,7 +243,7 @@ fn migrate_creates_the_database() {
     assert!(database.is_file());
     assert_eq!(mode(&database), 0o600);
     assert!(
-        stdout(&output).contains("migration 2"),
+        stdout(&output).contains("migration 3"),
         "{}",
         stdout(&output)
     );
@@ -251,7 +251,7 @@ fn migrate_creates_the_database() {
     // Again: nothing to do, same answer.
     let again = run(upright(&["migrate"]).env("UPRIGHT_DATABASE", &database));
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stdout(&again).contains("migration 2"), "{}", stdout(&again));
+    assert!(stdout(&again).contains("migration 3"), "{}", stdout(&again));
 }
 
 #[test]

@@ -715,7 +715,10 @@ async fn the_run_loop_does_due_work_when_woken_and_stops_on_shutdown() {
     bot.engine.wake();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while of_kind(&bot.fake.posted_to("quinn"), Kind::Exercise).is_empty() {
-        assert!(std::time::Instant::now() < deadline, "the loop did not start the session");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the loop did not start the session"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     stop.send(()).unwrap();
@@ -723,5 +726,8 @@ async fn the_run_loop_does_due_work_when_woken_and_stops_on_shutdown() {
         .await
         .expect("the loop stops on shutdown")
         .unwrap();
-    assert_eq!(of_kind(&bot.fake.posted_to("quinn"), Kind::Opening).len(), 1);
+    assert_eq!(
+        of_kind(&bot.fake.posted_to("quinn"), Kind::Opening).len(),
+        1
+    );
 }

@@ -111,7 +111,7 @@ fn migrations_apply_to_an_empty_file() {
     let db = Db::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(MIGRATIONS.len(), 2);
+    assert_eq!(MIGRATIONS.len(), 3);
     let found = tables(&db);
     for table in TABLES.iter().chain(&["schema_migrations"]) {
         assert!(
@@ -452,4 +452,33 @@ fn a_database_from_a_newer_build_is_refused() {
         .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
     assert_eq!(rows, MIGRATIONS.len() as i64 + 1);
+}
+
+#[test]
+fn a_remembered_reaction_is_taken_once() {
+    use upright::store::reaction_events;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("reactions.sqlite3")).unwrap();
+    db.call_blocking(|c| {
+        reaction_events::remember(
+            c,
+            "matrix",
+            "$reaction",
+            "$message",
+            "@ana:example.org",
+            "✅",
+        )?;
+        reaction_events::remember(c, "matrix", "$reaction", "$other", "@ana:example.org", "🤕")?;
+        let first = reaction_events::take(c, "matrix", "$reaction")?.expect("remembered");
+        assert_eq!(first.message_id, "$message", "the first record wins");
+        assert_eq!(first.emoji, "✅");
+        assert_eq!(
+            reaction_events::take(c, "matrix", "$reaction")?,
+            None,
+            "taken once"
+        );
+        assert_eq!(reaction_events::take(c, "discord", "$reaction")?, None);
+        Ok(())
+    })
+    .unwrap();
 }

@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sessions_outbox_check_ins",
         sql: include_str!("../../migrations/0002_sessions_outbox_check_ins.sql"),
     },
+    Migration {
+        version: 3,
+        name: "reaction_events",
+        sql: include_str!("../../migrations/0003_reaction_events.sql"),
+    },
 ];
 
 pub fn current_version(connection: &Connection) -> Result<u32> {

@@ -10,6 +10,7 @@
 pub mod check_ins;
 pub mod deliveries;
 mod migrations;
+pub mod reaction_events;
 pub mod sessions;
 pub mod subscriptions;
 pub mod users;

@@ -1,0 +1,446 @@
+//! The Matrix adapter: a matrix-sdk client with end-to-end encryption and its
+//! SQLite store. It translates room messages (`!upright …`) into commands and
+//! reactions into check-ins, and implements [`Platform`] for the engine.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
+use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::{
+    MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, UserId,
+};
+use matrix_sdk::{Client, RoomState};
+
+use crate::commands::{self, Command, Member};
+use crate::config::MatrixConfig;
+use crate::engine::{Destination, Engine, Outgoing, Platform, ReactionEvent, SendError, Sent};
+use crate::message::{Message, Reply};
+use crate::store::{reaction_events, users};
+
+pub const PLATFORM: &str = "matrix";
+const PREFIX: &str = "!upright";
+const SESSION_FILE: &str = "session.json";
+
+/// Logs in (first start) or restores the saved session (every later start),
+/// so a restart keeps the same device and its encryption keys.
+pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
+    std::fs::create_dir_all(&config.store_dir).with_context(|| {
+        format!(
+            "cannot create MATRIX_STORE_DIR {}",
+            config.store_dir.display()
+        )
+    })?;
+    let client = Client::builder()
+        .homeserver_url(&config.homeserver)
+        .sqlite_store(
+            &config.store_dir,
+            config.store_passphrase.as_ref().map(|p| p.expose()),
+        )
+        .build()
+        .await
+        .with_context(|| format!("cannot reach the homeserver {}", config.homeserver))?;
+    let session_path = config.store_dir.join(SESSION_FILE);
+    if session_path.exists() {
+        let saved = std::fs::read(&session_path).context("cannot read the saved Matrix session")?;
+        let session: MatrixSession =
+            serde_json::from_slice(&saved).context("the saved Matrix session is damaged")?;
+        client
+            .restore_session(session)
+            .await
+            .context("cannot restore the Matrix session")?;
+        tracing::info!(user = %config.user, "restored the Matrix session");
+    } else {
+        client
+            .matrix_auth()
+            .login_username(&config.user, config.password.expose())
+            .initial_device_display_name("Upright")
+            .await
+            .with_context(|| format!("cannot log in as {}", config.user))?;
+        let session = client
+            .matrix_auth()
+            .session()
+            .context("logged in without a session")?;
+        save_session(&session_path, &session)?;
+        tracing::info!(user = %config.user, "logged in to Matrix; session saved");
+    }
+    Ok(client)
+}
+
+fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let json = serde_json::to_vec(session)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(&json)?;
+    Ok(())
+}
+
+/// Sends the engine's messages into Matrix rooms.
+pub struct MatrixPlatform {
+    client: Client,
+}
+
+/// Registers the event handlers and the platform; then call [`sync`].
+pub fn attach(client: &Client, engine: &Engine) -> anyhow::Result<()> {
+    let own = client.user_id().context("not logged in")?.to_owned();
+    let started = MilliSecondsSinceUnixEpoch::now();
+    let bot = Arc::new(Handler {
+        engine: engine.clone(),
+        own,
+        started,
+    });
+    engine.add_platform(
+        PLATFORM,
+        Arc::new(MatrixPlatform {
+            client: client.clone(),
+        }),
+    );
+
+    client.add_event_handler(
+        |event: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+            if Some(event.state_key.as_ref()) == client.user_id() {
+                tokio::spawn(join_with_retry(room));
+            }
+        },
+    );
+    let handler = Arc::clone(&bot);
+    client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
+        let handler = Arc::clone(&handler);
+        async move { handler.on_message(event, room).await }
+    });
+    let handler = Arc::clone(&bot);
+    client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
+        let handler = Arc::clone(&handler);
+        async move { handler.on_reaction(event, room).await }
+    });
+    let handler = bot;
+    client.add_event_handler(move |event: OriginalSyncRoomRedactionEvent, room: Room| {
+        let handler = Arc::clone(&handler);
+        async move { handler.on_redaction(event, room).await }
+    });
+    Ok(())
+}
+
+/// Syncs until `shutdown`; sync errors are retried with backoff.
+pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let settings = SyncSettings::default().timeout(Duration::from_secs(30));
+        tokio::select! {
+            () = &mut shutdown => return,
+            result = client.sync(settings) => {
+                if let Err(error) = result {
+                    tracing::warn!("Matrix sync failed, retrying in {}s: {error}", backoff.as_secs());
+                }
+            }
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(60));
+    }
+}
+
+async fn join_with_retry(room: Room) {
+    let mut delay = Duration::from_secs(1);
+    for attempt in 1..=8 {
+        match room.join().await {
+            Ok(()) => {
+                tracing::info!(room = %room.room_id(), "joined after an invite");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(room = %room.room_id(), attempt, "cannot join yet: {error}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+    tracing::error!(room = %room.room_id(), "gave up joining after an invite");
+}
+
+struct Handler {
+    engine: Engine,
+    own: OwnedUserId,
+    started: MilliSecondsSinceUnixEpoch,
+}
+
+impl Handler {
+    /// The bot answers only to others, and only to what was sent since it started.
+    fn is_for_us(&self, sender: &UserId, sent: MilliSecondsSinceUnixEpoch) -> bool {
+        sender != self.own && sent >= self.started
+    }
+
+    async fn on_message(&self, event: OriginalSyncRoomMessageEvent, room: Room) {
+        if room.state() != RoomState::Joined
+            || !self.is_for_us(&event.sender, event.origin_server_ts)
+        {
+            return;
+        }
+        let MessageType::Text(text) = &event.content.msgtype else {
+            return;
+        };
+        let body = text.body.trim();
+        let Some(rest) = body.strip_prefix(PREFIX) else {
+            return;
+        };
+        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+            return; // "!uprightness" is not for us.
+        }
+        let member = Member {
+            platform: PLATFORM.to_string(),
+            user_id: event.sender.to_string(),
+            display_name: event.sender.localpart().to_string(),
+        };
+        self.remember_dm(&room, &event.sender).await;
+        let reply = match Command::parse(rest) {
+            Ok(command) => commands::handle(&self.engine, &member, command).await,
+            Err(error) => commands::parse_error_reply(&error),
+        };
+        if let Err(error) = send_reply(&room, &reply).await {
+            tracing::warn!(room = %room.room_id(), "cannot send a reply: {error}");
+        }
+    }
+
+    /// A room with just this member and the bot is their DM: cache it.
+    async fn remember_dm(&self, room: &Room, sender: &UserId) {
+        let targets = room.direct_targets();
+        if targets.len() != 1 || !room.is_direct().await.unwrap_or(false) {
+            return;
+        }
+        let is_theirs = targets.iter().any(|t| t.as_str() == sender.as_str());
+        if !is_theirs {
+            return;
+        }
+        let (user, room_id, now) = (
+            sender.to_string(),
+            room.room_id().to_string(),
+            self.engine.now(),
+        );
+        let result = self
+            .engine
+            .db()
+            .call(move |c| {
+                let member = users::upsert(c, PLATFORM, &user, &user, now)?;
+                users::set_dm_target(c, member.id, &room_id)
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::warn!("cannot remember a DM room: {error}");
+        }
+    }
+
+    async fn on_reaction(&self, event: OriginalSyncReactionEvent, _room: Room) {
+        if !self.is_for_us(&event.sender, event.origin_server_ts) {
+            return;
+        }
+        let relation = &event.content.relates_to;
+        let (reaction, message, user, emoji) = (
+            event.event_id.to_string(),
+            relation.event_id.to_string(),
+            event.sender.to_string(),
+            relation.key.clone(),
+        );
+        let remembered = (reaction, message.clone(), user.clone(), emoji.clone());
+        let stored = self
+            .engine
+            .db()
+            .call(move |c| {
+                reaction_events::remember(
+                    c,
+                    PLATFORM,
+                    &remembered.0,
+                    &remembered.1,
+                    &remembered.2,
+                    &remembered.3,
+                )
+            })
+            .await;
+        if let Err(error) = stored {
+            tracing::warn!("cannot remember a reaction: {error}");
+        }
+        self.forward(message, user, emoji, true).await;
+    }
+
+    /// A redacted reaction withdraws its check-in.
+    async fn on_redaction(&self, event: OriginalSyncRoomRedactionEvent, room: Room) {
+        if !self.is_for_us(&event.sender, event.origin_server_ts) {
+            return;
+        }
+        let rules = room.clone_info().room_version_rules_or_default().redaction;
+        let redacted = event.redacts(&rules).to_string();
+        let found = self
+            .engine
+            .db()
+            .call(move |c| reaction_events::take(c, PLATFORM, &redacted))
+            .await;
+        match found {
+            Ok(Some(reaction)) => {
+                self.forward(reaction.message_id, reaction.user_id, reaction.emoji, false)
+                    .await
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!("cannot look up a redacted reaction: {error}"),
+        }
+    }
+
+    async fn forward(&self, message_id: String, user_id: String, emoji: String, added: bool) {
+        let event = ReactionEvent {
+            platform: PLATFORM.to_string(),
+            message_id,
+            user_id,
+            emoji,
+            added,
+        };
+        if let Err(error) = self.engine.on_reaction(event).await {
+            tracing::error!("cannot record a reaction: {error}");
+        }
+    }
+}
+
+/// Markdown → m.notice with both HTML and plain bodies; files as m.file.
+fn notice(message: &Message) -> RoomMessageEventContent {
+    RoomMessageEventContent::notice_markdown(message.to_markdown())
+}
+
+async fn send_reply(room: &Room, reply: &Reply) -> Result<(), matrix_sdk::Error> {
+    room.send(notice(&reply.message)).await?;
+    if let Some(attachment) = &reply.attachment {
+        let mime = attachment
+            .mime
+            .parse()
+            .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+        room.send_attachment(
+            &attachment.filename,
+            &mime,
+            attachment.bytes.clone(),
+            Default::default(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A transaction id from a delivery key: the same key, the same id, so the
+/// homeserver deduplicates a re-send after a crash.
+fn transaction_id(key: &str) -> OwnedTransactionId {
+    let safe: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_string()
+            } else {
+                format!("_{:x}", c as u32)
+            }
+        })
+        .collect();
+    OwnedTransactionId::from(format!("upright.{safe}"))
+}
+
+fn classify(error: &matrix_sdk::Error) -> SendError {
+    let text = error.to_string();
+    match error.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(limit)) => {
+            let wait = match &limit.retry_after {
+                Some(RetryAfter::Delay(delay)) => *delay,
+                _ => Duration::from_secs(5),
+            };
+            SendError::RetryAfter(
+                chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(5)),
+            )
+        }
+        Some(ErrorKind::Forbidden { .. }) => SendError::Unreachable(text),
+        Some(_) => match error.as_client_api_error().map(|e| e.status_code.as_u16()) {
+            Some(code) if code >= 500 => SendError::Transient(text),
+            _ => SendError::Rejected(text),
+        },
+        None => SendError::Transient(text),
+    }
+}
+
+impl MatrixPlatform {
+    async fn room_for(&self, to: &Destination) -> Result<Room, SendError> {
+        match to {
+            Destination::Channel(id) => {
+                let id = OwnedRoomId::try_from(id.as_str())
+                    .map_err(|e| SendError::Rejected(e.to_string()))?;
+                self.client
+                    .get_room(&id)
+                    .ok_or_else(|| SendError::Unreachable(format!("not in room {id}")))
+            }
+            Destination::Direct { user_id, dm } => {
+                if let Some(room) = dm
+                    .as_deref()
+                    .and_then(|id| OwnedRoomId::try_from(id).ok())
+                    .and_then(|id| self.client.get_room(&id))
+                    .filter(|room| room.state() == RoomState::Joined)
+                {
+                    return Ok(room);
+                }
+                let user = OwnedUserId::try_from(user_id.as_str())
+                    .map_err(|e| SendError::Rejected(e.to_string()))?;
+                if let Some(room) = self.client.get_dm_room(&user) {
+                    return Ok(room);
+                }
+                // Like Element: a new DM is encrypted from the start.
+                self.client.create_dm(&user).await.map_err(|e| classify(&e))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Platform for MatrixPlatform {
+    async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
+        let room = self.room_for(to).await?;
+        let response = room
+            .send(notice(outgoing.message))
+            .with_transaction_id(transaction_id(outgoing.key))
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(Sent {
+            message_id: response.response.event_id.to_string(),
+            dm: matches!(to, Destination::Direct { .. }).then(|| room.room_id().to_string()),
+        })
+    }
+
+    async fn react(
+        &self,
+        to: &Destination,
+        message_id: &str,
+        emoji: &[String],
+    ) -> Result<(), SendError> {
+        let room = self.room_for(to).await?;
+        let event_id =
+            OwnedEventId::try_from(message_id).map_err(|e| SendError::Rejected(e.to_string()))?;
+        for key in emoji {
+            let content = ReactionEventContent::new(Annotation::new(event_id.clone(), key.clone()));
+            room.send(content)
+                .with_transaction_id(transaction_id(&format!("react/{message_id}/{key}")))
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,461 @@
+//! The Matrix adapter against a real Synapse: the bot runs the real engine
+//! and adapter; the member is a matrix-sdk client with encryption.
+#![cfg(feature = "matrix")]
+// matrix-sdk's sync future is deeper than the default limit for `Send` checks.
+#![recursion_limit = "256"]
+
+mod common;
+mod synapse;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::room::Room;
+use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedUserId};
+use matrix_sdk::{Client, RoomMemberships};
+use tokio::sync::watch;
+
+use common::utc;
+use synapse::Synapse;
+use upright::clock::ManualClock;
+use upright::config::{MatrixConfig, Secret};
+use upright::engine::{Engine, Settings};
+use upright::store::Db;
+
+const BOT: &str = "upright";
+const BOT_PASSWORD: &str = "bot-password-1";
+
+#[derive(Debug, Clone)]
+struct Seen {
+    event_id: OwnedEventId,
+    sender: OwnedUserId,
+    body: String,
+    notice: bool,
+    html: bool,
+}
+
+/// A member's matrix-sdk client that records what it sees.
+struct MemberClient {
+    client: Client,
+    messages: Arc<Mutex<Vec<Seen>>>,
+    reactions: Arc<Mutex<Vec<(OwnedEventId, String, OwnedUserId)>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl MemberClient {
+    async fn login(synapse: &Synapse, user: &str, password: &str) -> MemberClient {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .sqlite_store(dir.path(), None)
+            .build()
+            .await
+            .unwrap();
+        client
+            .matrix_auth()
+            .login_username(user, password)
+            .await
+            .unwrap();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let reactions = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&messages);
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let (body, notice, html) = match &event.content.msgtype {
+                    MessageType::Notice(n) => (n.body.clone(), true, n.formatted.is_some()),
+                    MessageType::Text(t) => (t.body.clone(), false, t.formatted.is_some()),
+                    other => (other.body().to_string(), false, false),
+                };
+                seen.lock().unwrap().push(Seen {
+                    event_id: event.event_id,
+                    sender: event.sender,
+                    body,
+                    notice,
+                    html,
+                });
+            }
+        });
+        let seen = Arc::clone(&reactions);
+        client.add_event_handler(move |event: OriginalSyncReactionEvent| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let relation = event.content.relates_to;
+                seen.lock()
+                    .unwrap()
+                    .push((relation.event_id, relation.key, event.sender));
+            }
+        });
+        client.sync_once(SyncSettings::default()).await.unwrap();
+        let syncing = client.clone();
+        tokio::spawn(async move {
+            let _ = syncing
+                .sync(SyncSettings::default().timeout(Duration::from_secs(5)))
+                .await;
+        });
+        MemberClient {
+            client,
+            messages,
+            reactions,
+            _dir: dir,
+        }
+    }
+
+    fn from_bot(&self, bot: &OwnedUserId) -> Vec<Seen> {
+        self.messages
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| &m.sender == bot)
+            .cloned()
+            .collect()
+    }
+
+    async fn wait_for_bot(
+        &self,
+        bot: &OwnedUserId,
+        what: &str,
+        pred: impl Fn(&Seen) -> bool,
+    ) -> Seen {
+        wait(what, || self.from_bot(bot).into_iter().find(|m| pred(m))).await
+    }
+}
+
+async fn wait<T>(what: &str, probe: impl Fn() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The bot: real engine, real adapter, a manual clock the test moves.
+struct RunningBot {
+    engine: Engine,
+    client: Client,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn start_bot(
+    synapse: &Synapse,
+    store_dir: &Path,
+    database: &Path,
+    clock: &ManualClock,
+) -> RunningBot {
+    let config = MatrixConfig {
+        homeserver: synapse.url.clone(),
+        user: BOT.to_string(),
+        password: Secret::new(BOT_PASSWORD),
+        store_dir: store_dir.to_path_buf(),
+        store_passphrase: Some(Secret::new("store-passphrase")),
+    };
+    let client = upright::matrix::connect(&config).await.unwrap();
+    let engine = Engine::new(
+        Db::open(database).unwrap(),
+        common::content(),
+        Arc::new(clock.clone()),
+        Settings::default(),
+    );
+    upright::matrix::attach(&client, &engine).unwrap();
+    let (stop, stopped) = watch::channel(false);
+    let shutdown = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.changed().await;
+    };
+    let tasks = vec![
+        tokio::spawn(upright::matrix::sync(
+            client.clone(),
+            shutdown(stopped.clone()),
+        )),
+        {
+            let engine = engine.clone();
+            let rx = stopped.clone();
+            tokio::spawn(async move { engine.run(shutdown(rx)).await })
+        },
+    ];
+    RunningBot {
+        engine,
+        client,
+        stop,
+        tasks,
+    }
+}
+
+impl RunningBot {
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        for task in self.tasks {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the bot stops")
+                .unwrap();
+        }
+    }
+}
+
+/// Every event the bot sent into a room, as the homeserver stores it.
+fn raw_events(synapse: &Synapse, token: &str, room: &str) -> Vec<serde_json::Value> {
+    let port = synapse.url.rsplit(':').next().unwrap();
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/messages?dir=b&limit=200",
+        room.replace('!', "%21").replace(':', "%3A")
+    );
+    // HTTP/1.0: a plain body, no chunked encoding to undo.
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let json: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"));
+    json["chunk"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "upright=info".into()))
+        .with_test_writer()
+        .try_init();
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("ana", "ana-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let store_dir: PathBuf = work.path().join("matrix-store");
+    let database = work.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+    let device = bot.client.device_id().unwrap().to_owned();
+
+    // The member opens an encrypted DM, as Element does; the bot joins.
+    let ana = MemberClient::login(&synapse, "ana", "ana-password-1").await;
+    let room = ana.client.create_dm(&bot_user).await.unwrap();
+    assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while room
+        .members(RoomMemberships::JOIN)
+        .await
+        .map_or(0, |m| m.len())
+        < 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not join"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let say = |room: &Room, text: &str| {
+        let room = room.clone();
+        let text = text.to_string();
+        async move {
+            room.send(RoomMessageEventContent::text_plain(text))
+                .await
+                .unwrap()
+        }
+    };
+
+    // Topics and help, as m.notice with HTML and plain bodies.
+    say(&room, "!upright causes").await;
+    let causes = ana
+        .wait_for_bot(&bot_user, "causes", |m| {
+            m.body.to_lowercase().contains("posture")
+        })
+        .await;
+    assert!(causes.notice && causes.html, "{causes:?}");
+    say(&room, "!upright precautions").await;
+    ana.wait_for_bot(&bot_user, "precautions", |m| m.body.contains("sharp"))
+        .await;
+    say(&room, "!upright").await;
+    ana.wait_for_bot(&bot_user, "help", |m| m.body.contains("subscribe <time>"))
+        .await;
+
+    // Bad input gets a specific notice and changes nothing.
+    say(&room, "!upright subscribe 25:61").await;
+    ana.wait_for_bot(&bot_user, "a refusal", |m| m.body.contains("no minute 61"))
+        .await;
+    say(&room, "!upright subscribe 07:00 Mars/Olympus").await;
+    ana.wait_for_bot(&bot_user, "a zone refusal", |m| {
+        m.body.contains("Mars/Olympus")
+    })
+    .await;
+
+    // Subscribe and agree; at 07:00 the session arrives in this DM.
+    say(&room, "!upright subscribe 07:00 UTC").await;
+    ana.wait_for_bot(&bot_user, "the disclaimer", |m| m.body.contains("To agree"))
+        .await;
+    say(&room, "!upright agree").await;
+    ana.wait_for_bot(&bot_user, "the agreement", |m| {
+        m.body.contains("Thank you. Your first session")
+    })
+    .await;
+    clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    ana.wait_for_bot(&bot_user, "the opening", |m| {
+        m.body.contains("5 exercises today")
+    })
+    .await;
+    let first = ana
+        .wait_for_bot(&bot_user, "exercise 1", |m| m.body.contains("1/5"))
+        .await;
+    let reactions_on = |event: &OwnedEventId| {
+        ana.reactions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(e, _, s)| e == event && s == &bot_user)
+            .map(|(_, k, _)| k.clone())
+            .collect::<Vec<_>>()
+    };
+    wait("three reactions on exercise 1", || {
+        Some(reactions_on(&first.event_id)).filter(|r| r.len() == 3)
+    })
+    .await;
+
+    // ✅ → stored, exercise 2 at once.
+    let check = room
+        .send(ReactionEventContent::new(Annotation::new(
+            first.event_id.clone(),
+            "✅".into(),
+        )))
+        .await
+        .unwrap();
+    let second = ana
+        .wait_for_bot(&bot_user, "exercise 2", |m| m.body.contains("2/5"))
+        .await;
+    let done: i64 = bot
+        .engine
+        .db()
+        .call_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM check_ins WHERE kind = 'done'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(done, 1);
+
+    // A redacted ✅ withdraws it.
+    room.redact(&check.response.event_id, None, None)
+        .await
+        .unwrap();
+    wait("the withdrawal", || {
+        let left: i64 = bot
+            .engine
+            .db()
+            .call_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM check_ins", [], |r| r.get(0))?))
+            .unwrap();
+        (left == 0).then_some(())
+    })
+    .await;
+
+    // Stop the bot mid-session and start it again: same device, nothing twice.
+    bot.stop().await;
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    assert_eq!(
+        bot.client.device_id().unwrap(),
+        device,
+        "a restart keeps the device"
+    );
+    bot.engine.wake();
+    room.send(ReactionEventContent::new(Annotation::new(
+        second.event_id.clone(),
+        "✅".into(),
+    )))
+    .await
+    .unwrap();
+    let third = ana
+        .wait_for_bot(&bot_user, "exercise 3", |m| m.body.contains("3/5"))
+        .await;
+
+    // 🤕 → the stop-and-consult advice.
+    room.send(ReactionEventContent::new(Annotation::new(
+        third.event_id.clone(),
+        "🤕".into(),
+    )))
+    .await
+    .unwrap();
+    ana.wait_for_bot(&bot_user, "the pain advice", |m| {
+        m.body.contains("healthcare professional")
+    })
+    .await;
+    ana.wait_for_bot(&bot_user, "the closing", |m| {
+        m.body.contains("stopped early")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let titles: Vec<String> = ana
+        .from_bot(&bot_user)
+        .iter()
+        .filter_map(|m| {
+            ["1/5", "2/5", "3/5", "5 exercises today"]
+                .iter()
+                .find(|t| m.body.contains(*t))
+                .map(|t| t.to_string())
+        })
+        .collect();
+    let mut unique = titles.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        titles.len(),
+        unique.len(),
+        "a message arrived twice: {titles:?}"
+    );
+
+    // Everything the bot says in the encrypted DM is encrypted on the wire.
+    // Reactions are the one exception, as in Element and matrix-sdk: they
+    // stay in the clear so the homeserver can aggregate them, and carry only
+    // an emoji and the id of the message they annotate.
+    let token = ana.client.access_token().unwrap();
+    let events = raw_events(&synapse, &token, room.room_id().as_str());
+    let from_bot: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["sender"] == bot_user.as_str() && e.get("state_key").is_none())
+        .collect();
+    let encrypted = from_bot
+        .iter()
+        .filter(|e| e["type"] == "m.room.encrypted")
+        .count();
+    assert!(encrypted >= 10, "the bot's encrypted messages: {encrypted}");
+    for event in &from_bot {
+        match event["type"].as_str() {
+            Some("m.room.encrypted") => {}
+            Some("m.reaction") => {
+                let content = event["content"].as_object().unwrap();
+                assert_eq!(
+                    content.keys().collect::<Vec<_>>(),
+                    ["m.relates_to"],
+                    "{event}"
+                );
+            }
+            _ => panic!("sent in the clear: {event}"),
+        }
+    }
+    bot.stop().await;
+}

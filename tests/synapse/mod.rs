@@ -1,0 +1,185 @@
+//! A real Synapse for the tests: installed from PyPI by `.ci/run` into a
+//! virtual environment, started on a free 127.0.0.1 port with a generated
+//! config (rate limits raised, sync cache off), stopped by PID on drop.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The venv `.ci/run` creates; `UPRIGHT_SYNAPSE_PYTHON` overrides it.
+fn python() -> PathBuf {
+    if let Some(path) = std::env::var_os("UPRIGHT_SYNAPSE_PYTHON") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/root"));
+    home.join(".cache/upright/synapse-venv/bin/python")
+}
+
+pub struct Synapse {
+    child: Child,
+    pub url: String,
+    config: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+const PATCH_CONFIG: &str = r#"
+import sys, yaml
+path, port, data = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(path) as f:
+    c = yaml.safe_load(f)
+c["listeners"] = [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
+                   "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}]
+c["database"] = {"name": "sqlite3", "args": {"database": data + "/homeserver.db"}}
+c["registration_shared_secret"] = "upright-test-secret"
+c["enable_registration"] = False
+c["report_stats"] = False
+c["trusted_key_servers"] = []
+c["suppress_key_server_warning"] = True
+c["use_presence"] = False
+c["caches"] = {"sync_response_cache_duration": 0}
+fast = {"per_second": 10000, "burst_count": 10000}
+for key in ["rc_message", "rc_registration", "rc_admin_redaction", "rc_3pid_validation",
+            "rc_room_creation", "rc_reports", "rc_presence", "rc_delayed_event_mgmt"]:
+    c[key] = dict(fast)
+c["rc_login"] = {"address": dict(fast), "account": dict(fast), "failed_attempts": dict(fast)}
+c["rc_joins"] = {"local": dict(fast), "remote": dict(fast)}
+c["rc_joins_per_room"] = dict(fast)
+c["rc_invites"] = {"per_room": dict(fast), "per_user": dict(fast), "per_issuer": dict(fast)}
+c["rc_key_requests"] = dict(fast)
+c["rc_media_create"] = dict(fast)
+with open(path, "w") as f:
+    yaml.safe_dump(c, f)
+"#;
+
+impl Synapse {
+    pub fn start() -> Synapse {
+        let python = python();
+        assert!(
+            python.exists(),
+            "Synapse is not installed at {}: run .ci/run, or `python3 -m venv ~/.cache/upright/synapse-venv && ~/.cache/upright/synapse-venv/bin/pip install matrix-synapse`",
+            python.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.path().join("homeserver.yaml");
+        let generated = Command::new(&python)
+            .args([
+                "-m",
+                "synapse.app.homeserver",
+                "--server-name",
+                "localhost",
+                "--config-path",
+            ])
+            .arg(&config)
+            .arg("--data-directory")
+            .arg(dir.path())
+            .args(["--generate-config", "--report-stats=no"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            generated.status.success(),
+            "config: {}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        let patched = Command::new(&python)
+            .args(["-c", PATCH_CONFIG])
+            .arg(&config)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            patched.status.success(),
+            "patch: {}",
+            String::from_utf8_lossy(&patched.stderr)
+        );
+        let log = std::fs::File::create(dir.path().join("stdout.log")).unwrap();
+        let child = Command::new(&python)
+            .args(["-m", "synapse.app.homeserver", "-c"])
+            .arg(&config)
+            .current_dir(dir.path())
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let synapse = Synapse {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            config,
+            dir,
+        };
+        synapse.wait_until_ready(port);
+        synapse
+    }
+
+    fn wait_until_ready(&self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+                let request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+                let mut response = String::new();
+                if stream.write_all(request.as_bytes()).is_ok()
+                    && stream.read_to_string(&mut response).is_ok()
+                    && response.starts_with("HTTP/1.1 200")
+                {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Synapse did not start; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        let mut text =
+            std::fs::read_to_string(self.dir.path().join("stdout.log")).unwrap_or_default();
+        text.push_str(
+            &std::fs::read_to_string(self.dir.path().join("homeserver.log")).unwrap_or_default(),
+        );
+        text
+    }
+
+    /// Registers an account through the shared-secret admin API.
+    pub fn register(&self, user: &str, password: &str) {
+        let script = self
+            .config
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let python = python();
+        let register = python.with_file_name("register_new_matrix_user");
+        let output = Command::new(register)
+            .args(["-u", user, "-p", password, "--no-admin", "-c"])
+            .arg(&self.config)
+            .arg(&self.url)
+            .current_dir(script)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "register {user}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for Synapse {
+    fn drop(&mut self) {
+        // Stopped by PID, always.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
