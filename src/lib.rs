@@ -14,11 +14,18 @@
 //! - [`coaching`] decides each day's load and counts streaks.
 //! - [`commands`] answers member commands with platform-neutral [`message::Reply`]s.
 //! - [`console`] is a platform in the terminal, used by `upright demo`.
+//! - `matrix` (feature `matrix`) is the Matrix adapter: room messages become
+//!   commands, reactions become check-ins, and it implements the platform.
+//! - [`app`] wires the engine and the configured platforms for `upright run`.
 //!
 //! Data flows one way: a platform adapter turns an incoming event into a
 //! command or a reaction for the engine; the engine answers with messages it
 //! first records in the outbox, then sends through the platform.
 
+// matrix-sdk's sync future is deeper than the default limit for `Send` checks.
+#![recursion_limit = "256"]
+
+pub mod app;
 pub mod check_in;
 pub mod clock;
 pub mod coaching;

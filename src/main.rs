@@ -147,15 +147,11 @@ fn settings(config: &Config) -> Settings {
 }
 
 fn run(config: &Config) -> anyhow::Result<()> {
-    if config.discord.is_none() && config.matrix.is_none() {
-        anyhow::bail!(
-            "no platform is configured. Set DISCORD_TOKEN and/or MATRIX_HOMESERVER, MATRIX_USER, MATRIX_PASSWORD \
-             (see .env.example), or try the bot in your terminal with `upright demo`."
-        );
-    }
-    anyhow::bail!(
-        "this version of upright has no Discord or Matrix adapter yet; try the bot in your terminal with `upright demo`."
-    )
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(upright::app::run(
+        config.clone(),
+        upright::app::shutdown_signal(),
+    ))
 }
 
 fn demo(

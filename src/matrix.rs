@@ -370,7 +370,7 @@ fn classify(error: &matrix_sdk::Error) -> SendError {
                 chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(5)),
             )
         }
-        Some(ErrorKind::Forbidden { .. }) => SendError::Unreachable(text),
+        Some(ErrorKind::Forbidden) => SendError::Unreachable(text),
         Some(_) => match error.as_client_api_error().map(|e| e.status_code.as_u16()) {
             Some(code) if code >= 500 => SendError::Transient(text),
             _ => SendError::Rejected(text),
@@ -442,5 +442,68 @@ impl Platform for MatrixPlatform {
                 .map_err(|e| classify(&e))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matrix_sdk::HttpError;
+    use matrix_sdk::ruma::api::client::uiaa::UiaaResponse;
+    use matrix_sdk::ruma::api::error::{
+        Error as ApiError, ErrorBody, FromHttpResponseError, LimitExceededErrorData,
+        StandardErrorBody,
+    };
+    use matrix_sdk::ruma::exports::http::StatusCode;
+
+    fn server_error(status: u16, kind: ErrorKind) -> matrix_sdk::Error {
+        let body = ErrorBody::Standard(StandardErrorBody::new(kind, "from the homeserver".into()));
+        let error = ApiError::new(StatusCode::from_u16(status).unwrap(), body);
+        let response = FromHttpResponseError::Server(UiaaResponse::MatrixError(error));
+        matrix_sdk::Error::Http(Box::new(HttpError::Api(Box::new(response))))
+    }
+
+    #[test]
+    fn homeserver_errors_map_to_what_the_engine_should_do() {
+        let mut limit = LimitExceededErrorData::new();
+        limit.retry_after = Some(RetryAfter::Delay(Duration::from_millis(1500)));
+        assert_eq!(
+            classify(&server_error(429, ErrorKind::LimitExceeded(limit))),
+            SendError::RetryAfter(chrono::Duration::milliseconds(1500))
+        );
+        assert_eq!(
+            classify(&server_error(
+                429,
+                ErrorKind::LimitExceeded(LimitExceededErrorData::new())
+            )),
+            SendError::RetryAfter(chrono::Duration::seconds(5))
+        );
+        assert!(matches!(
+            classify(&server_error(403, ErrorKind::Forbidden)),
+            SendError::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(&server_error(502, ErrorKind::Unknown)),
+            SendError::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&server_error(400, ErrorKind::BadJson)),
+            SendError::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn transaction_ids_are_stable_and_path_safe() {
+        let id = transaction_id("sub12/upper-back/2027-03-28/ex2");
+        assert_eq!(id, transaction_id("sub12/upper-back/2027-03-28/ex2"));
+        assert_ne!(id, transaction_id("sub12/upper-back/2027-03-28/ex3"));
+        assert!(
+            id.as_str()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+            "{id}"
+        );
+        let reaction = transaction_id("react/$event:example.org/✅");
+        assert!(reaction.as_str().is_ascii(), "{reaction}");
     }
 }

@@ -14,8 +14,10 @@ use std::time::Duration;
 
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
 use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
@@ -35,6 +37,7 @@ const BOT_PASSWORD: &str = "bot-password-1";
 
 #[derive(Debug, Clone)]
 struct Seen {
+    room_id: matrix_sdk::ruma::OwnedRoomId,
     event_id: OwnedEventId,
     sender: OwnedUserId,
     body: String,
@@ -67,7 +70,7 @@ impl MemberClient {
         let messages = Arc::new(Mutex::new(Vec::new()));
         let reactions = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&messages);
-        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent| {
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
             let seen = Arc::clone(&seen);
             async move {
                 let (body, notice, html) = match &event.content.msgtype {
@@ -76,6 +79,7 @@ impl MemberClient {
                     other => (other.body().to_string(), false, false),
                 };
                 seen.lock().unwrap().push(Seen {
+                    room_id: room.room_id().to_owned(),
                     event_id: event.event_id,
                     sender: event.sender,
                     body,
@@ -94,6 +98,14 @@ impl MemberClient {
                     .push((relation.event_id, relation.key, event.sender));
             }
         });
+        // Members accept every invite, as a person would accept the bot's DM.
+        client.add_event_handler(
+            |event: StrippedRoomMemberEvent, room: Room, client: Client| async move {
+                if Some(event.state_key.as_ref()) == client.user_id() {
+                    let _ = room.join().await;
+                }
+            },
+        );
         client.sync_once(SyncSettings::default()).await.unwrap();
         let syncing = client.clone();
         tokio::spawn(async move {
@@ -109,7 +121,7 @@ impl MemberClient {
         }
     }
 
-    fn from_bot(&self, bot: &OwnedUserId) -> Vec<Seen> {
+    fn sent_by(&self, bot: &OwnedUserId) -> Vec<Seen> {
         self.messages
             .lock()
             .unwrap()
@@ -125,7 +137,7 @@ impl MemberClient {
         what: &str,
         pred: impl Fn(&Seen) -> bool,
     ) -> Seen {
-        wait(what, || self.from_bot(bot).into_iter().find(|m| pred(m))).await
+        wait(what, || self.sent_by(bot).into_iter().find(|m| pred(m))).await
     }
 }
 
@@ -254,6 +266,11 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     let ana = MemberClient::login(&synapse, "ana", "ana-password-1").await;
     let room = ana.client.create_dm(&bot_user).await.unwrap();
     assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
+    assert!(
+        !room.room_id().as_str().contains(':'),
+        "room version 12 ids have no server part: {}",
+        room.room_id()
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while room
         .members(RoomMemberships::JOIN)
@@ -410,7 +427,7 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let titles: Vec<String> = ana
-        .from_bot(&bot_user)
+        .sent_by(&bot_user)
         .iter()
         .filter_map(|m| {
             ["1/5", "2/5", "3/5", "5 exercises today"]
@@ -457,5 +474,87 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
             _ => panic!("sent in the clear: {event}"),
         }
     }
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("ben", "ben-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(
+        &synapse,
+        &work.path().join("matrix-store"),
+        &work.path().join("bot.sqlite3"),
+        &clock,
+    )
+    .await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+
+    // Ben meets the bot in an ordinary (not direct) room.
+    let ben = MemberClient::login(&synapse, "ben", "ben-password-1").await;
+    let mut request = create_room::v3::Request::new();
+    request.invite = vec![bot_user.clone()];
+    request.name = Some("Back club".into());
+    let club = ben.client.create_room(request).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while club
+        .members(RoomMemberships::JOIN)
+        .await
+        .map_or(0, |m| m.len())
+        < 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not join"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    club.send(RoomMessageEventContent::text_plain(
+        "!upright subscribe 07:00 UTC",
+    ))
+    .await
+    .unwrap();
+    let reply = ben
+        .wait_for_bot(&bot_user, "the reply", |m| m.body.contains("Subscribed"))
+        .await;
+    assert_eq!(
+        reply.room_id,
+        club.room_id(),
+        "the reply comes where Ben asked"
+    );
+
+    // The disclaimer goes to a DM the bot creates: encrypted and direct.
+    let disclaimer = ben
+        .wait_for_bot(&bot_user, "the disclaimer", |m| m.body.contains("To agree"))
+        .await;
+    assert_ne!(disclaimer.room_id, club.room_id());
+    let dm = ben
+        .client
+        .get_room(&disclaimer.room_id)
+        .expect("Ben joined the DM");
+    assert!(
+        dm.latest_encryption_state().await.unwrap().is_encrypted(),
+        "the DM is encrypted"
+    );
+    assert!(dm.is_direct().await.unwrap(), "the DM is marked direct");
+    let cached: String = bot
+        .engine
+        .db()
+        .call_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT dm_target FROM users WHERE platform_user_id LIKE '@ben:%'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        cached,
+        disclaimer.room_id.as_str(),
+        "the DM is cached for next time"
+    );
     bot.stop().await;
 }

@@ -1,0 +1,107 @@
+//! `upright run`: the engine plus every configured platform, until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::content::Content;
+use crate::engine::{Engine, Settings};
+use crate::store::Db;
+
+/// Starts every configured platform and the engine; returns after `shutdown`
+/// completes and everything has stopped.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    if config.discord.is_none() && config.matrix.is_none() {
+        anyhow::bail!(
+            "no platform is configured. Set DISCORD_TOKEN and/or MATRIX_HOMESERVER, MATRIX_USER, MATRIX_PASSWORD \
+             (see .env.example), or try the bot in your terminal with `upright demo`."
+        );
+    }
+    if config.discord.is_some() {
+        if config.matrix.is_none() {
+            anyhow::bail!(
+                "DISCORD_TOKEN is set, but this version of upright has no Discord adapter yet; use Matrix, or try `upright demo`."
+            );
+        }
+        tracing::warn!(
+            "DISCORD_TOKEN is set, but this version of upright has no Discord adapter yet; starting Matrix only"
+        );
+    }
+    let content = Arc::new(
+        Content::load(&config.content_dir)
+            .with_context(|| format!("content in {}", config.content_dir.display()))?,
+    );
+    let db = Db::open(&config.database)?;
+    let settings = Settings {
+        grace: config.grace,
+        default_pace_minutes: config.pace_minutes,
+    };
+    let engine = Engine::new(db, content, Arc::new(SystemClock), settings);
+    let (stop, stopped) = watch::channel(false);
+    let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+        // An error means the sender is gone: stop as well.
+        let _closed = rx.changed().await;
+    };
+    #[allow(unused_mut)] // Only platform features add tasks.
+    let mut tasks = Vec::new();
+
+    #[cfg(feature = "matrix")]
+    if let Some(matrix) = &config.matrix {
+        let client = crate::matrix::connect(matrix).await?;
+        crate::matrix::attach(&client, &engine)?;
+        tasks.push(tokio::spawn(crate::matrix::sync(
+            client,
+            until_stopped(stopped.clone()),
+        )));
+        tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");
+    }
+    #[cfg(not(feature = "matrix"))]
+    if config.matrix.is_some() {
+        anyhow::bail!(
+            "MATRIX_HOMESERVER is set, but this build has no Matrix support; build with `--features matrix`"
+        );
+    }
+
+    let engine_task = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run(until_stopped(stopped)).await })
+    };
+    shutdown.await;
+    tracing::info!("shutting down");
+    stop.send_replace(true);
+    for task in tasks.into_iter().chain([engine_task]) {
+        if let Err(error) = task.await {
+            tracing::error!("a task ended badly: {error}");
+        }
+    }
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!("cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
