@@ -390,8 +390,10 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     })
     .await;
 
-    // Stop the bot mid-session and start it again: same device, nothing twice.
+    // Stop the bot mid-session and start it again: same device, nothing twice,
+    // and what was said while it was away is not answered late.
     bot.stop().await;
+    say(&room, "!upright tips").await;
     let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
     assert_eq!(
         bot.client.device_id().unwrap(),
@@ -426,6 +428,12 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
+    assert!(
+        !ana.sent_by(&bot_user)
+            .iter()
+            .any(|m| m.body.contains("calendar")),
+        "a command sent while the bot was stopped got an answer"
+    );
     let titles: Vec<String> = ana
         .sent_by(&bot_user)
         .iter()
