@@ -141,6 +141,23 @@ impl MemberClient {
     }
 }
 
+async fn wait_until_joined(room: &Room, members: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while room
+        .members(RoomMemberships::JOIN)
+        .await
+        .map_or(0, |m| m.len())
+        < members
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not join {}",
+            room.room_id()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn wait<T>(what: &str, probe: impl Fn() -> Option<T>) -> T {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -271,19 +288,7 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         "room version 12 ids have no server part: {}",
         room.room_id()
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while room
-        .members(RoomMemberships::JOIN)
-        .await
-        .map_or(0, |m| m.len())
-        < 2
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the bot did not join"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until_joined(&room, 2).await;
 
     let say = |room: &Room, text: &str| {
         let room = room.clone();
@@ -507,19 +512,7 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
     request.invite = vec![bot_user.clone()];
     request.name = Some("Back club".into());
     let club = ben.client.create_room(request).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while club
-        .members(RoomMemberships::JOIN)
-        .await
-        .map_or(0, |m| m.len())
-        < 2
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the bot did not join"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until_joined(&club, 2).await;
     club.send(RoomMessageEventContent::text_plain(
         "!upright subscribe 07:00 UTC",
     ))

@@ -35,6 +35,14 @@ fn active_subscription(ctx: &Ctx<'_>) -> Result<Subscription, CommandError> {
     }
 }
 
+/// The next session of `schedule`, or none until the disclaimer is acknowledged.
+fn next_session(ctx: &Ctx<'_>, schedule: &Schedule) -> Option<DateTime<Utc>> {
+    schedule
+        .next_after(ctx.now)
+        .filter(|_| ctx.user.agreed)
+        .map(|o| o.at)
+}
+
 fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) -> String {
     match next {
         Some(at) => format!(
@@ -82,10 +90,7 @@ pub(crate) fn subscribe(
             .map_or(ctx.settings.default_pace_minutes, |s| s.pace_minutes),
     };
     let schedule = Schedule::new(time, days, zone);
-    let next = schedule
-        .next_after(ctx.now)
-        .filter(|_| ctx.user.agreed)
-        .map(|o| o.at);
+    let next = next_session(ctx, &schedule);
     users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
     subscriptions::upsert(
         ctx.c,
@@ -177,10 +182,7 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
         Some(days) => {
             let today = schedule.local(ctx.now).date_naive();
             let until = today + Duration::days(days.into());
-            let next = schedule
-                .next_after(ctx.now)
-                .filter(|_| ctx.user.agreed)
-                .map(|o| o.at);
+            let next = next_session(ctx, schedule);
             subscriptions::set_state(
                 ctx.c,
                 subscription.id,
@@ -208,10 +210,7 @@ pub(crate) fn resume(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "You're not paused. {line}"
         ))));
     }
-    let next = schedule
-        .next_after(ctx.now)
-        .filter(|_| ctx.user.agreed)
-        .map(|o| o.at);
+    let next = next_session(ctx, schedule);
     subscriptions::set_state(
         ctx.c,
         subscription.id,
@@ -308,10 +307,7 @@ pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError>
             subscription.schedule.days(),
             zone,
         );
-        let next = schedule
-            .next_after(ctx.now)
-            .filter(|_| ctx.user.agreed)
-            .map(|o| o.at);
+        let next = next_session(ctx, &schedule);
         let next = next
             .filter(|_| subscription.state == State::Active || subscription.paused_until.is_some());
         subscriptions::set_schedule(ctx.c, subscription.id, &schedule, next)?;

@@ -16,6 +16,16 @@ pub enum Recipient {
     Channel(String),
 }
 
+impl Recipient {
+    /// As stored: (`user_id`, `channel_id`), exactly one of them set.
+    fn columns(&self) -> (Option<i64>, Option<&str>) {
+        match self {
+            Recipient::Member(user) => (Some(*user), None),
+            Recipient::Channel(channel) => (None, Some(channel.as_str())),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Disclaimer,
@@ -172,10 +182,7 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
 pub fn enqueue(c: &Connection, new: &NewDelivery) -> Result<bool> {
     let body = serde_json::to_string(&new.message)
         .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?;
-    let (user_id, channel_id) = match &new.recipient {
-        Recipient::Member(user) => (Some(*user), None),
-        Recipient::Channel(channel) => (None, Some(channel.as_str())),
-    };
+    let (user_id, channel_id) = new.recipient.columns();
     let inserted = c.execute(
         "INSERT INTO deliveries (idempotency_key, platform, user_id, channel_id, session_id, kind,
                                  step, priority, body, reactions, state, due_at, created_at)
@@ -287,10 +294,7 @@ pub fn postpone_recipient(
     recipient: &Recipient,
     until: DateTime<Utc>,
 ) -> Result<()> {
-    let (user_id, channel_id) = match recipient {
-        Recipient::Member(user) => (Some(*user), None),
-        Recipient::Channel(channel) => (None, Some(channel.as_str())),
-    };
+    let (user_id, channel_id) = recipient.columns();
     c.execute(
         "UPDATE deliveries SET due_at = MAX(due_at, ?3)
          WHERE state IN ('pending', 'sent') AND (user_id = ?1 OR channel_id = ?2)",
