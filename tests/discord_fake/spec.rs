@@ -1,0 +1,178 @@
+//! Checks request and response bodies against Discord's own OpenAPI
+//! description (`../shared/discord-api-spec/openapi.json`).
+//!
+//! Two documented errata, and nothing else, are tolerated: the spec types
+//! `default_member_permissions` as an integer where Discord's docs and
+//! serenity use a string, and serenity sends a new upload's attachment `id`
+//! as the integer index of its `files[n]` part where the spec wants a
+//! snowflake string.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+pub struct Spec {
+    document: Value,
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+fn spec_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("UPRIGHT_DISCORD_OPENAPI") {
+        return PathBuf::from(path);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/discord-api-spec/openapi.json")
+}
+
+/// Which body of an operation to check.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    Request,
+    Response(u16),
+}
+
+impl Spec {
+    pub fn load() -> Spec {
+        let path = spec_path();
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("Discord's OpenAPI description at {}: {e}", path.display()));
+        Spec {
+            document: serde_json::from_str(&text).expect("openapi.json is JSON"),
+            validators: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The spec's path template matching `path` (e.g. `/channels/1/messages`
+    /// → `/channels/{channel_id}/messages`), for `method`.
+    pub fn operation(&self, method: &str, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let paths = self.document["paths"].as_object()?;
+        let method = method.to_ascii_lowercase();
+        paths
+            .iter()
+            .filter(|(_, item)| item.get(&method).is_some())
+            .map(|(template, _)| template)
+            .filter(|template| {
+                let parts: Vec<&str> = template.trim_matches('/').split('/').collect();
+                parts.len() == segments.len()
+                    && parts
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
+            })
+            // Literal segments win over placeholders (`/users/@me` over `/users/{user_id}`).
+            .max_by_key(|template| template.split('/').filter(|p| !p.starts_with('{')).count())
+            .cloned()
+    }
+
+    fn schema_for(&self, method: &str, template: &str, body: Body) -> Option<Value> {
+        let operation = &self.document["paths"][template][method.to_ascii_lowercase()];
+        let schema = match body {
+            Body::Request => &operation["requestBody"]["content"]["application/json"]["schema"],
+            Body::Response(status) => {
+                let responses = &operation["responses"];
+                let response = responses
+                    .get(status.to_string())
+                    .or_else(|| responses.get("default"))?;
+                let response = match response.get("$ref").and_then(Value::as_str) {
+                    Some(pointer) => self.document.pointer(pointer.trim_start_matches('#'))?,
+                    None => response,
+                };
+                &response["content"]["application/json"]["schema"]
+            }
+        };
+        (!schema.is_null()).then(|| schema.clone())
+    }
+
+    fn validator(&self, key: String, schema: Value) -> Arc<jsonschema::Validator> {
+        let mut cache = self.validators.lock().unwrap();
+        if let Some(validator) = cache.get(&key) {
+            return Arc::clone(validator);
+        }
+        // One document: the target schema plus the spec's components, so
+        // `#/components/schemas/...` references resolve inside it.
+        let mut root = json!({ "$schema": "https://json-schema.org/draft/2020-12/schema" });
+        root["components"] = self.document["components"].clone();
+        match schema {
+            Value::Object(fields) => {
+                for (k, v) in fields {
+                    root[k] = v;
+                }
+            }
+            other => root["allOf"] = json!([other]),
+        }
+        let validator = Arc::new(
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .build(&root)
+                .unwrap_or_else(|e| panic!("schema for {key}: {e}")),
+        );
+        cache.insert(key, Arc::clone(&validator));
+        validator
+    }
+
+    /// Every way `instance` breaks the spec for this body; empty when valid.
+    pub fn violations(
+        &self,
+        method: &str,
+        path: &str,
+        body: Body,
+        instance: &Value,
+    ) -> Vec<String> {
+        let Some(template) = self.operation(method, path) else {
+            return vec![format!("{method} {path} is not in Discord's API")];
+        };
+        let Some(schema) = self.schema_for(method, &template, body) else {
+            return match (body, instance) {
+                (_, Value::Null) => Vec::new(),
+                (Body::Response(204), _) | (Body::Request, _)
+                    if instance.as_object().is_some_and(|o| o.is_empty()) =>
+                {
+                    Vec::new()
+                }
+                _ => vec![format!(
+                    "{method} {template} ({body:?}) has no JSON body in the spec, got {instance}"
+                )],
+            };
+        };
+        let mut instance = instance.clone();
+        apply_errata(&mut instance);
+        let validator = self.validator(format!("{method} {template} {body:?}"), schema);
+        validator
+            .iter_errors(&instance)
+            .map(|error| {
+                format!(
+                    "{method} {template} ({body:?}): {error} at {}",
+                    error.instance_path()
+                )
+            })
+            .collect()
+    }
+}
+
+/// The two documented differences between the spec and what Discord (and
+/// serenity) actually use; see the module docs.
+fn apply_errata(instance: &mut Value) {
+    match instance {
+        Value::Object(fields) => {
+            if let Some(Value::String(permissions)) = fields.get("default_member_permissions") {
+                if let Ok(number) = permissions.parse::<u64>() {
+                    fields.insert("default_member_permissions".into(), json!(number));
+                }
+            }
+            if let Some(Value::Array(attachments)) = fields.get_mut("attachments") {
+                for attachment in attachments {
+                    if let Some(index) = attachment.get("id").and_then(Value::as_u64) {
+                        attachment["id"] = json!(index.to_string());
+                    }
+                }
+            }
+            for value in fields.values_mut() {
+                apply_errata(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(apply_errata),
+        _ => {}
+    }
+}
