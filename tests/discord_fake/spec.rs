@@ -156,10 +156,10 @@ impl Spec {
 fn apply_errata(instance: &mut Value) {
     match instance {
         Value::Object(fields) => {
-            if let Some(Value::String(permissions)) = fields.get("default_member_permissions") {
-                if let Ok(number) = permissions.parse::<u64>() {
-                    fields.insert("default_member_permissions".into(), json!(number));
-                }
+            if let Some(Value::String(permissions)) = fields.get("default_member_permissions")
+                && let Ok(number) = permissions.parse::<u64>()
+            {
+                fields.insert("default_member_permissions".into(), json!(number));
             }
             if let Some(Value::Array(attachments)) = fields.get_mut("attachments") {
                 for attachment in attachments {
