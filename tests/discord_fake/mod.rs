@@ -1,0 +1,404 @@
+//! A fake Discord owned by the tests: REST over http and a gateway over ws,
+//! both on 127.0.0.1. Every REST request body it receives and every response
+//! body it returns is checked against Discord's OpenAPI description; each
+//! violation is recorded and fails the test that reads `violations()`.
+#![allow(dead_code)]
+
+pub mod spec;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use spec::{Body, Spec};
+
+pub const BOT_ID: &str = "1000";
+pub const APPLICATION_ID: &str = "2000";
+pub const GUILD_ID: &str = "3000";
+pub const GUILD_CHANNEL_ID: &str = "4000";
+
+/// One REST call as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub status: u16,
+}
+
+/// A scripted answer for the next matching request.
+#[derive(Debug, Clone)]
+pub struct Scripted {
+    pub method: &'static str,
+    pub path_contains: String,
+    pub status: u16,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    violations: Vec<String>,
+    scripted: Vec<Scripted>,
+    /// Messages by channel, as created.
+    messages: Vec<Value>,
+    /// nonce → message, for `enforce_nonce`.
+    by_nonce: HashMap<String, Value>,
+    dm_channels: HashMap<String, String>,
+    reactions: Vec<(String, String)>,
+    identify: Option<Value>,
+}
+
+#[derive(Clone)]
+pub struct FakeDiscord {
+    pub rest_url: String,
+    pub gateway_url: String,
+    inner: Arc<Mutex<Inner>>,
+    spec: Arc<Spec>,
+    ids: Arc<AtomicU64>,
+    dispatch: broadcast::Sender<Value>,
+    sequence: Arc<AtomicU64>,
+}
+
+pub fn user(id: &str, name: &str, bot: bool) -> Value {
+    json!({
+        "id": id, "username": name, "discriminator": "0", "global_name": null, "avatar": null,
+        "bot": bot, "public_flags": 0, "flags": 0, "primary_guild": null
+    })
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gateway = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (dispatch, _) = broadcast::channel(256);
+        let fake = FakeDiscord {
+            rest_url: format!("http://{}", rest.local_addr().unwrap()),
+            gateway_url: format!("ws://{}", gateway.local_addr().unwrap()),
+            inner: Arc::new(Mutex::new(Inner::default())),
+            spec: Arc::new(Spec::load()),
+            ids: Arc::new(AtomicU64::new(900_000)),
+            dispatch,
+            sequence: Arc::new(AtomicU64::new(0)),
+        };
+        let app = axum::Router::new().fallback(handle).with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(rest, app).await;
+        });
+        let gateway_fake = fake.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = gateway.accept().await {
+                tokio::spawn(gateway_fake.clone().session(stream));
+            }
+        });
+        fake
+    }
+
+    pub fn next_id(&self) -> String {
+        self.ids.fetch_add(1, Ordering::Relaxed).to_string()
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.lock().unwrap().calls.clone()
+    }
+
+    pub fn violations(&self) -> Vec<String> {
+        self.inner.lock().unwrap().violations.clone()
+    }
+
+    pub fn messages(&self) -> Vec<Value> {
+        self.inner.lock().unwrap().messages.clone()
+    }
+
+    pub fn reactions(&self) -> Vec<(String, String)> {
+        self.inner.lock().unwrap().reactions.clone()
+    }
+
+    pub fn identify(&self) -> Option<Value> {
+        self.inner.lock().unwrap().identify.clone()
+    }
+
+    pub fn script(&self, scripted: Scripted) {
+        self.inner.lock().unwrap().scripted.push(scripted);
+    }
+
+    /// Sends a gateway dispatch (`t`, `d`) to every connected client.
+    pub fn dispatch(&self, event: &str, data: Value) {
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
+        let _ = self.dispatch.send(json!({ "op": 0, "t": event, "s": sequence, "d": data }));
+    }
+
+    /// A slash command invocation as Discord sends it.
+    pub fn interaction(&self, name: &str, options: Value, from: &Value, in_guild: bool) -> (String, String) {
+        let id = self.next_id();
+        let command_id = self.next_id();
+        let token = format!("token-{id}");
+        let mut data = json!({
+            "id": id, "application_id": APPLICATION_ID, "type": 2, "token": token, "version": 1,
+            "data": { "id": command_id, "name": name, "type": 1, "options": options },
+            "app_permissions": "2248473465835073", "locale": "en-US",
+            "entitlements": [], "authorizing_integration_owners": { "0": GUILD_ID },
+            "attachment_size_limit": 10485760,
+        });
+        if in_guild {
+            data["guild_id"] = json!(GUILD_ID);
+            data["guild_locale"] = json!("en-US");
+            data["channel_id"] = json!(GUILD_CHANNEL_ID);
+            data["context"] = json!(0);
+            data["member"] = json!({
+                "user": from, "roles": [], "joined_at": "2027-01-01T00:00:00.000000+00:00",
+                "deaf": false, "mute": false, "flags": 0, "permissions": "2248473465835073",
+            });
+        } else {
+            let channel = self.dm_channel_for(from["id"].as_str().unwrap_or_default());
+            data["channel_id"] = json!(channel);
+            data["context"] = json!(1);
+            data["user"] = from.clone();
+        }
+        self.dispatch("INTERACTION_CREATE", data);
+        (id, token)
+    }
+
+    /// A member reacting (or un-reacting) to a message.
+    pub fn reaction(&self, added: bool, user_id: &str, channel_id: &str, message_id: &str, emoji: &str) {
+        let mut data = json!({
+            "user_id": user_id, "channel_id": channel_id, "message_id": message_id,
+            "emoji": { "id": null, "name": emoji }, "type": 0, "burst": false,
+        });
+        if added {
+            data["burst_colors"] = json!([]);
+        }
+        self.dispatch(if added { "MESSAGE_REACTION_ADD" } else { "MESSAGE_REACTION_REMOVE" }, data);
+    }
+
+    pub fn dm_channel_for(&self, user_id: &str) -> String {
+        let mut inner = self.inner.lock().unwrap();
+        if let Some(channel) = inner.dm_channels.get(user_id) {
+            return channel.clone();
+        }
+        let channel = self.next_id();
+        inner.dm_channels.insert(user_id.to_string(), channel.clone());
+        channel
+    }
+
+    fn message(&self, channel_id: &str, body: &Value) -> Value {
+        json!({
+            "id": self.next_id(), "channel_id": channel_id, "type": 0,
+            "content": body.get("content").cloned().unwrap_or(json!("")),
+            "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
+            "timestamp": "2027-05-03T07:00:00.000000+00:00", "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+            "attachments": [], "pinned": false, "flags": 0, "components": [],
+            "author": user(BOT_ID, "upright", true),
+            "nonce": body.get("nonce").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    /// Answers one REST request: scripted failures first, then the model.
+    fn answer(&self, method: &Method, path: &str, body: &Value) -> (u16, Value) {
+        {
+            let mut inner = self.inner.lock().unwrap();
+            if let Some(i) = inner
+                .scripted
+                .iter()
+                .position(|s| s.method == method.as_str() && path.contains(&s.path_contains))
+            {
+                let scripted = inner.scripted.remove(i);
+                return (scripted.status, scripted.body);
+            }
+        }
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match (method.as_str(), segments.as_slice()) {
+            ("GET", ["gateway"]) => (200, json!({ "url": self.gateway_url })),
+            ("GET", ["gateway", "bot"]) => (
+                200,
+                json!({ "url": self.gateway_url, "shards": 1, "session_start_limit": {
+                    "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 } }),
+            ),
+            ("GET", ["users", "@me"]) => (200, user(BOT_ID, "upright", true)),
+            ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+                let guild = segments.get(3).filter(|_| segments.len() == 5).map(|g| g.to_string());
+                let registered: Vec<Value> = body
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut command| {
+                        command["id"] = json!(self.next_id());
+                        command["application_id"] = json!(APPLICATION_ID);
+                        command["version"] = json!(self.next_id());
+                        if let Some(guild) = &guild {
+                            command["guild_id"] = json!(guild);
+                        }
+                        command
+                    })
+                    .collect();
+                (200, Value::Array(registered))
+            }
+            ("POST", ["users", "@me", "channels"]) => {
+                let recipient = body["recipient_id"].as_str().unwrap_or_default().to_string();
+                let channel = self.dm_channel_for(&recipient);
+                (
+                    200,
+                    json!({ "id": channel, "type": 1, "last_message_id": null, "flags": 0,
+                            "recipients": [user(&recipient, "member", false)] }),
+                )
+            }
+            ("POST", ["channels", channel, "messages"]) => {
+                let mut inner = self.inner.lock().unwrap();
+                let nonce = body.get("nonce").and_then(|n| n.as_str().map(str::to_string).or(Some(n.to_string())));
+                let enforced = body.get("enforce_nonce").and_then(Value::as_bool).unwrap_or(false);
+                if let (Some(nonce), true) = (&nonce, enforced) {
+                    if let Some(existing) = inner.by_nonce.get(nonce) {
+                        return (200, existing.clone());
+                    }
+                }
+                let message = self.message(channel, body);
+                if let (Some(nonce), true) = (nonce, enforced) {
+                    inner.by_nonce.insert(nonce, message.clone());
+                }
+                inner.messages.push(message.clone());
+                (200, message)
+            }
+            ("PUT", ["channels", _, "messages", message, "reactions", emoji, "@me"]) => {
+                let emoji = percent_decode(emoji);
+                let mut inner = self.inner.lock().unwrap();
+                let reaction = (message.to_string(), emoji);
+                if !inner.reactions.contains(&reaction) {
+                    inner.reactions.push(reaction);
+                }
+                (204, Value::Null)
+            }
+            ("POST", ["interactions", _, _, "callback"]) => (204, Value::Null),
+            ("POST", ["webhooks", _, _]) => (200, self.message(GUILD_CHANNEL_ID, body)),
+            ("PATCH", ["webhooks", _, _, "messages", "@original"]) => (200, self.message(GUILD_CHANNEL_ID, body)),
+            _ => (404, json!({ "message": "Unknown route", "code": 0 })),
+        }
+    }
+
+    async fn session(self, stream: tokio::net::TcpStream) {
+        let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let hello = json!({ "op": 10, "d": { "heartbeat_interval": 41250 }, "s": null, "t": null });
+        if socket.send(WsMessage::Text(hello.to_string())).await.is_err() {
+            return;
+        }
+        let mut dispatches = self.dispatch.subscribe();
+        loop {
+            tokio::select! {
+                incoming = socket.next() => {
+                    let Some(Ok(frame)) = incoming else { return };
+                    let WsMessage::Text(text) = frame else { continue };
+                    let Ok(payload) = serde_json::from_str::<Value>(&text) else { continue };
+                    match payload["op"].as_u64() {
+                        Some(1) => {
+                            let ack = json!({ "op": 11, "d": null, "s": null, "t": null });
+                            if socket.send(WsMessage::Text(ack.to_string())).await.is_err() { return; }
+                        }
+                        Some(2) => {
+                            self.inner.lock().unwrap().identify = Some(payload["d"].clone());
+                            self.dispatch("READY", json!({
+                                "v": 10, "user": user(BOT_ID, "upright", true),
+                                "guilds": [{ "id": GUILD_ID, "unavailable": true }],
+                                "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
+                                "application": { "id": APPLICATION_ID, "flags": 0 },
+                            }));
+                        }
+                        _ => {}
+                    }
+                }
+                event = dispatches.recv() => {
+                    let Ok(event) = event else { return };
+                    if socket.send(WsMessage::Text(event.to_string())).await.is_err() { return; }
+                }
+            }
+        }
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
+    let method = request.method().clone();
+    let full_path = request.uri().path().to_string();
+    let content_type = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bytes: Bytes = axum::body::to_bytes(request.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+    let Some(path) = full_path.strip_prefix("/api/v10") else {
+        fake.inner.lock().unwrap().violations.push(format!("{method} {full_path}: not under /api/v10"));
+        return (StatusCode::NOT_FOUND, "not under /api/v10").into_response();
+    };
+    let body: Value = if content_type.starts_with("multipart/form-data") {
+        payload_json(&bytes).unwrap_or(Value::Null)
+    } else if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            fake.inner.lock().unwrap().violations.push(format!("{method} {path}: body is not JSON: {e}"));
+            Value::Null
+        })
+    };
+    let mut problems = if body.is_null() { Vec::new() } else { fake.spec.violations(method.as_str(), path, Body::Request, &body) };
+    let (status, answer) = fake.answer(&method, path, &body);
+    if status < 300 && status != 204 {
+        problems.extend(fake.spec.violations(method.as_str(), path, Body::Response(status), &answer));
+    }
+    {
+        let mut inner = fake.inner.lock().unwrap();
+        inner.violations.extend(problems);
+        inner.calls.push(Call { method: method.to_string(), path: path.to_string(), body, status });
+    }
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if answer.is_null() {
+        return status.into_response();
+    }
+    let mut response = (status, axum::Json(answer.clone())).into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let after = answer["retry_after"].as_f64().unwrap_or(1.0);
+        let headers = response.headers_mut();
+        headers.insert("retry-after", after.ceil().to_string().parse().unwrap());
+        headers.insert("x-ratelimit-scope", "user".parse().unwrap());
+    }
+    response
+}
+
+/// The `payload_json` part of a multipart body (attachments).
+fn payload_json(bytes: &[u8]) -> Option<Value> {
+    let text = String::from_utf8_lossy(bytes);
+    let start = text.find("name=\"payload_json\"")?;
+    let rest = &text[start..];
+    let body_start = rest.find("\r\n\r\n")? + 4;
+    let body_end = rest[body_start..].find("\r\n--")? + body_start;
+    serde_json::from_str(&rest[body_start..body_end]).ok()
+}
