@@ -233,16 +233,13 @@ impl Handler {
         if !is_theirs {
             return;
         }
-        let (user, room_id, now) = (
-            sender.to_string(),
-            room.room_id().to_string(),
-            self.engine.now(),
-        );
+        let (user, name) = (sender.to_string(), sender.localpart().to_string());
+        let (room_id, now) = (room.room_id().to_string(), self.engine.now());
         let result = self
             .engine
             .db()
             .call(move |c| {
-                let member = users::upsert(c, PLATFORM, &user, &user, now)?;
+                let member = users::upsert(c, PLATFORM, &user, &name, now)?;
                 users::set_dm_target(c, member.id, &room_id)
             })
             .await;

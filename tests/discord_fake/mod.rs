@@ -91,7 +91,9 @@ impl FakeDiscord {
             dispatch,
             sequence: Arc::new(AtomicU64::new(0)),
         };
-        let app = axum::Router::new().fallback(handle).with_state(fake.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(fake.clone());
         tokio::spawn(async move {
             let _ = axum::serve(rest, app).await;
         });
@@ -135,11 +137,19 @@ impl FakeDiscord {
     /// Sends a gateway dispatch (`t`, `d`) to every connected client.
     pub fn dispatch(&self, event: &str, data: Value) {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
-        let _ = self.dispatch.send(json!({ "op": 0, "t": event, "s": sequence, "d": data }));
+        let _ = self
+            .dispatch
+            .send(json!({ "op": 0, "t": event, "s": sequence, "d": data }));
     }
 
     /// A slash command invocation as Discord sends it.
-    pub fn interaction(&self, name: &str, options: Value, from: &Value, in_guild: bool) -> (String, String) {
+    pub fn interaction(
+        &self,
+        name: &str,
+        options: Value,
+        from: &Value,
+        in_guild: bool,
+    ) -> (String, String) {
         let id = self.next_id();
         let command_id = self.next_id();
         let token = format!("token-{id}");
@@ -170,7 +180,14 @@ impl FakeDiscord {
     }
 
     /// A member reacting (or un-reacting) to a message.
-    pub fn reaction(&self, added: bool, user_id: &str, channel_id: &str, message_id: &str, emoji: &str) {
+    pub fn reaction(
+        &self,
+        added: bool,
+        user_id: &str,
+        channel_id: &str,
+        message_id: &str,
+        emoji: &str,
+    ) {
         let mut data = json!({
             "user_id": user_id, "channel_id": channel_id, "message_id": message_id,
             "emoji": { "id": null, "name": emoji }, "type": 0, "burst": false,
@@ -178,7 +195,14 @@ impl FakeDiscord {
         if added {
             data["burst_colors"] = json!([]);
         }
-        self.dispatch(if added { "MESSAGE_REACTION_ADD" } else { "MESSAGE_REACTION_REMOVE" }, data);
+        self.dispatch(
+            if added {
+                "MESSAGE_REACTION_ADD"
+            } else {
+                "MESSAGE_REACTION_REMOVE"
+            },
+            data,
+        );
     }
 
     pub fn dm_channel_for(&self, user_id: &str) -> String {
@@ -187,7 +211,9 @@ impl FakeDiscord {
             return channel.clone();
         }
         let channel = self.next_id();
-        inner.dm_channels.insert(user_id.to_string(), channel.clone());
+        inner
+            .dm_channels
+            .insert(user_id.to_string(), channel.clone());
         channel
     }
 
@@ -226,8 +252,12 @@ impl FakeDiscord {
                     "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 } }),
             ),
             ("GET", ["users", "@me"]) => (200, user(BOT_ID, "upright", true)),
-            ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
-                let guild = segments.get(3).filter(|_| segments.len() == 5).map(|g| g.to_string());
+            ("PUT", ["applications", _, "commands"])
+            | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+                let guild = segments
+                    .get(3)
+                    .filter(|_| segments.len() == 5)
+                    .map(|g| g.to_string());
                 let registered: Vec<Value> = body
                     .as_array()
                     .cloned()
@@ -246,7 +276,10 @@ impl FakeDiscord {
                 (200, Value::Array(registered))
             }
             ("POST", ["users", "@me", "channels"]) => {
-                let recipient = body["recipient_id"].as_str().unwrap_or_default().to_string();
+                let recipient = body["recipient_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let channel = self.dm_channel_for(&recipient);
                 (
                     200,
@@ -256,12 +289,17 @@ impl FakeDiscord {
             }
             ("POST", ["channels", channel, "messages"]) => {
                 let mut inner = self.inner.lock().unwrap();
-                let nonce = body.get("nonce").and_then(|n| n.as_str().map(str::to_string).or(Some(n.to_string())));
-                let enforced = body.get("enforce_nonce").and_then(Value::as_bool).unwrap_or(false);
-                if let (Some(nonce), true) = (&nonce, enforced) {
-                    if let Some(existing) = inner.by_nonce.get(nonce) {
-                        return (200, existing.clone());
-                    }
+                let nonce = body
+                    .get("nonce")
+                    .and_then(|n| n.as_str().map(str::to_string).or(Some(n.to_string())));
+                let enforced = body
+                    .get("enforce_nonce")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                if let (Some(nonce), true) = (&nonce, enforced)
+                    && let Some(existing) = inner.by_nonce.get(nonce)
+                {
+                    return (200, existing.clone());
                 }
                 let message = self.message(channel, body);
                 if let (Some(nonce), true) = (nonce, enforced) {
@@ -270,7 +308,18 @@ impl FakeDiscord {
                 inner.messages.push(message.clone());
                 (200, message)
             }
-            ("PUT", ["channels", _, "messages", message, "reactions", emoji, "@me"]) => {
+            (
+                "PUT",
+                [
+                    "channels",
+                    _,
+                    "messages",
+                    message,
+                    "reactions",
+                    emoji,
+                    "@me",
+                ],
+            ) => {
                 let emoji = percent_decode(emoji);
                 let mut inner = self.inner.lock().unwrap();
                 let reaction = (message.to_string(), emoji);
@@ -281,7 +330,9 @@ impl FakeDiscord {
             }
             ("POST", ["interactions", _, _, "callback"]) => (204, Value::Null),
             ("POST", ["webhooks", _, _]) => (200, self.message(GUILD_CHANNEL_ID, body)),
-            ("PATCH", ["webhooks", _, _, "messages", "@original"]) => (200, self.message(GUILD_CHANNEL_ID, body)),
+            ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
+                (200, self.message(GUILD_CHANNEL_ID, body))
+            }
             _ => (404, json!({ "message": "Unknown route", "code": 0 })),
         }
     }
@@ -291,7 +342,11 @@ impl FakeDiscord {
             return;
         };
         let hello = json!({ "op": 10, "d": { "heartbeat_interval": 41250 }, "s": null, "t": null });
-        if socket.send(WsMessage::Text(hello.to_string())).await.is_err() {
+        if socket
+            .send(WsMessage::Text(hello.to_string()))
+            .await
+            .is_err()
+        {
             return;
         }
         let mut dispatches = self.dispatch.subscribe();
@@ -332,12 +387,13 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -354,9 +410,15 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let bytes: Bytes = axum::body::to_bytes(request.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+    let bytes: Bytes = axum::body::to_bytes(request.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
     let Some(path) = full_path.strip_prefix("/api/v10") else {
-        fake.inner.lock().unwrap().violations.push(format!("{method} {full_path}: not under /api/v10"));
+        fake.inner
+            .lock()
+            .unwrap()
+            .violations
+            .push(format!("{method} {full_path}: not under /api/v10"));
         return (StatusCode::NOT_FOUND, "not under /api/v10").into_response();
     };
     let body: Value = if content_type.starts_with("multipart/form-data") {
@@ -365,19 +427,38 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         Value::Null
     } else {
         serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            fake.inner.lock().unwrap().violations.push(format!("{method} {path}: body is not JSON: {e}"));
+            fake.inner
+                .lock()
+                .unwrap()
+                .violations
+                .push(format!("{method} {path}: body is not JSON: {e}"));
             Value::Null
         })
     };
-    let mut problems = if body.is_null() { Vec::new() } else { fake.spec.violations(method.as_str(), path, Body::Request, &body) };
+    let mut problems = if body.is_null() {
+        Vec::new()
+    } else {
+        fake.spec
+            .violations(method.as_str(), path, Body::Request, &body)
+    };
     let (status, answer) = fake.answer(&method, path, &body);
     if status < 300 && status != 204 {
-        problems.extend(fake.spec.violations(method.as_str(), path, Body::Response(status), &answer));
+        problems.extend(fake.spec.violations(
+            method.as_str(),
+            path,
+            Body::Response(status),
+            &answer,
+        ));
     }
     {
         let mut inner = fake.inner.lock().unwrap();
         inner.violations.extend(problems);
-        inner.calls.push(Call { method: method.to_string(), path: path.to_string(), body, status });
+        inner.calls.push(Call {
+            method: method.to_string(),
+            path: path.to_string(),
+            body,
+            status,
+        });
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if answer.is_null() {
