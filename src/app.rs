@@ -21,16 +21,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
              (see .env.example), or try the bot in your terminal with `upright demo`."
         );
     }
-    if config.discord.is_some() {
-        if config.matrix.is_none() {
-            anyhow::bail!(
-                "DISCORD_TOKEN is set, but this version of upright has no Discord adapter yet; use Matrix, or try `upright demo`."
-            );
-        }
-        tracing::warn!(
-            "DISCORD_TOKEN is set, but this version of upright has no Discord adapter yet; starting Matrix only"
-        );
-    }
     let content = Arc::new(
         Content::load(&config.content_dir)
             .with_context(|| format!("content in {}", config.content_dir.display()))?,
@@ -58,6 +48,23 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             until_stopped(stopped.clone()),
         )));
         tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");
+    }
+    #[cfg(feature = "discord")]
+    if let Some(discord) = config.discord.clone() {
+        let (engine, stopped) = (engine.clone(), stopped.clone());
+        tasks.push(tokio::spawn(async move {
+            if let Err(error) = crate::discord::run(&discord, &engine, until_stopped(stopped)).await
+            {
+                tracing::error!("Discord stopped: {error:#}");
+            }
+        }));
+        tracing::info!("Discord is starting");
+    }
+    #[cfg(not(feature = "discord"))]
+    if config.discord.is_some() {
+        anyhow::bail!(
+            "DISCORD_TOKEN is set, but this build has no Discord support; build with `--features discord`"
+        );
     }
     #[cfg(not(feature = "matrix"))]
     if config.matrix.is_some() {

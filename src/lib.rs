@@ -34,6 +34,8 @@ pub mod config;
 pub mod console;
 pub mod content;
 pub mod demo;
+#[cfg(feature = "discord")]
+pub mod discord;
 pub mod duration;
 pub mod engine;
 #[cfg(feature = "matrix")]

@@ -171,3 +171,423 @@ async fn serenity_understands_the_fake_and_the_fake_checks_serenity() {
 
     assert_eq!(fake.violations(), Vec::<String>::new(), "spec violations");
 }
+
+// --- The adapter against the fake ------------------------------------------------
+
+mod common;
+
+use common::utc;
+use upright::clock::ManualClock;
+use upright::config::{DiscordConfig, Secret};
+use upright::engine::{Engine, Settings};
+use upright::store::Db;
+
+struct Bot {
+    engine: Engine,
+    clock: ManualClock,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn start_bot(
+    fake: &FakeDiscord,
+    database: &std::path::Path,
+    clock: &ManualClock,
+    guild: Option<u64>,
+) -> Bot {
+    let config = DiscordConfig {
+        token: Secret::new("fake-token"),
+        guild_id: guild,
+        api_base: Some(fake.rest_url.clone()),
+    };
+    let engine = Engine::new(
+        Db::open(database).unwrap(),
+        common::content(),
+        Arc::new(clock.clone()),
+        Settings::default(),
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.changed().await;
+    };
+    let adapter = {
+        let (engine, rx) = (engine.clone(), stopped.clone());
+        tokio::spawn(async move {
+            upright::discord::run(&config, &engine, until(rx))
+                .await
+                .unwrap()
+        })
+    };
+    let runner = {
+        let (engine, rx) = (engine.clone(), stopped.clone());
+        tokio::spawn(async move { engine.run(until(rx)).await })
+    };
+    eventually("command registration", || {
+        fake.calls()
+            .iter()
+            .any(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+    })
+    .await;
+    Bot {
+        engine,
+        clock: clock.clone(),
+        stop,
+        tasks: vec![adapter, runner],
+    }
+}
+
+impl Bot {
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        for task in self.tasks {
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("the bot stops")
+                .unwrap();
+        }
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        let sql = sql.to_string();
+        self.engine
+            .db()
+            .call_blocking(move |c| Ok(c.query_row(&sql, [], |r| r.get(0))?))
+            .unwrap()
+    }
+}
+
+/// The embeds of the interaction responses (and follow-ups) sent so far.
+fn replies(fake: &FakeDiscord) -> Vec<serde_json::Value> {
+    fake.calls()
+        .into_iter()
+        .filter(|c| c.path.ends_with("/callback") || c.path.starts_with("/webhooks/"))
+        .map(|c| c.body)
+        .collect()
+}
+
+fn reply_text(body: &serde_json::Value) -> String {
+    let data = body.get("data").unwrap_or(body);
+    let embed = &data["embeds"][0];
+    format!(
+        "{} {} {}",
+        data["content"].as_str().unwrap_or(""),
+        embed["title"].as_str().unwrap_or(""),
+        embed["description"].as_str().unwrap_or("")
+    )
+}
+
+async fn reply_to(
+    fake: &FakeDiscord,
+    name: &str,
+    options: serde_json::Value,
+    from: &serde_json::Value,
+    in_guild: bool,
+) -> serde_json::Value {
+    let before = replies(fake).len();
+    fake.interaction(name, options, from, in_guild);
+    eventually(&format!("the reply to /{name}"), || {
+        replies(fake).len() > before
+    })
+    .await;
+    replies(fake)[before].clone()
+}
+
+/// Messages the bot posted in a channel, in order.
+fn posted_in(fake: &FakeDiscord, channel: &str) -> Vec<serde_json::Value> {
+    fake.messages()
+        .into_iter()
+        .filter(|m| m["channel_id"] == channel)
+        .collect()
+}
+
+fn text_of(message: &serde_json::Value) -> String {
+    let embed = &message["embeds"][0];
+    format!(
+        "{} {}",
+        embed["title"].as_str().unwrap_or(""),
+        embed["description"].as_str().unwrap_or("")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_is_registered_with_its_options() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, Some(3000)).await;
+    let registration = fake
+        .calls()
+        .into_iter()
+        .find(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+        .unwrap();
+    assert_eq!(
+        registration.path, "/applications/2000/guilds/3000/commands",
+        "DISCORD_GUILD_ID registers in that guild"
+    );
+    let commands = registration.body.as_array().unwrap();
+    let names: Vec<&str> = commands
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "subscribe",
+        "agree",
+        "unsubscribe",
+        "pause",
+        "resume",
+        "skip",
+        "status",
+        "timezone",
+        "routine",
+        "exercise",
+        "causes",
+        "why",
+        "tips",
+        "precautions",
+        "disclaimer",
+        "streak",
+        "privacy",
+        "help",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "/{expected} is not registered: {names:?}"
+        );
+    }
+    let subscribe = commands.iter().find(|c| c["name"] == "subscribe").unwrap();
+    assert!(!subscribe["description"].as_str().unwrap().is_empty());
+    let option = |name: &str| {
+        subscribe["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(option("time")["required"], json!(true));
+    assert_eq!(option("timezone")["autocomplete"], json!(true));
+    assert_eq!(option("days")["choices"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        (
+            option("pace")["min_value"].as_f64(),
+            option("pace")["max_value"].as_f64()
+        ),
+        (Some(1.0), Some(30.0))
+    );
+    let identify = fake.identify().unwrap();
+    assert_eq!(
+        identify["intents"],
+        json!(upright::discord::intents().bits())
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_is_coached_by_dm_on_discord() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &database, &clock, None).await;
+    assert!(
+        fake.calls()
+            .iter()
+            .any(|c| c.path == "/applications/2000/commands"),
+        "registered globally"
+    );
+    let ana = user("5000", "ana", false);
+
+    // Topics, from content/.
+    let causes = reply_to(&fake, "causes", json!([]), &ana, true).await;
+    assert!(reply_text(&causes).contains("posture"), "{causes}");
+    for (topic, needle) in [
+        ("precautions", "sharp"),
+        ("why", "posture"),
+        ("tips", "calendar"),
+    ] {
+        let reply = reply_to(&fake, topic, json!([]), &ana, true).await;
+        assert!(
+            reply_text(&reply).to_lowercase().contains(needle),
+            "/{topic}: {reply}"
+        );
+    }
+
+    // Bad options: ephemeral, specific, nothing stored.
+    let bad = reply_to(
+        &fake,
+        "subscribe",
+        json!([{ "name": "time", "type": 3, "value": "25:61" }]),
+        &ana,
+        true,
+    )
+    .await;
+    assert!(reply_text(&bad).contains("no minute 61"), "{bad}");
+    assert_eq!(bad["data"]["flags"], json!(64), "ephemeral in a server");
+    let bad = reply_to(&fake, "subscribe", json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "Mars/Olympus" }]), &ana, true).await;
+    assert!(reply_text(&bad).contains("Mars/Olympus"), "{bad}");
+    assert_eq!(bot.count("SELECT COUNT(*) FROM subscriptions"), 0);
+
+    // Subscribe and agree; the disclaimer arrives by DM.
+    let subscribed = reply_to(&fake, "subscribe", json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]), &ana, true).await;
+    assert!(
+        reply_text(&subscribed).contains("Subscribed"),
+        "{subscribed}"
+    );
+    let dm = fake.dm_channel_for("5000");
+    eventually("the disclaimer", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("To agree"))
+    })
+    .await;
+    let agreed = reply_to(&fake, "agree", json!([]), &ana, true).await;
+    assert!(reply_text(&agreed).contains("first session"), "{agreed}");
+
+    // At 07:00: the opening and exercise 1 with three reactions.
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    eventually("exercise 1", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("1/5"))
+    })
+    .await;
+    let first = posted_in(&fake, &dm)
+        .into_iter()
+        .find(|m| text_of(m).contains("1/5"))
+        .unwrap();
+    let first_id = first["id"].as_str().unwrap().to_string();
+    eventually("three reactions", || {
+        fake.reactions()
+            .iter()
+            .filter(|(m, _)| m == &first_id)
+            .count()
+            == 3
+    })
+    .await;
+    assert!(
+        first["nonce"].as_str().is_some_and(|n| n.len() <= 25),
+        "a nonce from the delivery key"
+    );
+    let dm_opens = fake
+        .calls()
+        .iter()
+        .filter(|c| c.path == "/users/@me/channels")
+        .count();
+    assert_eq!(dm_opens, 1, "the DM channel is opened once and cached");
+
+    // The bot's own reaction is not a check-in; the member's ✅ is.
+    fake.reaction(true, "1000", &dm, &first_id, "✅");
+    fake.reaction(true, "5000", &dm, &first_id, "✅");
+    eventually("exercise 2", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("2/5"))
+    })
+    .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'"),
+        1
+    );
+
+    // 🤕 → the stop-and-consult advice.
+    let second = posted_in(&fake, &dm)
+        .into_iter()
+        .find(|m| text_of(m).contains("2/5"))
+        .unwrap();
+    fake.reaction(true, "5000", &dm, second["id"].as_str().unwrap(), "🤕");
+    eventually("the advice", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("healthcare professional"))
+    })
+    .await;
+
+    eventually("the closing", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("stopped early"))
+    })
+    .await;
+
+    // A restart sends nothing twice.
+    let before = fake.messages().len();
+    bot.stop().await;
+    let bot = start_bot(&fake, &database, &clock, None).await;
+    bot.engine.wake();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        fake.messages().len(),
+        before,
+        "nothing re-sent after a restart"
+    );
+    let nonces: Vec<String> = fake
+        .messages()
+        .iter()
+        .filter_map(|m| m["nonce"].as_str().map(str::to_string))
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = nonces.iter().collect();
+    assert_eq!(
+        unique.len(),
+        nonces.len(),
+        "every message has its own nonce"
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_dms_pause_and_rate_limits_wait() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, None).await;
+    let ben = user("6000", "ben", false);
+
+    // Ben's DMs are closed: Discord answers 50007 to the disclaimer.
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/messages".into(),
+        status: 403,
+        body: json!({ "message": "Cannot send messages to this user", "code": 50007 }),
+    });
+    reply_to(&fake, "subscribe", json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]), &ben, true).await;
+    let paused = || bot.count("SELECT COUNT(*) FROM subscriptions WHERE state = 'paused'") == 1;
+    eventually("the pause", paused).await;
+    let status = reply_to(&fake, "status", json!([]), &ben, true).await;
+    assert!(
+        reply_text(&status).contains("Your sessions are paused"),
+        "{status}"
+    );
+    assert!(reply_text(&status).contains("50007"), "{status}");
+
+    // A 429 is waited out, then the message goes.
+    let cy = user("7000", "cy", false);
+    fake.script(Scripted {
+        method: "POST",
+        path_contains: "/messages".into(),
+        status: 429,
+        body: json!({ "message": "You are being rate limited.", "retry_after": 1.0, "global": false, "code": 0 }),
+    });
+    reply_to(
+        &fake,
+        "subscribe",
+        json!([{ "name": "time", "type": 3, "value": "07:00" }]),
+        &cy,
+        true,
+    )
+    .await;
+    let dm = fake.dm_channel_for("7000");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(posted_in(&fake, &dm).is_empty(), "nothing before the wait");
+    bot.clock.set(utc("2027-05-03T06:00:06Z"));
+    bot.engine.wake();
+    eventually("the disclaimer after the wait", || {
+        !posted_in(&fake, &dm).is_empty()
+    })
+    .await;
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}

@@ -252,6 +252,20 @@ impl FakeDiscord {
                     "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 } }),
             ),
             ("GET", ["users", "@me"]) => (200, user(BOT_ID, "upright", true)),
+            ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => (
+                200,
+                json!({
+                    "id": APPLICATION_ID, "name": "Upright", "icon": null, "description": "",
+                    "type": null, "bot_public": true, "bot_require_code_grant": false,
+                    "verify_key": "0000", "flags": 0, "flags_new": "0", "team": null,
+                    "owner": user("1", "owner", false), "bot": user(BOT_ID, "upright", true),
+                    "summary": "", "rpc_origins": [], "redirect_uris": [], "tags": [],
+                    "explicit_content_filter": 0, "eligible_oauth2_scopes": ["bot", "applications.commands"],
+                    "integration_types_config": {}, "role_connections_verification_url": null,
+                    "interactions_endpoint_url": null, "approximate_guild_count": 1,
+                    "approximate_user_install_count": 0, "approximate_user_authorization_count": 0,
+                }),
+            ),
             ("PUT", ["applications", _, "commands"])
             | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
                 let guild = segments
@@ -264,6 +278,18 @@ impl FakeDiscord {
                     .unwrap_or_default()
                     .into_iter()
                     .map(|mut command| {
+                        // Discord answers without the nulls and empty lists a client may send.
+                        tidy_command(&mut command);
+                        for (field, default) in [
+                            ("type", json!(1)),
+                            ("default_member_permissions", Value::Null),
+                            ("nsfw", json!(false)),
+                            ("options", json!([])),
+                        ] {
+                            if command.get(field).is_none() {
+                                command[field] = default;
+                            }
+                        }
                         command["id"] = json!(self.next_id());
                         command["application_id"] = json!(APPLICATION_ID);
                         command["version"] = json!(self.next_id());
@@ -376,6 +402,29 @@ impl FakeDiscord {
                 event = dispatches.recv() => {
                     let Ok(event) = event else { return };
                     if socket.send(WsMessage::Text(event.to_string())).await.is_err() { return; }
+                }
+            }
+        }
+    }
+}
+
+/// A registered command as Discord returns it: no null fields, and options
+/// without empty `choices`/`channel_types`/`options` or `autocomplete: false`.
+fn tidy_command(command: &mut Value) {
+    if let Value::Object(fields) = command {
+        fields.retain(|_, value| !value.is_null());
+        if let Some(Value::Array(options)) = fields.get_mut("options") {
+            for option in options.iter_mut() {
+                tidy_command(option);
+                if let Value::Object(option) = option {
+                    option.retain(|key, value| {
+                        let empty = value.as_array().is_some_and(|a| a.is_empty());
+                        let empty_list =
+                            matches!(key.as_str(), "choices" | "channel_types" | "options")
+                                && empty;
+                        let no_autocomplete = key == "autocomplete" && value == &Value::Bool(false);
+                        !(empty_list || no_autocomplete)
+                    });
                 }
             }
         }

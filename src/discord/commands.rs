@@ -1,0 +1,334 @@
+//! Slash commands: each turns its options into a core [`Command`] and sends
+//! the core's reply back, ephemeral in servers when it is personal.
+
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+
+use super::{Error, PLATFORM};
+use crate::commands::{self as core, Command, Member};
+use crate::content::TopicId;
+use crate::engine::Engine;
+use crate::message::{Message, Reply};
+
+type Context<'a> = poise::Context<'a, Engine, Error>;
+
+/// Discord's limits for an embed (the whole message stays under 6,000).
+const TITLE_LIMIT: usize = 256;
+const DESCRIPTION_LIMIT: usize = 4096;
+const FOOTER_LIMIT: usize = 2048;
+
+/// Interactions must be answered within 3 s; past this, defer and follow up.
+const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
+
+pub fn all() -> Vec<poise::Command<Engine, Error>> {
+    vec![
+        subscribe(),
+        agree(),
+        unsubscribe(),
+        pause(),
+        resume(),
+        skip(),
+        status(),
+        timezone(),
+        routine(),
+        exercise(),
+        causes(),
+        why(),
+        tips(),
+        precautions(),
+        disclaimer(),
+        streak(),
+        privacy(),
+        help(),
+    ]
+}
+
+fn clip(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(limit - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+/// A message as an embed within Discord's limits.
+pub fn embed(message: &Message) -> serenity::CreateEmbed {
+    let mut embed =
+        serenity::CreateEmbed::new().description(clip(&message.body, DESCRIPTION_LIMIT));
+    if let Some(title) = &message.title {
+        embed = embed.title(clip(title, TITLE_LIMIT));
+    }
+    if let Some(footer) = &message.footer {
+        embed = embed.footer(serenity::CreateEmbedFooter::new(clip(footer, FOOTER_LIMIT)));
+    }
+    embed
+}
+
+/// Runs a core command and answers the interaction.
+async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
+    let member = Member {
+        platform: PLATFORM.to_string(),
+        user_id: ctx.author().id.to_string(),
+        display_name: ctx.author().name.clone(),
+    };
+    let engine = ctx.data().clone();
+    let handling = tokio::spawn(async move { core::handle(&engine, &member, command).await });
+    tokio::pin!(handling);
+    let in_server = ctx.guild_id().is_some();
+    let reply = match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut handling).await {
+        Ok(reply) => reply?,
+        Err(_) => {
+            // Personal answers are ephemeral in servers, so defer the same way.
+            ctx.defer_ephemeral().await?;
+            handling.await?
+        }
+    };
+    send(ctx, &reply, in_server).await
+}
+
+async fn send(ctx: Context<'_>, reply: &Reply, in_server: bool) -> Result<(), Error> {
+    let mut create = poise::CreateReply::default()
+        .embed(embed(&reply.message))
+        .ephemeral(reply.ephemeral && in_server);
+    if let Some(file) = &reply.attachment {
+        create = create.attachment(serenity::CreateAttachment::bytes(
+            file.bytes.clone(),
+            file.filename.clone(),
+        ));
+    }
+    ctx.send(create).await?;
+    Ok(())
+}
+
+/// Unexpected errors: log them and tell the member briefly.
+pub async fn on_error(error: poise::FrameworkError<'_, Engine, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, "Discord command failed: {error}");
+            let sorry = poise::CreateReply::default()
+                .content("Something went wrong on my side, and nothing was changed. Please try again in a minute.")
+                .ephemeral(true);
+            if let Err(e) = ctx.send(sorry).await {
+                tracing::warn!("cannot tell the member about an error: {e}");
+            }
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!("Discord error while handling an error: {e}");
+            }
+        }
+    }
+}
+
+/// Time zone suggestions: names containing what was typed (Discord shows 25).
+async fn zones(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let wanted = partial.trim().to_ascii_lowercase().replace(' ', "_");
+    let choices = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter(|name| name.to_ascii_lowercase().contains(&wanted))
+        .take(25)
+        .map(|name| serenity::AutocompleteChoice::new(name, name))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Days {
+    #[name = "daily"]
+    Daily,
+    #[name = "weekdays"]
+    Weekdays,
+    #[name = "weekends"]
+    Weekends,
+    #[name = "mon,wed,fri"]
+    MonWedFri,
+    #[name = "tue,thu"]
+    TueThu,
+}
+
+impl Days {
+    fn as_text(self) -> &'static str {
+        match self {
+            Days::Daily => "daily",
+            Days::Weekdays => "weekdays",
+            Days::Weekends => "weekends",
+            Days::MonWedFri => "mon,wed,fri",
+            Days::TueThu => "tue,thu",
+        }
+    }
+}
+
+/// Start or change your daily routine
+#[poise::command(slash_command)]
+pub async fn subscribe(
+    ctx: Context<'_>,
+    #[description = "Local time, e.g. 07:30 or 7:30am"]
+    #[max_length = 16]
+    time: String,
+    #[description = "Your time zone, e.g. Europe/Berlin"]
+    #[autocomplete = "zones"]
+    #[max_length = 64]
+    timezone: Option<String>,
+    #[description = "Which days"] days: Option<Days>,
+    #[description = "Minutes between exercises"]
+    #[min = 1]
+    #[max = 30]
+    pace: Option<u32>,
+) -> Result<(), Error> {
+    let command = Command::Subscribe {
+        time,
+        timezone,
+        days: days.map(|d| d.as_text().to_string()),
+        pace: pace.map(|p| p.to_string()),
+    };
+    answer(ctx, command).await
+}
+
+/// Accept the disclaimer (needed once, before your first session)
+#[poise::command(slash_command)]
+pub async fn agree(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Agree).await
+}
+
+/// Stop your sessions (your history is kept)
+#[poise::command(slash_command)]
+pub async fn unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Unsubscribe).await
+}
+
+/// Pause your sessions, until you resume or for some days
+#[poise::command(slash_command)]
+pub async fn pause(
+    ctx: Context<'_>,
+    #[description = "Days to pause (empty: until you resume)"]
+    #[min = 1]
+    #[max = 365]
+    days: Option<u32>,
+) -> Result<(), Error> {
+    answer(
+        ctx,
+        Command::Pause {
+            days: days.map(|d| d.to_string()),
+        },
+    )
+    .await
+}
+
+/// Start your sessions again
+#[poise::command(slash_command)]
+pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Resume).await
+}
+
+/// Skip today's session
+#[poise::command(slash_command)]
+pub async fn skip(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Skip).await
+}
+
+/// Your next session, streak and today's load
+#[poise::command(slash_command)]
+pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Status).await
+}
+
+/// Set your time zone
+#[poise::command(slash_command)]
+pub async fn timezone(
+    ctx: Context<'_>,
+    #[description = "e.g. Europe/Berlin or a city such as berlin"]
+    #[autocomplete = "zones"]
+    #[max_length = 64]
+    zone: String,
+) -> Result<(), Error> {
+    answer(ctx, Command::Timezone { zone }).await
+}
+
+/// Today's routine
+#[poise::command(slash_command)]
+pub async fn routine(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Routine).await
+}
+
+/// One exercise in full
+#[poise::command(slash_command)]
+pub async fn exercise(
+    ctx: Context<'_>,
+    #[description = "Its number (1-5) or name"]
+    #[max_length = 64]
+    which: String,
+) -> Result<(), Error> {
+    answer(ctx, Command::Exercise { which }).await
+}
+
+/// What causes upper back pain
+#[poise::command(slash_command)]
+pub async fn causes(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Topic(TopicId::Causes)).await
+}
+
+/// Why exercise helps
+#[poise::command(slash_command)]
+pub async fn why(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Topic(TopicId::Why)).await
+}
+
+/// Tips for making it a habit
+#[poise::command(slash_command)]
+pub async fn tips(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Topic(TopicId::Tips)).await
+}
+
+/// Precautions: exercising safely with back pain
+#[poise::command(slash_command)]
+pub async fn precautions(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Topic(TopicId::Precautions)).await
+}
+
+/// The medical disclaimer
+#[poise::command(slash_command)]
+pub async fn disclaimer(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Topic(TopicId::Disclaimer)).await
+}
+
+/// Your streak
+#[poise::command(slash_command)]
+pub async fn streak(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Streak).await
+}
+
+/// Your data: export it or erase it
+#[poise::command(slash_command, subcommands("export", "delete"), subcommand_required)]
+pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// All your data as a JSON file
+#[poise::command(slash_command)]
+pub async fn export(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::PrivacyExport).await
+}
+
+/// Erase everything stored about you
+#[poise::command(slash_command)]
+pub async fn delete(
+    ctx: Context<'_>,
+    #[description = "Set to True to erase for good"] confirm: Option<bool>,
+) -> Result<(), Error> {
+    answer(
+        ctx,
+        Command::PrivacyDelete {
+            confirmed: confirm.unwrap_or(false),
+        },
+    )
+    .await
+}
+
+/// What Upright does, and its commands
+#[poise::command(slash_command)]
+pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Help).await
+}

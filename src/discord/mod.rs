@@ -1,0 +1,118 @@
+//! The Discord adapter: serenity for the gateway and REST, poise for slash
+//! commands. Interactions become commands, reactions become check-ins, and
+//! [`platform::DiscordPlatform`] sends the engine's messages.
+
+mod commands;
+pub mod platform;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+
+use crate::config::DiscordConfig;
+use crate::engine::{Engine, ReactionEvent};
+
+pub const PLATFORM: &str = "discord";
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// GUILDS, GUILD_MESSAGE_REACTIONS, DIRECT_MESSAGES, DIRECT_MESSAGE_REACTIONS:
+/// no privileged intent.
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS
+        | serenity::GatewayIntents::DIRECT_MESSAGES
+        | serenity::GatewayIntents::DIRECT_MESSAGE_REACTIONS
+}
+
+/// Serenity's REST client; through `DISCORD_API_BASE` when set (the proxy
+/// then owns rate limiting, so serenity's own limiter is off).
+pub fn http(config: &DiscordConfig) -> serenity::Http {
+    let builder = serenity::HttpBuilder::new(config.token.expose());
+    match &config.api_base {
+        Some(base) => builder
+            .proxy(base.clone())
+            .ratelimiter_disabled(true)
+            .build(),
+        None => builder.build(),
+    }
+}
+
+/// Connects to Discord, registers the commands (in DISCORD_GUILD_ID when set,
+/// else globally) and runs until `shutdown`.
+pub async fn run(
+    config: &DiscordConfig,
+    engine: &Engine,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let http = http(config);
+    let guild = config.guild_id.map(serenity::GuildId::new);
+    let data = engine.clone();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |error| Box::pin(commands::on_error(error)),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
+            ..Default::default()
+        })
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                match guild {
+                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await?,
+                    None => poise::builtins::register_globally(ctx, commands).await?,
+                }
+                tracing::info!(
+                    commands = commands.len(),
+                    ?guild,
+                    "slash commands registered"
+                );
+                Ok(data)
+            })
+        })
+        .build();
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .await
+        .context("cannot start the Discord client")?;
+    engine.add_platform(
+        PLATFORM,
+        Arc::new(platform::DiscordPlatform::new(Arc::clone(&client.http))),
+    );
+    let shards = Arc::clone(&client.shard_manager);
+    tokio::select! {
+        result = client.start() => result.context("the Discord connection ended")?,
+        () = shutdown => shards.shutdown_all().await,
+    }
+    Ok(())
+}
+
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Engine, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let (reaction, added) = match event {
+        serenity::FullEvent::ReactionAdd { add_reaction } => (add_reaction, true),
+        serenity::FullEvent::ReactionRemove { removed_reaction } => (removed_reaction, false),
+        _ => return Ok(()),
+    };
+    let Some(user) = reaction.user_id else {
+        return Ok(());
+    };
+    if user == framework.bot_id() {
+        return Ok(()); // The bot's own reactions never count.
+    }
+    let serenity::ReactionType::Unicode(emoji) = &reaction.emoji else {
+        return Ok(());
+    };
+    let event = ReactionEvent {
+        platform: PLATFORM.to_string(),
+        message_id: reaction.message_id.to_string(),
+        user_id: user.to_string(),
+        emoji: emoji.clone(),
+        added,
+    };
+    framework.user_data.on_reaction(event).await?;
+    Ok(())
+}
