@@ -14,8 +14,9 @@
 //! - [`coaching`] decides each day's load and counts streaks.
 //! - [`commands`] answers member commands with platform-neutral [`message::Reply`]s.
 //! - [`console`] is a platform in the terminal, used by `upright demo`.
-//! - `matrix` (feature `matrix`) is the Matrix adapter: room messages become
-//!   commands, reactions become check-ins, and it implements the platform.
+//! - `matrix` and `discord` (features of the same names) are the adapters:
+//!   incoming commands and reactions go to the engine; each implements the
+//!   platform the engine sends through.
 //! - [`app`] wires the engine and the configured platforms for `upright run`.
 //!
 //! Data flows one way: a platform adapter turns an incoming event into a
