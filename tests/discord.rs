@@ -591,3 +591,39 @@ async fn closed_dms_pause_and_rate_limits_wait() {
     assert_eq!(fake.violations(), Vec::<String>::new());
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_deferred_and_followed_up() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, None).await;
+    let dee = user("8000", "dee", false);
+
+    // In a DM the answer is not ephemeral (there is nobody else to hide it from).
+    let help = reply_to(&fake, "help", json!([]), &dee, false).await;
+    assert!(reply_text(&help).contains("subscribe"), "{help}");
+    assert_eq!(help["data"]["flags"].as_u64().unwrap_or(0) & 64, 0, "not ephemeral in a DM: {help}");
+
+    // Keep the database busy for longer than the interaction deadline allows.
+    let db = bot.engine.db().clone();
+    let busy = std::thread::spawn(move || {
+        db.call_blocking(|_| {
+            std::thread::sleep(Duration::from_millis(2500));
+            Ok(())
+        })
+        .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = fake.calls().len();
+    fake.interaction("status", json!([]), &dee, true);
+    eventually("the follow-up", || fake.calls()[before..].iter().any(|c| c.path.starts_with("/webhooks/"))).await;
+    busy.join().unwrap();
+    let calls: Vec<_> = fake.calls()[before..].to_vec();
+    let deferred = calls.iter().find(|c| c.path.ends_with("/callback")).expect("a deferral");
+    assert_eq!(deferred.body["type"], json!(5), "deferred within the deadline: {:?}", deferred.body);
+    let follow_up = calls.iter().find(|c| c.path.starts_with("/webhooks/")).unwrap();
+    assert!(reply_text(&follow_up.body).contains("no daily routine"), "{:?}", follow_up.body);
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}

@@ -218,7 +218,7 @@ impl FakeDiscord {
     }
 
     fn message(&self, channel_id: &str, body: &Value) -> Value {
-        json!({
+        let mut message = json!({
             "id": self.next_id(), "channel_id": channel_id, "type": 0,
             "content": body.get("content").cloned().unwrap_or(json!("")),
             "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
@@ -226,8 +226,11 @@ impl FakeDiscord {
             "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
             "attachments": [], "pinned": false, "flags": 0, "components": [],
             "author": user(BOT_ID, "upright", true),
-            "nonce": body.get("nonce").cloned().unwrap_or(Value::Null),
-        })
+        });
+        if let Some(nonce) = body.get("nonce").filter(|n| !n.is_null()) {
+            message["nonce"] = nonce.clone();
+        }
+        message
     }
 
     /// Answers one REST request: scripted failures first, then the model.
