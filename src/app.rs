@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
@@ -13,7 +14,7 @@ use crate::engine::{Engine, Settings};
 use crate::store::Db;
 
 /// Starts every configured platform and the engine; returns after `shutdown`
-/// completes and everything has stopped.
+/// completes (or a platform ends by itself) and everything has stopped.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     if config.discord.is_none() && config.matrix.is_none() {
         anyhow::bail!(
@@ -36,28 +37,27 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         // An error means the sender is gone: stop as well.
         let _closed = rx.changed().await;
     };
-    #[allow(unused_mut)] // Only platform features add tasks.
-    let mut tasks = Vec::new();
+    // Each platform runs until shutdown; if one ends by itself (a revoked
+    // token, say), the whole bot stops with its error so a supervisor notices.
+    let mut platforms: JoinSet<anyhow::Result<()>> = JoinSet::new();
 
     #[cfg(feature = "matrix")]
     if let Some(matrix) = &config.matrix {
         let client = crate::matrix::connect(matrix).await?;
         crate::matrix::attach(&client, &engine)?;
-        tasks.push(tokio::spawn(crate::matrix::sync(
-            client,
-            until_stopped(stopped.clone()),
-        )));
+        let stopped = stopped.clone();
+        platforms.spawn(async move {
+            crate::matrix::sync(client, until_stopped(stopped)).await;
+            Ok(())
+        });
         tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");
     }
     #[cfg(feature = "discord")]
     if let Some(discord) = config.discord.clone() {
         let (engine, stopped) = (engine.clone(), stopped.clone());
-        tasks.push(tokio::spawn(async move {
-            if let Err(error) = crate::discord::run(&discord, &engine, until_stopped(stopped)).await
-            {
-                tracing::error!("Discord stopped: {error:#}");
-            }
-        }));
+        platforms.spawn(async move {
+            crate::discord::run(&discord, &engine, until_stopped(stopped)).await
+        });
         tracing::info!("Discord is starting");
     }
     #[cfg(not(feature = "discord"))]
@@ -75,17 +75,30 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 
     let engine_task = {
         let engine = engine.clone();
+        let stopped = stopped.clone();
         tokio::spawn(async move { engine.run(until_stopped(stopped)).await })
     };
-    shutdown.await;
+    let outcome = tokio::select! {
+        () = shutdown => Ok(()),
+        Some(ended) = platforms.join_next() => match ended {
+            Ok(Ok(())) => Err(anyhow::anyhow!("a platform stopped unexpectedly")),
+            Ok(Err(error)) => Err(error),
+            Err(error) => Err(anyhow::anyhow!("a platform task failed: {error}")),
+        },
+    };
     tracing::info!("shutting down");
     stop.send_replace(true);
-    for task in tasks.into_iter().chain([engine_task]) {
-        if let Err(error) = task.await {
-            tracing::error!("a task ended badly: {error}");
+    while let Some(ended) = platforms.join_next().await {
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!("a platform stopped with an error: {error:#}"),
+            Err(error) => tracing::error!("a platform task failed: {error}"),
         }
     }
-    Ok(())
+    if let Err(error) = engine_task.await {
+        tracing::error!("the engine task failed: {error}");
+    }
+    outcome
 }
 
 /// Completes on Ctrl-C or SIGTERM.

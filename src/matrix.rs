@@ -146,6 +146,7 @@ pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()
     let mut backoff = Duration::from_secs(1);
     loop {
         let settings = SyncSettings::default().timeout(Duration::from_secs(30));
+        let started = tokio::time::Instant::now();
         tokio::select! {
             () = &mut shutdown => return,
             result = client.sync(settings) => {
@@ -153,6 +154,9 @@ pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()
                     tracing::warn!("Matrix sync failed, retrying in {}s: {error}", backoff.as_secs());
                 }
             }
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            backoff = Duration::from_secs(1); // It had been working: start the backoff afresh.
         }
         tokio::select! {
             () = &mut shutdown => return,

@@ -603,7 +603,11 @@ async fn a_slow_answer_is_deferred_and_followed_up() {
     // In a DM the answer is not ephemeral (there is nobody else to hide it from).
     let help = reply_to(&fake, "help", json!([]), &dee, false).await;
     assert!(reply_text(&help).contains("subscribe"), "{help}");
-    assert_eq!(help["data"]["flags"].as_u64().unwrap_or(0) & 64, 0, "not ephemeral in a DM: {help}");
+    assert_eq!(
+        help["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        0,
+        "not ephemeral in a DM: {help}"
+    );
 
     // Keep the database busy for longer than the interaction deadline allows.
     let db = bot.engine.db().clone();
@@ -617,13 +621,84 @@ async fn a_slow_answer_is_deferred_and_followed_up() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let before = fake.calls().len();
     fake.interaction("status", json!([]), &dee, true);
-    eventually("the follow-up", || fake.calls()[before..].iter().any(|c| c.path.starts_with("/webhooks/"))).await;
+    eventually("the follow-up", || {
+        fake.calls()[before..]
+            .iter()
+            .any(|c| c.path.starts_with("/webhooks/"))
+    })
+    .await;
     busy.join().unwrap();
     let calls: Vec<_> = fake.calls()[before..].to_vec();
-    let deferred = calls.iter().find(|c| c.path.ends_with("/callback")).expect("a deferral");
-    assert_eq!(deferred.body["type"], json!(5), "deferred within the deadline: {:?}", deferred.body);
-    let follow_up = calls.iter().find(|c| c.path.starts_with("/webhooks/")).unwrap();
-    assert!(reply_text(&follow_up.body).contains("no daily routine"), "{:?}", follow_up.body);
+    let deferred = calls
+        .iter()
+        .find(|c| c.path.ends_with("/callback"))
+        .expect("a deferral");
+    assert_eq!(
+        deferred.body["type"],
+        json!(5),
+        "deferred within the deadline: {:?}",
+        deferred.body
+    );
+    let follow_up = calls
+        .iter()
+        .find(|c| c.path.starts_with("/webhooks/"))
+        .unwrap();
+    assert!(
+        reply_text(&follow_up.body).contains("no daily routine"),
+        "{:?}",
+        follow_up.body
+    );
     assert_eq!(fake.violations(), Vec::<String>::new());
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upright_run_starts_discord_and_stops_on_shutdown() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir
+        .path()
+        .join("run.sqlite3")
+        .to_string_lossy()
+        .into_owned();
+    let content = format!("{}/content", env!("CARGO_MANIFEST_DIR"));
+    let settings = [
+        ("DISCORD_TOKEN", "fake-token"),
+        ("DISCORD_API_BASE", fake.rest_url.as_str()),
+        ("UPRIGHT_DATABASE", database.as_str()),
+        ("UPRIGHT_CONTENT_DIR", content.as_str()),
+    ];
+    let config = upright::config::Config::from_lookup(|key| {
+        settings
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(upright::app::run(config, async {
+        let _ = stopped.await;
+    }));
+    eventually("command registration", || {
+        fake.calls()
+            .iter()
+            .any(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+    })
+    .await;
+    let causes = reply_to(
+        &fake,
+        "causes",
+        json!([]),
+        &user("9000", "eve", false),
+        true,
+    )
+    .await;
+    assert!(reply_text(&causes).contains("posture"));
+    stop.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(20), running)
+        .await
+        .expect("run returns after shutdown")
+        .unwrap();
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
 }
