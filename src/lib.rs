@@ -12,6 +12,7 @@
 //!   to the outbox before handing it to a [`engine::Platform`], paces the
 //!   exercises, and turns reactions into check-ins.
 //! - [`coaching`] decides each day's load and counts streaks.
+//! - [`progress`] draws the 12-week calendar picture.
 //! - [`commands`] answers member commands with platform-neutral [`message::Reply`]s.
 //! - [`console`] is a platform in the terminal, used by `upright demo`.
 //! - `matrix` and `discord` (features of the same names) are the adapters:
@@ -42,5 +43,6 @@ pub mod engine;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod message;
+pub mod progress;
 pub mod schedule;
 pub mod store;

@@ -346,6 +346,7 @@ async fn every_command_is_registered_with_its_options() {
         "precautions",
         "disclaimer",
         "streak",
+        "progress",
         "privacy",
         "help",
     ] {

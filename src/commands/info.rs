@@ -6,7 +6,7 @@ use super::{CommandError, Ctx};
 use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
 use crate::engine::render::{self, load_text, streak_line};
 use crate::engine::sessions::History;
-use crate::message::{Message, Reply};
+use crate::message::{Attachment, Message, Reply};
 use crate::store::subscriptions;
 
 /// Today's repetitions for the member (their progression), or the low end of
@@ -106,4 +106,35 @@ pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         5
     );
     Ok(Reply::private(Message::new("Your streak", body)))
+}
+
+pub(crate) fn progress(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)? else {
+        return Err(CommandError::Refused(
+            "Nothing to show yet: start your daily routine with `subscribe 07:30 Europe/Berlin`."
+                .to_string(),
+        ));
+    };
+    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let today = subscription.schedule.local(ctx.now).date_naive();
+    let streak = history.streak(ctx.content);
+    let png = crate::progress::render(today, &history.day_shares(ctx.content), streak).map_err(
+        |error| {
+            tracing::error!("{error}");
+            CommandError::Refused(
+                "I could not draw your picture just now; please try again later.".to_string(),
+            )
+        },
+    )?;
+    let body = format!(
+        "Your last 12 weeks, a square a day: the darker, the more of the routine you did; grey days had no session.\n{}",
+        streak_line(streak)
+    );
+    Ok(
+        Reply::private(Message::new("Your progress", body)).with_attachment(Attachment {
+            filename: "progress.png".to_string(),
+            mime: "image/png",
+            bytes: png,
+        }),
+    )
 }

@@ -54,6 +54,7 @@ pub enum Command {
     },
     Topic(TopicId),
     Streak,
+    Progress,
     PrivacyExport,
     PrivacyDelete {
         confirmed: bool,
@@ -155,6 +156,7 @@ impl Command {
                 });
             }
             "streak" => Command::Streak,
+            "progress" => Command::Progress,
             "privacy" => {
                 return match words.first().map(|w| w.to_lowercase()).as_deref() {
                     Some("export") => Ok(Command::PrivacyExport),
@@ -236,6 +238,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Exercise { .. } => "exercise",
         Command::Topic(topic) => topic.name(),
         Command::Streak => "streak",
+        Command::Progress => "progress",
         Command::PrivacyExport | Command::PrivacyDelete { .. } => "privacy",
     }
 }
@@ -367,6 +370,7 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Exercise { which } => info::exercise(ctx, &which),
         Command::Topic(topic) => Ok(info::topic(ctx.content, topic)),
         Command::Streak => info::streak(ctx),
+        Command::Progress => info::progress(ctx),
         Command::PrivacyExport => privacy::export(ctx),
         Command::PrivacyDelete { confirmed } => privacy::delete(ctx, confirmed),
     }
@@ -401,6 +405,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "background on upper back pain",
     ),
     ("streak", "your streak"),
+    ("progress", "a picture of your last 12 weeks"),
     (
         "privacy export / privacy delete",
         "all your data as a file / erase it",

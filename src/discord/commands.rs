@@ -39,6 +39,7 @@ pub fn all() -> Vec<poise::Command<Engine, Error>> {
         precautions(),
         disclaimer(),
         streak(),
+        progress(),
         privacy(),
         help(),
     ]
@@ -298,6 +299,12 @@ pub async fn disclaimer(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 pub async fn streak(ctx: Context<'_>) -> Result<(), Error> {
     answer(ctx, Command::Streak).await
+}
+
+/// A picture of your last 12 weeks
+#[poise::command(slash_command)]
+pub async fn progress(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Progress).await
 }
 
 /// Your data: export it or erase it

@@ -92,6 +92,30 @@ impl History {
         coaching::streak(&outcomes)
     }
 
+    /// For each day with a session that counted, the share of the routine
+    /// checked in ✅ (0.0–1.0): what the progress picture shows.
+    pub fn day_shares(
+        &self,
+        content: &Content,
+    ) -> std::collections::BTreeMap<chrono::NaiveDate, f32> {
+        self.sessions
+            .iter()
+            .filter(|s| !matches!(s.status, Status::Skipped | Status::Failed))
+            .map(|s| {
+                let count = content
+                    .routine(&s.routine_id)
+                    .map_or(0, |r| r.exercises.len())
+                    .max(1);
+                let done = self
+                    .check_ins_of(s.id)
+                    .values()
+                    .filter(|kinds| kinds.contains(&CheckInKind::Done))
+                    .count();
+                (s.local_date, (done as f32 / count as f32).min(1.0))
+            })
+            .collect()
+    }
+
     /// The load for a session on `date`, from the sessions before it.
     pub fn loads_before(&self, routine: &Routine, date: chrono::NaiveDate) -> Vec<u32> {
         coaching::loads(

@@ -1,0 +1,152 @@
+//! The progress picture: a PNG of the documented size whose squares show
+//! done days, empty sessions and days without a session differently.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use common::{Bot, utc};
+use upright::coaching::Streak;
+use upright::progress::{self, HEIGHT, NO_SESSION, SHADES, WIDTH};
+use upright::store::deliveries::Kind;
+
+struct Picture {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+fn decode(bytes: &[u8]) -> Picture {
+    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG");
+    let mut rgb = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut rgb).unwrap();
+    assert_eq!(frame.color_type, png::ColorType::Rgb);
+    Picture {
+        width: frame.width,
+        height: frame.height,
+        rgb,
+    }
+}
+
+impl Picture {
+    /// The colour in the middle of a day's square.
+    fn day(&self, today: NaiveDate, date: NaiveDate) -> [u8; 3] {
+        let (x, y) = progress::cell_of(today, date).expect("the day is shown");
+        let (x, y) = (x + 23, y + 23);
+        let at = ((y * self.width + x) * 3) as usize;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+}
+
+fn rgb(color: plotters::style::RGBColor) -> [u8; 3] {
+    [color.0, color.1, color.2]
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+#[test]
+fn squares_show_done_empty_and_missing_days_apart() {
+    let today = date("2027-05-20");
+    let days = BTreeMap::from([
+        (date("2027-05-17"), 1.0),
+        (date("2027-05-18"), 0.0),
+        (date("2027-05-10"), 0.6),
+        (date("2027-05-11"), 0.2),
+    ]);
+    let streak = Streak {
+        current: 1,
+        best: 4,
+        done_days: 9,
+    };
+    let picture = decode(&progress::render(today, &days, streak).unwrap());
+    assert_eq!((picture.width, picture.height), (WIDTH, HEIGHT));
+    assert_eq!(
+        picture.day(today, date("2027-05-17")),
+        rgb(SHADES[3]),
+        "a day with everything done"
+    );
+    assert_eq!(
+        picture.day(today, date("2027-05-10")),
+        rgb(SHADES[2]),
+        "more than half"
+    );
+    assert_eq!(
+        picture.day(today, date("2027-05-11")),
+        rgb(SHADES[1]),
+        "some"
+    );
+    assert_eq!(
+        picture.day(today, date("2027-05-18")),
+        rgb(SHADES[0]),
+        "a session with nothing done"
+    );
+    assert_eq!(
+        picture.day(today, date("2027-05-19")),
+        rgb(NO_SESSION),
+        "no session"
+    );
+    let shades: std::collections::BTreeSet<[u8; 3]> = SHADES
+        .iter()
+        .copied()
+        .chain([NO_SESSION])
+        .map(rgb)
+        .collect();
+    assert_eq!(shades.len(), 5, "every level has its own colour");
+    // Lightness falls steadily from "none" to "all", so the order reads without hue.
+    let lightness =
+        |c: [u8; 3]| u32::from(c[0]) * 299 + u32::from(c[1]) * 587 + u32::from(c[2]) * 114;
+    assert!(
+        SHADES
+            .windows(2)
+            .all(|w| lightness(rgb(w[0])) > lightness(rgb(w[1])))
+    );
+    assert_eq!(
+        progress::cell_of(today, date("2027-05-21")),
+        None,
+        "the future is not drawn"
+    );
+    assert_eq!(
+        progress::cell_of(today, date("2027-02-21")),
+        None,
+        "nor what is older than 12 weeks"
+    );
+    assert!(
+        progress::cell_of(today, date("2027-03-01")).is_some(),
+        "the oldest week's Monday is shown"
+    );
+}
+
+#[tokio::test]
+async fn the_progress_command_sends_the_picture() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ada", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    for _ in 0..5 {
+        let latest = bot
+            .fake
+            .posted_to("ada")
+            .into_iter()
+            .rfind(|p| p.kind == Kind::Exercise)
+            .unwrap();
+        bot.react("ada", &latest.id, "✅", true).await;
+    }
+    let reply = bot.command("ada", "progress").await;
+    let file = reply.attachment.expect("a picture");
+    assert_eq!(
+        (file.filename.as_str(), file.mime),
+        ("progress.png", "image/png")
+    );
+    assert!(
+        reply.message.body.contains("Streak: 1 day"),
+        "{}",
+        reply.message.body
+    );
+    let picture = decode(&file.bytes);
+    let today = date("2027-05-03");
+    assert_eq!(picture.day(today, today), rgb(SHADES[3]));
+    let nobody = bot.command("bea", "progress").await;
+    assert!(nobody.attachment.is_none() && nobody.message.body.contains("subscribe"));
+}
