@@ -43,6 +43,7 @@ struct Seen {
     body: String,
     notice: bool,
     html: bool,
+    image: bool,
 }
 
 /// A member's matrix-sdk client that records what it sees.
@@ -73,6 +74,7 @@ impl MemberClient {
         client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
             let seen = Arc::clone(&seen);
             async move {
+                let image = matches!(event.content.msgtype, MessageType::Image(_));
                 let (body, notice, html) = match &event.content.msgtype {
                     MessageType::Notice(n) => (n.body.clone(), true, n.formatted.is_some()),
                     MessageType::Text(t) => (t.body.clone(), false, t.formatted.is_some()),
@@ -85,6 +87,7 @@ impl MemberClient {
                     body,
                     notice,
                     html,
+                    image,
                 });
             }
         });
@@ -431,6 +434,13 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         m.body.contains("stopped early")
     })
     .await;
+
+    // The progress picture arrives as an image the member's client decrypts.
+    say(&room, "!upright progress").await;
+    let picture = ana
+        .wait_for_bot(&bot_user, "the progress picture", |m| m.image)
+        .await;
+    assert_eq!(picture.body, "progress.png");
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     assert!(
