@@ -603,7 +603,7 @@ async fn a_slow_answer_is_deferred_and_followed_up() {
 
     // In a DM the answer is not ephemeral (there is nobody else to hide it from).
     let help = reply_to(&fake, "help", json!([]), &dee, false).await;
-    assert!(reply_text(&help).contains("subscribe"), "{help}");
+    assert!(reply_text(&help).contains("/subscribe"), "{help}");
     assert_eq!(
         help["data"]["flags"].as_u64().unwrap_or(0) & 64,
         0,

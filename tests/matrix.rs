@@ -315,8 +315,10 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     ana.wait_for_bot(&bot_user, "precautions", |m| m.body.contains("sharp"))
         .await;
     say(&room, "!upright").await;
-    ana.wait_for_bot(&bot_user, "help", |m| m.body.contains("subscribe <time>"))
-        .await;
+    ana.wait_for_bot(&bot_user, "help", |m| {
+        m.body.contains("subscribe <time>") && m.body.contains("!upright subscribe")
+    })
+    .await;
 
     // Bad input gets a specific notice and changes nothing.
     say(&room, "!upright subscribe 25:61").await;

@@ -346,7 +346,7 @@ fn pause_notice(ctx: &Ctx<'_>) -> Result<Option<String>, StoreError> {
 
 fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
     match command {
-        Command::Help => Ok(Reply::private(help())),
+        Command::Help => Ok(Reply::private(help(&ctx.user.platform))),
         Command::Subscribe {
             time,
             timezone,
@@ -413,10 +413,20 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("help", "this list"),
 ];
 
-fn help() -> Message {
-    let mut body = String::from(
+/// How commands are typed on each platform, for the help text.
+fn how_to_type(platform: &str) -> &'static str {
+    match platform {
+        "discord" => "Use them as slash commands, e.g. `/subscribe`.",
+        "matrix" => "Write them after `!upright`, e.g. `!upright subscribe 07:30 Europe/Berlin`.",
+        _ => "Type them with a leading `/`, e.g. `/subscribe 07:30 Europe/Berlin`.",
+    }
+}
+
+fn help(platform: &str) -> Message {
+    let mut body = format!(
         "I send you a short routine of exercises for your upper back each day, one at a time. \
-         React ✅ when done, ⏭️ to skip, 🤕 if it hurts.\n\n",
+         React ✅ when done, ⏭️ to skip, 🤕 if it hurts. {}\n\n",
+        how_to_type(platform)
     );
     for (usage, what) in COMMANDS {
         body.push_str(&format!("- `{usage}`: {what}\n"));
