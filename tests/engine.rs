@@ -731,3 +731,44 @@ async fn the_run_loop_does_due_work_when_woken_and_stops_on_shutdown() {
         1
     );
 }
+
+#[tokio::test]
+async fn messages_older_than_the_grace_window_are_dropped_not_sent_late() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("rex", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    assert_eq!(of_kind(&bot.fake.posted_to("rex"), Kind::Exercise).len(), 1);
+
+    // The platform goes away; the session keeps pacing.
+    let without_platform = upright::engine::Engine::new(
+        upright::store::Db::open(&bot.db_path).unwrap(),
+        common::content(),
+        std::sync::Arc::new(bot.clock.clone()),
+        bot.settings,
+    );
+    without_platform
+        .run_until(&bot.clock, utc("2027-05-03T08:30:00Z"))
+        .await
+        .unwrap();
+    let waiting: i64 = bot.query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'");
+    assert!(
+        waiting >= 4,
+        "later exercises and the closing wait for the platform: {waiting}"
+    );
+
+    // Back after more than the 2 h grace window: nothing stale goes out.
+    bot.clock.set(utc("2027-05-03T10:00:00Z"));
+    let sent_before = bot.fake.posted().len();
+    bot.engine.run_due().await.unwrap();
+    assert_eq!(
+        bot.fake.posted().len(),
+        sent_before,
+        "stale exercises were sent late"
+    );
+    let expired: i64 =
+        bot.query("SELECT COUNT(*) FROM deliveries WHERE last_error LIKE 'expired%'");
+    assert_eq!(expired, waiting);
+    // The next day runs normally.
+    bot.run_until(utc("2027-05-04T07:00:00Z")).await;
+    assert_eq!(of_kind(&bot.fake.posted_to("rex"), Kind::Opening).len(), 2);
+}

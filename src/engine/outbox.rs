@@ -25,6 +25,17 @@ impl Engine {
     /// Sends everything that is due, most urgent first, until nothing is left
     /// to do right now.
     pub(super) async fn flush_outbox(&self) -> Result<()> {
+        let cutoff = self.now() - self.settings().grace;
+        let expired = self
+            .db()
+            .call(move |c| deliveries::expire_stale(c, cutoff))
+            .await?;
+        if expired > 0 {
+            tracing::warn!(
+                expired,
+                "dropped session messages older than the grace window"
+            );
+        }
         let platforms = self.platform_names();
         loop {
             let now = self.now();

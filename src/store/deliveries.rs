@@ -303,6 +303,17 @@ pub fn postpone_recipient(
     Ok(())
 }
 
+/// Gives up on session messages still unsent after `cutoff` (written before
+/// it): after a long outage or with a platform switched off for a while, an
+/// old exercise must not arrive out of the blue. Returns how many.
+pub fn expire_stale(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
+    Ok(c.execute(
+        "UPDATE deliveries SET state = 'failed', last_error = 'expired: not sent within the grace window'
+         WHERE state IN ('pending', 'sent') AND session_id IS NOT NULL AND created_at < ?1",
+        [to_db_time(cutoff)],
+    )?)
+}
+
 /// Gives up on one delivery.
 pub fn fail(c: &Connection, id: i64, error: &str) -> Result<()> {
     c.execute(
