@@ -772,3 +772,92 @@ async fn messages_older_than_the_grace_window_are_dropped_not_sent_late() {
     bot.run_until(utc("2027-05-04T07:00:00Z")).await;
     assert_eq!(of_kind(&bot.fake.posted_to("rex"), Kind::Opening).len(), 2);
 }
+
+#[tokio::test]
+async fn pain_on_an_earlier_exercise_also_ends_the_day() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("sol", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:04:00Z")).await; // exercise 2 came by pace
+    let exercises = of_kind(&bot.fake.posted_to("sol"), Kind::Exercise);
+    assert_eq!(exercises.len(), 2);
+    bot.react("sol", &exercises[0].id, "🤕", true).await;
+    bot.run_until(utc("2027-05-03T08:00:00Z")).await;
+    let posted = bot.fake.posted_to("sol");
+    assert_eq!(
+        of_kind(&posted, Kind::Exercise).len(),
+        2,
+        "no more exercises after pain"
+    );
+    assert!(
+        of_kind(&posted, Kind::Closing)[0]
+            .body
+            .contains("stopped early")
+    );
+}
+
+#[tokio::test]
+async fn changing_the_time_mid_session_does_not_cut_the_session_short() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("taj", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:02:00Z")).await;
+    bot.command("taj", "subscribe 07:10 UTC").await;
+    bot.run_until(utc("2027-05-03T08:00:00Z")).await;
+    let posted = bot.fake.posted_to("taj");
+    assert_eq!(
+        of_kind(&posted, Kind::Exercise).len(),
+        5,
+        "today's session ran to the end"
+    );
+    assert_eq!(
+        of_kind(&posted, Kind::Opening).len(),
+        1,
+        "and only one session today"
+    );
+}
+
+#[tokio::test]
+async fn a_disclaimer_that_could_not_be_sent_is_sent_again_on_the_next_subscribe() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.fake.fail_next(SendError::Unreachable(
+        "Cannot send messages to this user (50007)".into(),
+    ));
+    bot.command("uma", "subscribe 07:00 UTC").await;
+    assert!(of_kind(&bot.fake.posted_to("uma"), Kind::Disclaimer).is_empty());
+    let reply = bot.command("uma", "subscribe 07:00 UTC").await;
+    assert!(
+        reply.message.body.contains("disclaimer"),
+        "{}",
+        reply.message.body
+    );
+    assert_eq!(
+        of_kind(&bot.fake.posted_to("uma"), Kind::Disclaimer).len(),
+        1,
+        "sent on the second try"
+    );
+}
+
+#[tokio::test]
+async fn a_timed_pause_reports_the_first_session_after_it() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z")); // Monday
+    bot.member("vic", "subscribe 07:00 UTC").await;
+    bot.command("vic", "pause 3").await;
+    let status = bot.command("vic", "status").await.message.body;
+    assert!(status.contains("Paused until Thu 6 May"), "{status}");
+    assert!(
+        status.contains("Next session: Thu 6 May at 07:00"),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn a_zero_grace_window_still_starts_a_session_the_engine_wakes_for_a_moment_late() {
+    let settings = Settings {
+        grace: Duration::zero(),
+        ..Settings::default()
+    };
+    let bot = Bot::start_with(utc("2027-05-03T06:00:00Z"), settings);
+    bot.member("wyn", "subscribe 07:00 UTC").await;
+    bot.clock.set(utc("2027-05-03T07:00:00.350Z"));
+    bot.engine.run_due().await.unwrap();
+    assert_eq!(of_kind(&bot.fake.posted_to("wyn"), Kind::Opening).len(), 1);
+}

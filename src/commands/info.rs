@@ -11,7 +11,7 @@ use crate::store::subscriptions;
 
 /// Today's repetitions for the member (their progression), or the low end of
 /// each range for someone without a subscription.
-fn todays_loads(ctx: &Ctx<'_>, routine: &Routine) -> Result<Vec<u32>, CommandError> {
+pub(crate) fn todays_loads(ctx: &Ctx<'_>, routine: &Routine) -> Result<Vec<u32>, CommandError> {
     let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)? else {
         return Ok(routine.exercises.iter().map(|e| e.reps.min).collect());
     };
@@ -88,7 +88,8 @@ pub(crate) fn topic(content: &Content, id: TopicId) -> Reply {
     for point in &topic.points {
         body.push_str(&format!("- {point}\n"));
     }
-    Reply::private(Message::new(topic.title.clone(), body))
+    // Background, not personal: everyone in the channel may read it.
+    Reply::public(Message::new(topic.title.clone(), body))
 }
 
 pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -99,11 +100,12 @@ pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         ));
     };
     let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let exercises = member_routine(ctx)?.exercises.len();
     let body = format!(
         "{}\n\nA day counts when you check in ✅ on at least {} of the {} exercises. Days with 🤕, skipped or paused days don't break it.",
         streak_line(history.streak(ctx.content)),
-        crate::coaching::done_threshold(5),
-        5
+        crate::coaching::done_threshold(exercises),
+        exercises
     );
     Ok(Reply::private(Message::new("Your streak", body)))
 }

@@ -1,6 +1,6 @@
 //! subscribe, agree, unsubscribe, pause, resume, skip, status, timezone.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{CommandError, Ctx};
@@ -37,9 +37,23 @@ fn active_subscription(ctx: &Ctx<'_>) -> Result<Subscription, CommandError> {
 
 /// The next session of `schedule`, or none until the disclaimer is acknowledged.
 fn next_session(ctx: &Ctx<'_>, schedule: &Schedule) -> Option<DateTime<Utc>> {
+    next_session_from(ctx, schedule, None)
+}
+
+/// The first session on or after `paused_until` (if any), or none until the
+/// disclaimer is acknowledged. Bounded: a pause is at most a year.
+fn next_session_from(
+    ctx: &Ctx<'_>,
+    schedule: &Schedule,
+    paused_until: Option<NaiveDate>,
+) -> Option<DateTime<Utc>> {
+    if !ctx.user.agreed {
+        return None;
+    }
     schedule
-        .next_after(ctx.now)
-        .filter(|_| ctx.user.agreed)
+        .occurrences_after(ctx.now)
+        .take(400)
+        .find(|o| paused_until.is_none_or(|until| o.local_date >= until))
         .map(|o| o.at)
 }
 
@@ -182,7 +196,7 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
         Some(days) => {
             let today = schedule.local(ctx.now).date_naive();
             let until = today + Duration::days(days.into());
-            let next = next_session(ctx, schedule);
+            let next = next_session_from(ctx, schedule, Some(until));
             subscriptions::set_state(
                 ctx.c,
                 subscription.id,
@@ -274,15 +288,7 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     body.push_str(&next_line(ctx, schedule, subscription.next_run_at));
     body.push_str(&format!("\n{}\n", streak_line(history.streak(ctx.content))));
     if let Some(routine) = ctx.content.routine(&subscription.routine_id) {
-        let today = schedule.local(ctx.now).date_naive();
-        let loads = match history
-            .sessions
-            .iter()
-            .find(|s| s.local_date == today && !s.loads.is_empty())
-        {
-            Some(session) => session.loads.clone(),
-            None => history.loads_before(routine, today + Duration::days(1)),
-        };
+        let loads = super::info::todays_loads(ctx, routine)?;
         body.push_str("\nToday's load:\n");
         for (exercise, reps) in routine.exercises.iter().zip(loads) {
             body.push_str(&format!(
@@ -307,8 +313,7 @@ pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError>
             subscription.schedule.days(),
             zone,
         );
-        let next = next_session(ctx, &schedule);
-        let next = next
+        let next = next_session_from(ctx, &schedule, subscription.paused_until)
             .filter(|_| subscription.state == State::Active || subscription.paused_until.is_some());
         subscriptions::set_schedule(ctx.c, subscription.id, &schedule, next)?;
         body.push_str(&format!(" {}", next_line(ctx, &schedule, next)));

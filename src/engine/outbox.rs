@@ -25,7 +25,7 @@ impl Engine {
     /// Sends everything that is due, most urgent first, until nothing is left
     /// to do right now.
     pub(super) async fn flush_outbox(&self) -> Result<()> {
-        let cutoff = self.now() - self.settings().grace;
+        let cutoff = self.now() - self.settings().grace.max(super::sessions::MIN_GRACE);
         let expired = self
             .db()
             .call(move |c| deliveries::expire_stale(c, cutoff))
@@ -145,8 +145,15 @@ impl Engine {
             SendError::Transient(_) if delivery.attempts + 1 < MAX_ATTEMPTS => {
                 let wait = backoff(delivery.attempts);
                 tracing::warn!(delivery = id, key = %delivery.key, attempt = delivery.attempts + 1, "send failed, retrying in {}s: {text}", wait.num_seconds());
+                let recipient = delivery.recipient.clone();
                 self.db()
-                    .call(move |c| deliveries::retry_at(c, id, now + wait, &text))
+                    .call(move |c| {
+                        let tx = c.transaction()?;
+                        deliveries::retry_at(&tx, id, now + wait, &text)?;
+                        deliveries::postpone_recipient(&tx, &recipient, now + wait)?;
+                        tx.commit()?;
+                        Ok(())
+                    })
                     .await
             }
             SendError::Transient(_) | SendError::Rejected(_) => {

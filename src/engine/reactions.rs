@@ -109,7 +109,7 @@ fn apply(
     let on_current_step = session.status == Status::Running && session.current_step == step;
     if kind == CheckInKind::Pain {
         session_flow::advise_on_pain(c, content, &session, &user, step, now)?;
-        if on_current_step {
+        if session.status == Status::Running {
             // Stop for today: no more exercises after pain.
             session_flow::close(c, content, &session, &user, true, now)?;
         }

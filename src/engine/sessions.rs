@@ -24,6 +24,10 @@ const CATCH_UP_LIMIT_DAYS: i64 = 8;
 /// A session start later than this says it is late.
 const LATE_NOTICE_AFTER: i64 = 60;
 
+/// The engine wakes a moment after a due instant; even with UPRIGHT_GRACE=0m
+/// a session that late still starts.
+pub const MIN_GRACE: Duration = Duration::minutes(1);
+
 pub struct SessionRules<'a> {
     pub content: &'a Content,
     pub grace: Duration,
@@ -181,7 +185,7 @@ pub fn start_due(
         }
         let status = if subscription.skip_date == Some(occurrence.local_date) {
             Status::Skipped
-        } else if i != last || now - occurrence.at > rules.grace {
+        } else if i != last || now - occurrence.at > rules.grace.max(MIN_GRACE) {
             // Only the latest occurrence may start: no flood after an outage.
             Status::Missed
         } else {
@@ -208,8 +212,6 @@ fn record_occurrence(
 ) -> Result<()> {
     let routine = routine(rules.content, &subscription.routine_id)?;
     let loads = if status == Status::Running {
-        // A new session ends the one before it; late check-ins stop here.
-        sessions::stop_running(c, subscription.id, Status::Finished)?;
         History::load(c, subscription.id, user.id)?.loads_before(routine, occurrence.local_date)
     } else {
         Vec::new()
@@ -230,6 +232,8 @@ fn record_occurrence(
         tracing::info!(subscription = subscription.id, date = %occurrence.local_date, status = status.as_str(), "session not started");
         return Ok(());
     }
+    // A new session ends the one before it; late check-ins stop here.
+    sessions::stop_running_except(c, subscription.id, session_id, Status::Finished)?;
     let session = sessions::get(c, session_id)?;
     let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
     let opening = render::opening(
@@ -434,10 +438,11 @@ pub fn send_disclaimer(
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    deliveries::enqueue(
+    let key = format!("user{}/disclaimer", user.id);
+    let written = deliveries::enqueue(
         c,
         &NewDelivery {
-            key: format!("user{}/disclaimer", user.id),
+            key: key.clone(),
             platform: user.platform.clone(),
             recipient: Recipient::Member(user.id),
             session_id: None,
@@ -449,5 +454,9 @@ pub fn send_disclaimer(
             due_at: now,
         },
     )?;
+    if !written {
+        // Sent before; if that failed (DMs were closed), try again now.
+        deliveries::retry_failed(c, &key, now)?;
+    }
     Ok(())
 }

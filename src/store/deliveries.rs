@@ -314,6 +314,16 @@ pub fn expire_stale(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
     )?)
 }
 
+/// Puts a delivery that was given up on back in the queue, due `now`.
+pub fn retry_failed(c: &Connection, key: &str, now: DateTime<Utc>) -> Result<bool> {
+    let changed = c.execute(
+        "UPDATE deliveries SET state = 'pending', attempts = 0, last_error = NULL, due_at = ?2
+         WHERE idempotency_key = ?1 AND state = 'failed'",
+        (key, to_db_time(now)),
+    )?;
+    Ok(changed == 1)
+}
+
 /// Gives up on one delivery.
 pub fn fail(c: &Connection, id: i64, error: &str) -> Result<()> {
     c.execute(

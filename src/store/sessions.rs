@@ -228,3 +228,18 @@ pub fn stop_running(c: &Connection, subscription_id: i64, status: Status) -> Res
     )?;
     Ok(())
 }
+
+/// Ends every other running session of a subscription (a new one started).
+pub fn stop_running_except(
+    c: &Connection,
+    subscription_id: i64,
+    keep: i64,
+    status: Status,
+) -> Result<()> {
+    c.execute(
+        "UPDATE sessions SET status = ?3, next_step_at = NULL
+         WHERE subscription_id = ?1 AND id != ?2 AND status = 'running'",
+        (subscription_id, keep, status.as_str()),
+    )?;
+    Ok(())
+}
