@@ -26,7 +26,9 @@ use matrix_sdk::{Client, RoomState};
 
 use crate::commands::{self, Command, Member};
 use crate::config::MatrixConfig;
-use crate::engine::{Destination, Engine, Outgoing, Platform, ReactionEvent, SendError, Sent};
+use crate::engine::{
+    Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent,
+};
 use crate::message::{Message, Reply};
 use crate::store::{reaction_events, users};
 
@@ -97,21 +99,28 @@ fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
 /// Sends the engine's messages into Matrix rooms.
 pub struct MatrixPlatform {
     client: Client,
+    dms: Arc<DmRooms>,
 }
 
 /// Registers the event handlers and the platform; then call [`sync`].
 pub fn attach(client: &Client, engine: &Engine) -> anyhow::Result<()> {
     let own = client.user_id().context("not logged in")?.to_owned();
     let started = MilliSecondsSinceUnixEpoch::now();
+    let dms = Arc::new(DmRooms {
+        client: client.clone(),
+        created: tokio::sync::Mutex::default(),
+    });
     let bot = Arc::new(Handler {
         engine: engine.clone(),
         own,
         started,
+        dms: Arc::clone(&dms),
     });
     engine.add_platform(
         PLATFORM,
         Arc::new(MatrixPlatform {
             client: client.clone(),
+            dms,
         }),
     );
 
@@ -188,6 +197,7 @@ struct Handler {
     engine: Engine,
     own: OwnedUserId,
     started: MilliSecondsSinceUnixEpoch,
+    dms: Arc<DmRooms>,
 }
 
 impl Handler {
@@ -217,10 +227,31 @@ impl Handler {
             user_id: event.sender.to_string(),
             display_name: event.sender.localpart().to_string(),
         };
-        self.remember_dm(&room, &event.sender).await;
+        let in_their_dm = is_dm_with(&room, &event.sender).await;
+        if in_their_dm {
+            self.remember_dm(&room, &event.sender).await;
+        }
         let reply = match Command::parse(rest) {
             Ok(command) => commands::handle(&self.engine, &member, command).await,
             Err(error) => commands::parse_error_reply(&error),
+        };
+        // A personal answer asked for in a shared room goes to the member's DM.
+        let room = if reply.ephemeral && !in_their_dm {
+            match self.dms.with(&event.sender).await {
+                Ok(dm) => {
+                    let pointer = Message::text("I've answered you in our direct messages.");
+                    if let Err(error) = room.send(notice(&pointer)).await {
+                        tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
+                    }
+                    dm
+                }
+                Err(error) => {
+                    tracing::warn!("cannot open a DM for a private answer: {error}");
+                    return;
+                }
+            }
+        } else {
+            room
         };
         if let Err(error) = send_reply(&room, &reply).await {
             tracing::warn!(room = %room.room_id(), "cannot send a reply: {error}");
@@ -229,14 +260,6 @@ impl Handler {
 
     /// A room with just this member and the bot is their DM: cache it.
     async fn remember_dm(&self, room: &Room, sender: &UserId) {
-        let targets = room.direct_targets();
-        if targets.len() != 1 || !room.is_direct().await.unwrap_or(false) {
-            return;
-        }
-        let is_theirs = targets.iter().any(|t| t.as_str() == sender.as_str());
-        if !is_theirs {
-            return;
-        }
         let (user, name) = (sender.to_string(), sender.localpart().to_string());
         let (room_id, now) = (room.room_id().to_string(), self.engine.now());
         let result = self
@@ -263,25 +286,22 @@ impl Handler {
             event.sender.to_string(),
             relation.key.clone(),
         );
-        let remembered = (reaction, message.clone(), user.clone(), emoji.clone());
+        let outcome = self
+            .forward(message.clone(), user.clone(), emoji.clone(), true)
+            .await;
+        if outcome == ReactionOutcome::Ignored {
+            return; // Not a check-in: nothing to remember for a later redaction.
+        }
         let stored = self
             .engine
             .db()
             .call(move |c| {
-                reaction_events::remember(
-                    c,
-                    PLATFORM,
-                    &remembered.0,
-                    &remembered.1,
-                    &remembered.2,
-                    &remembered.3,
-                )
+                reaction_events::remember(c, PLATFORM, &reaction, &message, &user, &emoji)
             })
             .await;
         if let Err(error) = stored {
             tracing::warn!("cannot remember a reaction: {error}");
         }
-        self.forward(message, user, emoji, true).await;
     }
 
     /// A redacted reaction withdraws its check-in.
@@ -299,14 +319,20 @@ impl Handler {
         match found {
             Ok(Some(reaction)) => {
                 self.forward(reaction.message_id, reaction.user_id, reaction.emoji, false)
-                    .await
+                    .await;
             }
             Ok(None) => {}
             Err(error) => tracing::warn!("cannot look up a redacted reaction: {error}"),
         }
     }
 
-    async fn forward(&self, message_id: String, user_id: String, emoji: String, added: bool) {
+    async fn forward(
+        &self,
+        message_id: String,
+        user_id: String,
+        emoji: String,
+        added: bool,
+    ) -> ReactionOutcome {
         let event = ReactionEvent {
             platform: PLATFORM.to_string(),
             message_id,
@@ -314,9 +340,46 @@ impl Handler {
             emoji,
             added,
         };
-        if let Err(error) = self.engine.on_reaction(event).await {
-            tracing::error!("cannot record a reaction: {error}");
+        match self.engine.on_reaction(event).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::error!("cannot record a reaction: {error}");
+                ReactionOutcome::Ignored
+            }
         }
+    }
+}
+
+/// Whether `room` is the direct room of the bot and `user` alone.
+async fn is_dm_with(room: &Room, user: &UserId) -> bool {
+    let targets = room.direct_targets();
+    targets.len() == 1
+        && targets.iter().any(|t| t.as_str() == user.as_str())
+        && room.is_direct().await.unwrap_or(false)
+}
+
+/// Finds or opens members' DMs. The SDK only lists a new DM once the next
+/// sync has brought it back, so the rooms this bot created are remembered
+/// here: a reply and a delivery for the same member must not each create one.
+struct DmRooms {
+    client: Client,
+    created: tokio::sync::Mutex<std::collections::HashMap<OwnedUserId, OwnedRoomId>>,
+}
+
+impl DmRooms {
+    /// The member's DM with the bot, created (encrypted, like Element does) if
+    /// there is none.
+    async fn with(&self, user: &UserId) -> Result<Room, matrix_sdk::Error> {
+        let mut created = self.created.lock().await;
+        if let Some(room) = created.get(user).and_then(|id| self.client.get_room(id)) {
+            return Ok(room);
+        }
+        if let Some(room) = self.client.get_dm_room(user) {
+            return Ok(room);
+        }
+        let room = self.client.create_dm(user).await?;
+        created.insert(user.to_owned(), room.room_id().to_owned());
+        Ok(room)
     }
 }
 
@@ -401,11 +464,8 @@ impl MatrixPlatform {
                 }
                 let user = OwnedUserId::try_from(user_id.as_str())
                     .map_err(|e| SendError::Rejected(e.to_string()))?;
-                if let Some(room) = self.client.get_dm_room(&user) {
-                    return Ok(room);
-                }
                 // Like Element: a new DM is encrypted from the start.
-                self.client.create_dm(&user).await.map_err(|e| classify(&e))
+                self.dms.with(&user).await.map_err(|e| classify(&e))
             }
         }
     }

@@ -530,20 +530,36 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
     ))
     .await
     .unwrap();
+    // A personal answer asked for in a shared room goes to a DM the bot
+    // creates, encrypted and direct; the room gets a pointer to it.
+    let pointer = ben
+        .wait_for_bot(&bot_user, "the pointer", |m| {
+            m.body.contains("direct messages")
+        })
+        .await;
+    assert_eq!(pointer.room_id, club.room_id());
     let reply = ben
         .wait_for_bot(&bot_user, "the reply", |m| m.body.contains("Subscribed"))
         .await;
-    assert_eq!(
+    assert_ne!(
         reply.room_id,
         club.room_id(),
-        "the reply comes where Ben asked"
+        "the answer is not posted in the shared room"
     );
-
-    // The disclaimer goes to a DM the bot creates: encrypted and direct.
     let disclaimer = ben
         .wait_for_bot(&bot_user, "the disclaimer", |m| m.body.contains("To agree"))
         .await;
-    assert_ne!(disclaimer.room_id, club.room_id());
+    assert_eq!(disclaimer.room_id, reply.room_id, "one DM for both");
+    // Background topics are not personal: they are answered in the room.
+    club.send(RoomMessageEventContent::text_plain("!upright why"))
+        .await
+        .unwrap();
+    let why = ben
+        .wait_for_bot(&bot_user, "why", |m| {
+            m.body.to_lowercase().contains("posture")
+        })
+        .await;
+    assert_eq!(why.room_id, club.room_id());
     let dm = ben
         .client
         .get_room(&disclaimer.room_id)

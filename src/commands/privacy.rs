@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{CommandError, Ctx};
 use crate::message::{Attachment, Message, Reply};
-use crate::store::{check_ins, sessions, subscriptions, users};
+use crate::store::{check_ins, reaction_events, sessions, subscriptions, users};
 
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let user = &ctx.user;
@@ -59,6 +59,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandErr
             "This erases your subscription, sessions and check-ins for good. To go ahead, send `privacy delete confirm`.",
         )));
     }
+    reaction_events::forget_user(ctx.c, &ctx.user.platform, &ctx.user.platform_user_id)?;
     users::delete(ctx.c, ctx.user.id)?;
     Ok(Reply::private(Message::text(
         "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",

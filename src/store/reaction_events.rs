@@ -50,3 +50,12 @@ pub fn take(
         .optional()?;
     Ok(found)
 }
+
+/// Forgets every reaction of a member (privacy delete).
+pub fn forget_user(c: &Connection, platform: &str, user_id: &str) -> Result<()> {
+    c.execute(
+        "DELETE FROM reaction_events WHERE platform = ?1 AND user_id = ?2",
+        (platform, user_id),
+    )?;
+    Ok(())
+}
