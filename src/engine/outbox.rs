@@ -120,6 +120,26 @@ impl Engine {
         }
     }
 
+    /// Tries `delivery` again at `at`, holding back the recipient's other
+    /// messages until then so their order is kept.
+    async fn retry_later(
+        &self,
+        delivery: &Delivery,
+        at: DateTime<Utc>,
+        error: String,
+    ) -> Result<()> {
+        let (id, recipient) = (delivery.id, delivery.recipient.clone());
+        self.db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                deliveries::retry_at(&tx, id, at, &error)?;
+                deliveries::postpone_recipient(&tx, &recipient, at)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn record_failure(
         &self,
         delivery: Delivery,
@@ -131,30 +151,12 @@ impl Engine {
         match error {
             SendError::RetryAfter(wait) => {
                 tracing::warn!(delivery = id, key = %delivery.key, "rate limited; waiting {}s", wait.num_seconds());
-                let recipient = delivery.recipient.clone();
-                self.db()
-                    .call(move |c| {
-                        let tx = c.transaction()?;
-                        deliveries::retry_at(&tx, id, now + wait, &text)?;
-                        deliveries::postpone_recipient(&tx, &recipient, now + wait)?;
-                        tx.commit()?;
-                        Ok(())
-                    })
-                    .await
+                self.retry_later(&delivery, now + wait, text).await
             }
             SendError::Transient(_) if delivery.attempts + 1 < MAX_ATTEMPTS => {
                 let wait = backoff(delivery.attempts);
                 tracing::warn!(delivery = id, key = %delivery.key, attempt = delivery.attempts + 1, "send failed, retrying in {}s: {text}", wait.num_seconds());
-                let recipient = delivery.recipient.clone();
-                self.db()
-                    .call(move |c| {
-                        let tx = c.transaction()?;
-                        deliveries::retry_at(&tx, id, now + wait, &text)?;
-                        deliveries::postpone_recipient(&tx, &recipient, now + wait)?;
-                        tx.commit()?;
-                        Ok(())
-                    })
-                    .await
+                self.retry_later(&delivery, now + wait, text).await
             }
             SendError::Transient(_) | SendError::Rejected(_) => {
                 tracing::error!(delivery = id, key = %delivery.key, "giving up on a message: {text}");

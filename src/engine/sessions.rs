@@ -353,7 +353,7 @@ pub fn advance(
         return Ok(());
     }
     let Some(subscription_id) = session.subscription_id else {
-        return Ok(()); // Group sessions are paced by the group engine.
+        return Ok(()); // Only member sessions are scheduled so far.
     };
     let subscription = subscriptions::get(c, subscription_id)?;
     let user = users::get(c, subscription.user_id)?;
