@@ -42,6 +42,10 @@ impl Platform for CountingPlatform {
         self.reacts.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
+
+    async fn is_member(&self, _channel: &str, _user: &str) -> Result<bool, SendError> {
+        Ok(true)
+    }
 }
 
 fn start() -> DateTime<Utc> {

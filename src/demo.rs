@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::clock::{Clock, ManualClock};
-use crate::commands::{self, Command, Member};
+use crate::commands::{self, Command, Member, Place};
 use crate::console::{self, Console};
 use crate::content::Content;
 use crate::duration::parse_duration;
@@ -128,7 +128,7 @@ pub async fn run(
         }
         if let Some(text) = line.strip_prefix('/') {
             let reply = match Command::parse(text) {
-                Ok(command) => commands::handle(&engine, &member(), command).await,
+                Ok(command) => commands::handle(&engine, &member(), &Place::Direct, command).await,
                 Err(error) => commands::parse_error_reply(&error),
             };
             update_zone(&db, &console).await;
@@ -170,6 +170,7 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
             platform: console::PLATFORM.to_string(),
             message_id: message_id.clone(),
             user_id: MEMBER_ID.to_string(),
+            display_name: None,
             emoji: emoji.clone(),
             added,
         })

@@ -42,6 +42,7 @@ impl Weekdays {
     pub const DAILY: Weekdays = Weekdays(0b111_1111);
     pub const WEEKDAYS: Weekdays = Weekdays(0b001_1111);
     pub const WEEKENDS: Weekdays = Weekdays(0b110_0000);
+    pub const SUNDAY: Weekdays = Weekdays(0b100_0000);
 
     fn bit(day: Weekday) -> u8 {
         1 << day.num_days_from_monday()

@@ -3,6 +3,7 @@
 use chrono::Duration;
 
 use super::{CommandError, Ctx};
+use crate::store::sessions::Owner;
 use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
 use crate::engine::render::{self, load_text, streak_line};
 use crate::engine::sessions::History;
@@ -16,7 +17,7 @@ pub(crate) fn todays_loads(ctx: &Ctx<'_>, routine: &Routine) -> Result<Vec<u32>,
         return Ok(routine.exercises.iter().map(|e| e.reps.min).collect());
     };
     let today = subscription.schedule.local(ctx.now).date_naive();
-    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     Ok(
         match history
             .sessions
@@ -99,7 +100,7 @@ pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
                 .to_string(),
         ));
     };
-    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let exercises = member_routine(ctx)?.exercises.len();
     let body = format!(
         "{}\n\nA day counts when you check in ✅ on at least {} of the {} exercises. Days with 🤕, skipped or paused days don't break it.",
@@ -117,7 +118,7 @@ pub(crate) fn progress(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
                 .to_string(),
         ));
     };
-    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let today = subscription.schedule.local(ctx.now).date_naive();
     let streak = history.streak(ctx.content);
     let png = crate::progress::render(today, &history.day_shares(ctx.content), streak).map_err(

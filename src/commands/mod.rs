@@ -5,6 +5,7 @@
 //! Each command runs in one database transaction: bad input gets a short,
 //! specific answer and changes nothing.
 
+mod group;
 mod info;
 mod privacy;
 mod subscription;
@@ -19,6 +20,17 @@ use crate::store::{StoreError, subscriptions, users};
 
 /// Longest single argument accepted (a zone name is at most ~30 characters).
 pub const MAX_ARGUMENT_CHARS: usize = 64;
+
+/// Where a command was given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Place {
+    /// A direct message with the bot (or the demo's terminal).
+    #[default]
+    Direct,
+    /// A shared channel or room. `admin` is the platform's verdict on the
+    /// asking member: Manage Server on Discord, power level ≥ 50 on Matrix.
+    Channel { id: String, admin: bool },
+}
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +70,25 @@ pub enum Command {
     PrivacyExport,
     PrivacyDelete {
         confirmed: bool,
+    },
+    GroupSetup {
+        time: String,
+        timezone: Option<String>,
+        days: Option<String>,
+        summary: Option<String>,
+    },
+    GroupOff,
+    GroupStatus,
+    GroupNudges {
+        on: bool,
+    },
+    Leaderboard,
+    /// The member's own choice about being mentioned in group nudges.
+    Nudges {
+        on: bool,
+    },
+    Weekly {
+        on: bool,
     },
 }
 
@@ -157,6 +188,18 @@ impl Command {
             }
             "streak" => Command::Streak,
             "progress" => Command::Progress,
+            "leaderboard" => Command::Leaderboard,
+            "nudges" => {
+                return Ok(Command::Nudges {
+                    on: parse_on_off("nudges", &words)?,
+                });
+            }
+            "weekly" => {
+                return Ok(Command::Weekly {
+                    on: parse_on_off("weekly", &words)?,
+                });
+            }
+            "group" => return Self::parse_group(&words),
             "privacy" => {
                 return match words.first().map(|w| w.to_lowercase()).as_deref() {
                     Some("export") => Ok(Command::PrivacyExport),
@@ -185,6 +228,73 @@ impl Command {
         Ok(command)
     }
 
+    /// `group setup <time> [zone] [days] [summary <time>]`, `group off`,
+    /// `group status`, `group nudges on|off`.
+    fn parse_group(words: &[&str]) -> Result<Command, ParseError> {
+        let usage = ParseError::Missing {
+            command: "group",
+            what: "`setup`, `off`, `status` or `nudges`",
+            example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
+        };
+        let Some((sub, rest)) = words.split_first() else {
+            return Err(usage);
+        };
+        let no_more = |command: &'static str| match rest.first() {
+            Some(extra) => Err(ParseError::Unexpected {
+                command,
+                extra: extra.to_string(),
+                usage: "It needs nothing more.",
+            }),
+            None => Ok(()),
+        };
+        match sub.to_lowercase().as_str() {
+            "setup" => Self::parse_group_setup(rest),
+            "off" => no_more("group off").map(|()| Command::GroupOff),
+            "status" => no_more("group status").map(|()| Command::GroupStatus),
+            "nudges" => Ok(Command::GroupNudges {
+                on: parse_on_off("group nudges", rest)?,
+            }),
+            _ => Err(usage),
+        }
+    }
+
+    fn parse_group_setup(words: &[&str]) -> Result<Command, ParseError> {
+        let missing = ParseError::Missing {
+            command: "group setup",
+            what: "a time",
+            example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
+        };
+        let Some((time, rest)) = words.split_first() else {
+            return Err(missing);
+        };
+        let (time, rest) = with_meridiem(time, rest);
+        let mut summary = None;
+        let (mut zone, mut days) = (Vec::new(), Vec::new());
+        let mut rest = rest.into_iter();
+        while let Some(word) = rest.next() {
+            if word.eq_ignore_ascii_case("summary") {
+                let Some(at) = rest.next() else {
+                    return Err(ParseError::Missing {
+                        command: "group setup",
+                        what: "a time after `summary`",
+                        example: "group setup 07:30 Europe/Berlin summary 21:00",
+                    });
+                };
+                summary = Some(at.to_string());
+            } else if crate::schedule::parse_days(word).is_ok() {
+                days.push(word);
+            } else {
+                zone.push(word);
+            }
+        }
+        Ok(Command::GroupSetup {
+            time,
+            timezone: (!zone.is_empty()).then(|| zone.join(" ")),
+            days: (!days.is_empty()).then(|| days.join(",")),
+            summary,
+        })
+    }
+
     /// `subscribe <time> [zone] [days] [pace]`; the optional parts may come in
     /// any order, since each looks different.
     fn parse_subscribe(words: &[&str]) -> Result<Command, ParseError> {
@@ -195,15 +305,7 @@ impl Command {
                 example: "subscribe 07:30 Europe/Berlin weekdays",
             });
         };
-        let mut time = time.to_string();
-        let mut rest = rest.to_vec();
-        if let Some(meridiem) = rest
-            .first()
-            .filter(|w| matches!(w.to_lowercase().as_str(), "am" | "pm" | "a.m." | "p.m."))
-        {
-            time.push_str(meridiem);
-            rest.remove(0);
-        }
+        let (time, rest) = with_meridiem(time, rest);
         let (mut zone, mut days, mut pace) = (Vec::new(), Vec::new(), None);
         for word in rest {
             if looks_like_pace(word) && pace.is_none() {
@@ -220,6 +322,37 @@ impl Command {
             days: (!days.is_empty()).then(|| days.join(",")),
             pace,
         })
+    }
+}
+
+/// `7:30 am` is one time written as two words.
+fn with_meridiem<'a>(time: &str, rest: &[&'a str]) -> (String, Vec<&'a str>) {
+    let mut time = time.to_string();
+    let mut rest = rest.to_vec();
+    if let Some(meridiem) = rest
+        .first()
+        .filter(|w| matches!(w.to_lowercase().as_str(), "am" | "pm" | "a.m." | "p.m."))
+    {
+        time.push_str(meridiem);
+        rest.remove(0);
+    }
+    (time, rest)
+}
+
+fn parse_on_off(command: &'static str, words: &[&str]) -> Result<bool, ParseError> {
+    let example = match command {
+        "nudges" => "nudges off",
+        "weekly" => "weekly on",
+        _ => "group nudges on",
+    };
+    match words {
+        [word] if word.eq_ignore_ascii_case("on") => Ok(true),
+        [word] if word.eq_ignore_ascii_case("off") => Ok(false),
+        _ => Err(ParseError::Missing {
+            command,
+            what: "`on` or `off`",
+            example,
+        }),
     }
 }
 
@@ -240,6 +373,13 @@ fn command_name(command: &Command) -> &'static str {
         Command::Streak => "streak",
         Command::Progress => "progress",
         Command::PrivacyExport | Command::PrivacyDelete { .. } => "privacy",
+        Command::GroupSetup { .. } => "group setup",
+        Command::GroupOff => "group off",
+        Command::GroupStatus => "group status",
+        Command::GroupNudges { .. } => "group nudges",
+        Command::Leaderboard => "leaderboard",
+        Command::Nudges { .. } => "nudges",
+        Command::Weekly { .. } => "weekly",
     }
 }
 
@@ -272,11 +412,16 @@ pub(crate) struct Ctx<'a> {
     pub settings: Settings,
     pub now: DateTime<Utc>,
     pub user: users::User,
+    pub place: Place,
 }
 
 /// Answers one command. Never fails: problems become a short reply, and
 /// unexpected ones are logged.
-pub async fn handle(engine: &Engine, member: &Member, command: Command) -> Reply {
+pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Command) -> Reply {
+    if let (Command::Leaderboard, Place::Channel { id, .. }) = (&command, place) {
+        refresh_group(engine, &member.platform, id).await;
+    }
+    let place = place.clone();
     let content = engine.content();
     let settings = engine.settings();
     let now = engine.now();
@@ -299,6 +444,7 @@ pub async fn handle(engine: &Engine, member: &Member, command: Command) -> Reply
                 settings,
                 now,
                 user,
+                place,
             };
             let notice = pause_notice(&ctx)?;
             match dispatch(&ctx, command) {
@@ -324,6 +470,24 @@ pub async fn handle(engine: &Engine, member: &Member, command: Command) -> Reply
                 "Something went wrong on my side, and nothing was changed. Please try again in a minute.",
             ))
         }
+    }
+}
+
+/// Asks the platform who is still in a group's channel, so the leaderboard
+/// leaves out members who left. Failing that, the board shows what is known.
+async fn refresh_group(engine: &Engine, platform: &str, channel: &str) {
+    let (platform, channel) = (platform.to_string(), channel.to_string());
+    let group = engine
+        .db()
+        .call(move |c| crate::store::groups::for_channel(c, &platform, &channel))
+        .await;
+    let refreshed = match group {
+        Ok(Some(group)) => engine.refresh_members(group.id).await,
+        Ok(None) => Ok(()),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = refreshed {
+        tracing::warn!("cannot check the group's members: {error}");
     }
 }
 
@@ -373,6 +537,24 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Progress => info::progress(ctx),
         Command::PrivacyExport => privacy::export(ctx),
         Command::PrivacyDelete { confirmed } => privacy::delete(ctx, confirmed),
+        Command::GroupSetup {
+            time,
+            timezone,
+            days,
+            summary,
+        } => group::setup(
+            ctx,
+            &time,
+            timezone.as_deref(),
+            days.as_deref(),
+            summary.as_deref(),
+        ),
+        Command::GroupOff => group::off(ctx),
+        Command::GroupStatus => group::status(ctx),
+        Command::GroupNudges { on } => group::set_group_nudges(ctx, on),
+        Command::Leaderboard => group::leaderboard(ctx),
+        Command::Nudges { on } => group::member_nudges(ctx, on),
+        Command::Weekly { on } => group::weekly_summary(ctx, on),
     }
 }
 
@@ -406,6 +588,23 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("streak", "your streak"),
     ("progress", "a picture of your last 12 weeks"),
+    (
+        "weekly on / weekly off",
+        "a summary of your week by direct message each Sunday",
+    ),
+    ("leaderboard", "the streaks of this channel's group"),
+    (
+        "nudges on / nudges off",
+        "whether a group may mention you before its summary",
+    ),
+    (
+        "group setup <time> [timezone] [days] [summary <time>]",
+        "admins: do the routine together in this channel, e.g. `group setup 07:30 Europe/Berlin weekdays summary 21:00`",
+    ),
+    (
+        "group status / group off / group nudges on|off",
+        "admins: see, stop, or turn nudges on or off for this channel's group",
+    ),
     (
         "privacy export / privacy delete",
         "all your data as a file / erase it",

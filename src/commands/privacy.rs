@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{CommandError, Ctx};
+use crate::store::sessions::Owner;
 use crate::message::{Attachment, Message, Reply};
 use crate::store::{check_ins, reaction_events, sessions, subscriptions, users};
 
@@ -10,7 +11,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let user = &ctx.user;
     let subscription = subscriptions::for_user(ctx.c, user.id)?;
     let sessions = match &subscription {
-        Some(s) => sessions::for_subscription(ctx.c, s.id)?,
+        Some(s) => sessions::for_owner(ctx.c, Owner::Subscription(s.id))?,
         None => Vec::new(),
     };
     let data = json!({

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{CommandError, Ctx};
+use crate::store::sessions::Owner;
 use crate::config::parse_pace;
 use crate::content::DEFAULT_ROUTINE;
 use crate::duration::describe;
@@ -244,7 +245,7 @@ pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
     let schedule = &subscription.schedule;
     let today = schedule.local(ctx.now).date_naive();
-    if let Some(latest) = sessions::latest_started(ctx.c, subscription.id)?
+    if let Some(latest) = sessions::latest_started(ctx.c, Owner::Subscription(subscription.id))?
         && latest.local_date == today
         && latest.status == Status::Running
     {
@@ -273,7 +274,7 @@ pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
     let schedule = &subscription.schedule;
-    let history = History::load(ctx.c, subscription.id, ctx.user.id)?;
+    let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let mut body = format!(
         "Schedule: {schedule}, {} min between exercises.\n",
         subscription.pace_minutes

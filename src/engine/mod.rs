@@ -7,11 +7,13 @@
 //! command or reaction. Tests and the demo drive the same steps with a
 //! [`ManualClock`](crate::clock::ManualClock) through [`Engine::run_until`].
 
+pub mod groups;
 mod outbox;
 pub mod platform;
 mod reactions;
 pub mod render;
 pub mod sessions;
+pub mod weekly;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -29,7 +31,9 @@ use crate::clock::{Clock, ManualClock};
 use crate::content::Content;
 use crate::store::subscriptions::{self, State};
 use crate::store::users::User;
-use crate::store::{Db, Result, deliveries, sessions as session_rows, users};
+use crate::store::{
+    Db, Result, deliveries, groups as groups_store, sessions as session_rows, users,
+};
 use sessions::SessionRules;
 
 /// Subscriptions started per database transaction when many are due at once.
@@ -140,7 +144,9 @@ impl Engine {
     pub async fn run_due(&self) -> Result<()> {
         let _pass = self.inner.pass.lock().await;
         self.start_due_sessions().await?;
+        self.run_group_events().await?;
         self.advance_due_sessions().await?;
+        self.send_weekly_summaries().await?;
         self.flush_outbox().await
     }
 
@@ -197,6 +203,8 @@ impl Engine {
                     subscriptions::next_due_at(c, &platforms)?,
                     session_rows::next_step_due_at(c)?,
                     deliveries::next_due_at(c, &platforms)?,
+                    groups_store::next_due_at(c, &platforms)?,
+                    users::next_weekly_due_at(c, &platforms)?,
                 ];
                 Ok(candidates.into_iter().flatten().min())
             })

@@ -64,4 +64,8 @@ pub trait Platform: Send + Sync {
         message_id: &str,
         emoji: &[String],
     ) -> Result<(), SendError>;
+
+    /// Whether the account is still in the channel or room, so members who
+    /// left drop out of a group's leaderboard and summary.
+    async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError>;
 }

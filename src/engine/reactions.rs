@@ -8,9 +8,10 @@ use super::Engine;
 use super::sessions::{self as session_flow};
 use crate::check_in::CheckInKind;
 use crate::content::Content;
-use crate::store::deliveries::{self, Kind, Recipient};
-use crate::store::sessions::{self, Status};
-use crate::store::{Result, check_ins, users};
+use crate::store::deliveries::{self, Delivery, Kind, Recipient};
+use crate::store::sessions::{self, Session, Status};
+use crate::store::users::User;
+use crate::store::{Result, check_ins, groups, users};
 
 /// A reaction added or removed by someone on a platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub struct ReactionEvent {
     /// The reacting account; adapters drop the bot's own reactions before
     /// they get here.
     pub user_id: String,
+    /// How the platform shows the reacting account (for group summaries).
+    pub display_name: Option<String>,
     pub emoji: String,
     pub added: bool,
 }
@@ -68,10 +71,24 @@ fn apply(
     let Some(delivery) = deliveries::find_by_message(c, &event.platform, &event.message_id)? else {
         return Ok(ReactionOutcome::Ignored);
     };
+    match &delivery.recipient {
+        Recipient::Member(_) => apply_in_dm(c, content, event, &delivery, kind, now),
+        Recipient::Channel(_) => apply_in_group(c, content, event, &delivery, kind, now),
+    }
+}
+
+/// In a DM only the member it was sent to counts.
+fn apply_in_dm(
+    c: &Connection,
+    content: &Content,
+    event: &ReactionEvent,
+    delivery: &Delivery,
+    kind: CheckInKind,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
     let Some(user) = users::find(c, &event.platform, &event.user_id)? else {
         return Ok(ReactionOutcome::Ignored);
     };
-    // In a DM only the member it was sent to counts.
     if delivery.recipient != Recipient::Member(user.id) {
         return Ok(ReactionOutcome::Ignored);
     }
@@ -83,18 +100,70 @@ fn apply(
         (Kind::Exercise, _, _) => {}
         _ => return Ok(ReactionOutcome::Ignored),
     }
-    let (Some(session_id), Some(step)) = (delivery.session_id, delivery.step) else {
+    let Some((session, step)) = open_session_step(c, delivery)? else {
         return Ok(ReactionOutcome::Ignored);
     };
-    let session = sessions::get(c, session_id)?;
-    let Some(subscription_id) = session.subscription_id else {
-        return Ok(ReactionOutcome::Ignored);
-    };
-    // Late check-ins count until the subscription's next session starts.
-    let latest = sessions::latest_started(c, subscription_id)?;
-    if latest.as_ref().map(|s| s.id) != Some(session.id) {
+    check_in(c, content, event, &session, step, &user, kind, now)
+}
+
+/// In a group channel anyone's reaction is their own check-in, and makes
+/// them part of the group.
+fn apply_in_group(
+    c: &Connection,
+    content: &Content,
+    event: &ReactionEvent,
+    delivery: &Delivery,
+    kind: CheckInKind,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
+    if delivery.kind != Kind::Exercise {
         return Ok(ReactionOutcome::Ignored);
     }
+    let Some((session, step)) = open_session_step(c, delivery)? else {
+        return Ok(ReactionOutcome::Ignored);
+    };
+    let Some(group_id) = session.group_id else {
+        return Ok(ReactionOutcome::Ignored);
+    };
+    let user = match users::find(c, &event.platform, &event.user_id)? {
+        Some(user) if event.display_name.is_none() || !event.added => user,
+        None if !event.added => return Ok(ReactionOutcome::Ignored),
+        _ => {
+            let name = event.display_name.as_deref().unwrap_or(&event.user_id);
+            users::upsert(c, &event.platform, &event.user_id, name, now)?
+        }
+    };
+    if event.added {
+        groups::join(c, group_id, user.id, now)?;
+    }
+    check_in(c, content, event, &session, step, &user, kind, now)
+}
+
+/// The session and step a reaction is on, if check-ins still count there:
+/// late check-ins count until the owner's next session starts.
+fn open_session_step(c: &Connection, delivery: &Delivery) -> Result<Option<(Session, u32)>> {
+    let (Some(session_id), Some(step)) = (delivery.session_id, delivery.step) else {
+        return Ok(None);
+    };
+    let session = sessions::get(c, session_id)?;
+    let latest = sessions::latest_started(c, session.owner()?)?;
+    if latest.as_ref().map(|s| s.id) != Some(session.id) {
+        return Ok(None);
+    }
+    Ok(Some((session, step)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_in(
+    c: &Connection,
+    content: &Content,
+    event: &ReactionEvent,
+    session: &Session,
+    step: u32,
+    user: &User,
+    kind: CheckInKind,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
     if !event.added {
         let withdrawn = check_ins::withdraw(c, session.id, step, user.id, kind)?;
         return Ok(if withdrawn {
@@ -106,15 +175,17 @@ fn apply(
     if !check_ins::record(c, session.id, step, user.id, kind, now)? {
         return Ok(ReactionOutcome::Ignored); // Already recorded.
     }
+    let is_group = session.group_id.is_some();
     let on_current_step = session.status == Status::Running && session.current_step == step;
     if kind == CheckInKind::Pain {
-        session_flow::advise_on_pain(c, content, &session, &user, step, now)?;
-        if session.status == Status::Running {
+        session_flow::advise_on_pain(c, content, session, user, step, now)?;
+        if session.status == Status::Running && !is_group {
             // Stop for today: no more exercises after pain.
-            session_flow::close(c, content, &session, &user, true, now)?;
+            session_flow::close(c, content, session, user, true, now)?;
         }
-    } else if on_current_step {
-        session_flow::advance(c, content, &session, now)?;
+    } else if on_current_step && !is_group {
+        // A group keeps its fixed pace; a member's own session moves on.
+        session_flow::advance(c, content, session, now)?;
     }
     Ok(ReactionOutcome::Recorded(kind))
 }

@@ -1,12 +1,15 @@
 //! The words of every message the engine sends on its own.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::check_in::CheckInKind;
 use crate::coaching::{Streak, Tally};
 use crate::content::{Content, Exercise, Routine, TopicId};
 use crate::duration::describe;
 use crate::message::Message;
+use crate::store::check_ins::SessionCheckIns;
+use crate::store::users::User;
+use super::groups::Completion;
 
 /// "10 reps, hold 3 s" or "10 reps each side, hold 3 s".
 pub fn load_text(exercise: &Exercise, reps: u32) -> String {
@@ -163,4 +166,194 @@ pub fn disclaimer(content: &Content) -> Message {
         CheckInKind::Done.emoji()
     ));
     Message::new(topic.title.clone(), body)
+}
+
+/// How a member is named so the platform notifies them: a Discord mention,
+/// a Matrix pill (a matrix.to link), or a plain @name elsewhere.
+pub fn mention(user: &User) -> String {
+    match user.platform.as_str() {
+        "discord" => format!("<@{}>", user.platform_user_id),
+        "matrix" => format!(
+            "[{}](https://matrix.to/#/{})",
+            user.display_name, user.platform_user_id
+        ),
+        _ => format!("@{}", user.display_name),
+    }
+}
+
+pub fn group_opening(
+    routine: &Routine,
+    date: NaiveDate,
+    loads: &[u32],
+    pace_minutes: u32,
+    summary_time: NaiveTime,
+) -> Message {
+    let mut body = format!(
+        "Group session: {} exercises, one every {pace_minutes} min. Start here and do more if it feels easy:\n",
+        routine.exercises.len()
+    );
+    for (exercise, reps) in routine.exercises.iter().zip(loads) {
+        body.push_str(&format!(
+            "- {}: {}\n",
+            exercise.title,
+            load_text(exercise, *reps)
+        ));
+    }
+    body.push_str(&format!(
+        "\nEveryone's reaction is their own check-in. {} The summary follows at {}.",
+        how_to_check_in(),
+        summary_time.format("%H:%M")
+    ));
+    Message::new(format!("{} · {}", routine.title, long_date(date)), body)
+}
+
+pub fn group_closing(exercises: usize, summary_time: NaiveTime) -> Message {
+    Message::new(
+        "That's the routine for today",
+        format!(
+            "All {exercises} exercises are above. React on the ones you did, even later today; the summary comes at {}.",
+            summary_time.format("%H:%M")
+        ),
+    )
+}
+
+pub fn nudge(members: &[&User], summary_time: NaiveTime) -> Message {
+    let names: Vec<String> = members.iter().map(|u| mention(u)).collect();
+    Message::text(format!(
+        "{}: there's still time for today's routine (it's above). React {} on each exercise you do before the summary at {}. (Send `nudges off` if you'd rather not be mentioned.)",
+        names.join(", "),
+        CheckInKind::Done.emoji(),
+        summary_time.format("%H:%M")
+    ))
+}
+
+/// One member's line in a group summary.
+#[derive(Debug, Clone)]
+pub struct SummaryLine {
+    pub name: String,
+    pub check_ins: SessionCheckIns,
+    pub streak: Streak,
+}
+
+fn days(n: u32) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// "✅ 1, 2, 3 · ⏭️ 4"
+fn check_in_list(check_ins: &SessionCheckIns) -> String {
+    [CheckInKind::Done, CheckInKind::Skip, CheckInKind::Pain]
+        .into_iter()
+        .filter_map(|kind| {
+            let steps: Vec<String> = check_ins
+                .iter()
+                .filter(|(_, kinds)| kinds.contains(&kind))
+                .map(|(step, _)| step.to_string())
+                .collect();
+            (!steps.is_empty()).then(|| format!("{} {}", kind.emoji(), steps.join(", ")))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+pub fn group_summary(
+    date: NaiveDate,
+    checked_in: &[SummaryLine],
+    not_yet: &[String],
+    this_week: Completion,
+    last_week: Completion,
+) -> Message {
+    let mut body = String::new();
+    if checked_in.is_empty() {
+        body.push_str("Nobody checked in today. Tomorrow is another chance.\n");
+    }
+    for line in checked_in {
+        body.push_str(&format!(
+            "- **{}**: {} · streak {} (best {})\n",
+            line.name,
+            check_in_list(&line.check_ins),
+            days(line.streak.current),
+            days(line.streak.best)
+        ));
+    }
+    if !not_yet.is_empty() {
+        body.push_str(&format!("\nNo check-in today: {}\n", not_yet.join(", ")));
+    }
+    body.push('\n');
+    body.push_str(&match (this_week.percent(), last_week.percent()) {
+        (Some(now), Some(before)) => {
+            let change = i64::from(now) - i64::from(before);
+            let trend = match change {
+                0 => "the same as".to_string(),
+                c if c > 0 => format!("up {c} points from"),
+                c => format!("down {} points from", -c),
+            };
+            format!(
+                "Group completion over 7 days: {now}% of member-days done ({} of {}), {trend} the week before ({before}%).",
+                this_week.done, this_week.possible
+            )
+        }
+        (Some(now), None) => format!(
+            "Group completion over 7 days: {now}% of member-days done ({} of {}); nothing to compare with the week before.",
+            this_week.done, this_week.possible
+        ),
+        (None, _) => "No check-ins this week yet.".to_string(),
+    });
+    Message::new(format!("Group summary · {}", long_date(date)), body)
+}
+
+/// The leaderboard, with tied members sharing a rank.
+pub fn leaderboard(rows: &[(String, Streak)]) -> Message {
+    if rows.is_empty() {
+        return Message::new(
+            "Leaderboard",
+            "Nobody has checked in here yet. React to today's exercises to get on the board.",
+        );
+    }
+    let mut body = String::new();
+    let mut rank = 0;
+    let mut previous: Option<(u32, u32)> = None;
+    for (i, (name, streak)) in rows.iter().enumerate() {
+        let key = (streak.current, streak.best);
+        if previous != Some(key) {
+            rank = i + 1;
+            previous = Some(key);
+        }
+        body.push_str(&format!(
+            "{rank}. **{name}**: {} (best {})\n",
+            days(streak.current),
+            days(streak.best)
+        ));
+    }
+    body.push_str("\nOrdered by current streak, then best streak, then name.");
+    Message::new("Leaderboard", body)
+}
+
+pub fn weekly(
+    from: NaiveDate,
+    to: NaiveDate,
+    done: usize,
+    sessions: usize,
+    streak: Streak,
+    load_changes: &[String],
+) -> Message {
+    let mut body = format!(
+        "{} to {}: {done} of {sessions} sessions done.\n{}\n",
+        from.format("%a %-d %b"),
+        to.format("%a %-d %b"),
+        streak_line(streak)
+    );
+    if load_changes.is_empty() {
+        body.push_str("\nYour load stayed the same this week.");
+    } else {
+        body.push_str("\nLoad changes:\n");
+        for change in load_changes {
+            body.push_str(&format!("- {change}\n"));
+        }
+    }
+    body.push_str("\n\nSend `weekly off` to stop these.");
+    Message::new("Your week", body)
 }

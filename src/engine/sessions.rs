@@ -9,10 +9,10 @@ use super::render;
 use crate::check_in::CheckInKind;
 use crate::coaching::{self, DayOutcome, Streak};
 use crate::content::{Content, Routine};
-use crate::schedule::Occurrence;
+use crate::schedule::{Occurrence, Schedule};
 use crate::store::check_ins::{self, SessionCheckIns};
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
-use crate::store::sessions::{self, NewSession, Session, Status};
+use crate::store::sessions::{self, NewSession, Owner, Session, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users::{self, User};
 use crate::store::{Result, StoreError};
@@ -33,7 +33,7 @@ pub struct SessionRules<'a> {
     pub grace: Duration,
 }
 
-fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine> {
+pub(super) fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine> {
     content
         .routine(id)
         .ok_or_else(|| StoreError::Corrupt(format!("routine `{id}` is not in the content folder")))
@@ -53,20 +53,22 @@ fn session_key(session: &Session) -> String {
 }
 
 /// A member's sessions (oldest first) with their check-ins.
+#[derive(Debug, Clone)]
 pub struct History {
     pub sessions: Vec<Session>,
     pub check_ins: std::collections::BTreeMap<i64, SessionCheckIns>,
 }
 
 impl History {
-    pub fn load(c: &Connection, subscription_id: i64, user_id: i64) -> Result<History> {
+    /// A member's history in their own sessions (a subscription) or in a group's.
+    pub fn load(c: &Connection, owner: Owner, user_id: i64) -> Result<History> {
         Ok(History {
-            sessions: sessions::for_subscription(c, subscription_id)?,
+            sessions: sessions::for_owner(c, owner)?,
             check_ins: check_ins::by_session_for_user(c, user_id)?,
         })
     }
 
-    fn check_ins_of(&self, session_id: i64) -> &SessionCheckIns {
+    pub fn check_ins_of(&self, session_id: i64) -> &SessionCheckIns {
         static EMPTY: SessionCheckIns = SessionCheckIns::new();
         self.check_ins.get(&session_id).unwrap_or(&EMPTY)
     }
@@ -132,21 +134,16 @@ impl History {
     }
 }
 
-/// Starts, skips or records as missed every occurrence of this subscription
-/// up to `now`, then moves it to its next occurrence.
-pub fn start_due(
-    c: &Connection,
-    rules: &SessionRules<'_>,
-    subscription: &Subscription,
+/// The occurrences of `schedule` from `next_at` up to `now`, and the first
+/// one after. After a long outage only the last few days are returned.
+pub(super) fn due_occurrences(
+    schedule: &Schedule,
+    mut next_at: DateTime<Utc>,
+    grace: Duration,
     now: DateTime<Utc>,
-) -> Result<()> {
-    let Some(mut next_at) = subscription.next_run_at else {
-        return Ok(());
-    };
-    let user = users::get(c, subscription.user_id)?;
-    let schedule = &subscription.schedule;
+) -> (Vec<Occurrence>, DateTime<Utc>) {
     if now - next_at > Duration::days(CATCH_UP_LIMIT_DAYS) {
-        let resume_from = now - rules.grace - Duration::days(1);
+        let resume_from = now - grace - Duration::days(1);
         next_at = schedule.next_after(resume_from).map_or(now, |o| o.at);
     }
     let mut due: Vec<Occurrence> = Vec::new();
@@ -160,8 +157,35 @@ pub fn start_due(
             None => break,
         }
     }
+    (due, next_at)
+}
+
+/// Only the latest due occurrence may start, and only within the grace
+/// window: no flood after an outage.
+pub(super) fn may_start(
+    index: usize,
+    count: usize,
+    occurrence: &Occurrence,
+    grace: Duration,
+    now: DateTime<Utc>,
+) -> bool {
+    index + 1 == count && now - occurrence.at <= grace.max(MIN_GRACE)
+}
+
+/// Starts, skips or records as missed every occurrence of this subscription
+/// up to `now`, then moves it to its next occurrence.
+pub fn start_due(
+    c: &Connection,
+    rules: &SessionRules<'_>,
+    subscription: &Subscription,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(next_at) = subscription.next_run_at else {
+        return Ok(());
+    };
+    let user = users::get(c, subscription.user_id)?;
+    let (due, next_at) = due_occurrences(&subscription.schedule, next_at, rules.grace, now);
     let mut state = subscription.state;
-    let last = due.len().saturating_sub(1);
     for (i, occurrence) in due.iter().enumerate() {
         if !user.agreed {
             continue; // Scheduling waits for the disclaimer; nothing to record.
@@ -185,11 +209,10 @@ pub fn start_due(
         }
         let status = if subscription.skip_date == Some(occurrence.local_date) {
             Status::Skipped
-        } else if i != last || now - occurrence.at > rules.grace.max(MIN_GRACE) {
-            // Only the latest occurrence may start: no flood after an outage.
-            Status::Missed
-        } else {
+        } else if may_start(i, due.len(), occurrence, rules.grace, now) {
             Status::Running
+        } else {
+            Status::Missed
         };
         record_occurrence(c, rules, subscription, &user, occurrence, status, now)?;
     }
@@ -212,12 +235,13 @@ fn record_occurrence(
 ) -> Result<()> {
     let routine = routine(rules.content, &subscription.routine_id)?;
     let loads = if status == Status::Running {
-        History::load(c, subscription.id, user.id)?.loads_before(routine, occurrence.local_date)
+        History::load(c, Owner::Subscription(subscription.id), user.id)?
+            .loads_before(routine, occurrence.local_date)
     } else {
         Vec::new()
     };
     let new = NewSession {
-        subscription_id: subscription.id,
+        owner: Owner::Subscription(subscription.id),
         routine_id: &routine.id,
         local_date: occurrence.local_date,
         scheduled_at: occurrence.at,
@@ -233,7 +257,12 @@ fn record_occurrence(
         return Ok(());
     }
     // A new session ends the one before it; late check-ins stop here.
-    sessions::stop_running_except(c, subscription.id, session_id, Status::Finished)?;
+    sessions::stop_running_except(
+        c,
+        Owner::Subscription(subscription.id),
+        session_id,
+        Status::Finished,
+    )?;
     let session = sessions::get(c, session_id)?;
     let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
     let opening = render::opening(
@@ -243,10 +272,11 @@ fn record_occurrence(
         subscription.pace_minutes,
         late_by,
     );
+    let to = Audience::member(user);
     enqueue(
         c,
         &session,
-        user,
+        &to,
         Kind::Opening,
         None,
         priority::OPENING,
@@ -258,7 +288,7 @@ fn record_occurrence(
         c,
         rules.content,
         &session,
-        user,
+        &to,
         1,
         subscription.pace_minutes,
         now,
@@ -267,11 +297,26 @@ fn record_occurrence(
     Ok(())
 }
 
+/// Where a session's messages go: a member's DM or a group's channel.
+pub(super) struct Audience {
+    pub platform: String,
+    pub recipient: Recipient,
+}
+
+impl Audience {
+    pub fn member(user: &User) -> Audience {
+        Audience {
+            platform: user.platform.clone(),
+            recipient: Recipient::Member(user.id),
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
-fn enqueue(
+pub(super) fn enqueue(
     c: &Connection,
     session: &Session,
-    user: &User,
+    to: &Audience,
     kind: Kind,
     step: Option<u32>,
     priority: i64,
@@ -279,17 +324,21 @@ fn enqueue(
     reactions: Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let suffix = match (kind, step) {
-        (Kind::Exercise, Some(step)) => format!("ex{step}"),
-        (Kind::Advice, Some(step)) => format!("advice{step}"),
-        (kind, _) => kind.as_str().to_string(),
+    let suffix = match (kind, step, &to.recipient) {
+        (Kind::Exercise, Some(step), _) => format!("ex{step}"),
+        // In a group, each member who reports pain gets their own advice.
+        (Kind::Advice, Some(step), Recipient::Member(user)) if session.group_id.is_some() => {
+            format!("advice{step}/user{user}")
+        }
+        (Kind::Advice, Some(step), _) => format!("advice{step}"),
+        (kind, _, _) => kind.as_str().to_string(),
     };
     deliveries::enqueue(
         c,
         &NewDelivery {
             key: format!("{}/{suffix}", session_key(session)),
-            platform: user.platform.clone(),
-            recipient: Recipient::Member(user.id),
+            platform: to.platform.clone(),
+            recipient: to.recipient.clone(),
             session_id: Some(session.id),
             kind,
             step,
@@ -302,11 +351,11 @@ fn enqueue(
 }
 
 /// Writes exercise `step` and starts its pace.
-fn post_exercise(
+pub(super) fn post_exercise(
     c: &Connection,
     content: &Content,
     session: &Session,
-    user: &User,
+    to: &Audience,
     step: u32,
     pace_minutes: u32,
     now: DateTime<Utc>,
@@ -330,7 +379,7 @@ fn post_exercise(
     enqueue(
         c,
         session,
-        user,
+        to,
         Kind::Exercise,
         Some(step),
         priority,
@@ -352,8 +401,9 @@ pub fn advance(
     if session.status != Status::Running {
         return Ok(());
     }
-    let Some(subscription_id) = session.subscription_id else {
-        return Ok(()); // Only member sessions are scheduled so far.
+    let subscription_id = match session.owner()? {
+        Owner::Subscription(id) => id,
+        Owner::Group(group_id) => return super::groups::advance(c, content, session, group_id, now),
     };
     let subscription = subscriptions::get(c, subscription_id)?;
     let user = users::get(c, subscription.user_id)?;
@@ -363,7 +413,7 @@ pub fn advance(
             c,
             content,
             session,
-            &user,
+            &Audience::member(&user),
             session.current_step + 1,
             subscription.pace_minutes,
             now,
@@ -373,7 +423,7 @@ pub fn advance(
     }
 }
 
-/// Ends a session with its closing message (tally and streak).
+/// Ends a member's session with its closing message (tally and streak).
 pub fn close(
     c: &Connection,
     content: &Content,
@@ -386,13 +436,13 @@ pub fn close(
     let Some(subscription_id) = session.subscription_id else {
         return Ok(());
     };
-    let history = History::load(c, subscription_id, user.id)?;
+    let history = History::load(c, Owner::Subscription(subscription_id), user.id)?;
     let tally = coaching::tally(history.check_ins_of(session.id), session.current_step);
     let message = render::closing(tally, history.streak(content), stopped_for_pain);
     enqueue(
         c,
         session,
-        user,
+        &Audience::member(user),
         Kind::Closing,
         None,
         priority::LATER,
@@ -420,7 +470,7 @@ pub fn advise_on_pain(
     enqueue(
         c,
         session,
-        user,
+        &Audience::member(user),
         Kind::Advice,
         Some(step),
         priority::URGENT,

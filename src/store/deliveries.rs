@@ -33,6 +33,12 @@ pub enum Kind {
     Exercise,
     Advice,
     Closing,
+    /// A group's mention of members who have not checked in yet.
+    Nudge,
+    /// A group's end-of-day summary.
+    Summary,
+    /// A member's weekly summary DM.
+    Weekly,
 }
 
 impl Kind {
@@ -43,6 +49,9 @@ impl Kind {
             Kind::Exercise => "exercise",
             Kind::Advice => "advice",
             Kind::Closing => "closing",
+            Kind::Nudge => "nudge",
+            Kind::Summary => "summary",
+            Kind::Weekly => "weekly",
         }
     }
 
@@ -53,6 +62,9 @@ impl Kind {
             Kind::Exercise,
             Kind::Advice,
             Kind::Closing,
+            Kind::Nudge,
+            Kind::Summary,
+            Kind::Weekly,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

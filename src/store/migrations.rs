@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reaction_events",
         sql: include_str!("../../migrations/0003_reaction_events.sql"),
     },
+    Migration {
+        version: 4,
+        name: "groups",
+        sql: include_str!("../../migrations/0004_groups.sql"),
+    },
 ];
 
 pub fn current_version(connection: &Connection) -> Result<u32> {

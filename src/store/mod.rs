@@ -9,6 +9,7 @@
 
 pub mod check_ins;
 pub mod deliveries;
+pub mod groups;
 mod migrations;
 pub mod reaction_events;
 pub mod sessions;

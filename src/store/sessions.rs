@@ -109,9 +109,44 @@ fn decode(raw: RawRow) -> Result<Session> {
     })
 }
 
-/// A session about to be recorded for a subscription.
+/// Whose session it is: a member's subscription or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Subscription(i64),
+    Group(i64),
+}
+
+impl Owner {
+    fn column(self) -> &'static str {
+        match self {
+            Owner::Subscription(_) => "subscription_id",
+            Owner::Group(_) => "group_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Owner::Subscription(id) | Owner::Group(id) => id,
+        }
+    }
+}
+
+impl Session {
+    pub fn owner(&self) -> Result<Owner> {
+        match (self.subscription_id, self.group_id) {
+            (Some(id), None) => Ok(Owner::Subscription(id)),
+            (None, Some(id)) => Ok(Owner::Group(id)),
+            _ => Err(StoreError::Corrupt(format!(
+                "session {} has no single owner",
+                self.id
+            ))),
+        }
+    }
+}
+
+/// A session about to be recorded.
 pub struct NewSession<'a> {
-    pub subscription_id: i64,
+    pub owner: Owner,
     pub routine_id: &'a str,
     pub local_date: NaiveDate,
     pub scheduled_at: DateTime<Utc>,
@@ -120,19 +155,22 @@ pub struct NewSession<'a> {
     pub loads: &'a [u32],
 }
 
-/// Records a session; `None` if that subscription already has one that day.
+/// Records a session; `None` if its owner already has one that day.
 pub fn insert(c: &Connection, new: &NewSession<'_>) -> Result<Option<i64>> {
     let loads =
         serde_json::to_string(new.loads).map_err(|e| StoreError::Corrupt(format!("loads: {e}")))?;
     let id = c
         .query_row(
-            "INSERT INTO sessions (subscription_id, routine_id, local_date, scheduled_at,
-                                   started_at, status, loads)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT DO NOTHING
-             RETURNING id",
+            &format!(
+                "INSERT INTO sessions ({}, routine_id, local_date, scheduled_at,
+                                       started_at, status, loads)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT DO NOTHING
+                 RETURNING id",
+                new.owner.column()
+            ),
             (
-                new.subscription_id,
+                new.owner.id(),
                 new.routine_id,
                 new.local_date.to_string(),
                 to_db_time(new.scheduled_at),
@@ -194,24 +232,41 @@ pub fn next_step_due_at(c: &Connection) -> Result<Option<DateTime<Utc>>> {
     at.map(from_db_time).transpose()
 }
 
-/// Every session of a subscription, oldest first.
-pub fn for_subscription(c: &Connection, subscription_id: i64) -> Result<Vec<Session>> {
+/// Every session of a subscription or group, oldest first.
+pub fn for_owner(c: &Connection, owner: Owner) -> Result<Vec<Session>> {
     let mut statement = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM sessions WHERE subscription_id = ?1 ORDER BY local_date"
+        "SELECT {COLUMNS} FROM sessions WHERE {} = ?1 ORDER BY local_date",
+        owner.column()
     ))?;
-    let rows = statement.query_map([subscription_id], raw)?;
+    let rows = statement.query_map([owner.id()], raw)?;
     rows.map(|r| decode(r?)).collect()
 }
 
-/// The most recent session that actually started for a subscription.
-pub fn latest_started(c: &Connection, subscription_id: i64) -> Result<Option<Session>> {
+/// The session of a subscription or group on a local date, if any.
+pub fn on_date(c: &Connection, owner: Owner, date: NaiveDate) -> Result<Option<Session>> {
+    c.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM sessions WHERE {} = ?1 AND local_date = ?2",
+            owner.column()
+        ),
+        (owner.id(), date.to_string()),
+        raw,
+    )
+    .optional()?
+    .map(decode)
+    .transpose()
+}
+
+/// The most recent session that actually started for a subscription or group.
+pub fn latest_started(c: &Connection, owner: Owner) -> Result<Option<Session>> {
     c.query_row(
         &format!(
             "SELECT {COLUMNS} FROM sessions
-             WHERE subscription_id = ?1 AND status IN ('running', 'finished')
-             ORDER BY local_date DESC LIMIT 1"
+             WHERE {} = ?1 AND status IN ('running', 'finished')
+             ORDER BY local_date DESC LIMIT 1",
+            owner.column()
         ),
-        [subscription_id],
+        [owner.id()],
         raw,
     )
     .optional()?
@@ -229,17 +284,16 @@ pub fn stop_running(c: &Connection, subscription_id: i64, status: Status) -> Res
     Ok(())
 }
 
-/// Ends every other running session of a subscription (a new one started).
-pub fn stop_running_except(
-    c: &Connection,
-    subscription_id: i64,
-    keep: i64,
-    status: Status,
-) -> Result<()> {
+/// Ends every other running session of a subscription or group (a new one
+/// started, or the group was turned off with `keep` = 0).
+pub fn stop_running_except(c: &Connection, owner: Owner, keep: i64, status: Status) -> Result<()> {
     c.execute(
-        "UPDATE sessions SET status = ?3, next_step_at = NULL
-         WHERE subscription_id = ?1 AND id != ?2 AND status = 'running'",
-        (subscription_id, keep, status.as_str()),
+        &format!(
+            "UPDATE sessions SET status = ?3, next_step_at = NULL
+             WHERE {} = ?1 AND id != ?2 AND status = 'running'",
+            owner.column()
+        ),
+        (owner.id(), keep, status.as_str()),
     )?;
     Ok(())
 }

@@ -14,10 +14,14 @@ pub struct User {
     pub dm_target: Option<String>,
     pub timezone: Option<String>,
     pub agreed: bool,
+    /// Asked not to be mentioned in group nudges.
+    pub nudges_off: bool,
+    /// When the next weekly summary DM is due; `None` = not wanted.
+    pub weekly_summary_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str =
-    "id, platform, platform_user_id, display_name, dm_target, timezone, agreed_at";
+const COLUMNS: &str = "id, platform, platform_user_id, display_name, dm_target, timezone, \
+                       agreed_at, nudges_off, weekly_summary_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -28,6 +32,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         dm_target: row.get(4)?,
         timezone: row.get(5)?,
         agreed: row.get::<_, Option<i64>>(6)?.is_some(),
+        nudges_off: row.get(7)?,
+        weekly_summary_at: row
+            .get::<_, Option<i64>>(8)?
+            .and_then(|at| DateTime::from_timestamp(at, 0)),
     })
 }
 
@@ -94,6 +102,46 @@ pub fn agree(c: &Connection, id: i64, now: DateTime<Utc>) -> Result<()> {
         (id, to_db_time(now)),
     )?;
     Ok(())
+}
+
+pub fn set_nudges_off(c: &Connection, id: i64, off: bool) -> Result<()> {
+    c.execute("UPDATE users SET nudges_off = ?2 WHERE id = ?1", (id, off))?;
+    Ok(())
+}
+
+pub fn set_weekly_summary_at(c: &Connection, id: i64, at: Option<DateTime<Utc>>) -> Result<()> {
+    c.execute(
+        "UPDATE users SET weekly_summary_at = ?2 WHERE id = ?1",
+        (id, at.map(to_db_time)),
+    )?;
+    Ok(())
+}
+
+/// Members on running platforms whose weekly summary is due (walks `users_weekly_due`).
+pub fn weekly_due(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<User>> {
+    let mut statement = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users
+         WHERE weekly_summary_at IS NOT NULL AND weekly_summary_at <= ?1
+           AND +platform IN (SELECT value FROM json_each(?2))
+         ORDER BY weekly_summary_at, id"
+    ))?;
+    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let rows = statement.query_map((to_db_time(now), platforms), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn next_weekly_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let at: Option<i64> = c
+        .query_row(
+            "SELECT weekly_summary_at FROM users
+             WHERE weekly_summary_at IS NOT NULL AND +platform IN (SELECT value FROM json_each(?1))
+             ORDER BY weekly_summary_at LIMIT 1",
+            [platforms],
+            |row| row.get(0),
+        )
+        .optional()?;
+    at.map(super::from_db_time).transpose()
 }
 
 /// Erases the member and, by cascade, everything recorded about them.

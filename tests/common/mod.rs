@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use upright::clock::ManualClock;
-use upright::commands::{self, Command, Member};
+use upright::commands::{self, Command, Member, Place};
 use upright::content::Content;
 use upright::engine::{
     Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent,
@@ -56,6 +56,8 @@ struct State {
     calls: Vec<(String, String)>,
     hang: Option<Hang>,
     next_id: u64,
+    /// (channel, user) pairs no longer in the channel.
+    left: std::collections::HashSet<(String, String)>,
 }
 
 pub struct FakePlatform {
@@ -100,6 +102,22 @@ impl FakePlatform {
 
     pub fn fail_next(&self, error: SendError) {
         self.state.lock().unwrap().failures.push_back(error);
+    }
+
+    pub fn posted_in(&self, channel: &str) -> Vec<Posted> {
+        self.posted()
+            .into_iter()
+            .filter(|p| matches!(&p.to, Destination::Channel(c) if c == channel))
+            .collect()
+    }
+
+    /// The member leaves the channel, as far as `is_member` can tell.
+    pub fn leave(&self, channel: &str, user: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .left
+            .insert((channel.to_string(), user.to_string()));
     }
 
     pub fn hang_at(&self, hang: Option<Hang>) {
@@ -171,6 +189,13 @@ impl Platform for FakePlatform {
         }
         Ok(())
     }
+
+    async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
+        let state = self.state.lock().unwrap();
+        Ok(!state
+            .left
+            .contains(&(channel.to_string(), user_id.to_string())))
+    }
 }
 
 pub fn content() -> Arc<Content> {
@@ -235,13 +260,26 @@ impl Bot {
     }
 
     pub async fn command(&self, user: &str, text: &str) -> Reply {
+        self.command_at(user, &Place::Direct, text).await
+    }
+
+    /// A command given in a shared channel, by an admin or not.
+    pub async fn command_in(&self, user: &str, channel: &str, admin: bool, text: &str) -> Reply {
+        let place = Place::Channel {
+            id: channel.into(),
+            admin,
+        };
+        self.command_at(user, &place, text).await
+    }
+
+    pub async fn command_at(&self, user: &str, place: &Place, text: &str) -> Reply {
         let member = Member {
             platform: PLATFORM.into(),
             user_id: user.into(),
-            display_name: user.into(),
+            display_name: capitalized(user),
         };
         let reply = match Command::parse(text) {
-            Ok(command) => commands::handle(&self.engine, &member, command).await,
+            Ok(command) => commands::handle(&self.engine, &member, place, command).await,
             Err(error) => commands::parse_error_reply(&error),
         };
         self.engine.run_due().await.unwrap();
@@ -269,6 +307,7 @@ impl Bot {
                 platform: PLATFORM.into(),
                 message_id: message_id.into(),
                 user_id: user.into(),
+                display_name: Some(capitalized(user)),
                 emoji: emoji.into(),
                 added,
             })
@@ -288,6 +327,15 @@ impl Bot {
             .call_blocking(|c| Ok(c.query_row(sql, [], |row| row.get(0))?))
             .unwrap()
     }
+}
+
+/// How the fake platform names a member: "ana" → "Ana".
+pub fn capitalized(user: &str) -> String {
+    let mut chars = user.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 pub fn utc(text: &str) -> DateTime<Utc> {

@@ -1,0 +1,274 @@
+//! group setup / off / status / nudges (admins), leaderboard, and the
+//! member's own nudges and weekly summary choices.
+
+use chrono::{Duration, NaiveTime};
+use chrono_tz::Tz;
+
+use super::subscription::describe_next;
+use super::{CommandError, Ctx, Place};
+use crate::content::DEFAULT_ROUTINE;
+use crate::engine::groups::{NUDGE_LEAD, nudge_time, session_end, standings};
+use crate::engine::render;
+use crate::engine::weekly;
+use crate::message::{Message, Reply};
+use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
+use crate::store::groups::{self, Group, Setup};
+use crate::store::sessions::{self, Owner, Status};
+use crate::store::users;
+
+/// The summary's default time, unless the routine ends later.
+const DEFAULT_SUMMARY: (u32, u32) = (21, 0);
+
+/// A summary comes at least this long after the last exercise.
+const SUMMARY_AFTER_END: Duration = Duration::minutes(30);
+
+const NO_GROUP: &str =
+    "There is no group in this channel. An admin can start one with `group setup 07:30 Europe/Berlin`.";
+
+/// The channel a group command was given in, if the member may run it there.
+fn admin_channel<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, CommandError> {
+    match &ctx.place {
+        Place::Direct => Err(CommandError::Refused(
+            "Group commands work in the channel or room the group meets in, not in a direct message."
+                .to_string(),
+        )),
+        Place::Channel { admin: false, .. } => Err(CommandError::Refused(
+            match ctx.user.platform.as_str() {
+                "discord" => "Only members with the Manage Server permission can set up or change this group.",
+                "matrix" => "Only room moderators (power level 50 or more) can set up or change this group.",
+                _ => "Only admins can set up or change this group.",
+            }
+            .to_string(),
+        )),
+        Place::Channel { id, admin: true } => Ok(id),
+    }
+}
+
+fn group_here(ctx: &Ctx<'_>, channel: &str) -> Result<Group, CommandError> {
+    groups::for_channel(ctx.c, &ctx.user.platform, channel)?
+        .filter(|g| g.active)
+        .ok_or_else(|| CommandError::Refused(NO_GROUP.to_string()))
+}
+
+fn exercise_count(ctx: &Ctx<'_>, routine_id: &str) -> Result<usize, CommandError> {
+    ctx.content
+        .routine(routine_id)
+        .map(|r| r.exercises.len())
+        .ok_or_else(|| CommandError::Refused("The routine is not available right now.".to_string()))
+}
+
+fn hm(time: NaiveTime) -> String {
+    time.format("%H:%M").to_string()
+}
+
+pub(crate) fn setup(
+    ctx: &Ctx<'_>,
+    time: &str,
+    timezone: Option<&str>,
+    days: Option<&str>,
+    summary: Option<&str>,
+) -> Result<Reply, CommandError> {
+    let channel = admin_channel(ctx)?;
+    let existing = groups::for_channel(ctx.c, &ctx.user.platform, channel)?;
+    let time = parse_time(time)?;
+    let known_zone = ctx
+        .user
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok());
+    let (zone, zone_guessed) = match timezone {
+        Some(text) => (parse_zone(text)?, false),
+        None => match existing.as_ref().map(|g| g.schedule.zone()).or(known_zone) {
+            Some(zone) => (zone, false),
+            None => (Tz::UTC, true),
+        },
+    };
+    let days = match days {
+        Some(text) => parse_days(text)?,
+        None => existing
+            .as_ref()
+            .map_or(Weekdays::DAILY, |g| g.schedule.days()),
+    };
+    let pace = existing
+        .as_ref()
+        .map_or(ctx.settings.default_pace_minutes, |g| g.pace_minutes);
+    let routine_id = existing
+        .as_ref()
+        .map_or(DEFAULT_ROUTINE.to_string(), |g| g.routine_id.clone());
+    let exercises = exercise_count(ctx, &routine_id)?;
+    let (end, past_midnight) = session_end(time, pace, exercises);
+    if past_midnight || end > NaiveTime::from_hms_opt(23, 29, 0).unwrap_or(NaiveTime::MIN) {
+        return Err(CommandError::Refused(format!(
+            "A session at {} would end at {} with no time left for the day's summary; pick a time before 23:00.",
+            hm(time),
+            hm(end)
+        )));
+    }
+    let earliest_summary = end + SUMMARY_AFTER_END;
+    let summary_time = match summary {
+        Some(text) => {
+            let summary = parse_time(text)?;
+            if summary < earliest_summary {
+                return Err(CommandError::Refused(format!(
+                    "The summary at {} would come before the routine is over ({} exercises from {} end at {}); pick {} or later.",
+                    hm(summary),
+                    exercises,
+                    hm(time),
+                    hm(end),
+                    hm(earliest_summary)
+                )));
+            }
+            summary
+        }
+        None => existing
+            .as_ref()
+            .map(|g| g.summary_time)
+            .filter(|t| *t >= earliest_summary)
+            .unwrap_or_else(|| {
+                NaiveTime::from_hms_opt(DEFAULT_SUMMARY.0, DEFAULT_SUMMARY.1, 0)
+                    .unwrap_or(NaiveTime::MIN)
+                    .max(earliest_summary)
+            }),
+    };
+    let schedule = Schedule::new(time, days, zone);
+    let summary_schedule = Schedule::new(summary_time, days, zone);
+    let nudge = Schedule::new(
+        nudge_time(time, pace, summary_time, exercises),
+        days,
+        zone,
+    );
+    let next_run_at = schedule.next_after(ctx.now).map(|o| o.at);
+    let group = groups::set_up(
+        ctx.c,
+        &Setup {
+            platform: &ctx.user.platform,
+            channel_id: channel,
+            routine_id: &routine_id,
+            schedule: &schedule,
+            pace_minutes: pace,
+            summary_time,
+            next_run_at,
+            next_nudge_at: nudge.next_after(ctx.now).map(|o| o.at),
+            next_summary_at: summary_schedule.next_after(ctx.now).map(|o| o.at),
+        },
+        ctx.now,
+    )?;
+    let mut body = format!(
+        "This channel now does the routine together: {schedule}, one exercise every {pace} min, summary at {}.\n",
+        hm(summary_time)
+    );
+    if zone_guessed {
+        body.push_str("I used UTC because no time zone was given; add one, e.g. `group setup 07:30 Europe/Berlin`.\n");
+    }
+    if let Some(at) = next_run_at {
+        body.push_str(&format!(
+            "First session: {}.\n",
+            describe_next(zone, at, ctx.now)
+        ));
+    }
+    body.push_str(&format!(
+        "\nEveryone checks in by reacting {}. Nudges are {}.",
+        render::how_to_check_in(),
+        if group.nudges {
+            "on (`group nudges off` to stop them)"
+        } else {
+            "off; `group nudges on` mentions members who haven't checked in an hour before the summary"
+        }
+    ));
+    Ok(Reply::public(Message::new("Group set up", body)))
+}
+
+pub(crate) fn off(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let channel = admin_channel(ctx)?;
+    let group = group_here(ctx, channel)?;
+    groups::turn_off(ctx.c, group.id)?;
+    sessions::stop_running_except(ctx.c, Owner::Group(group.id), 0, Status::Finished)?;
+    Ok(Reply::public(Message::new(
+        "Group stopped",
+        "No more group sessions here. Streaks and history are kept; `group setup` starts again.",
+    )))
+}
+
+pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let channel = admin_channel(ctx)?;
+    let group = group_here(ctx, channel)?;
+    let members = groups::present_members(ctx.c, group.id)?.len();
+    let mut body = format!(
+        "{}, one exercise every {} min, summary at {}.\n",
+        group.schedule,
+        group.pace_minutes,
+        hm(group.summary_time)
+    );
+    if let Some(at) = group.next_run_at {
+        body.push_str(&format!(
+            "Next session: {}.\n",
+            describe_next(group.schedule.zone(), at, ctx.now)
+        ));
+    }
+    body.push_str(&format!(
+        "Members taking part: {members}. Nudges: {}.",
+        if group.nudges { "on" } else { "off" }
+    ));
+    Ok(Reply::private(Message::new("Group status", body)))
+}
+
+pub(crate) fn set_group_nudges(
+    ctx: &Ctx<'_>,
+    on: bool,
+) -> Result<Reply, CommandError> {
+    let channel = admin_channel(ctx)?;
+    let group = group_here(ctx, channel)?;
+    groups::set_nudges(ctx.c, group.id, on)?;
+    let lead = NUDGE_LEAD.num_minutes();
+    let body = if on {
+        format!(
+            "Nudges on: {lead} min before the summary I'll mention members who took part this week but haven't checked in today. Anyone can opt out with `nudges off`."
+        )
+    } else {
+        "Nudges off: nobody is mentioned before the summary.".to_string()
+    };
+    Ok(Reply::public(Message::text(body)))
+}
+
+pub(crate) fn leaderboard(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let Place::Channel { id, .. } = &ctx.place else {
+        return Err(CommandError::Refused(
+            "Use `leaderboard` in the channel or room of a group.".to_string(),
+        ));
+    };
+    let group = groups::for_channel(ctx.c, &ctx.user.platform, id)?
+        .ok_or_else(|| CommandError::Refused(NO_GROUP.to_string()))?;
+    let rows: Vec<_> = standings(ctx.c, ctx.content, &group)?
+        .into_iter()
+        .map(|s| (s.user.display_name, s.streak))
+        .collect();
+    Ok(Reply::public(render::leaderboard(&rows)))
+}
+
+pub(crate) fn member_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {
+    users::set_nudges_off(ctx.c, ctx.user.id, !on)?;
+    let body = if on {
+        "Group nudges are on for you again: I may mention you before a summary if you haven't checked in."
+    } else {
+        "Done: I won't mention you in group nudges."
+    };
+    Ok(Reply::private(Message::text(body)))
+}
+
+pub(crate) fn weekly_summary(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {
+    if !on {
+        users::set_weekly_summary_at(ctx.c, ctx.user.id, None)?;
+        return Ok(Reply::private(Message::text(
+            "Weekly summary off.".to_string(),
+        )));
+    }
+    let schedule = weekly::schedule(&ctx.user);
+    let next = schedule.next_after(ctx.now).map(|o| o.at);
+    users::set_weekly_summary_at(ctx.c, ctx.user.id, next)?;
+    let when = next.map_or_else(String::new, |at| {
+        format!(" First one: {}.", describe_next(schedule.zone(), at, ctx.now))
+    });
+    Ok(Reply::private(Message::text(format!(
+        "Weekly summary on: each Sunday at 18:00 I'll send you your days done, streak and load changes by direct message.{when}"
+    ))))
+}

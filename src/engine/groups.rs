@@ -1,0 +1,471 @@
+//! Accountability groups: the routine posted in a channel or room at a fixed
+//! pace, a nudge for members who have not checked in yet, and the day's
+//! summary. Like `sessions`, every function here runs inside one database
+//! transaction and only writes messages to the outbox.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use rusqlite::Connection;
+
+use super::sessions::{
+    Audience, History, SessionRules, due_occurrences, enqueue, may_start, post_exercise, routine,
+};
+use super::{Engine, render};
+use crate::coaching::{self, DayOutcome, Streak};
+use crate::content::Content;
+use crate::schedule::{Occurrence, Schedule};
+use crate::store::deliveries::{Kind, Recipient, priority};
+use crate::store::groups::{self, Event, Group};
+use crate::store::sessions::{self, NewSession, Owner, Session, Status};
+use crate::store::users::{self, User};
+use crate::store::Result;
+
+/// How long before the summary the nudge goes out (never before the
+/// routine has been posted in full).
+pub const NUDGE_LEAD: Duration = Duration::minutes(60);
+
+/// A member counts as taking part if they checked in this many days back.
+const ACTIVE_DAYS: i64 = 7;
+
+impl Audience {
+    fn channel(group: &Group) -> Audience {
+        Audience {
+            platform: group.platform.clone(),
+            recipient: Recipient::Channel(group.channel_id.clone()),
+        }
+    }
+}
+
+/// When the last exercise's pace runs out, local time (may pass midnight,
+/// which `group setup` refuses).
+pub fn session_end(start: NaiveTime, pace_minutes: u32, exercises: usize) -> (NaiveTime, bool) {
+    let length = Duration::minutes(i64::from(pace_minutes) * exercises as i64);
+    let (end, wrapped) = start.overflowing_add_signed(length);
+    (end, wrapped != 0)
+}
+
+/// The nudge's local time: an hour before the summary, but not before the
+/// routine has been posted.
+pub fn nudge_time(start: NaiveTime, pace_minutes: u32, summary: NaiveTime, exercises: usize) -> NaiveTime {
+    let (end, _) = session_end(start, pace_minutes, exercises);
+    (summary - NUDGE_LEAD).max(end)
+}
+
+pub fn nudge_schedule(group: &Group, exercises: usize) -> Schedule {
+    let time = nudge_time(
+        group.schedule.time(),
+        group.pace_minutes,
+        group.summary_time,
+        exercises,
+    );
+    Schedule::new(time, group.schedule.days(), group.schedule.zone())
+}
+
+/// Starts (or records as missed) every session of the group up to `now`.
+pub fn start_due(
+    c: &Connection,
+    rules: &SessionRules<'_>,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(next_at) = group.next_run_at else {
+        return Ok(());
+    };
+    let (due, next_at) = due_occurrences(&group.schedule, next_at, rules.grace, now);
+    for (i, occurrence) in due.iter().enumerate() {
+        let status = if may_start(i, due.len(), occurrence, rules.grace, now) {
+            Status::Running
+        } else {
+            Status::Missed
+        };
+        record_occurrence(c, rules.content, group, occurrence, status, now)?;
+    }
+    groups::set_next(c, group.id, Event::Session, Some(next_at))
+}
+
+fn record_occurrence(
+    c: &Connection,
+    content: &Content,
+    group: &Group,
+    occurrence: &Occurrence,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let routine = routine(content, &group.routine_id)?;
+    // Everyone starts from the low end; members scale up on their own.
+    let loads = coaching::loads(routine, std::iter::empty());
+    let new = NewSession {
+        owner: Owner::Group(group.id),
+        routine_id: &routine.id,
+        local_date: occurrence.local_date,
+        scheduled_at: occurrence.at,
+        started_at: (status == Status::Running).then_some(now),
+        status,
+        loads: &loads,
+    };
+    let Some(session_id) = sessions::insert(c, &new)? else {
+        return Ok(());
+    };
+    if status != Status::Running {
+        tracing::info!(group = group.id, date = %occurrence.local_date, "group session missed");
+        return Ok(());
+    }
+    sessions::stop_running_except(c, Owner::Group(group.id), session_id, Status::Finished)?;
+    let session = sessions::get(c, session_id)?;
+    let to = Audience::channel(group);
+    let opening = render::group_opening(
+        routine,
+        occurrence.local_date,
+        &loads,
+        group.pace_minutes,
+        group.summary_time,
+    );
+    enqueue(
+        c,
+        &session,
+        &to,
+        Kind::Opening,
+        None,
+        priority::OPENING,
+        opening,
+        Vec::new(),
+        now,
+    )?;
+    post_exercise(c, content, &session, &to, 1, group.pace_minutes, now)?;
+    tracing::info!(group = group.id, date = %occurrence.local_date, "group session started");
+    Ok(())
+}
+
+/// A group session moves on only with its pace: the next exercise, or the
+/// closing message.
+pub fn advance(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    group_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let group = groups::get(c, group_id)?;
+    let routine = routine(content, &session.routine_id)?;
+    let to = Audience::channel(&group);
+    let step = session.current_step;
+    if (step as usize) < routine.exercises.len() {
+        return post_exercise(c, content, session, &to, step + 1, group.pace_minutes, now);
+    }
+    sessions::set_progress(c, session.id, step, None, Status::Finished)?;
+    let closing = render::group_closing(routine.exercises.len(), group.summary_time);
+    enqueue(
+        c,
+        session,
+        &to,
+        Kind::Closing,
+        None,
+        priority::LATER,
+        closing,
+        Vec::new(),
+        now,
+    )?;
+    Ok(())
+}
+
+/// A member of a group with their record there.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub user: User,
+    pub streak: Streak,
+    pub history: History,
+}
+
+/// The group's present members, ordered for the leaderboard: current
+/// streak, then best streak, then name, then who joined first — so equal
+/// records always come out in the same order.
+pub fn standings(c: &Connection, content: &Content, group: &Group) -> Result<Vec<Standing>> {
+    let mut standings = Vec::new();
+    for user_id in groups::present_members(c, group.id)? {
+        let user = users::get(c, user_id)?;
+        let history = History::load(c, Owner::Group(group.id), user.id)?;
+        let streak = history.streak(content);
+        standings.push(Standing {
+            user,
+            streak,
+            history,
+        });
+    }
+    // `present_members` lists by join order, and the sort is stable.
+    standings.sort_by(|a, b| {
+        b.streak
+            .current
+            .cmp(&a.streak.current)
+            .then(b.streak.best.cmp(&a.streak.best))
+            .then_with(|| {
+                a.user
+                    .display_name
+                    .to_lowercase()
+                    .cmp(&b.user.display_name.to_lowercase())
+            })
+    });
+    Ok(standings)
+}
+
+/// Member-days done out of member-days possible over a span of group sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Completion {
+    pub done: u32,
+    pub possible: u32,
+}
+
+impl Completion {
+    pub fn percent(self) -> Option<u32> {
+        (self.possible > 0).then(|| (self.done * 100 + self.possible / 2) / self.possible)
+    }
+}
+
+/// Completion over the group's sessions dated `from..=to`, counting the
+/// members who checked in at least once in that span.
+pub fn completion(standings: &[Standing], exercises: usize, from: NaiveDate, to: NaiveDate) -> Completion {
+    let mut total = Completion::default();
+    for standing in standings {
+        let sessions: Vec<&Session> = standing
+            .history
+            .sessions
+            .iter()
+            .filter(|s| s.local_date >= from && s.local_date <= to)
+            .filter(|s| matches!(s.status, Status::Running | Status::Finished))
+            .collect();
+        let took_part = sessions
+            .iter()
+            .any(|s| !standing.history.check_ins_of(s.id).is_empty());
+        if !took_part {
+            continue;
+        }
+        total.possible += sessions.len() as u32;
+        total.done += sessions
+            .iter()
+            .filter(|s| {
+                coaching::outcome(s, standing.history.check_ins_of(s.id), exercises, false)
+                    == DayOutcome::Done
+            })
+            .count() as u32;
+    }
+    total
+}
+
+fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bool {
+    standing
+        .history
+        .sessions
+        .iter()
+        .filter(|s| s.local_date >= from && s.local_date <= to)
+        .any(|s| !standing.history.check_ins_of(s.id).is_empty())
+}
+
+/// Whether a due instant is still worth acting on (not stale after downtime).
+fn fresh(at: DateTime<Utc>, rules: &SessionRules<'_>, now: DateTime<Utc>) -> bool {
+    now - at <= rules.grace.max(super::sessions::MIN_GRACE)
+}
+
+/// Mentions, once, the members who took part in the last week but have not
+/// checked in today — if the group has nudges on.
+pub fn nudge_due(
+    c: &Connection,
+    rules: &SessionRules<'_>,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(at) = group.next_nudge_at else {
+        return Ok(());
+    };
+    let exercises = routine(rules.content, &group.routine_id)?.exercises.len();
+    let schedule = nudge_schedule(group, exercises);
+    let date = schedule.local(at).date_naive();
+    if group.nudges && fresh(at, rules, now) {
+        let session = sessions::on_date(c, Owner::Group(group.id), date)?
+            .filter(|s| matches!(s.status, Status::Running | Status::Finished));
+        if let Some(session) = session {
+            let standings = standings(c, rules.content, group)?;
+            let week_before = date - Duration::days(ACTIVE_DAYS);
+            let quiet: Vec<&User> = standings
+                .iter()
+                .filter(|s| !s.user.nudges_off)
+                .filter(|s| s.history.check_ins_of(session.id).is_empty())
+                .filter(|s| checked_in_between(s, week_before, date - Duration::days(1)))
+                .map(|s| &s.user)
+                .collect();
+            if !quiet.is_empty() {
+                let message = render::nudge(&quiet, group.summary_time);
+                enqueue(
+                    c,
+                    &session,
+                    &Audience::channel(group),
+                    Kind::Nudge,
+                    None,
+                    priority::LATER,
+                    message,
+                    Vec::new(),
+                    now,
+                )?;
+            }
+        }
+    }
+    let next = schedule.next_after(now.max(at)).map(|o| o.at);
+    groups::set_next(c, group.id, Event::Nudge, next)
+}
+
+/// Posts the day's summary: who checked in on what, streaks, and the
+/// group's completion against the week before.
+pub fn summary_due(
+    c: &Connection,
+    rules: &SessionRules<'_>,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(at) = group.next_summary_at else {
+        return Ok(());
+    };
+    let schedule = group.summary_schedule();
+    let date = schedule.local(at).date_naive();
+    let session = sessions::on_date(c, Owner::Group(group.id), date)?
+        .filter(|s| matches!(s.status, Status::Running | Status::Finished));
+    if let Some(session) = session.filter(|_| fresh(at, rules, now)) {
+        let exercises = routine(rules.content, &group.routine_id)?.exercises.len();
+        let standings = standings(c, rules.content, group)?;
+        let mut checked_in = Vec::new();
+        let mut not_yet = Vec::new();
+        let week_before = date - Duration::days(ACTIVE_DAYS);
+        for standing in &standings {
+            let today = standing.history.check_ins_of(session.id);
+            if !today.is_empty() {
+                checked_in.push(render::SummaryLine {
+                    name: standing.user.display_name.clone(),
+                    check_ins: today.clone(),
+                    streak: standing.streak,
+                });
+            } else if checked_in_between(standing, week_before, date) {
+                not_yet.push(standing.user.display_name.clone());
+            }
+        }
+        let this_week = completion(&standings, exercises, date - Duration::days(6), date);
+        let last_week = completion(
+            &standings,
+            exercises,
+            date - Duration::days(13),
+            date - Duration::days(7),
+        );
+        let message = render::group_summary(date, &checked_in, &not_yet, this_week, last_week);
+        enqueue(
+            c,
+            &session,
+            &Audience::channel(group),
+            Kind::Summary,
+            None,
+            priority::LATER,
+            message,
+            Vec::new(),
+            now,
+        )?;
+    }
+    let next = schedule.next_after(now.max(at)).map(|o| o.at);
+    groups::set_next(c, group.id, Event::Summary, next)
+}
+
+/// Platform calls per membership refresh (one per member); larger groups
+/// are checked in join order up to this many.
+const MEMBERSHIP_CHECKS_PER_PASS: usize = 100;
+
+impl Engine {
+    /// Starts group sessions, nudges and summaries that are due.
+    pub(super) async fn run_group_events(&self) -> Result<()> {
+        let platforms = self.platform_names();
+        let now = self.now();
+        let content = self.content();
+        let grace = self.settings().grace;
+        let names = platforms.clone();
+        let summaries = self
+            .db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let rules = SessionRules {
+                    content: &content,
+                    grace,
+                };
+                for group in groups::due(&tx, Event::Session, now, &names)? {
+                    start_due(&tx, &rules, &group, now)?;
+                }
+                for group in groups::due(&tx, Event::Nudge, now, &names)? {
+                    nudge_due(&tx, &rules, &group, now)?;
+                }
+                let summaries = groups::due(&tx, Event::Summary, now, &names)?;
+                tx.commit()?;
+                Ok(summaries)
+            })
+            .await?;
+        for group in summaries {
+            // Who left is asked of the platform before the summary names anyone.
+            self.refresh_members(group.id).await?;
+            let content = self.content();
+            self.db()
+                .call(move |c| {
+                    let tx = c.transaction()?;
+                    let group = groups::get(&tx, group.id)?;
+                    let rules = SessionRules {
+                        content: &content,
+                        grace,
+                    };
+                    summary_due(&tx, &rules, &group, now)?;
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Asks the platform whether each member of the group is still in its
+    /// channel or room; those who left drop out. A platform that cannot
+    /// answer right now changes nothing.
+    pub async fn refresh_members(&self, group_id: i64) -> Result<()> {
+        let (group, members) = self
+            .db()
+            .call(move |c| {
+                let group = groups::get(c, group_id)?;
+                let members = groups::present_members(c, group_id)?
+                    .into_iter()
+                    .map(|id| users::get(c, id))
+                    .collect::<Result<Vec<User>>>()?;
+                Ok((group, members))
+            })
+            .await?;
+        let Some(platform) = self.platform(&group.platform) else {
+            return Ok(());
+        };
+        let mut left = Vec::new();
+        for member in members.iter().take(MEMBERSHIP_CHECKS_PER_PASS) {
+            match platform
+                .is_member(&group.channel_id, &member.platform_user_id)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => left.push(member.id),
+                Err(error) => {
+                    tracing::warn!(group = group_id, "cannot check who is in the group: {error}");
+                    return Ok(());
+                }
+            }
+        }
+        if left.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        self.db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                for user_id in &left {
+                    groups::leave(&tx, group_id, *user_id, now)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        tracing::info!(group = group_id, "members who left the channel dropped out");
+        Ok(())
+    }
+}

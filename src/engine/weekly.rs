@@ -1,0 +1,114 @@
+//! The weekly summary DM members can ask for: days done, streak and how
+//! their load changed over the last seven days.
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::Connection;
+
+use super::sessions::{History, routine};
+use super::{Engine, render};
+use crate::coaching::DayOutcome;
+use crate::content::Content;
+use crate::schedule::{Schedule, Weekdays};
+use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
+use crate::store::sessions::Owner;
+use crate::store::users::{self, User};
+use crate::store::{Result, subscriptions};
+
+/// Sunday evening, in the member's zone.
+pub fn schedule(user: &User) -> Schedule {
+    let zone = user
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok())
+        .unwrap_or(Tz::UTC);
+    let evening = NaiveTime::from_hms_opt(18, 0, 0).unwrap_or(NaiveTime::MIN);
+    Schedule::new(evening, Weekdays::SUNDAY, zone)
+}
+
+/// Writes the summary for the week ending at `user.weekly_summary_at` and
+/// schedules the next one. A summary more than a day late is not sent.
+pub fn send_due(
+    c: &Connection,
+    content: &Content,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(at) = user.weekly_summary_at else {
+        return Ok(());
+    };
+    let schedule = schedule(user);
+    let week_end = schedule.local(at).date_naive();
+    let week_start = week_end - Duration::days(6);
+    if now - at <= Duration::days(1)
+        && let Some(subscription) = subscriptions::for_user(c, user.id)?
+    {
+        let routine = routine(content, &subscription.routine_id)?;
+        let history = History::load(c, Owner::Subscription(subscription.id), user.id)?;
+        let exercises = routine.exercises.len();
+        let week: Vec<_> = history
+            .sessions
+            .iter()
+            .filter(|s| s.local_date >= week_start && s.local_date <= week_end)
+            .collect();
+        let done = week
+            .iter()
+            .filter(|s| {
+                crate::coaching::outcome(s, history.check_ins_of(s.id), exercises, false)
+                    == DayOutcome::Done
+            })
+            .count();
+        let before = history.loads_before(routine, week_start);
+        let after = history.loads_before(routine, week_end + Duration::days(1));
+        let changes: Vec<String> = routine
+            .exercises
+            .iter()
+            .zip(before.iter().zip(&after))
+            .filter(|(_, (b, a))| b != a)
+            .map(|(exercise, (b, a))| format!("{}: {b} → {a} reps", exercise.title))
+            .collect();
+        let message = render::weekly(
+            week_start,
+            week_end,
+            done,
+            week.len(),
+            history.streak(content),
+            &changes,
+        );
+        deliveries::enqueue(
+            c,
+            &NewDelivery {
+                key: format!("user{}/weekly/{week_end}", user.id),
+                platform: user.platform.clone(),
+                recipient: Recipient::Member(user.id),
+                session_id: None,
+                kind: Kind::Weekly,
+                step: None,
+                priority: priority::LATER,
+                message,
+                reactions: Vec::new(),
+                due_at: now,
+            },
+        )?;
+    }
+    let next = schedule.next_after(now.max(at)).map(|o| o.at);
+    users::set_weekly_summary_at(c, user.id, next)
+}
+
+impl Engine {
+    pub(super) async fn send_weekly_summaries(&self) -> Result<()> {
+        let platforms = self.platform_names();
+        let now = self.now();
+        let content = self.content();
+        self.db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                for user in users::weekly_due(&tx, now, &platforms)? {
+                    send_due(&tx, &content, &user, now)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+}

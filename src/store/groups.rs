@@ -1,0 +1,273 @@
+//! Accountability groups (one per channel or room) and who takes part.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::{Result, StoreError, from_db_time, to_db_time};
+use crate::schedule::Schedule;
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: i64,
+    pub platform: String,
+    pub channel_id: String,
+    pub routine_id: String,
+    pub schedule: Schedule,
+    pub pace_minutes: u32,
+    pub summary_time: NaiveTime,
+    pub nudges: bool,
+    pub active: bool,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub next_nudge_at: Option<DateTime<Utc>>,
+    pub next_summary_at: Option<DateTime<Utc>>,
+}
+
+impl Group {
+    /// The summary's own schedule: the group's days and zone, at the summary time.
+    pub fn summary_schedule(&self) -> Schedule {
+        Schedule::new(self.summary_time, self.schedule.days(), self.schedule.zone())
+    }
+}
+
+const COLUMNS: &str = "id, platform, channel_id, routine_id, cron, timezone, pace_minutes, \
+                       summary_time, nudges, active, next_run_at, next_nudge_at, next_summary_at";
+
+type RawRow = (
+    (i64, String, String, String, String, String, u32),
+    (String, bool, bool, Option<i64>, Option<i64>, Option<i64>),
+);
+
+fn raw(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        (
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+            row.get(6)?,
+        ),
+        (
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+            row.get(10)?,
+            row.get(11)?,
+            row.get(12)?,
+        ),
+    ))
+}
+
+fn decode(raw: RawRow) -> Result<Group> {
+    let ((id, platform, channel_id, routine_id, cron, zone, pace_minutes), rest) = raw;
+    let (summary, nudges, active, next_run, next_nudge, next_summary) = rest;
+    let schedule = Schedule::from_stored(&cron, &zone)
+        .map_err(|e| StoreError::Corrupt(format!("group {id}: {e}")))?;
+    let summary_time = NaiveTime::parse_from_str(&summary, "%H:%M")
+        .map_err(|e| StoreError::Corrupt(format!("group {id} summary time `{summary}`: {e}")))?;
+    let time = |at: Option<i64>| at.map(from_db_time).transpose();
+    Ok(Group {
+        id,
+        platform,
+        channel_id,
+        routine_id,
+        schedule,
+        pace_minutes,
+        summary_time,
+        nudges,
+        active,
+        next_run_at: time(next_run)?,
+        next_nudge_at: time(next_nudge)?,
+        next_summary_at: time(next_summary)?,
+    })
+}
+
+/// What `group setup` decides.
+pub struct Setup<'a> {
+    pub platform: &'a str,
+    pub channel_id: &'a str,
+    pub routine_id: &'a str,
+    pub schedule: &'a Schedule,
+    pub pace_minutes: u32,
+    pub summary_time: NaiveTime,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub next_nudge_at: Option<DateTime<Utc>>,
+    pub next_summary_at: Option<DateTime<Utc>>,
+}
+
+/// Creates the channel's group or sets it up again (history and the nudge
+/// choice are kept).
+pub fn set_up(c: &Connection, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<Group> {
+    c.execute(
+        "INSERT INTO groups (platform, channel_id, routine_id, cron, timezone, pace_minutes,
+                             summary_time, active, next_run_at, next_nudge_at, next_summary_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11)
+         ON CONFLICT (platform, channel_id) DO UPDATE SET
+             routine_id = excluded.routine_id, cron = excluded.cron, timezone = excluded.timezone,
+             pace_minutes = excluded.pace_minutes, summary_time = excluded.summary_time, active = 1,
+             next_run_at = excluded.next_run_at, next_nudge_at = excluded.next_nudge_at,
+             next_summary_at = excluded.next_summary_at",
+        rusqlite::params![
+            setup.platform,
+            setup.channel_id,
+            setup.routine_id,
+            setup.schedule.cron_expression(),
+            setup.schedule.zone().name(),
+            setup.pace_minutes,
+            setup.summary_time.format("%H:%M").to_string(),
+            setup.next_run_at.map(to_db_time),
+            setup.next_nudge_at.map(to_db_time),
+            setup.next_summary_at.map(to_db_time),
+            to_db_time(now),
+        ],
+    )?;
+    for_channel(c, setup.platform, setup.channel_id)?
+        .ok_or_else(|| StoreError::Corrupt("a group just set up is not there".to_string()))
+}
+
+pub fn for_channel(c: &Connection, platform: &str, channel_id: &str) -> Result<Option<Group>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM groups WHERE platform = ?1 AND channel_id = ?2"),
+        (platform, channel_id),
+        raw,
+    )
+    .optional()?
+    .map(decode)
+    .transpose()
+}
+
+pub fn get(c: &Connection, id: i64) -> Result<Group> {
+    decode(c.query_row(
+        &format!("SELECT {COLUMNS} FROM groups WHERE id = ?1"),
+        [id],
+        raw,
+    )?)
+}
+
+/// Stops a group: nothing more is scheduled; its history stays.
+pub fn turn_off(c: &Connection, id: i64) -> Result<()> {
+    c.execute(
+        "UPDATE groups SET active = 0, next_run_at = NULL, next_nudge_at = NULL,
+                           next_summary_at = NULL WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
+pub fn set_nudges(c: &Connection, id: i64, on: bool) -> Result<()> {
+    c.execute("UPDATE groups SET nudges = ?2 WHERE id = ?1", (id, on))?;
+    Ok(())
+}
+
+/// Which of a group's three instants is meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Session,
+    Nudge,
+    Summary,
+}
+
+impl Event {
+    fn column(self) -> &'static str {
+        match self {
+            Event::Session => "next_run_at",
+            Event::Nudge => "next_nudge_at",
+            Event::Summary => "next_summary_at",
+        }
+    }
+}
+
+pub fn set_next(c: &Connection, id: i64, event: Event, at: Option<DateTime<Utc>>) -> Result<()> {
+    c.execute(
+        &format!("UPDATE groups SET {} = ?2 WHERE id = ?1", event.column()),
+        (id, at.map(to_db_time)),
+    )?;
+    Ok(())
+}
+
+fn platform_list(platforms: &[String]) -> String {
+    serde_json::Value::from(platforms.to_vec()).to_string()
+}
+
+/// Groups on running platforms with `event` due by `now` (each query walks
+/// that event's partial index).
+pub fn due(
+    c: &Connection,
+    event: Event,
+    now: DateTime<Utc>,
+    platforms: &[String],
+) -> Result<Vec<Group>> {
+    let column = event.column();
+    let mut statement = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM groups
+         WHERE {column} IS NOT NULL AND {column} <= ?1
+           AND +platform IN (SELECT value FROM json_each(?2))
+         ORDER BY {column}, id"
+    ))?;
+    let rows = statement.query_map((to_db_time(now), platform_list(platforms)), raw)?;
+    rows.map(|r| decode(r?)).collect()
+}
+
+/// The earliest instant any group on a running platform has work.
+pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let platforms = platform_list(platforms);
+    let mut earliest = None;
+    for event in [Event::Session, Event::Nudge, Event::Summary] {
+        let column = event.column();
+        let at: Option<i64> = c
+            .query_row(
+                &format!(
+                    "SELECT {column} FROM groups
+                     WHERE {column} IS NOT NULL AND +platform IN (SELECT value FROM json_each(?1))
+                     ORDER BY {column} LIMIT 1"
+                ),
+                [&platforms],
+                |row| row.get(0),
+            )
+            .optional()?;
+        earliest = earliest.into_iter().chain(at).min();
+    }
+    earliest.map(from_db_time).transpose()
+}
+
+/// Records that a member takes part (again, if they had left).
+pub fn join(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+    c.execute(
+        "INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (group_id, user_id) DO UPDATE SET left_at = NULL",
+        (group_id, user_id, to_db_time(now)),
+    )?;
+    Ok(())
+}
+
+/// The member is no longer in the channel or room.
+pub fn leave(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+    c.execute(
+        "UPDATE group_members SET left_at = ?3 WHERE group_id = ?1 AND user_id = ?2 AND left_at IS NULL",
+        (group_id, user_id, to_db_time(now)),
+    )?;
+    Ok(())
+}
+
+/// Members still in the group (users.id), in the order they joined.
+pub fn present_members(c: &Connection, group_id: i64) -> Result<Vec<i64>> {
+    let mut statement = c.prepare_cached(
+        "SELECT user_id FROM group_members WHERE group_id = ?1 AND left_at IS NULL
+         ORDER BY joined_at, user_id",
+    )?;
+    let rows = statement.query_map([group_id], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The channels of the groups a member takes part in, for the privacy export.
+pub fn memberships(c: &Connection, user_id: i64) -> Result<Vec<(String, i64, Option<i64>)>> {
+    let mut statement = c.prepare_cached(
+        "SELECT g.channel_id, m.joined_at, m.left_at FROM group_members m
+         JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1 ORDER BY m.joined_at",
+    )?;
+    let rows = statement.query_map([user_id], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
