@@ -89,7 +89,7 @@ fn member_with_session(db: &Db) -> (i64, i64, i64) {
         let session = sessions::insert(
             c,
             &sessions::NewSession {
-                subscription_id: subscription.id,
+                owner: sessions::Owner::Subscription(subscription.id),
                 routine_id: "upper-back",
                 local_date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
                 scheduled_at: now(),
@@ -224,7 +224,7 @@ fn a_version_1_database_upgrades_with_its_rows() {
             sessions::insert(
                 c,
                 &sessions::NewSession {
-                    subscription_id: 3,
+                    owner: sessions::Owner::Subscription(3),
                     routine_id: "upper-back",
                     local_date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
                     scheduled_at: now(),

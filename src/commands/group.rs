@@ -22,8 +22,7 @@ const DEFAULT_SUMMARY: (u32, u32) = (21, 0);
 /// A summary comes at least this long after the last exercise.
 const SUMMARY_AFTER_END: Duration = Duration::minutes(30);
 
-const NO_GROUP: &str =
-    "There is no group in this channel. An admin can start one with `group setup 07:30 Europe/Berlin`.";
+const NO_GROUP: &str = "There is no group in this channel. An admin can start one with `group setup 07:30 Europe/Berlin`.";
 
 /// The channel a group command was given in, if the member may run it there.
 fn admin_channel<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, CommandError> {
@@ -132,11 +131,7 @@ pub(crate) fn setup(
     };
     let schedule = Schedule::new(time, days, zone);
     let summary_schedule = Schedule::new(summary_time, days, zone);
-    let nudge = Schedule::new(
-        nudge_time(time, pace, summary_time, exercises),
-        days,
-        zone,
-    );
+    let nudge = Schedule::new(nudge_time(time, pace, summary_time, exercises), days, zone);
     let next_run_at = schedule.next_after(ctx.now).map(|o| o.at);
     let group = groups::set_up(
         ctx.c,
@@ -212,10 +207,7 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     Ok(Reply::private(Message::new("Group status", body)))
 }
 
-pub(crate) fn set_group_nudges(
-    ctx: &Ctx<'_>,
-    on: bool,
-) -> Result<Reply, CommandError> {
+pub(crate) fn set_group_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {
     let channel = admin_channel(ctx)?;
     let group = group_here(ctx, channel)?;
     groups::set_nudges(ctx.c, group.id, on)?;
@@ -266,7 +258,10 @@ pub(crate) fn weekly_summary(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandEr
     let next = schedule.next_after(ctx.now).map(|o| o.at);
     users::set_weekly_summary_at(ctx.c, ctx.user.id, next)?;
     let when = next.map_or_else(String::new, |at| {
-        format!(" First one: {}.", describe_next(schedule.zone(), at, ctx.now))
+        format!(
+            " First one: {}.",
+            describe_next(schedule.zone(), at, ctx.now)
+        )
     });
     Ok(Reply::private(Message::text(format!(
         "Weekly summary on: each Sunday at 18:00 I'll send you your days done, streak and load changes by direct message.{when}"

@@ -3,11 +3,11 @@
 use chrono::Duration;
 
 use super::{CommandError, Ctx};
-use crate::store::sessions::Owner;
 use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
 use crate::engine::render::{self, load_text, streak_line};
 use crate::engine::sessions::History;
 use crate::message::{Attachment, Message, Reply};
+use crate::store::sessions::Owner;
 use crate::store::subscriptions;
 
 /// Today's repetitions for the member (their progression), or the low end of

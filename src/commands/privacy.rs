@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::{CommandError, Ctx};
-use crate::store::sessions::Owner;
 use crate::message::{Attachment, Message, Reply};
+use crate::store::sessions::Owner;
 use crate::store::{check_ins, reaction_events, sessions, subscriptions, users};
 
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {

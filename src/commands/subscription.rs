@@ -4,7 +4,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{CommandError, Ctx};
-use crate::store::sessions::Owner;
 use crate::config::parse_pace;
 use crate::content::DEFAULT_ROUTINE;
 use crate::duration::describe;
@@ -12,6 +11,7 @@ use crate::engine::render::{load_text, streak_line};
 use crate::engine::sessions::{History, send_disclaimer};
 use crate::message::{Message, Reply};
 use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
+use crate::store::sessions::Owner;
 use crate::store::sessions::{self, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users;

@@ -13,11 +13,11 @@ use super::{Engine, render};
 use crate::coaching::{self, DayOutcome, Streak};
 use crate::content::Content;
 use crate::schedule::{Occurrence, Schedule};
+use crate::store::Result;
 use crate::store::deliveries::{Kind, Recipient, priority};
 use crate::store::groups::{self, Event, Group};
 use crate::store::sessions::{self, NewSession, Owner, Session, Status};
 use crate::store::users::{self, User};
-use crate::store::Result;
 
 /// How long before the summary the nudge goes out (never before the
 /// routine has been posted in full).
@@ -45,7 +45,12 @@ pub fn session_end(start: NaiveTime, pace_minutes: u32, exercises: usize) -> (Na
 
 /// The nudge's local time: an hour before the summary, but not before the
 /// routine has been posted.
-pub fn nudge_time(start: NaiveTime, pace_minutes: u32, summary: NaiveTime, exercises: usize) -> NaiveTime {
+pub fn nudge_time(
+    start: NaiveTime,
+    pace_minutes: u32,
+    summary: NaiveTime,
+    exercises: usize,
+) -> NaiveTime {
     let (end, _) = session_end(start, pace_minutes, exercises);
     (summary - NUDGE_LEAD).max(end)
 }
@@ -221,7 +226,12 @@ impl Completion {
 
 /// Completion over the group's sessions dated `from..=to`, counting the
 /// members who checked in at least once in that span.
-pub fn completion(standings: &[Standing], exercises: usize, from: NaiveDate, to: NaiveDate) -> Completion {
+pub fn completion(
+    standings: &[Standing],
+    exercises: usize,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Completion {
     let mut total = Completion::default();
     for standing in standings {
         let sessions: Vec<&Session> = standing
@@ -446,7 +456,10 @@ impl Engine {
                 Ok(true) => {}
                 Ok(false) => left.push(member.id),
                 Err(error) => {
-                    tracing::warn!(group = group_id, "cannot check who is in the group: {error}");
+                    tracing::warn!(
+                        group = group_id,
+                        "cannot check who is in the group: {error}"
+                    );
                     return Ok(());
                 }
             }

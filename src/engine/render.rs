@@ -2,6 +2,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 
+use super::groups::Completion;
 use crate::check_in::CheckInKind;
 use crate::coaching::{Streak, Tally};
 use crate::content::{Content, Exercise, Routine, TopicId};
@@ -9,7 +10,6 @@ use crate::duration::describe;
 use crate::message::Message;
 use crate::store::check_ins::SessionCheckIns;
 use crate::store::users::User;
-use super::groups::Completion;
 
 /// "10 reps, hold 3 s" or "10 reps each side, hold 3 s".
 pub fn load_text(exercise: &Exercise, reps: u32) -> String {

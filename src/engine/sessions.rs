@@ -403,7 +403,9 @@ pub fn advance(
     }
     let subscription_id = match session.owner()? {
         Owner::Subscription(id) => id,
-        Owner::Group(group_id) => return super::groups::advance(c, content, session, group_id, now),
+        Owner::Group(group_id) => {
+            return super::groups::advance(c, content, session, group_id, now);
+        }
     };
     let subscription = subscriptions::get(c, subscription_id)?;
     let user = users::get(c, subscription.user_id)?;

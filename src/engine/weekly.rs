@@ -28,12 +28,7 @@ pub fn schedule(user: &User) -> Schedule {
 
 /// Writes the summary for the week ending at `user.weekly_summary_at` and
 /// schedules the next one. A summary more than a day late is not sent.
-pub fn send_due(
-    c: &Connection,
-    content: &Content,
-    user: &User,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn send_due(c: &Connection, content: &Content, user: &User, now: DateTime<Utc>) -> Result<()> {
     let Some(at) = user.weekly_summary_at else {
         return Ok(());
     };

@@ -25,7 +25,11 @@ pub struct Group {
 impl Group {
     /// The summary's own schedule: the group's days and zone, at the summary time.
     pub fn summary_schedule(&self) -> Schedule {
-        Schedule::new(self.summary_time, self.schedule.days(), self.schedule.zone())
+        Schedule::new(
+            self.summary_time,
+            self.schedule.days(),
+            self.schedule.zone(),
+        )
     }
 }
 
@@ -266,8 +270,6 @@ pub fn memberships(c: &Connection, user_id: i64) -> Result<Vec<(String, i64, Opt
         "SELECT g.channel_id, m.joined_at, m.left_at FROM group_members m
          JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1 ORDER BY m.joined_at",
     )?;
-    let rows = statement.query_map([user_id], |row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-    })?;
+    let rows = statement.query_map([user_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,0 +1,433 @@
+//! Accountability groups on the fake platform with a manual clock: admin
+//! checks, group sessions at a fixed pace, check-ins by anyone, nudges,
+//! summaries, the leaderboard, members leaving, and the weekly DM.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{Bot, Posted, utc};
+use upright::engine::ReactionOutcome;
+use upright::store::deliveries::Kind;
+
+const ROOM: &str = "room-1";
+
+fn of_kind(posted: &[Posted], kind: Kind) -> Vec<Posted> {
+    posted.iter().filter(|p| p.kind == kind).cloned().collect()
+}
+
+/// The group's exercise messages of one local date, in order.
+fn exercises_on(bot: &Bot, date: &str) -> Vec<Posted> {
+    of_kind(&bot.fake.posted_in(ROOM), Kind::Exercise)
+        .into_iter()
+        .filter(|p| p.key.contains(date))
+        .collect()
+}
+
+/// A group meeting at 07:00 UTC every day, summary at 20:00, set up on
+/// Monday 3 May 2027 at 06:00.
+async fn group_bot() -> Bot {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    let reply = bot
+        .command_in(
+            "admin",
+            ROOM,
+            true,
+            "group setup 07:00 UTC daily summary 20:00",
+        )
+        .await;
+    assert_eq!(
+        reply.message.title.as_deref(),
+        Some("Group set up"),
+        "{reply:?}"
+    );
+    assert!(!reply.ephemeral, "the channel sees the group start");
+    bot
+}
+
+/// Runs the day's session to its end, then each member checks in ✅ on the
+/// first three exercises (enough for the day to count).
+async fn day(bot: &Bot, date: &str, members: &[&str]) {
+    bot.run_until(utc(&format!("{date}T07:20:00Z"))).await;
+    let exercises = exercises_on(bot, date);
+    assert_eq!(
+        exercises.len(),
+        5,
+        "all five exercises were posted on {date}"
+    );
+    for member in members {
+        for exercise in &exercises[..3] {
+            let outcome = bot.react(member, &exercise.id, "✅", true).await;
+            assert_eq!(
+                outcome,
+                ReactionOutcome::Recorded(upright::check_in::CheckInKind::Done)
+            );
+        }
+    }
+}
+
+fn check_ins(bot: &Bot, user: &str) -> i64 {
+    bot.query(&format!(
+        "SELECT COUNT(*) FROM check_ins c JOIN users u ON u.id = c.user_id
+         WHERE u.platform_user_id = '{user}' AND c.kind = 'done'"
+    ))
+}
+
+#[tokio::test]
+async fn only_admins_in_a_channel_can_set_up_a_group() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    let refused = bot
+        .command_in("ben", ROOM, false, "group setup 07:00 UTC")
+        .await;
+    assert!(
+        refused.message.body.contains("Only admins"),
+        "{:?}",
+        refused.message
+    );
+    let in_dm = bot.command("ana", "group setup 07:00 UTC").await;
+    assert!(
+        in_dm.message.body.contains("not in a direct message"),
+        "{in_dm:?}"
+    );
+    for (text, expected) in [
+        ("group setup 25:61 UTC", "no minute 61"),
+        ("group setup 07:00 Mars/Olympus", "Mars/Olympus"),
+        (
+            "group setup 07:00 UTC summary 07:10",
+            "before the routine is over",
+        ),
+        ("group setup 23:50 UTC", "pick a time before 23:00"),
+        ("group setup", "needs a time"),
+        ("group dance", "`setup`, `off`, `status` or `nudges`"),
+    ] {
+        let reply = bot.command_in("admin", ROOM, true, text).await;
+        assert!(
+            reply.message.body.contains(expected),
+            "{text}: {:?}",
+            reply.message
+        );
+    }
+    let groups: i64 = bot.query("SELECT COUNT(*) FROM groups");
+    assert_eq!(groups, 0, "refusals change nothing");
+    for text in ["group status", "group off", "group nudges on"] {
+        let reply = bot.command_in("ben", ROOM, false, text).await;
+        assert!(reply.message.body.contains("Only admins"), "{text}");
+    }
+
+    let accepted = bot
+        .command_in(
+            "admin",
+            ROOM,
+            true,
+            "group setup 7:00 am UTC weekdays summary 20:00",
+        )
+        .await;
+    assert!(
+        accepted.message.body.contains("summary at 20:00"),
+        "{:?}",
+        accepted.message
+    );
+    let status = bot.command_in("admin", ROOM, true, "group status").await;
+    assert!(
+        status.message.body.contains("Nudges: off"),
+        "{:?}",
+        status.message
+    );
+    assert!(status.ephemeral);
+}
+
+#[tokio::test]
+async fn a_group_session_goes_at_a_fixed_pace_and_anyone_checks_in() {
+    let bot = group_bot().await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let posted = bot.fake.posted_in(ROOM);
+    let opening = &of_kind(&posted, Kind::Opening)[0];
+    assert!(
+        opening
+            .body
+            .contains("Everyone's reaction is their own check-in")
+    );
+    let first = &exercises_on(&bot, "2027-05-03")[0];
+    assert!(first.title.starts_with("1/5"));
+    assert_eq!(bot.fake.reactions_on(&first.id), ["✅", "⏭️", "🤕"]);
+
+    // A check-in does not move a group on: the pace does.
+    for member in ["ana", "ben", "cleo"] {
+        let outcome = bot.react(member, &first.id, "✅", true).await;
+        assert!(matches!(outcome, ReactionOutcome::Recorded(_)), "{member}");
+    }
+    assert_eq!(exercises_on(&bot, "2027-05-03").len(), 1);
+    bot.run_until(utc("2027-05-03T07:03:00Z")).await;
+    let second = &exercises_on(&bot, "2027-05-03")[1];
+    assert_eq!(second.at, utc("2027-05-03T07:03:00Z"));
+    for member in ["ana", "ben", "cleo"] {
+        assert_eq!(check_ins(&bot, member), 1, "{member}'s check-in is theirs");
+    }
+
+    // Removing the reaction withdraws only that member's check-in.
+    let outcome = bot.react("ben", &first.id, "✅", false).await;
+    assert!(matches!(outcome, ReactionOutcome::Withdrawn(_)));
+    assert_eq!(check_ins(&bot, "ben"), 0);
+    assert_eq!(check_ins(&bot, "ana"), 1);
+
+    // 🤕 in a group: advice by DM to that member; the session carries on.
+    let outcome = bot.react("cleo", &second.id, "🤕", true).await;
+    assert!(matches!(outcome, ReactionOutcome::Recorded(_)));
+    let advice = of_kind(&bot.fake.posted_to("cleo"), Kind::Advice);
+    assert_eq!(advice.len(), 1, "cleo gets the stop-and-consult advice");
+    bot.run_until(utc("2027-05-03T07:15:00Z")).await;
+    assert_eq!(exercises_on(&bot, "2027-05-03").len(), 5);
+    assert_eq!(of_kind(&bot.fake.posted_in(ROOM), Kind::Closing).len(), 1);
+}
+
+#[tokio::test]
+async fn the_summary_names_who_checked_in_with_streaks_and_the_weekly_rate() {
+    let bot = group_bot().await;
+    day(&bot, "2027-05-03", &["ana", "ben", "cleo"]).await;
+    bot.run_until(utc("2027-05-03T20:00:00Z")).await;
+    let summaries = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary);
+    assert_eq!(summaries.len(), 1);
+    let summary = &summaries[0];
+    assert_eq!(summary.at, utc("2027-05-03T20:00:00Z"));
+    assert!(summary.title.contains("Monday 3 May"), "{}", summary.title);
+    for name in ["Ana", "Ben", "Cleo"] {
+        assert!(
+            summary
+                .body
+                .contains(&format!("**{name}**: ✅ 1, 2, 3 · streak 1 day")),
+            "{name} in {}",
+            summary.body
+        );
+    }
+    assert!(
+        summary.body.contains("100% of member-days done (3 of 3)"),
+        "{}",
+        summary.body
+    );
+
+    // Next day only Ana checks in; Ben and Cleo are listed as not yet.
+    day(&bot, "2027-05-04", &["ana"]).await;
+    bot.run_until(utc("2027-05-04T20:00:00Z")).await;
+    let summary = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)[1].clone();
+    assert!(
+        summary.body.contains("**Ana**: ✅ 1, 2, 3 · streak 2 days"),
+        "{}",
+        summary.body
+    );
+    assert!(!summary.body.contains("**Ben**"), "{}", summary.body);
+    assert!(
+        summary.body.contains("No check-in today: Ben, Cleo"),
+        "{}",
+        summary.body
+    );
+    assert!(
+        summary.body.contains("67% of member-days done (4 of 6)"),
+        "{}",
+        summary.body
+    );
+
+    // A week later the rate is compared with the week before.
+    for date in [
+        "2027-05-05",
+        "2027-05-06",
+        "2027-05-07",
+        "2027-05-08",
+        "2027-05-09",
+    ] {
+        day(&bot, date, &[]).await;
+    }
+    for date in ["2027-05-10", "2027-05-11"] {
+        day(&bot, date, &["ana", "ben", "cleo"]).await;
+    }
+    bot.run_until(utc("2027-05-11T20:00:00Z")).await;
+    let latest = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(latest.title.contains("Tuesday 11 May"), "{}", latest.title);
+    // This week (5–11 May): 6 of 21 member-days; the week before (28 Apr–4 May): 4 of 6.
+    assert!(
+        latest.body.contains(
+            "29% of member-days done (6 of 21), down 38 points from the week before (67%)"
+        ),
+        "{}",
+        latest.body
+    );
+}
+
+#[tokio::test]
+async fn the_leaderboard_orders_by_streak_then_best_then_name_and_drops_leavers() {
+    let bot = group_bot().await;
+    day(&bot, "2027-05-03", &["ben"]).await;
+    // Dan joins before Ana, so a name order cannot come from join order.
+    day(&bot, "2027-05-04", &["dan", "cleo", "ben", "ana"]).await;
+    day(&bot, "2027-05-05", &["dan", "ben", "ana"]).await;
+    bot.run_until(utc("2027-05-06T07:20:00Z")).await;
+
+    let board = bot.command_in("cleo", ROOM, false, "leaderboard").await;
+    assert!(!board.ephemeral);
+    let lines: Vec<&str> = board
+        .message
+        .body
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "1. **Ben**: 3 days (best 3 days)",
+            "2. **Ana**: 2 days (best 2 days)",
+            "2. **Dan**: 2 days (best 2 days)",
+            "4. **Cleo**: 0 days (best 1 day)",
+        ],
+        "{}",
+        board.message.body
+    );
+
+    // Dan leaves the channel: gone from the board and from the summary.
+    bot.fake.leave(ROOM, "dan");
+    let board = bot.command_in("cleo", ROOM, false, "leaderboard").await;
+    assert!(
+        !board.message.body.contains("Dan"),
+        "{}",
+        board.message.body
+    );
+    assert!(
+        board.message.body.contains("3. **Cleo**"),
+        "{}",
+        board.message.body
+    );
+    let exercises = exercises_on(&bot, "2027-05-06");
+    bot.react("ana", &exercises[0].id, "✅", true).await;
+    bot.run_until(utc("2027-05-06T20:00:00Z")).await;
+    let summary = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(!summary.body.contains("Dan"), "{}", summary.body);
+    assert!(
+        summary.body.contains("No check-in today: Ben, Cleo"),
+        "{}",
+        summary.body
+    );
+
+    // Reacting again brings a member back.
+    let outcome = bot.react("dan", &exercises[1].id, "✅", true).await;
+    assert!(matches!(outcome, ReactionOutcome::Recorded(_)));
+    let members: i64 = bot.query("SELECT COUNT(*) FROM group_members WHERE left_at IS NULL");
+    assert_eq!(members, 4);
+
+    let in_dm = bot.command("ana", "leaderboard").await;
+    assert!(
+        in_dm
+            .message
+            .body
+            .contains("in the channel or room of a group")
+    );
+}
+
+fn nudges(bot: &Bot) -> Vec<Posted> {
+    of_kind(&bot.fake.posted_in(ROOM), Kind::Nudge)
+}
+
+#[tokio::test]
+async fn nudges_are_opt_in_per_group_and_opt_out_per_member() {
+    let bot = group_bot().await;
+    day(&bot, "2027-05-03", &["ana", "ben", "cleo"]).await;
+    day(&bot, "2027-05-04", &["ana"]).await;
+    bot.run_until(utc("2027-05-04T20:00:00Z")).await;
+    assert!(
+        nudges(&bot).is_empty(),
+        "nudges are off until an admin turns them on"
+    );
+
+    let reply = bot.command_in("admin", ROOM, true, "group nudges on").await;
+    assert!(reply.message.body.contains("Nudges on"), "{reply:?}");
+    let reply = bot.command_in("cleo", ROOM, false, "nudges off").await;
+    assert!(reply.ephemeral && reply.message.body.contains("won't mention you"));
+
+    day(&bot, "2027-05-05", &["ana"]).await;
+    bot.run_until(utc("2027-05-05T19:00:00Z")).await;
+    let sent = nudges(&bot);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].at,
+        utc("2027-05-05T19:00:00Z"),
+        "an hour before the summary"
+    );
+    assert!(sent[0].body.starts_with("@Ben:"), "{}", sent[0].body);
+    assert!(!sent[0].body.contains("Cleo"), "cleo opted out");
+    assert!(!sent[0].body.contains("Ana"), "ana checked in today");
+
+    // Once: a restart and another pass send nothing more.
+    let bot = bot.restart();
+    bot.run_until(utc("2027-05-05T20:30:00Z")).await;
+    assert_eq!(nudges(&bot).len(), 1);
+}
+
+#[tokio::test]
+async fn turning_a_group_off_stops_its_sessions_and_keeps_its_history() {
+    let bot = group_bot().await;
+    day(&bot, "2027-05-03", &["ana"]).await;
+    let reply = bot.command_in("admin", ROOM, true, "group off").await;
+    assert!(reply.message.body.contains("No more group sessions"));
+    bot.run_until(utc("2027-05-05T21:00:00Z")).await;
+    assert!(exercises_on(&bot, "2027-05-04").is_empty());
+    assert!(
+        of_kind(&bot.fake.posted_in(ROOM), Kind::Summary).is_empty(),
+        "no summary after the group is off"
+    );
+    let board = bot.command_in("ana", ROOM, false, "leaderboard").await;
+    assert!(
+        board.message.body.contains("**Ana**"),
+        "{}",
+        board.message.body
+    );
+    let status = bot.command_in("admin", ROOM, true, "group status").await;
+    assert!(status.message.body.contains("There is no group"));
+}
+
+#[tokio::test]
+async fn the_weekly_summary_dm_is_opt_in() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ana", "subscribe 07:00 UTC").await;
+    let reply = bot.command("ana", "weekly on").await;
+    assert!(
+        reply.message.body.contains("Sun 9 May at 18:00"),
+        "{reply:?}"
+    );
+    for n in 0..7 {
+        let start: DateTime<Utc> = utc("2027-05-03T07:00:00Z") + Duration::days(n);
+        bot.run_until(start).await;
+        if n < 4 {
+            for _ in 0..5 {
+                let exercise = of_kind(&bot.fake.posted_to("ana"), Kind::Exercise)
+                    .last()
+                    .cloned()
+                    .unwrap();
+                bot.react("ana", &exercise.id, "✅", true).await;
+            }
+        }
+    }
+    bot.run_until(utc("2027-05-09T18:00:00Z")).await;
+    let weekly = of_kind(&bot.fake.posted_to("ana"), Kind::Weekly);
+    assert_eq!(weekly.len(), 1);
+    assert!(
+        weekly[0].body.contains("4 of 7 sessions done"),
+        "{}",
+        weekly[0].body
+    );
+    assert!(
+        weekly[0]
+            .body
+            .contains("Upper back extension: 10 → 11 reps"),
+        "{}",
+        weekly[0].body
+    );
+
+    let reply = bot.command("ana", "weekly off").await;
+    assert!(reply.message.body.contains("off"));
+    bot.run_until(utc("2027-05-16T19:00:00Z")).await;
+    assert_eq!(of_kind(&bot.fake.posted_to("ana"), Kind::Weekly).len(), 1);
+    let other = bot.command("ana", "weekly maybe").await;
+    assert!(other.message.body.contains("`on` or `off`"), "{other:?}");
+}
