@@ -10,11 +10,11 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
-use matrix_sdk::room::Room;
+use matrix_sdk::room::{Room, RoomMember};
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
 use matrix_sdk::ruma::events::relation::Annotation;
-use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
@@ -24,7 +24,7 @@ use matrix_sdk::ruma::{
 };
 use matrix_sdk::{Client, RoomState};
 
-use crate::commands::{self, Command, Member};
+use crate::commands::{self, Command, Member, Place};
 use crate::config::MatrixConfig;
 use crate::engine::{
     Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent,
@@ -222,17 +222,30 @@ impl Handler {
         if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
             return; // "!uprightness" is not for us.
         }
-        let member = Member {
-            platform: PLATFORM.to_string(),
-            user_id: event.sender.to_string(),
-            display_name: event.sender.localpart().to_string(),
-        };
         let in_their_dm = is_dm_with(&room, &event.sender).await;
         if in_their_dm {
             self.remember_dm(&room, &event.sender).await;
         }
+        let room_member = room_member(&room, &event.sender).await;
+        let member = Member {
+            platform: PLATFORM.to_string(),
+            user_id: event.sender.to_string(),
+            display_name: room_member.as_ref().map_or_else(
+                || event.sender.localpart().to_string(),
+                |m| m.name().to_string(),
+            ),
+        };
+        let place = if in_their_dm {
+            Place::Direct
+        } else {
+            Place::Channel {
+                id: room.room_id().to_string(),
+                admin: room_member
+                    .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR)),
+            }
+        };
         let reply = match Command::parse(rest) {
-            Ok(command) => commands::handle(&self.engine, &member, command).await,
+            Ok(command) => commands::handle(&self.engine, &member, &place, command).await,
             Err(error) => commands::parse_error_reply(&error),
         };
         // A personal answer asked for in a shared room goes to the member's DM.
@@ -275,10 +288,13 @@ impl Handler {
         }
     }
 
-    async fn on_reaction(&self, event: OriginalSyncReactionEvent, _room: Room) {
+    async fn on_reaction(&self, event: OriginalSyncReactionEvent, room: Room) {
         if !self.is_for_us(&event.sender, event.origin_server_ts) {
             return;
         }
+        let name = room_member(&room, &event.sender)
+            .await
+            .map(|m| m.name().to_string());
         let relation = &event.content.relates_to;
         let (reaction, message, user, emoji) = (
             event.event_id.to_string(),
@@ -287,7 +303,7 @@ impl Handler {
             relation.key.clone(),
         );
         let outcome = self
-            .forward(message.clone(), user.clone(), emoji.clone(), true)
+            .forward(message.clone(), user.clone(), name, emoji.clone(), true)
             .await;
         if outcome == ReactionOutcome::Ignored {
             return; // Not a check-in: nothing to remember for a later redaction.
@@ -318,8 +334,14 @@ impl Handler {
             .await;
         match found {
             Ok(Some(reaction)) => {
-                self.forward(reaction.message_id, reaction.user_id, reaction.emoji, false)
-                    .await;
+                self.forward(
+                    reaction.message_id,
+                    reaction.user_id,
+                    None,
+                    reaction.emoji,
+                    false,
+                )
+                .await;
             }
             Ok(None) => {}
             Err(error) => tracing::warn!("cannot look up a redacted reaction: {error}"),
@@ -330,6 +352,7 @@ impl Handler {
         &self,
         message_id: String,
         user_id: String,
+        display_name: Option<String>,
         emoji: String,
         added: bool,
     ) -> ReactionOutcome {
@@ -337,6 +360,7 @@ impl Handler {
             platform: PLATFORM.to_string(),
             message_id,
             user_id,
+            display_name,
             emoji,
             added,
         };
@@ -346,6 +370,20 @@ impl Handler {
                 tracing::error!("cannot record a reaction: {error}");
                 ReactionOutcome::Ignored
             }
+        }
+    }
+}
+
+/// Group commands need a moderator: power level 50 or more in the room.
+const MODERATOR: i32 = 50;
+
+/// The sender as the room knows them (display name, power level), if known.
+async fn room_member(room: &Room, user: &UserId) -> Option<RoomMember> {
+    match room.get_member(user).await {
+        Ok(member) => member,
+        Err(error) => {
+            tracing::warn!(room = %room.room_id(), "cannot look up a room member: {error}");
+            None
         }
     }
 }
@@ -503,6 +541,17 @@ impl Platform for MatrixPlatform {
                 .map_err(|e| classify(&e))?;
         }
         Ok(())
+    }
+
+    /// From the room's member list, synced from the homeserver when needed.
+    async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
+        let room = self
+            .room_for(&Destination::Channel(channel.to_string()))
+            .await?;
+        let user =
+            OwnedUserId::try_from(user_id).map_err(|e| SendError::Rejected(e.to_string()))?;
+        let member = room.get_member(&user).await.map_err(|e| classify(&e))?;
+        Ok(member.is_some_and(|m| *m.membership() == MembershipState::Join))
     }
 }
 

@@ -348,6 +348,10 @@ async fn every_command_is_registered_with_its_options() {
         "streak",
         "progress",
         "privacy",
+        "weekly",
+        "leaderboard",
+        "nudges",
+        "group",
         "help",
     ] {
         assert!(
@@ -702,4 +706,256 @@ async fn upright_run_starts_discord_and_stops_on_shutdown() {
         .unwrap();
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+// --- Groups ----------------------------------------------------------------------
+
+use discord_fake::{ADMIN_PERMISSIONS, BOT_ID, GUILD_CHANNEL_ID, MEMBER_PERMISSIONS};
+
+async fn reply_with(
+    fake: &FakeDiscord,
+    name: &str,
+    options: serde_json::Value,
+    from: &serde_json::Value,
+    permissions: &str,
+) -> serde_json::Value {
+    let before = replies(fake).len();
+    fake.interaction_with(name, options, from, Some(permissions));
+    eventually(&format!("the reply to /{name}"), || {
+        replies(fake).len() > before
+    })
+    .await;
+    replies(fake)[before].clone()
+}
+
+fn is_ephemeral(reply: &serde_json::Value) -> bool {
+    reply["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
+}
+
+/// The numbered lines of a leaderboard reply.
+fn board_lines(reply: &serde_json::Value) -> Vec<String> {
+    reply["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or("")
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_does_the_routine_together_on_discord() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, Some(3000)).await;
+
+    // /group needs Manage Server, only in servers; the others are for everyone.
+    let registration = fake
+        .calls()
+        .into_iter()
+        .find(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+        .unwrap();
+    let commands = registration.body.as_array().unwrap().clone();
+    let command = |name: &str| {
+        commands
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("/{name} is not registered"))
+            .clone()
+    };
+    let group = command("group");
+    assert_eq!(group["default_member_permissions"], json!("32"), "{group}");
+    assert_eq!(group["contexts"], json!([0]), "guild only: {group}");
+    let subcommands: Vec<&str> = group["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(subcommands, ["setup", "status", "off", "nudges"]);
+    let setup = &group["options"][0];
+    let setup_options: Vec<&str> = setup["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(setup_options, ["time", "timezone", "days", "summary"]);
+    assert_eq!(setup["options"][1]["autocomplete"], json!(true));
+    for everyone in ["leaderboard", "nudges", "weekly", "subscribe"] {
+        assert!(
+            command(everyone)
+                .get("default_member_permissions")
+                .is_none()
+                || command(everyone)["default_member_permissions"].is_null(),
+            "/{everyone} is for every member"
+        );
+    }
+
+    let admin = user("5100", "admin", false);
+    let (ana, ben, cleo) = (
+        user("5101", "ana", false),
+        user("5102", "ben", false),
+        user("5103", "cleo", false),
+    );
+    let setup_command = json!([{ "type": 1, "name": "setup", "options": [
+        { "name": "time", "type": 3, "value": "07:00" },
+        { "name": "timezone", "type": 3, "value": "UTC" },
+        { "name": "summary", "type": 3, "value": "20:00" },
+    ] }]);
+
+    // A member without Manage Server is refused at run time too.
+    let refused = reply_with(
+        &fake,
+        "group",
+        setup_command.clone(),
+        &ana,
+        MEMBER_PERMISSIONS,
+    )
+    .await;
+    assert!(reply_text(&refused).contains("Manage Server"), "{refused}");
+    assert!(is_ephemeral(&refused));
+    assert_eq!(bot.count("SELECT COUNT(*) FROM groups"), 0);
+
+    let accepted = reply_with(&fake, "group", setup_command, &admin, ADMIN_PERMISSIONS).await;
+    assert!(reply_text(&accepted).contains("Group set up"), "{accepted}");
+    assert!(!is_ephemeral(&accepted), "the channel sees it: {accepted}");
+
+    // The session is posted in the channel at a fixed pace.
+    for step in 1..=5 {
+        bot.clock
+            .set(utc("2027-05-03T07:00:00Z") + chrono::Duration::minutes(3 * (step - 1)));
+        bot.engine.wake();
+        eventually(&format!("exercise {step} in the channel"), || {
+            posted_in(&fake, GUILD_CHANNEL_ID)
+                .iter()
+                .any(|m| text_of(m).contains(&format!("{step}/5")))
+        })
+        .await;
+    }
+    let exercises: Vec<String> = posted_in(&fake, GUILD_CHANNEL_ID)
+        .iter()
+        .filter(|m| text_of(m).contains("/5 ·"))
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(exercises.len(), 5);
+    eventually("three reactions on exercise 1", || {
+        fake.reactions()
+            .iter()
+            .filter(|(m, _)| *m == exercises[0])
+            .count()
+            == 3
+    })
+    .await;
+
+    // The bot's own reaction never counts; three members' do.
+    fake.guild_reaction(true, &user(BOT_ID, "upright", true), &exercises[0], "✅");
+    for member in [&cleo, &ana, &ben] {
+        for exercise in &exercises[..3] {
+            fake.guild_reaction(true, member, exercise, "✅");
+        }
+    }
+    eventually("nine check-ins", || {
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'") == 9
+    })
+    .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM users WHERE platform_user_id = '1000'"),
+        0,
+        "the bot is never a member"
+    );
+
+    // The summary names them, with streaks.
+    bot.clock.set(utc("2027-05-03T20:00:00Z"));
+    bot.engine.wake();
+    eventually("the summary", || {
+        posted_in(&fake, GUILD_CHANNEL_ID)
+            .iter()
+            .any(|m| text_of(m).contains("Group summary"))
+    })
+    .await;
+    let summary = posted_in(&fake, GUILD_CHANNEL_ID)
+        .into_iter()
+        .find(|m| text_of(m).contains("Group summary"))
+        .unwrap();
+    for name in ["ana", "ben", "cleo"] {
+        assert!(
+            text_of(&summary).contains(&format!("**{name}**: ✅ 1, 2, 3 · streak 1 day")),
+            "{name}: {}",
+            text_of(&summary)
+        );
+    }
+    assert!(
+        fake.calls()
+            .iter()
+            .any(|c| c.path == "/guilds/3000/members/5103"),
+        "membership is asked of the server before the summary"
+    );
+
+    // Leaderboard: a three-way tie, in name order, for everyone to see.
+    let board = reply_to(&fake, "leaderboard", json!([]), &cleo, true).await;
+    assert!(!is_ephemeral(&board));
+    assert_eq!(
+        board_lines(&board),
+        [
+            "1. **ana**: 1 day (best 1 day)",
+            "1. **ben**: 1 day (best 1 day)",
+            "1. **cleo**: 1 day (best 1 day)",
+        ]
+    );
+
+    // Cleo leaves the server and drops out.
+    fake.leave("5103");
+    let board = reply_to(&fake, "leaderboard", json!([]), &ana, true).await;
+    assert_eq!(board_lines(&board).len(), 2, "{board}");
+    assert!(!reply_text(&board).contains("cleo"), "{board}");
+
+    // Nudges, once turned on, mention in the message content (where Discord notifies).
+    let nudges_on = json!([{ "type": 1, "name": "nudges", "options": [
+        // Choices are sent as the index of the choice: 0 = on.
+        { "name": "setting", "type": 4, "value": 0 },
+    ] }]);
+    let on = reply_with(&fake, "group", nudges_on, &admin, ADMIN_PERMISSIONS).await;
+    assert!(reply_text(&on).contains("Nudges on"), "{on}");
+    bot.clock.set(utc("2027-05-04T07:00:00Z"));
+    bot.engine.wake();
+    eventually("day two's first exercise", || {
+        posted_in(&fake, GUILD_CHANNEL_ID)
+            .iter()
+            .any(|m| text_of(m).contains("1/5") && m["id"].as_str() != Some(exercises[0].as_str()))
+    })
+    .await;
+    let today = posted_in(&fake, GUILD_CHANNEL_ID)
+        .into_iter()
+        .filter(|m| text_of(m).contains("1/5"))
+        .last()
+        .unwrap();
+    fake.guild_reaction(true, &ana, today["id"].as_str().unwrap(), "✅");
+    eventually("ana's check-in", || {
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'") == 10
+    })
+    .await;
+    bot.clock.set(utc("2027-05-04T19:00:00Z"));
+    bot.engine.wake();
+    eventually("the nudge", || {
+        posted_in(&fake, GUILD_CHANNEL_ID)
+            .iter()
+            .any(|m| m["content"].as_str().is_some_and(|c| c.contains("<@5102>")))
+    })
+    .await;
+    let nudge = posted_in(&fake, GUILD_CHANNEL_ID)
+        .into_iter()
+        .find(|m| m["content"].as_str().is_some_and(|c| c.contains("<@5102>")))
+        .unwrap();
+    let content = nudge["content"].as_str().unwrap();
+    assert!(!content.contains("<@5101>"), "ana checked in: {content}");
+    assert!(!content.contains("<@5103>"), "cleo left: {content}");
+
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
 }

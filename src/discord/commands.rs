@@ -6,7 +6,7 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 
 use super::{Error, PLATFORM};
-use crate::commands::{self as core, Command, Member};
+use crate::commands::{self as core, Command, Member, Place};
 use crate::content::TopicId;
 use crate::engine::Engine;
 use crate::message::{Message, Reply};
@@ -41,6 +41,10 @@ pub fn all() -> Vec<poise::Command<Engine, Error>> {
         streak(),
         progress(),
         privacy(),
+        weekly(),
+        leaderboard(),
+        nudges(),
+        group(),
         help(),
     ]
 }
@@ -67,15 +71,47 @@ pub fn embed(message: &Message) -> serenity::CreateEmbed {
     embed
 }
 
+/// The member as this server shows them, from the interaction.
+fn guild_member(ctx: Context<'_>) -> Option<&serenity::Member> {
+    match ctx {
+        poise::Context::Application(app) => app.interaction.member.as_deref(),
+        // Only slash commands are registered.
+        poise::Context::Prefix(_) => None,
+    }
+}
+
+/// Where the command was used and, in a server, whether the member may
+/// manage it (Manage Server, or Administrator, as Discord resolved it for
+/// this channel). Checked on every use: the registration's
+/// default_member_permissions can be changed by server admins.
+fn place(ctx: Context<'_>) -> Place {
+    if ctx.guild_id().is_none() {
+        return Place::Direct;
+    }
+    let admin = guild_member(ctx)
+        .and_then(|member| member.permissions)
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    Place::Channel {
+        id: ctx.channel_id().to_string(),
+        admin,
+    }
+}
+
 /// Runs a core command and answers the interaction.
 async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
+    let display_name = guild_member(ctx).map_or_else(
+        || ctx.author().display_name().to_string(),
+        |member| member.display_name().to_string(),
+    );
     let member = Member {
         platform: PLATFORM.to_string(),
         user_id: ctx.author().id.to_string(),
-        display_name: ctx.author().name.clone(),
+        display_name,
     };
+    let place = place(ctx);
     let engine = ctx.data().clone();
-    let handling = tokio::spawn(async move { core::handle(&engine, &member, command).await });
+    let handling =
+        tokio::spawn(async move { core::handle(&engine, &member, &place, command).await });
     tokio::pin!(handling);
     let in_server = ctx.guild_id().is_some();
     let reply = match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut handling).await {
@@ -329,6 +365,120 @@ pub async fn delete(
         ctx,
         Command::PrivacyDelete {
             confirmed: confirm.unwrap_or(false),
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Switch {
+    #[name = "on"]
+    On,
+    #[name = "off"]
+    Off,
+}
+
+impl Switch {
+    fn is_on(self) -> bool {
+        matches!(self, Switch::On)
+    }
+}
+
+/// A summary of your week by DM each Sunday
+#[poise::command(slash_command)]
+pub async fn weekly(
+    ctx: Context<'_>,
+    #[description = "on or off"] setting: Switch,
+) -> Result<(), Error> {
+    answer(
+        ctx,
+        Command::Weekly {
+            on: setting.is_on(),
+        },
+    )
+    .await
+}
+
+/// The streaks of this channel's group
+#[poise::command(slash_command)]
+pub async fn leaderboard(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Leaderboard).await
+}
+
+/// Whether a group may mention you before its summary
+#[poise::command(slash_command)]
+pub async fn nudges(
+    ctx: Context<'_>,
+    #[description = "on or off"] setting: Switch,
+) -> Result<(), Error> {
+    answer(
+        ctx,
+        Command::Nudges {
+            on: setting.is_on(),
+        },
+    )
+    .await
+}
+
+/// Do the routine together in this channel (Manage Server)
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("group_setup", "group_status", "group_off", "group_nudges"),
+    subcommand_required
+)]
+pub async fn group(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Post the routine here each day, with a summary in the evening
+#[poise::command(slash_command, rename = "setup")]
+pub async fn group_setup(
+    ctx: Context<'_>,
+    #[description = "Local time, e.g. 07:30"]
+    #[max_length = 16]
+    time: String,
+    #[description = "The group's time zone, e.g. Europe/Berlin"]
+    #[autocomplete = "zones"]
+    #[max_length = 64]
+    timezone: Option<String>,
+    #[description = "Which days"] days: Option<Days>,
+    #[description = "Local time of the day's summary, e.g. 21:00"]
+    #[max_length = 16]
+    summary: Option<String>,
+) -> Result<(), Error> {
+    let command = Command::GroupSetup {
+        time,
+        timezone,
+        days: days.map(|d| d.as_text().to_string()),
+        summary,
+    };
+    answer(ctx, command).await
+}
+
+/// This channel's group: schedule, members, nudges
+#[poise::command(slash_command, rename = "status")]
+pub async fn group_status(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::GroupStatus).await
+}
+
+/// Stop this channel's group (history is kept)
+#[poise::command(slash_command, rename = "off")]
+pub async fn group_off(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::GroupOff).await
+}
+
+/// Mention members who haven't checked in, an hour before the summary
+#[poise::command(slash_command, rename = "nudges")]
+pub async fn group_nudges(
+    ctx: Context<'_>,
+    #[description = "on or off"] setting: Switch,
+) -> Result<(), Error> {
+    answer(
+        ctx,
+        Command::GroupNudges {
+            on: setting.is_on(),
         },
     )
     .await

@@ -110,6 +110,11 @@ async fn on_event(
         platform: PLATFORM.to_string(),
         message_id: reaction.message_id.to_string(),
         user_id: user.to_string(),
+        // Guild reactions carry the member, so summaries can use their server name.
+        display_name: reaction
+            .member
+            .as_ref()
+            .map(|m| m.display_name().to_string()),
         emoji: emoji.clone(),
         added,
     };

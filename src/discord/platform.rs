@@ -2,18 +2,22 @@
 //! and cached by the engine), embeds with `nonce` + `enforce_nonce` from the
 //! delivery key, and the bot's reactions.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 
 use super::commands::embed;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
+use crate::store::deliveries::Kind;
 
 /// Discord: "Cannot send messages to this user".
 const CANNOT_MESSAGE_USER: isize = 50007;
 /// Discord: "You are opening direct messages too fast".
 const OPENING_DMS_TOO_FAST: isize = 40003;
+/// Discord: "Unknown Member" (not, or no longer, in the server).
+const UNKNOWN_MEMBER: isize = 10007;
 
 /// Serenity drops `retry_after` from a 429 when its own rate limiter is off
 /// (behind DISCORD_API_BASE, where the proxy owns rate limits); then wait this.
@@ -21,20 +25,54 @@ const RATE_LIMIT_FALLBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 pub struct DiscordPlatform {
     http: Arc<serenity::Http>,
+    /// The server of each group channel, looked up once.
+    guilds: Mutex<HashMap<serenity::ChannelId, serenity::GuildId>>,
+}
+
+fn discord_id(text: &str) -> Result<u64, SendError> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|id| *id != 0)
+        .ok_or_else(|| SendError::Rejected(format!("`{text}` is not a Discord id")))
 }
 
 impl DiscordPlatform {
     pub fn new(http: Arc<serenity::Http>) -> DiscordPlatform {
-        DiscordPlatform { http }
+        DiscordPlatform {
+            http,
+            guilds: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn guild_of(&self, channel: serenity::ChannelId) -> Result<serenity::GuildId, SendError> {
+        let known = self
+            .guilds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&channel)
+            .copied();
+        if let Some(guild) = known {
+            return Ok(guild);
+        }
+        let found = self
+            .http
+            .get_channel(channel)
+            .await
+            .map_err(|e| classify(&e))?;
+        let serenity::Channel::Guild(found) = found else {
+            return Err(SendError::Rejected(format!(
+                "channel {channel} is not in a server"
+            )));
+        };
+        self.guilds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(channel, found.guild_id);
+        Ok(found.guild_id)
     }
 
     async fn channel(&self, to: &Destination) -> Result<serenity::ChannelId, SendError> {
-        let id = |text: &str| {
-            text.parse::<u64>()
-                .ok()
-                .filter(|id| *id != 0)
-                .ok_or_else(|| SendError::Rejected(format!("`{text}` is not a Discord id")))
-        };
+        let id = discord_id;
         match to {
             Destination::Channel(channel) => Ok(serenity::ChannelId::new(id(channel)?)),
             Destination::Direct {
@@ -87,10 +125,15 @@ pub fn classify(error: &serenity::Error) -> SendError {
 impl Platform for DiscordPlatform {
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         let channel = self.channel(to).await?;
-        let message = serenity::CreateMessage::new()
-            .embed(embed(outgoing.message))
-            .nonce(serenity::Nonce::String(nonce(outgoing.key)))
-            .enforce_nonce(true);
+        let message = match outgoing.kind {
+            // Mentions only notify in a message's content, not in an embed.
+            Kind::Nudge => serenity::CreateMessage::new()
+                .content(outgoing.message.to_markdown())
+                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true)),
+            _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
+        }
+        .nonce(serenity::Nonce::String(nonce(outgoing.key)))
+        .enforce_nonce(true);
         let sent = channel
             .send_message(&self.http, message)
             .await
@@ -120,6 +163,23 @@ impl Platform for DiscordPlatform {
                 .map_err(|e| classify(&e))?;
         }
         Ok(())
+    }
+
+    /// Asks the server whether the account is still a member (no privileged
+    /// intent needed, unlike watching GUILD_MEMBER_REMOVE).
+    async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
+        let channel = serenity::ChannelId::new(discord_id(channel)?);
+        let user = serenity::UserId::new(discord_id(user_id)?);
+        let guild = self.guild_of(channel).await?;
+        match self.http.get_member(guild, user).await {
+            Ok(_) => Ok(true),
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
+                if response.error.code == UNKNOWN_MEMBER =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(classify(&error)),
+        }
     }
 }
 

@@ -27,6 +27,12 @@ pub const APPLICATION_ID: &str = "2000";
 pub const GUILD_ID: &str = "3000";
 pub const GUILD_CHANNEL_ID: &str = "4000";
 
+/// Permissions of an ordinary member: view, send, embed, attach, react,
+/// read history, use slash commands — no Manage Server.
+pub const MEMBER_PERMISSIONS: &str = "2248473465835073";
+/// MANAGE_GUILD (1 << 5) on top of the member's.
+pub const ADMIN_PERMISSIONS: &str = "2248473465835105";
+
 /// One REST call as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -57,6 +63,8 @@ struct Inner {
     dm_channels: HashMap<String, String>,
     reactions: Vec<(String, String)>,
     identify: Option<Value>,
+    /// Members (user ids) who left the guild.
+    left: std::collections::HashSet<String>,
 }
 
 #[derive(Clone)]
@@ -142,13 +150,32 @@ impl FakeDiscord {
             .send(json!({ "op": 0, "t": event, "s": sequence, "d": data }));
     }
 
-    /// A slash command invocation as Discord sends it.
+    /// The member leaves the guild: the member lookup answers Unknown Member.
+    pub fn leave(&self, user_id: &str) {
+        self.inner.lock().unwrap().left.insert(user_id.to_string());
+    }
+
+    /// A slash command invocation as Discord sends it (in the guild channel
+    /// with an ordinary member's permissions, or in a DM).
     pub fn interaction(
         &self,
         name: &str,
         options: Value,
         from: &Value,
         in_guild: bool,
+    ) -> (String, String) {
+        let permissions = in_guild.then_some(MEMBER_PERMISSIONS);
+        self.interaction_with(name, options, from, permissions)
+    }
+
+    /// A slash command in the guild channel with these permissions, or in a
+    /// DM when `None`.
+    pub fn interaction_with(
+        &self,
+        name: &str,
+        options: Value,
+        from: &Value,
+        permissions: Option<&str>,
     ) -> (String, String) {
         let id = self.next_id();
         let command_id = self.next_id();
@@ -160,14 +187,14 @@ impl FakeDiscord {
             "entitlements": [], "authorizing_integration_owners": { "0": GUILD_ID },
             "attachment_size_limit": 10485760,
         });
-        if in_guild {
+        if let Some(permissions) = permissions {
             data["guild_id"] = json!(GUILD_ID);
             data["guild_locale"] = json!("en-US");
             data["channel_id"] = json!(GUILD_CHANNEL_ID);
             data["context"] = json!(0);
             data["member"] = json!({
                 "user": from, "roles": [], "joined_at": "2027-01-01T00:00:00.000000+00:00",
-                "deaf": false, "mute": false, "flags": 0, "permissions": "2248473465835073",
+                "deaf": false, "mute": false, "flags": 0, "permissions": permissions,
             });
         } else {
             let channel = self.dm_channel_for(from["id"].as_str().unwrap_or_default());
@@ -194,6 +221,26 @@ impl FakeDiscord {
         });
         if added {
             data["burst_colors"] = json!([]);
+        }
+        self.dispatch(
+            if added {
+                "MESSAGE_REACTION_ADD"
+            } else {
+                "MESSAGE_REACTION_REMOVE"
+            },
+            data,
+        );
+    }
+
+    /// A member reacting in the guild channel: Discord adds the member.
+    pub fn guild_reaction(&self, added: bool, from: &Value, message_id: &str, emoji: &str) {
+        let mut data = json!({
+            "user_id": from["id"], "channel_id": GUILD_CHANNEL_ID, "message_id": message_id,
+            "guild_id": GUILD_ID, "emoji": { "id": null, "name": emoji }, "type": 0, "burst": false,
+        });
+        if added {
+            data["burst_colors"] = json!([]);
+            data["member"] = guild_member(from);
         }
         self.dispatch(
             if added {
@@ -357,6 +404,22 @@ impl FakeDiscord {
                 }
                 (204, Value::Null)
             }
+            ("GET", ["channels", channel]) if *channel == GUILD_CHANNEL_ID => (
+                200,
+                json!({
+                    "id": GUILD_CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "back-class",
+                    "position": 0, "permission_overwrites": [], "nsfw": false, "parent_id": null,
+                    "last_message_id": null, "rate_limit_per_user": 0, "topic": null, "flags": 0,
+                    "last_pin_timestamp": null,
+                }),
+            ),
+            ("GET", ["guilds", GUILD_ID, "members", member]) => {
+                if self.inner.lock().unwrap().left.contains(*member) {
+                    (404, json!({ "message": "Unknown Member", "code": 10007 }))
+                } else {
+                    (200, guild_member(&user(member, "member", false)))
+                }
+            }
             ("POST", ["interactions", _, _, "callback"]) => (204, Value::Null),
             ("POST", ["webhooks", _, _]) => (200, self.message(GUILD_CHANNEL_ID, body)),
             ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
@@ -413,6 +476,16 @@ impl FakeDiscord {
 
 /// A registered command as Discord returns it: no null fields, and options
 /// without empty `choices`/`channel_types`/`options` or `autocomplete: false`.
+/// A guild member object for a user.
+pub fn guild_member(from: &Value) -> Value {
+    json!({
+        "user": from, "nick": null, "avatar": null, "banner": null, "roles": [],
+        "joined_at": "2027-01-01T00:00:00.000000+00:00", "premium_since": null,
+        "deaf": false, "mute": false, "pending": false, "flags": 0,
+        "communication_disabled_until": null,
+    })
+}
+
 fn tidy_command(command: &mut Value) {
     if let Value::Object(fields) = command {
         fields.retain(|_, value| !value.is_null());

@@ -2,8 +2,8 @@
 //! description (`../shared/discord-api-spec/openapi.json`).
 //!
 //! Two documented errata, and nothing else, are tolerated: the spec types
-//! `default_member_permissions` as an integer where Discord's docs and
-//! serenity use a string, and serenity sends a new upload's attachment `id`
+//! `default_member_permissions` in command *requests* as an integer where
+//! Discord's docs, its responses and serenity use a string, and serenity sends a new upload's attachment `id`
 //! as the integer index of its `files[n]` part where the spec wants a
 //! snowflake string.
 
@@ -137,7 +137,7 @@ impl Spec {
             };
         };
         let mut instance = instance.clone();
-        apply_errata(&mut instance);
+        apply_errata(&mut instance, matches!(body, Body::Request));
         let validator = self.validator(format!("{method} {template} {body:?}"), schema);
         validator
             .iter_errors(&instance)
@@ -153,10 +153,11 @@ impl Spec {
 
 /// The two documented differences between the spec and what Discord (and
 /// serenity) actually use; see the module docs.
-fn apply_errata(instance: &mut Value) {
+fn apply_errata(instance: &mut Value, request: bool) {
     match instance {
         Value::Object(fields) => {
-            if let Some(Value::String(permissions)) = fields.get("default_member_permissions")
+            if request
+                && let Some(Value::String(permissions)) = fields.get("default_member_permissions")
                 && let Ok(number) = permissions.parse::<u64>()
             {
                 fields.insert("default_member_permissions".into(), json!(number));
@@ -169,10 +170,12 @@ fn apply_errata(instance: &mut Value) {
                 }
             }
             for value in fields.values_mut() {
-                apply_errata(value);
+                apply_errata(value, request);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(apply_errata),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| apply_errata(item, request)),
         _ => {}
     }
 }
