@@ -17,7 +17,7 @@ use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
 use matrix_sdk::ruma::events::relation::Annotation;
-use matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent;
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
@@ -584,6 +584,220 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
         cached,
         disclaimer.room_id.as_str(),
         "the DM is cached for next time"
+    );
+    bot.stop().await;
+}
+
+fn count(engine: &Engine, sql: &'static str) -> i64 {
+    engine
+        .db()
+        .call_blocking(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+        .unwrap()
+}
+
+/// The numbered lines of the latest leaderboard the member saw in `room`.
+fn board_lines(
+    member: &MemberClient,
+    bot: &OwnedUserId,
+    boards_before: usize,
+) -> Option<Vec<String>> {
+    let boards: Vec<Seen> = member
+        .sent_by(bot)
+        .into_iter()
+        .filter(|m| m.body.contains("**Leaderboard**"))
+        .collect();
+    boards.get(boards_before).map(|board| {
+        board
+            .body
+            .lines()
+            .filter(|l| l.starts_with(char::is_numeric))
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_does_the_routine_together() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "upright=info".into()))
+        .with_test_writer()
+        .try_init();
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    for name in ["coach", "ana", "ben", "cleo"] {
+        synapse.register(name, &format!("{name}-password-1"));
+    }
+    let work = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(
+        &synapse,
+        &work.path().join("matrix-store"),
+        &work.path().join("bot.sqlite3"),
+        &clock,
+    )
+    .await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+    let coach = MemberClient::login(&synapse, "coach", "coach-password-1").await;
+    let ana = MemberClient::login(&synapse, "ana", "ana-password-1").await;
+    let ben = MemberClient::login(&synapse, "ben", "ben-password-1").await;
+    let cleo = MemberClient::login(&synapse, "cleo", "cleo-password-1").await;
+
+    // The coach creates an encrypted room (and so has the top power level);
+    // everyone else joins with the default power level 0.
+    let mut request = create_room::v3::Request::new();
+    request.invite = vec![bot_user.clone()];
+    for member in [&ana, &ben, &cleo] {
+        request
+            .invite
+            .push(member.client.user_id().unwrap().to_owned());
+    }
+    request.name = Some("Back class".into());
+    let class = coach.client.create_room(request).await.unwrap();
+    class.enable_encryption().await.unwrap();
+    wait_until_joined(&class, 5).await;
+    let say = |client: &MemberClient, text: &str| {
+        let room = client.client.get_room(class.room_id());
+        let text = text.to_string();
+        async move {
+            let room = room.expect("the member is in the class room");
+            room.send(RoomMessageEventContent::text_plain(text))
+                .await
+                .unwrap();
+        }
+    };
+
+    // A member without moderator rights is refused; nothing changes.
+    say(&ana, "!upright group setup 07:00 UTC summary 20:00").await;
+    ana.wait_for_bot(&bot_user, "the refusal", |m| {
+        m.body.contains("power level 50")
+    })
+    .await;
+    assert_eq!(count(&bot.engine, "SELECT COUNT(*) FROM groups"), 0);
+
+    // The room's creator sets it up; the room sees it.
+    say(&coach, "!upright group setup 07:00 UTC summary 20:00").await;
+    let set_up = ana
+        .wait_for_bot(&bot_user, "the group set up", |m| {
+            m.body.contains("Group set up")
+        })
+        .await;
+    assert_eq!(set_up.room_id, class.room_id());
+
+    // The session is posted in the room at a fixed pace, with reactions.
+    for step in 1..=3 {
+        clock.set(utc("2027-05-03T07:00:00Z") + chrono::Duration::minutes(3 * (step - 1)));
+        bot.engine.wake();
+        ana.wait_for_bot(&bot_user, &format!("exercise {step}"), |m| {
+            m.room_id == class.room_id() && m.body.contains(&format!("{step}/5"))
+        })
+        .await;
+    }
+    let exercises: Vec<OwnedEventId> = (1..=3)
+        .map(|step| {
+            ana.sent_by(&bot_user)
+                .into_iter()
+                .find(|m| m.room_id == class.room_id() && m.body.contains(&format!("{step}/5")))
+                .unwrap()
+                .event_id
+        })
+        .collect();
+    wait("the bot's reactions on exercise 1", || {
+        let own = ana
+            .reactions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(e, _, s)| e == &exercises[0] && s == &bot_user)
+            .count();
+        (own == 3).then_some(())
+    })
+    .await;
+
+    // Three members check in by reacting in the room.
+    for member in [&cleo, &ana, &ben] {
+        let room = member.client.get_room(class.room_id()).unwrap();
+        for exercise in &exercises {
+            room.send(ReactionEventContent::new(Annotation::new(
+                exercise.clone(),
+                "✅".into(),
+            )))
+            .await
+            .unwrap();
+        }
+    }
+    wait("nine check-ins", || {
+        (count(
+            &bot.engine,
+            "SELECT COUNT(*) FROM check_ins WHERE kind = 'done'",
+        ) == 9)
+            .then_some(())
+    })
+    .await;
+
+    // The summary names them, with streaks.
+    clock.set(utc("2027-05-03T20:00:00Z"));
+    bot.engine.wake();
+    let summary = ana
+        .wait_for_bot(&bot_user, "the summary", |m| {
+            m.body.contains("Group summary")
+        })
+        .await;
+    assert_eq!(summary.room_id, class.room_id());
+    for name in ["ana", "ben", "cleo"] {
+        assert!(
+            summary
+                .body
+                .contains(&format!("**{name}**: ✅ 1, 2, 3 · streak 1 day")),
+            "{name}: {}",
+            summary.body
+        );
+    }
+    assert!(
+        !summary.body.contains("coach"),
+        "the coach did not take part"
+    );
+
+    // Leaderboard: a three-way tie, in name order.
+    say(&cleo, "!upright leaderboard").await;
+    let lines = wait("the leaderboard", || board_lines(&ana, &bot_user, 0)).await;
+    assert_eq!(
+        lines,
+        [
+            "1. **ana**: 1 day (best 1 day)",
+            "1. **ben**: 1 day (best 1 day)",
+            "1. **cleo**: 1 day (best 1 day)",
+        ]
+    );
+
+    // Cleo leaves the room and drops out of the leaderboard.
+    cleo.client
+        .get_room(class.room_id())
+        .unwrap()
+        .leave()
+        .await
+        .unwrap();
+    let cleo_id = cleo.client.user_id().unwrap().to_owned();
+    let bot_room = bot.client.get_room(class.room_id()).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let member = bot_room.get_member_no_sync(&cleo_id).await.unwrap();
+        if member.is_some_and(|m| *m.membership() == MembershipState::Leave) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot never saw cleo leave"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    say(&ana, "!upright leaderboard").await;
+    let lines = wait("the second leaderboard", || board_lines(&ana, &bot_user, 1)).await;
+    assert_eq!(
+        lines,
+        [
+            "1. **ana**: 1 day (best 1 day)",
+            "1. **ben**: 1 day (best 1 day)",
+        ]
     );
     bot.stop().await;
 }
