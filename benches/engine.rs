@@ -11,7 +11,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use upright::clock::ManualClock;
-use upright::commands::{self, Command, Member};
+use upright::commands::{self, Command, Member, Place};
 use upright::content::Content;
 use upright::engine::{Destination, Engine, Outgoing, Platform, SendError, Sent, Settings};
 use upright::schedule::{Schedule, Weekdays, parse_time, parse_zone};
@@ -84,7 +84,13 @@ async fn bot(
         };
         let zone = zones[i % zones.len()];
         for text in [format!("subscribe 07:00 {zone}"), "agree".to_string()] {
-            commands::handle(&engine, &member, Command::parse(&text).unwrap()).await;
+            commands::handle(
+                &engine,
+                &member,
+                &Place::Direct,
+                Command::parse(&text).unwrap(),
+            )
+            .await;
         }
     }
     engine.run_due().await.unwrap();

@@ -932,8 +932,7 @@ async fn a_channel_does_the_routine_together_on_discord() {
     .await;
     let today = posted_in(&fake, GUILD_CHANNEL_ID)
         .into_iter()
-        .filter(|m| text_of(m).contains("1/5"))
-        .last()
+        .rfind(|m| text_of(m).contains("1/5"))
         .unwrap();
     fake.guild_reaction(true, &ana, today["id"].as_str().unwrap(), "✅");
     eventually("ana's check-in", || {
