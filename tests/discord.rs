@@ -568,13 +568,13 @@ async fn closed_dms_pause_and_rate_limits_wait() {
     );
     assert!(reply_text(&status).contains("50007"), "{status}");
 
-    // A 429 is waited out, then the message goes.
+    // A 429's retry_after (2.5 s) is waited out exactly (to the second), then the message goes.
     let cy = user("7000", "cy", false);
     fake.script(Scripted {
         method: "POST",
         path_contains: "/messages".into(),
         status: 429,
-        body: json!({ "message": "You are being rate limited.", "retry_after": 1.0, "global": false, "code": 0 }),
+        body: json!({ "message": "You are being rate limited.", "retry_after": 2.5, "global": false }),
     });
     reply_to(
         &fake,
@@ -587,7 +587,11 @@ async fn closed_dms_pause_and_rate_limits_wait() {
     let dm = fake.dm_channel_for("7000");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(posted_in(&fake, &dm).is_empty(), "nothing before the wait");
-    bot.clock.set(utc("2027-05-03T06:00:06Z"));
+    bot.clock.set(utc("2027-05-03T06:00:02Z"));
+    bot.engine.wake();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(posted_in(&fake, &dm).is_empty(), "still waiting at 2 s");
+    bot.clock.set(utc("2027-05-03T06:00:03Z"));
     bot.engine.wake();
     eventually("the disclaimer after the wait", || {
         !posted_in(&fake, &dm).is_empty()

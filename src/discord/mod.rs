@@ -4,6 +4,7 @@
 
 mod commands;
 pub mod platform;
+mod proxy;
 
 use std::sync::Arc;
 
@@ -76,9 +77,16 @@ pub async fn run(
         .framework(framework)
         .await
         .context("cannot start the Discord client")?;
+    let proxy = match &config.api_base {
+        Some(base) => Some(proxy::ProxyRest::new(base, &config.token).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     engine.add_platform(
         PLATFORM,
-        Arc::new(platform::DiscordPlatform::new(Arc::clone(&client.http))),
+        Arc::new(platform::DiscordPlatform::new(
+            Arc::clone(&client.http),
+            proxy,
+        )),
     );
     let shards = Arc::clone(&client.shard_manager);
     tokio::select! {

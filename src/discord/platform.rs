@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 
 use super::commands::embed;
+use super::proxy::ProxyRest;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::store::deliveries::Kind;
 
@@ -19,12 +20,14 @@ const OPENING_DMS_TOO_FAST: isize = 40003;
 /// Discord: "Unknown Member" (not, or no longer, in the server).
 const UNKNOWN_MEMBER: isize = 10007;
 
-/// Serenity drops `retry_after` from a 429 when its own rate limiter is off
-/// (behind DISCORD_API_BASE, where the proxy owns rate limits); then wait this.
+/// A 429 seen through serenity carries no `retry_after` (serenity's own
+/// limiter normally waits it out before we see anything); then wait this.
 const RATE_LIMIT_FALLBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 pub struct DiscordPlatform {
     http: Arc<serenity::Http>,
+    /// Set behind DISCORD_API_BASE: sends and reactions go this way.
+    proxy: Option<ProxyRest>,
     /// The server of each group channel, looked up once.
     guilds: Mutex<HashMap<serenity::ChannelId, serenity::GuildId>>,
 }
@@ -37,9 +40,10 @@ fn discord_id(text: &str) -> Result<u64, SendError> {
 }
 
 impl DiscordPlatform {
-    pub fn new(http: Arc<serenity::Http>) -> DiscordPlatform {
+    pub fn new(http: Arc<serenity::Http>, proxy: Option<ProxyRest>) -> DiscordPlatform {
         DiscordPlatform {
             http,
+            proxy,
             guilds: Mutex::new(HashMap::new()),
         }
     }
@@ -100,24 +104,33 @@ pub fn nonce(key: &str) -> String {
     format!("u{hash:016x}")
 }
 
+/// What a failed Discord call means for the engine, from its status and
+/// Discord's error code.
+pub fn classify_status(status: u16, code: isize, message: &str) -> SendError {
+    match (status, code) {
+        (_, CANNOT_MESSAGE_USER) => {
+            SendError::Unreachable(format!("{message} ({CANNOT_MESSAGE_USER})"))
+        }
+        (_, OPENING_DMS_TOO_FAST) => SendError::RetryAfter(chrono::TimeDelta::minutes(1)),
+        (429, _) => SendError::RetryAfter(RATE_LIMIT_FALLBACK),
+        (500.., _) => SendError::Transient(format!("{status}: {message}")),
+        _ => SendError::Rejected(format!("{status}: {message} ({code})")),
+    }
+}
+
 pub fn classify(error: &serenity::Error) -> SendError {
-    let text = error.to_string();
     match error {
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
-            let status = response.status_code.as_u16();
-            match (status, response.error.code) {
-                (_, CANNOT_MESSAGE_USER) => SendError::Unreachable(format!(
-                    "{} ({CANNOT_MESSAGE_USER})",
-                    response.error.message
-                )),
-                (_, OPENING_DMS_TOO_FAST) => SendError::RetryAfter(chrono::TimeDelta::minutes(1)),
-                (429, _) => SendError::RetryAfter(RATE_LIMIT_FALLBACK),
-                (500.., _) => SendError::Transient(text),
-                _ => SendError::Rejected(text),
-            }
+            classify_status(
+                response.status_code.as_u16(),
+                response.error.code,
+                &response.error.message,
+            )
         }
-        serenity::Error::Http(serenity::HttpError::Request(_)) => SendError::Transient(text),
-        _ => SendError::Rejected(text),
+        serenity::Error::Http(serenity::HttpError::Request(_)) => {
+            SendError::Transient(error.to_string())
+        }
+        _ => SendError::Rejected(error.to_string()),
     }
 }
 
@@ -134,12 +147,17 @@ impl Platform for DiscordPlatform {
         }
         .nonce(serenity::Nonce::String(nonce(outgoing.key)))
         .enforce_nonce(true);
-        let sent = channel
-            .send_message(&self.http, message)
-            .await
-            .map_err(|e| classify(&e))?;
+        let message_id = match &self.proxy {
+            Some(proxy) => proxy.post_message(channel, &message).await?,
+            None => channel
+                .send_message(&self.http, message)
+                .await
+                .map_err(|e| classify(&e))?
+                .id
+                .to_string(),
+        };
         Ok(Sent {
-            message_id: sent.id.to_string(),
+            message_id,
             dm: matches!(to, Destination::Direct { .. }).then(|| channel.to_string()),
         })
     }
@@ -156,11 +174,16 @@ impl Platform for DiscordPlatform {
             .map(serenity::MessageId::new)
             .map_err(|_| SendError::Rejected(format!("`{message_id}` is not a message id")))?;
         for emoji in emoji {
-            let reaction = serenity::ReactionType::Unicode(emoji.clone());
-            self.http
-                .create_reaction(channel, message, &reaction)
-                .await
-                .map_err(|e| classify(&e))?;
+            match &self.proxy {
+                Some(proxy) => proxy.add_reaction(channel, message, emoji).await?,
+                None => {
+                    let reaction = serenity::ReactionType::Unicode(emoji.clone());
+                    self.http
+                        .create_reaction(channel, message, &reaction)
+                        .await
+                        .map_err(|e| classify(&e))?;
+                }
+            }
         }
         Ok(())
     }
