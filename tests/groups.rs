@@ -113,12 +113,13 @@ async fn only_admins_in_a_channel_can_set_up_a_group() {
         assert!(reply.message.body.contains("Only admins"), "{text}");
     }
 
+    // The summary time may also be given as a bare second time.
     let accepted = bot
         .command_in(
             "admin",
             ROOM,
             true,
-            "group setup 7:00 am UTC weekdays summary 20:00",
+            "group setup 7:00 am UTC weekdays 20:00",
         )
         .await;
     assert!(
@@ -252,6 +253,13 @@ async fn the_summary_names_who_checked_in_with_streaks_and_the_weekly_rate() {
         "{}",
         latest.body
     );
+
+    // The privacy export lists the group a member takes part in.
+    let export = bot.command("ana", "privacy export").await;
+    let file = export.attachment.expect("an export file");
+    let json: serde_json::Value = serde_json::from_slice(&file.bytes).unwrap();
+    assert_eq!(json["groups"][0]["channel"], ROOM, "{json}");
+    assert_eq!(json["groups"][0]["left_at"], serde_json::Value::Null);
 }
 
 #[tokio::test]

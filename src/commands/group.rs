@@ -263,7 +263,12 @@ pub(crate) fn weekly_summary(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandEr
             describe_next(schedule.zone(), at, ctx.now)
         )
     });
+    let no_routine = if crate::store::subscriptions::for_user(ctx.c, ctx.user.id)?.is_none() {
+        " It covers your own daily routine, which you can start with `subscribe 07:30 Europe/Berlin`."
+    } else {
+        ""
+    };
     Ok(Reply::private(Message::text(format!(
-        "Weekly summary on: each Sunday at 18:00 I'll send you your days done, streak and load changes by direct message.{when}"
+        "Weekly summary on: each Sunday at 18:00 I'll send you your days done, streak and load changes by direct message.{when}{no_routine}"
     ))))
 }

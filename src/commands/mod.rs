@@ -281,6 +281,9 @@ impl Command {
                     });
                 };
                 summary = Some(at.to_string());
+            } else if summary.is_none() && crate::schedule::parse_time(word).is_ok() {
+                // A second time on its own is the summary's.
+                summary = Some(word.to_string());
             } else if crate::schedule::parse_days(word).is_ok() {
                 days.push(word);
             } else {

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::{CommandError, Ctx};
 use crate::message::{Attachment, Message, Reply};
 use crate::store::sessions::Owner;
-use crate::store::{check_ins, reaction_events, sessions, subscriptions, users};
+use crate::store::{check_ins, groups, reaction_events, sessions, subscriptions, users};
 
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let user = &ctx.user;
@@ -22,7 +22,12 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "display_name": user.display_name,
             "timezone": user.timezone,
             "agreed_to_disclaimer": user.agreed,
+            "group_nudges": if user.nudges_off { "off" } else { "on" },
+            "weekly_summary_next": user.weekly_summary_at.map(|t| t.to_rfc3339()),
         },
+        "groups": groups::memberships(ctx.c, user.id)?.into_iter().map(|(channel, joined, left)| json!({
+            "channel": channel, "joined_at": joined, "left_at": left,
+        })).collect::<Vec<_>>(),
         "subscription": subscription.as_ref().map(|s| json!({
             "routine": s.routine_id,
             "schedule": s.schedule.cron_expression(),
@@ -57,7 +62,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandError> {
     if !confirmed {
         return Ok(Reply::private(Message::text(
-            "This erases your subscription, sessions and check-ins for good. To go ahead, send `privacy delete confirm`.",
+            "This erases your subscription, sessions, check-ins and group records for good. To go ahead, send `privacy delete confirm`.",
         )));
     }
     reaction_events::forget_user(ctx.c, &ctx.user.platform, &ctx.user.platform_user_id)?;

@@ -12,6 +12,7 @@ use super::sessions::{
 use super::{Engine, render};
 use crate::coaching::{self, DayOutcome, Streak};
 use crate::content::Content;
+use crate::message::Message;
 use crate::schedule::{Occurrence, Schedule};
 use crate::store::Result;
 use crate::store::deliveries::{Kind, Recipient, priority};
@@ -335,32 +336,9 @@ pub fn summary_due(
     let date = schedule.local(at).date_naive();
     let session = sessions::on_date(c, Owner::Group(group.id), date)?
         .filter(|s| matches!(s.status, Status::Running | Status::Finished));
-    if let Some(session) = session.filter(|_| fresh(at, rules, now)) {
-        let exercises = routine(rules.content, &group.routine_id)?.exercises.len();
-        let standings = standings(c, rules.content, group)?;
-        let mut checked_in = Vec::new();
-        let mut not_yet = Vec::new();
-        let week_before = date - Duration::days(ACTIVE_DAYS);
-        for standing in &standings {
-            let today = standing.history.check_ins_of(session.id);
-            if !today.is_empty() {
-                checked_in.push(render::SummaryLine {
-                    name: standing.user.display_name.clone(),
-                    check_ins: today.clone(),
-                    streak: standing.streak,
-                });
-            } else if checked_in_between(standing, week_before, date) {
-                not_yet.push(standing.user.display_name.clone());
-            }
-        }
-        let this_week = completion(&standings, exercises, date - Duration::days(6), date);
-        let last_week = completion(
-            &standings,
-            exercises,
-            date - Duration::days(13),
-            date - Duration::days(7),
-        );
-        let message = render::group_summary(date, &checked_in, &not_yet, this_week, last_week);
+    if let Some(session) = session.filter(|_| fresh(at, rules, now))
+        && let Some(message) = summary(c, rules.content, group, &session, date)?
+    {
         enqueue(
             c,
             &session,
@@ -375,6 +353,51 @@ pub fn summary_due(
     }
     let next = schedule.next_after(now.max(at)).map(|o| o.at);
     groups::set_next(c, group.id, Event::Summary, next)
+}
+
+/// The summary of `session`, or none if nobody has ever taken part (no
+/// daily "nobody checked in" noise in a channel that never used the group).
+fn summary(
+    c: &Connection,
+    content: &Content,
+    group: &Group,
+    session: &Session,
+    date: NaiveDate,
+) -> Result<Option<Message>> {
+    let exercises = routine(content, &group.routine_id)?.exercises.len();
+    let standings = standings(c, content, group)?;
+    if standings.is_empty() {
+        return Ok(None);
+    }
+    let mut checked_in = Vec::new();
+    let mut not_yet = Vec::new();
+    let week_before = date - Duration::days(ACTIVE_DAYS);
+    for standing in &standings {
+        let today = standing.history.check_ins_of(session.id);
+        if !today.is_empty() {
+            checked_in.push(render::SummaryLine {
+                name: standing.user.display_name.clone(),
+                check_ins: today.clone(),
+                streak: standing.streak,
+            });
+        } else if checked_in_between(standing, week_before, date) {
+            not_yet.push(standing.user.display_name.clone());
+        }
+    }
+    let this_week = completion(&standings, exercises, date - Duration::days(6), date);
+    let last_week = completion(
+        &standings,
+        exercises,
+        date - Duration::days(13),
+        date - Duration::days(7),
+    );
+    Ok(Some(render::group_summary(
+        date,
+        &checked_in,
+        &not_yet,
+        this_week,
+        last_week,
+    )))
 }
 
 /// Platform calls per membership refresh (one per member); larger groups

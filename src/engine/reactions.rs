@@ -103,7 +103,7 @@ fn apply_in_dm(
     let Some((session, step)) = open_session_step(c, delivery)? else {
         return Ok(ReactionOutcome::Ignored);
     };
-    check_in(c, content, event, &session, step, &user, kind, now)
+    check_in(c, content, event.added, &session, step, &user, kind, now)
 }
 
 /// In a group channel anyone's reaction is their own check-in, and makes
@@ -136,7 +136,7 @@ fn apply_in_group(
     if event.added {
         groups::join(c, group_id, user.id, now)?;
     }
-    check_in(c, content, event, &session, step, &user, kind, now)
+    check_in(c, content, event.added, &session, step, &user, kind, now)
 }
 
 /// The session and step a reaction is on, if check-ins still count there:
@@ -157,14 +157,14 @@ fn open_session_step(c: &Connection, delivery: &Delivery) -> Result<Option<(Sess
 fn check_in(
     c: &Connection,
     content: &Content,
-    event: &ReactionEvent,
+    added: bool,
     session: &Session,
     step: u32,
     user: &User,
     kind: CheckInKind,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
-    if !event.added {
+    if !added {
         let withdrawn = check_ins::withdraw(c, session.id, step, user.id, kind)?;
         return Ok(if withdrawn {
             ReactionOutcome::Withdrawn(kind)
