@@ -152,6 +152,85 @@ async fn main() {
         "op",
     );
 
+    // Groups: the leaderboard and a whole group day (session, nudge, summary)
+    // for groups with 12 weeks of check-ins.
+    for members in [50, 500] {
+        let (engine, clock, platform, _dir) = bot(0, &["UTC"]).await;
+        let admin = Member {
+            platform: "bench".into(),
+            user_id: "admin".into(),
+            display_name: "admin".into(),
+        };
+        let room = Place::Channel {
+            id: "room".into(),
+            admin: true,
+        };
+        for text in ["group setup 07:00 UTC daily 20:00", "group nudges on"] {
+            commands::handle(&engine, &admin, &room, Command::parse(text).unwrap()).await;
+        }
+        let history_end = start() + Duration::days(84);
+        engine.run_until(&clock, history_end).await.unwrap();
+        engine
+            .db()
+            .call_blocking(move |c| {
+                let tx = c.transaction()?;
+                for i in 0..members {
+                    tx.execute(
+                        "INSERT INTO users (platform, platform_user_id, display_name, created_at)
+                         VALUES ('bench', ?1, ?1, 0)",
+                        [format!("m{i}")],
+                    )?;
+                    let user = tx.last_insert_rowid();
+                    tx.execute(
+                        "INSERT INTO group_members (group_id, user_id, joined_at) VALUES (1, ?1, 0)",
+                        [user],
+                    )?;
+                    // Most members do most days: three ✅ on about 70% of them.
+                    tx.execute(
+                        "INSERT INTO check_ins (session_id, step, user_id, kind, created_at)
+                         SELECT s.id, step.n, ?1, 'done', 0
+                         FROM sessions s, (SELECT 1 AS n UNION SELECT 2 UNION SELECT 3) step
+                         WHERE s.group_id = 1 AND (s.id * 7 + ?1 * 13) % 10 < 7",
+                        [user],
+                    )?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .unwrap();
+        let asker = Member {
+            platform: "bench".into(),
+            user_id: "m0".into(),
+            display_name: "m0".into(),
+        };
+        let boards = 10;
+        let t = Instant::now();
+        for _ in 0..boards {
+            commands::handle(&engine, &asker, &room, Command::Leaderboard).await;
+        }
+        row(
+            &format!("leaderboard, {members} members × 12 weeks"),
+            boards,
+            t.elapsed().as_secs_f64(),
+            "board",
+        );
+        let before = platform.sends.load(Ordering::Relaxed);
+        let t = Instant::now();
+        engine
+            .run_until(&clock, history_end + Duration::days(1))
+            .await
+            .unwrap();
+        let seconds = t.elapsed().as_secs_f64();
+        let sends = platform.sends.load(Ordering::Relaxed) - before;
+        assert!(sends >= 8, "a session, a nudge and a summary were sent");
+        row(
+            &format!("a group day, {members} members (session, nudge, summary)"),
+            1,
+            seconds,
+            "day",
+        );
+    }
+
     // Next-session computation, the hot path of every schedule change.
     let schedule = Schedule::new(
         parse_time("02:30").unwrap(),

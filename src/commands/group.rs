@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use super::subscription::describe_next;
 use super::{CommandError, Ctx, Place};
 use crate::content::DEFAULT_ROUTINE;
-use crate::engine::groups::{NUDGE_LEAD, nudge_time, session_end, standings};
+use crate::engine::groups::{LEADERBOARD_SIZE, NUDGE_LEAD, nudge_time, session_end, standings};
 use crate::engine::render;
 use crate::engine::weekly;
 use crate::message::{Message, Reply};
@@ -234,7 +234,7 @@ pub(crate) fn leaderboard(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         .into_iter()
         .map(|s| (s.user.display_name, s.streak))
         .collect();
-    Ok(Reply::public(render::leaderboard(&rows)))
+    Ok(Reply::public(render::leaderboard(&rows, LEADERBOARD_SIZE)))
 }
 
 pub(crate) fn member_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {

@@ -485,7 +485,11 @@ async fn refresh_group(engine: &Engine, platform: &str, channel: &str) {
         .call(move |c| crate::store::groups::for_channel(c, &platform, &channel))
         .await;
     let refreshed = match group {
-        Ok(Some(group)) => engine.refresh_members(group.id).await,
+        Ok(Some(group)) => {
+            engine
+                .refresh_members(group.id, crate::engine::groups::LEADERBOARD_SIZE)
+                .await
+        }
         Ok(None) => Ok(()),
         Err(error) => Err(error),
     };

@@ -14,11 +14,11 @@ use crate::coaching::{self, DayOutcome, Streak};
 use crate::content::Content;
 use crate::message::Message;
 use crate::schedule::{Occurrence, Schedule};
-use crate::store::Result;
 use crate::store::deliveries::{Kind, Recipient, priority};
 use crate::store::groups::{self, Event, Group};
 use crate::store::sessions::{self, NewSession, Owner, Session, Status};
 use crate::store::users::{self, User};
+use crate::store::{Result, check_ins};
 
 /// How long before the summary the nudge goes out (never before the
 /// routine has been posted in full).
@@ -185,18 +185,24 @@ pub struct Standing {
 /// streak, then best streak, then name, then who joined first — so equal
 /// records always come out in the same order.
 pub fn standings(c: &Connection, content: &Content, group: &Group) -> Result<Vec<Standing>> {
-    let mut standings = Vec::new();
-    for user_id in groups::present_members(c, group.id)? {
-        let user = users::get(c, user_id)?;
-        let history = History::load(c, Owner::Group(group.id), user.id)?;
-        let streak = history.streak(content);
-        standings.push(Standing {
-            user,
-            streak,
-            history,
-        });
-    }
-    // `present_members` lists by join order, and the sort is stable.
+    // Three queries for the whole group, however many members it has.
+    let sessions = sessions::for_owner(c, Owner::Group(group.id))?;
+    let mut check_ins = check_ins::by_user_for_group(c, group.id)?;
+    let mut standings: Vec<Standing> = users::in_group(c, group.id)?
+        .into_iter()
+        .map(|user| {
+            let history = History {
+                sessions: sessions.clone(),
+                check_ins: check_ins.remove(&user.id).unwrap_or_default(),
+            };
+            Standing {
+                streak: history.streak(content),
+                user,
+                history,
+            }
+        })
+        .collect();
+    // `in_group` lists by join order, and the sort is stable.
     standings.sort_by(|a, b| {
         b.streak
             .current
@@ -400,9 +406,8 @@ fn summary(
     )))
 }
 
-/// Platform calls per membership refresh (one per member); larger groups
-/// are checked in join order up to this many.
-const MEMBERSHIP_CHECKS_PER_PASS: usize = 100;
+/// The leaderboard shows this many members (an embed or a notice stays readable).
+pub const LEADERBOARD_SIZE: usize = 20;
 
 impl Engine {
     /// Starts group sessions, nudges and summaries that are due.
@@ -433,7 +438,7 @@ impl Engine {
             .await?;
         for group in summaries {
             // Who left is asked of the platform before the summary names anyone.
-            self.refresh_members(group.id).await?;
+            self.refresh_members(group.id, usize::MAX).await?;
             let content = self.content();
             self.db()
                 .call(move |c| {
@@ -452,31 +457,36 @@ impl Engine {
         Ok(())
     }
 
-    /// Asks the platform whether each member of the group is still in its
-    /// channel or room; those who left drop out. A platform that cannot
-    /// answer right now changes nothing.
-    pub async fn refresh_members(&self, group_id: i64) -> Result<()> {
+    /// Asks the platform whether members of the group are still in its
+    /// channel or room, in leaderboard order, until `enough` are confirmed;
+    /// those who left drop out. A platform that cannot answer right now
+    /// changes nothing.
+    pub async fn refresh_members(&self, group_id: i64, enough: usize) -> Result<()> {
+        let content = self.content();
         let (group, members) = self
             .db()
             .call(move |c| {
                 let group = groups::get(c, group_id)?;
-                let members = groups::present_members(c, group_id)?
+                let members: Vec<User> = standings(c, &content, &group)?
                     .into_iter()
-                    .map(|id| users::get(c, id))
-                    .collect::<Result<Vec<User>>>()?;
+                    .map(|s| s.user)
+                    .collect();
                 Ok((group, members))
             })
             .await?;
         let Some(platform) = self.platform(&group.platform) else {
             return Ok(());
         };
-        let mut left = Vec::new();
-        for member in members.iter().take(MEMBERSHIP_CHECKS_PER_PASS) {
+        let (mut present, mut left) = (0, Vec::new());
+        for member in &members {
+            if present >= enough {
+                break;
+            }
             match platform
                 .is_member(&group.channel_id, &member.platform_user_id)
                 .await
             {
-                Ok(true) => {}
+                Ok(true) => present += 1,
                 Ok(false) => left.push(member.id),
                 Err(error) => {
                     tracing::warn!(
@@ -491,6 +501,7 @@ impl Engine {
             return Ok(());
         }
         let now = self.now();
+        let count = left.len();
         self.db()
             .call(move |c| {
                 let tx = c.transaction()?;
@@ -501,7 +512,11 @@ impl Engine {
                 Ok(())
             })
             .await?;
-        tracing::info!(group = group_id, "members who left the channel dropped out");
+        tracing::info!(
+            group = group_id,
+            count,
+            "members who left the channel dropped out"
+        );
         Ok(())
     }
 }

@@ -305,8 +305,8 @@ pub fn group_summary(
     Message::new(format!("Group summary · {}", long_date(date)), body)
 }
 
-/// The leaderboard, with tied members sharing a rank.
-pub fn leaderboard(rows: &[(String, Streak)]) -> Message {
+/// The leaderboard's first `shown` rows, with tied members sharing a rank.
+pub fn leaderboard(rows: &[(String, Streak)], shown: usize) -> Message {
     if rows.is_empty() {
         return Message::new(
             "Leaderboard",
@@ -316,7 +316,7 @@ pub fn leaderboard(rows: &[(String, Streak)]) -> Message {
     let mut body = String::new();
     let mut rank = 0;
     let mut previous: Option<(u32, u32)> = None;
-    for (i, (name, streak)) in rows.iter().enumerate() {
+    for (i, (name, streak)) in rows.iter().enumerate().take(shown) {
         let key = (streak.current, streak.best);
         if previous != Some(key) {
             rank = i + 1;
@@ -327,6 +327,9 @@ pub fn leaderboard(rows: &[(String, Streak)]) -> Message {
             days(streak.current),
             days(streak.best)
         ));
+    }
+    if rows.len() > shown {
+        body.push_str(&format!("…and {} more.\n", rows.len() - shown));
     }
     body.push_str("\nOrdered by current streak, then best streak, then name.");
     Message::new("Leaderboard", body)
@@ -356,4 +359,36 @@ pub fn weekly(
     }
     body.push_str("\n\nSend `weekly off` to stop these.");
     Message::new("Your week", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn streak(current: u32, best: u32) -> Streak {
+        Streak {
+            current,
+            best,
+            done_days: best,
+        }
+    }
+
+    #[test]
+    fn the_leaderboard_shares_ranks_on_ties_and_stops_at_its_size() {
+        let rows: Vec<(String, Streak)> = [
+            ("Ana", streak(3, 3)),
+            ("Ben", streak(2, 4)),
+            ("Cy", streak(2, 4)),
+            ("Dee", streak(1, 1)),
+        ]
+        .into_iter()
+        .map(|(name, s)| (name.to_string(), s))
+        .collect();
+        let board = leaderboard(&rows, 3).body;
+        let lines: Vec<&str> = board.lines().collect();
+        assert_eq!(lines[0], "1. **Ana**: 3 days (best 3 days)");
+        assert_eq!(lines[1], "2. **Ben**: 2 days (best 4 days)");
+        assert_eq!(lines[2], "2. **Cy**: 2 days (best 4 days)");
+        assert_eq!(lines[3], "…and 1 more.");
+    }
 }

@@ -63,6 +63,33 @@ pub fn by_session_for_user(c: &Connection, user_id: i64) -> Result<BTreeMap<i64,
     Ok(out)
 }
 
+/// Everyone's check-ins on a group's sessions: user id → session id → step → kinds.
+pub fn by_user_for_group(
+    c: &Connection,
+    group_id: i64,
+) -> Result<BTreeMap<i64, BTreeMap<i64, SessionCheckIns>>> {
+    let mut statement = c.prepare_cached(
+        "SELECT c.user_id, c.session_id, c.step, c.kind
+         FROM sessions s JOIN check_ins c ON c.session_id = s.id
+         WHERE s.group_id = ?1 ORDER BY c.user_id, c.session_id, c.step, c.kind",
+    )?;
+    let mut rows = statement.query([group_id])?;
+    let mut out: BTreeMap<i64, BTreeMap<i64, SessionCheckIns>> = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let kind_text: String = row.get(3)?;
+        let kind = CheckInKind::from_db(&kind_text)
+            .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))?;
+        out.entry(row.get(0)?)
+            .or_default()
+            .entry(row.get(1)?)
+            .or_default()
+            .entry(row.get(2)?)
+            .or_default()
+            .push(kind);
+    }
+    Ok(out)
+}
+
 /// Every check-in of a member, for the privacy export.
 pub fn all_for_user(c: &Connection, user_id: i64) -> Result<Vec<(String, u32, String, i64)>> {
     let mut statement = c.prepare_cached(

@@ -144,6 +144,21 @@ pub fn next_weekly_due_at(c: &Connection, platforms: &[String]) -> Result<Option
     at.map(super::from_db_time).transpose()
 }
 
+/// The members still in a group, in the order they joined.
+pub fn in_group(c: &Connection, group_id: i64) -> Result<Vec<User>> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|column| format!("u.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut statement = c.prepare_cached(&format!(
+        "SELECT {columns} FROM group_members m JOIN users u ON u.id = m.user_id
+         WHERE m.group_id = ?1 AND m.left_at IS NULL ORDER BY m.joined_at, m.user_id"
+    ))?;
+    let rows = statement.query_map([group_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Erases the member and, by cascade, everything recorded about them.
 pub fn delete(c: &Connection, id: i64) -> Result<()> {
     c.execute("DELETE FROM users WHERE id = ?1", [id])?;
