@@ -71,7 +71,7 @@ pub fn by_user_for_group(
     let mut statement = c.prepare_cached(
         "SELECT c.user_id, c.session_id, c.step, c.kind
          FROM sessions s JOIN check_ins c ON c.session_id = s.id
-         WHERE s.group_id = ?1 ORDER BY c.user_id, c.session_id, c.step, c.kind",
+         WHERE s.group_id = ?1",
     )?;
     let mut rows = statement.query([group_id])?;
     let mut out: BTreeMap<i64, BTreeMap<i64, SessionCheckIns>> = BTreeMap::new();
