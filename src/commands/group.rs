@@ -177,7 +177,7 @@ pub(crate) fn off(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let channel = admin_channel(ctx)?;
     let group = group_here(ctx, channel)?;
     groups::turn_off(ctx.c, group.id)?;
-    sessions::stop_running_except(ctx.c, Owner::Group(group.id), 0, Status::Finished)?;
+    sessions::stop_running(ctx.c, Owner::Group(group.id), Status::Finished)?;
     Ok(Reply::public(Message::new(
         "Group stopped",
         "No more group sessions here. Streaks and history are kept; `group setup` starts again.",

@@ -163,7 +163,11 @@ pub(crate) fn unsubscribe(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         None,
         ctx.now,
     )?;
-    sessions::stop_running(ctx.c, subscription.id, Status::Finished)?;
+    sessions::stop_running(
+        ctx.c,
+        Owner::Subscription(subscription.id),
+        Status::Finished,
+    )?;
     Ok(Reply::private(Message::text(
         "Your daily routine is stopped. Your history is kept: `subscribe` starts again where you left off, `privacy delete` erases it.",
     )))
@@ -179,7 +183,11 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
                 .ok_or_else(|| CommandError::Refused(format!("`{text}` is not a number of days. Use `pause` to pause until you resume, or `pause 3` for 1 to 365 days.")))
         })
         .transpose()?;
-    sessions::stop_running(ctx.c, subscription.id, Status::Finished)?;
+    sessions::stop_running(
+        ctx.c,
+        Owner::Subscription(subscription.id),
+        Status::Finished,
+    )?;
     let schedule = &subscription.schedule;
     let body = match days {
         None => {
@@ -249,7 +257,7 @@ pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         && latest.local_date == today
         && latest.status == Status::Running
     {
-        sessions::stop_running(ctx.c, subscription.id, Status::Skipped)?;
+        sessions::stop_running(ctx.c, Owner::Subscription(subscription.id), Status::Skipped)?;
         return Ok(Reply::private(Message::text(format!(
             "Today's session is skipped; it won't count against your streak. {}",
             next_line(ctx, schedule, subscription.next_run_at)

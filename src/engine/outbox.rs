@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Engine;
 use super::platform::{Destination, Outgoing, SendError};
 use crate::store::deliveries::{self, Delivery, Recipient, State};
-use crate::store::sessions::{self, Status};
+use crate::store::sessions::{self, Owner, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
 use crate::store::{Result, users};
 
@@ -209,7 +209,7 @@ fn pause_unreachable(
             None,
             now,
         )?;
-        sessions::stop_running(c, subscription.id, Status::Failed)?;
+        sessions::stop_running(c, Owner::Subscription(subscription.id), Status::Failed)?;
     }
     Ok(())
 }

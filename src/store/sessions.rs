@@ -274,18 +274,22 @@ pub fn latest_started(c: &Connection, owner: Owner) -> Result<Option<Session>> {
     .transpose()
 }
 
-/// Ends every running session of a subscription (it was stopped or paused).
-pub fn stop_running(c: &Connection, subscription_id: i64, status: Status) -> Result<()> {
+/// Ends every running session of a subscription or group (it was stopped,
+/// paused or turned off).
+pub fn stop_running(c: &Connection, owner: Owner, status: Status) -> Result<()> {
     c.execute(
-        "UPDATE sessions SET status = ?2, next_step_at = NULL
-         WHERE subscription_id = ?1 AND status = 'running'",
-        (subscription_id, status.as_str()),
+        &format!(
+            "UPDATE sessions SET status = ?2, next_step_at = NULL
+             WHERE {} = ?1 AND status = 'running'",
+            owner.column()
+        ),
+        (owner.id(), status.as_str()),
     )?;
     Ok(())
 }
 
 /// Ends every other running session of a subscription or group (a new one
-/// started, or the group was turned off with `keep` = 0).
+/// started).
 pub fn stop_running_except(c: &Connection, owner: Owner, keep: i64, status: Status) -> Result<()> {
     c.execute(
         &format!(
