@@ -799,5 +799,56 @@ async fn a_room_does_the_routine_together() {
             "1. **ben**: 1 day (best 1 day)",
         ]
     );
+
+    // With nudges on, the next day's quiet member is mentioned by a link to
+    // their Matrix ID (a pill in clients), an hour before the summary.
+    say(&coach, "!upright group nudges on").await;
+    ana.wait_for_bot(&bot_user, "nudges on", |m| m.body.contains("Nudges on"))
+        .await;
+    clock.set(utc("2027-05-04T07:00:00Z"));
+    bot.engine.wake();
+    let today = ana
+        .wait_for_bot(&bot_user, "day two's exercise 1", |m| {
+            m.room_id == class.room_id() && m.body.contains("1/5") && m.event_id != exercises[0]
+        })
+        .await;
+    ana.client
+        .get_room(class.room_id())
+        .unwrap()
+        .send(ReactionEventContent::new(Annotation::new(
+            today.event_id.clone(),
+            "✅".into(),
+        )))
+        .await
+        .unwrap();
+    wait("ana's check-in", || {
+        (count(
+            &bot.engine,
+            "SELECT COUNT(*) FROM check_ins WHERE kind = 'done'",
+        ) == 10)
+            .then_some(())
+    })
+    .await;
+    clock.set(utc("2027-05-04T19:00:00Z"));
+    bot.engine.wake();
+    let ben_id = ben.client.user_id().unwrap().to_string();
+    let nudge = ana
+        .wait_for_bot(&bot_user, "the nudge", |m| m.body.contains("still time"))
+        .await;
+    assert_eq!(nudge.room_id, class.room_id());
+    assert!(nudge.html, "sent with an HTML body");
+    assert!(
+        nudge
+            .body
+            .contains(&format!("[ben](https://matrix.to/#/{ben_id})")),
+        "{}",
+        nudge.body
+    );
+    assert!(
+        !nudge.body.contains("ana]"),
+        "ana checked in: {}",
+        nudge.body
+    );
+    assert!(!nudge.body.contains("cleo"), "cleo left: {}", nudge.body);
     bot.stop().await;
 }
