@@ -517,6 +517,17 @@ async fn a_member_is_coached_by_dm_on_discord() {
     })
     .await;
 
+    // /progress: the picture is attached, decodes, and shows today's check-in.
+    let progress = reply_to(&fake, "progress", json!([]), &ana, true).await;
+    assert_eq!(
+        progress["data"]["attachments"][0]["filename"],
+        json!("progress.png"),
+        "{progress}"
+    );
+    let (name, png) = fake.files().pop().expect("an uploaded file");
+    assert_eq!(name, "progress.png");
+    common::decode_png(&png).assert_shows("2027-05-03", "2027-05-03", "2027-05-02");
+
     // A restart sends nothing twice.
     let before = fake.messages().len();
     bot.stop().await;

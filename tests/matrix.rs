@@ -13,10 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
 use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::MediaSource;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
@@ -44,6 +46,8 @@ struct Seen {
     notice: bool,
     html: bool,
     image: bool,
+    /// Where an image's bytes are (encrypted in encrypted rooms).
+    source: Option<MediaSource>,
 }
 
 /// A member's matrix-sdk client that records what it sees.
@@ -75,6 +79,10 @@ impl MemberClient {
             let seen = Arc::clone(&seen);
             async move {
                 let image = matches!(event.content.msgtype, MessageType::Image(_));
+                let source = match &event.content.msgtype {
+                    MessageType::Image(image) => Some(image.source.clone()),
+                    _ => None,
+                };
                 let (body, notice, html) = match &event.content.msgtype {
                     MessageType::Notice(n) => (n.body.clone(), true, n.formatted.is_some()),
                     MessageType::Text(t) => (t.body.clone(), false, t.formatted.is_some()),
@@ -88,6 +96,7 @@ impl MemberClient {
                     notice,
                     html,
                     image,
+                    source,
                 });
             }
         });
@@ -443,6 +452,21 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         .wait_for_bot(&bot_user, "the progress picture", |m| m.image)
         .await;
     assert_eq!(picture.body, "progress.png");
+    let request = MediaRequestParameters {
+        source: picture.source.clone().expect("an image source"),
+        format: MediaFormat::File,
+    };
+    assert!(
+        matches!(request.source, MediaSource::Encrypted(_)),
+        "uploaded encrypted in the encrypted DM"
+    );
+    let png = ana
+        .client
+        .media()
+        .get_media_content(&request, false)
+        .await
+        .unwrap();
+    common::decode_png(&png).assert_shows("2027-05-03", "2027-05-03", "2027-05-02");
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     assert!(

@@ -6,38 +6,10 @@ mod common;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use common::{Bot, utc};
+use common::{Bot, decode_png as decode, utc};
 use upright::coaching::Streak;
 use upright::progress::{self, HEIGHT, NO_SESSION, SHADES, WIDTH};
 use upright::store::deliveries::Kind;
-
-struct Picture {
-    width: u32,
-    height: u32,
-    rgb: Vec<u8>,
-}
-
-fn decode(bytes: &[u8]) -> Picture {
-    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG");
-    let mut rgb = vec![0; reader.output_buffer_size()];
-    let frame = reader.next_frame(&mut rgb).unwrap();
-    assert_eq!(frame.color_type, png::ColorType::Rgb);
-    Picture {
-        width: frame.width,
-        height: frame.height,
-        rgb,
-    }
-}
-
-impl Picture {
-    /// The colour in the middle of a day's square.
-    fn day(&self, today: NaiveDate, date: NaiveDate) -> [u8; 3] {
-        let (x, y) = progress::cell_of(today, date).expect("the day is shown");
-        let (x, y) = (x + 23, y + 23);
-        let at = ((y * self.width + x) * 3) as usize;
-        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
-    }
-}
 
 fn rgb(color: plotters::style::RGBColor) -> [u8; 3] {
     [color.0, color.1, color.2]

@@ -53,7 +53,11 @@ pub fn nudge_time(
     exercises: usize,
 ) -> NaiveTime {
     let (end, _) = session_end(start, pace_minutes, exercises);
-    (summary - NUDGE_LEAD).max(end)
+    match summary.overflowing_sub_signed(NUDGE_LEAD) {
+        (before, 0) => before.max(end),
+        // A summary just after midnight: an hour earlier is the day before.
+        _ => end,
+    }
 }
 
 pub fn nudge_schedule(group: &Group, exercises: usize) -> Schedule {
@@ -518,5 +522,30 @@ impl Engine {
             "members who left the channel dropped out"
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(text: &str) -> NaiveTime {
+        NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+
+    #[test]
+    fn the_nudge_comes_an_hour_before_the_summary_but_after_the_routine() {
+        let at = |start, summary| nudge_time(time(start), 3, time(summary), 5);
+        assert_eq!(at("07:00", "21:00"), time("20:00"));
+        // The routine ends at 20:15: no nudge before it.
+        assert_eq!(at("20:00", "20:45"), time("20:15"));
+        // A summary just after midnight: an hour before is yesterday.
+        assert_eq!(at("00:00", "00:45"), time("00:15"));
+    }
+
+    #[test]
+    fn a_session_end_past_midnight_is_flagged() {
+        assert_eq!(session_end(time("23:50"), 3, 5), (time("00:05"), true));
+        assert_eq!(session_end(time("07:00"), 3, 5), (time("07:15"), false));
     }
 }

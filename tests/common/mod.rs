@@ -343,3 +343,52 @@ pub fn utc(text: &str) -> DateTime<Utc> {
         .unwrap()
         .with_timezone(&Utc)
 }
+
+/// A decoded progress picture.
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+pub fn decode_png(bytes: &[u8]) -> Picture {
+    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG");
+    let mut rgb = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut rgb).unwrap();
+    assert_eq!(frame.color_type, png::ColorType::Rgb);
+    Picture {
+        width: frame.width,
+        height: frame.height,
+        rgb,
+    }
+}
+
+impl Picture {
+    /// The colour in the middle of a day's square.
+    pub fn day(&self, today: chrono::NaiveDate, date: chrono::NaiveDate) -> [u8; 3] {
+        let (x, y) = upright::progress::cell_of(today, date).expect("the day is shown");
+        let (x, y) = (x + 23, y + 23);
+        let at = ((y * self.width + x) * 3) as usize;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+
+    /// Checks what every platform must deliver: the documented size, and a
+    /// day with check-ins shown apart from a day without a session.
+    pub fn assert_shows(&self, today: &str, checked_in: &str, no_session: &str) {
+        let date = |text: &str| text.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(
+            (self.width, self.height),
+            (upright::progress::WIDTH, upright::progress::HEIGHT)
+        );
+        let grey = upright::progress::NO_SESSION;
+        assert_eq!(
+            self.day(date(today), date(no_session)),
+            [grey.0, grey.1, grey.2]
+        );
+        assert_ne!(
+            self.day(date(today), date(checked_in)),
+            self.day(date(today), date(no_session)),
+            "a day with check-ins looks different from a day without a session"
+        );
+    }
+}

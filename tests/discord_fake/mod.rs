@@ -65,6 +65,8 @@ struct Inner {
     identify: Option<Value>,
     /// Members (user ids) who left the guild.
     left: std::collections::HashSet<String>,
+    /// Files uploaded with messages and replies: (filename, bytes).
+    files: Vec<(String, Vec<u8>)>,
 }
 
 #[derive(Clone)]
@@ -132,6 +134,10 @@ impl FakeDiscord {
 
     pub fn reactions(&self) -> Vec<(String, String)> {
         self.inner.lock().unwrap().reactions.clone()
+    }
+
+    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
+        self.inner.lock().unwrap().files.clone()
     }
 
     pub fn identify(&self) -> Option<Value> {
@@ -547,6 +553,8 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         return (StatusCode::NOT_FOUND, "not under /api/v10").into_response();
     };
     let body: Value = if content_type.starts_with("multipart/form-data") {
+        let files = uploaded_files(&content_type, &bytes);
+        fake.inner.lock().unwrap().files.extend(files);
         payload_json(&bytes).unwrap_or(Value::Null)
     } else if bytes.is_empty() {
         Value::Null
@@ -597,6 +605,47 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         headers.insert("x-ratelimit-scope", "user".parse().unwrap());
     }
     response
+}
+
+/// The file parts of a multipart body, byte for byte.
+fn uploaded_files(content_type: &str, bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return Vec::new();
+    };
+    let delimiter = format!("\r\n--{}", boundary.trim_matches('"'));
+    let mut files = Vec::new();
+    // Prefix a CRLF so the first delimiter looks like the others.
+    let body = [b"\r\n".as_slice(), bytes].concat();
+    let parts = split_bytes(&body, delimiter.as_bytes());
+    for part in parts {
+        let Some(header_end) = find_bytes(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = String::from_utf8_lossy(&part[..header_end]);
+        let Some(name) = headers
+            .split("filename=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        files.push((name.to_string(), part[header_end + 4..].to_vec()));
+    }
+    files
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_bytes<'a>(mut bytes: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find_bytes(bytes, delimiter) {
+        parts.push(&bytes[..at]);
+        bytes = &bytes[at + delimiter.len()..];
+    }
+    parts.push(bytes);
+    parts
 }
 
 /// The `payload_json` part of a multipart body (attachments).
