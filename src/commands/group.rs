@@ -95,12 +95,15 @@ pub(crate) fn setup(
         .as_ref()
         .map_or(DEFAULT_ROUTINE.to_string(), |g| g.routine_id.clone());
     let exercises = exercise_count(ctx, &routine_id)?;
+    let last_end = NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN) - SUMMARY_AFTER_END;
     let (end, past_midnight) = session_end(time, pace, exercises);
-    if past_midnight || end > NaiveTime::from_hms_opt(23, 29, 0).unwrap_or(NaiveTime::MIN) {
+    if past_midnight || end > last_end {
+        let routine_length = Duration::minutes(i64::from(pace) * exercises as i64);
         return Err(CommandError::Refused(format!(
-            "A session at {} would end at {} with no time left for the day's summary; pick a time before 23:00.",
+            "A session at {} would end at {}, with no time left for the day's summary; start it by {}.",
             hm(time),
-            hm(end)
+            hm(end),
+            hm(last_end - routine_length)
         )));
     }
     let earliest_summary = end + SUMMARY_AFTER_END;
@@ -187,7 +190,7 @@ pub(crate) fn off(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let channel = admin_channel(ctx)?;
     let group = group_here(ctx, channel)?;
-    let members = groups::present_members(ctx.c, group.id)?.len();
+    let members = users::in_group(ctx.c, group.id)?.len();
     let mut body = format!(
         "{}, one exercise every {} min, summary at {}.\n",
         group.schedule,

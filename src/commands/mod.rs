@@ -486,8 +486,9 @@ async fn refresh_group(engine: &Engine, platform: &str, channel: &str) {
         .await;
     let refreshed = match group {
         Ok(Some(group)) => {
+            use crate::engine::groups::{LEADERBOARD_SIZE, Whom};
             engine
-                .refresh_members(group.id, crate::engine::groups::LEADERBOARD_SIZE)
+                .refresh_members(group.id, Whom::Top(LEADERBOARD_SIZE))
                 .await
         }
         Ok(None) => Ok(()),

@@ -71,6 +71,19 @@ fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) ->
     }
 }
 
+/// Records the member's zone; a weekly summary they asked for moves to
+/// Sunday evening in the new zone.
+fn set_zone(ctx: &Ctx<'_>, zone: Tz) -> Result<(), CommandError> {
+    users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
+    if ctx.user.weekly_summary_at.is_some() {
+        let next = crate::engine::weekly::schedule_in(zone)
+            .next_after(ctx.now)
+            .map(|o| o.at);
+        users::set_weekly_summary_at(ctx.c, ctx.user.id, next)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn subscribe(
     ctx: &Ctx<'_>,
     time: &str,
@@ -106,7 +119,7 @@ pub(crate) fn subscribe(
     };
     let schedule = Schedule::new(time, days, zone);
     let next = next_session(ctx, &schedule);
-    users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
+    set_zone(ctx, zone)?;
     subscriptions::upsert(
         ctx.c,
         ctx.user.id,
@@ -312,7 +325,7 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
 
 pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError> {
     let zone = parse_zone(zone)?;
-    users::set_timezone(ctx.c, ctx.user.id, zone.name())?;
+    set_zone(ctx, zone)?;
     let mut body = format!("Your time zone is now {}.", zone.name());
     if let Some(subscription) =
         subscriptions::for_user(ctx.c, ctx.user.id)?.filter(|s| s.state != State::Stopped)

@@ -19,6 +19,8 @@ const CANNOT_MESSAGE_USER: isize = 50007;
 const OPENING_DMS_TOO_FAST: isize = 40003;
 /// Discord: "Unknown Member" (not, or no longer, in the server).
 const UNKNOWN_MEMBER: isize = 10007;
+/// Discord: "Unknown User" (the account is gone).
+const UNKNOWN_USER: isize = 10013;
 
 /// A 429 seen through serenity carries no `retry_after` (serenity's own
 /// limiter normally waits it out before we see anything); then wait this.
@@ -197,7 +199,7 @@ impl Platform for DiscordPlatform {
         match self.http.get_member(guild, user).await {
             Ok(_) => Ok(true),
             Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
-                if response.error.code == UNKNOWN_MEMBER =>
+                if matches!(response.error.code, UNKNOWN_MEMBER | UNKNOWN_USER) =>
             {
                 Ok(false)
             }

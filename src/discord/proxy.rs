@@ -17,6 +17,9 @@ use crate::engine::SendError;
 /// Discord's REST version, as serenity uses it.
 const API_PATH: &str = "api/v10";
 
+/// A hung proxy connection must not stall the outbox.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct ProxyRest {
     client: reqwest::Client,
     base: reqwest::Url,
@@ -49,8 +52,18 @@ impl ProxyRest {
         if let Ok(mut path) = base.path_segments_mut() {
             path.pop_if_empty().extend(API_PATH.split('/'));
         }
+        let client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            // Discord asks bots to say who they are.
+            .user_agent(concat!(
+                "DiscordBot (upright, ",
+                env!("CARGO_PKG_VERSION"),
+                ")"
+            ))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(ProxyRest {
-            client: reqwest::Client::new(),
+            client,
             base,
             authorization: format!("Bot {}", token.expose()),
         })

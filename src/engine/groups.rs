@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use super::sessions::{
     Audience, History, SessionRules, due_occurrences, enqueue, may_start, post_exercise, routine,
 };
-use super::{Engine, render};
+use super::{Engine, SendError, render};
 use crate::coaching::{self, DayOutcome, Streak};
 use crate::content::Content;
 use crate::message::Message;
@@ -23,6 +23,10 @@ use crate::store::{Result, check_ins};
 /// How long before the summary the nudge goes out (never before the
 /// routine has been posted in full).
 pub const NUDGE_LEAD: Duration = Duration::minutes(60);
+
+/// Members mentioned in one nudge message (Discord content holds 2,000
+/// characters; a mention is up to ~25).
+const MENTIONS_PER_NUDGE: usize = 40;
 
 /// A member counts as taking part if they checked in this many days back.
 const ACTIVE_DAYS: i64 = 7;
@@ -280,8 +284,8 @@ fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bo
 }
 
 /// Whether a due instant is still worth acting on (not stale after downtime).
-fn fresh(at: DateTime<Utc>, rules: &SessionRules<'_>, now: DateTime<Utc>) -> bool {
-    now - at <= rules.grace.max(super::sessions::MIN_GRACE)
+fn fresh(at: DateTime<Utc>, grace: Duration, now: DateTime<Utc>) -> bool {
+    now - at <= grace.max(super::sessions::MIN_GRACE)
 }
 
 /// Mentions, once, the members who took part in the last week but have not
@@ -298,7 +302,7 @@ pub fn nudge_due(
     let exercises = routine(rules.content, &group.routine_id)?.exercises.len();
     let schedule = nudge_schedule(group, exercises);
     let date = schedule.local(at).date_naive();
-    if group.nudges && fresh(at, rules, now) {
+    if group.nudges && fresh(at, rules.grace, now) {
         let session = sessions::on_date(c, Owner::Group(group.id), date)?
             .filter(|s| matches!(s.status, Status::Running | Status::Finished));
         if let Some(session) = session {
@@ -311,14 +315,15 @@ pub fn nudge_due(
                 .filter(|s| checked_in_between(s, week_before, date - Duration::days(1)))
                 .map(|s| &s.user)
                 .collect();
-            if !quiet.is_empty() {
-                let message = render::nudge(&quiet, group.summary_time);
+            // Several messages for a big group: a chat message has a length limit.
+            for (part, members) in quiet.chunks(MENTIONS_PER_NUDGE).enumerate() {
+                let message = render::nudge(members, group.summary_time);
                 enqueue(
                     c,
                     &session,
                     &Audience::channel(group),
                     Kind::Nudge,
-                    None,
+                    Some(part as u32 + 1),
                     priority::LATER,
                     message,
                     Vec::new(),
@@ -346,7 +351,7 @@ pub fn summary_due(
     let date = schedule.local(at).date_naive();
     let session = sessions::on_date(c, Owner::Group(group.id), date)?
         .filter(|s| matches!(s.status, Status::Running | Status::Finished));
-    if let Some(session) = session.filter(|_| fresh(at, rules, now))
+    if let Some(session) = session.filter(|_| fresh(at, rules.grace, now))
         && let Some(message) = summary(c, rules.content, group, &session, date)?
     {
         enqueue(
@@ -413,59 +418,123 @@ fn summary(
 /// The leaderboard shows this many members (an embed or a notice stays readable).
 pub const LEADERBOARD_SIZE: usize = 20;
 
+/// Whose membership a refresh asks the platform about.
+#[derive(Debug, Clone, Copy)]
+pub enum Whom {
+    /// Down the leaderboard until this many are confirmed present.
+    Top(usize),
+    /// Those with a check-in on a session dated on or after this day: who a
+    /// nudge or summary may name.
+    ActiveSince(NaiveDate),
+}
+
+/// Runs `work` for one group's due `event` in its own transaction. A group
+/// whose data is broken (say its routine left the content folder) is logged
+/// and moved on to its next day, so it holds up nobody else and the engine
+/// does not keep waking for it.
+fn for_group(
+    c: &Connection,
+    group: &Group,
+    event: Event,
+    now: DateTime<Utc>,
+    work: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<()> {
+    let tx = c.unchecked_transaction()?;
+    match work(&tx) {
+        Ok(()) => tx.commit()?,
+        Err(error) => {
+            drop(tx);
+            tracing::error!(
+                group = group.id,
+                ?event,
+                "group work failed; trying again on its next day: {error}"
+            );
+            let due = match event {
+                Event::Session => group.next_run_at,
+                Event::Nudge => group.next_nudge_at,
+                Event::Summary => group.next_summary_at,
+            };
+            if let Some(at) = due {
+                let schedule = Schedule::new(
+                    group.schedule.local(at).time(),
+                    group.schedule.days(),
+                    group.schedule.zone(),
+                );
+                groups::set_next(c, group.id, event, schedule.next_after(now).map(|o| o.at))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
-    /// Starts group sessions, nudges and summaries that are due.
+    /// Starts group sessions, then sends due nudges and summaries.
     pub(super) async fn run_group_events(&self) -> Result<()> {
         let platforms = self.platform_names();
         let now = self.now();
         let content = self.content();
         let grace = self.settings().grace;
         let names = platforms.clone();
-        let summaries = self
+        let posts = self
             .db()
             .call(move |c| {
-                let tx = c.transaction()?;
                 let rules = SessionRules {
                     content: &content,
                     grace,
                 };
-                for group in groups::due(&tx, Event::Session, now, &names)? {
-                    start_due(&tx, &rules, &group, now)?;
+                for group in groups::due(c, Event::Session, now, &names)? {
+                    for_group(c, &group, Event::Session, now, |c| {
+                        start_due(c, &rules, &group, now)
+                    })?;
                 }
-                for group in groups::due(&tx, Event::Nudge, now, &names)? {
-                    nudge_due(&tx, &rules, &group, now)?;
-                }
-                let summaries = groups::due(&tx, Event::Summary, now, &names)?;
-                tx.commit()?;
-                Ok(summaries)
+                let nudges = groups::due(c, Event::Nudge, now, &names)?;
+                let summaries = groups::due(c, Event::Summary, now, &names)?;
+                Ok(nudges
+                    .into_iter()
+                    .map(|g| (Event::Nudge, g))
+                    .chain(summaries.into_iter().map(|g| (Event::Summary, g)))
+                    .collect::<Vec<_>>())
             })
             .await?;
-        for group in summaries {
-            // Who left is asked of the platform before the summary names anyone.
-            self.refresh_members(group.id, usize::MAX).await?;
+        for (event, group) in posts {
+            let at = match event {
+                Event::Nudge => group.next_nudge_at,
+                _ => group.next_summary_at,
+            };
+            // Who left is asked of the platform before anyone is named.
+            if let Some(at) = at.filter(|at| fresh(*at, grace, now)) {
+                let date = group.schedule.local(at).date_naive();
+                let since = date - Duration::days(ACTIVE_DAYS);
+                self.refresh_members(group.id, Whom::ActiveSince(since))
+                    .await?;
+            }
             let content = self.content();
             self.db()
                 .call(move |c| {
-                    let tx = c.transaction()?;
-                    let group = groups::get(&tx, group.id)?;
+                    let group = groups::get(c, group.id)?;
                     let rules = SessionRules {
                         content: &content,
                         grace,
                     };
-                    summary_due(&tx, &rules, &group, now)?;
-                    tx.commit()?;
-                    Ok(())
+                    match event {
+                        Event::Nudge => {
+                            for_group(c, &group, event, now, |c| nudge_due(c, &rules, &group, now))
+                        }
+                        _ => for_group(c, &group, event, now, |c| {
+                            summary_due(c, &rules, &group, now)
+                        }),
+                    }
                 })
                 .await?;
         }
         Ok(())
     }
 
-    /// Asks the platform whether members of the group are still in its
-    /// channel or room, in leaderboard order, until `enough` are confirmed;
-    /// those who left drop out. A platform that cannot answer right now
-    /// changes nothing.
-    pub async fn refresh_members(&self, group_id: i64, enough: usize) -> Result<()> {
+    /// Asks the platform whether the chosen members are still in the
+    /// group's channel or room; those who left drop out. A platform that
+    /// cannot answer right now changes nothing; an account it cannot look up
+    /// at all is skipped.
+    pub async fn refresh_members(&self, group_id: i64, whom: Whom) -> Result<()> {
         let content = self.content();
         let (group, members) = self
             .db()
@@ -473,6 +542,10 @@ impl Engine {
                 let group = groups::get(c, group_id)?;
                 let members: Vec<User> = standings(c, &content, &group)?
                     .into_iter()
+                    .filter(|s| match whom {
+                        Whom::Top(_) => true,
+                        Whom::ActiveSince(since) => checked_in_between(s, since, NaiveDate::MAX),
+                    })
                     .map(|s| s.user)
                     .collect();
                 Ok((group, members))
@@ -480,6 +553,10 @@ impl Engine {
             .await?;
         let Some(platform) = self.platform(&group.platform) else {
             return Ok(());
+        };
+        let enough = match whom {
+            Whom::Top(count) => count,
+            Whom::ActiveSince(_) => usize::MAX,
         };
         let (mut present, mut left) = (0, Vec::new());
         for member in &members {
@@ -492,12 +569,19 @@ impl Engine {
             {
                 Ok(true) => present += 1,
                 Ok(false) => left.push(member.id),
+                Err(SendError::Rejected(error)) => {
+                    tracing::warn!(
+                        group = group_id,
+                        member = member.id,
+                        "cannot look this member up: {error}"
+                    );
+                }
                 Err(error) => {
                     tracing::warn!(
                         group = group_id,
-                        "cannot check who is in the group: {error}"
+                        "cannot check who is in the group now: {error}"
                     );
-                    return Ok(());
+                    break;
                 }
             }
         }

@@ -175,9 +175,10 @@ pub fn mention(user: &User) -> String {
         "discord" => format!("<@{}>", user.platform_user_id),
         "matrix" => format!(
             "[{}](https://matrix.to/#/{})",
-            user.display_name, user.platform_user_id
+            escape_markdown(&user.display_name),
+            user.platform_user_id
         ),
-        _ => format!("@{}", user.display_name),
+        _ => format!("@{}", escape_markdown(&user.display_name)),
     }
 }
 
@@ -200,7 +201,7 @@ pub fn group_opening(
         ));
     }
     body.push_str(&format!(
-        "\nEveryone's reaction is their own check-in. {} The summary follows at {}.",
+        "\nEveryone's reaction is their own check-in. {} The summary follows at {}. New here? Read `disclaimer` first: this is not medical advice.",
         how_to_check_in(),
         summary_time.format("%H:%M")
     ));
@@ -259,6 +260,10 @@ fn check_in_list(check_ins: &SessionCheckIns) -> String {
         .join(" · ")
 }
 
+/// Members listed by name in a summary; the rest are counted (a chat
+/// message has a length limit).
+const SUMMARY_NAMES: usize = 30;
+
 pub fn group_summary(
     date: NaiveDate,
     checked_in: &[SummaryLine],
@@ -266,24 +271,8 @@ pub fn group_summary(
     this_week: Completion,
     last_week: Completion,
 ) -> Message {
-    let mut body = String::new();
-    if checked_in.is_empty() {
-        body.push_str("Nobody checked in today. Tomorrow is another chance.\n");
-    }
-    for line in checked_in {
-        body.push_str(&format!(
-            "- **{}**: {} · streak {} (best {})\n",
-            line.name,
-            check_in_list(&line.check_ins),
-            days(line.streak.current),
-            days(line.streak.best)
-        ));
-    }
-    if !not_yet.is_empty() {
-        body.push_str(&format!("\nNo check-in today: {}\n", not_yet.join(", ")));
-    }
-    body.push('\n');
-    body.push_str(&match (this_week.percent(), last_week.percent()) {
+    // The group's figure first, so a long list never pushes it out.
+    let mut body = match (this_week.percent(), last_week.percent()) {
         (Some(now), Some(before)) => {
             let change = i64::from(now) - i64::from(before);
             let trend = match change {
@@ -301,8 +290,54 @@ pub fn group_summary(
             this_week.done, this_week.possible
         ),
         (None, _) => "No check-ins this week yet.".to_string(),
-    });
+    };
+    body.push_str("\n\n");
+    if checked_in.is_empty() {
+        body.push_str("Nobody checked in today. Tomorrow is another chance.\n");
+    }
+    for line in checked_in.iter().take(SUMMARY_NAMES) {
+        body.push_str(&format!(
+            "- **{}**: {} · streak {} (best {})\n",
+            escape_markdown(&line.name),
+            check_in_list(&line.check_ins),
+            days(line.streak.current),
+            days(line.streak.best)
+        ));
+    }
+    if checked_in.len() > SUMMARY_NAMES {
+        body.push_str(&format!(
+            "…and {} more checked in.\n",
+            checked_in.len() - SUMMARY_NAMES
+        ));
+    }
+    if !not_yet.is_empty() {
+        let mut names: Vec<String> = not_yet
+            .iter()
+            .take(SUMMARY_NAMES)
+            .map(|n| escape_markdown(n))
+            .collect();
+        if not_yet.len() > SUMMARY_NAMES {
+            names.push(format!("and {} more", not_yet.len() - SUMMARY_NAMES));
+        }
+        body.push_str(&format!("\nNo check-in today: {}\n", names.join(", ")));
+    }
     Message::new(format!("Group summary · {}", long_date(date)), body)
+}
+
+/// A member's chosen name as literal text in Markdown (Discord and Matrix
+/// both honour backslash escapes), so a name cannot restyle a message.
+pub fn escape_markdown(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '~' | '|' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '@'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The leaderboard's first `shown` rows, with tied members sharing a rank.
@@ -323,7 +358,8 @@ pub fn leaderboard(rows: &[(String, Streak)], shown: usize) -> Message {
             previous = Some(key);
         }
         body.push_str(&format!(
-            "{rank}. **{name}**: {} (best {})\n",
+            "{rank}. **{}**: {} (best {})\n",
+            escape_markdown(name),
             days(streak.current),
             days(streak.best)
         ));

@@ -39,7 +39,8 @@ pub(super) fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine>
         .ok_or_else(|| StoreError::Corrupt(format!("routine `{id}` is not in the content folder")))
 }
 
-/// The idempotency key prefix of a member's session: target, routine, local date.
+/// The idempotency key prefix of a session: its subscription or group,
+/// routine, local date.
 fn session_key(session: &Session) -> String {
     match (session.subscription_id, session.group_id) {
         (Some(sub), _) => format!("sub{sub}/{}/{}", session.routine_id, session.local_date),
@@ -331,6 +332,7 @@ pub(super) fn enqueue(
             format!("advice{step}/user{user}")
         }
         (Kind::Advice, Some(step), _) => format!("advice{step}"),
+        (Kind::Nudge, Some(part), _) => format!("nudge{part}"),
         (kind, _, _) => kind.as_str().to_string(),
     };
     deliveries::enqueue(

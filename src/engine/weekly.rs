@@ -11,17 +11,21 @@ use crate::coaching::DayOutcome;
 use crate::content::Content;
 use crate::schedule::{Schedule, Weekdays};
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
-use crate::store::sessions::Owner;
+use crate::store::sessions::{Owner, Status};
 use crate::store::users::{self, User};
 use crate::store::{Result, subscriptions};
 
-/// Sunday evening, in the member's zone.
+/// Sunday evening, in the member's zone (UTC until they give one).
 pub fn schedule(user: &User) -> Schedule {
     let zone = user
         .timezone
         .as_deref()
         .and_then(|z| z.parse::<Tz>().ok())
         .unwrap_or(Tz::UTC);
+    schedule_in(zone)
+}
+
+pub fn schedule_in(zone: Tz) -> Schedule {
     let evening = NaiveTime::from_hms_opt(18, 0, 0).unwrap_or(NaiveTime::MIN);
     Schedule::new(evening, Weekdays::SUNDAY, zone)
 }
@@ -41,10 +45,12 @@ pub fn send_due(c: &Connection, content: &Content, user: &User, now: DateTime<Ut
         let routine = routine(content, &subscription.routine_id)?;
         let history = History::load(c, Owner::Subscription(subscription.id), user.id)?;
         let exercises = routine.exercises.len();
+        // Skipped days and days the bot could not reach the member don't count.
         let week: Vec<_> = history
             .sessions
             .iter()
             .filter(|s| s.local_date >= week_start && s.local_date <= week_end)
+            .filter(|s| !matches!(s.status, Status::Skipped | Status::Failed))
             .collect();
         let done = week
             .iter()

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Result, StoreError, from_db_time, to_db_time};
+use super::{Result, StoreError, from_db_time, platform_list, to_db_time};
 use crate::message::Message;
 
 /// Who a delivery goes to.
@@ -253,10 +253,6 @@ pub(super) fn ready_sql() -> String {
 pub(super) const NEXT_DUE_SQL: &str =
     "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
            AND +platform IN (SELECT value FROM json_each(?1))";
-
-fn platform_list(platforms: &[String]) -> String {
-    serde_json::Value::from(platforms.to_vec()).to_string()
-}
 
 pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
     let at: Option<i64> =

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Result, StoreError, from_db_time, to_db_time};
+use super::{Result, StoreError, from_db_time, platform_list, to_db_time};
 use crate::schedule::Schedule;
 
 #[derive(Debug, Clone)]
@@ -190,10 +190,6 @@ pub fn set_next(c: &Connection, id: i64, event: Event, at: Option<DateTime<Utc>>
     Ok(())
 }
 
-fn platform_list(platforms: &[String]) -> String {
-    serde_json::Value::from(platforms.to_vec()).to_string()
-}
-
 /// Groups on running platforms with `event` due by `now` (each query walks
 /// that event's partial index).
 pub fn due(
@@ -252,16 +248,6 @@ pub fn leave(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) ->
         (group_id, user_id, to_db_time(now)),
     )?;
     Ok(())
-}
-
-/// Members still in the group (users.id), in the order they joined.
-pub fn present_members(c: &Connection, group_id: i64) -> Result<Vec<i64>> {
-    let mut statement = c.prepare_cached(
-        "SELECT user_id FROM group_members WHERE group_id = ?1 AND left_at IS NULL
-         ORDER BY joined_at, user_id",
-    )?;
-    let rows = statement.query_map([group_id], |row| row.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The channels of the groups a member takes part in, for the privacy export.

@@ -194,6 +194,11 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 }
 
 /// Instants are stored as unix seconds.
+/// The running platforms as a JSON array, for `IN (SELECT value FROM json_each(?))`.
+pub(crate) fn platform_list(platforms: &[String]) -> String {
+    serde_json::Value::from(platforms.to_vec()).to_string()
+}
+
 pub fn to_db_time(at: DateTime<Utc>) -> i64 {
     at.timestamp()
 }

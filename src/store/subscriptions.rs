@@ -213,7 +213,7 @@ pub fn due(
     limit: u32,
 ) -> Result<Vec<Subscription>> {
     let mut statement = c.prepare_cached(&due_sql())?;
-    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let platforms = super::platform_list(platforms);
     let rows = statement.query_map((to_db_time(now), limit, platforms), raw)?;
     rows.map(|r| Subscription::try_from(r?)).collect()
 }
@@ -234,7 +234,7 @@ pub(super) const NEXT_DUE_SQL: &str = "SELECT next_run_at FROM subscriptions
 
 /// The earliest scheduled session instant of members on running platforms.
 pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let platforms = super::platform_list(platforms);
     // ORDER BY + LIMIT walks the `subscriptions_due` index and stops at the first match.
     let at: Option<i64> = c
         .query_row(NEXT_DUE_SQL, [platforms], |row| row.get(0))

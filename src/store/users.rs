@@ -125,13 +125,13 @@ pub fn weekly_due(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> R
            AND +platform IN (SELECT value FROM json_each(?2))
          ORDER BY weekly_summary_at, id"
     ))?;
-    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let platforms = super::platform_list(platforms);
     let rows = statement.query_map((to_db_time(now), platforms), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn next_weekly_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let platforms = serde_json::Value::from(platforms.to_vec()).to_string();
+    let platforms = super::platform_list(platforms);
     let at: Option<i64> = c
         .query_row(
             "SELECT weekly_summary_at FROM users
@@ -146,14 +146,10 @@ pub fn next_weekly_due_at(c: &Connection, platforms: &[String]) -> Result<Option
 
 /// The members still in a group, in the order they joined.
 pub fn in_group(c: &Connection, group_id: i64) -> Result<Vec<User>> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|column| format!("u.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // `group_members` shares no column name with `users`' COLUMNS.
     let mut statement = c.prepare_cached(&format!(
-        "SELECT {columns} FROM group_members m JOIN users u ON u.id = m.user_id
-         WHERE m.group_id = ?1 AND m.left_at IS NULL ORDER BY m.joined_at, m.user_id"
+        "SELECT {COLUMNS} FROM group_members JOIN users ON users.id = group_members.user_id
+         WHERE group_id = ?1 AND left_at IS NULL ORDER BY joined_at, user_id"
     ))?;
     let rows = statement.query_map([group_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

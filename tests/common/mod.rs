@@ -58,6 +58,8 @@ struct State {
     next_id: u64,
     /// (channel, user) pairs no longer in the channel.
     left: std::collections::HashSet<(String, String)>,
+    /// Users the platform cannot look up at all (a deleted account).
+    unknown: std::collections::HashSet<String>,
 }
 
 pub struct FakePlatform {
@@ -118,6 +120,11 @@ impl FakePlatform {
             .unwrap()
             .left
             .insert((channel.to_string(), user.to_string()));
+    }
+
+    /// The platform cannot look this account up any more.
+    pub fn forget_account(&self, user: &str) {
+        self.state.lock().unwrap().unknown.insert(user.to_string());
     }
 
     pub fn hang_at(&self, hang: Option<Hang>) {
@@ -192,6 +199,9 @@ impl Platform for FakePlatform {
 
     async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
         let state = self.state.lock().unwrap();
+        if state.unknown.contains(user_id) {
+            return Err(SendError::Rejected(format!("no account {user_id}")));
+        }
         Ok(!state
             .left
             .contains(&(channel.to_string(), user_id.to_string())))
