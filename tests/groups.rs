@@ -545,3 +545,18 @@ async fn names_are_shown_as_typed_never_as_formatting() {
         board.message.body
     );
 }
+
+#[tokio::test]
+async fn completion_counts_a_newcomer_from_their_first_check_in() {
+    let bot = group_bot().await;
+    day(&bot, "2027-05-03", &["ana"]).await;
+    day(&bot, "2027-05-04", &["ana", "ben"]).await;
+    bot.run_until(utc("2027-05-04T20:00:00Z")).await;
+    let summary = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)[1].clone();
+    // Ana 2 of 2, Ben 1 of 1: the day before Ben came is not his to miss.
+    assert!(
+        summary.body.contains("100% of member-days done (3 of 3)"),
+        "{}",
+        summary.body
+    );
+}

@@ -240,7 +240,8 @@ impl Completion {
 }
 
 /// Completion over the group's sessions dated `from..=to`, counting the
-/// members who checked in at least once in that span.
+/// members who checked in at least once in that span, each from their first
+/// check-in in the group on (days before someone joined are not theirs to do).
 pub fn completion(
     standings: &[Standing],
     exercises: usize,
@@ -249,11 +250,19 @@ pub fn completion(
 ) -> Completion {
     let mut total = Completion::default();
     for standing in standings {
-        let sessions: Vec<&Session> = standing
-            .history
+        let history = &standing.history;
+        let Some(first) = history
             .sessions
             .iter()
-            .filter(|s| s.local_date >= from && s.local_date <= to)
+            .find(|s| !history.check_ins_of(s.id).is_empty())
+            .map(|s| s.local_date)
+        else {
+            continue;
+        };
+        let sessions: Vec<&Session> = history
+            .sessions
+            .iter()
+            .filter(|s| s.local_date >= from.max(first) && s.local_date <= to)
             .filter(|s| matches!(s.status, Status::Running | Status::Finished))
             .collect();
         let took_part = sessions
