@@ -344,10 +344,29 @@ async fn nudges_are_opt_in_per_group_and_opt_out_per_member() {
     let bot = group_bot().await;
     day(&bot, "2027-05-03", &["ana", "ben", "cleo"]).await;
     day(&bot, "2027-05-04", &["ana"]).await;
+    let lookups = |bot: &Bot| {
+        bot.fake
+            .calls()
+            .iter()
+            .filter(|(call, _)| call == "is_member")
+            .count()
+    };
+    let before = lookups(&bot);
+    bot.run_until(utc("2027-05-04T19:30:00Z")).await;
+    assert_eq!(
+        lookups(&bot),
+        before,
+        "no membership checks for a nudge that is off"
+    );
     bot.run_until(utc("2027-05-04T20:00:00Z")).await;
     assert!(
         nudges(&bot).is_empty(),
         "nudges are off until an admin turns them on"
+    );
+    assert_eq!(
+        lookups(&bot),
+        before + 3,
+        "the summary checks its three members"
     );
 
     let reply = bot.command_in("admin", ROOM, true, "group nudges on").await;

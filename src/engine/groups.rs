@@ -511,7 +511,8 @@ impl Engine {
                 _ => group.next_summary_at,
             };
             // Who left is asked of the platform before anyone is named.
-            if let Some(at) = at.filter(|at| fresh(*at, grace, now)) {
+            let names_someone = event == Event::Summary || group.nudges;
+            if let Some(at) = at.filter(|at| names_someone && fresh(*at, grace, now)) {
                 let date = group.schedule.local(at).date_naive();
                 let since = date - Duration::days(ACTIVE_DAYS);
                 self.refresh_members(group.id, Whom::ActiveSince(since))

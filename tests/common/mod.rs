@@ -52,7 +52,8 @@ struct State {
     reaction_set: std::collections::HashSet<(String, String)>,
     /// Errors returned by the next sends, in order.
     failures: VecDeque<SendError>,
-    /// Every send and react call, in order: ("send", key) / ("react", message id).
+    /// Every call, in order: ("send", key) / ("react", message id) /
+    /// ("is_member", user id).
     calls: Vec<(String, String)>,
     hang: Option<Hang>,
     next_id: u64,
@@ -198,7 +199,8 @@ impl Platform for FakePlatform {
     }
 
     async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
-        let state = self.state.lock().unwrap();
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(("is_member".into(), user_id.to_string()));
         if state.unknown.contains(user_id) {
             return Err(SendError::Rejected(format!("no account {user_id}")));
         }
