@@ -568,7 +568,8 @@ mod tests {
 
     fn server_error(status: u16, kind: ErrorKind) -> matrix_sdk::Error {
         let body = ErrorBody::Standard(StandardErrorBody::new(kind, "from the homeserver".into()));
-        let error = ApiError::new(StatusCode::from_u16(status).unwrap(), body);
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let error = ApiError::new(status, body);
         let response = FromHttpResponseError::Server(UiaaResponse::MatrixError(error));
         matrix_sdk::Error::Http(Box::new(HttpError::Api(Box::new(response))))
     }

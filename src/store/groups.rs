@@ -198,15 +198,19 @@ pub fn due(
     now: DateTime<Utc>,
     platforms: &[String],
 ) -> Result<Vec<Group>> {
+    let mut statement = c.prepare_cached(&due_sql(event))?;
+    let rows = statement.query_map((to_db_time(now), platform_list(platforms)), raw)?;
+    rows.map(|r| decode(r?)).collect()
+}
+
+pub(super) fn due_sql(event: Event) -> String {
     let column = event.column();
-    let mut statement = c.prepare_cached(&format!(
+    format!(
         "SELECT {COLUMNS} FROM groups
          WHERE {column} IS NOT NULL AND {column} <= ?1
            AND +platform IN (SELECT value FROM json_each(?2))
          ORDER BY {column}, id"
-    ))?;
-    let rows = statement.query_map((to_db_time(now), platform_list(platforms)), raw)?;
-    rows.map(|r| decode(r?)).collect()
+    )
 }
 
 /// The earliest instant any group on a running platform has work.

@@ -117,14 +117,18 @@ pub fn set_weekly_summary_at(c: &Connection, id: i64, at: Option<DateTime<Utc>>)
     Ok(())
 }
 
-/// Members on running platforms whose weekly summary is due (walks `users_weekly_due`).
-pub fn weekly_due(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<User>> {
-    let mut statement = c.prepare_cached(&format!(
+pub(super) fn weekly_due_sql() -> String {
+    format!(
         "SELECT {COLUMNS} FROM users
          WHERE weekly_summary_at IS NOT NULL AND weekly_summary_at <= ?1
            AND +platform IN (SELECT value FROM json_each(?2))
          ORDER BY weekly_summary_at, id"
-    ))?;
+    )
+}
+
+/// Members on running platforms whose weekly summary is due (walks `users_weekly_due`).
+pub fn weekly_due(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<User>> {
+    let mut statement = c.prepare_cached(&weekly_due_sql())?;
     let platforms = super::platform_list(platforms);
     let rows = statement.query_map((to_db_time(now), platforms), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
