@@ -2,16 +2,15 @@
 //! member's own nudges and weekly summary choices.
 
 use chrono::{Duration, NaiveTime};
-use chrono_tz::Tz;
 
-use super::subscription::describe_next;
+use super::subscription::{describe_next, zone_and_days};
 use super::{CommandError, Ctx, Place};
 use crate::content::DEFAULT_ROUTINE;
 use crate::engine::groups::{LEADERBOARD_SIZE, NUDGE_LEAD, nudge_time, session_end, standings};
 use crate::engine::render;
 use crate::engine::weekly;
 use crate::message::{Message, Reply};
-use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
+use crate::schedule::{Schedule, parse_time};
 use crate::store::groups::{self, Group, Setup};
 use crate::store::sessions::{self, Owner, Status};
 use crate::store::users;
@@ -70,24 +69,8 @@ pub(crate) fn setup(
     let channel = admin_channel(ctx)?;
     let existing = groups::for_channel(ctx.c, &ctx.user.platform, channel)?;
     let time = parse_time(time)?;
-    let known_zone = ctx
-        .user
-        .timezone
-        .as_deref()
-        .and_then(|z| z.parse::<Tz>().ok());
-    let (zone, zone_guessed) = match timezone {
-        Some(text) => (parse_zone(text)?, false),
-        None => match existing.as_ref().map(|g| g.schedule.zone()).or(known_zone) {
-            Some(zone) => (zone, false),
-            None => (Tz::UTC, true),
-        },
-    };
-    let days = match days {
-        Some(text) => parse_days(text)?,
-        None => existing
-            .as_ref()
-            .map_or(Weekdays::DAILY, |g| g.schedule.days()),
-    };
+    let (zone, zone_guessed, days) =
+        zone_and_days(ctx, timezone, days, existing.as_ref().map(|g| &g.schedule))?;
     let pace = existing
         .as_ref()
         .map_or(ctx.settings.default_pace_minutes, |g| g.pace_minutes);

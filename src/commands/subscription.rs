@@ -71,6 +71,34 @@ fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) ->
     }
 }
 
+/// The zone and days a schedule command asked for; else those of the
+/// schedule it changes (`current`); else the member's zone and every day.
+/// `true` when the zone is only a UTC guess.
+pub(crate) fn zone_and_days(
+    ctx: &Ctx<'_>,
+    timezone: Option<&str>,
+    days: Option<&str>,
+    current: Option<&Schedule>,
+) -> Result<(Tz, bool, Weekdays), CommandError> {
+    let known_zone = ctx
+        .user
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok());
+    let (zone, guessed) = match timezone {
+        Some(text) => (parse_zone(text)?, false),
+        None => match current.map(Schedule::zone).or(known_zone) {
+            Some(zone) => (zone, false),
+            None => (Tz::UTC, true),
+        },
+    };
+    let days = match days {
+        Some(text) => parse_days(text)?,
+        None => current.map_or(Weekdays::DAILY, Schedule::days),
+    };
+    Ok((zone, guessed, days))
+}
+
 /// Records the member's zone; a weekly summary they asked for moves to
 /// Sunday evening in the new zone.
 fn set_zone(ctx: &Ctx<'_>, zone: Tz) -> Result<(), CommandError> {
@@ -93,24 +121,8 @@ pub(crate) fn subscribe(
 ) -> Result<Reply, CommandError> {
     let existing = subscriptions::for_user(ctx.c, ctx.user.id)?;
     let time = parse_time(time)?;
-    let known_zone = ctx
-        .user
-        .timezone
-        .as_deref()
-        .and_then(|z| z.parse::<Tz>().ok());
-    let (zone, zone_guessed) = match timezone {
-        Some(text) => (parse_zone(text)?, false),
-        None => match known_zone.or(existing.as_ref().map(|s| s.schedule.zone())) {
-            Some(zone) => (zone, false),
-            None => (Tz::UTC, true),
-        },
-    };
-    let days = match days {
-        Some(text) => parse_days(text)?,
-        None => existing
-            .as_ref()
-            .map_or(Weekdays::DAILY, |s| s.schedule.days()),
-    };
+    let (zone, zone_guessed, days) =
+        zone_and_days(ctx, timezone, days, existing.as_ref().map(|s| &s.schedule))?;
     let pace = match pace {
         Some(text) => parse_pace(text).map_err(CommandError::Refused)?,
         None => existing
