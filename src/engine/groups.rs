@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::Connection;
 
 use super::sessions::{
-    Audience, History, SessionRules, due_occurrences, enqueue, may_start, post_exercise, routine,
+    Audience, History, SessionRules, begin, due_occurrences, enqueue, may_start, post_exercise,
+    routine,
 };
 use super::{Engine, SendError, render};
 use crate::coaching::{self, DayOutcome, Streak};
@@ -123,9 +124,6 @@ fn record_occurrence(
         tracing::info!(group = group.id, date = %occurrence.local_date, "group session missed");
         return Ok(());
     }
-    sessions::stop_running_except(c, Owner::Group(group.id), session_id, Status::Finished)?;
-    let session = sessions::get(c, session_id)?;
-    let to = Audience::channel(group);
     let opening = render::group_opening(
         routine,
         occurrence.local_date,
@@ -133,18 +131,16 @@ fn record_occurrence(
         group.pace_minutes,
         group.summary_time,
     );
-    enqueue(
+    let to = Audience::channel(group);
+    begin(
         c,
-        &session,
+        content,
+        session_id,
         &to,
-        Kind::Opening,
-        None,
-        priority::OPENING,
         opening,
-        Vec::new(),
+        group.pace_minutes,
         now,
     )?;
-    post_exercise(c, content, &session, &to, 1, group.pace_minutes, now)?;
     tracing::info!(group = group.id, date = %occurrence.local_date, "group session started");
     Ok(())
 }
@@ -167,18 +163,7 @@ pub fn advance(
     }
     sessions::set_progress(c, session.id, step, None, Status::Finished)?;
     let closing = render::group_closing(routine.exercises.len(), group.summary_time);
-    enqueue(
-        c,
-        session,
-        &to,
-        Kind::Closing,
-        None,
-        priority::LATER,
-        closing,
-        Vec::new(),
-        now,
-    )?;
-    Ok(())
+    post(c, &group, session, Kind::Closing, None, closing, now)
 }
 
 /// A member of a group with their record there.
@@ -267,7 +252,7 @@ pub fn completion(
             .collect();
         let took_part = sessions
             .iter()
-            .any(|s| !standing.history.check_ins_of(s.id).is_empty());
+            .any(|s| !history.check_ins_of(s.id).is_empty());
         if !took_part {
             continue;
         }
@@ -275,7 +260,7 @@ pub fn completion(
         total.done += sessions
             .iter()
             .filter(|s| {
-                coaching::outcome(s, standing.history.check_ins_of(s.id), exercises, false)
+                coaching::outcome(s, history.check_ins_of(s.id), exercises, false)
                     == DayOutcome::Done
             })
             .count() as u32;
@@ -311,38 +296,69 @@ pub fn nudge_due(
     let exercises = routine(rules.content, &group.routine_id)?.exercises.len();
     let schedule = nudge_schedule(group, exercises);
     let date = schedule.local(at).date_naive();
-    if group.nudges && fresh(at, rules.grace, now) {
-        let session = sessions::on_date(c, Owner::Group(group.id), date)?
-            .filter(|s| matches!(s.status, Status::Running | Status::Finished));
-        if let Some(session) = session {
-            let standings = standings(c, rules.content, group)?;
-            let week_before = date - Duration::days(ACTIVE_DAYS);
-            let quiet: Vec<&User> = standings
-                .iter()
-                .filter(|s| !s.user.nudges_off)
-                .filter(|s| s.history.check_ins_of(session.id).is_empty())
-                .filter(|s| checked_in_between(s, week_before, date - Duration::days(1)))
-                .map(|s| &s.user)
-                .collect();
-            // Several messages for a big group: a chat message has a length limit.
-            for (part, members) in quiet.chunks(MENTIONS_PER_NUDGE).enumerate() {
-                let message = render::nudge(members, group.summary_time);
-                enqueue(
-                    c,
-                    &session,
-                    &Audience::channel(group),
-                    Kind::Nudge,
-                    Some(part as u32 + 1),
-                    priority::LATER,
-                    message,
-                    Vec::new(),
-                    now,
-                )?;
-            }
+    if group.nudges
+        && fresh(at, rules.grace, now)
+        && let Some(session) = started_on(c, group, date)?
+    {
+        let standings = standings(c, rules.content, group)?;
+        let quiet = quiet_members(&standings, &session, date);
+        // Several messages for a big group: a chat message has a length limit.
+        for (part, members) in quiet.chunks(MENTIONS_PER_NUDGE).enumerate() {
+            let message = render::nudge(members, group.summary_time);
+            let part = Some(part as u32 + 1);
+            post(c, group, &session, Kind::Nudge, part, message, now)?;
         }
     }
     let next = schedule.next_after(now.max(at)).map(|o| o.at);
     groups::set_next(c, group.id, Event::Nudge, next)
+}
+
+/// Members who took part in the week before `date`, have not checked in on
+/// `session`, and did not opt out of nudges.
+fn quiet_members<'a>(
+    standings: &'a [Standing],
+    session: &Session,
+    date: NaiveDate,
+) -> Vec<&'a User> {
+    let week_before = date - Duration::days(ACTIVE_DAYS);
+    standings
+        .iter()
+        .filter(|s| !s.user.nudges_off)
+        .filter(|s| s.history.check_ins_of(session.id).is_empty())
+        .filter(|s| checked_in_between(s, week_before, date - Duration::days(1)))
+        .map(|s| &s.user)
+        .collect()
+}
+
+/// The group's session on `date`, if it started.
+fn started_on(c: &Connection, group: &Group, date: NaiveDate) -> Result<Option<Session>> {
+    Ok(sessions::on_date(c, Owner::Group(group.id), date)?
+        .filter(|s| matches!(s.status, Status::Running | Status::Finished)))
+}
+
+/// Writes a post for the group's channel, tied to the day's session.
+fn post(
+    c: &Connection,
+    group: &Group,
+    session: &Session,
+    kind: Kind,
+    part: Option<u32>,
+    message: Message,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let to = Audience::channel(group);
+    enqueue(
+        c,
+        session,
+        &to,
+        kind,
+        part,
+        priority::LATER,
+        message,
+        Vec::new(),
+        now,
+    )?;
+    Ok(())
 }
 
 /// Posts the day's summary: who checked in on what, streaks, and the
@@ -358,22 +374,11 @@ pub fn summary_due(
     };
     let schedule = group.summary_schedule();
     let date = schedule.local(at).date_naive();
-    let session = sessions::on_date(c, Owner::Group(group.id), date)?
-        .filter(|s| matches!(s.status, Status::Running | Status::Finished));
-    if let Some(session) = session.filter(|_| fresh(at, rules.grace, now))
+    if fresh(at, rules.grace, now)
+        && let Some(session) = started_on(c, group, date)?
         && let Some(message) = summary(c, rules.content, group, &session, date)?
     {
-        enqueue(
-            c,
-            &session,
-            &Audience::channel(group),
-            Kind::Summary,
-            None,
-            priority::LATER,
-            message,
-            Vec::new(),
-            now,
-        )?;
+        post(c, group, &session, Kind::Summary, None, message, now)?;
     }
     let next = schedule.next_after(now.max(at)).map(|o| o.at);
     groups::set_next(c, group.id, Event::Summary, next)

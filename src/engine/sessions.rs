@@ -257,14 +257,6 @@ fn record_occurrence(
         tracing::info!(subscription = subscription.id, date = %occurrence.local_date, status = status.as_str(), "session not started");
         return Ok(());
     }
-    // A new session ends the one before it; late check-ins stop here.
-    sessions::stop_running_except(
-        c,
-        Owner::Subscription(subscription.id),
-        session_id,
-        Status::Finished,
-    )?;
-    let session = sessions::get(c, session_id)?;
     let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
     let opening = render::opening(
         routine,
@@ -273,11 +265,36 @@ fn record_occurrence(
         subscription.pace_minutes,
         late_by,
     );
-    let to = Audience::member(user);
+    begin(
+        c,
+        rules.content,
+        session_id,
+        &Audience::member(user),
+        opening,
+        subscription.pace_minutes,
+        now,
+    )?;
+    tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
+    Ok(())
+}
+
+/// Starts a session just recorded: ends its owner's previous one (late
+/// check-ins stop there), then writes the opening and the first exercise.
+pub(super) fn begin(
+    c: &Connection,
+    content: &Content,
+    session_id: i64,
+    to: &Audience,
+    opening: crate::message::Message,
+    pace_minutes: u32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let session = sessions::get(c, session_id)?;
+    sessions::stop_running_except(c, session.owner()?, session_id, Status::Finished)?;
     enqueue(
         c,
         &session,
-        &to,
+        to,
         Kind::Opening,
         None,
         priority::OPENING,
@@ -285,17 +302,7 @@ fn record_occurrence(
         Vec::new(),
         now,
     )?;
-    post_exercise(
-        c,
-        rules.content,
-        &session,
-        &to,
-        1,
-        subscription.pace_minutes,
-        now,
-    )?;
-    tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
-    Ok(())
+    post_exercise(c, content, &session, to, 1, pace_minutes, now)
 }
 
 /// Where a session's messages go: a member's DM or a group's channel.
