@@ -27,11 +27,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             .with_context(|| format!("content in {}", config.content_dir.display()))?,
     );
     let db = Db::open(&config.database)?;
-    let settings = Settings {
-        grace: config.grace,
-        default_pace_minutes: config.pace_minutes,
-    };
-    let engine = Engine::new(db, content, Arc::new(SystemClock), settings);
+    let engine = Engine::new(db, content, Arc::new(SystemClock), Settings::from(&config));
     let (stop, stopped) = watch::channel(false);
     let until_stopped = |mut rx: watch::Receiver<bool>| async move {
         // An error means the sender is gone: stop as well.

@@ -44,12 +44,17 @@ pub struct MatrixConfig {
     pub store_passphrase: Option<Secret>,
 }
 
+/// Deliveries in flight per platform unless UPRIGHT_SEND_CONCURRENCY says otherwise.
+pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: PathBuf,
     pub content_dir: PathBuf,
     pub pace_minutes: u32,
     pub grace: Duration,
+    /// Deliveries in flight per platform.
+    pub send_concurrency: usize,
     pub log_filter: String,
     pub discord: Option<DiscordConfig>,
     pub matrix: Option<MatrixConfig>,
@@ -101,6 +106,17 @@ impl Config {
             Some(Err(problem)) => {
                 problems.push(format!("UPRIGHT_GRACE: {problem}"));
                 Duration::hours(2)
+            }
+        };
+
+        let send_concurrency = match get("UPRIGHT_SEND_CONCURRENCY").map(|t| t.parse::<usize>()) {
+            None => DEFAULT_SEND_CONCURRENCY,
+            Some(Ok(n)) if (1..=64).contains(&n) => n,
+            Some(_) => {
+                problems.push(
+                    "UPRIGHT_SEND_CONCURRENCY: a whole number from 1 to 64, e.g. `8`".to_string(),
+                );
+                DEFAULT_SEND_CONCURRENCY
             }
         };
 
@@ -166,6 +182,7 @@ impl Config {
                 .into(),
             pace_minutes,
             grace,
+            send_concurrency,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
             discord,
             matrix,
@@ -211,6 +228,7 @@ mod tests {
         assert_eq!(config.content_dir, PathBuf::from("content"));
         assert_eq!(config.pace_minutes, 3);
         assert_eq!(config.grace, Duration::hours(2));
+        assert_eq!(config.send_concurrency, DEFAULT_SEND_CONCURRENCY);
         assert_eq!(config.log_filter, "info");
         assert!(config.discord.is_none() && config.matrix.is_none());
     }
@@ -220,6 +238,7 @@ mod tests {
         let error = config(&[
             ("UPRIGHT_PACE", "45m"),
             ("UPRIGHT_GRACE", "soon"),
+            ("UPRIGHT_SEND_CONCURRENCY", "0"),
             ("MATRIX_HOMESERVER", "matrix.example.org"),
             ("DISCORD_GUILD_ID", "abc"),
         ])
@@ -228,6 +247,7 @@ mod tests {
         for needle in [
             "UPRIGHT_PACE",
             "UPRIGHT_GRACE",
+            "UPRIGHT_SEND_CONCURRENCY",
             "MATRIX_HOMESERVER",
             "MATRIX_USER",
             "MATRIX_PASSWORD",

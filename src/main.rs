@@ -139,13 +139,6 @@ fn load_content(config: &Config) -> anyhow::Result<Arc<Content>> {
     Ok(Arc::new(Content::load(&config.content_dir)?))
 }
 
-fn settings(config: &Config) -> Settings {
-    Settings {
-        grace: config.grace,
-        default_pace_minutes: config.pace_minutes,
-    }
-}
-
 fn run(config: &Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(upright::app::run(
@@ -168,7 +161,7 @@ fn demo(
         start,
         database,
         content: load_content(config)?,
-        settings: settings(config),
+        settings: Settings::from(config),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(upright::demo::run(

@@ -12,11 +12,13 @@ mod outbox;
 pub mod platform;
 mod reactions;
 pub mod render;
+mod senders;
 pub mod sessions;
 pub mod weekly;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
@@ -28,12 +30,14 @@ pub use platform::{Destination, Outgoing, Platform, SendError, Sent};
 pub use reactions::{ReactionEvent, ReactionOutcome};
 
 use crate::clock::{Clock, ManualClock};
+use crate::config::Config;
 use crate::content::Content;
 use crate::store::subscriptions::{self, State};
 use crate::store::users::User;
 use crate::store::{
     Db, Result, deliveries, groups as groups_store, sessions as session_rows, users,
 };
+use senders::Sender;
 use sessions::SessionRules;
 
 /// Subscriptions started per database transaction when many are due at once.
@@ -46,6 +50,8 @@ pub struct Settings {
     pub grace: Duration,
     /// Minutes between exercises for new subscriptions.
     pub default_pace_minutes: u32,
+    /// Deliveries in flight at once per platform.
+    pub send_concurrency: usize,
 }
 
 impl Default for Settings {
@@ -53,6 +59,17 @@ impl Default for Settings {
         Settings {
             grace: Duration::hours(2),
             default_pace_minutes: 3,
+            send_concurrency: crate::config::DEFAULT_SEND_CONCURRENCY,
+        }
+    }
+}
+
+impl From<&Config> for Settings {
+    fn from(config: &Config) -> Settings {
+        Settings {
+            grace: config.grace,
+            default_pace_minutes: config.pace_minutes,
+            send_concurrency: config.send_concurrency,
         }
     }
 }
@@ -62,10 +79,18 @@ struct Inner {
     content: Arc<Content>,
     clock: Arc<dyn Clock>,
     settings: Settings,
-    platforms: RwLock<BTreeMap<String, Arc<dyn Platform>>>,
+    platforms: RwLock<BTreeMap<String, Arc<Sender>>>,
     wake: Notify,
-    /// One pass over due work at a time, so nothing is sent twice concurrently.
+    /// One pass over due work at a time, so no session is started twice.
     pass: Mutex<()>,
+    stats: Stats,
+}
+
+/// Counters for tests and operators.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Engine passes (sessions, groups, weekly summaries) that failed.
+    pub failed_passes: AtomicU64,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -85,27 +110,44 @@ impl Engine {
                 platforms: RwLock::new(BTreeMap::new()),
                 wake: Notify::new(),
                 pass: Mutex::new(()),
+                stats: Stats::default(),
             }),
         }
     }
 
     /// Makes a platform available under its name (`discord`, `matrix`, `console`).
-    /// Members of platforms that are not added wait untouched.
+    /// Members of platforms that are not added wait untouched. A running
+    /// engine gives it a sender of its own at once.
     pub fn add_platform(&self, name: &str, platform: Arc<dyn Platform>) {
         self.inner
             .platforms
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(name.to_string(), platform);
+            .insert(name.to_string(), Arc::new(Sender::new(name, platform)));
+        self.wake();
     }
 
     fn platform(&self, name: &str) -> Option<Arc<dyn Platform>> {
+        self.sender(name).map(|sender| Arc::clone(&sender.platform))
+    }
+
+    fn sender(&self, name: &str) -> Option<Arc<Sender>> {
         self.inner
             .platforms
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)
             .cloned()
+    }
+
+    fn senders(&self) -> Vec<Arc<Sender>> {
+        self.inner
+            .platforms
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn platform_names(&self) -> Vec<String> {
@@ -130,6 +172,10 @@ impl Engine {
         self.inner.settings
     }
 
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
@@ -140,14 +186,22 @@ impl Engine {
     }
 
     /// Does everything due at the clock's current time: starts sessions,
-    /// moves paced sessions on, and drains the outbox.
+    /// moves paced sessions on, and drains the outbox of every platform
+    /// (all platforms at once) before returning.
     pub async fn run_due(&self) -> Result<()> {
+        self.run_pass().await?;
+        self.flush_outbox().await
+    }
+
+    /// The database side of due work: starts sessions, group events, paced
+    /// steps and weekly summaries, writing their messages to the outbox.
+    async fn run_pass(&self) -> Result<()> {
         let _pass = self.inner.pass.lock().await;
         self.start_due_sessions().await?;
         self.run_group_events().await?;
         self.advance_due_sessions().await?;
         self.send_weekly_summaries().await?;
-        self.flush_outbox().await
+        self.expire_stale_deliveries().await
     }
 
     async fn start_due_sessions(&self) -> Result<()> {
@@ -197,12 +251,22 @@ impl Engine {
     /// The earliest instant at which there will be work, if any.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
         let platforms = self.platform_names();
+        let pass = self.next_pass_due().await?;
+        let outbox = self
+            .db()
+            .call(move |c| deliveries::next_due_at(c, &platforms))
+            .await?;
+        Ok(pass.into_iter().chain(outbox).min())
+    }
+
+    /// The earliest instant at which a pass has work (the outbox aside).
+    async fn next_pass_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let platforms = self.platform_names();
         self.db()
             .call(move |c| {
                 let candidates = [
                     subscriptions::next_due_at(c, &platforms)?,
                     session_rows::next_step_due_at(c)?,
-                    deliveries::next_due_at(c, &platforms)?,
                     groups_store::next_due_at(c, &platforms)?,
                     users::next_weekly_due_at(c, &platforms)?,
                 ];
@@ -212,29 +276,54 @@ impl Engine {
     }
 
     /// Runs until `shutdown` completes: due work, then sleep until the next
-    /// due instant or a wake-up. Errors are logged and retried, never fatal.
+    /// due instant or a wake-up. Each platform gets a sender task of its own,
+    /// so a slow platform never holds up the passes or another platform.
+    /// Errors are logged and retried with backoff, never fatal.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut senders = senders::Running::new(self.clone());
+        let mut failures = 0_u32;
         loop {
-            if let Err(error) = self.run_due().await {
-                tracing::error!("engine pass failed (will retry): {error}");
-            }
-            let pause = match self.next_due().await {
-                Ok(Some(at)) => (at - self.now()).to_std().unwrap_or_default(),
-                Ok(None) => std::time::Duration::from_secs(3600),
+            senders.start_new();
+            let outcome = match self.run_pass().await {
+                Ok(()) => self.next_pass_due().await,
+                Err(error) => Err(error),
+            };
+            senders.wake_all();
+            let pause = match outcome {
+                Ok(next) => {
+                    if failures > 0 {
+                        tracing::info!("the engine works again");
+                    }
+                    failures = 0;
+                    next.map_or(IDLE_WAKE, |at| {
+                        (at - self.now()).to_std().unwrap_or_default()
+                    })
+                }
                 Err(error) => {
-                    tracing::error!("cannot read the schedule (will retry): {error}");
-                    std::time::Duration::from_secs(5)
+                    failures += 1;
+                    self.inner
+                        .stats
+                        .failed_passes
+                        .fetch_add(1, Ordering::Relaxed);
+                    let wait = retry_pause(failures);
+                    if failures == 1 {
+                        tracing::error!("engine pass failed; retrying with backoff: {error}");
+                    } else {
+                        tracing::debug!(failures, "engine pass failed again: {error}");
+                    }
+                    wait
                 }
             };
             // Wake at least once a minute, so a clock jump is noticed.
-            let pause = pause.min(std::time::Duration::from_secs(60));
+            let pause = pause.min(IDLE_WAKE);
             tokio::select! {
-                () = &mut shutdown => return,
-                () = self.inner.wake.notified() => {}
+                () = &mut shutdown => break,
+                () = self.inner.wake.notified(), if failures == 0 => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
+        senders.stop().await;
     }
 
     /// Moves `clock` forward to `target`, stopping at every due instant on
@@ -250,6 +339,16 @@ impl Engine {
         clock.set(target.max(clock.now()));
         self.run_due().await
     }
+}
+
+/// The longest the loop sleeps, so a clock jump is noticed.
+const IDLE_WAKE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long to wait after `failures` failed passes in a row: 1 s, 2 s, 4 s …
+/// up to a minute, so a broken database is never hammered.
+pub fn retry_pause(failures: u32) -> std::time::Duration {
+    let exponent = failures.saturating_sub(1).min(6);
+    std::time::Duration::from_secs(1 << exponent).min(IDLE_WAKE)
 }
 
 /// Records the disclaimer's acknowledgement and, if the member has an active

@@ -1,17 +1,15 @@
-//! Where a message is sent: the outbox is drained in burst order, each
-//! delivery handed to its platform with its idempotency key, then marked.
+//! Where a message is sent: each delivery is handed to its platform with its
+//! idempotency key, then marked sent, retried later, or given up on. Which
+//! deliveries go when is the senders' business (`senders.rs`).
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
-use super::platform::{Destination, Outgoing, SendError};
+use super::platform::{Destination, Outgoing, Platform, SendError};
 use crate::store::deliveries::{self, Delivery, Recipient, State};
 use crate::store::sessions::{self, Owner, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
-use crate::store::{Result, users};
-
-/// Deliveries read from the outbox at a time.
-const FLUSH_BATCH: u32 = 64;
+use crate::store::{Result, StoreError, users};
 
 /// Transient failures are retried this many times before giving up.
 pub const MAX_ATTEMPTS: u32 = 6;
@@ -21,10 +19,14 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds(10 * 2_i64.pow(attempts.min(6))).min(Duration::minutes(10))
 }
 
+/// The longest a platform may take over one send before it counts as a
+/// transient failure (the same key makes a late success harmless).
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Engine {
-    /// Sends everything that is due, most urgent first, until nothing is left
-    /// to do right now.
-    pub(super) async fn flush_outbox(&self) -> Result<()> {
+    /// Gives up on session messages older than the grace window: after an
+    /// outage an old exercise must not arrive out of the blue.
+    pub(super) async fn expire_stale_deliveries(&self) -> Result<()> {
         let cutoff = self.now() - self.settings().grace.max(super::sessions::MIN_GRACE);
         let expired = self
             .db()
@@ -36,46 +38,38 @@ impl Engine {
                 "dropped session messages older than the grace window"
             );
         }
-        let platforms = self.platform_names();
-        loop {
-            let now = self.now();
-            let names = platforms.clone();
-            let batch = self
-                .db()
-                .call(move |c| deliveries::ready(c, now, &names, FLUSH_BATCH))
-                .await?;
-            if batch.is_empty() {
-                return Ok(());
-            }
-            for delivery in batch {
-                if !self.deliver(delivery, now).await? {
-                    // A failure may postpone or cancel the rest of the batch: re-read it.
-                    break;
-                }
-            }
-        }
+        Ok(())
     }
 
-    /// Hands one delivery to its platform; `false` if it failed.
-    async fn deliver(&self, delivery: Delivery, now: DateTime<Utc>) -> Result<bool> {
-        let Some(platform) = self.platform(&delivery.platform) else {
-            return Ok(false); // `ready` only returns deliveries of running platforms
-        };
-        let destination = self.destination(&delivery).await?;
-        let outcome = match (&delivery.state, &delivery.platform_message_id) {
-            (State::Sent, Some(message_id)) => platform
-                .react(&destination, message_id, &delivery.reactions)
-                .await
-                .map(|()| None),
-            _ => {
-                let outgoing = Outgoing {
-                    key: &delivery.key,
-                    kind: delivery.kind,
-                    message: &delivery.message,
-                };
-                platform.send(&destination, outgoing).await.map(Some)
+    /// Hands one delivery to `platform` and records the outcome.
+    pub(super) async fn deliver(&self, platform: &dyn Platform, delivery: Delivery) -> Result<()> {
+        let destination = destination(&delivery)?;
+        let handed_over = async {
+            match (&delivery.state, &delivery.platform_message_id) {
+                (State::Sent, Some(message_id)) => platform
+                    .react(&destination, message_id, &delivery.reactions)
+                    .await
+                    .map(|()| None),
+                _ => {
+                    let outgoing = Outgoing {
+                        key: &delivery.key,
+                        kind: delivery.kind,
+                        message: &delivery.message,
+                    };
+                    platform.send(&destination, outgoing).await.map(Some)
+                }
             }
         };
+        let outcome = tokio::time::timeout(SEND_TIMEOUT, handed_over)
+            .await
+            .unwrap_or_else(|_| {
+                Err(SendError::Transient(format!(
+                    "no answer within {} s",
+                    SEND_TIMEOUT.as_secs()
+                )))
+            });
+        // Recorded at the time of the answer, so waits count from then.
+        let now = self.now();
         let id = delivery.id;
         match outcome {
             Ok(Some(sent)) => {
@@ -90,33 +84,12 @@ impl Engine {
                             users::set_dm_target(&tx, user_id, dm)?;
                         }
                         tx.commit()?;
-                        Ok(true)
+                        Ok(())
                     })
                     .await
             }
-            Ok(None) => {
-                self.db()
-                    .call(move |c| deliveries::mark_done(c, id).map(|()| true))
-                    .await
-            }
-            Err(error) => self
-                .record_failure(delivery, error, now)
-                .await
-                .map(|()| false),
-        }
-    }
-
-    async fn destination(&self, delivery: &Delivery) -> Result<Destination> {
-        match &delivery.recipient {
-            Recipient::Channel(channel) => Ok(Destination::Channel(channel.clone())),
-            Recipient::Member(user_id) => {
-                let user_id = *user_id;
-                let user = self.db().call(move |c| users::get(c, user_id)).await?;
-                Ok(Destination::Direct {
-                    user_id: user.platform_user_id,
-                    dm: user.dm_target,
-                })
-            }
+            Ok(None) => self.db().call(move |c| deliveries::mark_done(c, id)).await,
+            Err(error) => self.record_failure(delivery, error, now).await,
         }
     }
 
@@ -185,6 +158,20 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+fn destination(delivery: &Delivery) -> Result<Destination> {
+    match (&delivery.recipient, &delivery.member) {
+        (Recipient::Channel(channel), _) => Ok(Destination::Channel(channel.clone())),
+        (Recipient::Member(_), Some(member)) => Ok(Destination::Direct {
+            user_id: member.platform_user_id.clone(),
+            dm: member.dm.clone(),
+        }),
+        (Recipient::Member(user), None) => Err(StoreError::Corrupt(format!(
+            "delivery {} is for member {user}, who is not stored",
+            delivery.id
+        ))),
     }
 }
 

@@ -8,7 +8,7 @@ use super::{Result, StoreError, from_db_time, platform_list, to_db_time};
 use crate::message::Message;
 
 /// Who a delivery goes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Recipient {
     /// A DM to this member (users.id).
     Member(i64),
@@ -121,6 +121,15 @@ pub struct NewDelivery {
     pub due_at: DateTime<Utc>,
 }
 
+/// Where a member's DM goes, read with the delivery so a send needs no
+/// second query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberAddress {
+    pub platform_user_id: String,
+    /// The DM channel or room, once known.
+    pub dm: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub id: i64,
@@ -135,10 +144,16 @@ pub struct Delivery {
     pub state: State,
     pub attempts: u32,
     pub platform_message_id: Option<String>,
+    /// Set when the recipient is a member.
+    pub member: Option<MemberAddress>,
 }
 
-const COLUMNS: &str = "id, idempotency_key, platform, user_id, channel_id, session_id, kind, step, \
-                       body, reactions, state, attempts, platform_message_id";
+/// Every delivery column, with the member's address (`d` is the delivery).
+const SELECT: &str =
+    "SELECT d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
+       d.kind, d.step, d.body, d.reactions, d.state, d.attempts, d.platform_message_id,
+       u.platform_user_id, u.dm_target
+  FROM deliveries d LEFT JOIN users u ON u.id = d.user_id";
 
 fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
     let id: i64 = row.get(0)?;
@@ -174,6 +189,15 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
     let step: Option<u32> = row.get(7)?;
     let attempts: u32 = row.get(11)?;
     let platform_message_id: Option<String> = row.get(12)?;
+    let member = row
+        .get::<_, Option<String>>(13)?
+        .map(|platform_user_id| -> rusqlite::Result<MemberAddress> {
+            Ok(MemberAddress {
+                platform_user_id,
+                dm: row.get(14)?,
+            })
+        })
+        .transpose()?;
     Ok(partial.map(|(recipient, kind, message, state)| Delivery {
         id,
         key,
@@ -187,6 +211,7 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
         state,
         attempts,
         platform_message_id,
+        member,
     }))
 }
 
@@ -242,10 +267,10 @@ pub fn ready(
 
 pub(super) fn ready_sql() -> String {
     format!(
-        "SELECT {COLUMNS} FROM deliveries
-         WHERE state IN ('pending', 'sent') AND due_at <= ?1
-           AND +platform IN (SELECT value FROM json_each(?3))
-         ORDER BY CASE state WHEN 'sent' THEN ?2 ELSE priority END, due_at, id
+        "{SELECT}
+         WHERE d.state IN ('pending', 'sent') AND d.due_at <= ?1
+           AND +d.platform IN (SELECT value FROM json_each(?3))
+         ORDER BY CASE d.state WHEN 'sent' THEN ?2 ELSE d.priority END, d.due_at, d.id
          LIMIT ?4"
     )
 }
@@ -358,9 +383,7 @@ pub fn find_by_message(
     platform_message_id: &str,
 ) -> Result<Option<Delivery>> {
     c.query_row(
-        &format!(
-            "SELECT {COLUMNS} FROM deliveries WHERE platform = ?1 AND platform_message_id = ?2"
-        ),
+        &format!("{SELECT} WHERE d.platform = ?1 AND d.platform_message_id = ?2"),
         (platform, platform_message_id),
         decode,
     )
@@ -370,7 +393,7 @@ pub fn find_by_message(
 
 pub fn find_by_key(c: &Connection, key: &str) -> Result<Option<Delivery>> {
     c.query_row(
-        &format!("SELECT {COLUMNS} FROM deliveries WHERE idempotency_key = ?1"),
+        &format!("{SELECT} WHERE d.idempotency_key = ?1"),
         [key],
         decode,
     )

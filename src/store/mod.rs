@@ -233,7 +233,7 @@ mod query_plans {
         let db = Db::open(&dir.path().join("plans.sqlite3"))?;
         for (sql, index) in [
             (subscriptions::due_sql(), "subscriptions_due"),
-            (subscriptions::NEXT_DUE_SQL.to_string(), "subscriptions_due"),
+            (subscriptions::next_due_sql(), "subscriptions_due"),
             (deliveries::ready_sql(), "deliveries_due"),
             (deliveries::NEXT_DUE_SQL.to_string(), "deliveries_due"),
             (groups::due_sql(groups::Event::Session), "groups_due"),
@@ -246,6 +246,12 @@ mod query_plans {
         ] {
             let plan = plan(&db, &sql)?;
             assert!(plan.contains(index), "{index} not used: {plan}");
+            // Members are looked up per due row, never listed whole.
+            assert!(!plan.contains("SCAN users"), "walks every member: {plan}");
+            assert!(
+                !plan.contains("sqlite_autoindex_users_1"),
+                "lists the members of a platform: {plan}"
+            );
         }
         Ok(())
     }

@@ -204,8 +204,9 @@ pub fn set_skip_date(c: &Connection, id: i64, date: Option<NaiveDate>) -> Result
 }
 
 /// Subscriptions of members on running platforms whose next session instant
-/// has come. The unary `+` keeps SQLite on the `subscriptions_due` index
-/// instead of walking subscriptions member by member.
+/// has come. SQLite walks the `subscriptions_due` index in time order and
+/// looks each row's member up by primary key (a correlated EXISTS), so the
+/// cost follows the due rows, not the number of members.
 pub fn due(
     c: &Connection,
     now: DateTime<Utc>,
@@ -221,23 +222,32 @@ pub fn due(
 pub(super) fn due_sql() -> String {
     format!(
         "SELECT {COLUMNS} FROM subscriptions
-         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1
-           AND +user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?3)))
+         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1 AND {ON_RUNNING_PLATFORM}
          ORDER BY next_run_at, id LIMIT ?2"
     )
 }
 
-pub(super) const NEXT_DUE_SQL: &str = "SELECT next_run_at FROM subscriptions
-     WHERE next_run_at IS NOT NULL
-       AND +user_id IN (SELECT id FROM users WHERE platform IN (SELECT value FROM json_each(?1)))
-     ORDER BY next_run_at LIMIT 1";
+/// The subscription's member is on a running platform (`?3` in `due`, `?1`
+/// in `next_due`): one primary-key lookup per row visited.
+const ON_RUNNING_PLATFORM: &str = "EXISTS (SELECT 1 FROM users
+      WHERE users.id = subscriptions.user_id AND users.platform IN (SELECT value FROM json_each(?3)))";
+
+pub(super) fn next_due_sql() -> String {
+    format!(
+        "SELECT next_run_at FROM subscriptions
+         WHERE next_run_at IS NOT NULL AND {}
+         ORDER BY next_run_at LIMIT 1",
+        ON_RUNNING_PLATFORM.replace("?3", "?1")
+    )
+}
 
 /// The earliest scheduled session instant of members on running platforms.
 pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
     let platforms = super::platform_list(platforms);
     // ORDER BY + LIMIT walks the `subscriptions_due` index and stops at the first match.
     let at: Option<i64> = c
-        .query_row(NEXT_DUE_SQL, [platforms], |row| row.get(0))
+        .prepare_cached(&next_due_sql())?
+        .query_row([platforms], |row| row.get(0))
         .optional()?;
     at.map(from_db_time).transpose()
 }

@@ -52,6 +52,8 @@ struct State {
     reaction_set: std::collections::HashSet<(String, String)>,
     /// Errors returned by the next sends, in order.
     failures: VecDeque<SendError>,
+    /// An error every send and reaction returns, until cleared.
+    outage: Option<SendError>,
     /// Every call, in order: ("send", key) / ("react", message id) /
     /// ("is_member", user id).
     calls: Vec<(String, String)>,
@@ -107,6 +109,11 @@ impl FakePlatform {
         self.state.lock().unwrap().failures.push_back(error);
     }
 
+    /// Every send and reaction fails with `error` until `None` is set.
+    pub fn outage(&self, error: Option<SendError>) {
+        self.state.lock().unwrap().outage = error;
+    }
+
     pub fn posted_in(&self, channel: &str) -> Vec<Posted> {
         self.posted()
             .into_iter()
@@ -139,7 +146,7 @@ impl Platform for FakePlatform {
         let hang = {
             let mut state = self.state.lock().unwrap();
             state.calls.push(("send".into(), outgoing.key.to_string()));
-            if let Some(error) = state.failures.pop_front() {
+            if let Some(error) = state.failures.pop_front().or_else(|| state.outage.clone()) {
                 return Err(error);
             }
             state.hang
@@ -189,6 +196,9 @@ impl Platform for FakePlatform {
     ) -> Result<(), SendError> {
         let mut state = self.state.lock().unwrap();
         state.calls.push(("react".into(), message_id.to_string()));
+        if let Some(error) = state.outage.clone() {
+            return Err(error);
+        }
         for e in emoji {
             let reaction = (message_id.to_string(), e.clone());
             if state.reaction_set.insert(reaction.clone()) {

@@ -1,0 +1,223 @@
+//! Who sends what, when: each platform has a sender of its own that drains
+//! that platform's outbox with up to `send_concurrency` deliveries in flight.
+//!
+//! The rules that make this safe:
+//! - one delivery at a time per recipient, so a member's messages (opening,
+//!   exercise, its reactions, the next exercise) arrive in order;
+//! - the outbox is read in burst order, so every first message goes out
+//!   before any reaction or later step;
+//! - each platform drains on its own task, so a platform that is slow, down
+//!   or rate limited never holds up another one, nor the engine's passes;
+//! - one drain per platform at a time, so nothing is handed over twice.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, Notify, watch};
+use tokio::task::JoinSet;
+
+use super::{Engine, IDLE_WAKE, Platform, retry_pause};
+use crate::store::deliveries::{self, Recipient};
+use crate::store::{Result, StoreError};
+
+/// Outbox rows read per free slot, so members whose earlier message is still
+/// in flight do not hide everyone else's work.
+const ROWS_PER_SLOT: usize = 8;
+
+/// How long a stopping engine lets sends in flight finish. Anything cut off
+/// is still pending and goes out after a restart with the same key.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One platform as the engine sends through it.
+pub(super) struct Sender {
+    pub(super) name: String,
+    pub(super) platform: Arc<dyn Platform>,
+    /// Held while this platform's outbox is drained.
+    draining: Mutex<()>,
+    /// Tells this platform's sender task that new work may be ready.
+    wake: Notify,
+}
+
+impl Sender {
+    pub(super) fn new(name: &str, platform: Arc<dyn Platform>) -> Sender {
+        Sender {
+            name: name.to_string(),
+            platform,
+            draining: Mutex::new(()),
+            wake: Notify::new(),
+        }
+    }
+}
+
+impl Engine {
+    /// Drains every platform's outbox at once and returns when nothing is
+    /// ready any more (what tests and the demo wait for).
+    pub(super) async fn flush_outbox(&self) -> Result<()> {
+        let mut drains = JoinSet::new();
+        for sender in self.senders() {
+            let engine = self.clone();
+            drains.spawn(async move { engine.drain(&sender).await });
+        }
+        let mut first_error = None;
+        while let Some(done) = drains.join_next().await {
+            let error = match done {
+                Ok(Ok(())) => continue,
+                Ok(Err(error)) => error,
+                Err(join) => StoreError::Task(join.to_string()),
+            };
+            first_error.get_or_insert(error);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Sends what is ready for one platform, in burst order, up to
+    /// `send_concurrency` deliveries at once and one per recipient, until
+    /// nothing more is ready now.
+    async fn drain(&self, sender: &Sender) -> Result<()> {
+        let _draining = sender.draining.lock().await;
+        let slots = self.settings().send_concurrency.max(1);
+        let mut in_flight = JoinSet::new();
+        let mut busy: HashMap<tokio::task::Id, Recipient> = HashMap::new();
+        let mut first_error = None;
+        loop {
+            if first_error.is_none() && in_flight.len() < slots {
+                let free = slots - in_flight.len();
+                match self.ready(sender, free * ROWS_PER_SLOT + busy.len()).await {
+                    Ok(batch) => {
+                        let mut taken: HashSet<Recipient> = busy.values().cloned().collect();
+                        for delivery in batch {
+                            if in_flight.len() >= slots {
+                                break;
+                            }
+                            // A recipient's later messages wait for the earlier one.
+                            if !taken.insert(delivery.recipient.clone()) {
+                                continue;
+                            }
+                            let recipient = delivery.recipient.clone();
+                            let (engine, platform) = (self.clone(), Arc::clone(&sender.platform));
+                            let task = in_flight
+                                .spawn(async move { engine.deliver(&*platform, delivery).await });
+                            busy.insert(task.id(), recipient);
+                        }
+                    }
+                    Err(error) => first_error = Some(error),
+                }
+            }
+            let Some(done) = in_flight.join_next_with_id().await else {
+                break;
+            };
+            // Take in everything else that finished meanwhile before reading again.
+            let mut finished = vec![done];
+            while let Some(done) = in_flight.try_join_next_with_id() {
+                finished.push(done);
+            }
+            for done in finished {
+                let (id, outcome) = match done {
+                    Ok((id, outcome)) => (id, outcome),
+                    Err(join) => (join.id(), Err(StoreError::Task(join.to_string()))),
+                };
+                busy.remove(&id);
+                if let Err(error) = outcome {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn ready(&self, sender: &Sender, rows: usize) -> Result<Vec<deliveries::Delivery>> {
+        let now = self.now();
+        let names = vec![sender.name.clone()];
+        let rows = u32::try_from(rows).unwrap_or(u32::MAX);
+        self.db()
+            .call(move |c| deliveries::ready(c, now, &names, rows))
+            .await
+    }
+
+    /// One platform's sender: drain, then sleep until its next delivery is
+    /// due or new work is written. Failures back off; they never spin.
+    async fn send_loop(self, sender: Arc<Sender>, mut stop: watch::Receiver<bool>) {
+        let mut failures = 0_u32;
+        loop {
+            let outcome = match self.drain(&sender).await {
+                Ok(()) => {
+                    let names = vec![sender.name.clone()];
+                    self.db()
+                        .call(move |c| deliveries::next_due_at(c, &names))
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            let pause = match outcome {
+                Ok(next) => {
+                    if failures > 0 {
+                        tracing::info!(platform = %sender.name, "sending works again");
+                    }
+                    failures = 0;
+                    next.map_or(IDLE_WAKE, |at| {
+                        (at - self.now()).to_std().unwrap_or_default()
+                    })
+                }
+                Err(error) => {
+                    failures += 1;
+                    if failures == 1 {
+                        tracing::error!(platform = %sender.name, "sending failed; retrying with backoff: {error}");
+                    }
+                    retry_pause(failures)
+                }
+            };
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = sender.wake.notified(), if failures == 0 => {}
+                () = tokio::time::sleep(pause.min(IDLE_WAKE)) => {}
+            }
+        }
+    }
+}
+
+/// The sender tasks of a running engine, one per platform.
+pub(super) struct Running {
+    engine: Engine,
+    started: HashSet<String>,
+    tasks: JoinSet<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl Running {
+    pub(super) fn new(engine: Engine) -> Running {
+        Running {
+            engine,
+            started: HashSet::new(),
+            tasks: JoinSet::new(),
+            stop: watch::channel(false).0,
+        }
+    }
+
+    /// Starts a sender for every platform added since the last call.
+    pub(super) fn start_new(&mut self) {
+        for sender in self.engine.senders() {
+            if self.started.insert(sender.name.clone()) {
+                tracing::debug!(platform = %sender.name, "sender started");
+                let stop = self.stop.subscribe();
+                self.tasks
+                    .spawn(self.engine.clone().send_loop(sender, stop));
+            }
+        }
+    }
+
+    /// Tells every sender that new work may be ready.
+    pub(super) fn wake_all(&self) {
+        for sender in self.engine.senders() {
+            sender.wake.notify_one();
+        }
+    }
+
+    /// Stops the senders, letting sends in flight finish for a moment.
+    pub(super) async fn stop(mut self) {
+        self.stop.send_replace(true);
+        let all_done = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(STOP_GRACE, all_done).await.is_err() {
+            tracing::warn!("stopping with sends in flight; they go out after a restart");
+        }
+    }
+}
