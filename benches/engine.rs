@@ -81,6 +81,7 @@ async fn bot(
             platform: "bench".into(),
             user_id: format!("u{i}"),
             display_name: format!("u{i}"),
+            dm: None,
         };
         let zone = zones[i % zones.len()];
         for text in [format!("subscribe 07:00 {zone}"), "agree".to_string()] {
@@ -160,6 +161,7 @@ async fn main() {
             platform: "bench".into(),
             user_id: "admin".into(),
             display_name: "admin".into(),
+            dm: None,
         };
         let room = Place::Channel {
             id: "room".into(),
@@ -202,6 +204,7 @@ async fn main() {
             platform: "bench".into(),
             user_id: "m0".into(),
             display_name: "m0".into(),
+            dm: None,
         };
         let boards = 10;
         let t = Instant::now();

@@ -37,6 +37,7 @@ fn member() -> Member {
         platform: console::PLATFORM.to_string(),
         user_id: MEMBER_ID.to_string(),
         display_name: "You".to_string(),
+        dm: None,
     }
 }
 
@@ -173,6 +174,7 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
             display_name: None,
             emoji: emoji.clone(),
             added,
+            reaction_id: None,
         })
         .await?;
     let verb = if added { "reacted" } else { "removed" };

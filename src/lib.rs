@@ -18,6 +18,8 @@
 //! - `matrix` and `discord` (features of the same names) are the adapters:
 //!   incoming commands and reactions go to the engine; each implements the
 //!   platform the engine sends through.
+//! - [`ordered`] runs a platform's incoming events in order per room, off its
+//!   receiving loop.
 //! - [`app`] wires the engine and the configured platforms for `upright run`.
 //!
 //! Data flows one way: a platform adapter turns an incoming event into a
@@ -43,6 +45,7 @@ pub mod engine;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod message;
+pub mod ordered;
 pub mod progress;
 pub mod schedule;
 pub mod store;

@@ -550,6 +550,7 @@ async fn names_are_shown_as_typed_never_as_formatting() {
             display_name: Some("**[admin](https://evil.example)**".into()),
             emoji: "✅".into(),
             added: true,
+            reaction_id: None,
         })
         .await
         .unwrap();

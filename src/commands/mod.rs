@@ -38,6 +38,9 @@ pub struct Member {
     pub platform: String,
     pub user_id: String,
     pub display_name: String,
+    /// The member's DM channel or room, when the command came from it: the
+    /// engine remembers it with the command, for the messages that follow.
+    pub dm: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -441,6 +444,9 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
                 &member_for_db.display_name,
                 now,
             )?;
+            if let Some(dm) = &member_for_db.dm {
+                users::set_dm_target(&tx, user.id, dm)?;
+            }
             let ctx = Ctx {
                 c: &tx,
                 content: &content,

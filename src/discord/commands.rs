@@ -107,6 +107,7 @@ async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
         platform: PLATFORM.to_string(),
         user_id: ctx.author().id.to_string(),
         display_name,
+        dm: None,
     };
     let place = place(ctx);
     let engine = ctx.data().clone();

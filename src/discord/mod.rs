@@ -125,6 +125,7 @@ async fn on_event(
             .map(|m| m.display_name().to_string()),
         emoji: emoji.clone(),
         added,
+        reaction_id: None,
     };
     framework.user_data.on_reaction(event).await?;
     Ok(())

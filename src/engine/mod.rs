@@ -7,6 +7,7 @@
 //! command or reaction. Tests and the demo drive the same steps with a
 //! [`ManualClock`](crate::clock::ManualClock) through [`Engine::run_until`].
 
+mod direct;
 pub mod groups;
 mod outbox;
 pub mod platform;

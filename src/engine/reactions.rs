@@ -11,7 +11,7 @@ use crate::content::Content;
 use crate::store::deliveries::{self, Delivery, Kind, Recipient};
 use crate::store::sessions::{self, Session, Status};
 use crate::store::users::User;
-use crate::store::{Result, check_ins, groups, users};
+use crate::store::{Result, check_ins, groups, reaction_events, users};
 
 /// A reaction added or removed by someone on a platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,9 @@ pub struct ReactionEvent {
     pub display_name: Option<String>,
     pub emoji: String,
     pub added: bool,
+    /// The platform's id of the reaction itself, where a removal names only
+    /// that (a Matrix redaction). Kept with the check-in, in its transaction.
+    pub reaction_id: Option<String>,
 }
 
 /// What a reaction did, for logs and tests.
@@ -50,6 +53,63 @@ impl Engine {
             .call(move |c| {
                 let tx = c.transaction()?;
                 let outcome = apply(&tx, &content, &event, kind, now)?;
+                // Only check-ins are remembered, so a later removal can withdraw them.
+                if let (Some(reaction_id), true, true) = (
+                    &event.reaction_id,
+                    event.added,
+                    outcome != ReactionOutcome::Ignored,
+                ) {
+                    reaction_events::remember(
+                        &tx,
+                        &event.platform,
+                        reaction_id,
+                        &event.message_id,
+                        &event.user_id,
+                        &event.emoji,
+                    )?;
+                }
+                tx.commit()?;
+                Ok(outcome)
+            })
+            .await?;
+        if outcome != ReactionOutcome::Ignored {
+            self.wake();
+        }
+        Ok(outcome)
+    }
+
+    /// A reaction removed by its own id (a Matrix redaction): the check-in it
+    /// made, if any, is withdrawn in the same transaction that forgets it.
+    pub async fn on_reaction_removed(
+        &self,
+        platform: &str,
+        reaction_id: &str,
+    ) -> Result<ReactionOutcome> {
+        let (platform, reaction_id) = (platform.to_string(), reaction_id.to_string());
+        let now = self.now();
+        let content = self.content();
+        let outcome = self
+            .db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let Some(reaction) = reaction_events::take(&tx, &platform, &reaction_id)? else {
+                    return Ok(ReactionOutcome::Ignored);
+                };
+                let outcome = match CheckInKind::from_emoji(&reaction.emoji) {
+                    Some(kind) => {
+                        let event = ReactionEvent {
+                            platform,
+                            message_id: reaction.message_id,
+                            user_id: reaction.user_id,
+                            display_name: None,
+                            emoji: reaction.emoji,
+                            added: false,
+                            reaction_id: Some(reaction_id),
+                        };
+                        apply(&tx, &content, &event, kind, now)?
+                    }
+                    None => ReactionOutcome::Ignored,
+                };
                 tx.commit()?;
                 Ok(outcome)
             })

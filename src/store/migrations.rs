@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "groups",
         sql: include_str!("../../migrations/0004_groups.sql"),
     },
+    Migration {
+        version: 5,
+        name: "direct_rooms",
+        sql: include_str!("../../migrations/0005_direct_rooms.sql"),
+    },
 ];
 
 pub fn current_version(connection: &Connection) -> Result<u32> {

@@ -88,6 +88,15 @@ pub fn set_dm_target(c: &Connection, id: i64, dm_target: &str) -> Result<()> {
     Ok(())
 }
 
+/// The room is no longer anyone's private DM (a third member came in).
+/// Returns how many members lost it.
+pub fn forget_dm_target(c: &Connection, platform: &str, dm_target: &str) -> Result<usize> {
+    Ok(c.execute(
+        "UPDATE users SET dm_target = NULL WHERE platform = ?1 AND dm_target = ?2",
+        (platform, dm_target),
+    )?)
+}
+
 pub fn set_timezone(c: &Connection, id: i64, timezone: &str) -> Result<()> {
     c.execute(
         "UPDATE users SET timezone = ?2 WHERE id = ?1",

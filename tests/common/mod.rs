@@ -299,6 +299,7 @@ impl Bot {
             platform: PLATFORM.into(),
             user_id: user.into(),
             display_name: capitalized(user),
+            dm: None,
         };
         let reply = match Command::parse(text) {
             Ok(command) => commands::handle(&self.engine, &member, place, command).await,
@@ -332,6 +333,7 @@ impl Bot {
                 display_name: Some(capitalized(user)),
                 emoji: emoji.into(),
                 added,
+                reaction_id: None,
             })
             .await
             .unwrap();

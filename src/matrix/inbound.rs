@@ -1,0 +1,348 @@
+//! What members do in Matrix rooms, turned into commands and check-ins.
+//!
+//! matrix-sdk runs event handlers inside its sync loop and waits for them.
+//! So a handler here only filters and queues: the work (database, replies,
+//! opening DMs) runs on [`OrderedWork`] in each room's order, while the sync
+//! goes on fetching keys and events. A send into an encrypted room then never
+//! waits on a key query the blocked sync would have answered.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use matrix_sdk::room::{Room, RoomMember};
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::member::{
+    MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
+};
+use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
+use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, UserId};
+use matrix_sdk::{Client, RoomState};
+
+use super::PLATFORM;
+use super::platform::{DmRooms, notice, send_reply};
+use crate::check_in::CheckInKind;
+use crate::commands::{self, Command, Member, Place};
+use crate::engine::{Engine, ReactionEvent};
+use crate::message::Message;
+use crate::ordered::OrderedWork;
+
+const PREFIX: &str = "!upright";
+
+/// Events accepted and not yet handled; past this the sync waits (nothing
+/// is dropped).
+const QUEUE_CAPACITY: usize = 2048;
+/// Rooms handled at once.
+const PARALLEL_ROOMS: usize = 32;
+
+/// Group commands need a moderator: power level 50 or more in the room.
+const MODERATOR: i32 = 50;
+
+pub(super) struct Inbound {
+    engine: Engine,
+    own: OwnedUserId,
+    started: MilliSecondsSinceUnixEpoch,
+    dms: Arc<DmRooms>,
+    work: OrderedWork,
+}
+
+impl Inbound {
+    /// Registers the handlers on `client`.
+    pub(super) fn attach(
+        client: &Client,
+        engine: &Engine,
+        dms: Arc<DmRooms>,
+    ) -> anyhow::Result<()> {
+        let inbound = Arc::new(Inbound {
+            engine: engine.clone(),
+            own: client.user_id().context("not logged in")?.to_owned(),
+            started: MilliSecondsSinceUnixEpoch::now(),
+            dms,
+            work: OrderedWork::new(QUEUE_CAPACITY, PARALLEL_ROOMS),
+        });
+        let this = Arc::clone(&inbound);
+        client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
+            let this = Arc::clone(&this);
+            async move { this.on_invite(event, room) }
+        });
+        let this = Arc::clone(&inbound);
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
+            let this = Arc::clone(&this);
+            async move { this.on_message(event, room).await }
+        });
+        let this = Arc::clone(&inbound);
+        client.add_event_handler(move |event: OriginalSyncReactionEvent, room: Room| {
+            let this = Arc::clone(&this);
+            async move { this.on_reaction(event, room).await }
+        });
+        let this = Arc::clone(&inbound);
+        client.add_event_handler(move |event: OriginalSyncRoomRedactionEvent, room: Room| {
+            let this = Arc::clone(&this);
+            async move { this.on_redaction(event, room).await }
+        });
+        let this = inbound;
+        client.add_event_handler(move |event: OriginalSyncRoomMemberEvent, room: Room| {
+            let this = Arc::clone(&this);
+            async move { this.on_membership(event, room).await }
+        });
+        Ok(())
+    }
+
+    /// The bot answers only to others, and only to what was sent since it started.
+    fn is_for_us(&self, sender: &UserId, sent: MilliSecondsSinceUnixEpoch) -> bool {
+        sender != self.own && sent >= self.started
+    }
+
+    /// An invite for the bot. A direct invite makes the room the inviter's
+    /// DM at once (recorded before joining, so the member's first command
+    /// already finds it): the bot's `m.direct` account data is not reliable
+    /// when many members open DMs at the same time.
+    fn on_invite(&self, event: StrippedRoomMemberEvent, room: Room) {
+        if event.state_key != self.own || event.content.membership != MembershipState::Invite {
+            return;
+        }
+        let direct_from = (event.content.is_direct == Some(true)).then(|| event.sender.clone());
+        let engine = self.engine.clone();
+        tokio::spawn(async move {
+            if let Some(member) = direct_from {
+                let (user, room_id) = (member.to_string(), room.room_id().to_string());
+                if let Err(error) = engine
+                    .remember_dm(PLATFORM, &user, member.localpart(), &room_id)
+                    .await
+                {
+                    tracing::warn!(room = %room_id, "cannot remember a direct chat: {error}");
+                }
+            }
+            join_with_retry(room).await;
+        });
+    }
+
+    async fn on_message(self: Arc<Self>, event: OriginalSyncRoomMessageEvent, room: Room) {
+        if room.state() != RoomState::Joined
+            || !self.is_for_us(&event.sender, event.origin_server_ts)
+        {
+            return;
+        }
+        let MessageType::Text(text) = &event.content.msgtype else {
+            return;
+        };
+        let Some(rest) = text.body.trim().strip_prefix(PREFIX) else {
+            return;
+        };
+        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+            return; // "!uprightness" is not for us.
+        }
+        let (rest, sender) = (rest.to_string(), event.sender.clone());
+        let key = room.room_id().to_string();
+        let this = Arc::clone(&self);
+        self.work
+            .submit(&key, async move { this.answer(room, sender, rest).await })
+            .await;
+    }
+
+    /// Runs a command and sends the answer: in the room, or in the member's
+    /// DM when it is personal and was asked for in a shared room.
+    async fn answer(&self, room: Room, sender: OwnedUserId, text: String) {
+        let in_their_dm = self.is_dm_with(&room, &sender).await;
+        let room_member = room_member(&room, &sender).await;
+        let member = Member {
+            platform: PLATFORM.to_string(),
+            user_id: sender.to_string(),
+            display_name: room_member
+                .as_ref()
+                .map_or_else(|| sender.localpart().to_string(), |m| m.name().to_string()),
+            dm: in_their_dm.then(|| room.room_id().to_string()),
+        };
+        let place = if in_their_dm {
+            Place::Direct
+        } else {
+            Place::Channel {
+                id: room.room_id().to_string(),
+                admin: room_member
+                    .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR)),
+            }
+        };
+        let reply = match Command::parse(&text) {
+            Ok(command) => commands::handle(&self.engine, &member, &place, command).await,
+            Err(error) => commands::parse_error_reply(&error),
+        };
+        let target = if reply.ephemeral && !in_their_dm {
+            match self.private_room(&sender).await {
+                Ok(dm) => {
+                    let pointer = Message::text("I've answered you in our direct messages.");
+                    if let Err(error) = room.send(notice(&pointer)).await {
+                        tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
+                    }
+                    dm
+                }
+                Err(error) => {
+                    tracing::warn!("cannot open a DM for a private answer: {error}");
+                    return;
+                }
+            }
+        } else {
+            room
+        };
+        if let Err(error) = send_reply(&target, &reply).await {
+            tracing::warn!(room = %target.room_id(), "cannot send a reply: {error}");
+        }
+    }
+
+    /// The member's DM: the one the engine knows, while it is still theirs
+    /// alone, or a new one.
+    async fn private_room(&self, user: &UserId) -> Result<Room, matrix_sdk::Error> {
+        let known = match self.engine.dm_of(PLATFORM, user.as_str()).await {
+            Ok(known) => known,
+            Err(error) => {
+                tracing::warn!("cannot read a member's DM: {error}");
+                None
+            }
+        };
+        if let Some(room) = known
+            .and_then(|id| OwnedRoomId::try_from(id).ok())
+            .and_then(|id| self.dms.client().get_room(&id))
+            .filter(|room| room.state() == RoomState::Joined && is_private(room))
+        {
+            return Ok(room);
+        }
+        let room = self.dms.open(user).await?;
+        let (id, name) = (room.room_id().to_string(), user.localpart());
+        if let Err(error) = self
+            .engine
+            .remember_dm(PLATFORM, user.as_str(), name, &id)
+            .await
+        {
+            tracing::warn!(room = %id, "cannot remember a new DM: {error}");
+        }
+        Ok(room)
+    }
+
+    /// Whether `room` is the DM of the bot and `user`: the two of them alone
+    /// (joined or invited), and opened as a direct chat — recorded when the
+    /// invite came, or listed in `m.direct`.
+    async fn is_dm_with(&self, room: &Room, user: &UserId) -> bool {
+        if !is_private(room) {
+            return false;
+        }
+        let recorded = match self.engine.dm_of(PLATFORM, user.as_str()).await {
+            Ok(dm) => dm.as_deref() == Some(room.room_id().as_str()),
+            Err(error) => {
+                tracing::warn!("cannot read a member's DM: {error}");
+                false
+            }
+        };
+        recorded
+            || room
+                .direct_targets()
+                .iter()
+                .any(|t| t.as_str() == user.as_str())
+    }
+
+    async fn on_reaction(self: Arc<Self>, event: OriginalSyncReactionEvent, room: Room) {
+        if !self.is_for_us(&event.sender, event.origin_server_ts)
+            || CheckInKind::from_emoji(&event.content.relates_to.key).is_none()
+        {
+            return;
+        }
+        let key = room.room_id().to_string();
+        let this = Arc::clone(&self);
+        self.work
+            .submit(&key, async move { this.check_in(event, room).await })
+            .await;
+    }
+
+    async fn check_in(&self, event: OriginalSyncReactionEvent, room: Room) {
+        let name = room_member(&room, &event.sender)
+            .await
+            .map(|m| m.name().to_string());
+        let relation = &event.content.relates_to;
+        let reaction = ReactionEvent {
+            platform: PLATFORM.to_string(),
+            message_id: relation.event_id.to_string(),
+            user_id: event.sender.to_string(),
+            display_name: name,
+            emoji: relation.key.clone(),
+            added: true,
+            reaction_id: Some(event.event_id.to_string()),
+        };
+        if let Err(error) = self.engine.on_reaction(reaction).await {
+            tracing::error!("cannot record a reaction: {error}");
+        }
+    }
+
+    /// A redacted reaction withdraws its check-in.
+    async fn on_redaction(self: Arc<Self>, event: OriginalSyncRoomRedactionEvent, room: Room) {
+        if !self.is_for_us(&event.sender, event.origin_server_ts) {
+            return;
+        }
+        let rules = room.clone_info().room_version_rules_or_default().redaction;
+        let redacted = event.redacts(&rules).to_string();
+        let key = room.room_id().to_string();
+        let engine = self.engine.clone();
+        self.work
+            .submit(&key, async move {
+                if let Err(error) = engine.on_reaction_removed(PLATFORM, &redacted).await {
+                    tracing::error!("cannot withdraw a reaction: {error}");
+                }
+            })
+            .await;
+    }
+
+    /// Someone joined or was invited: a DM with a third member is no longer
+    /// private, so personal messages move to a new one.
+    async fn on_membership(self: Arc<Self>, event: OriginalSyncRoomMemberEvent, room: Room) {
+        let arriving = matches!(
+            event.content.membership,
+            MembershipState::Join | MembershipState::Invite
+        );
+        if !arriving || event.state_key == self.own || is_private(&room) {
+            return;
+        }
+        let room_id = room.room_id().to_string();
+        let engine = self.engine.clone();
+        self.work
+            .submit(&room_id.clone(), async move {
+                match engine.forget_dm(PLATFORM, &room_id).await {
+                    Ok(0) => {}
+                    Ok(_) => tracing::info!(room = %room_id, "a DM gained a member; it is no longer used for personal messages"),
+                    Err(error) => tracing::warn!(room = %room_id, "cannot forget a DM: {error}"),
+                }
+            })
+            .await;
+    }
+}
+
+/// Two accounts at most, joined or invited: the bot and one member.
+fn is_private(room: &Room) -> bool {
+    room.joined_members_count() + room.invited_members_count() <= 2
+}
+
+/// The sender as the room knows them (display name, power level), if known.
+async fn room_member(room: &Room, user: &UserId) -> Option<RoomMember> {
+    match room.get_member(user).await {
+        Ok(member) => member,
+        Err(error) => {
+            tracing::warn!(room = %room.room_id(), "cannot look up a room member: {error}");
+            None
+        }
+    }
+}
+
+async fn join_with_retry(room: Room) {
+    let mut delay = Duration::from_secs(1);
+    for attempt in 1..=8 {
+        match room.join().await {
+            Ok(()) => {
+                tracing::info!(room = %room.room_id(), "joined after an invite");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(room = %room.room_id(), attempt, "cannot join yet: {error}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+    tracing::error!(room = %room.room_id(), "gave up joining after an invite");
+}

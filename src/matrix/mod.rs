@@ -1,0 +1,136 @@
+//! The Matrix adapter: a matrix-sdk client with end-to-end encryption and its
+//! SQLite store.
+//!
+//! - this file: the connection (log in once, then restore the saved session)
+//!   and the sync loop;
+//! - [`inbound`]: room messages (`!upright …`), reactions, redactions,
+//!   invites and membership changes, handed off the sync loop to workers
+//!   that keep each room's order;
+//! - [`platform`]: [`Platform`](crate::engine::Platform) for the engine —
+//!   sends into rooms and finds or opens members' DMs.
+
+mod inbound;
+mod platform;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use matrix_sdk::Client;
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::{RequestConfig, SyncSettings};
+
+use crate::config::MatrixConfig;
+use crate::engine::Engine;
+
+pub use platform::MatrixPlatform;
+
+pub const PLATFORM: &str = "matrix";
+const SESSION_FILE: &str = "session.json";
+
+/// Every request gives up after this long. Long-poll syncs get their own
+/// wait on top (matrix-sdk adds it).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Logs in (first start) or restores the saved session (every later start),
+/// so a restart keeps the same device and its encryption keys.
+pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
+    std::fs::create_dir_all(&config.store_dir).with_context(|| {
+        format!(
+            "cannot create MATRIX_STORE_DIR {}",
+            config.store_dir.display()
+        )
+    })?;
+    let client = Client::builder()
+        .homeserver_url(&config.homeserver)
+        .sqlite_store(
+            &config.store_dir,
+            config.store_passphrase.as_ref().map(|p| p.expose()),
+        )
+        // No retrying inside matrix-sdk: a failed send goes back to the
+        // outbox, whose rate-limit and backoff rules apply, and a hung
+        // request never holds a sender for minutes.
+        .request_config(
+            RequestConfig::new()
+                .timeout(REQUEST_TIMEOUT)
+                .disable_retry(),
+        )
+        .build()
+        .await
+        .with_context(|| format!("cannot reach the homeserver {}", config.homeserver))?;
+    let session_path = config.store_dir.join(SESSION_FILE);
+    if session_path.exists() {
+        let saved = std::fs::read(&session_path).context("cannot read the saved Matrix session")?;
+        let session: MatrixSession =
+            serde_json::from_slice(&saved).context("the saved Matrix session is damaged")?;
+        client
+            .restore_session(session)
+            .await
+            .context("cannot restore the Matrix session")?;
+        tracing::info!(user = %config.user, "restored the Matrix session");
+    } else {
+        client
+            .matrix_auth()
+            .login_username(&config.user, config.password.expose())
+            .initial_device_display_name("Upright")
+            .await
+            .with_context(|| format!("cannot log in as {}", config.user))?;
+        let session = client
+            .matrix_auth()
+            .session()
+            .context("logged in without a session")?;
+        save_session(&session_path, &session)?;
+        tracing::info!(user = %config.user, "logged in to Matrix; session saved");
+    }
+    Ok(client)
+}
+
+fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let json = serde_json::to_vec(session)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(&json)?;
+    Ok(())
+}
+
+/// Registers the event handlers and the platform; then call [`sync`].
+pub fn attach(client: &Client, engine: &Engine) -> anyhow::Result<()> {
+    let dms = Arc::new(platform::DmRooms::new(client.clone()));
+    inbound::Inbound::attach(client, engine, Arc::clone(&dms))?;
+    engine.add_platform(PLATFORM, Arc::new(MatrixPlatform::new(client.clone(), dms)));
+    Ok(())
+}
+
+/// Syncs until `shutdown`; sync errors are retried with backoff.
+pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let settings = SyncSettings::default().timeout(Duration::from_secs(30));
+        let started = tokio::time::Instant::now();
+        tokio::select! {
+            () = &mut shutdown => return,
+            result = client.sync(settings) => {
+                if let Err(error) = result {
+                    tracing::warn!("Matrix sync failed, retrying in {}s: {error}", backoff.as_secs());
+                }
+            }
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            backoff = Duration::from_secs(1); // It had been working: start the backoff afresh.
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(60));
+    }
+}

@@ -1,0 +1,267 @@
+//! Sends the engine's messages into Matrix rooms: members' DMs (the one the
+//! engine knows, else one found or opened here) and group rooms, each with a
+//! transaction id derived from the delivery key.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use matrix_sdk::room::Room;
+use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::member::MembershipState;
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, UserId};
+use matrix_sdk::{Client, RoomState};
+
+use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
+use crate::message::{Message, Reply};
+
+/// Sends the engine's messages into Matrix rooms.
+pub struct MatrixPlatform {
+    client: Client,
+    dms: Arc<DmRooms>,
+}
+
+/// Finds or opens members' DMs. The SDK only lists a new DM once the next
+/// sync has brought it back, so the rooms this bot created are remembered
+/// here: a reply and a delivery for the same member must not each create one.
+pub(super) struct DmRooms {
+    client: Client,
+    created: tokio::sync::Mutex<std::collections::HashMap<OwnedUserId, OwnedRoomId>>,
+}
+
+impl DmRooms {
+    pub(super) fn new(client: Client) -> DmRooms {
+        DmRooms {
+            client,
+            created: tokio::sync::Mutex::default(),
+        }
+    }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The member's DM with the bot, created (encrypted, like Element does) if
+    /// there is none.
+    pub(super) async fn open(&self, user: &UserId) -> Result<Room, matrix_sdk::Error> {
+        let mut created = self.created.lock().await;
+        if let Some(room) = created.get(user).and_then(|id| self.client.get_room(id)) {
+            return Ok(room);
+        }
+        if let Some(room) = self
+            .client
+            .get_dm_room(user)
+            .filter(|room| room.state() == RoomState::Joined)
+        {
+            return Ok(room);
+        }
+        let room = self.client.create_dm(user).await?;
+        created.insert(user.to_owned(), room.room_id().to_owned());
+        Ok(room)
+    }
+}
+
+/// Markdown → m.notice with both HTML and plain bodies; files as m.file.
+pub(super) fn notice(message: &Message) -> RoomMessageEventContent {
+    RoomMessageEventContent::notice_markdown(message.to_markdown())
+}
+
+pub(super) async fn send_reply(room: &Room, reply: &Reply) -> Result<(), matrix_sdk::Error> {
+    room.send(notice(&reply.message)).await?;
+    if let Some(attachment) = &reply.attachment {
+        let mime = attachment
+            .mime
+            .parse()
+            .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+        room.send_attachment(
+            &attachment.filename,
+            &mime,
+            attachment.bytes.clone(),
+            Default::default(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A transaction id from a delivery key: the same key, the same id, so the
+/// homeserver deduplicates a re-send after a crash.
+fn transaction_id(key: &str) -> OwnedTransactionId {
+    let safe: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_string()
+            } else {
+                format!("_{:x}", c as u32)
+            }
+        })
+        .collect();
+    OwnedTransactionId::from(format!("upright.{safe}"))
+}
+
+fn classify(error: &matrix_sdk::Error) -> SendError {
+    let text = error.to_string();
+    match error.client_api_error_kind() {
+        Some(ErrorKind::LimitExceeded(limit)) => {
+            let wait = match &limit.retry_after {
+                Some(RetryAfter::Delay(delay)) => *delay,
+                _ => Duration::from_secs(5),
+            };
+            SendError::RetryAfter(
+                chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(5)),
+            )
+        }
+        Some(ErrorKind::Forbidden) => SendError::Unreachable(text),
+        Some(_) => match error.as_client_api_error().map(|e| e.status_code.as_u16()) {
+            Some(code) if code >= 500 => SendError::Transient(text),
+            _ => SendError::Rejected(text),
+        },
+        None => SendError::Transient(text),
+    }
+}
+
+impl MatrixPlatform {
+    pub(super) fn new(client: Client, dms: Arc<DmRooms>) -> MatrixPlatform {
+        MatrixPlatform { client, dms }
+    }
+
+    async fn room_for(&self, to: &Destination) -> Result<Room, SendError> {
+        match to {
+            Destination::Channel(id) => {
+                let id = OwnedRoomId::try_from(id.as_str())
+                    .map_err(|e| SendError::Rejected(e.to_string()))?;
+                self.client
+                    .get_room(&id)
+                    .ok_or_else(|| SendError::Unreachable(format!("not in room {id}")))
+            }
+            Destination::Direct { user_id, dm } => {
+                if let Some(room) = dm
+                    .as_deref()
+                    .and_then(|id| OwnedRoomId::try_from(id).ok())
+                    .and_then(|id| self.client.get_room(&id))
+                    .filter(|room| room.state() == RoomState::Joined)
+                {
+                    return Ok(room);
+                }
+                let user = OwnedUserId::try_from(user_id.as_str())
+                    .map_err(|e| SendError::Rejected(e.to_string()))?;
+                // Like Element: a new DM is encrypted from the start.
+                self.dms.open(&user).await.map_err(|e| classify(&e))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Platform for MatrixPlatform {
+    async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
+        let room = self.room_for(to).await?;
+        let response = room
+            .send(notice(outgoing.message))
+            .with_transaction_id(transaction_id(outgoing.key))
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(Sent {
+            message_id: response.response.event_id.to_string(),
+            dm: matches!(to, Destination::Direct { .. }).then(|| room.room_id().to_string()),
+        })
+    }
+
+    async fn react(
+        &self,
+        to: &Destination,
+        message_id: &str,
+        emoji: &[String],
+    ) -> Result<(), SendError> {
+        let room = self.room_for(to).await?;
+        let event_id =
+            OwnedEventId::try_from(message_id).map_err(|e| SendError::Rejected(e.to_string()))?;
+        for key in emoji {
+            let content = ReactionEventContent::new(Annotation::new(event_id.clone(), key.clone()));
+            room.send(content)
+                .with_transaction_id(transaction_id(&format!("react/{message_id}/{key}")))
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        Ok(())
+    }
+
+    /// From the room's member list, synced from the homeserver when needed.
+    async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
+        let room = self
+            .room_for(&Destination::Channel(channel.to_string()))
+            .await?;
+        let user =
+            OwnedUserId::try_from(user_id).map_err(|e| SendError::Rejected(e.to_string()))?;
+        let member = room.get_member(&user).await.map_err(|e| classify(&e))?;
+        Ok(member.is_some_and(|m| *m.membership() == MembershipState::Join))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use matrix_sdk::HttpError;
+    use matrix_sdk::ruma::api::client::uiaa::UiaaResponse;
+    use matrix_sdk::ruma::api::error::{
+        Error as ApiError, ErrorBody, FromHttpResponseError, LimitExceededErrorData,
+        StandardErrorBody,
+    };
+    use matrix_sdk::ruma::exports::http::StatusCode;
+
+    fn server_error(status: u16, kind: ErrorKind) -> matrix_sdk::Error {
+        let body = ErrorBody::Standard(StandardErrorBody::new(kind, "from the homeserver".into()));
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let error = ApiError::new(status, body);
+        let response = FromHttpResponseError::Server(UiaaResponse::MatrixError(error));
+        matrix_sdk::Error::Http(Box::new(HttpError::Api(Box::new(response))))
+    }
+
+    #[test]
+    fn homeserver_errors_map_to_what_the_engine_should_do() {
+        let mut limit = LimitExceededErrorData::new();
+        limit.retry_after = Some(RetryAfter::Delay(Duration::from_millis(1500)));
+        assert_eq!(
+            classify(&server_error(429, ErrorKind::LimitExceeded(limit))),
+            SendError::RetryAfter(chrono::Duration::milliseconds(1500))
+        );
+        assert_eq!(
+            classify(&server_error(
+                429,
+                ErrorKind::LimitExceeded(LimitExceededErrorData::new())
+            )),
+            SendError::RetryAfter(chrono::Duration::seconds(5))
+        );
+        assert!(matches!(
+            classify(&server_error(403, ErrorKind::Forbidden)),
+            SendError::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(&server_error(502, ErrorKind::Unknown)),
+            SendError::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&server_error(400, ErrorKind::BadJson)),
+            SendError::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn transaction_ids_are_stable_and_path_safe() {
+        let id = transaction_id("sub12/upper-back/2027-03-28/ex2");
+        assert_eq!(id, transaction_id("sub12/upper-back/2027-03-28/ex2"));
+        assert_ne!(id, transaction_id("sub12/upper-back/2027-03-28/ex3"));
+        assert!(
+            id.as_str()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
+            "{id}"
+        );
+        let reaction = transaction_id("react/$event:example.org/✅");
+        assert!(reaction.as_str().is_ascii(), "{reaction}");
+    }
+}
