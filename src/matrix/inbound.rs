@@ -319,7 +319,12 @@ fn is_private(room: &Room) -> bool {
 }
 
 /// The sender as the room knows them (display name, power level), if known.
+/// A sender's membership comes with their events, so the homeserver is
+/// asked only when it did not.
 async fn room_member(room: &Room, user: &UserId) -> Option<RoomMember> {
+    if let Ok(Some(member)) = room.get_member_no_sync(user).await {
+        return Some(member);
+    }
     match room.get_member(user).await {
         Ok(member) => member,
         Err(error) => {

@@ -20,6 +20,7 @@ use anyhow::Context as _;
 use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 
 use crate::config::MatrixConfig;
 use crate::engine::Engine;
@@ -114,7 +115,12 @@ pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()
     tokio::pin!(shutdown);
     let mut backoff = Duration::from_secs(1);
     loop {
-        let settings = SyncSettings::default().timeout(Duration::from_secs(30));
+        // Lazy loading: member lists come only as needed (a room of 100,000
+        // costs what its speakers cost), and the room summaries carry the
+        // member counts that tell a private DM from a shared room.
+        let settings = SyncSettings::default()
+            .filter(FilterDefinition::with_lazy_loading().into())
+            .timeout(Duration::from_secs(30));
         let started = tokio::time::Instant::now();
         tokio::select! {
             () = &mut shutdown => return,

@@ -1,6 +1,7 @@
 //! A real Synapse for the tests: installed from PyPI by `.ci/run` into a
 //! virtual environment, started on a free 127.0.0.1 port with a generated
 //! config (rate limits raised, sync cache off), stopped by PID on drop.
+#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -41,6 +42,8 @@ c["trusted_key_servers"] = []
 c["suppress_key_server_warning"] = True
 c["use_presence"] = False
 c["caches"] = {"sync_response_cache_duration": 0}
+# Test accounts need no strong password hashing; registering hundreds stays quick.
+c["bcrypt_rounds"] = 4
 fast = {"per_second": 10000, "burst_count": 10000}
 for key in ["rc_message", "rc_registration", "rc_admin_redaction", "rc_3pid_validation",
             "rc_room_creation", "rc_reports", "rc_presence", "rc_delayed_event_mgmt"]:
@@ -174,6 +177,112 @@ impl Synapse {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Registers accounts through the shared-secret admin API (HMAC-SHA1 over
+/// nonce, user, password, "notadmin"), printing `user token` per line.
+const REGISTER_MANY: &str = r#"
+import hashlib, hmac, json, sys, urllib.request
+url, secret, password = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
+for user in sys.stdin.read().split():
+    endpoint = url + "/_synapse/admin/v1/register"
+    nonce = json.load(urllib.request.urlopen(endpoint))["nonce"]
+    mac = hmac.new(secret, digestmod=hashlib.sha1)
+    mac.update(b"\x00".join([nonce.encode(), user.encode(), password.encode(), b"notadmin"]))
+    body = json.dumps({"nonce": nonce, "username": user, "password": password,
+                       "admin": False, "mac": mac.hexdigest()}).encode()
+    request = urllib.request.Request(endpoint, body, {"Content-Type": "application/json"})
+    answer = json.load(urllib.request.urlopen(request))
+    print(user, answer["access_token"], flush=True)
+"#;
+
+impl Synapse {
+    /// Registers many accounts at once and returns an access token for each,
+    /// in order (one Python process instead of one per account).
+    pub fn register_many(&self, users: &[String], password: &str) -> Vec<String> {
+        let mut child = Command::new(python())
+            .args([
+                "-c",
+                REGISTER_MANY,
+                &self.url,
+                "upright-test-secret",
+                password,
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(users.join("\n").as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "register: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let tokens: Vec<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_once(' ').map(|(_, token)| token.to_string()))
+            .collect();
+        assert_eq!(tokens.len(), users.len(), "every account registered");
+        tokens
+    }
+
+    /// One client-server API call as a plain HTTP client would make it
+    /// (members without encryption): `method path` with `token`, JSON in and out.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.url.trim_start_matches("http://").to_string();
+        let mut stream = tokio::net::TcpStream::connect(&address)
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        // HTTP/1.0: one request per connection, a plain body back.
+        let request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let response = String::from_utf8_lossy(&response);
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+            return Err(format!("{method} {path}: {head} {body}"));
+        }
+        serde_json::from_str(body).map_err(|e| format!("{method} {path}: {e}: {body}"))
+    }
+}
+
+/// A path segment with `!`, `:`, `@`, `$` … percent-encoded.
+pub fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl Drop for Synapse {
