@@ -391,6 +391,80 @@ async fn the_fake_delays_each_answer_on_its_own() {
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bots_limiter_keeps_a_concurrent_burst_under_discords_limits() {
+    use futures_util::StreamExt as _;
+    use upright::discord::proxy::ProxyRest;
+    let fake = FakeDiscord::start_with(discord_fake::Options {
+        latency: Duration::from_millis(80),
+        rate_limits: true,
+    })
+    .await;
+    let proxy = Arc::new(
+        ProxyRest::new(&fake.rest_url, &upright::config::Secret::new("fake-token")).unwrap(),
+    );
+
+    // DM openings: one bucket for the bot (10 per second), 8 at a time.
+    let opened: Vec<_> = futures_util::stream::iter(1..=15_u64)
+        .map(|n| {
+            let proxy = Arc::clone(&proxy);
+            async move { proxy.open_dm(UserId::new(70_000 + n)).await }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let opened: std::collections::BTreeSet<String> = opened
+        .into_iter()
+        .map(|channel| channel.unwrap().to_string())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = (1..=15_u64)
+        .map(|n| fake.dm_channel_for(&(70_000 + n).to_string()))
+        .collect();
+    assert_eq!(opened, expected, "each member's own DM channel");
+
+    // 150 first messages, 8 in flight, as the engine sends a burst.
+    let before = fake.calls().len();
+    let sent: Vec<_> = futures_util::stream::iter(0..150_u64)
+        .map(|n| {
+            let proxy = Arc::clone(&proxy);
+            async move {
+                let message = CreateMessage::new()
+                    .content(format!("session {n}"))
+                    .nonce(Nonce::String(format!("burst-{n}")))
+                    .enforce_nonce(true);
+                proxy
+                    .post_message(ChannelId::new(80_000 + n), &message)
+                    .await
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    assert!(sent.iter().all(Result::is_ok), "{sent:?}");
+    let posts: Vec<_> = fake.calls()[before..]
+        .iter()
+        .filter(|c| c.path.ends_with("/messages"))
+        .map(|c| c.at)
+        .collect();
+    let span = posts[posts.len() - 1] - posts[0];
+    let rate = (posts.len() - 1) as f64 / span.as_secs_f64();
+    assert!(
+        (45.0..=50.0).contains(&rate),
+        "{rate:.1} requests/s: at least 90% of Discord's 50/s, never above"
+    );
+
+    // Three reactions on one message: 1 per 0.25 s on the channel.
+    let channel = ChannelId::new(80_000);
+    let message = serenity::all::MessageId::new(1);
+    for emoji in ["✅", "⏭️", "🤕"] {
+        proxy.add_reaction(channel, message, emoji).await.unwrap();
+    }
+
+    let counts = fake.counts();
+    assert_eq!(counts.rate_limited, 0, "no 429 at all: {counts:?}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
 // --- The adapter against the fake ------------------------------------------------
 
 mod common;

@@ -4,7 +4,7 @@
 
 mod commands;
 pub mod platform;
-mod proxy;
+pub mod proxy;
 
 use std::sync::Arc;
 

@@ -219,7 +219,9 @@ impl ProxyRest {
         route: RouteKey,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, SendError> {
-        self.limiter.acquire(&route).await?;
+        // Held until the answer is read: a first request on a bucket that
+        // fails without an answer lets the next one try.
+        let _permit = self.limiter.acquire(&route).await?;
         let response = request
             .header(reqwest::header::AUTHORIZATION, &self.authorization)
             .send()
@@ -302,6 +304,26 @@ struct Bucket {
     /// When the window ends; `None` when a new window has begun here and no
     /// answer has said when it ends.
     reset_at: Option<Instant>,
+    /// Nothing is known yet and one request is out to find out; the others
+    /// wait for its answer rather than all going at once.
+    probing: bool,
+}
+
+impl Bucket {
+    const PROBE: Bucket = Bucket {
+        limit: 1,
+        remaining: 0,
+        reset_at: None,
+        probing: true,
+    };
+
+    /// A route whose answers name no bucket: only the global limit applies.
+    const UNLIMITED: Bucket = Bucket {
+        limit: u32::MAX,
+        remaining: u32::MAX,
+        reset_at: None,
+        probing: false,
+    };
 }
 
 #[derive(Debug, Default)]
@@ -330,7 +352,10 @@ impl LimiterState {
 enum Admit {
     /// Admitted: leave at this instant (now, or a later global slot).
     At(Instant),
-    /// The route's bucket is empty: ask again at this instant.
+    /// Admitted as the first request of an unknown bucket: the others on it
+    /// wait for this one's answer.
+    Probe(Instant),
+    /// The route's bucket is empty (or being probed): ask again then.
     Recheck(Instant),
     /// Admission lies beyond the deadline: give up, this far from now.
     TooLong(Duration),
@@ -344,6 +369,25 @@ enum Admit {
 pub struct Limiter {
     spacing: Duration,
     state: Mutex<LimiterState>,
+}
+
+/// A request's admission. Dropped without an answer having been learned
+/// (a network error, a cancelled send), a probe gives way to the next
+/// request on its bucket.
+pub struct Permit<'a> {
+    limiter: &'a Limiter,
+    probe: Option<(String, String)>,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.probe.take() {
+            let mut state = self.limiter.state();
+            if state.buckets.get(&key).is_some_and(|bucket| bucket.probing) {
+                state.buckets.remove(&key);
+            }
+        }
+    }
 }
 
 impl Limiter {
@@ -360,13 +404,24 @@ impl Limiter {
 
     /// Waits until `route` may send (at most [`MAX_WAIT`]); `RetryAfter`
     /// when that would take longer.
-    pub async fn acquire(&self, route: &RouteKey) -> Result<(), SendError> {
+    pub async fn acquire(&self, route: &RouteKey) -> Result<Permit<'_>, SendError> {
         let deadline = Instant::now() + MAX_WAIT;
         loop {
             match self.admit(route, Instant::now(), deadline) {
                 Admit::At(at) => {
                     tokio::time::sleep_until(at).await;
-                    return Ok(());
+                    return Ok(Permit {
+                        limiter: self,
+                        probe: None,
+                    });
+                }
+                Admit::Probe(at) => {
+                    let permit = Permit {
+                        limiter: self,
+                        probe: Some(self.state().bucket_key(route)),
+                    };
+                    tokio::time::sleep_until(at).await;
+                    return Ok(permit);
                 }
                 Admit::Recheck(at) => tokio::time::sleep_until(at).await,
                 Admit::TooLong(wait) => {
@@ -401,10 +456,16 @@ impl Limiter {
             return Admit::TooLong(slot - now);
         }
         state.next_slot = Some(slot + self.spacing);
-        if let Some(bucket) = state.buckets.get_mut(&key) {
-            bucket.remaining -= 1;
+        match state.buckets.get_mut(&key) {
+            Some(bucket) => {
+                bucket.remaining -= 1;
+                Admit::At(slot)
+            }
+            None => {
+                state.buckets.insert(key, Bucket::PROBE);
+                Admit::Probe(slot)
+            }
         }
-        Admit::At(slot)
     }
 
     /// Updates the route's bucket from an answer's headers, received `now`.
@@ -413,7 +474,8 @@ impl Limiter {
         if let Some(id) = &headers.bucket
             && state.bucket_ids.get(route.route) != Some(id)
         {
-            // Carry what is known over to the bucket's real name.
+            // Carry what is known over to the bucket's real name (a probe
+            // placeholder yields to a bucket already known there).
             let old = state.bucket_key(route);
             state.bucket_ids.insert(route.route, id.clone());
             if let Some(bucket) = state.buckets.remove(&old) {
@@ -421,20 +483,30 @@ impl Limiter {
                 state.buckets.entry(new).or_insert(bucket);
             }
         }
+        let key = state.bucket_key(route);
         let (Some(limit), Some(remaining), Some(after)) =
             (headers.limit, headers.remaining, headers.reset_after)
         else {
+            if state.buckets.get(&key).is_some_and(|bucket| bucket.probing) {
+                state.buckets.insert(key, Bucket::UNLIMITED);
+            }
             return;
         };
         let reset = now + after;
-        let key = state.bucket_key(route);
         let bucket = state.buckets.entry(key).or_insert(Bucket {
             limit,
             remaining,
             reset_at: Some(reset),
+            probing: false,
         });
         bucket.limit = limit;
         match bucket.reset_at {
+            // The probe's answer: the bucket as Discord has it.
+            _ if bucket.probing => {
+                bucket.remaining = remaining;
+                bucket.reset_at = Some(reset);
+                bucket.probing = false;
+            }
             // Our own new window: take the stricter count, and its end.
             None => {
                 bucket.remaining = bucket.remaining.min(remaining);
@@ -462,8 +534,10 @@ impl Limiter {
             limit: 1,
             remaining: 0,
             reset_at: Some(until),
+            probing: false,
         });
         bucket.remaining = 0;
+        bucket.probing = false;
         bucket.reset_at = Some(bucket.reset_at.map_or(until, |known| known.max(until)));
     }
 
@@ -507,12 +581,26 @@ mod tests {
         map
     }
 
+    fn bucket(limit: u32, remaining: u32, reset_after: &str, id: Option<&str>) -> RateHeaders {
+        RateHeaders {
+            limit: Some(limit),
+            remaining: Some(remaining),
+            reset_after: reset_after.parse().ok().map(Duration::from_secs_f64),
+            bucket: id.map(str::to_string),
+            ..RateHeaders::default()
+        }
+    }
+
     fn channel(id: u64) -> RouteKey {
         RouteKey::messages(serenity::ChannelId::new(id))
     }
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    fn admitted(admit: Admit) -> bool {
+        matches!(admit, Admit::At(_) | Admit::Probe(_))
     }
 
     #[test]
@@ -554,15 +642,15 @@ mod tests {
         let slots: Vec<Admit> = (0..51)
             .map(|n| limiter.admit(&channel(n + 1), now, deadline))
             .collect();
-        assert_eq!(slots[0], Admit::At(now));
-        assert_eq!(slots[1], Admit::At(now + ms(20)));
+        assert_eq!(slots[0], Admit::Probe(now));
+        assert_eq!(slots[1], Admit::Probe(now + ms(20)));
         // The 51st leaves a full second after the first: never 51 in a second.
-        assert_eq!(slots[50], Admit::At(now + ms(1000)));
+        assert_eq!(slots[50], Admit::Probe(now + ms(1000)));
         // Time passing frees the slots again.
         let later = now + Duration::from_secs(5);
         assert_eq!(
-            limiter.admit(&channel(1), later, later + MAX_WAIT),
-            Admit::At(later)
+            limiter.admit(&channel(100), later, later + MAX_WAIT),
+            Admit::Probe(later)
         );
     }
 
@@ -571,14 +659,14 @@ mod tests {
         let limiter = Limiter::new(1);
         let now = Instant::now();
         let deadline = now + Duration::from_secs(2);
-        assert_eq!(limiter.admit(&channel(1), now, deadline), Admit::At(now));
+        assert_eq!(limiter.admit(&channel(1), now, deadline), Admit::Probe(now));
         assert_eq!(
             limiter.admit(&channel(2), now, deadline),
-            Admit::At(now + Duration::from_secs(1))
+            Admit::Probe(now + Duration::from_secs(1))
         );
         assert_eq!(
             limiter.admit(&channel(3), now, deadline),
-            Admit::At(now + Duration::from_secs(2))
+            Admit::Probe(now + Duration::from_secs(2))
         );
         // The next slot would be 3 s away, past the deadline: no slot is taken.
         assert_eq!(
@@ -587,8 +675,60 @@ mod tests {
         );
         assert_eq!(
             limiter.admit(&channel(4), now, now + Duration::from_secs(3)),
-            Admit::At(now + Duration::from_secs(3))
+            Admit::Probe(now + Duration::from_secs(3))
         );
+    }
+
+    #[test]
+    fn the_first_request_on_a_bucket_goes_alone() {
+        let limiter = Limiter::new(1000);
+        let now = Instant::now();
+        let deadline = now + MAX_WAIT;
+        let dm = RouteKey::open_dm();
+        assert_eq!(limiter.admit(&dm, now, deadline), Admit::Probe(now));
+        // Until its answer, the others on that bucket wait; other buckets do not.
+        assert_eq!(
+            limiter.admit(&dm, now, deadline),
+            Admit::Recheck(now + UNKNOWN_RESET_POLL)
+        );
+        assert!(admitted(limiter.admit(&channel(1), now, deadline)));
+        limiter.learn(&dm, &bucket(10, 9, "1", Some("dms")), now + ms(80));
+        for n in 0..9 {
+            assert!(
+                matches!(limiter.admit(&dm, now + ms(80), deadline), Admit::At(_)),
+                "request {n}"
+            );
+        }
+        assert_eq!(
+            limiter.admit(&dm, now + ms(80), deadline),
+            Admit::Recheck(now + ms(1080))
+        );
+        // An answer without a bucket: only the global limit applies there.
+        let plain = channel(2);
+        assert!(admitted(limiter.admit(&plain, now, deadline)));
+        limiter.learn(&plain, &RateHeaders::default(), now);
+        for _ in 0..20 {
+            assert!(matches!(limiter.admit(&plain, now, deadline), Admit::At(_)));
+        }
+    }
+
+    #[test]
+    fn a_probe_without_an_answer_lets_the_next_one_try() {
+        let limiter = Limiter::new(1000);
+        let now = Instant::now();
+        let deadline = now + MAX_WAIT;
+        let dm = RouteKey::open_dm();
+        assert!(matches!(limiter.admit(&dm, now, deadline), Admit::Probe(_)));
+        let permit = Permit {
+            limiter: &limiter,
+            probe: Some(limiter.state().bucket_key(&dm)),
+        };
+        assert!(matches!(
+            limiter.admit(&dm, now, deadline),
+            Admit::Recheck(_)
+        ));
+        drop(permit);
+        assert!(matches!(limiter.admit(&dm, now, deadline), Admit::Probe(_)));
     }
 
     #[test]
@@ -597,26 +737,17 @@ mod tests {
         let route = channel(7);
         let now = Instant::now();
         let deadline = now + MAX_WAIT;
-        assert_eq!(limiter.admit(&route, now, deadline), Admit::At(now));
+        assert_eq!(limiter.admit(&route, now, deadline), Admit::Probe(now));
         // The answer, 80 ms later: that was the last of 5 for 5 s.
         let answered = now + ms(80);
-        let last = RateHeaders::parse(&headers(&[
-            ("x-ratelimit-limit", "5"),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset-after", "4.9"),
-            ("x-ratelimit-bucket", "messages"),
-        ]));
-        limiter.learn(&route, &last, answered);
+        limiter.learn(&route, &bucket(5, 0, "4.9", Some("messages")), answered);
         let reset = answered + ms(4900);
         assert_eq!(
             limiter.admit(&route, answered, deadline),
             Admit::Recheck(reset)
         );
         // Another channel is another bucket; the global slot is free.
-        assert!(matches!(
-            limiter.admit(&channel(8), answered, deadline),
-            Admit::At(_)
-        ));
+        assert!(admitted(limiter.admit(&channel(8), answered, deadline)));
         // At the reset the bucket is full again (5), its end unknown.
         for n in 0..5 {
             assert!(
@@ -629,14 +760,8 @@ mod tests {
             Admit::Recheck(reset + UNKNOWN_RESET_POLL)
         );
         // An answer names the new window's end.
-        let fresh = RateHeaders::parse(&headers(&[
-            ("x-ratelimit-limit", "5"),
-            ("x-ratelimit-remaining", "4"),
-            ("x-ratelimit-reset-after", "5"),
-            ("x-ratelimit-bucket", "messages"),
-        ]));
         let answered = reset + ms(80);
-        limiter.learn(&route, &fresh, answered);
+        limiter.learn(&route, &bucket(5, 4, "5", Some("messages")), answered);
         // Five are already out: the stricter local count stays.
         assert_eq!(
             limiter.admit(&route, answered, deadline),
@@ -659,16 +784,11 @@ mod tests {
         };
         let now = Instant::now();
         let deadline = now + MAX_WAIT;
-        let empty = RateHeaders::parse(&headers(&[
-            ("x-ratelimit-limit", "1"),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset-after", "0.25"),
-            ("x-ratelimit-bucket", "reactions"),
-        ]));
-        assert!(matches!(limiter.admit(&put, now, deadline), Admit::At(_)));
+        let empty = bucket(1, 0, "0.25", Some("reactions"));
+        assert!(admitted(limiter.admit(&put, now, deadline)));
         limiter.learn(&put, &empty, now);
         // The other route has not been answered yet, so it cannot know.
-        assert!(matches!(limiter.admit(&other, now, deadline), Admit::At(_)));
+        assert!(admitted(limiter.admit(&other, now, deadline)));
         limiter.learn(&other, &empty, now);
         assert_eq!(
             limiter.admit(&other, now, deadline),
@@ -686,15 +806,8 @@ mod tests {
         let route = channel(3);
         let now = Instant::now();
         let deadline = now + MAX_WAIT;
-        let answer = |remaining: &str, after: &str| {
-            RateHeaders::parse(&headers(&[
-                ("x-ratelimit-limit", "5"),
-                ("x-ratelimit-remaining", remaining),
-                ("x-ratelimit-reset-after", after),
-            ]))
-        };
-        limiter.learn(&route, &answer("1", "5"), now);
-        limiter.learn(&route, &answer("3", "4.95"), now + ms(10));
+        limiter.learn(&route, &bucket(5, 1, "5", None), now);
+        limiter.learn(&route, &bucket(5, 3, "4.95", None), now + ms(10));
         assert!(matches!(
             limiter.admit(&route, now + ms(20), deadline),
             Admit::At(_)
@@ -705,7 +818,7 @@ mod tests {
         );
         // After the window, a new one replaces it.
         let later = now + Duration::from_secs(6);
-        limiter.learn(&route, &answer("4", "5"), later);
+        limiter.learn(&route, &bucket(5, 4, "5", None), later);
         for _ in 0..4 {
             assert!(matches!(
                 limiter.admit(&route, later, deadline),
@@ -728,11 +841,11 @@ mod tests {
             limiter.admit(&channel(1), now, deadline),
             Admit::Recheck(now + ms(700))
         );
-        assert_eq!(limiter.admit(&channel(2), now, deadline), Admit::At(now));
+        assert_eq!(limiter.admit(&channel(2), now, deadline), Admit::Probe(now));
         limiter.pause_all(now + ms(900));
         assert_eq!(
-            limiter.admit(&channel(2), now, deadline),
-            Admit::At(now + ms(900))
+            limiter.admit(&channel(3), now, deadline),
+            Admit::Probe(now + ms(900))
         );
         // After the block the bucket is usable again.
         assert!(matches!(
