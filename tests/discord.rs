@@ -172,6 +172,299 @@ async fn serenity_understands_the_fake_and_the_fake_checks_serenity() {
     assert_eq!(fake.violations(), Vec::<String>::new(), "spec violations");
 }
 
+// --- The fake's rate limits ---------------------------------------------------------
+
+/// One request to the fake as any client would make it.
+async fn hit(
+    client: &reqwest::Client,
+    fake: &FakeDiscord,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    let mut request = client
+        .request(method, format!("{}/api/v10{path}", fake.rest_url))
+        .header("authorization", "Bot fake-token");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, headers, body)
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
+}
+
+fn seconds(headers: &reqwest::header::HeaderMap, name: &str) -> f64 {
+    header(headers, name).parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_enforces_discords_rate_limits_and_they_reset() {
+    use reqwest::Method;
+    let fake = FakeDiscord::start_with(discord_fake::Options {
+        latency: Duration::ZERO,
+        rate_limits: true,
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let message = || Some(json!({ "content": "hello" }));
+    let react = |channel: u64| format!("/channels/{channel}/messages/1/reactions/%E2%9C%85/@me");
+
+    // Reactions: 1 per 0.25 s per channel.
+    let (status, first, _) = hit(&client, &fake, Method::PUT, &react(10), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(header(&first, "x-ratelimit-limit"), "1");
+    assert_eq!(header(&first, "x-ratelimit-remaining"), "0");
+    let (status, limited, body) = hit(&client, &fake, Method::PUT, &react(10), None).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(header(&limited, "x-ratelimit-scope"), "user");
+    assert!(limited.get("x-ratelimit-global").is_none());
+    assert_eq!(
+        header(&limited, "x-ratelimit-bucket"),
+        header(&first, "x-ratelimit-bucket")
+    );
+    assert_eq!(body["global"], json!(false));
+    assert_eq!(body["message"], json!("You are being rate limited."));
+    let wait = body["retry_after"].as_f64().unwrap();
+    assert!(wait > 0.0 && wait <= 0.25, "{body}");
+    assert_eq!(
+        header(&limited, "retry-after"),
+        "1",
+        "whole seconds, rounded up"
+    );
+    assert!(seconds(&limited, "x-ratelimit-reset-after") <= 0.25);
+    let epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!((seconds(&limited, "x-ratelimit-reset") - epoch).abs() < 2.0);
+    // Another channel is another bucket; after the reset the route works again.
+    let (status, _, _) = hit(&client, &fake, Method::PUT, &react(11), None).await;
+    assert_eq!(status, 204, "a channel has its own bucket");
+    tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+    let (status, _, _) = hit(&client, &fake, Method::PUT, &react(10), None).await;
+    assert_eq!(status, 204, "the route's limit resets");
+
+    // Messages: 5 per 5 s per channel, counted down in the headers.
+    for remaining in (0..5).rev() {
+        let (status, headers, _) = hit(
+            &client,
+            &fake,
+            Method::POST,
+            "/channels/20/messages",
+            message(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "x-ratelimit-limit"), "5");
+        assert_eq!(
+            header(&headers, "x-ratelimit-remaining"),
+            remaining.to_string()
+        );
+    }
+    let (status, _, body) = hit(
+        &client,
+        &fake,
+        Method::POST,
+        "/channels/20/messages",
+        message(),
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(body["retry_after"].as_f64().unwrap() > 4.0, "{body}");
+
+    // Global: 50 per second. Wait for the last second's requests to age out,
+    // then send 60 at once on 60 channels (no route bucket in the way).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let before = fake.counts();
+    let burst = (0..60).map(|n| {
+        let (client, fake) = (client.clone(), fake.clone());
+        async move {
+            let path = format!("/channels/{}/messages", 100 + n);
+            hit(&client, &fake, Method::POST, &path, message()).await
+        }
+    });
+    let answers = futures_util::future::join_all(burst).await;
+    // Interaction callbacks do not count against the global limit.
+    let (status, _, _) = hit(
+        &client,
+        &fake,
+        Method::POST,
+        "/interactions/1/token-1/callback",
+        Some(json!({ "type": 6 })),
+    )
+    .await;
+    assert_eq!(
+        status, 204,
+        "interaction callbacks are not globally limited"
+    );
+    let accepted = answers.iter().filter(|(status, ..)| *status == 200).count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, ..)| *status == 429)
+        .collect();
+    assert_eq!((accepted, refused.len()), (50, 10));
+    let mut longest = 0.0_f64;
+    for (_, headers, body) in &refused {
+        assert_eq!(header(headers, "x-ratelimit-global"), "true");
+        assert_eq!(header(headers, "x-ratelimit-scope"), "global");
+        assert_eq!(header(headers, "retry-after"), "1");
+        assert_eq!(body["global"], json!(true), "{body}");
+        let wait = body["retry_after"].as_f64().unwrap();
+        assert!(wait > 0.0 && wait <= 1.0, "{body}");
+        longest = longest.max(wait);
+    }
+    let after = fake.counts();
+    assert_eq!(after.requests - before.requests, 61);
+    assert_eq!(after.rate_limited - before.rate_limited, 10);
+    assert_eq!(after.global_rate_limited - before.global_rate_limited, 10);
+    // The global limit resets too.
+    tokio::time::sleep(Duration::from_secs_f64(longest)).await;
+    let (status, _, _) = hit(
+        &client,
+        &fake,
+        Method::POST,
+        "/channels/99/messages",
+        message(),
+    )
+    .await;
+    assert_eq!(status, 200, "the global limit resets");
+
+    let calls = fake.calls();
+    let callback = calls
+        .iter()
+        .find(|c| c.path.ends_with("/callback"))
+        .unwrap();
+    assert!(!callback.global);
+    assert_eq!(
+        fake.counts().rate_limited,
+        calls.iter().filter(|c| c.status == 429).count()
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new(), "spec violations");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_delays_each_answer_on_its_own() {
+    let latency = Duration::from_millis(300);
+    let fake = FakeDiscord::start_with(discord_fake::Options {
+        latency,
+        rate_limits: false,
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let requests = (0..8).map(|n| {
+        let (client, fake) = (client.clone(), fake.clone());
+        async move {
+            let path = format!("/channels/{}/messages", 200 + n);
+            let sent = std::time::Instant::now();
+            let (status, ..) = hit(
+                &client,
+                &fake,
+                reqwest::Method::POST,
+                &path,
+                Some(json!({ "content": "hi" })),
+            )
+            .await;
+            (status, sent.elapsed())
+        }
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    for (status, took) in &answers {
+        assert_eq!(*status, 200);
+        assert!(*took >= latency, "{took:?}");
+    }
+    assert!(
+        started.elapsed() < latency * 3,
+        "answers are delayed side by side, not one after another: {:?}",
+        started.elapsed()
+    );
+    assert!(fake.calls().iter().all(|c| c.status == 200));
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bots_limiter_keeps_a_concurrent_burst_under_discords_limits() {
+    use futures_util::StreamExt as _;
+    use upright::discord::proxy::ProxyRest;
+    let fake = FakeDiscord::start_with(discord_fake::Options {
+        latency: Duration::from_millis(80),
+        rate_limits: true,
+    })
+    .await;
+    let proxy = Arc::new(
+        ProxyRest::new(&fake.rest_url, &upright::config::Secret::new("fake-token")).unwrap(),
+    );
+
+    // DM openings: one bucket for the bot (10 per second), 8 at a time.
+    let opened: Vec<_> = futures_util::stream::iter(1..=15_u64)
+        .map(|n| {
+            let proxy = Arc::clone(&proxy);
+            async move { proxy.open_dm(UserId::new(70_000 + n)).await }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let opened: std::collections::BTreeSet<String> = opened
+        .into_iter()
+        .map(|channel| channel.unwrap().to_string())
+        .collect();
+    let expected: std::collections::BTreeSet<String> = (1..=15_u64)
+        .map(|n| fake.dm_channel_for(&(70_000 + n).to_string()))
+        .collect();
+    assert_eq!(opened, expected, "each member's own DM channel");
+
+    // 150 first messages, 8 in flight, as the engine sends a burst.
+    let before = fake.calls().len();
+    let sent: Vec<_> = futures_util::stream::iter(0..150_u64)
+        .map(|n| {
+            let proxy = Arc::clone(&proxy);
+            async move {
+                let message = CreateMessage::new()
+                    .content(format!("session {n}"))
+                    .nonce(Nonce::String(format!("burst-{n}")))
+                    .enforce_nonce(true);
+                proxy
+                    .post_message(ChannelId::new(80_000 + n), &message)
+                    .await
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    assert!(sent.iter().all(Result::is_ok), "{sent:?}");
+    let posts: Vec<_> = fake.calls()[before..]
+        .iter()
+        .filter(|c| c.path.ends_with("/messages"))
+        .map(|c| c.at)
+        .collect();
+    let span = posts[posts.len() - 1] - posts[0];
+    let rate = (posts.len() - 1) as f64 / span.as_secs_f64();
+    assert!(
+        (45.0..=50.0).contains(&rate),
+        "{rate:.1} requests/s: at least 90% of Discord's 50/s, never above"
+    );
+
+    // Three reactions on one message: 1 per 0.25 s on the channel.
+    let channel = ChannelId::new(80_000);
+    let message = serenity::all::MessageId::new(1);
+    for emoji in ["✅", "⏭️", "🤕"] {
+        proxy.add_reaction(channel, message, emoji).await.unwrap();
+    }
+
+    let counts = fake.counts();
+    assert_eq!(counts.rate_limited, 0, "no 429 at all: {counts:?}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
 // --- The adapter against the fake ------------------------------------------------
 
 mod common;
@@ -585,7 +878,7 @@ async fn closed_dms_pause_and_rate_limits_wait() {
         method: "POST",
         path_contains: "/messages".into(),
         status: 429,
-        body: json!({ "message": "You are being rate limited.", "retry_after": 2.5, "global": false }),
+        body: json!({ "message": "You are being rate limited.", "retry_after": 2.5, "global": false, "code": 0 }),
     });
     reply_to(
         &fake,

@@ -86,3 +86,56 @@ fn only_the_documented_errata_are_forgiven() {
             .is_empty()
     );
 }
+
+#[test]
+fn rate_limit_answers_are_checked_too() {
+    let spec = Spec::load();
+    let path = "/channels/123/messages";
+    let limited = json!({ "message": "You are being rate limited.", "retry_after": 0.25, "global": false, "code": 0 });
+    assert_eq!(
+        spec.violations("POST", path, Body::Response(429), &limited),
+        Vec::<String>::new()
+    );
+    let no_wait = json!({ "message": "You are being rate limited.", "global": true, "code": 0 });
+    assert!(
+        !spec
+            .violations("POST", path, Body::Response(429), &no_wait)
+            .is_empty(),
+        "retry_after is required"
+    );
+    // Any other 4xx answer is an error object.
+    assert_eq!(
+        spec.violations(
+            "POST",
+            path,
+            Body::Response(403),
+            &json!({ "message": "Cannot send messages to this user", "code": 50007 })
+        ),
+        Vec::<String>::new()
+    );
+    assert!(
+        !spec
+            .violations("POST", path, Body::Response(403), &json!({ "oops": true }))
+            .is_empty()
+    );
+
+    let headers = |remaining: &str, reset: &str| {
+        vec![
+            ("X-RateLimit-Limit", "5".to_string()),
+            ("x-ratelimit-remaining", remaining.to_string()),
+            ("x-ratelimit-reset", reset.to_string()),
+            ("x-ratelimit-reset-after", "0.250".to_string()),
+            ("x-ratelimit-bucket", "abcd1234".to_string()),
+            ("x-ratelimit-scope", "user".to_string()),
+            ("retry-after", "1".to_string()),
+        ]
+    };
+    for status in [200, 429] {
+        assert_eq!(
+            spec.header_violations("POST", path, status, &headers("0", "1470173023.123")),
+            Vec::<String>::new()
+        );
+    }
+    let problems = spec.header_violations("POST", path, 200, &headers("0.5", "soon"));
+    assert_eq!(problems.len(), 2, "{problems:?}");
+}

@@ -4,7 +4,7 @@
 
 mod commands;
 pub mod platform;
-mod proxy;
+pub mod proxy;
 
 use std::sync::Arc;
 
@@ -27,8 +27,9 @@ pub fn intents() -> serenity::GatewayIntents {
         | serenity::GatewayIntents::DIRECT_MESSAGE_REACTIONS
 }
 
-/// Serenity's REST client; through `DISCORD_API_BASE` when set (the proxy
-/// then owns rate limiting, so serenity's own limiter is off).
+/// Serenity's REST client; through `DISCORD_API_BASE` when set (serenity's
+/// own limiter is then off: the engine's DM openings, sends and reactions go
+/// through [`proxy::ProxyRest`] and its limiter instead).
 pub fn http(config: &DiscordConfig) -> serenity::Http {
     let builder = serenity::HttpBuilder::new(config.token.expose());
     match &config.api_base {

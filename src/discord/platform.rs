@@ -28,7 +28,8 @@ const RATE_LIMIT_FALLBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 pub struct DiscordPlatform {
     http: Arc<serenity::Http>,
-    /// Set behind DISCORD_API_BASE: sends and reactions go this way.
+    /// Set behind DISCORD_API_BASE: DM openings, sends and reactions go this
+    /// way, through one rate limiter.
     proxy: Option<ProxyRest>,
     /// The server of each group channel, looked up once.
     guilds: Mutex<HashMap<serenity::ChannelId, serenity::GuildId>>,
@@ -86,6 +87,10 @@ impl DiscordPlatform {
             } => Ok(serenity::ChannelId::new(id(channel)?)),
             Destination::Direct { user_id, dm: None } => {
                 let user = serenity::UserId::new(id(user_id)?);
+                // Behind DISCORD_API_BASE, under the same rate limiter as the sends.
+                if let Some(proxy) = &self.proxy {
+                    return proxy.open_dm(user).await;
+                }
                 let channel = user
                     .create_dm_channel(&self.http)
                     .await

@@ -2,13 +2,19 @@
 //! both on 127.0.0.1. Every REST request body it receives and every response
 //! body it returns is checked against Discord's OpenAPI description; each
 //! violation is recorded and fails the test that reads `violations()`.
+//!
+//! [`FakeDiscord::start`] answers at once and limits nothing;
+//! [`FakeDiscord::start_with`] can add a network latency to every REST
+//! answer and enforce Discord's rate limits (see [`limits`]).
 #![allow(dead_code)]
 
+pub mod limits;
 pub mod spec;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -40,6 +46,30 @@ pub struct Call {
     pub path: String,
     pub body: Value,
     pub status: u16,
+    /// When the request arrived (its answer leaves `Options::latency` later).
+    pub at: Instant,
+    /// Whether it counts against the global limit (not interaction
+    /// callbacks or webhook routes).
+    pub global: bool,
+}
+
+/// How the fake behaves; `Options::default()` is what `start()` uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Every REST answer leaves this long after its request arrived;
+    /// concurrent requests wait independently.
+    pub latency: Duration,
+    /// Enforce Discord's global and per-route limits (see [`limits`]).
+    pub rate_limits: bool,
+}
+
+/// How many REST requests arrived, and how many were answered 429.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub requests: usize,
+    pub rate_limited: usize,
+    /// 429s for the global limit.
+    pub global_rate_limited: usize,
 }
 
 /// A scripted answer for the next matching request.
@@ -56,8 +86,8 @@ struct Inner {
     calls: Vec<Call>,
     violations: Vec<String>,
     scripted: Vec<Scripted>,
-    /// Messages by channel, as created.
-    messages: Vec<Value>,
+    /// Messages by channel, as created, with when their request arrived.
+    messages: Vec<(Instant, Value)>,
     /// nonce → message, for `enforce_nonce`.
     by_nonce: HashMap<String, Value>,
     dm_channels: HashMap<String, String>,
@@ -67,6 +97,8 @@ struct Inner {
     left: std::collections::HashSet<String>,
     /// Files uploaded with messages and replies: (filename, bytes).
     files: Vec<(String, Vec<u8>)>,
+    limits: limits::Limits,
+    counts: Counts,
 }
 
 #[derive(Clone)]
@@ -78,6 +110,7 @@ pub struct FakeDiscord {
     ids: Arc<AtomicU64>,
     dispatch: broadcast::Sender<Value>,
     sequence: Arc<AtomicU64>,
+    options: Options,
 }
 
 pub fn user(id: &str, name: &str, bot: bool) -> Value {
@@ -88,10 +121,16 @@ pub fn user(id: &str, name: &str, bot: bool) -> Value {
 }
 
 impl FakeDiscord {
+    /// No latency, no rate limits.
     pub async fn start() -> FakeDiscord {
+        FakeDiscord::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> FakeDiscord {
         let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let gateway = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (dispatch, _) = broadcast::channel(256);
+        // Room for a burst of commands: a lagging gateway session would end.
+        let (dispatch, _) = broadcast::channel(16_384);
         let fake = FakeDiscord {
             rest_url: format!("http://{}", rest.local_addr().unwrap()),
             gateway_url: format!("ws://{}", gateway.local_addr().unwrap()),
@@ -100,6 +139,7 @@ impl FakeDiscord {
             ids: Arc::new(AtomicU64::new(900_000)),
             dispatch,
             sequence: Arc::new(AtomicU64::new(0)),
+            options,
         };
         let app = axum::Router::new()
             .fallback(handle)
@@ -124,12 +164,29 @@ impl FakeDiscord {
         self.inner.lock().unwrap().calls.clone()
     }
 
+    /// The calls from the `start`-th on (cheaper than `calls()` when polling).
+    pub fn calls_since(&self, start: usize) -> Vec<Call> {
+        let inner = self.inner.lock().unwrap();
+        inner.calls.get(start..).unwrap_or_default().to_vec()
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.inner.lock().unwrap().counts
+    }
+
     pub fn violations(&self) -> Vec<String> {
         self.inner.lock().unwrap().violations.clone()
     }
 
     pub fn messages(&self) -> Vec<Value> {
-        self.inner.lock().unwrap().messages.clone()
+        let inner = self.inner.lock().unwrap();
+        inner.messages.iter().map(|(_, m)| m.clone()).collect()
+    }
+
+    /// Messages with when their request arrived, from the `start`-th on.
+    pub fn messages_since(&self, start: usize) -> Vec<(Instant, Value)> {
+        let inner = self.inner.lock().unwrap();
+        inner.messages.get(start..).unwrap_or_default().to_vec()
     }
 
     pub fn reactions(&self) -> Vec<(String, String)> {
@@ -287,7 +344,7 @@ impl FakeDiscord {
     }
 
     /// Answers one REST request: scripted failures first, then the model.
-    fn answer(&self, method: &Method, path: &str, body: &Value) -> (u16, Value) {
+    fn answer(&self, method: &Method, path: &str, body: &Value, at: Instant) -> (u16, Value) {
         {
             let mut inner = self.inner.lock().unwrap();
             if let Some(i) = inner
@@ -387,7 +444,7 @@ impl FakeDiscord {
                 if let (Some(nonce), true) = (nonce, enforced) {
                     inner.by_nonce.insert(nonce, message.clone());
                 }
-                inner.messages.push(message.clone());
+                inner.messages.push((at, message.clone()));
                 (200, message)
             }
             (
@@ -533,6 +590,7 @@ fn percent_decode(text: &str) -> String {
 }
 
 async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
+    let at = Instant::now();
     let method = request.method().clone();
     let full_path = request.uri().path().to_string();
     let content_type = request
@@ -574,8 +632,44 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         fake.spec
             .violations(method.as_str(), path, Body::Request, &body)
     };
-    let (status, answer) = fake.answer(&method, path, &body);
-    if status < 300 && status != 204 {
+    let template = fake.spec.operation(method.as_str(), path);
+    let route = limits::route(method.as_str(), template.as_deref().unwrap_or(path), path);
+    let verdict = fake
+        .options
+        .rate_limits
+        .then(|| fake.inner.lock().unwrap().limits.check(&route, at));
+    let mut headers: Vec<(&'static str, String)> = Vec::new();
+    let mut limited_globally = false;
+    let (status, answer) = match verdict {
+        Some(limits::Verdict::Limited {
+            global,
+            retry_after,
+            state,
+        }) => {
+            headers = state.headers();
+            headers.push(("retry-after", format!("{}", retry_after.ceil() as u64)));
+            if global {
+                headers.push(("x-ratelimit-global", "true".into()));
+                headers.push(("x-ratelimit-scope", "global".into()));
+            } else {
+                headers.push(("x-ratelimit-scope", "user".into()));
+            }
+            limited_globally = global;
+            (429, limits::body(global, retry_after))
+        }
+        Some(limits::Verdict::Allowed(state)) => {
+            headers = state.headers();
+            fake.answer(&method, path, &body, at)
+        }
+        None => fake.answer(&method, path, &body, at),
+    };
+    if status == 429 && !headers.iter().any(|(name, _)| *name == "retry-after") {
+        // A scripted 429.
+        let after = answer["retry_after"].as_f64().unwrap_or(1.0);
+        headers.push(("retry-after", format!("{}", after.ceil() as u64)));
+        headers.push(("x-ratelimit-scope", "user".into()));
+    }
+    if !answer.is_null() {
         problems.extend(fake.spec.violations(
             method.as_str(),
             path,
@@ -583,26 +677,43 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
             &answer,
         ));
     }
+    problems.extend(
+        fake.spec
+            .header_violations(method.as_str(), path, status, &headers),
+    );
     {
         let mut inner = fake.inner.lock().unwrap();
         inner.violations.extend(problems);
+        inner.counts.requests += 1;
+        if status == 429 {
+            inner.counts.rate_limited += 1;
+            if limited_globally {
+                inner.counts.global_rate_limited += 1;
+            }
+        }
         inner.calls.push(Call {
             method: method.to_string(),
             path: path.to_string(),
             body,
             status,
+            at,
+            global: route.global,
         });
     }
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if answer.is_null() {
-        return status.into_response();
+    if !fake.options.latency.is_zero() {
+        tokio::time::sleep_until((at + fake.options.latency).into()).await;
     }
-    let mut response = (status, axum::Json(answer.clone())).into_response();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        let after = answer["retry_after"].as_f64().unwrap_or(1.0);
-        let headers = response.headers_mut();
-        headers.insert("retry-after", after.ceil().to_string().parse().unwrap());
-        headers.insert("x-ratelimit-scope", "user".parse().unwrap());
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = if answer.is_null() {
+        status.into_response()
+    } else {
+        (status, axum::Json(answer)).into_response()
+    };
+    let map = response.headers_mut();
+    for (name, value) in headers {
+        if let Ok(value) = value.parse() {
+            map.insert(name, value);
+        }
     }
     response
 }

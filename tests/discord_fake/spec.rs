@@ -66,23 +66,83 @@ impl Spec {
             .cloned()
     }
 
+    /// The spec's response object for `status` (exact, then `4XX`-style,
+    /// then `default`), references followed.
+    fn response(&self, method: &str, template: &str, status: u16) -> Option<&Value> {
+        let operation = &self.document["paths"][template][method.to_ascii_lowercase()];
+        let responses = &operation["responses"];
+        let response = responses
+            .get(status.to_string())
+            .or_else(|| responses.get(format!("{}XX", status / 100)))
+            .or_else(|| responses.get("default"))?;
+        self.resolve(response)
+    }
+
+    fn resolve<'a>(&'a self, value: &'a Value) -> Option<&'a Value> {
+        match value.get("$ref").and_then(Value::as_str) {
+            Some(pointer) => self.document.pointer(pointer.trim_start_matches('#')),
+            None => Some(value),
+        }
+    }
+
     fn schema_for(&self, method: &str, template: &str, body: Body) -> Option<Value> {
         let operation = &self.document["paths"][template][method.to_ascii_lowercase()];
         let schema = match body {
             Body::Request => &operation["requestBody"]["content"]["application/json"]["schema"],
             Body::Response(status) => {
-                let responses = &operation["responses"];
-                let response = responses
-                    .get(status.to_string())
-                    .or_else(|| responses.get("default"))?;
-                let response = match response.get("$ref").and_then(Value::as_str) {
-                    Some(pointer) => self.document.pointer(pointer.trim_start_matches('#'))?,
-                    None => response,
-                };
-                &response["content"]["application/json"]["schema"]
+                &self.response(method, template, status)?["content"]["application/json"]["schema"]
             }
         };
         (!schema.is_null()).then(|| schema.clone())
+    }
+
+    /// Every response header the spec declares for this answer whose value
+    /// does not have the declared type (`X-RateLimit-Remaining: soon`).
+    /// Header names match case-insensitively; headers the spec does not
+    /// declare (`Retry-After`, `X-RateLimit-Scope`) are not checked here.
+    pub fn header_violations(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        headers: &[(&str, String)],
+    ) -> Vec<String> {
+        if headers.is_empty() {
+            return Vec::new();
+        }
+        let Some(template) = self.operation(method, path) else {
+            return vec![format!("{method} {path} is not in Discord's API")];
+        };
+        let Some(declared) = self
+            .response(method, &template, status)
+            .and_then(|response| response.get("headers"))
+            .and_then(Value::as_object)
+        else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        for (name, header) in declared {
+            let Some((_, value)) = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))
+            else {
+                continue;
+            };
+            let kind = self
+                .resolve(header)
+                .and_then(|header| header["schema"]["type"].as_str())
+                .unwrap_or("string");
+            let fits = match kind {
+                "integer" => value.parse::<i64>().is_ok(),
+                "number" => value.parse::<f64>().is_ok_and(f64::is_finite),
+                "boolean" => matches!(value.as_str(), "true" | "false"),
+                _ => true,
+            };
+            if !fits {
+                problems.push(format!(
+                    "{method} {template} ({status}): header {name}: `{value}` is not {kind}"
+                ));
+            }
+        }
+        problems
     }
 
     fn validator(&self, key: String, schema: Value) -> Arc<jsonschema::Validator> {

@@ -1,0 +1,107 @@
+//! Many members, one minute: the real binary against a platform that behaves
+//! like the real one, measured from outside.
+//!
+//! `cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]`
+//! (defaults: both, 200). Each member subscribes to the same minute and
+//! agrees to the disclaimer, spread over about a second; the bench then
+//! waits for every member's first session message after that minute and
+//! prints one column per platform.
+//!
+//! - Discord: the fake Discord of the tests (`tests/discord_fake`), with
+//!   80 ms of latency on every answer and Discord's global and per-route
+//!   rate limits enforced (see benches/burst/discord.rs).
+//! - Matrix: see benches/burst/matrix.rs.
+//!
+//! Nothing listens beyond 127.0.0.1; every wait is bounded; the bot is
+//! killed at the end.
+
+mod bot;
+mod discord;
+mod matrix;
+mod report;
+
+#[path = "../../tests/discord_fake/mod.rs"]
+mod discord_fake;
+
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]";
+
+struct Args {
+    matrix: bool,
+    discord: bool,
+    members: usize,
+}
+
+fn args() -> Result<Args, String> {
+    let mut parsed = Args {
+        matrix: true,
+        discord: true,
+        members: 200,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            // cargo bench passes this to every bench target.
+            "--bench" => {}
+            "--platform" => match args.next().as_deref() {
+                Some("discord") => (parsed.matrix, parsed.discord) = (false, true),
+                Some("matrix") => (parsed.matrix, parsed.discord) = (true, false),
+                Some("both") => (parsed.matrix, parsed.discord) = (true, true),
+                other => return Err(format!("--platform {other:?}: discord, matrix or both")),
+            },
+            "--members" => {
+                parsed.members = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or("--members takes a number from 1 to 10000")?;
+            }
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(parsed)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut reports = Vec::new();
+    let mut failed = false;
+    if args.matrix {
+        eprintln!("burst: Matrix, {} members …", args.members);
+        match matrix::run(args.members).await {
+            Ok(report) => reports.push(report),
+            Err(error) => {
+                eprintln!("burst: Matrix failed: {error:#}");
+                failed = true;
+            }
+        }
+    }
+    if args.discord {
+        eprintln!("burst: Discord, {} members …", args.members);
+        match discord::run(args.members).await {
+            Ok(report) => reports.push(report),
+            Err(error) => {
+                eprintln!("burst: Discord failed: {error:#}");
+                failed = true;
+            }
+        }
+    }
+    if !reports.is_empty() {
+        report::print_table(&reports);
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
