@@ -234,6 +234,48 @@ async fn main() {
         );
     }
 
+    // An idle pass: many subscriptions, none due. Its cost must follow the
+    // due work, not the number of members.
+    for subscriptions in [10_000, 100_000, 1_000_000] {
+        let (engine, _clock, _platform, _dir) = bot(0, &["UTC"]).await;
+        let later = (start() + Duration::days(30)).timestamp();
+        engine
+            .db()
+            .call_blocking(move |c| {
+                let tx = c.transaction()?;
+                {
+                    let mut user = tx.prepare(
+                        "INSERT INTO users (id, platform, platform_user_id, created_at)
+                         VALUES (?1, 'bench', 'idle' || ?1, 0)",
+                    )?;
+                    let mut subscription = tx.prepare(
+                        "INSERT INTO subscriptions (user_id, routine_id, cron, timezone, pace_minutes,
+                                                    state, next_run_at, created_at, updated_at)
+                         VALUES (?1, 'upper-back', '0 0 7 * * *', 'UTC', 3, 'active', ?2 + ?1 % 3600, 0, 0)",
+                    )?;
+                    for id in 1..=subscriptions {
+                        user.execute([id])?;
+                        subscription.execute([id, later])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .unwrap();
+        let passes = 50;
+        let t = Instant::now();
+        for _ in 0..passes {
+            engine.run_due().await.unwrap();
+            assert!(engine.next_due().await.unwrap().is_some());
+        }
+        let per_pass = t.elapsed().as_secs_f64() / f64::from(passes);
+        println!(
+            "| {:<52} | {passes:>8} | {:>8.3} ms | per pass |",
+            format!("idle pass + next due, {subscriptions} subscriptions"),
+            per_pass * 1000.0
+        );
+    }
+
     // Next-session computation, the hot path of every schedule change.
     let schedule = Schedule::new(
         parse_time("02:30").unwrap(),

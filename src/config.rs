@@ -44,6 +44,15 @@ pub struct MatrixConfig {
     pub store_passphrase: Option<Secret>,
 }
 
+/// How log lines are written (`UPRIGHT_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for a log shipper.
+    Json,
+}
+
 /// Deliveries in flight per platform unless UPRIGHT_SEND_CONCURRENCY says otherwise.
 pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
 
@@ -56,6 +65,7 @@ pub struct Config {
     /// Deliveries in flight per platform.
     pub send_concurrency: usize,
     pub log_filter: String,
+    pub log_format: LogFormat,
     pub discord: Option<DiscordConfig>,
     pub matrix: Option<MatrixConfig>,
 }
@@ -117,6 +127,17 @@ impl Config {
                     "UPRIGHT_SEND_CONCURRENCY: a whole number from 1 to 64, e.g. `8`".to_string(),
                 );
                 DEFAULT_SEND_CONCURRENCY
+            }
+        };
+
+        let log_format = match get("UPRIGHT_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                problems.push(format!(
+                    "UPRIGHT_LOG_FORMAT: `{other}` is not a log format; use `text` or `json`"
+                ));
+                LogFormat::Text
             }
         };
 
@@ -184,6 +205,7 @@ impl Config {
             grace,
             send_concurrency,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
+            log_format,
             discord,
             matrix,
         })
@@ -230,6 +252,7 @@ mod tests {
         assert_eq!(config.grace, Duration::hours(2));
         assert_eq!(config.send_concurrency, DEFAULT_SEND_CONCURRENCY);
         assert_eq!(config.log_filter, "info");
+        assert_eq!(config.log_format, LogFormat::Text);
         assert!(config.discord.is_none() && config.matrix.is_none());
     }
 
@@ -239,6 +262,7 @@ mod tests {
             ("UPRIGHT_PACE", "45m"),
             ("UPRIGHT_GRACE", "soon"),
             ("UPRIGHT_SEND_CONCURRENCY", "0"),
+            ("UPRIGHT_LOG_FORMAT", "xml"),
             ("MATRIX_HOMESERVER", "matrix.example.org"),
             ("DISCORD_GUILD_ID", "abc"),
         ])
@@ -248,6 +272,7 @@ mod tests {
             "UPRIGHT_PACE",
             "UPRIGHT_GRACE",
             "UPRIGHT_SEND_CONCURRENCY",
+            "UPRIGHT_LOG_FORMAT",
             "MATRIX_HOMESERVER",
             "MATRIX_USER",
             "MATRIX_PASSWORD",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
-use upright::config::Config;
+use upright::config::{Config, LogFormat};
 use upright::content::{Content, TopicId};
 use upright::engine::Settings;
 use upright::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
@@ -78,11 +78,14 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Cmd::Run);
     // The demo talks on stdout; keep routine log lines out of its way.
     let quiet_demo = matches!(command, Cmd::Demo { .. }) && std::env::var_os("RUST_LOG").is_none();
-    init_logging(if quiet_demo {
-        "warn"
-    } else {
-        &config.log_filter
-    });
+    init_logging(
+        if quiet_demo {
+            "warn"
+        } else {
+            &config.log_filter
+        },
+        config.log_format,
+    );
     let result = match command {
         Cmd::Run => run(&config),
         Cmd::Demo {
@@ -124,15 +127,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One JSON object per line, fields flattened, for a log shipper.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }
 
 fn load_content(config: &Config) -> anyhow::Result<Arc<Content>> {

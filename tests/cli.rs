@@ -27,6 +27,8 @@ fn upright(args: &[&str]) -> Command {
         "UPRIGHT_CONTENT_DIR",
         "UPRIGHT_PACE",
         "UPRIGHT_GRACE",
+        "UPRIGHT_SEND_CONCURRENCY",
+        "UPRIGHT_LOG_FORMAT",
         "RUST_LOG",
     ] {
         command.env_remove(variable);
@@ -322,4 +324,31 @@ fn run_without_a_platform_points_to_the_demo() {
         assert!(message.contains(".env.example"), "{args:?}: {message}");
         assert!(message.contains("upright demo"), "{args:?}: {message}");
     }
+}
+
+#[cfg(feature = "discord")]
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Discord behind an address where nothing listens: the bot logs its
+    // start, fails to connect, and exits.
+    let output = run(upright(&["run"])
+        .env("DISCORD_TOKEN", "token")
+        .env("DISCORD_API_BASE", "http://127.0.0.1:9")
+        .env("UPRIGHT_DATABASE", dir.path().join("bot.sqlite3"))
+        .env("UPRIGHT_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let logs: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|line| !line.starts_with("error:"))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l["level"] == "INFO" && l["message"] == "Discord is starting"),
+        "{stderr}"
+    );
+    assert!(logs.iter().all(|l| l["timestamp"].is_string()), "{stderr}");
 }

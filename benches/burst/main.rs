@@ -10,7 +10,8 @@
 //! - Discord: the fake Discord of the tests (`tests/discord_fake`), with
 //!   80 ms of latency on every answer and Discord's global and per-route
 //!   rate limits enforced (see benches/burst/discord.rs).
-//! - Matrix: see benches/burst/matrix.rs.
+//! - Matrix: a real Synapse started as the tests start it, members as plain
+//!   clients opening DMs with the bot (see benches/burst/matrix.rs).
 //!
 //! Nothing listens beyond 127.0.0.1; every wait is bounded; the bot is
 //! killed at the end.
@@ -22,6 +23,8 @@ mod report;
 
 #[path = "../../tests/discord_fake/mod.rs"]
 mod discord_fake;
+#[path = "../../tests/synapse/mod.rs"]
+mod synapse;
 
 use std::process::ExitCode;
 

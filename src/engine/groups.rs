@@ -578,10 +578,11 @@ impl Engine {
             if present >= enough {
                 break;
             }
-            match platform
-                .is_member(&group.channel_id, &member.platform_user_id)
+            let lookup = platform.is_member(&group.channel_id, &member.platform_user_id);
+            let answer = tokio::time::timeout(super::outbox::SEND_TIMEOUT, lookup)
                 .await
-            {
+                .unwrap_or_else(|_| Err(SendError::Transient("no answer".into())));
+            match answer {
                 Ok(true) => present += 1,
                 Ok(false) => left.push(member.id),
                 Err(SendError::Rejected(error)) => {

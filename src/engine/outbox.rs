@@ -123,6 +123,9 @@ impl Engine {
         let text = error.to_string();
         match error {
             SendError::RetryAfter(wait) => {
+                // Between a second (a zero wait would spin the sender) and a
+                // day (a huge Retry-After must not overflow the clock).
+                let wait = wait.clamp(Duration::seconds(1), Duration::days(1));
                 tracing::warn!(delivery = id, key = %delivery.key, "rate limited; waiting {}s", wait.num_seconds());
                 self.retry_later(&delivery, now + wait, text).await
             }

@@ -20,7 +20,7 @@ use anyhow::Context as _;
 use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
-use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 
 use crate::config::MatrixConfig;
 use crate::engine::Engine;
@@ -115,11 +115,8 @@ pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()
     tokio::pin!(shutdown);
     let mut backoff = Duration::from_secs(1);
     loop {
-        // Lazy loading: member lists come only as needed (a room of 100,000
-        // costs what its speakers cost), and the room summaries carry the
-        // member counts that tell a private DM from a shared room.
         let settings = SyncSettings::default()
-            .filter(FilterDefinition::with_lazy_loading().into())
+            .filter(sync_filter(&client).into())
             .timeout(Duration::from_secs(30));
         let started = tokio::time::Instant::now();
         tokio::select! {
@@ -139,4 +136,21 @@ pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
     }
+}
+
+/// What the bot asks each sync for.
+/// - Lazy-loaded members: member lists come only as needed (a room of
+///   100,000 costs what its speakers cost), and the room summaries carry the
+///   member counts that tell a private DM from a shared room.
+/// - Not its own timeline events: the bot ignores them, and in a burst they
+///   would come back by the thousand, each stored and decrypted for nothing.
+/// - No receipts, typing or presence: nothing here reads them.
+fn sync_filter(client: &Client) -> FilterDefinition {
+    let mut filter = FilterDefinition::with_lazy_loading();
+    if let Some(own) = client.user_id() {
+        filter.room.timeline.not_senders = vec![own.to_owned()];
+    }
+    filter.room.ephemeral = RoomEventFilter::ignore_all();
+    filter.presence = Filter::ignore_all();
+    filter
 }

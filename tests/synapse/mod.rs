@@ -1,6 +1,7 @@
-//! A real Synapse for the tests: installed from PyPI by `.ci/run` into a
-//! virtual environment, started on a free 127.0.0.1 port with a generated
-//! config (rate limits raised, sync cache off), stopped by PID on drop.
+//! A real Synapse for the tests: installed from PyPI on first use into a
+//! virtual environment in the user's cache folder, started on a free
+//! 127.0.0.1 port with a generated config (rate limits raised, sync cache
+//! off), stopped by PID on drop.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -9,15 +10,84 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The venv `.ci/run` creates; `UPRIGHT_SYNAPSE_PYTHON` overrides it.
+/// The Python that runs Synapse: `UPRIGHT_SYNAPSE_PYTHON` if set, else a
+/// venv under the cache folder, created and filled on first use.
 fn python() -> PathBuf {
     if let Some(path) = std::env::var_os("UPRIGHT_SYNAPSE_PYTHON") {
         return PathBuf::from(path);
     }
-    let home = std::env::var_os("HOME")
+    let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/root"));
-    home.join(".cache/upright/synapse-venv/bin/python")
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("upright");
+    let venv = cache.join("synapse-venv");
+    let python = venv.join("bin/python");
+    if has_synapse(&python) {
+        return python;
+    }
+    // Test binaries run in parallel: one installs, the others wait for it.
+    std::fs::create_dir_all(&cache).unwrap_or_else(|e| panic!("{}: {e}", cache.display()));
+    let lock_path = cache.join("synapse-venv.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", lock_path.display()));
+    lock.lock()
+        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
+    if !has_synapse(&python) {
+        install_synapse(&venv);
+    }
+    python
+}
+
+fn has_synapse(python: &Path) -> bool {
+    Command::new(python)
+        .args(["-c", "import synapse"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// `python3 -m venv` and `pip install matrix-synapse` (about a minute), with
+/// a message naming whatever is missing.
+fn install_synapse(venv: &Path) {
+    eprintln!(
+        "installing Synapse into {} (first use only) …",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(venv);
+    let created = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(venv)
+        .output();
+    match created {
+        Err(error) => panic!(
+            "the Matrix tests need python3 to install Synapse, and it cannot be run ({error}); \
+             install python3 (Debian: apt-get install python3 python3-venv), or set \
+             UPRIGHT_SYNAPSE_PYTHON to a Python that has matrix-synapse"
+        ),
+        Ok(output) if !output.status.success() => panic!(
+            "python3 cannot create a virtual environment (Debian: apt-get install python3-venv): {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Ok(_) => {}
+    }
+    let pip = venv.join("bin/pip");
+    let installed = Command::new(&pip)
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "matrix-synapse",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", pip.display()));
+    assert!(
+        installed.status.success(),
+        "pip could not install matrix-synapse: {}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
 }
 
 pub struct Synapse {
@@ -61,11 +131,6 @@ with open(path, "w") as f:
 impl Synapse {
     pub fn start() -> Synapse {
         let python = python();
-        assert!(
-            python.exists(),
-            "Synapse is not installed at {}: run .ci/run, or `python3 -m venv ~/.cache/upright/synapse-venv && ~/.cache/upright/synapse-venv/bin/pip install matrix-synapse`",
-            python.display()
-        );
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
