@@ -53,17 +53,14 @@ pub enum LogFormat {
     Json,
 }
 
-/// Deliveries in flight per platform unless UPRIGHT_SEND_CONCURRENCY says otherwise.
-pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database: PathBuf,
     pub content_dir: PathBuf,
     pub pace_minutes: u32,
     pub grace: Duration,
-    /// Deliveries in flight per platform.
-    pub send_concurrency: usize,
+    /// Deliveries in flight per platform; `None`: each platform's own.
+    pub send_concurrency: Option<usize>,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub discord: Option<DiscordConfig>,
@@ -120,13 +117,13 @@ impl Config {
         };
 
         let send_concurrency = match get("UPRIGHT_SEND_CONCURRENCY").map(|t| t.parse::<usize>()) {
-            None => DEFAULT_SEND_CONCURRENCY,
-            Some(Ok(n)) if (1..=64).contains(&n) => n,
+            None => None,
+            Some(Ok(n)) if (1..=64).contains(&n) => Some(n),
             Some(_) => {
                 problems.push(
                     "UPRIGHT_SEND_CONCURRENCY: a whole number from 1 to 64, e.g. `8`".to_string(),
                 );
-                DEFAULT_SEND_CONCURRENCY
+                None
             }
         };
 
@@ -250,7 +247,7 @@ mod tests {
         assert_eq!(config.content_dir, PathBuf::from("content"));
         assert_eq!(config.pace_minutes, 3);
         assert_eq!(config.grace, Duration::hours(2));
-        assert_eq!(config.send_concurrency, DEFAULT_SEND_CONCURRENCY);
+        assert_eq!(config.send_concurrency, None);
         assert_eq!(config.log_filter, "info");
         assert_eq!(config.log_format, LogFormat::Text);
         assert!(config.discord.is_none() && config.matrix.is_none());

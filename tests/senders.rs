@@ -128,7 +128,7 @@ async fn a_members_messages_stay_in_order_with_many_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
     let settings = Settings {
-        send_concurrency: 6,
+        send_concurrency: Some(6),
         ..Settings::default()
     };
     let engine = engine(&clock, &dir, settings);

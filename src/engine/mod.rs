@@ -27,7 +27,7 @@ use rusqlite::Connection;
 use tokio::sync::{Mutex, Notify};
 
 pub use outbox::{MAX_ATTEMPTS, backoff};
-pub use platform::{Destination, Outgoing, Platform, SendError, Sent};
+pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
 pub use reactions::{ReactionEvent, ReactionOutcome};
 
 use crate::clock::{Clock, ManualClock};
@@ -51,8 +51,8 @@ pub struct Settings {
     pub grace: Duration,
     /// Minutes between exercises for new subscriptions.
     pub default_pace_minutes: u32,
-    /// Deliveries in flight at once per platform.
-    pub send_concurrency: usize,
+    /// Deliveries in flight at once per platform; `None`: each platform's own.
+    pub send_concurrency: Option<usize>,
 }
 
 impl Default for Settings {
@@ -60,7 +60,7 @@ impl Default for Settings {
         Settings {
             grace: Duration::hours(2),
             default_pace_minutes: 3,
-            send_concurrency: crate::config::DEFAULT_SEND_CONCURRENCY,
+            send_concurrency: None,
         }
     }
 }

@@ -41,8 +41,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Hands one delivery to `platform` and records the outcome.
-    pub(super) async fn deliver(&self, platform: &dyn Platform, delivery: Delivery) -> Result<()> {
+    /// Hands one delivery to `platform` and records the outcome: `true` if
+    /// the platform took it, `false` if it failed (and was rescheduled or
+    /// given up on, with the recipient's later messages).
+    pub(super) async fn deliver(
+        &self,
+        platform: &dyn Platform,
+        delivery: Delivery,
+    ) -> Result<bool> {
         let destination = destination(&delivery)?;
         let handed_over = async {
             match (&delivery.state, &delivery.platform_message_id) {
@@ -84,12 +90,19 @@ impl Engine {
                             users::set_dm_target(&tx, user_id, dm)?;
                         }
                         tx.commit()?;
-                        Ok(())
+                        Ok(true)
                     })
                     .await
             }
-            Ok(None) => self.db().call(move |c| deliveries::mark_done(c, id)).await,
-            Err(error) => self.record_failure(delivery, error, now).await,
+            Ok(None) => {
+                self.db()
+                    .call(move |c| deliveries::mark_done(c, id).map(|()| true))
+                    .await
+            }
+            Err(error) => self
+                .record_failure(delivery, error, now)
+                .await
+                .map(|()| false),
         }
     }
 

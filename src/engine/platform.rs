@@ -51,8 +51,17 @@ pub enum SendError {
     Rejected(String),
 }
 
+/// Deliveries in flight at once on a platform that does not say otherwise.
+pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
+
 #[async_trait]
 pub trait Platform: Send + Sync {
+    /// How many deliveries this platform takes at once, unless
+    /// `UPRIGHT_SEND_CONCURRENCY` says otherwise.
+    fn send_concurrency(&self) -> usize {
+        DEFAULT_SEND_CONCURRENCY
+    }
+
     /// Sends a message; on success returns the platform's message id.
     async fn send(&self, to: &Destination, message: Outgoing<'_>) -> Result<Sent, SendError>;
 

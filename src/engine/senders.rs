@@ -10,23 +10,36 @@
 //!   or rate limited never holds up another one, nor the engine's passes;
 //! - one drain per platform at a time, so nothing is handed over twice.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, Notify, watch};
 use tokio::task::JoinSet;
 
 use super::{Engine, IDLE_WAKE, Platform, retry_pause};
-use crate::store::deliveries::{self, Recipient};
+use crate::store::deliveries::{self, Delivery, Recipient};
 use crate::store::{Result, StoreError};
 
-/// Outbox rows read per free slot, so members whose earlier message is still
-/// in flight do not hide everyone else's work.
-const ROWS_PER_SLOT: usize = 8;
+/// Outbox rows read per slot, so members whose earlier message is still in
+/// flight do not hide everyone else's work, and a burst needs few reads.
+const ROWS_PER_SLOT: usize = 32;
+
+/// A batch older than this is read again, so urgent messages written
+/// meanwhile (pain advice) do not wait behind a long burst.
+const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How long a stopping engine lets sends in flight finish. Anything cut off
 /// is still pending and goes out after a restart with the same key.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether `batch` holds a delivery for a recipient with nothing in flight.
+fn has_dispatchable(
+    batch: &VecDeque<Delivery>,
+    busy: &HashMap<tokio::task::Id, (i64, Recipient)>,
+) -> bool {
+    let busy: HashSet<&Recipient> = busy.values().map(|(_, r)| r).collect();
+    batch.iter().any(|d| !busy.contains(&d.recipient))
+}
 
 /// One platform as the engine sends through it.
 pub(super) struct Sender {
@@ -70,53 +83,80 @@ impl Engine {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Sends what is ready for one platform, in burst order, up to
-    /// `send_concurrency` deliveries at once and one per recipient, until
-    /// nothing more is ready now.
+    /// Sends what is ready for one platform, in burst order, up to its
+    /// concurrency and one delivery per recipient at a time, until nothing
+    /// more is ready now.
+    ///
+    /// Rows are read a batch at a time and handed out from that batch as
+    /// slots free up; the outbox is read again once the batch has nothing
+    /// left to hand out (or is a second old), so a burst of thousands costs
+    /// a few reads, not one per message.
     async fn drain(&self, sender: &Sender) -> Result<()> {
         let _draining = sender.draining.lock().await;
-        let slots = self.settings().send_concurrency.max(1);
+        let slots = self
+            .settings()
+            .send_concurrency
+            .unwrap_or_else(|| sender.platform.send_concurrency())
+            .max(1);
         let mut in_flight = JoinSet::new();
-        let mut busy: HashMap<tokio::task::Id, Recipient> = HashMap::new();
+        let mut busy: HashMap<tokio::task::Id, (i64, Recipient)> = HashMap::new();
+        let mut batch: VecDeque<Delivery> = VecDeque::new();
+        let mut read_at = tokio::time::Instant::now();
         let mut first_error = None;
         loop {
             if first_error.is_none() && in_flight.len() < slots {
-                let free = slots - in_flight.len();
-                match self.ready(sender, free * ROWS_PER_SLOT + busy.len()).await {
-                    Ok(batch) => {
-                        let mut taken: HashSet<Recipient> = busy.values().cloned().collect();
-                        for delivery in batch {
-                            if in_flight.len() >= slots {
-                                break;
-                            }
-                            // A recipient's later messages wait for the earlier one.
-                            if !taken.insert(delivery.recipient.clone()) {
-                                continue;
-                            }
-                            let recipient = delivery.recipient.clone();
-                            let (engine, platform) = (self.clone(), Arc::clone(&sender.platform));
-                            let task = in_flight
-                                .spawn(async move { engine.deliver(&*platform, delivery).await });
-                            busy.insert(task.id(), recipient);
+                let stale = read_at.elapsed() > BATCH_AGE;
+                if stale || !has_dispatchable(&batch, &busy) {
+                    match self.ready(sender, slots * ROWS_PER_SLOT + busy.len()).await {
+                        Ok(rows) => {
+                            let sending: HashSet<i64> = busy.values().map(|(id, _)| *id).collect();
+                            batch = rows
+                                .into_iter()
+                                .filter(|d| !sending.contains(&d.id))
+                                .collect();
+                            read_at = tokio::time::Instant::now();
                         }
+                        Err(error) => first_error = Some(error),
                     }
-                    Err(error) => first_error = Some(error),
                 }
+                // Hand out in order; a recipient's later messages wait for the earlier one.
+                let mut taken: HashSet<Recipient> = busy.values().map(|(_, r)| r.clone()).collect();
+                let mut waiting = VecDeque::with_capacity(batch.len());
+                while let Some(delivery) = batch.pop_front() {
+                    if in_flight.len() >= slots || !taken.insert(delivery.recipient.clone()) {
+                        waiting.push_back(delivery);
+                        continue;
+                    }
+                    let key = (delivery.id, delivery.recipient.clone());
+                    let (engine, platform) = (self.clone(), Arc::clone(&sender.platform));
+                    let task =
+                        in_flight.spawn(async move { engine.deliver(&*platform, delivery).await });
+                    busy.insert(task.id(), key);
+                }
+                batch = waiting;
             }
             let Some(done) = in_flight.join_next_with_id().await else {
                 break;
             };
-            // Take in everything else that finished meanwhile before reading again.
+            // Take in everything else that finished meanwhile before handing out more.
             let mut finished = vec![done];
             while let Some(done) = in_flight.try_join_next_with_id() {
                 finished.push(done);
             }
             for done in finished {
-                let (id, outcome) = match done {
-                    Ok((id, outcome)) => (id, outcome),
+                let (task, outcome) = match done {
+                    Ok((task, outcome)) => (task, outcome),
                     Err(join) => (join.id(), Err(StoreError::Task(join.to_string()))),
                 };
-                busy.remove(&id);
+                let recipient = busy.remove(&task).map(|(_, recipient)| recipient);
+                match outcome {
+                    Ok(true) => {}
+                    // The recipient's later messages were moved with the failed one.
+                    Ok(false) | Err(_) if recipient.is_some() => {
+                        batch.retain(|d| Some(&d.recipient) != recipient.as_ref());
+                    }
+                    _ => {}
+                }
                 if let Err(error) = outcome {
                     first_error.get_or_insert(error);
                 }
@@ -125,7 +165,7 @@ impl Engine {
         first_error.map_or(Ok(()), Err)
     }
 
-    async fn ready(&self, sender: &Sender, rows: usize) -> Result<Vec<deliveries::Delivery>> {
+    async fn ready(&self, sender: &Sender, rows: usize) -> Result<Vec<Delivery>> {
         let now = self.now();
         let names = vec![sender.name.clone()];
         let rows = u32::try_from(rows).unwrap_or(u32::MAX);

@@ -18,7 +18,7 @@ use matrix_sdk::ruma::events::room::member::{
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, UserId};
-use matrix_sdk::{Client, RoomState};
+use matrix_sdk::{Client, RoomMemberships, RoomState};
 
 use super::PLATFORM;
 use super::platform::{DmRooms, notice, send_reply};
@@ -199,10 +199,12 @@ impl Inbound {
                 None
             }
         };
-        if let Some(room) = known
+        let known = known
             .and_then(|id| OwnedRoomId::try_from(id).ok())
             .and_then(|id| self.dms.client().get_room(&id))
-            .filter(|room| room.state() == RoomState::Joined && is_private(room))
+            .filter(|room| room.state() == RoomState::Joined);
+        if let Some(room) = known
+            && is_private(&room).await
         {
             return Ok(room);
         }
@@ -222,9 +224,6 @@ impl Inbound {
     /// (joined or invited), and opened as a direct chat — recorded when the
     /// invite came, or listed in `m.direct`.
     async fn is_dm_with(&self, room: &Room, user: &UserId) -> bool {
-        if !is_private(room) {
-            return false;
-        }
         let recorded = match self.engine.dm_of(PLATFORM, user.as_str()).await {
             Ok(dm) => dm.as_deref() == Some(room.room_id().as_str()),
             Err(error) => {
@@ -232,11 +231,12 @@ impl Inbound {
                 false
             }
         };
-        recorded
+        let direct = recorded
             || room
                 .direct_targets()
                 .iter()
-                .any(|t| t.as_str() == user.as_str())
+                .any(|t| t.as_str() == user.as_str());
+        direct && is_private(room).await
     }
 
     async fn on_reaction(self: Arc<Self>, event: OriginalSyncReactionEvent, room: Room) {
@@ -296,13 +296,16 @@ impl Inbound {
             event.content.membership,
             MembershipState::Join | MembershipState::Invite
         );
-        if !arriving || event.state_key == self.own || is_private(&room) {
+        if !arriving || event.state_key == self.own {
             return;
         }
         let room_id = room.room_id().to_string();
         let engine = self.engine.clone();
         self.work
             .submit(&room_id.clone(), async move {
+                if is_private(&room).await {
+                    return;
+                }
                 match engine.forget_dm(PLATFORM, &room_id).await {
                     Ok(0) => {}
                     Ok(_) => tracing::info!(room = %room_id, "a DM gained a member; it is no longer used for personal messages"),
@@ -313,9 +316,21 @@ impl Inbound {
     }
 }
 
-/// Two accounts at most, joined or invited: the bot and one member.
-fn is_private(room: &Room) -> bool {
-    room.joined_members_count() + room.invited_members_count() <= 2
+/// Two accounts at most, joined or invited: the bot and one member. From
+/// the room summary when the homeserver sent one, else from the members the
+/// store knows.
+async fn is_private(room: &Room) -> bool {
+    let counted = room.active_members_count();
+    if counted > 0 {
+        return counted <= 2;
+    }
+    match room.members_no_sync(RoomMemberships::ACTIVE).await {
+        Ok(members) => members.len() <= 2,
+        Err(error) => {
+            tracing::warn!(room = %room.room_id(), "cannot count the room's members: {error}");
+            false
+        }
+    }
 }
 
 /// The sender as the room knows them (display name, power level), if known.
@@ -340,6 +355,11 @@ async fn join_with_retry(room: Room) {
         match room.join().await {
             Ok(()) => {
                 tracing::info!(room = %room.room_id(), "joined after an invite");
+                // Learn now whether the room is encrypted, so the first
+                // answer in it does not have to ask first.
+                if let Err(error) = room.latest_encryption_state().await {
+                    tracing::debug!(room = %room.room_id(), "encryption state unknown: {error}");
+                }
                 return;
             }
             Err(error) => {

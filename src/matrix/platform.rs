@@ -156,8 +156,18 @@ impl MatrixPlatform {
     }
 }
 
+/// A homeserver persists events that arrive together in one batch, so it
+/// delivers far more with many sends in flight (measured with the burst
+/// bench: 500 members' last first message 17–20 s after the minute with 8,
+/// 11 s with 32).
+const MATRIX_SEND_CONCURRENCY: usize = 32;
+
 #[async_trait]
 impl Platform for MatrixPlatform {
+    fn send_concurrency(&self) -> usize {
+        MATRIX_SEND_CONCURRENCY
+    }
+
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         let room = self.room_for(to).await?;
         let response = room
