@@ -329,26 +329,48 @@ fn run_without_a_platform_points_to_the_demo() {
 #[cfg(feature = "discord")]
 #[test]
 fn json_logs_are_one_object_per_line() {
+    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     // Discord behind an address where nothing listens: the bot logs its
-    // start, fails to connect, and exits.
-    let output = run(upright(&["run"])
+    // start and keeps trying to connect until it is stopped.
+    let mut child = upright(&["run"])
         .env("DISCORD_TOKEN", "token")
         .env("DISCORD_API_BASE", "http://127.0.0.1:9")
         .env("UPRIGHT_DATABASE", dir.path().join("bot.sqlite3"))
         .env("UPRIGHT_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info"));
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let logs: Vec<serde_json::Value> = stderr
-        .lines()
-        .filter(|line| !line.starts_with("error:"))
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect();
-    assert!(
-        logs.iter()
-            .any(|l| l["level"] == "INFO" && l["message"] == "Discord is starting"),
-        "{stderr}"
-    );
-    assert!(logs.iter().all(|l| l["timestamp"].is_string()), "{stderr}");
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let started = loop {
+        let Ok(line) = received.recv_timeout(std::time::Duration::from_secs(60)) else {
+            break false;
+        };
+        let log: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            log["timestamp"].is_string() && log["level"].is_string(),
+            "{line}"
+        );
+        seen.push(line);
+        if log["level"] == "INFO" && log["message"] == "Discord is starting" {
+            break true;
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(started, "no start logged: {seen:?}");
 }
