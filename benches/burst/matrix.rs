@@ -87,8 +87,9 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
     wait_until_joined(&synapse, bot_token, &rooms, &mut bot).await?;
     let joined_after = opened.elapsed();
 
-    // The minute: far enough ahead for every command to be answered.
-    let lead = Duration::from_secs(30) + Duration::from_millis(60) * members as u32;
+    // The minute: far enough ahead for every command to be answered, so the
+    // burst is measured alone (the homeserver takes about 0.1 s per member).
+    let lead = Duration::from_secs(30) + Duration::from_millis(150) * members as u32;
     let minute = next_minute_after(lead)?;
     let hhmm = minute.format("%H:%M").to_string();
     eprintln!("burst: {members} members subscribe to {hhmm} UTC");
@@ -164,8 +165,10 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
         bot_peak_rss_kib: peak_rss,
         extra: Vec::new(),
     };
+    let mut last_answer = i64::MIN;
     for history in &histories {
         let events = messages(history, &bot_user);
+        last_answer = last_answer.max(last_command_answer(&events).unwrap_or(i64::MIN));
         for latency in command_latencies(&events) {
             report.commands_answered += 1;
             report.command_latency.push(latency);
@@ -191,6 +194,20 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
         "DM rooms opened and joined by the bot in".into(),
         crate::report::duration(joined_after),
     ));
+    let early = minute_ms
+        .checked_sub(last_answer)
+        .and_then(|ms| u64::try_from(ms).ok());
+    let done = match early {
+        _ if last_answer == i64::MIN => "no answers".to_string(),
+        Some(early) => format!(
+            "yes, {} early",
+            crate::report::duration(Duration::from_millis(early))
+        ),
+        None => "no: the burst overlapped the last answers".to_string(),
+    };
+    report
+        .extra
+        .push(("commands done before the minute".into(), done));
     Ok(report)
 }
 
@@ -230,6 +247,17 @@ fn command_latencies(events: &[Event]) -> Vec<Duration> {
             Some(Duration::from_millis(waited))
         })
         .collect()
+}
+
+/// When the bot answered the member's last command.
+fn last_command_answer(events: &[Event]) -> Option<i64> {
+    let last_command = events
+        .iter()
+        .rposition(|e| !e.from_bot && e.body.starts_with("!upright"))?;
+    events[last_command + 1..]
+        .iter()
+        .find(|e| e.from_bot)
+        .map(|e| e.ts)
 }
 
 /// Runs `job` for every member, `CLIENTS_AT_ONCE` at a time; results in

@@ -46,36 +46,26 @@ impl Engine {
         let Some(kind) = CheckInKind::from_emoji(&event.emoji) else {
             return Ok(ReactionOutcome::Ignored);
         };
-        let now = self.now();
-        let content = self.content();
-        let outcome = self
-            .db()
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let outcome = apply(&tx, &content, &event, kind, now)?;
-                // Only check-ins are remembered, so a later removal can withdraw them.
-                if let (Some(reaction_id), true, true) = (
-                    &event.reaction_id,
-                    event.added,
-                    outcome != ReactionOutcome::Ignored,
-                ) {
-                    reaction_events::remember(
-                        &tx,
-                        &event.platform,
-                        reaction_id,
-                        &event.message_id,
-                        &event.user_id,
-                        &event.emoji,
-                    )?;
-                }
-                tx.commit()?;
-                Ok(outcome)
-            })
-            .await?;
-        if outcome != ReactionOutcome::Ignored {
-            self.wake();
-        }
-        Ok(outcome)
+        self.record(move |c, content, now| {
+            let outcome = apply(c, content, &event, kind, now)?;
+            // Only check-ins are remembered, so a later removal can withdraw them.
+            if let (Some(reaction_id), true, true) = (
+                &event.reaction_id,
+                event.added,
+                outcome != ReactionOutcome::Ignored,
+            ) {
+                reaction_events::remember(
+                    c,
+                    &event.platform,
+                    reaction_id,
+                    &event.message_id,
+                    &event.user_id,
+                    &event.emoji,
+                )?;
+            }
+            Ok(outcome)
+        })
+        .await
     }
 
     /// A reaction removed by its own id (a Matrix redaction): the check-in it
@@ -86,30 +76,40 @@ impl Engine {
         reaction_id: &str,
     ) -> Result<ReactionOutcome> {
         let (platform, reaction_id) = (platform.to_string(), reaction_id.to_string());
-        let now = self.now();
-        let content = self.content();
+        self.record(move |c, content, now| {
+            let Some(reaction) = reaction_events::take(c, &platform, &reaction_id)? else {
+                return Ok(ReactionOutcome::Ignored);
+            };
+            let Some(kind) = CheckInKind::from_emoji(&reaction.emoji) else {
+                return Ok(ReactionOutcome::Ignored);
+            };
+            let event = ReactionEvent {
+                platform,
+                message_id: reaction.message_id,
+                user_id: reaction.user_id,
+                display_name: None,
+                emoji: reaction.emoji,
+                added: false,
+                reaction_id: Some(reaction_id),
+            };
+            apply(c, content, &event, kind, now)
+        })
+        .await
+    }
+
+    /// Runs `work` in one transaction, and wakes the engine if it did anything.
+    async fn record(
+        &self,
+        work: impl FnOnce(&Connection, &Content, DateTime<Utc>) -> Result<ReactionOutcome>
+        + Send
+        + 'static,
+    ) -> Result<ReactionOutcome> {
+        let (now, content) = (self.now(), self.content());
         let outcome = self
             .db()
             .call(move |c| {
                 let tx = c.transaction()?;
-                let Some(reaction) = reaction_events::take(&tx, &platform, &reaction_id)? else {
-                    return Ok(ReactionOutcome::Ignored);
-                };
-                let outcome = match CheckInKind::from_emoji(&reaction.emoji) {
-                    Some(kind) => {
-                        let event = ReactionEvent {
-                            platform,
-                            message_id: reaction.message_id,
-                            user_id: reaction.user_id,
-                            display_name: None,
-                            emoji: reaction.emoji,
-                            added: false,
-                            reaction_id: Some(reaction_id),
-                        };
-                        apply(&tx, &content, &event, kind, now)?
-                    }
-                    None => ReactionOutcome::Ignored,
-                };
+                let outcome = work(&tx, &content, now)?;
                 tx.commit()?;
                 Ok(outcome)
             })
