@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::engine::{Engine, Settings};
 use crate::store::Db;
+use crate::telemetry;
 
 /// Starts every configured platform and the engine; returns after `shutdown`
 /// completes (or a platform ends by itself) and everything has stopped.
@@ -37,19 +38,41 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     // token, say), the whole bot stops with its error so a supervisor notices.
     let mut platforms: JoinSet<anyhow::Result<()>> = JoinSet::new();
 
+    // Served from the start, so a supervisor sees "connecting" while the
+    // platforms log in. A taken port stops the bot here, not silently.
+    let telemetry_server = match config.metrics_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("UPRIGHT_METRICS_ADDR: cannot listen on {addr}"))?;
+            tracing::info!(%addr, "serving /metrics and /healthz");
+            let (engine, stopped) = (engine.clone(), stopped.clone());
+            Some(tokio::spawn(telemetry::serve(
+                listener,
+                engine,
+                until_stopped(stopped),
+            )))
+        }
+        None => None,
+    };
+
     #[cfg(feature = "matrix")]
     if let Some(matrix) = &config.matrix {
+        let health = &engine.telemetry().health;
+        health.link(crate::matrix::PLATFORM, telemetry::Link::Connecting);
         let client = crate::matrix::connect(matrix).await?;
         crate::matrix::attach(&client, &engine)?;
-        let stopped = stopped.clone();
+        let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
-            crate::matrix::sync(client, until_stopped(stopped)).await;
+            crate::matrix::sync(client, engine, until_stopped(stopped)).await;
             Ok(())
         });
         tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");
     }
     #[cfg(feature = "discord")]
     if let Some(discord) = config.discord.clone() {
+        let health = &engine.telemetry().health;
+        health.link(crate::discord::PLATFORM, telemetry::Link::Connecting);
         let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
             crate::discord::run(&discord, &engine, until_stopped(stopped)).await
@@ -93,6 +116,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     }
     if let Err(error) = engine_task.await {
         tracing::error!("the engine task failed: {error}");
+    }
+    if let Some(server) = telemetry_server {
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!("the metrics server failed: {error}"),
+            Err(error) => tracing::error!("the metrics server task failed: {error}"),
+        }
     }
     outcome
 }

@@ -2,6 +2,7 @@
 //! struct and validated before anything starts. Secrets never print.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use chrono::Duration;
@@ -63,6 +64,8 @@ pub struct Config {
     pub send_concurrency: Option<usize>,
     pub log_filter: String,
     pub log_format: LogFormat,
+    /// Where `/metrics` and `/healthz` are served; `None`: not at all.
+    pub metrics_addr: Option<SocketAddr>,
     pub discord: Option<DiscordConfig>,
     pub matrix: Option<MatrixConfig>,
 }
@@ -138,6 +141,17 @@ impl Config {
             }
         };
 
+        let metrics_addr = match get("UPRIGHT_METRICS_ADDR").map(|t| (t.parse::<SocketAddr>(), t)) {
+            None => None,
+            Some((Ok(addr), _)) => Some(addr),
+            Some((Err(_), text)) => {
+                problems.push(format!(
+                    "UPRIGHT_METRICS_ADDR: `{text}` is not an address and port, e.g. `127.0.0.1:9187`"
+                ));
+                None
+            }
+        };
+
         let discord = get("DISCORD_TOKEN").map(|token| DiscordConfig {
             token: Secret::new(token),
             guild_id: get("DISCORD_GUILD_ID").and_then(|id| match id.parse() {
@@ -203,6 +217,7 @@ impl Config {
             send_concurrency,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
             log_format,
+            metrics_addr,
             discord,
             matrix,
         })
@@ -250,6 +265,7 @@ mod tests {
         assert_eq!(config.send_concurrency, None);
         assert_eq!(config.log_filter, "info");
         assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.metrics_addr, None);
         assert!(config.discord.is_none() && config.matrix.is_none());
     }
 
@@ -260,6 +276,7 @@ mod tests {
             ("UPRIGHT_GRACE", "soon"),
             ("UPRIGHT_SEND_CONCURRENCY", "0"),
             ("UPRIGHT_LOG_FORMAT", "xml"),
+            ("UPRIGHT_METRICS_ADDR", "localhost"),
             ("MATRIX_HOMESERVER", "matrix.example.org"),
             ("DISCORD_GUILD_ID", "abc"),
         ])
@@ -270,6 +287,7 @@ mod tests {
             "UPRIGHT_GRACE",
             "UPRIGHT_SEND_CONCURRENCY",
             "UPRIGHT_LOG_FORMAT",
+            "UPRIGHT_METRICS_ADDR",
             "MATRIX_HOMESERVER",
             "MATRIX_USER",
             "MATRIX_PASSWORD",

@@ -130,7 +130,7 @@ pub async fn run(
         if let Some(text) = line.strip_prefix('/') {
             let reply = match Command::parse(text) {
                 Ok(command) => commands::handle(&engine, &member(), &Place::Direct, command).await,
-                Err(error) => commands::parse_error_reply(&error),
+                Err(error) => commands::parse_error_reply(&engine, &error),
             };
             update_zone(&db, &console).await;
             console.print_reply(&reply, &attachment_dir);

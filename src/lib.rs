@@ -20,6 +20,8 @@
 //!   platform the engine sends through.
 //! - [`ordered`] runs a platform's incoming events in order per room, off its
 //!   receiving loop.
+//! - [`telemetry`] counts what happens for Prometheus and says whether the
+//!   bot is healthy (`/metrics`, `/healthz`).
 //! - [`app`] wires the engine and the configured platforms for `upright run`.
 //!
 //! Data flows one way: a platform adapter turns an incoming event into a
@@ -49,3 +51,4 @@ pub mod ordered;
 pub mod progress;
 pub mod schedule;
 pub mod store;
+pub mod telemetry;

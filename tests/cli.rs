@@ -29,6 +29,7 @@ fn upright(args: &[&str]) -> Command {
         "UPRIGHT_GRACE",
         "UPRIGHT_SEND_CONCURRENCY",
         "UPRIGHT_LOG_FORMAT",
+        "UPRIGHT_METRICS_ADDR",
         "RUST_LOG",
     ] {
         command.env_remove(variable);
@@ -373,4 +374,49 @@ fn json_logs_are_one_object_per_line() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(started, "no start logged: {seen:?}");
+}
+
+#[path = "common/http.rs"]
+mod http;
+
+#[cfg(feature = "discord")]
+#[test]
+fn a_running_bot_serves_health_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap()
+    };
+    // Discord behind an address where nothing listens: it never connects.
+    let mut child = upright(&["run"])
+        .env("DISCORD_TOKEN", "token")
+        .env("DISCORD_API_BASE", "http://127.0.0.1:9")
+        .env("UPRIGHT_DATABASE", dir.path().join("bot.sqlite3"))
+        .env("UPRIGHT_METRICS_ADDR", addr.to_string())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut health = None;
+    for _ in 0..600 {
+        match http::get(addr, "/healthz") {
+            Ok(answer) if answer.1.contains("discord") => {
+                health = Some(answer);
+                break;
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+    let metrics = http::get(addr, "/metrics");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (status, body) = health.expect("/healthz answered within a minute");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("discord: still connecting"), "{body}");
+    let (status, text) = metrics.unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        http::sample(&text, "upright_engine_passes_total").is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
 }

@@ -480,7 +480,7 @@ async fn the_bots_limiter_keeps_a_concurrent_burst_under_discords_limits() {
 mod common;
 
 use common::utc;
-use upright::clock::ManualClock;
+use upright::clock::{Clock, ManualClock};
 use upright::config::{DiscordConfig, Secret};
 use upright::engine::{Engine, Settings};
 use upright::store::Db;
@@ -529,6 +529,13 @@ async fn start_bot(
         fake.calls()
             .iter()
             .any(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+    })
+    .await;
+    // READY reached the adapter: the platform reports itself connected.
+    eventually("the gateway connected", || {
+        let health = engine.telemetry().health.verdict(clock.now());
+        health.platforms.get(upright::discord::PLATFORM)
+            == Some(&upright::telemetry::Link::Connected)
     })
     .await;
     Bot {

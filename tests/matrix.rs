@@ -29,7 +29,7 @@ use tokio::sync::watch;
 
 use common::utc;
 use synapse::Synapse;
-use upright::clock::ManualClock;
+use upright::clock::{Clock, ManualClock};
 use upright::config::{MatrixConfig, Secret};
 use upright::engine::{Engine, Settings};
 use upright::store::Db;
@@ -220,6 +220,7 @@ async fn start_bot(
     let tasks = vec![
         tokio::spawn(upright::matrix::sync(
             client.clone(),
+            engine.clone(),
             shutdown(stopped.clone()),
         )),
         {
@@ -617,6 +618,13 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
         cached,
         disclaimer.room_id.as_str(),
         "the DM is cached for next time"
+    );
+    // Syncing works, so the platform reports itself connected.
+    let health = bot.engine.telemetry().health.verdict(clock.now());
+    assert_eq!(
+        health.platforms.get(upright::matrix::PLATFORM),
+        Some(&upright::telemetry::Link::Connected),
+        "{health:?}"
     );
     bot.stop().await;
 }

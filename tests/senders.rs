@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
@@ -332,7 +331,7 @@ async fn a_failing_engine_pass_backs_off_instead_of_spinning() {
     running.await.unwrap();
     // Backing off 1 s, 2 s, 4 s … allows about three passes in these 3 s;
     // a loop that retried at once would count thousands.
-    let failed = engine.stats().failed_passes.load(Ordering::Relaxed);
+    let failed = engine.telemetry().metrics.failed_passes();
     assert!((1..=5).contains(&failed), "{failed} failed passes in 3 s");
     assert_eq!(upright::engine::retry_pause(1), StdDuration::from_secs(1));
     assert_eq!(upright::engine::retry_pause(3), StdDuration::from_secs(4));

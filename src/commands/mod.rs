@@ -17,6 +17,7 @@ use crate::content::{Content, TopicId};
 use crate::engine::{Engine, Settings};
 use crate::message::{Message, Reply};
 use crate::store::{StoreError, subscriptions, users};
+use crate::telemetry::CommandOutcome;
 
 /// Longest single argument accepted (a zone name is at most ~30 characters).
 pub const MAX_ARGUMENT_CHARS: usize = 64;
@@ -470,6 +471,12 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
         })
         .await;
     engine.wake();
+    let outcome = match &result {
+        Ok(Ok(_)) => CommandOutcome::Ok,
+        Ok(Err(_)) => CommandOutcome::Refused,
+        Err(_) => CommandOutcome::Error,
+    };
+    engine.telemetry().metrics.command(name, outcome);
     match result {
         Ok(Ok(reply)) => reply,
         Ok(Err(refusal)) => Reply::private(Message::text(refusal)),
@@ -506,7 +513,15 @@ async fn refresh_group(engine: &Engine, platform: &str, channel: &str) {
 }
 
 /// A reply to text that did not parse.
-pub fn parse_error_reply(error: &ParseError) -> Reply {
+pub fn parse_error_reply(engine: &Engine, error: &ParseError) -> Reply {
+    let command = match error {
+        ParseError::Missing { command, .. } | ParseError::Unexpected { command, .. } => command,
+        ParseError::Unknown(_) | ParseError::TooLong(_) => "unknown",
+    };
+    engine
+        .telemetry()
+        .metrics
+        .command(command, CommandOutcome::Invalid);
     Reply::private(Message::text(error.to_string()))
 }
 

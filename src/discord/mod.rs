@@ -13,6 +13,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
 use crate::engine::{Engine, ReactionEvent};
+use crate::telemetry::Link;
 
 pub const PLATFORM: &str = "discord";
 
@@ -101,9 +102,22 @@ async fn on_event(
     framework: poise::FrameworkContext<'_, Engine, Error>,
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
+    let health = &framework.user_data.telemetry().health;
     let (reaction, added) = match event {
         serenity::FullEvent::ReactionAdd { add_reaction } => (add_reaction, true),
         serenity::FullEvent::ReactionRemove { removed_reaction } => (removed_reaction, false),
+        serenity::FullEvent::Ready { .. } | serenity::FullEvent::Resume { .. } => {
+            health.link(PLATFORM, Link::Connected);
+            return Ok(());
+        }
+        serenity::FullEvent::ShardStageUpdate { event } => {
+            let link = match event.new {
+                serenity::ConnectionStage::Connected => Link::Connected,
+                stage => Link::Lost(format!("gateway {stage}")),
+            };
+            health.link(PLATFORM, link);
+            return Ok(());
+        }
         _ => return Ok(()),
     };
     let Some(user) = reaction.user_id else {

@@ -19,7 +19,6 @@ pub mod weekly;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
@@ -38,6 +37,7 @@ use crate::store::users::User;
 use crate::store::{
     Db, Result, deliveries, groups as groups_store, sessions as session_rows, users,
 };
+use crate::telemetry::Telemetry;
 use senders::Sender;
 use sessions::SessionRules;
 
@@ -84,14 +84,7 @@ struct Inner {
     wake: Notify,
     /// One pass over due work at a time, so no session is started twice.
     pass: Mutex<()>,
-    stats: Stats,
-}
-
-/// Counters for tests and operators.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Engine passes (sessions, groups, weekly summaries) that failed.
-    pub failed_passes: AtomicU64,
+    telemetry: Telemetry,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -111,7 +104,7 @@ impl Engine {
                 platforms: RwLock::new(BTreeMap::new()),
                 wake: Notify::new(),
                 pass: Mutex::new(()),
-                stats: Stats::default(),
+                telemetry: Telemetry::default(),
             }),
         }
     }
@@ -173,8 +166,9 @@ impl Engine {
         self.inner.settings
     }
 
-    pub fn stats(&self) -> &Stats {
-        &self.inner.stats
+    /// Metrics and health, for operators (and tests).
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.inner.telemetry
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -198,11 +192,33 @@ impl Engine {
     /// steps and weekly summaries, writing their messages to the outbox.
     async fn run_pass(&self) -> Result<()> {
         let _pass = self.inner.pass.lock().await;
-        self.start_due_sessions().await?;
-        self.run_group_events().await?;
-        self.advance_due_sessions().await?;
-        self.send_weekly_summaries().await?;
-        self.expire_stale_deliveries().await
+        let outcome = async {
+            self.start_due_sessions().await?;
+            self.run_group_events().await?;
+            self.advance_due_sessions().await?;
+            self.send_weekly_summaries().await?;
+            self.expire_stale_deliveries().await
+        }
+        .await;
+        let telemetry = self.telemetry();
+        telemetry.metrics.pass(outcome.is_ok());
+        if outcome.is_ok() {
+            telemetry.health.engine_passed(self.now());
+        }
+        outcome
+    }
+
+    /// Reads how much is due in each platform's outbox into the metrics.
+    pub async fn read_outbox_depth(&self) -> Result<()> {
+        let now = self.now();
+        let platforms = self.platform_names();
+        let names = platforms.clone();
+        let depths = self
+            .db()
+            .call(move |c| deliveries::depth(c, now, &names))
+            .await?;
+        self.telemetry().metrics.set_outbox(&platforms, &depths);
+        Ok(())
     }
 
     async fn start_due_sessions(&self) -> Result<()> {
@@ -303,10 +319,6 @@ impl Engine {
                 }
                 Err(error) => {
                     failures += 1;
-                    self.inner
-                        .stats
-                        .failed_passes
-                        .fetch_add(1, Ordering::Relaxed);
                     let wait = retry_pause(failures);
                     if failures == 1 {
                         tracing::error!("engine pass failed; retrying with backoff: {error}");

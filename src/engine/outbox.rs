@@ -6,10 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
 use super::platform::{Destination, Outgoing, Platform, SendError};
-use crate::store::deliveries::{self, Delivery, Recipient, State};
+use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, Owner, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
 use crate::store::{Result, StoreError, users};
+use crate::telemetry::DeliveryOutcome;
 
 /// Transient failures are retried this many times before giving up.
 pub const MAX_ATTEMPTS: u32 = 6;
@@ -66,21 +67,37 @@ impl Engine {
                 }
             }
         };
-        let outcome = tokio::time::timeout(SEND_TIMEOUT, handed_over)
-            .await
-            .unwrap_or_else(|_| {
+        let metrics = &self.telemetry().metrics;
+        let started = std::time::Instant::now();
+        let outcome = match tokio::time::timeout(SEND_TIMEOUT, handed_over).await {
+            Ok(outcome) => {
+                if let Err(error) = &outcome {
+                    metrics.platform_error(&delivery.platform, error);
+                }
+                outcome
+            }
+            Err(_elapsed) => {
+                metrics.send_timed_out(&delivery.platform);
                 Err(SendError::Transient(format!(
                     "no answer within {} s",
                     SEND_TIMEOUT.as_secs()
                 )))
-            });
+            }
+        };
+        metrics.send_took(&delivery.platform, started.elapsed().as_secs_f64());
         // Recorded at the time of the answer, so waits count from then.
         let now = self.now();
         let id = delivery.id;
         match outcome {
             Ok(Some(sent)) => {
                 let recipient = delivery.recipient.clone();
-                self.db()
+                // A session's first message: how late it is, for the metrics.
+                let opened = match (delivery.kind, delivery.session_id) {
+                    (Kind::Opening, Some(session)) => Some(session),
+                    _ => None,
+                };
+                let scheduled = self
+                    .db()
                     .call(move |c| {
                         let tx = c.transaction()?;
                         deliveries::mark_sent(&tx, id, &sent.message_id, now)?;
@@ -89,12 +106,23 @@ impl Engine {
                         {
                             users::set_dm_target(&tx, user_id, dm)?;
                         }
+                        let scheduled = match opened {
+                            Some(session) => sessions::scheduled_at(&tx, session)?,
+                            None => None,
+                        };
                         tx.commit()?;
-                        Ok(true)
+                        Ok(scheduled)
                     })
-                    .await
+                    .await?;
+                metrics.delivery(&delivery.platform, DeliveryOutcome::Sent);
+                if let Some(scheduled) = scheduled {
+                    let lag = (now - scheduled).num_milliseconds() as f64 / 1000.0;
+                    metrics.session_started(&delivery.platform, lag);
+                }
+                Ok(true)
             }
             Ok(None) => {
+                // The bot's reactions on a message already counted as sent.
                 self.db()
                     .call(move |c| deliveries::mark_done(c, id).map(|()| true))
                     .await
@@ -134,21 +162,29 @@ impl Engine {
     ) -> Result<()> {
         let id = delivery.id;
         let text = error.to_string();
+        let count = |outcome| {
+            self.telemetry()
+                .metrics
+                .delivery(&delivery.platform, outcome)
+        };
         match error {
             SendError::RetryAfter(wait) => {
                 // Between a second (a zero wait would spin the sender) and a
                 // day (a huge Retry-After must not overflow the clock).
                 let wait = wait.clamp(Duration::seconds(1), Duration::days(1));
                 tracing::warn!(delivery = id, key = %delivery.key, "rate limited; waiting {}s", wait.num_seconds());
+                count(DeliveryOutcome::Retried);
                 self.retry_later(&delivery, now + wait, text).await
             }
             SendError::Transient(_) if delivery.attempts + 1 < MAX_ATTEMPTS => {
                 let wait = backoff(delivery.attempts);
                 tracing::warn!(delivery = id, key = %delivery.key, attempt = delivery.attempts + 1, "send failed, retrying in {}s: {text}", wait.num_seconds());
+                count(DeliveryOutcome::Retried);
                 self.retry_later(&delivery, now + wait, text).await
             }
             SendError::Transient(_) | SendError::Rejected(_) => {
                 tracing::error!(delivery = id, key = %delivery.key, "giving up on a message: {text}");
+                count(DeliveryOutcome::Failed);
                 self.db()
                     .call(move |c| deliveries::fail(c, id, &text))
                     .await
@@ -157,6 +193,7 @@ impl Engine {
                 tracing::warn!(delivery = id, key = %delivery.key, "member cannot be messaged; pausing: {reason}");
                 match delivery.recipient {
                     Recipient::Member(user_id) => {
+                        count(DeliveryOutcome::Paused);
                         self.db()
                             .call(move |c| {
                                 let tx = c.transaction()?;
@@ -167,6 +204,7 @@ impl Engine {
                             .await
                     }
                     Recipient::Channel(_) => {
+                        count(DeliveryOutcome::Failed);
                         self.db()
                             .call(move |c| deliveries::fail(c, id, &text))
                             .await

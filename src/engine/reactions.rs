@@ -46,26 +46,32 @@ impl Engine {
         let Some(kind) = CheckInKind::from_emoji(&event.emoji) else {
             return Ok(ReactionOutcome::Ignored);
         };
-        self.record(move |c, content, now| {
-            let outcome = apply(c, content, &event, kind, now)?;
-            // Only check-ins are remembered, so a later removal can withdraw them.
-            if let (Some(reaction_id), true, true) = (
-                &event.reaction_id,
-                event.added,
-                outcome != ReactionOutcome::Ignored,
-            ) {
-                reaction_events::remember(
-                    c,
-                    &event.platform,
-                    reaction_id,
-                    &event.message_id,
-                    &event.user_id,
-                    &event.emoji,
-                )?;
-            }
-            Ok(outcome)
-        })
-        .await
+        let platform = event.platform.clone();
+        let outcome = self
+            .record(move |c, content, now| {
+                let outcome = apply(c, content, &event, kind, now)?;
+                // Only check-ins are remembered, so a later removal can withdraw them.
+                if let (Some(reaction_id), true, true) = (
+                    &event.reaction_id,
+                    event.added,
+                    outcome != ReactionOutcome::Ignored,
+                ) {
+                    reaction_events::remember(
+                        c,
+                        &event.platform,
+                        reaction_id,
+                        &event.message_id,
+                        &event.user_id,
+                        &event.emoji,
+                    )?;
+                }
+                Ok(outcome)
+            })
+            .await?;
+        if let ReactionOutcome::Recorded(kind) = outcome {
+            self.telemetry().metrics.check_in(&platform, kind);
+        }
+        Ok(outcome)
     }
 
     /// A reaction removed by its own id (a Matrix redaction): the check-in it

@@ -165,7 +165,7 @@ impl Inbound {
         };
         let reply = match Command::parse(&text) {
             Ok(command) => commands::handle(&self.engine, &member, &place, command).await,
-            Err(error) => commands::parse_error_reply(&error),
+            Err(error) => commands::parse_error_reply(&self.engine, &error),
         };
         let target = if reply.ephemeral && !in_their_dm {
             match self.private_room(&sender).await {

@@ -17,13 +17,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
+use matrix_sdk::{Client, LoopCtrl};
 
 use crate::config::MatrixConfig;
 use crate::engine::Engine;
+use crate::telemetry::Link;
 
 pub use platform::MatrixPlatform;
 
@@ -110,19 +111,33 @@ pub fn attach(client: &Client, engine: &Engine) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Syncs until `shutdown`; sync errors are retried with backoff.
-pub async fn sync(client: Client, shutdown: impl std::future::Future<Output = ()>) {
+/// Syncs until `shutdown`; sync errors are retried with backoff. Each sync's
+/// outcome is the platform's health: connected after a good one, lost after
+/// a failed one.
+pub async fn sync(client: Client, engine: Engine, shutdown: impl std::future::Future<Output = ()>) {
     tokio::pin!(shutdown);
+    let health = &engine.telemetry().health;
     let mut backoff = Duration::from_secs(1);
     loop {
         let settings = SyncSettings::default()
             .filter(sync_filter(&client).into())
             .timeout(Duration::from_secs(30));
         let started = tokio::time::Instant::now();
+        let report = |result: Result<_, matrix_sdk::Error>| {
+            let next = match result {
+                Ok(_) => {
+                    health.link(PLATFORM, Link::Connected);
+                    Ok(LoopCtrl::Continue)
+                }
+                Err(error) => Err(error),
+            };
+            std::future::ready(next)
+        };
         tokio::select! {
             () = &mut shutdown => return,
-            result = client.sync(settings) => {
+            result = client.sync_with_result_callback(settings, report) => {
                 if let Err(error) = result {
+                    health.link(PLATFORM, Link::Lost(error.to_string()));
                     tracing::warn!("Matrix sync failed, retrying in {}s: {error}", backoff.as_secs());
                 }
             }

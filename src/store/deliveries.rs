@@ -285,6 +285,31 @@ pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTi
     at.map(from_db_time).transpose()
 }
 
+pub(super) const DEPTH_SQL: &str = "SELECT platform, COUNT(*), MIN(due_at) FROM deliveries
+     WHERE state IN ('pending', 'sent') AND due_at <= ?1
+       AND +platform IN (SELECT value FROM json_each(?2))
+     GROUP BY platform";
+
+/// How much is due now on each platform, and since when: what `/metrics`
+/// shows of the outbox (read through the `deliveries_due` index).
+pub fn depth(
+    c: &Connection,
+    now: DateTime<Utc>,
+    platforms: &[String],
+) -> Result<Vec<crate::telemetry::OutboxDepth>> {
+    let now_seconds = to_db_time(now);
+    let mut statement = c.prepare_cached(DEPTH_SQL)?;
+    let rows = statement.query_map((now_seconds, platform_list(platforms)), |row| {
+        let oldest: i64 = row.get(2)?;
+        Ok(crate::telemetry::OutboxDepth {
+            platform: row.get(0)?,
+            due: row.get(1)?,
+            oldest_due_seconds: (now_seconds - oldest).max(0) as f64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The platform accepted the message. With reactions still to add it stays
 /// in the outbox as `sent`; otherwise it is `done`.
 pub fn mark_sent(

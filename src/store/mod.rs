@@ -236,6 +236,7 @@ mod query_plans {
             (subscriptions::next_due_sql(), "subscriptions_due"),
             (deliveries::ready_sql(), "deliveries_due"),
             (deliveries::NEXT_DUE_SQL.to_string(), "deliveries_due"),
+            (deliveries::DEPTH_SQL.to_string(), "deliveries_due"),
             (groups::due_sql(groups::Event::Session), "groups_due"),
             (groups::due_sql(groups::Event::Nudge), "groups_nudge_due"),
             (

@@ -301,3 +301,15 @@ pub fn stop_running_except(c: &Connection, owner: Owner, keep: i64, status: Stat
     )?;
     Ok(())
 }
+
+/// When a session was due to start, to measure how late its first message was.
+pub fn scheduled_at(c: &Connection, session_id: i64) -> Result<Option<DateTime<Utc>>> {
+    let at: Option<i64> = c
+        .query_row(
+            "SELECT scheduled_at FROM sessions WHERE id = ?1",
+            [session_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    at.map(from_db_time).transpose()
+}

@@ -3,6 +3,8 @@
 //! temporary database with a manual clock.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -303,7 +305,7 @@ impl Bot {
         };
         let reply = match Command::parse(text) {
             Ok(command) => commands::handle(&self.engine, &member, place, command).await,
-            Err(error) => commands::parse_error_reply(&error),
+            Err(error) => commands::parse_error_reply(&self.engine, &error),
         };
         self.engine.run_due().await.unwrap();
         reply

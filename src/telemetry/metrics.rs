@@ -1,0 +1,305 @@
+//! The bot's Prometheus metrics. Counters and histograms are updated where
+//! things happen; the outbox gauges are read from the database at each scrape.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+use crate::check_in::CheckInKind;
+use crate::engine::SendError;
+
+/// What became of one attempt to deliver a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The platform took it (a message, or the bot's reactions on one).
+    Sent,
+    /// Failed for now; tried again later.
+    Retried,
+    /// Given up on.
+    Failed,
+    /// The member cannot be messaged; their subscription was paused.
+    Paused,
+}
+
+impl DeliveryOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            DeliveryOutcome::Sent => "sent",
+            DeliveryOutcome::Retried => "retried",
+            DeliveryOutcome::Failed => "failed",
+            DeliveryOutcome::Paused => "paused",
+        }
+    }
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandOutcome {
+    /// Answered as asked.
+    Ok,
+    /// Understood but refused, with the reason (a bad time zone, say).
+    Refused,
+    /// Not a command, or missing what it needs.
+    Invalid,
+    /// Failed on the bot's side.
+    Error,
+}
+
+impl CommandOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            CommandOutcome::Ok => "ok",
+            CommandOutcome::Refused => "refused",
+            CommandOutcome::Invalid => "invalid",
+            CommandOutcome::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PlatformLabels {
+    platform: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct DeliveryLabels {
+    platform: String,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ErrorLabels {
+    platform: String,
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct CheckInLabels {
+    platform: String,
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct CommandLabels {
+    command: &'static str,
+    outcome: &'static str,
+}
+
+/// One platform's outbox as a scrape sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxDepth {
+    pub platform: String,
+    /// Messages and reactions due now and not yet handed to the platform.
+    pub due: i64,
+    /// How long the oldest of them has been due, in seconds.
+    pub oldest_due_seconds: f64,
+}
+
+fn send_seconds() -> Histogram {
+    Histogram::new([0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0])
+}
+
+fn start_lag_seconds() -> Histogram {
+    Histogram::new([
+        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0,
+    ])
+}
+
+pub struct Metrics {
+    registry: Registry,
+    deliveries: Family<DeliveryLabels, Counter>,
+    platform_errors: Family<ErrorLabels, Counter>,
+    send_seconds: Family<PlatformLabels, Histogram, fn() -> Histogram>,
+    session_start_lag: Family<PlatformLabels, Histogram, fn() -> Histogram>,
+    check_ins: Family<CheckInLabels, Counter>,
+    commands: Family<CommandLabels, Counter>,
+    passes: Counter,
+    failed_passes: Counter,
+    outbox_due: Family<PlatformLabels, Gauge>,
+    outbox_oldest: Family<PlatformLabels, Gauge<f64, AtomicU64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("upright");
+        let metrics = Metrics {
+            deliveries: Family::default(),
+            platform_errors: Family::default(),
+            send_seconds: Family::new_with_constructor(send_seconds),
+            session_start_lag: Family::new_with_constructor(start_lag_seconds),
+            check_ins: Family::default(),
+            commands: Family::default(),
+            passes: Counter::default(),
+            failed_passes: Counter::default(),
+            outbox_due: Family::default(),
+            outbox_oldest: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "deliveries",
+            "Delivery attempts by platform and outcome (sent, retried, failed, paused)",
+            metrics.deliveries.clone(),
+        );
+        registry.register(
+            "platform_errors",
+            "Platform errors by kind (rate_limited, transient, timeout, unreachable, rejected)",
+            metrics.platform_errors.clone(),
+        );
+        registry.register(
+            "send_seconds",
+            "How long the platform took over one send or one message's reactions",
+            metrics.send_seconds.clone(),
+        );
+        registry.register(
+            "session_start_lag_seconds",
+            "From a session's scheduled instant to its first message being sent",
+            metrics.session_start_lag.clone(),
+        );
+        registry.register(
+            "check_ins",
+            "Check-ins recorded, by platform and kind (done, skip, pain)",
+            metrics.check_ins.clone(),
+        );
+        registry.register(
+            "commands",
+            "Commands answered, by command and outcome (ok, refused, invalid, error)",
+            metrics.commands.clone(),
+        );
+        registry.register(
+            "engine_passes",
+            "Engine passes over due work",
+            metrics.passes.clone(),
+        );
+        registry.register(
+            "engine_failed_passes",
+            "Engine passes that failed (retried with backoff)",
+            metrics.failed_passes.clone(),
+        );
+        registry.register(
+            "outbox_due",
+            "Messages and reactions due now, not yet handed to the platform",
+            metrics.outbox_due.clone(),
+        );
+        registry.register(
+            "outbox_oldest_due_seconds",
+            "How long the oldest due message has waited",
+            metrics.outbox_oldest.clone(),
+        );
+        Metrics {
+            registry,
+            ..metrics
+        }
+    }
+}
+
+impl Metrics {
+    pub fn delivery(&self, platform: &str, outcome: DeliveryOutcome) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                platform: platform.to_string(),
+                outcome: outcome.label(),
+            })
+            .inc();
+    }
+
+    pub fn platform_error(&self, platform: &str, error: &SendError) {
+        let kind = match error {
+            SendError::RetryAfter(_) => "rate_limited",
+            SendError::Transient(_) => "transient",
+            SendError::Unreachable(_) => "unreachable",
+            SendError::Rejected(_) => "rejected",
+        };
+        self.platform_error_of_kind(platform, kind);
+    }
+
+    /// A send that got no answer in time.
+    pub fn send_timed_out(&self, platform: &str) {
+        self.platform_error_of_kind(platform, "timeout");
+    }
+
+    fn platform_error_of_kind(&self, platform: &str, kind: &'static str) {
+        self.platform_errors
+            .get_or_create(&ErrorLabels {
+                platform: platform.to_string(),
+                kind,
+            })
+            .inc();
+    }
+
+    pub fn send_took(&self, platform: &str, seconds: f64) {
+        self.send_seconds
+            .get_or_create(&PlatformLabels {
+                platform: platform.to_string(),
+            })
+            .observe(seconds);
+    }
+
+    pub fn session_started(&self, platform: &str, lag_seconds: f64) {
+        self.session_start_lag
+            .get_or_create(&PlatformLabels {
+                platform: platform.to_string(),
+            })
+            .observe(lag_seconds.max(0.0));
+    }
+
+    pub fn check_in(&self, platform: &str, kind: CheckInKind) {
+        self.check_ins
+            .get_or_create(&CheckInLabels {
+                platform: platform.to_string(),
+                kind: kind.as_str(),
+            })
+            .inc();
+    }
+
+    pub fn command(&self, command: &'static str, outcome: CommandOutcome) {
+        self.commands
+            .get_or_create(&CommandLabels {
+                command,
+                outcome: outcome.label(),
+            })
+            .inc();
+    }
+
+    pub fn pass(&self, succeeded: bool) {
+        self.passes.inc();
+        if !succeeded {
+            self.failed_passes.inc();
+        }
+    }
+
+    /// Engine passes that failed so far.
+    pub fn failed_passes(&self) -> u64 {
+        self.failed_passes.get()
+    }
+
+    /// Replaces the outbox gauges with a fresh reading; platforms with
+    /// nothing due show zero.
+    pub fn set_outbox(&self, platforms: &[String], depths: &[OutboxDepth]) {
+        self.outbox_due.clear();
+        self.outbox_oldest.clear();
+        for platform in platforms {
+            let labels = PlatformLabels {
+                platform: platform.clone(),
+            };
+            let depth = depths.iter().find(|d| &d.platform == platform);
+            self.outbox_due
+                .get_or_create(&labels)
+                .set(depth.map_or(0, |d| d.due));
+            self.outbox_oldest
+                .get_or_create(&labels)
+                .set(depth.map_or(0.0, |d| d.oldest_due_seconds));
+        }
+    }
+
+    /// Everything, in the OpenMetrics text format Prometheus scrapes.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _infallible = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
