@@ -376,6 +376,7 @@ fn json_logs_are_one_object_per_line() {
     assert!(started, "no start logged: {seen:?}");
 }
 
+#[cfg(feature = "discord")]
 #[path = "common/http.rs"]
 mod http;
 
