@@ -92,13 +92,24 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         );
     }
 
-    let engine_task = {
+    let mut engine_task = {
         let engine = engine.clone();
         let stopped = stopped.clone();
         tokio::spawn(async move { engine.run(until_stopped(stopped)).await })
     };
+    // The engine restarts its own failed passes and senders; if its loop
+    // itself ends, the bot cannot keep going and exits non-zero, so the
+    // supervisor (systemd, Docker) starts it afresh.
+    let mut engine_ended = false;
     let outcome = tokio::select! {
         () = shutdown => Ok(()),
+        ended = &mut engine_task => {
+            engine_ended = true;
+            Err(match ended {
+                Ok(()) => anyhow::anyhow!("the engine stopped unexpectedly"),
+                Err(error) => anyhow::anyhow!("the engine failed: {error}"),
+            })
+        }
         Some(ended) = platforms.join_next() => match ended {
             Ok(Ok(())) => Err(anyhow::anyhow!("a platform stopped unexpectedly")),
             Ok(Err(error)) => Err(error),
@@ -114,7 +125,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             Err(error) => tracing::error!("a platform task failed: {error}"),
         }
     }
-    if let Err(error) = engine_task.await {
+    if !engine_ended && let Err(error) = engine_task.await {
         tracing::error!("the engine task failed: {error}");
     }
     if let Some(server) = telemetry_server {

@@ -36,12 +36,16 @@ pub struct DiscordConfig {
     pub api_base: Option<String>,
 }
 
+/// `MATRIX_STORE_PASSPHRASE=none`: the store stays unencrypted, on purpose.
+pub const NO_PASSPHRASE: &str = "none";
+
 #[derive(Debug, Clone)]
 pub struct MatrixConfig {
     pub homeserver: String,
     pub user: String,
     pub password: Secret,
     pub store_dir: PathBuf,
+    /// `None` only when set to `none` on purpose.
     pub store_passphrase: Option<Secret>,
 }
 
@@ -64,6 +68,8 @@ pub struct Config {
     pub send_concurrency: Option<usize>,
     pub log_filter: String,
     pub log_format: LogFormat,
+    /// How long sent messages and remembered reactions are kept.
+    pub retention: Duration,
     /// Where `/metrics` and `/healthz` are served; `None`: not at all.
     pub metrics_addr: Option<SocketAddr>,
     pub discord: Option<DiscordConfig>,
@@ -141,6 +147,21 @@ impl Config {
             }
         };
 
+        let retention = match get("UPRIGHT_RETENTION").map(|t| parse_duration(&t)) {
+            None => Duration::days(400),
+            Some(Ok(retention)) if retention >= Duration::days(30) => retention,
+            Some(Ok(_)) => {
+                problems.push(
+                    "UPRIGHT_RETENTION: keep at least 30 days (`30d`), so a message is never forgotten while it could still be retried".to_string(),
+                );
+                Duration::days(400)
+            }
+            Some(Err(problem)) => {
+                problems.push(format!("UPRIGHT_RETENTION: {problem}"));
+                Duration::days(400)
+            }
+        };
+
         let metrics_addr = match get("UPRIGHT_METRICS_ADDR").map(|t| (t.parse::<SocketAddr>(), t)) {
             None => None,
             Some((Ok(addr), _)) => Some(addr),
@@ -197,7 +218,17 @@ impl Config {
                     store_dir: get("MATRIX_STORE_DIR")
                         .unwrap_or_else(|| "matrix-store".into())
                         .into(),
-                    store_passphrase: get("MATRIX_STORE_PASSPHRASE").map(Secret::new),
+                    store_passphrase: match get("MATRIX_STORE_PASSPHRASE").as_deref() {
+                        Some(NO_PASSPHRASE) => None,
+                        Some(passphrase) => Some(Secret::new(passphrase)),
+                        None => {
+                            problems.push(format!(
+                                "MATRIX_STORE_PASSPHRASE: set a passphrase; it encrypts the Matrix store, which holds the keys to members' DMs. \
+                                 To keep the store unencrypted on purpose, set it to `{NO_PASSPHRASE}`"
+                            ));
+                            None
+                        }
+                    },
                 })
             }
         };
@@ -217,6 +248,7 @@ impl Config {
             send_concurrency,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
             log_format,
+            retention,
             metrics_addr,
             discord,
             matrix,
@@ -266,6 +298,7 @@ mod tests {
         assert_eq!(config.log_filter, "info");
         assert_eq!(config.log_format, LogFormat::Text);
         assert_eq!(config.metrics_addr, None);
+        assert_eq!(config.retention, Duration::days(400));
         assert!(config.discord.is_none() && config.matrix.is_none());
     }
 
@@ -277,6 +310,7 @@ mod tests {
             ("UPRIGHT_SEND_CONCURRENCY", "0"),
             ("UPRIGHT_LOG_FORMAT", "xml"),
             ("UPRIGHT_METRICS_ADDR", "localhost"),
+            ("UPRIGHT_RETENTION", "7d"),
             ("MATRIX_HOMESERVER", "matrix.example.org"),
             ("DISCORD_GUILD_ID", "abc"),
         ])
@@ -288,6 +322,7 @@ mod tests {
             "UPRIGHT_SEND_CONCURRENCY",
             "UPRIGHT_LOG_FORMAT",
             "UPRIGHT_METRICS_ADDR",
+            "UPRIGHT_RETENTION",
             "MATRIX_HOMESERVER",
             "MATRIX_USER",
             "MATRIX_PASSWORD",
@@ -314,6 +349,34 @@ mod tests {
         assert_eq!(
             config.discord.as_ref().map(|d| d.token.expose()),
             Some("discord-token-value")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn matrix_needs_a_store_passphrase_or_none_on_purpose() -> Result<(), ConfigError> {
+        let matrix = [
+            ("MATRIX_HOMESERVER", "https://m.example.org"),
+            ("MATRIX_USER", "@bot:example.org"),
+            ("MATRIX_PASSWORD", "password"),
+        ];
+        let error = config(&matrix).unwrap_err().to_string();
+        assert!(error.contains("MATRIX_STORE_PASSPHRASE"), "{error}");
+        assert!(error.contains("`none`"), "{error}");
+
+        let unencrypted = config(&[&matrix[..], &[("MATRIX_STORE_PASSPHRASE", "none")]].concat())?;
+        assert!(
+            unencrypted
+                .matrix
+                .is_some_and(|m| m.store_passphrase.is_none())
+        );
+        let encrypted = config(&[&matrix[..], &[("MATRIX_STORE_PASSPHRASE", "s3cret")]].concat())?;
+        assert_eq!(
+            encrypted
+                .matrix
+                .and_then(|m| m.store_passphrase)
+                .map(|p| p.expose().to_string()),
+            Some("s3cret".to_string())
         );
         Ok(())
     }

@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::clock::{Clock, ManualClock};
-use crate::commands::{self, Command, Member, Place};
+use crate::commands::{self, Member, Place};
 use crate::console::{self, Console};
 use crate::content::Content;
 use crate::duration::parse_duration;
@@ -128,10 +128,7 @@ pub async fn run(
             break;
         }
         if let Some(text) = line.strip_prefix('/') {
-            let reply = match Command::parse(text) {
-                Ok(command) => commands::handle(&engine, &member(), &Place::Direct, command).await,
-                Err(error) => commands::parse_error_reply(&engine, &error),
-            };
+            let reply = commands::handle_text(&engine, &member(), &Place::Direct, text).await;
             update_zone(&db, &console).await;
             console.print_reply(&reply, &attachment_dir);
         } else if let Some(rest) = line.strip_prefix("unreact ") {
@@ -175,6 +172,7 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
             emoji: emoji.clone(),
             added,
             reaction_id: None,
+            room: None,
         })
         .await?;
     let verb = if added { "reacted" } else { "removed" };

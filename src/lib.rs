@@ -32,6 +32,7 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+pub mod budget;
 pub mod check_in;
 pub mod clock;
 pub mod coaching;
@@ -42,6 +43,7 @@ pub mod content;
 pub mod demo;
 #[cfg(feature = "discord")]
 pub mod discord;
+pub mod doctor;
 pub mod duration;
 pub mod engine;
 #[cfg(feature = "matrix")]

@@ -63,27 +63,33 @@ enum Cmd {
     /// Create or upgrade the database, then exit.
     Migrate,
     /// Write a consistent copy of the database (safe while the bot runs).
+    /// The database is only read: never created, never migrated.
     Backup { path: PathBuf },
+    /// Check the configuration, database, content, Matrix store and each
+    /// platform's credentials; one line per check, exit 1 if any fails.
+    Doctor,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Cmd::Run);
     let config = match Config::from_env() {
         Ok(config) => config,
+        Err(error) if matches!(command, Cmd::Doctor) => {
+            let problems = error.0.join("; ");
+            println!("FAIL  configuration {problems} (see .env.example)");
+            return ExitCode::FAILURE;
+        }
         Err(error) => {
             eprintln!("{error}\nSee .env.example for every variable.");
             return ExitCode::from(2);
         }
     };
-    let command = cli.command.unwrap_or(Cmd::Run);
-    // The demo talks on stdout; keep routine log lines out of its way.
-    let quiet_demo = matches!(command, Cmd::Demo { .. }) && std::env::var_os("RUST_LOG").is_none();
+    // The demo and the doctor talk on stdout; keep routine log lines out of their way.
+    let quiet =
+        matches!(command, Cmd::Demo { .. } | Cmd::Doctor) && std::env::var_os("RUST_LOG").is_none();
     init_logging(
-        if quiet_demo {
-            "warn"
-        } else {
-            &config.log_filter
-        },
+        if quiet { "warn" } else { &config.log_filter },
         config.log_format,
     );
     let result = match command {
@@ -107,7 +113,8 @@ fn main() -> ExitCode {
             .and_then(|db| db.schema_version())
             .map(|version| println!("{} is at migration {version}", config.database.display()))
             .map_err(Into::into),
-        Cmd::Backup { path } => Db::open(&config.database)
+        Cmd::Doctor => return doctor(&config),
+        Cmd::Backup { path } => Db::open_read_only(&config.database)
             .and_then(|db| db.backup(&path))
             .map(|()| {
                 println!(
@@ -175,6 +182,24 @@ fn demo(
         tokio::io::BufReader::new(tokio::io::stdin()),
         Box::new(std::io::stdout()),
     ))
+}
+
+fn doctor(config: &Config) -> ExitCode {
+    let findings = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(upright::doctor::examine(config)),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for finding in &findings {
+        println!("{}", finding.line());
+    }
+    if findings.iter().all(|f| f.verdict.is_ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn check_content(dir: &std::path::Path) -> ExitCode {

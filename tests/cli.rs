@@ -312,6 +312,115 @@ fn backup_writes_a_copy() {
     assert_eq!(fs::read(&copy).unwrap(), before);
 }
 
+/// A database that says it is at `version`, as a newer (or older) build left it.
+fn database_at(path: &Path, version: u32) {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT);",
+        )
+        .unwrap();
+    connection
+        .execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?1, 'future')",
+            [version],
+        )
+        .unwrap();
+}
+
+#[test]
+fn backup_only_reads_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.sqlite3");
+    let backup = |database: &Path| {
+        run(upright(&["backup", copy.to_str().unwrap()]).env("UPRIGHT_DATABASE", database))
+    };
+
+    // Run from the wrong folder: no empty database is made, nothing is reported as saved.
+    let missing = dir.path().join("missing.sqlite3");
+    let output = backup(&missing);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("no database at"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!missing.exists() && !copy.exists());
+
+    // A database from a newer build is refused, not touched.
+    let newer = dir.path().join("newer.sqlite3");
+    database_at(&newer, 99);
+    let output = backup(&newer);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("newer"), "{}", stderr(&output));
+    assert!(!copy.exists());
+
+    // An older one is copied as it is: migrating is for the running bot.
+    let older = dir.path().join("older.sqlite3");
+    let migrated = run(upright(&["migrate"]).env("UPRIGHT_DATABASE", &older));
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    rusqlite::Connection::open(&older)
+        .unwrap()
+        .execute("DELETE FROM schema_migrations WHERE version > 3", [])
+        .unwrap();
+    let output = backup(&older);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let version = |path: &Path| -> i64 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(version(&older), 3, "the source is not migrated");
+    assert_eq!(version(&copy), 3);
+}
+
+// --- doctor ---------------------------------------------------------------------------
+
+#[test]
+fn the_doctor_names_what_to_fix_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    copy_content(&content);
+    fs::remove_file(content.join("topics").join("tips.toml")).unwrap();
+    let database = dir.path().join("newer.sqlite3");
+    database_at(&database, 99);
+    let before = fs::read(&database).unwrap();
+
+    let output = run(upright(&["doctor"])
+        .env("UPRIGHT_DATABASE", &database)
+        .env("UPRIGHT_CONTENT_DIR", &content));
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    for (check, needle) in [
+        ("configuration", "no platform is configured"),
+        ("database", "newer than this binary"),
+        ("content", "tips.toml"),
+    ] {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(&format!("FAIL  {check}")))
+            .unwrap_or_else(|| panic!("no failed {check} check: {report}"));
+        assert!(line.contains(needle), "{line}");
+    }
+    assert_eq!(
+        fs::read(&database).unwrap(),
+        before,
+        "the doctor only looks"
+    );
+
+    // A configuration that does not parse is the doctor's first finding too.
+    let output = run(upright(&["doctor"]).env("UPRIGHT_PACE", "45m"));
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    assert!(
+        report.starts_with("FAIL  configuration UPRIGHT_PACE"),
+        "{report}"
+    );
+}
+
 // --- run ------------------------------------------------------------------------------
 
 #[test]

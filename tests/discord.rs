@@ -1033,6 +1033,46 @@ async fn upright_run_starts_discord_and_stops_on_shutdown() {
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_checks_the_token_with_discord() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("bot.sqlite3");
+    let doctor = |token: &str| {
+        let settings = [
+            ("DISCORD_TOKEN", token.to_string()),
+            ("DISCORD_API_BASE", fake.rest_url.clone()),
+            ("UPRIGHT_DATABASE", database.to_string_lossy().into_owned()),
+            (
+                "UPRIGHT_CONTENT_DIR",
+                format!("{}/content", env!("CARGO_MANIFEST_DIR")),
+            ),
+        ];
+        let config = upright::config::Config::from_lookup(|key| {
+            settings
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        async move { upright::doctor::examine(&config).await }
+    };
+    let findings = doctor(discord_fake::TOKEN).await;
+    let discord = findings.iter().find(|f| f.check == "discord").unwrap();
+    assert_eq!(
+        discord.verdict,
+        Ok("the token belongs to the application Upright (2000)".to_string())
+    );
+    assert!(findings.iter().all(|f| f.verdict.is_ok()), "{findings:?}");
+    assert!(!database.exists(), "the doctor only looks");
+
+    let findings = doctor("a-revoked-token").await;
+    let discord = findings.iter().find(|f| f.check == "discord").unwrap();
+    let problem = discord.verdict.clone().unwrap_err();
+    assert!(problem.contains("refused DISCORD_TOKEN"), "{problem}");
+    assert!(problem.contains("Reset Token"), "{problem}");
+}
+
 // --- Groups ----------------------------------------------------------------------
 
 use discord_fake::{ADMIN_PERMISSIONS, BOT_ID, GUILD_CHANNEL_ID, MEMBER_PERMISSIONS};

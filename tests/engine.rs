@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use common::{Bot, Hang, utc};
-use upright::engine::{ReactionOutcome, SendError, Settings};
+use upright::engine::{ReactionEvent, ReactionOutcome, SendError, Settings};
 use upright::store::deliveries::Kind;
 
 fn of_kind(posted: &[common::Posted], kind: Kind) -> Vec<common::Posted> {
@@ -655,6 +655,11 @@ async fn member_commands_do_what_they_say() {
     let file = export.attachment.expect("an export file");
     let json: serde_json::Value = serde_json::from_slice(&file.bytes).unwrap();
     assert_eq!(json["subscription"]["timezone"], "America/New_York");
+    let messages = json["messages_to_you"].as_array().unwrap();
+    assert!(
+        messages.iter().any(|m| m["kind"] == "disclaimer"),
+        "the export holds the messages sent to the member: {messages:?}"
+    );
 
     let reply = bot.command("oli", "unsubscribe").await.message.body;
     assert!(reply.contains("stopped"));
@@ -860,4 +865,44 @@ async fn a_zero_grace_window_still_starts_a_session_the_engine_wakes_for_a_momen
     bot.clock.set(utc("2027-05-03T07:00:00.350Z"));
     bot.engine.run_due().await.unwrap();
     assert_eq!(of_kind(&bot.fake.posted_to("wyn"), Kind::Opening).len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_member_who_reacted_can_withdraw_the_check_in_by_its_id() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ana", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let first = bot
+        .fake
+        .posted_to("ana")
+        .into_iter()
+        .find(|p| p.kind == Kind::Exercise)
+        .unwrap();
+    bot.engine
+        .on_reaction(ReactionEvent {
+            platform: common::PLATFORM.into(),
+            message_id: first.id.clone(),
+            user_id: "ana".into(),
+            display_name: None,
+            emoji: "✅".into(),
+            added: true,
+            reaction_id: Some("reaction-1".into()),
+            room: None,
+        })
+        .await
+        .unwrap();
+    let stranger = bot
+        .engine
+        .on_reaction_removed(common::PLATFORM, "reaction-1", "mal")
+        .await
+        .unwrap();
+    assert_eq!(stranger, ReactionOutcome::Ignored);
+    let kept: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
+    assert_eq!(kept, 1, "someone else's redaction withdraws nothing");
+    let own = bot
+        .engine
+        .on_reaction_removed(common::PLATFORM, "reaction-1", "ana")
+        .await
+        .unwrap();
+    assert!(matches!(own, ReactionOutcome::Withdrawn(_)), "{own:?}");
 }

@@ -551,6 +551,7 @@ async fn names_are_shown_as_typed_never_as_formatting() {
             emoji: "✅".into(),
             added: true,
             reaction_id: None,
+            room: None,
         })
         .await
         .unwrap();
@@ -579,4 +580,69 @@ async fn completion_counts_a_newcomer_from_their_first_check_in() {
         "{}",
         summary.body
     );
+}
+
+#[tokio::test]
+async fn privacy_delete_takes_the_member_out_of_stored_group_posts() {
+    let bot = group_bot().await;
+    day(&bot, "2027-05-03", &["ana", "ben"]).await;
+    // The summary cannot go out yet, so it waits in the outbox naming Ana.
+    bot.fake
+        .outage(Some(upright::engine::SendError::Transient("down".into())));
+    bot.run_until(utc("2027-05-03T20:00:00Z")).await;
+    let waiting: i64 = bot.query(
+        "SELECT COUNT(*) FROM deliveries WHERE kind = 'summary' AND state = 'pending' AND body LIKE '%Ana%'",
+    );
+    assert_eq!(waiting, 1);
+
+    bot.command("ana", "privacy delete confirm").await;
+    bot.fake.outage(None);
+    bot.run_until(utc("2027-05-03T20:05:00Z")).await;
+    let summary = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)
+        .pop()
+        .expect("the summary went out");
+    assert!(!summary.body.contains("Ana"), "{}", summary.body);
+    assert!(summary.body.contains("a former member"), "{}", summary.body);
+    assert!(summary.body.contains("**Ben**"), "{}", summary.body);
+    let stored: i64 = bot
+        .query("SELECT COUNT(*) FROM deliveries WHERE body LIKE '%Ana%' OR body LIKE '%\"ana\"%'");
+    assert_eq!(stored, 0, "no stored post names Ana any more");
+}
+
+#[tokio::test]
+async fn a_check_in_counts_only_in_the_groups_own_room_and_names_stay_one_line() {
+    let bot = group_bot().await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let first = exercises_on(&bot, "2027-05-03")[0].clone();
+    let reaction = |room: &str, user: &str, name: &str| upright::engine::ReactionEvent {
+        platform: common::PLATFORM.into(),
+        message_id: first.id.clone(),
+        user_id: user.into(),
+        display_name: Some(name.into()),
+        emoji: "✅".into(),
+        added: true,
+        reaction_id: None,
+        room: Some(room.into()),
+    };
+    // A relation to the group's message sent from another room.
+    let elsewhere = bot
+        .engine
+        .on_reaction(reaction("room-2", "mal", "Mal"))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere, ReactionOutcome::Ignored);
+    // In the group's room; a name that tries to start a summary line of its own.
+    let here = bot
+        .engine
+        .on_reaction(reaction(ROOM, "eve", "Eve\n**Mal**: ✅ 1, 2, 3, 4, 5"))
+        .await
+        .unwrap();
+    assert!(matches!(here, ReactionOutcome::Recorded(_)));
+    bot.run_until(utc("2027-05-03T20:00:00Z")).await;
+    let summary = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)
+        .pop()
+        .unwrap();
+    assert!(!summary.body.contains("\n**Mal**"), "{}", summary.body);
+    let members: i64 = bot.query("SELECT COUNT(*) FROM group_members");
+    assert_eq!(members, 1, "only Eve joined the group");
 }

@@ -419,10 +419,17 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     })
     .await;
 
-    // Stop the bot mid-session and start it again: same device, nothing twice,
-    // and what was said while it was away is not answered late.
+    // Stop the bot mid-session and start it again: same device, nothing
+    // twice, and what the member did while it was away (seconds ago) counts:
+    // the command is answered, the check-in recorded.
     bot.stop().await;
     say(&room, "!upright tips").await;
+    room.send(ReactionEventContent::new(Annotation::new(
+        second.event_id.clone(),
+        "✅".into(),
+    )))
+    .await
+    .unwrap();
     let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
     assert_eq!(
         bot.client.device_id().unwrap(),
@@ -430,12 +437,10 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         "a restart keeps the device"
     );
     bot.engine.wake();
-    room.send(ReactionEventContent::new(Annotation::new(
-        second.event_id.clone(),
-        "✅".into(),
-    )))
-    .await
-    .unwrap();
+    ana.wait_for_bot(&bot_user, "the tips asked while the bot was down", |m| {
+        m.body.contains("calendar")
+    })
+    .await;
     let third = ana
         .wait_for_bot(&bot_user, "exercise 3", |m| m.body.contains("3/5"))
         .await;
@@ -479,11 +484,14 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     common::decode_png(&png).assert_shows("2027-05-03", "2027-05-03", "2027-05-02");
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    assert!(
-        !ana.sent_by(&bot_user)
-            .iter()
-            .any(|m| m.body.contains("calendar")),
-        "a command sent while the bot was stopped got an answer"
+    let tips = ana
+        .sent_by(&bot_user)
+        .iter()
+        .filter(|m| m.body.contains("calendar"))
+        .count();
+    assert_eq!(
+        tips, 1,
+        "the command sent while the bot was down, answered once"
     );
     let titles: Vec<String> = ana
         .sent_by(&bot_user)
@@ -533,6 +541,63 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
             _ => panic!("sent in the clear: {event}"),
         }
     }
+
+    // A reaction the homeserver already has under another transaction id
+    // (a retry after the homeserver forgot the first one) counts as added.
+    let (delivery, message): (i64, String) = bot
+        .engine
+        .db()
+        .call_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT id, platform_message_id FROM deliveries
+                 WHERE kind = 'exercise' AND platform_message_id IS NOT NULL ORDER BY id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    let annotated = OwnedEventId::try_from(message).unwrap();
+    bot.client
+        .get_room(room.room_id())
+        .unwrap()
+        .send(ReactionEventContent::new(Annotation::new(
+            annotated,
+            "👍".to_string(),
+        )))
+        .await
+        .unwrap();
+    let now = clock.now().timestamp();
+    bot.engine
+        .db()
+        .call_blocking(move |c| {
+            c.execute(
+                "UPDATE deliveries SET state = 'sent', reactions = '👍', due_at = ?2 WHERE id = ?1",
+                (delivery, now),
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    bot.engine.wake();
+    let state = wait("the reaction retried", || {
+        let state: String = bot
+            .engine
+            .db()
+            .call_blocking(move |c| {
+                Ok(c.query_row(
+                    "SELECT state || ' ' || COALESCE(last_error, '') FROM deliveries WHERE id = ?1",
+                    [delivery],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        (!state.starts_with("sent")).then_some(state)
+    })
+    .await;
+    assert_eq!(
+        state.trim(),
+        "done",
+        "a duplicate annotation is not a failure"
+    );
     bot.stop().await;
 }
 
@@ -627,6 +692,58 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
         "{health:?}"
     );
     bot.stop().await;
+
+    // The store holds the keys to members' DMs: private to the bot's user.
+    assert_private(&work.path().join("matrix-store"));
+    // The doctor signs in with the saved session, as the bot runs.
+    let doctor = std::process::Command::new(env!("CARGO_BIN_EXE_upright"))
+        .arg("doctor")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DISCORD_TOKEN")
+        .env("MATRIX_HOMESERVER", &synapse.url)
+        .env("MATRIX_USER", BOT)
+        .env("MATRIX_PASSWORD", BOT_PASSWORD)
+        .env("MATRIX_STORE_DIR", work.path().join("matrix-store"))
+        .env("MATRIX_STORE_PASSPHRASE", "store-passphrase")
+        .env("UPRIGHT_DATABASE", work.path().join("bot.sqlite3"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor.status.success(), "{report}");
+    for check in [
+        "configuration",
+        "database",
+        "content",
+        "matrix store",
+        "matrix ",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with(&format!("ok    {check}"))),
+            "{check}: {report}"
+        );
+    }
+    assert!(
+        report.contains(&format!("signed in as @{BOT}:")),
+        "{report}"
+    );
+}
+
+/// The folder and everything in it readable by its owner only.
+fn assert_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", dir.display());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            assert_private(&path);
+        } else {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
 }
 
 fn count(engine: &Engine, sql: &'static str) -> i64 {

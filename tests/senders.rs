@@ -305,10 +305,11 @@ async fn a_failing_engine_pass_backs_off_instead_of_spinning() {
     let platform = FakePlatform::new(clock.clone());
     engine.add_platform("fake", platform.clone());
     subscribe(&engine, "fake", "ana").await;
-    // A stored schedule this build cannot read makes every pass fail.
+    // A database that lost a table makes every pass fail (a bad row would
+    // only be set aside).
     engine
         .db()
-        .call_blocking(|c| Ok(c.execute("UPDATE subscriptions SET cron = 'not a schedule'", [])?))
+        .call_blocking(|c| Ok(c.execute("ALTER TABLE groups RENAME TO groups_gone", [])?))
         .unwrap();
     clock.set(utc("2027-05-03T07:00:00Z"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -336,4 +337,70 @@ async fn a_failing_engine_pass_backs_off_instead_of_spinning() {
     assert_eq!(upright::engine::retry_pause(1), StdDuration::from_secs(1));
     assert_eq!(upright::engine::retry_pause(3), StdDuration::from_secs(4));
     assert_eq!(upright::engine::retry_pause(30), StdDuration::from_secs(60));
+}
+
+/// A platform whose first drain dies in a panic, as a bug in an adapter would.
+struct DiesOnce {
+    inner: Arc<FakePlatform>,
+    died: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl Platform for DiesOnce {
+    fn send_concurrency(&self) -> usize {
+        if !self.died.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("a bug in the platform adapter");
+        }
+        self.inner.send_concurrency()
+    }
+
+    async fn send(&self, to: &Destination, message: Outgoing<'_>) -> Result<Sent, SendError> {
+        self.inner.send(to, message).await
+    }
+
+    async fn react(&self, to: &Destination, id: &str, emoji: &[String]) -> Result<(), SendError> {
+        self.inner.react(to, id, emoji).await
+    }
+
+    async fn is_member(&self, channel: &str, user: &str) -> Result<bool, SendError> {
+        self.inner.is_member(channel, user).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_that_dies_is_started_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let engine = engine(&clock, &dir, Settings::default());
+    let fake = FakePlatform::new(clock.clone());
+    let platform = Arc::new(DiesOnce {
+        inner: fake.clone(),
+        died: std::sync::atomic::AtomicBool::new(false),
+    });
+    engine.add_platform("fake", platform);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            engine
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await
+        })
+    };
+    subscribe(&engine, "fake", "ana").await;
+    // The first drain panicked; the sender comes back and sends the disclaimer once.
+    let mut delivered = Vec::new();
+    for _ in 0..200 {
+        delivered = fake.posted_to("ana");
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let _ = stop.send(());
+    running.await.unwrap();
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert_eq!(delivered[0].kind, Kind::Disclaimer);
 }

@@ -111,7 +111,7 @@ fn migrations_apply_to_an_empty_file() {
     let db = Db::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(MIGRATIONS.len(), 5);
+    assert_eq!(MIGRATIONS.len(), 6);
     let found = tables(&db);
     for table in TABLES.iter().chain(&["schema_migrations"]) {
         assert!(
@@ -467,8 +467,17 @@ fn a_remembered_reaction_is_taken_once() {
             "$message",
             "@ana:example.org",
             "✅",
+            chrono::Utc::now(),
         )?;
-        reaction_events::remember(c, "matrix", "$reaction", "$other", "@ana:example.org", "🤕")?;
+        reaction_events::remember(
+            c,
+            "matrix",
+            "$reaction",
+            "$other",
+            "@ana:example.org",
+            "🤕",
+            chrono::Utc::now(),
+        )?;
         let first = reaction_events::take(c, "matrix", "$reaction")?.expect("remembered");
         assert_eq!(first.message_id, "$message", "the first record wins");
         assert_eq!(first.emoji, "✅");

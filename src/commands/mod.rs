@@ -422,9 +422,43 @@ pub(crate) struct Ctx<'a> {
     pub place: Place,
 }
 
+/// Commands one member may send at once before being asked to slow down…
+pub(crate) const BURST: u32 = 20;
+/// …and how soon after that they may send one more.
+pub(crate) const ONE_MORE_AFTER: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Answers a line of text after the prefix (`!upright …`, `/…` in the demo).
+pub async fn handle_text(engine: &Engine, member: &Member, place: &Place, text: &str) -> Reply {
+    match Command::parse(text) {
+        Ok(command) => handle(engine, member, place, command).await,
+        Err(error) => {
+            over_budget(engine, member).unwrap_or_else(|| parse_error_reply(engine, &error))
+        }
+    }
+}
+
+/// The polite answer to a member sending commands faster than anyone types;
+/// `None` while they are within their budget. Nothing is stored either way.
+fn over_budget(engine: &Engine, member: &Member) -> Option<Reply> {
+    let key = format!("{}/{}", member.platform, member.user_id);
+    if engine.command_budget().take(&key, engine.now()) {
+        return None;
+    }
+    engine
+        .telemetry()
+        .metrics
+        .command("any", CommandOutcome::Limited);
+    Some(Reply::private(Message::text(
+        "You're sending commands faster than I can answer them well. Give me a few seconds, then try again.",
+    )))
+}
+
 /// Answers one command. Never fails: problems become a short reply, and
 /// unexpected ones are logged.
 pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Command) -> Reply {
+    if let Some(slow_down) = over_budget(engine, member) {
+        return slow_down;
+    }
     if let (Command::Leaderboard, Place::Channel { id, .. }) = (&command, place) {
         refresh_group(engine, &member.platform, id).await;
     }
@@ -513,7 +547,7 @@ async fn refresh_group(engine: &Engine, platform: &str, channel: &str) {
 }
 
 /// A reply to text that did not parse.
-pub fn parse_error_reply(engine: &Engine, error: &ParseError) -> Reply {
+fn parse_error_reply(engine: &Engine, error: &ParseError) -> Reply {
     let command = match error {
         ParseError::Missing { command, .. } | ParseError::Unexpected { command, .. } => command,
         ParseError::Unknown(_) | ParseError::TooLong(_) => "unknown",

@@ -5,7 +5,9 @@ use serde_json::json;
 use super::{CommandError, Ctx};
 use crate::message::{Attachment, Message, Reply};
 use crate::store::sessions::Owner;
-use crate::store::{check_ins, groups, reaction_events, sessions, subscriptions, users};
+use crate::store::{
+    check_ins, deliveries, groups, reaction_events, sessions, subscriptions, users,
+};
 
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let user = &ctx.user;
@@ -24,6 +26,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "agreed_to_disclaimer": user.agreed,
             "group_nudges": if user.nudges_off { "off" } else { "on" },
             "weekly_summary_next": user.weekly_summary_at.map(|t| t.to_rfc3339()),
+            "direct_messages": user.dm_target,
         },
         "groups": groups::memberships(ctx.c, user.id)?.into_iter().map(|(channel, joined, left)| json!({
             "channel": channel, "joined_at": joined, "left_at": left,
@@ -46,6 +49,8 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         "check_ins": check_ins::all_for_user(ctx.c, user.id)?.into_iter().map(|(date, step, kind, at)| json!({
             "date": date, "exercise": step, "kind": kind, "at": at,
         })).collect::<Vec<_>>(),
+        "reactions": reaction_events::all_for_user(ctx.c, &user.platform, &user.platform_user_id)?,
+        "messages_to_you": deliveries::all_for_member(ctx.c, user.id)?,
     });
     let bytes = serde_json::to_vec_pretty(&data)
         .map_err(|e| CommandError::Refused(format!("The export could not be written: {e}")))?;
@@ -65,8 +70,14 @@ pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandErr
             "This erases your subscription, sessions, check-ins and group records for good. To go ahead, send `privacy delete confirm`.",
         )));
     }
-    reaction_events::forget_user(ctx.c, &ctx.user.platform, &ctx.user.platform_user_id)?;
-    users::delete(ctx.c, ctx.user.id)?;
+    let user = &ctx.user;
+    reaction_events::forget_user(ctx.c, &user.platform, &user.platform_user_id)?;
+    deliveries::scrub_member_from_channels(
+        ctx.c,
+        &user.platform,
+        &[&user.display_name, &user.platform_user_id],
+    )?;
+    users::delete(ctx.c, user.id)?;
     Ok(Reply::private(Message::text(
         "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",
     )))

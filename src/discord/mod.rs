@@ -42,6 +42,30 @@ pub fn http(config: &DiscordConfig) -> serenity::Http {
     }
 }
 
+/// `upright doctor`: whether Discord accepts the token, and for which
+/// application.
+pub async fn check_credentials(config: &DiscordConfig) -> Result<String, String> {
+    let http = http(config);
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        http.get_current_application_info(),
+    )
+    .await;
+    match answer {
+        Ok(Ok(application)) => Ok(format!(
+            "the token belongs to the application {} ({})",
+            application.name, application.id
+        )),
+        Ok(Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))))
+            if response.status_code.as_u16() == 401 =>
+        {
+            Err("Discord refused DISCORD_TOKEN; copy it again from the Developer Portal (your application → Bot → Reset Token)".to_string())
+        }
+        Ok(Err(error)) => Err(format!("cannot check the token with Discord: {error}")),
+        Err(_) => Err("Discord did not answer within 15 s; check the network (and DISCORD_API_BASE if set)".to_string()),
+    }
+}
+
 /// Connects to Discord, registers the commands (in DISCORD_GUILD_ID when set,
 /// else globally) and runs until `shutdown`.
 pub async fn run(
@@ -141,6 +165,7 @@ async fn on_event(
         emoji: emoji.clone(),
         added,
         reaction_id: None,
+        room: Some(reaction.channel_id.to_string()),
     };
     framework.user_data.on_reaction(event).await?;
     Ok(())

@@ -29,13 +29,14 @@ pub use outbox::{MAX_ATTEMPTS, backoff};
 pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
 pub use reactions::{ReactionEvent, ReactionOutcome};
 
+use crate::budget::Budget;
 use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
 use crate::content::Content;
 use crate::store::subscriptions::{self, State};
 use crate::store::users::User;
 use crate::store::{
-    Db, Result, deliveries, groups as groups_store, sessions as session_rows, users,
+    Db, Result, StoreError, deliveries, groups as groups_store, sessions as session_rows, users,
 };
 use crate::telemetry::Telemetry;
 use senders::Sender;
@@ -53,6 +54,8 @@ pub struct Settings {
     pub default_pace_minutes: u32,
     /// Deliveries in flight at once per platform; `None`: each platform's own.
     pub send_concurrency: Option<usize>,
+    /// How long sent messages and remembered reactions are kept.
+    pub retention: Duration,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             grace: Duration::hours(2),
             default_pace_minutes: 3,
             send_concurrency: None,
+            retention: Duration::days(400),
         }
     }
 }
@@ -71,6 +75,7 @@ impl From<&Config> for Settings {
             grace: config.grace,
             default_pace_minutes: config.pace_minutes,
             send_concurrency: config.send_concurrency,
+            retention: config.retention,
         }
     }
 }
@@ -85,6 +90,10 @@ struct Inner {
     /// One pass over due work at a time, so no session is started twice.
     pass: Mutex<()>,
     telemetry: Telemetry,
+    /// How many commands each member may send in a burst.
+    command_budget: Budget,
+    /// When old records were last purged (at most once an hour).
+    purged_at: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -105,6 +114,11 @@ impl Engine {
                 wake: Notify::new(),
                 pass: Mutex::new(()),
                 telemetry: Telemetry::default(),
+                command_budget: Budget::new(
+                    crate::commands::BURST,
+                    crate::commands::ONE_MORE_AFTER,
+                ),
+                purged_at: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -166,6 +180,10 @@ impl Engine {
         self.inner.settings
     }
 
+    pub fn command_budget(&self) -> &Budget {
+        &self.inner.command_budget
+    }
+
     /// Metrics and health, for operators (and tests).
     pub fn telemetry(&self) -> &Telemetry {
         &self.inner.telemetry
@@ -197,7 +215,8 @@ impl Engine {
             self.run_group_events().await?;
             self.advance_due_sessions().await?;
             self.send_weekly_summaries().await?;
-            self.expire_stale_deliveries().await
+            self.expire_stale_deliveries().await?;
+            self.purge_old_records().await
         }
         .await;
         let telemetry = self.telemetry();
@@ -206,6 +225,43 @@ impl Engine {
             telemetry.health.engine_passed(self.now());
         }
         outcome
+    }
+
+    /// Deletes what is older than the retention period: finished deliveries
+    /// (with the message texts they hold) and remembered reaction ids.
+    /// Check-ins stay: streaks and the progress picture are made of them.
+    async fn purge_old_records(&self) -> Result<()> {
+        let now = self.now();
+        {
+            let mut purged_at = self
+                .inner
+                .purged_at
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if purged_at.is_some_and(|at| now - at < PURGE_EVERY) {
+                return Ok(());
+            }
+            *purged_at = Some(now);
+        }
+        let cutoff = now - self.settings().retention;
+        let (deliveries, reactions) = self
+            .db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let deliveries = deliveries::purge_finished_before(&tx, cutoff)?;
+                let reactions = crate::store::reaction_events::purge_before(&tx, cutoff)?;
+                tx.commit()?;
+                Ok((deliveries, reactions))
+            })
+            .await?;
+        if deliveries + reactions > 0 {
+            tracing::info!(
+                deliveries,
+                reactions,
+                "purged records past the retention period"
+            );
+        }
+        Ok(())
     }
 
     /// Reads how much is due in each platform's outbox into the metrics.
@@ -231,14 +287,18 @@ impl Engine {
             let started = self
                 .db()
                 .call(move |c| {
-                    let tx = c.transaction()?;
+                    let mut tx = c.transaction()?;
                     let due = subscriptions::due(&tx, now, &names, START_BATCH)?;
                     let rules = SessionRules {
                         content: &content,
                         grace,
                     };
                     for subscription in &due {
-                        sessions::start_due(&tx, &rules, subscription, now)?;
+                        for_one_row(
+                            &mut tx,
+                            |c| sessions::start_due(c, &rules, subscription, now),
+                            |c, error| subscriptions::set_aside(c, subscription.id, error, now),
+                        )?;
                     }
                     tx.commit()?;
                     Ok(due.len())
@@ -255,9 +315,13 @@ impl Engine {
         let content = self.content();
         self.db()
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 for session in session_rows::due_steps(&tx, now, u32::MAX)? {
-                    sessions::advance(&tx, &content, &session, now)?;
+                    for_one_row(
+                        &mut tx,
+                        |c| sessions::advance(c, &content, &session, now),
+                        |c, error| session_rows::set_aside(c, session.id, error),
+                    )?;
                 }
                 tx.commit()?;
                 Ok(())
@@ -328,11 +392,15 @@ impl Engine {
                     wait
                 }
             };
-            // Wake at least once a minute, so a clock jump is noticed.
-            let pause = pause.min(IDLE_WAKE);
+            // Wake at least once a minute, so a clock jump is noticed, and
+            // when a sender that died may start again.
+            let pause = pause
+                .min(IDLE_WAKE)
+                .min(senders.next_restart().unwrap_or(IDLE_WAKE));
             tokio::select! {
                 () = &mut shutdown => break,
                 () = self.inner.wake.notified(), if failures == 0 => {}
+                () = senders.next_death() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
@@ -354,6 +422,9 @@ impl Engine {
     }
 }
 
+/// How often the retention purge runs.
+const PURGE_EVERY: Duration = Duration::hours(1);
+
 /// The longest the loop sleeps, so a clock jump is noticed.
 const IDLE_WAKE: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -362,6 +433,26 @@ const IDLE_WAKE: std::time::Duration = std::time::Duration::from_secs(60);
 pub fn retry_pause(failures: u32) -> std::time::Duration {
     let exponent = failures.saturating_sub(1).min(6);
     std::time::Duration::from_secs(1 << exponent).min(IDLE_WAKE)
+}
+
+/// Does one row's work in a savepoint. When the row's own data is bad
+/// ([`StoreError::Corrupt`]) its writes are undone and `set_aside` records
+/// why, so one bad row never stops everyone else's work; any other error
+/// (the database itself) fails the pass, which is retried with backoff.
+fn for_one_row(
+    tx: &mut rusqlite::Transaction<'_>,
+    work: impl FnOnce(&Connection) -> Result<()>,
+    set_aside: impl FnOnce(&Connection, &StoreError) -> Result<()>,
+) -> Result<()> {
+    let savepoint = tx.savepoint()?;
+    match work(&savepoint) {
+        Ok(()) => Ok(savepoint.commit()?),
+        Err(error @ StoreError::Corrupt(_)) => {
+            drop(savepoint); // rolls back this row's writes
+            set_aside(tx, &error)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Records the disclaimer's acknowledgement and, if the member has an active

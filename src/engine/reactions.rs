@@ -28,6 +28,8 @@ pub struct ReactionEvent {
     /// The platform's id of the reaction itself, where a removal names only
     /// that (a Matrix redaction). Kept with the check-in, in its transaction.
     pub reaction_id: Option<String>,
+    /// The channel or room the reaction was made in, when the platform says.
+    pub room: Option<String>,
 }
 
 /// What a reaction did, for logs and tests.
@@ -63,6 +65,7 @@ impl Engine {
                         &event.message_id,
                         &event.user_id,
                         &event.emoji,
+                        now,
                     )?;
                 }
                 Ok(outcome)
@@ -74,15 +77,25 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// A reaction removed by its own id (a Matrix redaction): the check-in it
-    /// made, if any, is withdrawn in the same transaction that forgets it.
+    /// A reaction removed by its own id (a Matrix redaction) by `by`: the
+    /// check-in it made, if any, is withdrawn in the same transaction that
+    /// forgets it. Only the member who reacted can withdraw their check-in.
     pub async fn on_reaction_removed(
         &self,
         platform: &str,
         reaction_id: &str,
+        by: &str,
     ) -> Result<ReactionOutcome> {
-        let (platform, reaction_id) = (platform.to_string(), reaction_id.to_string());
+        let (platform, reaction_id, by) = (
+            platform.to_string(),
+            reaction_id.to_string(),
+            by.to_string(),
+        );
         self.record(move |c, content, now| {
+            match reaction_events::find(c, &platform, &reaction_id)? {
+                Some(reaction) if reaction.user_id == by => {}
+                _ => return Ok(ReactionOutcome::Ignored),
+            }
             let Some(reaction) = reaction_events::take(c, &platform, &reaction_id)? else {
                 return Ok(ReactionOutcome::Ignored);
             };
@@ -97,6 +110,7 @@ impl Engine {
                 emoji: reaction.emoji,
                 added: false,
                 reaction_id: Some(reaction_id),
+                room: None,
             };
             apply(c, content, &event, kind, now)
         })
@@ -182,7 +196,14 @@ fn apply_in_group(
     kind: CheckInKind,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
-    if delivery.kind != Kind::Exercise {
+    // A reaction made in another room (a relation to this message sent
+    // from elsewhere) is not a check-in with this group.
+    if delivery.kind != Kind::Exercise
+        || event
+            .room
+            .as_ref()
+            .is_some_and(|room| delivery.recipient != Recipient::Channel(room.clone()))
+    {
         return Ok(ReactionOutcome::Ignored);
     }
     let Some((session, step)) = open_session_step(c, delivery)? else {

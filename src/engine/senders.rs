@@ -215,10 +215,15 @@ impl Engine {
     }
 }
 
-/// The sender tasks of a running engine, one per platform.
+/// The sender tasks of a running engine, one per platform, supervised: a
+/// sender that dies (a bug, a panic in a platform) is started again, after
+/// a pause that grows if it keeps dying.
 pub(super) struct Running {
     engine: Engine,
-    started: HashSet<String>,
+    /// Which platform each running task sends for.
+    running: HashMap<tokio::task::Id, String>,
+    /// Platforms whose sender died: how often, and when it may start again.
+    died: HashMap<String, (u32, tokio::time::Instant)>,
     tasks: JoinSet<()>,
     stop: watch::Sender<bool>,
 }
@@ -227,22 +232,75 @@ impl Running {
     pub(super) fn new(engine: Engine) -> Running {
         Running {
             engine,
-            started: HashSet::new(),
+            running: HashMap::new(),
+            died: HashMap::new(),
             tasks: JoinSet::new(),
             stop: watch::channel(false).0,
         }
     }
 
-    /// Starts a sender for every platform added since the last call.
+    /// Starts a sender for every platform without one: added since the last
+    /// call, or whose sender died and has waited out its pause.
     pub(super) fn start_new(&mut self) {
+        self.reap();
+        let now = tokio::time::Instant::now();
         for sender in self.engine.senders() {
-            if self.started.insert(sender.name.clone()) {
-                tracing::debug!(platform = %sender.name, "sender started");
-                let stop = self.stop.subscribe();
-                self.tasks
-                    .spawn(self.engine.clone().send_loop(sender, stop));
+            let running = self.running.values().any(|name| *name == sender.name);
+            let waiting = self
+                .died
+                .get(&sender.name)
+                .is_some_and(|(_, again_at)| *again_at > now);
+            if running || waiting {
+                continue;
             }
+            tracing::debug!(platform = %sender.name, "sender started");
+            let stop = self.stop.subscribe();
+            let name = sender.name.clone();
+            let task = self
+                .tasks
+                .spawn(self.engine.clone().send_loop(sender, stop));
+            self.running.insert(task.id(), name);
         }
+    }
+
+    /// Notes the senders that ended: none should before `stop`.
+    fn reap(&mut self) {
+        while let Some(ended) = self.tasks.try_join_next_with_id() {
+            self.note_death(ended);
+        }
+    }
+
+    /// Completes when a sender ends (never while none runs), noting it.
+    pub(super) async fn next_death(&mut self) {
+        match self.tasks.join_next_with_id().await {
+            Some(ended) => self.note_death(ended),
+            None => std::future::pending().await,
+        }
+    }
+
+    /// How long until a dead sender may start again, if one waits.
+    pub(super) fn next_restart(&self) -> Option<std::time::Duration> {
+        let now = tokio::time::Instant::now();
+        self.died
+            .iter()
+            .filter(|(name, _)| !self.running.values().any(|n| n == *name))
+            .map(|(_, (_, again_at))| again_at.saturating_duration_since(now))
+            .min()
+    }
+
+    fn note_death(&mut self, ended: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let (id, why) = match ended {
+            Ok((id, ())) => (id, "it returned".to_string()),
+            Err(error) => (error.id(), error.to_string()),
+        };
+        let Some(name) = self.running.remove(&id) else {
+            return;
+        };
+        let deaths = self.died.get(&name).map_or(0, |(n, _)| *n) + 1;
+        let pause = retry_pause(deaths);
+        tracing::error!(platform = %name, deaths, "a sender stopped ({why}); starting it again in {} s", pause.as_secs());
+        self.died
+            .insert(name, (deaths, tokio::time::Instant::now() + pause));
     }
 
     /// Tells every sender that new work may be ready.

@@ -103,9 +103,19 @@ impl Engine {
         let content = self.content();
         self.db()
             .call(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.transaction()?;
                 for user in users::weekly_due(&tx, now, &platforms)? {
-                    send_due(&tx, &content, &user, now)?;
+                    super::for_one_row(
+                        &mut tx,
+                        |c| send_due(c, &content, &user, now),
+                        |c, error| {
+                            tracing::error!(
+                                user = user.id,
+                                "turning off a weekly summary that cannot be made: {error}"
+                            );
+                            users::set_weekly_summary_at(c, user.id, None)
+                        },
+                    )?;
                 }
                 tx.commit()?;
                 Ok(())

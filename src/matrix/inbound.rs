@@ -23,7 +23,7 @@ use matrix_sdk::{Client, RoomMemberships, RoomState};
 use super::PLATFORM;
 use super::platform::{DmRooms, notice, send_reply};
 use crate::check_in::CheckInKind;
-use crate::commands::{self, Command, Member, Place};
+use crate::commands::{self, Member, Place};
 use crate::engine::{Engine, ReactionEvent};
 use crate::message::Message;
 use crate::ordered::OrderedWork;
@@ -35,6 +35,10 @@ const PREFIX: &str = "!upright";
 const QUEUE_CAPACITY: usize = 2048;
 /// Rooms handled at once.
 const PARALLEL_ROOMS: usize = 32;
+
+/// How long before the bot started a command may have been sent and still
+/// be answered (it was down, or restarting, when the member asked).
+const COMMANDS_KEPT_FOR: Duration = Duration::from_secs(120);
 
 /// Group commands need a moderator: power level 50 or more in the room.
 const MODERATOR: i32 = 50;
@@ -89,9 +93,13 @@ impl Inbound {
         Ok(())
     }
 
-    /// The bot answers only to others, and only to what was sent since it started.
-    fn is_for_us(&self, sender: &UserId, sent: MilliSecondsSinceUnixEpoch) -> bool {
-        sender != self.own && sent >= self.started
+    /// Commands are answered when sent by others since shortly before the
+    /// bot started: one sent just before a crash or restart still gets its
+    /// answer, an old one found in a first sync does not.
+    fn is_command_for_us(&self, sender: &UserId, sent: MilliSecondsSinceUnixEpoch) -> bool {
+        let cutoff =
+            u64::from(self.started.get()).saturating_sub(COMMANDS_KEPT_FOR.as_millis() as u64);
+        sender != self.own && u64::from(sent.get()) >= cutoff
     }
 
     /// An invite for the bot. A direct invite makes the room the inviter's
@@ -120,7 +128,7 @@ impl Inbound {
 
     async fn on_message(self: Arc<Self>, event: OriginalSyncRoomMessageEvent, room: Room) {
         if room.state() != RoomState::Joined
-            || !self.is_for_us(&event.sender, event.origin_server_ts)
+            || !self.is_command_for_us(&event.sender, event.origin_server_ts)
         {
             return;
         }
@@ -163,10 +171,7 @@ impl Inbound {
                     .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR)),
             }
         };
-        let reply = match Command::parse(&text) {
-            Ok(command) => commands::handle(&self.engine, &member, &place, command).await,
-            Err(error) => commands::parse_error_reply(&self.engine, &error),
-        };
+        let reply = commands::handle_text(&self.engine, &member, &place, &text).await;
         let target = if reply.ephemeral && !in_their_dm {
             match self.private_room(&sender).await {
                 Ok(dm) => {
@@ -239,8 +244,11 @@ impl Inbound {
         direct && is_private(room).await
     }
 
+    /// Check-ins count whenever they were made, the bot running or not:
+    /// the first sync after a restart brings those made while it was down,
+    /// and recording one twice changes nothing.
     async fn on_reaction(self: Arc<Self>, event: OriginalSyncReactionEvent, room: Room) {
-        if !self.is_for_us(&event.sender, event.origin_server_ts)
+        if event.sender == self.own
             || CheckInKind::from_emoji(&event.content.relates_to.key).is_none()
         {
             return;
@@ -265,24 +273,27 @@ impl Inbound {
             emoji: relation.key.clone(),
             added: true,
             reaction_id: Some(event.event_id.to_string()),
+            room: Some(room.room_id().to_string()),
         };
         if let Err(error) = self.engine.on_reaction(reaction).await {
             tracing::error!("cannot record a reaction: {error}");
         }
     }
 
-    /// A redacted reaction withdraws its check-in.
+    /// A reaction its own sender redacts withdraws its check-in (also when
+    /// redacted while the bot was down).
     async fn on_redaction(self: Arc<Self>, event: OriginalSyncRoomRedactionEvent, room: Room) {
-        if !self.is_for_us(&event.sender, event.origin_server_ts) {
+        if event.sender == self.own {
             return;
         }
         let rules = room.clone_info().room_version_rules_or_default().redaction;
         let redacted = event.redacts(&rules).to_string();
+        let by = event.sender.to_string();
         let key = room.room_id().to_string();
         let engine = self.engine.clone();
         self.work
             .submit(&key, async move {
-                if let Err(error) = engine.on_reaction_removed(PLATFORM, &redacted).await {
+                if let Err(error) = engine.on_reaction_removed(PLATFORM, &redacted, &by).await {
                     tracing::error!("cannot withdraw a reaction: {error}");
                 }
             })

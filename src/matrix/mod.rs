@@ -38,9 +38,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Logs in (first start) or restores the saved session (every later start),
 /// so a restart keeps the same device and its encryption keys.
 pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
-    std::fs::create_dir_all(&config.store_dir).with_context(|| {
+    make_private(&config.store_dir).with_context(|| {
         format!(
-            "cannot create MATRIX_STORE_DIR {}",
+            "cannot prepare MATRIX_STORE_DIR {}",
             config.store_dir.display()
         )
     })?;
@@ -61,6 +61,9 @@ pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
         .build()
         .await
         .with_context(|| format!("cannot reach the homeserver {}", config.homeserver))?;
+    // matrix-sdk creates its databases readable by all; SQLite gives their
+    // WAL and SHM files the same mode, so fixing them now covers those too.
+    make_private(&config.store_dir).context("cannot make the Matrix store private")?;
     let session_path = config.store_dir.join(SESSION_FILE);
     if session_path.exists() {
         let saved = std::fs::read(&session_path).context("cannot read the saved Matrix session")?;
@@ -86,6 +89,92 @@ pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
         tracing::info!(user = %config.user, "logged in to Matrix; session saved");
     }
     Ok(client)
+}
+
+/// The store holds the keys to members' encrypted DMs: the folder 0700 and
+/// every file in it 0600, created private if missing.
+fn make_private(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let mode = if entry.file_type()?.is_dir() {
+            make_private(&entry.path())?;
+            0o700
+        } else {
+            0o600
+        };
+        std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// `upright doctor`: whether the homeserver knows the bot — by the saved
+/// session when there is one (the device the bot runs as), else by logging
+/// in with the password and straight out again. The store is not opened.
+pub async fn check_credentials(config: &MatrixConfig) -> Result<String, String> {
+    let check = async {
+        let client = Client::builder()
+            .homeserver_url(&config.homeserver)
+            .request_config(
+                RequestConfig::new()
+                    .timeout(REQUEST_TIMEOUT)
+                    .disable_retry(),
+            )
+            .build()
+            .await
+            .map_err(|e| format!("cannot reach the homeserver {}: {e}", config.homeserver))?;
+        let session_path = config.store_dir.join(SESSION_FILE);
+        if session_path.exists() {
+            let session: MatrixSession = std::fs::read(&session_path)
+                .map_err(|e| e.to_string())
+                .and_then(|saved| serde_json::from_slice(&saved).map_err(|e| e.to_string()))
+                .map_err(|e| {
+                    format!(
+                        "the saved session {} is damaged: {e}",
+                        session_path.display()
+                    )
+                })?;
+            let device = session.meta.device_id.clone();
+            client
+                .restore_session(session)
+                .await
+                .map_err(|e| format!("cannot use the saved session: {e}"))?;
+            let whoami = client.whoami().await.map_err(|e| {
+                format!(
+                    "the homeserver refused the saved session ({e}); if the device was logged out, remove {} and run again to log in",
+                    session_path.display()
+                )
+            })?;
+            Ok(format!("signed in as {} (device {device})", whoami.user_id))
+        } else {
+            client
+                .matrix_auth()
+                .login_username(&config.user, config.password.expose())
+                .initial_device_display_name("Upright doctor")
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot log in as {}: {e}; check MATRIX_USER and MATRIX_PASSWORD",
+                        config.user
+                    )
+                })?;
+            if let Err(error) = client.logout().await {
+                tracing::warn!("the doctor's check device stays logged in: {error}");
+            }
+            Ok(format!(
+                "MATRIX_USER and MATRIX_PASSWORD work ({}); the first run logs in and saves its session",
+                config.user
+            ))
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), check)
+        .await
+        .unwrap_or_else(|_| Err(format!("{} did not answer within 60 s", config.homeserver)))
 }
 
 fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {

@@ -192,10 +192,18 @@ impl Platform for MatrixPlatform {
             OwnedEventId::try_from(message_id).map_err(|e| SendError::Rejected(e.to_string()))?;
         for key in emoji {
             let content = ReactionEventContent::new(Annotation::new(event_id.clone(), key.clone()));
-            room.send(content)
+            let sent = room
+                .send(content)
                 .with_transaction_id(transaction_id(&format!("react/{message_id}/{key}")))
-                .await
-                .map_err(|e| classify(&e))?;
+                .await;
+            match sent {
+                Ok(_) => {}
+                // Already there (a retry after the homeserver forgot the
+                // transaction id): the reaction exists, which is the point.
+                Err(error)
+                    if error.client_api_error_kind() == Some(&ErrorKind::DuplicateAnnotation) => {}
+                Err(error) => return Err(classify(&error)),
+            }
         }
         Ok(())
     }

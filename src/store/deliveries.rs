@@ -253,16 +253,34 @@ pub fn ready(
     limit: u32,
 ) -> Result<Vec<Delivery>> {
     let mut statement = c.prepare_cached(&ready_sql())?;
-    let rows = statement.query_map(
-        (
-            to_db_time(now),
-            priority::REACTIONS,
-            platform_list(platforms),
-            limit,
-        ),
-        decode,
-    )?;
-    rows.map(|row| row?).collect()
+    let rows = statement
+        .query_map(
+            (
+                to_db_time(now),
+                priority::REACTIONS,
+                platform_list(platforms),
+                limit,
+            ),
+            |row| Ok((row.get::<_, i64>(0)?, decode(row)?)),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(statement);
+    let mut ready = Vec::with_capacity(rows.len());
+    for (id, delivery) in rows {
+        match delivery {
+            Ok(delivery) => ready.push(delivery),
+            // One row that no longer reads (a library upgrade, a hand edit)
+            // must not stop everyone else's messages: it is set aside.
+            Err(error) => {
+                tracing::error!(
+                    delivery = id,
+                    "setting aside a delivery that cannot be read: {error}"
+                );
+                fail(c, id, &format!("cannot be read: {error}"))?;
+            }
+        }
+    }
+    Ok(ready)
 }
 
 pub(super) fn ready_sql() -> String {
@@ -389,6 +407,94 @@ pub fn fail(c: &Connection, id: i64, error: &str) -> Result<()> {
         (id, error),
     )?;
     Ok(())
+}
+
+/// Takes a member who erased their data out of the group posts still
+/// stored: finished ones lose their text (it was only kept for sending),
+/// waiting ones name "a former member" instead. `names` are how posts show
+/// the member: their display name and platform id (mentions).
+pub fn scrub_member_from_channels(c: &Connection, platform: &str, names: &[&str]) -> Result<usize> {
+    const FORMER: &str = "a former member";
+    let names: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
+    let mut statement = c.prepare(
+        "SELECT id, state, body FROM deliveries
+         WHERE platform = ?1 AND channel_id IS NOT NULL AND body != ?2",
+    )?;
+    let emptied = serde_json::to_string(&Message::text(""))
+        .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?;
+    let rows = statement
+        .query_map((platform, &emptied), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(statement);
+    let mut scrubbed = 0;
+    for (id, state, body) in rows {
+        if !names.iter().any(|name| body.contains(name)) {
+            continue;
+        }
+        let new_body = if matches!(state.as_str(), "done" | "failed") {
+            emptied.clone()
+        } else {
+            let mut message: Message = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?;
+            for name in &names {
+                message.body = message.body.replace(name, FORMER);
+                message.title = message.title.map(|t| t.replace(name, FORMER));
+                message.footer = message.footer.map(|f| f.replace(name, FORMER));
+            }
+            serde_json::to_string(&message)
+                .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?
+        };
+        c.execute(
+            "UPDATE deliveries SET body = ?2 WHERE id = ?1",
+            (id, new_body),
+        )?;
+        scrubbed += 1;
+    }
+    Ok(scrubbed)
+}
+
+/// Everything sent (or to be sent) to one member, oldest first, for their export.
+pub fn all_for_member(c: &Connection, user_id: i64) -> Result<Vec<serde_json::Value>> {
+    let mut statement = c.prepare(
+        "SELECT kind, state, created_at, sent_at, body FROM deliveries
+         WHERE user_id = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map([user_id], |row| {
+        let body: String = row.get(4)?;
+        Ok(serde_json::json!({
+            "kind": row.get::<_, String>(0)?,
+            "state": row.get::<_, String>(1)?,
+            "created_at": row.get::<_, i64>(2)?,
+            "sent_at": row.get::<_, Option<i64>>(3)?,
+            "message": serde_json::from_str::<serde_json::Value>(&body).unwrap_or(serde_json::Value::String(body)),
+        }))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Deletes finished deliveries (sent or given up on) created before
+/// `cutoff`, a batch at a time so no transaction grows large.
+pub fn purge_finished_before(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
+    const BATCH: usize = 5_000;
+    let mut purged = 0;
+    loop {
+        let deleted = c.execute(
+            "DELETE FROM deliveries WHERE id IN (
+                 SELECT id FROM deliveries
+                 WHERE state IN ('done', 'failed') AND created_at < ?1 LIMIT ?2)",
+            (to_db_time(cutoff), BATCH),
+        )?;
+        purged += deleted;
+        if deleted < BATCH {
+            return Ok(purged);
+        }
+    }
 }
 
 /// Gives up on everything still waiting for a member (they cannot be messaged).

@@ -38,10 +38,24 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "direct_rooms",
         sql: include_str!("../../migrations/0005_direct_rooms.sql"),
     },
+    Migration {
+        version: 6,
+        name: "retention",
+        sql: include_str!("../../migrations/0006_retention.sql"),
+    },
 ];
 
-pub fn current_version(connection: &Connection) -> Result<u32> {
-    ensure_table(connection)?;
+/// The latest migration recorded; 0 for a database that has none (read
+/// only: a database opened for looking is never written).
+pub fn recorded_version(connection: &Connection) -> Result<u32> {
+    let has_table: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_table {
+        return Ok(0);
+    }
     let version: Option<u32> = connection
         .query_row("SELECT MAX(version) FROM schema_migrations", [], |row| {
             row.get(0)
@@ -64,7 +78,8 @@ fn ensure_table(connection: &Connection) -> Result<()> {
 
 /// Brings the database up to `target` (at most the latest migration).
 pub fn apply(connection: &mut Connection, target: u32) -> Result<()> {
-    let found = current_version(connection)?;
+    ensure_table(connection)?;
+    let found = recorded_version(connection)?;
     let known = MIGRATIONS.len() as u32;
     if found > known {
         return Err(StoreError::TooNew { found, known });

@@ -33,6 +33,8 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("there is no database at {0}; check UPRIGHT_DATABASE and the working directory")]
+    Missing(PathBuf),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration {
         version: u32,
@@ -104,6 +106,31 @@ impl Db {
         })
     }
 
+    /// Opens an existing database read-only, for looking without touching:
+    /// never creates the file, never migrates, and refuses a database newer
+    /// than this binary (`upright backup`, `upright doctor`).
+    pub fn open_read_only(path: &Path) -> Result<Db> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection =
+            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        connection.busy_timeout(Duration::from_secs(5))?;
+        let found = migrations::recorded_version(&connection)?;
+        let known = MIGRATIONS.len() as u32;
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        Ok(Db {
+            connection: Arc::new(Mutex::new(connection)),
+            path: path.to_path_buf(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -152,7 +179,7 @@ impl Db {
 
     /// The latest migration applied.
     pub fn schema_version(&self) -> Result<u32> {
-        self.call_blocking(|c| migrations::current_version(c))
+        self.call_blocking(|c| migrations::recorded_version(c))
     }
 }
 

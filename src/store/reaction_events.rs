@@ -1,9 +1,10 @@
 //! Reactions by their own id, for platforms that withdraw a reaction by
 //! deleting it (a Matrix redaction carries only the reaction's id).
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
-use super::Result;
+use super::{Result, to_db_time};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RememberedReaction {
@@ -19,13 +20,43 @@ pub fn remember(
     message_id: &str,
     user_id: &str,
     emoji: &str,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     c.execute(
-        "INSERT INTO reaction_events (platform, reaction_id, message_id, user_id, emoji)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        (platform, reaction_id, message_id, user_id, emoji),
+        "INSERT INTO reaction_events (platform, reaction_id, message_id, user_id, emoji, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        (platform, reaction_id, message_id, user_id, emoji, to_db_time(now)),
     )?;
     Ok(())
+}
+
+/// Forgets reactions remembered before `cutoff` (the retention period).
+pub fn purge_before(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
+    Ok(c.execute(
+        "DELETE FROM reaction_events WHERE created_at < ?1",
+        [to_db_time(cutoff)],
+    )?)
+}
+
+/// The reaction with this id, if it was remembered.
+pub fn find(
+    c: &Connection,
+    platform: &str,
+    reaction_id: &str,
+) -> Result<Option<RememberedReaction>> {
+    Ok(c.query_row(
+        "SELECT message_id, user_id, emoji FROM reaction_events
+         WHERE platform = ?1 AND reaction_id = ?2",
+        (platform, reaction_id),
+        |row| {
+            Ok(RememberedReaction {
+                message_id: row.get(0)?,
+                user_id: row.get(1)?,
+                emoji: row.get(2)?,
+            })
+        },
+    )
+    .optional()?)
 }
 
 /// Returns and forgets the reaction with this id, if it was remembered.
@@ -52,6 +83,26 @@ pub fn take(
 }
 
 /// Forgets every reaction of a member (privacy delete).
+/// A member's remembered reactions, for their export.
+pub fn all_for_user(
+    c: &Connection,
+    platform: &str,
+    user_id: &str,
+) -> Result<Vec<serde_json::Value>> {
+    let mut statement = c.prepare(
+        "SELECT message_id, emoji, created_at FROM reaction_events
+         WHERE platform = ?1 AND user_id = ?2 ORDER BY created_at",
+    )?;
+    let rows = statement.query_map((platform, user_id), |row| {
+        Ok(serde_json::json!({
+            "message": row.get::<_, String>(0)?,
+            "emoji": row.get::<_, String>(1)?,
+            "at": row.get::<_, i64>(2)?,
+        }))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn forget_user(c: &Connection, platform: &str, user_id: &str) -> Result<()> {
     c.execute(
         "DELETE FROM reaction_events WHERE platform = ?1 AND user_id = ?2",

@@ -219,8 +219,30 @@ pub fn due_steps(c: &Connection, now: DateTime<Utc>, limit: u32) -> Result<Vec<S
          WHERE next_step_at IS NOT NULL AND next_step_at <= ?1
          ORDER BY next_step_at, id LIMIT ?2"
     ))?;
-    let rows = statement.query_map((to_db_time(now), limit), raw)?;
-    rows.map(|r| decode(r?)).collect()
+    let rows = statement
+        .query_map((to_db_time(now), limit), raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(statement);
+    let mut due = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.0;
+        match decode(row) {
+            Ok(session) => due.push(session),
+            Err(error) => set_aside(c, id, &error)?,
+        }
+    }
+    Ok(due)
+}
+
+/// Ends a session that cannot be read or moved on, so it stops coming due
+/// and holding up everyone else's.
+pub fn set_aside(c: &Connection, id: i64, error: &StoreError) -> Result<()> {
+    tracing::error!(session = id, "ending a session that cannot go on: {error}");
+    c.execute(
+        "UPDATE sessions SET status = 'failed', next_step_at = NULL WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
 }
 
 pub fn next_step_due_at(c: &Connection) -> Result<Option<DateTime<Utc>>> {

@@ -215,9 +215,63 @@ pub fn due(
 ) -> Result<Vec<Subscription>> {
     let mut statement = c.prepare_cached(&due_sql())?;
     let platforms = super::platform_list(platforms);
-    let rows = statement.query_map((to_db_time(now), limit, platforms), raw)?;
-    rows.map(|r| Subscription::try_from(r?)).collect()
+    let rows = statement
+        .query_map((to_db_time(now), limit, platforms), raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(statement);
+    let mut due = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.id;
+        match Subscription::try_from(row) {
+            Ok(subscription) => due.push(subscription),
+            Err(error) => {
+                set_aside(c, id, &error, now)?;
+                make_readable(c, id)?;
+            }
+        }
+    }
+    Ok(due)
 }
+
+/// Pauses a subscription that cannot be read or started (a stored zone a
+/// library upgrade no longer knows, a routine gone from the content), so it
+/// stops coming due and stopping everyone else's sessions. The member sees
+/// the reason at their next command.
+pub fn set_aside(c: &Connection, id: i64, error: &StoreError, now: DateTime<Utc>) -> Result<()> {
+    tracing::error!(
+        subscription = id,
+        "pausing a subscription that cannot be started: {error}"
+    );
+    c.execute(
+        "UPDATE subscriptions
+         SET state = 'paused', next_run_at = NULL, pause_reason = ?2, updated_at = ?3
+         WHERE id = ?1",
+        (id, UNREADABLE, to_db_time(now)),
+    )?;
+    Ok(())
+}
+
+/// Replaces a stored schedule that no longer reads with a placeholder, so
+/// the member's commands work again while the subscription waits, paused,
+/// for them to subscribe anew.
+fn make_readable(c: &Connection, id: i64) -> Result<()> {
+    let placeholder = Schedule::new(
+        chrono::NaiveTime::MIN,
+        crate::schedule::Weekdays::DAILY,
+        chrono_tz::UTC,
+    );
+    c.execute(
+        "UPDATE subscriptions
+         SET cron = ?2, timezone = ?3, paused_until = NULL, skip_date = NULL
+         WHERE id = ?1",
+        (id, placeholder.cron_expression(), placeholder.zone().name()),
+    )?;
+    Ok(())
+}
+
+/// What a member whose subscription was set aside is told.
+const UNREADABLE: &str = "your saved schedule could not be read after an update. \
+                          Send `subscribe` with your time again to set it anew";
 
 pub(super) fn due_sql() -> String {
     format!(

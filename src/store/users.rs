@@ -40,6 +40,33 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 /// Finds the member, creating them on first contact; keeps the name fresh.
+/// The longest display name kept; longer ones are clipped with "…".
+pub const NAME_LIMIT: usize = 64;
+
+/// A display name as summaries and leaderboards show it: no control or
+/// direction-changing characters (a name must not forge a line or reorder
+/// one), runs of whitespace as one space, at most [`NAME_LIMIT`] characters.
+pub fn clean_name(name: &str) -> String {
+    let forging = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    let words: Vec<&str> = name
+        .split(|c: char| c.is_whitespace() || forging(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    if joined.chars().count() <= NAME_LIMIT {
+        return joined;
+    }
+    let mut clipped: String = joined.chars().take(NAME_LIMIT - 1).collect();
+    clipped.truncate(clipped.trim_end().len());
+    clipped.push('…');
+    clipped
+}
+
+/// Stores the member (or updates their name) and returns them. The name is
+/// cleaned first; a name with nothing left shows the platform's id.
 pub fn upsert(
     c: &Connection,
     platform: &str,
@@ -47,6 +74,10 @@ pub fn upsert(
     display_name: &str,
     now: DateTime<Utc>,
 ) -> Result<User> {
+    let mut display_name = clean_name(display_name);
+    if display_name.is_empty() {
+        display_name = clean_name(platform_user_id);
+    }
     let user = c.query_row(
         &format!(
             "INSERT INTO users (platform, platform_user_id, display_name, created_at)
@@ -55,7 +86,7 @@ pub fn upsert(
              DO UPDATE SET display_name = excluded.display_name
              RETURNING {COLUMNS}"
         ),
-        (platform, platform_user_id, display_name, to_db_time(now)),
+        (platform, platform_user_id, &display_name, to_db_time(now)),
         from_row,
     )?;
     Ok(user)
@@ -172,4 +203,25 @@ pub fn in_group(c: &Connection, group_id: i64) -> Result<Vec<User>> {
 pub fn delete(c: &Connection, id: i64) -> Result<()> {
     c.execute("DELETE FROM users WHERE id = ?1", [id])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn names_cannot_forge_lines_or_grow_without_end() {
+        assert_eq!(clean_name("Ana"), "Ana");
+        assert_eq!(clean_name("  Ana \t Lee  "), "Ana Lee");
+        assert_eq!(
+            clean_name("Ana\n✅ Ben: 5/5 done"),
+            "Ana ✅ Ben: 5/5 done",
+            "a newline cannot start a summary line of its own"
+        );
+        assert_eq!(clean_name("\u{202E}evil\u{202C}"), "evil");
+        let long = clean_name(&"x".repeat(30_000));
+        assert_eq!(long.chars().count(), NAME_LIMIT);
+        assert!(long.ends_with('…'));
+        assert_eq!(clean_name("\u{0}\u{7}"), "");
+    }
 }

@@ -47,6 +47,8 @@ pub enum CommandOutcome {
     Invalid,
     /// Failed on the bot's side.
     Error,
+    /// Not answered: the member sent too many too fast.
+    Limited,
 }
 
 impl CommandOutcome {
@@ -56,6 +58,7 @@ impl CommandOutcome {
             CommandOutcome::Refused => "refused",
             CommandOutcome::Invalid => "invalid",
             CommandOutcome::Error => "error",
+            CommandOutcome::Limited => "limited",
         }
     }
 }
@@ -166,7 +169,7 @@ impl Default for Metrics {
         );
         registry.register(
             "commands",
-            "Commands answered, by command and outcome (ok, refused, invalid, error)",
+            "Commands answered, by command and outcome (ok, refused, invalid, error, limited)",
             metrics.commands.clone(),
         );
         registry.register(

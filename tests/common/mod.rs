@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use upright::clock::ManualClock;
-use upright::commands::{self, Command, Member, Place};
+use upright::commands::{self, Member, Place};
 use upright::content::Content;
 use upright::engine::{
     Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent,
@@ -303,10 +303,7 @@ impl Bot {
             display_name: capitalized(user),
             dm: None,
         };
-        let reply = match Command::parse(text) {
-            Ok(command) => commands::handle(&self.engine, &member, place, command).await,
-            Err(error) => commands::parse_error_reply(&self.engine, &error),
-        };
+        let reply = commands::handle_text(&self.engine, &member, place, text).await;
         self.engine.run_due().await.unwrap();
         reply
     }
@@ -336,6 +333,7 @@ impl Bot {
                 emoji: emoji.into(),
                 added,
                 reaction_id: None,
+                room: None,
             })
             .await
             .unwrap();

@@ -29,6 +29,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use spec::{Body, Spec};
 
 pub const BOT_ID: &str = "1000";
+/// The bot token the fake accepts.
+pub const TOKEN: &str = "fake-token";
 pub const APPLICATION_ID: &str = "2000";
 pub const GUILD_ID: &str = "3000";
 pub const GUILD_CHANNEL_ID: &str = "4000";
@@ -593,6 +595,15 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
     let at = Instant::now();
     let method = request.method().clone();
     let full_path = request.uri().path().to_string();
+    // A bot token other than the fake's is refused, as Discord does.
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if authorization.is_some_and(|a| a != format!("Bot {TOKEN}")) {
+        let body = json!({ "message": "401: Unauthorized", "code": 0 });
+        return (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    }
     let content_type = request
         .headers()
         .get("content-type")
