@@ -61,7 +61,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         let health = &engine.telemetry().health;
         health.link(crate::matrix::PLATFORM, telemetry::Link::Connecting);
         let client = crate::matrix::connect(matrix).await?;
-        crate::matrix::attach(&client, &engine)?;
+        crate::matrix::attach(&client, &engine, matrix)?;
         let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
             crate::matrix::sync(client, engine, until_stopped(stopped)).await;

@@ -39,6 +39,32 @@ pub struct DiscordConfig {
 /// `MATRIX_STORE_PASSPHRASE=none`: the store stays unencrypted, on purpose.
 pub const NO_PASSPHRASE: &str = "none";
 
+/// Whose invites the bot accepts, by the inviter's homeserver
+/// (`MATRIX_ALLOWED_SERVERS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedServers {
+    /// Unset: the bot's own server, as its login says.
+    Own,
+    /// `*`: anyone on any server.
+    Any,
+    /// These server names only.
+    Only(Vec<String>),
+}
+
+impl AllowedServers {
+    /// Whether an invite from `server` is accepted, the bot being on `own`.
+    pub fn allows(&self, server: &str, own: &str) -> bool {
+        match self {
+            AllowedServers::Own => server.eq_ignore_ascii_case(own),
+            AllowedServers::Any => true,
+            AllowedServers::Only(servers) => servers.iter().any(|s| s.eq_ignore_ascii_case(server)),
+        }
+    }
+}
+
+/// Rooms the bot stays in at most, unless `MATRIX_ROOM_LIMIT` says otherwise.
+pub const DEFAULT_ROOM_LIMIT: usize = 5_000;
+
 #[derive(Debug, Clone)]
 pub struct MatrixConfig {
     pub homeserver: String,
@@ -47,6 +73,10 @@ pub struct MatrixConfig {
     pub store_dir: PathBuf,
     /// `None` only when set to `none` on purpose.
     pub store_passphrase: Option<Secret>,
+    /// Whose invites are accepted.
+    pub allowed_servers: AllowedServers,
+    /// Invites are declined once the bot is in this many rooms.
+    pub room_limit: usize,
 }
 
 /// How log lines are written (`UPRIGHT_LOG_FORMAT`).
@@ -211,6 +241,26 @@ impl Config {
                 if password.is_none() {
                     problems.push("MATRIX_PASSWORD: set the bot account's password".to_string());
                 }
+                let allowed_servers = match get("MATRIX_ALLOWED_SERVERS").as_deref() {
+                    None => AllowedServers::Own,
+                    Some("*") => AllowedServers::Any,
+                    Some(list) => AllowedServers::Only(
+                        list.split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    ),
+                };
+                let room_limit = match get("MATRIX_ROOM_LIMIT").map(|t| t.parse::<usize>()) {
+                    None => DEFAULT_ROOM_LIMIT,
+                    Some(Ok(n)) if (1..=1_000_000).contains(&n) => n,
+                    Some(_) => {
+                        problems.push(
+                            "MATRIX_ROOM_LIMIT: a whole number of rooms, e.g. `5000`".to_string(),
+                        );
+                        DEFAULT_ROOM_LIMIT
+                    }
+                };
                 Some(MatrixConfig {
                     homeserver,
                     user: user.unwrap_or_default(),
@@ -229,6 +279,8 @@ impl Config {
                             None
                         }
                     },
+                    allowed_servers,
+                    room_limit,
                 })
             }
         };
@@ -378,6 +430,34 @@ mod tests {
                 .map(|p| p.expose().to_string()),
             Some("s3cret".to_string())
         );
+        Ok(())
+    }
+
+    #[test]
+    fn invites_come_from_the_bots_own_server_unless_said_otherwise() -> Result<(), ConfigError> {
+        let matrix = [
+            ("MATRIX_HOMESERVER", "https://m.example.org"),
+            ("MATRIX_USER", "@bot:example.org"),
+            ("MATRIX_PASSWORD", "password"),
+            ("MATRIX_STORE_PASSPHRASE", "s3cret"),
+        ];
+        let own = config(&matrix)?.matrix.map(|m| m.allowed_servers);
+        assert_eq!(own, Some(AllowedServers::Own));
+        assert!(AllowedServers::Own.allows("Example.org", "example.org"));
+        assert!(!AllowedServers::Own.allows("elsewhere.net", "example.org"));
+        let any = config(&[&matrix[..], &[("MATRIX_ALLOWED_SERVERS", "*")]].concat())?;
+        assert!(
+            any.matrix
+                .is_some_and(|m| m.allowed_servers.allows("anywhere.net", "example.org"))
+        );
+        let listed =
+            config(&[&matrix[..], &[("MATRIX_ALLOWED_SERVERS", "a.org, B.org")]].concat())?;
+        let listed = listed.matrix.map(|m| m.allowed_servers);
+        assert!(listed.as_ref().is_some_and(
+            |a| a.allows("b.org", "example.org") && !a.allows("example.org", "example.org")
+        ));
+        let bad = config(&[&matrix[..], &[("MATRIX_ROOM_LIMIT", "lots")]].concat());
+        assert!(bad.is_err_and(|e| e.to_string().contains("MATRIX_ROOM_LIMIT")));
         Ok(())
     }
 

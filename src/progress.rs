@@ -91,6 +91,26 @@ fn problem(error: impl std::fmt::Display) -> ProgressError {
     ProgressError(error.to_string())
 }
 
+/// What a progress picture shows, read from the database; drawn after the
+/// connection is released, so a drawing never holds up other members.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    pub today: NaiveDate,
+    pub days: BTreeMap<NaiveDate, f32>,
+    pub streak: Streak,
+}
+
+impl Picture {
+    /// The PNG, as a reply's attachment.
+    pub fn draw(&self) -> Result<crate::message::Attachment, ProgressError> {
+        Ok(crate::message::Attachment {
+            filename: "progress.png".to_string(),
+            mime: "image/png",
+            bytes: render(self.today, &self.days, self.streak)?,
+        })
+    }
+}
+
 /// Draws the picture as PNG bytes. `days` maps each day with a session to the
 /// share of the routine done (0.0–1.0).
 pub fn render(

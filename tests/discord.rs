@@ -1073,6 +1073,50 @@ async fn the_doctor_checks_the_token_with_discord() {
     assert!(problem.contains("Reset Token"), "{problem}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_made_while_the_bot_was_away_is_caught_up_on_return() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &database, &clock, None).await;
+    let ana = user("5000", "ana", false);
+    let time = json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]);
+    reply_to(&fake, "subscribe", time, &ana, true).await;
+    reply_to(&fake, "agree", json!([]), &ana, true).await;
+    clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let dm = fake.dm_channel_for("5000");
+    eventually("exercise 1", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("1/5"))
+    })
+    .await;
+    let first = posted_in(&fake, &dm)
+        .into_iter()
+        .find(|m| text_of(m).contains("1/5"))
+        .unwrap();
+    let first_id = first["id"].as_str().unwrap().to_string();
+
+    // Ana checks in while the bot is away; Discord will not replay it.
+    bot.stop().await;
+    fake.reaction(true, "5000", &dm, &first_id, "✅");
+    let bot = start_bot(&fake, &database, &clock, None).await;
+    eventually("exercise 2, after catching up", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains("2/5"))
+    })
+    .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'"),
+        1
+    );
+    bot.stop().await;
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
 // --- Groups ----------------------------------------------------------------------
 
 use discord_fake::{ADMIN_PERMISSIONS, BOT_ID, GUILD_CHANNEL_ID, MEMBER_PERMISSIONS};

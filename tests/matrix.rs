@@ -28,9 +28,9 @@ use matrix_sdk::{Client, RoomMemberships};
 use tokio::sync::watch;
 
 use common::utc;
-use synapse::Synapse;
+use synapse::{Synapse, encode};
 use upright::clock::{Clock, ManualClock};
-use upright::config::{MatrixConfig, Secret};
+use upright::config::{AllowedServers, MatrixConfig, Secret};
 use upright::engine::{Engine, Settings};
 use upright::store::Db;
 
@@ -198,12 +198,24 @@ async fn start_bot(
     database: &Path,
     clock: &ManualClock,
 ) -> RunningBot {
+    start_bot_with(synapse, store_dir, database, clock, AllowedServers::Own).await
+}
+
+async fn start_bot_with(
+    synapse: &Synapse,
+    store_dir: &Path,
+    database: &Path,
+    clock: &ManualClock,
+    allowed_servers: AllowedServers,
+) -> RunningBot {
     let config = MatrixConfig {
         homeserver: synapse.url.clone(),
         user: BOT.to_string(),
         password: Secret::new(BOT_PASSWORD),
         store_dir: store_dir.to_path_buf(),
         store_passphrase: Some(Secret::new("store-passphrase")),
+        allowed_servers,
+        room_limit: upright::config::DEFAULT_ROOM_LIMIT,
     };
     let client = upright::matrix::connect(&config).await.unwrap();
     let engine = Engine::new(
@@ -212,7 +224,7 @@ async fn start_bot(
         Arc::new(clock.clone()),
         Settings::default(),
     );
-    upright::matrix::attach(&client, &engine).unwrap();
+    upright::matrix::attach(&client, &engine, &config).unwrap();
     let (stop, stopped) = watch::channel(false);
     let shutdown = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.changed().await;
@@ -1192,5 +1204,130 @@ async fn twenty_members_opening_dms_at_once_are_each_answered_in_their_own_room(
     }
     let new_dm = wait("a new DM for member00", forgotten).await;
     assert_ne!(&new_dm, shared);
+    bot.stop().await;
+}
+
+/// Waits until the homeserver has the bot joined to a room (`inside`), or
+/// out of it after an invite or a join (among its left rooms), asking with
+/// the bot's own token.
+async fn wait_for_bot_in(
+    synapse: &Synapse,
+    bot: &RunningBot,
+    room: &matrix_sdk::ruma::RoomId,
+    inside: bool,
+    what: &str,
+) {
+    let token = bot.client.access_token().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let done = if inside {
+            let joined = synapse
+                .call("GET", "/_matrix/client/v3/joined_rooms", &token, None)
+                .await
+                .unwrap_or_default();
+            joined["joined_rooms"]
+                .as_array()
+                .is_some_and(|rooms| rooms.iter().any(|r| r == room.as_str()))
+        } else {
+            membership_left(synapse, &token, room).await
+        };
+        if done {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Whether the homeserver lists the room among the bot's left ones.
+async fn membership_left(synapse: &Synapse, token: &str, room: &matrix_sdk::ruma::RoomId) -> bool {
+    let filter = encode(r#"{"room":{"include_leave":true,"timeline":{"limit":1}}}"#);
+    let sync = synapse
+        .call(
+            "GET",
+            &format!("/_matrix/client/v3/sync?filter={filter}"),
+            token,
+            None,
+        )
+        .await
+        .unwrap_or_default();
+    sync["rooms"]["leave"].get(room.as_str()).is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_takes_invites_only_as_allowed_and_leaves_rooms_left_empty() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "upright=info".into()))
+        .with_test_writer()
+        .try_init();
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("ana", "ana-password-1");
+    synapse.register("bob", "bob-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let (store, database) = (work.path().join("store"), work.path().join("bot.sqlite3"));
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let ana = MemberClient::login(&synapse, "ana", "ana-password-1").await;
+    let bob = MemberClient::login(&synapse, "bob", "bob-password-1").await;
+
+    // Invites only from another server: Ana's direct chat is declined.
+    let strict = AllowedServers::Only(vec!["elsewhere.example".into()]);
+    let bot = start_bot_with(&synapse, &store, &database, &clock, strict).await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+    let declined = ana.client.create_dm(&bot_user).await.unwrap();
+    wait_for_bot_in(
+        &synapse,
+        &bot,
+        declined.room_id(),
+        false,
+        "the invite declined",
+    )
+    .await;
+    assert_eq!(
+        count(&bot.engine, "SELECT COUNT(*) FROM users"),
+        0,
+        "nothing remembered"
+    );
+    bot.stop().await;
+
+    // The bot's own server: a moderator's room is joined…
+    let bot = start_bot(&synapse, &store, &database, &clock).await;
+    let mut request = create_room::v3::Request::new();
+    request.invite = vec![bot_user.clone(), bob.client.user_id().unwrap().to_owned()];
+    let club = ana.client.create_room(request).await.unwrap();
+    wait_for_bot_in(
+        &synapse,
+        &bot,
+        club.room_id(),
+        true,
+        "the moderator's room joined",
+    )
+    .await;
+    // …but a room whose inviter does not moderate it is left at once.
+    let mut request = create_room::v3::Request::new();
+    request.invite = vec![bob.client.user_id().unwrap().to_owned()];
+    let ana_room = ana.client.create_room(request).await.unwrap();
+    wait_until_joined(&ana_room, 2).await; // Bob accepts, as members do.
+    let bob_side = bob.client.get_room(ana_room.room_id()).unwrap();
+    bob_side.invite_user_by_id(&bot_user).await.unwrap();
+    wait_for_bot_in(
+        &synapse,
+        &bot,
+        ana_room.room_id(),
+        false,
+        "the unmoderated room left",
+    )
+    .await;
+
+    // When everyone else has left the club, the bot leaves too.
+    wait_until_joined(&club, 3).await;
+    bob.client
+        .get_room(club.room_id())
+        .unwrap()
+        .leave()
+        .await
+        .unwrap();
+    club.leave().await.unwrap();
+    wait_for_bot_in(&synapse, &bot, club.room_id(), false, "the empty room left").await;
     bot.stop().await;
 }

@@ -6,7 +6,8 @@ use super::{CommandError, Ctx};
 use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
 use crate::engine::render::{self, load_text, streak_line};
 use crate::engine::sessions::History;
-use crate::message::{Attachment, Message, Reply};
+use crate::message::{Message, Reply};
+use crate::progress::Picture;
 use crate::store::sessions::Owner;
 use crate::store::subscriptions;
 
@@ -121,23 +122,14 @@ pub(crate) fn progress(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let today = subscription.schedule.local(ctx.now).date_naive();
     let streak = history.streak(ctx.content);
-    let png = crate::progress::render(today, &history.day_shares(ctx.content), streak).map_err(
-        |error| {
-            tracing::error!("{error}");
-            CommandError::Refused(
-                "I could not draw your picture just now; please try again later.".to_string(),
-            )
-        },
-    )?;
+    *ctx.picture.borrow_mut() = Some(Picture {
+        today,
+        days: history.day_shares(ctx.content),
+        streak,
+    });
     let body = format!(
         "Your last 12 weeks, a square a day: the darker, the more of the routine you did; grey days had no session.\n{}",
         streak_line(streak)
     );
-    Ok(
-        Reply::private(Message::new("Your progress", body)).with_attachment(Attachment {
-            filename: "progress.png".to_string(),
-            mime: "image/png",
-            bytes: png,
-        }),
-    )
+    Ok(Reply::private(Message::new("Your progress", body)))
 }

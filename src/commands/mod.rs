@@ -420,6 +420,8 @@ pub(crate) struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub user: users::User,
     pub place: Place,
+    /// A picture the answer carries, drawn once the connection is released.
+    pub picture: std::cell::RefCell<Option<crate::progress::Picture>>,
 }
 
 /// Commands one member may send at once before being asked to slow down…
@@ -489,15 +491,18 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
                 now,
                 user,
                 place,
+                picture: std::cell::RefCell::new(None),
             };
             let notice = pause_notice(&ctx)?;
             match dispatch(&ctx, command) {
                 Ok(mut reply) => {
+                    let picture = ctx.picture.take();
+                    drop(ctx);
                     tx.commit()?;
                     if let Some(notice) = notice {
                         reply.message.body = format!("{notice}\n\n{}", reply.message.body);
                     }
-                    Ok(Ok(reply))
+                    Ok(Ok((reply, picture)))
                 }
                 Err(CommandError::Refused(text)) => Ok(Err(text)),
                 Err(CommandError::Store(error)) => Err(error),
@@ -505,6 +510,12 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
         })
         .await;
     engine.wake();
+    let result = match result {
+        Ok(Ok((reply, Some(picture)))) => Ok(with_picture(reply, picture).await),
+        Ok(Ok((reply, None))) => Ok(Ok(reply)),
+        Ok(Err(refusal)) => Ok(Err(refusal)),
+        Err(error) => Err(error),
+    };
     let outcome = match &result {
         Ok(Ok(_)) => CommandOutcome::Ok,
         Ok(Err(_)) => CommandOutcome::Refused,
@@ -519,6 +530,24 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
             Reply::private(Message::text(
                 "Something went wrong on my side, and nothing was changed. Please try again in a minute.",
             ))
+        }
+    }
+}
+
+/// Draws the answer's picture on the blocking pool, off the database
+/// connection; a picture that cannot be drawn becomes a refusal saying so.
+async fn with_picture(
+    mut reply: Reply,
+    picture: crate::progress::Picture,
+) -> Result<Reply, String> {
+    match tokio::task::spawn_blocking(move || picture.draw()).await {
+        Ok(Ok(attachment)) => {
+            reply.attachment = Some(attachment);
+            Ok(reply)
+        }
+        failed => {
+            tracing::error!("cannot draw a progress picture: {failed:?}");
+            Err("I could not draw your picture just now; please try again later.".to_string())
         }
     }
 }

@@ -130,7 +130,21 @@ async fn on_event(
     let (reaction, added) = match event {
         serenity::FullEvent::ReactionAdd { add_reaction } => (add_reaction, true),
         serenity::FullEvent::ReactionRemove { removed_reaction } => (removed_reaction, false),
-        serenity::FullEvent::Ready { .. } | serenity::FullEvent::Resume { .. } => {
+        serenity::FullEvent::Ready { .. } => {
+            health.link(PLATFORM, Link::Connected);
+            // A new session: reactions made while the bot was away are not
+            // replayed by Discord, so they are asked for, off this handler.
+            let engine = framework.user_data.clone();
+            tokio::spawn(async move {
+                match engine.catch_up_check_ins(PLATFORM).await {
+                    Ok(0) => {}
+                    Ok(found) => tracing::info!(found, "caught up on reactions made while away"),
+                    Err(error) => tracing::warn!("cannot catch up on reactions: {error}"),
+                }
+            });
+            return Ok(());
+        }
+        serenity::FullEvent::Resume { .. } => {
             health.link(PLATFORM, Link::Connected);
             return Ok(());
         }

@@ -195,6 +195,31 @@ impl Platform for DiscordPlatform {
         Ok(())
     }
 
+    /// Discord does not replay reactions made while the bot was offline:
+    /// ask for them.
+    async fn reactors(
+        &self,
+        to: &Destination,
+        message_id: &str,
+        emoji: &str,
+    ) -> Result<Option<Vec<String>>, SendError> {
+        let channel = self.channel(to).await?;
+        let message = serenity::MessageId::new(discord_id(message_id)?);
+        let reaction = serenity::ReactionType::Unicode(emoji.to_string());
+        let users = self
+            .http
+            .get_reaction_users(channel, message, &reaction, 100, None)
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(Some(
+            users
+                .into_iter()
+                .filter(|user| !user.bot)
+                .map(|user| user.id.to_string())
+                .collect(),
+        ))
+    }
+
     /// Asks the server whether the account is still a member (no privileged
     /// intent needed, unlike watching GUILD_MEMBER_REMOVE).
     async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {

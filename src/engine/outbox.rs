@@ -215,7 +215,7 @@ impl Engine {
     }
 }
 
-fn destination(delivery: &Delivery) -> Result<Destination> {
+pub(super) fn destination(delivery: &Delivery) -> Result<Destination> {
     match (&delivery.recipient, &delivery.member) {
         (Recipient::Channel(channel), _) => Ok(Destination::Channel(channel.clone())),
         (Recipient::Member(_), Some(member)) => Ok(Destination::Direct {

@@ -77,4 +77,16 @@ pub trait Platform: Send + Sync {
     /// Whether the account is still in the channel or room, so members who
     /// left drop out of a group's leaderboard and summary.
     async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError>;
+
+    /// Who (other than bots) reacted to one of the bot's messages with
+    /// `emoji`, to catch up on check-ins made while the bot was away.
+    /// `None`: the platform replays those itself (a Matrix sync does).
+    async fn reactors(
+        &self,
+        _to: &Destination,
+        _message_id: &str,
+        _emoji: &str,
+    ) -> Result<Option<Vec<String>>, SendError> {
+        Ok(None)
+    }
 }

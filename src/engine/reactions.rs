@@ -1,7 +1,7 @@
 //! Where a check-in is stored: reactions on the bot's messages become
 //! check-ins (or the disclaimer's acknowledgement).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
 use super::Engine;
@@ -75,6 +75,60 @@ impl Engine {
             self.telemetry().metrics.check_in(&platform, kind);
         }
         Ok(outcome)
+    }
+
+    /// Check-ins made while the bot was away, on a platform that does not
+    /// replay them: each exercise message of the last day's sessions is
+    /// asked who reacted, and each reaction is recorded as if it had just
+    /// arrived (recording one twice changes nothing). Returns how many
+    /// reactions were found.
+    pub async fn catch_up_check_ins(&self, platform_name: &str) -> Result<usize> {
+        let Some(platform) = self.platform(platform_name) else {
+            return Ok(0);
+        };
+        let (name, since) = (platform_name.to_string(), self.now() - Duration::days(1));
+        let messages = self
+            .db()
+            .call(move |c| deliveries::recent_exercises(c, &name, since))
+            .await?;
+        let mut found = 0;
+        for delivery in messages {
+            let (Ok(to), Some(message_id)) = (
+                super::outbox::destination(&delivery),
+                delivery.platform_message_id.clone(),
+            ) else {
+                continue;
+            };
+            for kind in CheckInKind::ALL {
+                let reactors = match platform.reactors(&to, &message_id, kind.emoji()).await {
+                    Ok(Some(reactors)) => reactors,
+                    Ok(None) => return Ok(found), // The platform replays them itself.
+                    Err(error) => {
+                        tracing::warn!(message = %message_id, "cannot read reactions: {error}");
+                        continue;
+                    }
+                };
+                for user_id in reactors {
+                    found += 1;
+                    let room = match &delivery.recipient {
+                        Recipient::Channel(channel) => Some(channel.clone()),
+                        Recipient::Member(_) => None,
+                    };
+                    self.on_reaction(ReactionEvent {
+                        platform: platform_name.to_string(),
+                        message_id: message_id.clone(),
+                        user_id,
+                        display_name: None,
+                        emoji: kind.emoji().to_string(),
+                        added: true,
+                        reaction_id: None,
+                        room,
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// A reaction removed by its own id (a Matrix redaction) by `by`: the

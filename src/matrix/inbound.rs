@@ -24,6 +24,7 @@ use super::PLATFORM;
 use super::platform::{DmRooms, notice, send_reply};
 use crate::check_in::CheckInKind;
 use crate::commands::{self, Member, Place};
+use crate::config::{AllowedServers, MatrixConfig};
 use crate::engine::{Engine, ReactionEvent};
 use crate::message::Message;
 use crate::ordered::OrderedWork;
@@ -46,6 +47,8 @@ const MODERATOR: i32 = 50;
 pub(super) struct Inbound {
     engine: Engine,
     own: OwnedUserId,
+    allowed_servers: AllowedServers,
+    room_limit: usize,
     started: MilliSecondsSinceUnixEpoch,
     dms: Arc<DmRooms>,
     work: OrderedWork,
@@ -56,11 +59,14 @@ impl Inbound {
     pub(super) fn attach(
         client: &Client,
         engine: &Engine,
+        config: &MatrixConfig,
         dms: Arc<DmRooms>,
     ) -> anyhow::Result<()> {
         let inbound = Arc::new(Inbound {
             engine: engine.clone(),
             own: client.user_id().context("not logged in")?.to_owned(),
+            allowed_servers: config.allowed_servers.clone(),
+            room_limit: config.room_limit,
             started: MilliSecondsSinceUnixEpoch::now(),
             dms,
             work: OrderedWork::new(QUEUE_CAPACITY, PARALLEL_ROOMS),
@@ -106,23 +112,52 @@ impl Inbound {
     /// DM at once (recorded before joining, so the member's first command
     /// already finds it): the bot's `m.direct` account data is not reliable
     /// when many members open DMs at the same time.
+    ///
+    /// Who may invite it: anyone on an allowed server into a direct chat;
+    /// into any other room, only a moderator of that room (checked once
+    /// joined, when the room's power levels are known). Past the room limit
+    /// every invite is declined.
     fn on_invite(&self, event: StrippedRoomMemberEvent, room: Room) {
         if event.state_key != self.own || event.content.membership != MembershipState::Invite {
             return;
         }
-        let direct_from = (event.content.is_direct == Some(true)).then(|| event.sender.clone());
+        let inviter = event.sender.clone();
+        let (from, own) = (
+            inviter.server_name().as_str(),
+            self.own.server_name().as_str(),
+        );
+        let refusal = if !self.allowed_servers.allows(from, own) {
+            Some("the inviter's server is not in MATRIX_ALLOWED_SERVERS")
+        } else if room.client().joined_rooms().len() >= self.room_limit {
+            Some("the bot is in MATRIX_ROOM_LIMIT rooms already")
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            tracing::info!(room = %room.room_id(), %inviter, "declining an invite: {reason}");
+            tokio::spawn(async move { decline(&room).await });
+            return;
+        }
+        let direct = event.content.is_direct == Some(true);
         let engine = self.engine.clone();
         tokio::spawn(async move {
-            if let Some(member) = direct_from {
-                let (user, room_id) = (member.to_string(), room.room_id().to_string());
+            if direct {
+                let (user, room_id) = (inviter.to_string(), room.room_id().to_string());
                 if let Err(error) = engine
-                    .remember_dm(PLATFORM, &user, member.localpart(), &room_id)
+                    .remember_dm(PLATFORM, &user, inviter.localpart(), &room_id)
                     .await
                 {
                     tracing::warn!(room = %room_id, "cannot remember a direct chat: {error}");
                 }
             }
-            join_with_retry(room).await;
+            if !join_with_retry(&room).await || direct {
+                return;
+            }
+            let power = room_member(&room, &inviter).await.map(|m| m.power_level());
+            if power.is_none_or(|p| p < matrix_sdk::ruma::Int::from(MODERATOR)) {
+                tracing::info!(room = %room.room_id(), %inviter, "leaving a room its inviter does not moderate");
+                leave(&room).await;
+            }
         });
     }
 
@@ -302,18 +337,30 @@ impl Inbound {
 
     /// Someone joined or was invited: a DM with a third member is no longer
     /// private, so personal messages move to a new one.
+    /// When the last member leaves, the bot leaves too: a room with only
+    /// the bot in it is of no use, and costs a sync entry forever.
     async fn on_membership(self: Arc<Self>, event: OriginalSyncRoomMemberEvent, room: Room) {
+        if event.state_key == self.own {
+            return;
+        }
         let arriving = matches!(
             event.content.membership,
             MembershipState::Join | MembershipState::Invite
         );
-        if !arriving || event.state_key == self.own {
-            return;
-        }
         let room_id = room.room_id().to_string();
         let engine = self.engine.clone();
         self.work
             .submit(&room_id.clone(), async move {
+                if !arriving {
+                    if room.state() == RoomState::Joined && is_alone(&room).await {
+                        tracing::info!(room = %room_id, "everyone else left; leaving too");
+                        leave(&room).await;
+                        if let Err(error) = engine.forget_dm(PLATFORM, &room_id).await {
+                            tracing::warn!(room = %room_id, "cannot forget a DM: {error}");
+                        }
+                    }
+                    return;
+                }
                 if is_private(&room).await {
                     return;
                 }
@@ -344,6 +391,34 @@ async fn is_private(room: &Room) -> bool {
     }
 }
 
+/// Only the bot is left, joined or invited.
+async fn is_alone(room: &Room) -> bool {
+    let counted = room.active_members_count();
+    if counted > 0 {
+        return counted <= 1;
+    }
+    room.members_no_sync(RoomMemberships::ACTIVE)
+        .await
+        .is_ok_and(|members| members.len() <= 1)
+}
+
+/// Rejects an invite. Asked of the homeserver directly: while the invite
+/// is being handled, the room may not count as invited yet, and matrix-sdk
+/// leaves only rooms it knows as joined or invited.
+async fn decline(room: &Room) {
+    use matrix_sdk::ruma::api::client::membership::leave_room;
+    let request = leave_room::v3::Request::new(room.room_id().to_owned());
+    if let Err(error) = room.client().send(request).await {
+        tracing::warn!(room = %room.room_id(), "cannot decline an invite: {error}");
+    }
+}
+
+async fn leave(room: &Room) {
+    if let Err(error) = room.leave().await {
+        tracing::warn!(room = %room.room_id(), "cannot leave: {error}");
+    }
+}
+
 /// The sender as the room knows them (display name, power level), if known.
 /// A sender's membership comes with their events, so the homeserver is
 /// asked only when it did not.
@@ -360,7 +435,8 @@ async fn room_member(room: &Room, user: &UserId) -> Option<RoomMember> {
     }
 }
 
-async fn join_with_retry(room: Room) {
+/// Joins an invited room, retrying a while; `false` if it never worked.
+async fn join_with_retry(room: &Room) -> bool {
     let mut delay = Duration::from_secs(1);
     for attempt in 1..=8 {
         match room.join().await {
@@ -371,7 +447,7 @@ async fn join_with_retry(room: Room) {
                 if let Err(error) = room.latest_encryption_state().await {
                     tracing::debug!(room = %room.room_id(), "encryption state unknown: {error}");
                 }
-                return;
+                return true;
             }
             Err(error) => {
                 tracing::warn!(room = %room.room_id(), attempt, "cannot join yet: {error}");
@@ -381,4 +457,5 @@ async fn join_with_retry(room: Room) {
         }
     }
     tracing::error!(room = %room.room_id(), "gave up joining after an invite");
+    false
 }

@@ -193,9 +193,9 @@ fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
 }
 
 /// Registers the event handlers and the platform; then call [`sync`].
-pub fn attach(client: &Client, engine: &Engine) -> anyhow::Result<()> {
+pub fn attach(client: &Client, engine: &Engine, config: &MatrixConfig) -> anyhow::Result<()> {
     let dms = Arc::new(platform::DmRooms::new(client.clone()));
-    inbound::Inbound::attach(client, engine, Arc::clone(&dms))?;
+    inbound::Inbound::attach(client, engine, config, Arc::clone(&dms))?;
     engine.add_platform(PLATFORM, Arc::new(MatrixPlatform::new(client.clone(), dms)));
     Ok(())
 }

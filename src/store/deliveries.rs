@@ -522,6 +522,23 @@ pub fn find_by_message(
     .transpose()
 }
 
+/// The exercise messages of sessions started since `since` on `platform`
+/// (check-ins on them still count), for catching up on reactions.
+pub fn recent_exercises(
+    c: &Connection,
+    platform: &str,
+    since: DateTime<Utc>,
+) -> Result<Vec<Delivery>> {
+    let mut statement = c.prepare(&format!(
+        "{SELECT} JOIN sessions s ON s.id = d.session_id
+         WHERE d.platform = ?1 AND d.kind = 'exercise' AND d.platform_message_id IS NOT NULL
+           AND s.started_at >= ?2
+         ORDER BY d.id"
+    ))?;
+    let rows = statement.query_map((platform, to_db_time(since)), decode)?;
+    rows.map(|row| row?).collect()
+}
+
 pub fn find_by_key(c: &Connection, key: &str) -> Result<Option<Delivery>> {
     c.query_row(
         &format!("{SELECT} WHERE d.idempotency_key = ?1"),

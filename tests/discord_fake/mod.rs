@@ -94,6 +94,8 @@ struct Inner {
     by_nonce: HashMap<String, Value>,
     dm_channels: HashMap<String, String>,
     reactions: Vec<(String, String)>,
+    /// Members' reactions: (message, emoji) → user ids, as Discord keeps them.
+    member_reactions: HashMap<(String, String), Vec<String>>,
     identify: Option<Value>,
     /// Members (user ids) who left the guild.
     left: std::collections::HashSet<String>,
@@ -280,6 +282,7 @@ impl FakeDiscord {
         message_id: &str,
         emoji: &str,
     ) {
+        self.remember_reaction(added, user_id, message_id, emoji);
         let mut data = json!({
             "user_id": user_id, "channel_id": channel_id, "message_id": message_id,
             "emoji": { "id": null, "name": emoji }, "type": 0, "burst": false,
@@ -298,7 +301,27 @@ impl FakeDiscord {
     }
 
     /// A member reacting in the guild channel: Discord adds the member.
+    /// Keeps a member's reaction on the message, as Discord does whether
+    /// or not the bot is connected to hear of it.
+    fn remember_reaction(&self, added: bool, user_id: &str, message_id: &str, emoji: &str) {
+        let mut inner = self.inner.lock().unwrap();
+        let users = inner
+            .member_reactions
+            .entry((message_id.to_string(), emoji.to_string()))
+            .or_default();
+        users.retain(|u| u != user_id);
+        if added {
+            users.push(user_id.to_string());
+        }
+    }
+
     pub fn guild_reaction(&self, added: bool, from: &Value, message_id: &str, emoji: &str) {
+        self.remember_reaction(
+            added,
+            from["id"].as_str().unwrap_or_default(),
+            message_id,
+            emoji,
+        );
         let mut data = json!({
             "user_id": from["id"], "channel_id": GUILD_CHANNEL_ID, "message_id": message_id,
             "guild_id": GUILD_ID, "emoji": { "id": null, "name": emoji }, "type": 0, "burst": false,
@@ -468,6 +491,18 @@ impl FakeDiscord {
                     inner.reactions.push(reaction);
                 }
                 (204, Value::Null)
+            }
+            ("GET", ["channels", _, "messages", message, "reactions", emoji]) => {
+                let key = (message.to_string(), percent_decode(emoji));
+                let inner = self.inner.lock().unwrap();
+                let users: Vec<Value> = inner
+                    .member_reactions
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .map(|id| user(id, &format!("member-{id}"), id == BOT_ID))
+                    .collect();
+                (200, Value::Array(users))
             }
             ("GET", ["channels", channel]) if *channel == GUILD_CHANNEL_ID => (
                 200,
