@@ -646,3 +646,52 @@ async fn a_check_in_counts_only_in_the_groups_own_room_and_names_stay_one_line()
     let members: i64 = bot.query("SELECT COUNT(*) FROM group_members");
     assert_eq!(members, 1, "only Eve joined the group");
 }
+
+#[tokio::test]
+async fn each_group_shows_the_name_its_server_knows_and_dms_keep_the_members_own() {
+    let bot = group_bot().await;
+    let reply = bot
+        .command_in(
+            "admin",
+            "room-2",
+            true,
+            "group setup 07:00 UTC daily summary 20:00",
+        )
+        .await;
+    assert_eq!(reply.message.title.as_deref(), Some("Group set up"));
+    bot.member("ana", "subscribe 06:30 UTC").await; // Her own name: "Ana".
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    for (room, name) in [(ROOM, "Coach Ana"), ("room-2", "Annie")] {
+        let first = of_kind(&bot.fake.posted_in(room), Kind::Exercise)[0].clone();
+        let outcome = bot
+            .engine
+            .on_reaction(upright::engine::ReactionEvent {
+                platform: common::PLATFORM.into(),
+                message_id: first.id.clone(),
+                user_id: "ana".into(),
+                display_name: Some(name.into()),
+                emoji: "✅".into(),
+                added: true,
+                reaction_id: None,
+                room: Some(room.into()),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(outcome, ReactionOutcome::Recorded(_)), "{room}");
+    }
+    bot.run_until(utc("2027-05-03T20:00:00Z")).await;
+    let summary = |room: &str| {
+        of_kind(&bot.fake.posted_in(room), Kind::Summary)
+            .pop()
+            .unwrap()
+            .body
+    };
+    assert!(summary(ROOM).contains("Coach Ana"), "{}", summary(ROOM));
+    assert!(!summary(ROOM).contains("Annie"), "{}", summary(ROOM));
+    assert!(summary("room-2").contains("Annie"), "{}", summary("room-2"));
+    let own: String = bot.query("SELECT display_name FROM users WHERE platform_user_id = 'ana'");
+    assert_eq!(
+        own, "Ana",
+        "a server's nickname does not rename her elsewhere"
+    );
+}

@@ -4,9 +4,9 @@
 use chrono::{Duration, NaiveTime};
 
 use super::subscription::{describe_next, zone_and_days};
-use super::{CommandError, Ctx, Place};
+use super::{CommandError, Ctx, Later, Place};
 use crate::content::DEFAULT_ROUTINE;
-use crate::engine::groups::{LEADERBOARD_SIZE, NUDGE_LEAD, nudge_time, session_end, standings};
+use crate::engine::groups::{GroupRecord, NUDGE_LEAD, nudge_time, session_end};
 use crate::engine::render;
 use crate::engine::weekly;
 use crate::message::{Message, Reply};
@@ -216,11 +216,9 @@ pub(crate) fn leaderboard(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     };
     let group = groups::for_channel(ctx.c, &ctx.user.platform, id)?
         .ok_or_else(|| CommandError::Refused(NO_GROUP.to_string()))?;
-    let rows: Vec<_> = standings(ctx.c, ctx.content, &group)?
-        .into_iter()
-        .map(|s| (s.user.display_name, s.streak))
-        .collect();
-    Ok(Reply::public(render::leaderboard(&rows, LEADERBOARD_SIZE)))
+    // Ranked after the connection is released (see `Later`).
+    *ctx.later.borrow_mut() = Some(Later::Leaderboard(GroupRecord::load(ctx.c, &group)?));
+    Ok(Reply::public(Message::text("")))
 }
 
 pub(crate) fn member_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use super::{CommandError, Ctx};
+use super::{CommandError, Ctx, Later};
 use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
 use crate::engine::render::{self, load_text, streak_line};
 use crate::engine::sessions::History;
@@ -122,11 +122,11 @@ pub(crate) fn progress(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let today = subscription.schedule.local(ctx.now).date_naive();
     let streak = history.streak(ctx.content);
-    *ctx.picture.borrow_mut() = Some(Picture {
+    *ctx.later.borrow_mut() = Some(Later::Picture(Picture {
         today,
         days: history.day_shares(ctx.content),
         streak,
-    });
+    }));
     let body = format!(
         "Your last 12 weeks, a square a day: the darker, the more of the routine you did; grey days had no session.\n{}",
         streak_line(streak)

@@ -10,6 +10,8 @@ mod info;
 mod privacy;
 mod subscription;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -420,8 +422,8 @@ pub(crate) struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub user: users::User,
     pub place: Place,
-    /// A picture the answer carries, drawn once the connection is released.
-    pub picture: std::cell::RefCell<Option<crate::progress::Picture>>,
+    /// Work the answer needs once the connection is released.
+    pub later: std::cell::RefCell<Option<Later>>,
 }
 
 /// Commands one member may send at once before being asked to slow down…
@@ -466,6 +468,7 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
     }
     let place = place.clone();
     let content = engine.content();
+    let content_later = engine.content();
     let settings = engine.settings();
     let now = engine.now();
     let member_for_db = member.clone();
@@ -474,7 +477,13 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
         .db()
         .call(move |c| {
             let tx = c.transaction()?;
-            let user = users::upsert(
+            // A name given in a shared channel is that server's or room's
+            // (a nickname): it names the member there, not everywhere.
+            let store_member = match place {
+                Place::Direct => users::upsert,
+                Place::Channel { .. } => users::ensure,
+            };
+            let user = store_member(
                 &tx,
                 &member_for_db.platform,
                 &member_for_db.user_id,
@@ -491,18 +500,15 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
                 now,
                 user,
                 place,
-                picture: std::cell::RefCell::new(None),
+                later: std::cell::RefCell::new(None),
             };
             let notice = pause_notice(&ctx)?;
             match dispatch(&ctx, command) {
-                Ok(mut reply) => {
-                    let picture = ctx.picture.take();
+                Ok(reply) => {
+                    let later = ctx.later.take();
                     drop(ctx);
                     tx.commit()?;
-                    if let Some(notice) = notice {
-                        reply.message.body = format!("{notice}\n\n{}", reply.message.body);
-                    }
-                    Ok(Ok((reply, picture)))
+                    Ok(Ok((reply, later, notice)))
                 }
                 Err(CommandError::Refused(text)) => Ok(Err(text)),
                 Err(CommandError::Store(error)) => Err(error),
@@ -511,8 +517,18 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
         .await;
     engine.wake();
     let result = match result {
-        Ok(Ok((reply, Some(picture)))) => Ok(with_picture(reply, picture).await),
-        Ok(Ok((reply, None))) => Ok(Ok(reply)),
+        Ok(Ok((reply, later, notice))) => {
+            let finished = match later {
+                Some(later) => later.finish(content_later, reply).await,
+                None => Ok(reply),
+            };
+            Ok(finished.map(|mut reply| {
+                if let Some(notice) = notice {
+                    reply.message.body = format!("{notice}\n\n{}", reply.message.body);
+                }
+                reply
+            }))
+        }
         Ok(Err(refusal)) => Ok(Err(refusal)),
         Err(error) => Err(error),
     };
@@ -534,20 +550,49 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
     }
 }
 
-/// Draws the answer's picture on the blocking pool, off the database
-/// connection; a picture that cannot be drawn becomes a refusal saying so.
-async fn with_picture(
-    mut reply: Reply,
-    picture: crate::progress::Picture,
-) -> Result<Reply, String> {
-    match tokio::task::spawn_blocking(move || picture.draw()).await {
-        Ok(Ok(attachment)) => {
-            reply.attachment = Some(attachment);
-            Ok(reply)
-        }
-        failed => {
-            tracing::error!("cannot draw a progress picture: {failed:?}");
-            Err("I could not draw your picture just now; please try again later.".to_string())
+/// Work an answer needs done after the database connection is released,
+/// on the blocking pool, so a drawing or a ranking never holds up other
+/// members' commands and the engine.
+pub(crate) enum Later {
+    /// The progress picture, to draw and attach.
+    Picture(crate::progress::Picture),
+    /// A group's record, to rank into the leaderboard.
+    Leaderboard(crate::engine::groups::GroupRecord),
+}
+
+impl Later {
+    async fn finish(self, content: Arc<Content>, reply: Reply) -> Result<Reply, String> {
+        let done = tokio::task::spawn_blocking(move || self.finish_now(&content, reply)).await;
+        done.unwrap_or_else(|error| {
+            tracing::error!("an answer's work failed: {error}");
+            Err("Something went wrong on my side; please try again in a minute.".to_string())
+        })
+    }
+
+    fn finish_now(self, content: &Content, mut reply: Reply) -> Result<Reply, String> {
+        match self {
+            Later::Picture(picture) => match picture.draw() {
+                Ok(attachment) => {
+                    reply.attachment = Some(attachment);
+                    Ok(reply)
+                }
+                Err(error) => {
+                    tracing::error!("{error}");
+                    Err(
+                        "I could not draw your picture just now; please try again later."
+                            .to_string(),
+                    )
+                }
+            },
+            Later::Leaderboard(record) => {
+                use crate::engine::groups::{LEADERBOARD_SIZE, rank};
+                let rows: Vec<_> = rank(content, record)
+                    .into_iter()
+                    .map(|s| (s.user.display_name, s.streak))
+                    .collect();
+                reply.message = crate::engine::render::leaderboard(&rows, LEADERBOARD_SIZE);
+                Ok(reply)
+            }
         }
     }
 }

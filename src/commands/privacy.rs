@@ -28,8 +28,8 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "weekly_summary_next": user.weekly_summary_at.map(|t| t.to_rfc3339()),
             "direct_messages": user.dm_target,
         },
-        "groups": groups::memberships(ctx.c, user.id)?.into_iter().map(|(channel, joined, left)| json!({
-            "channel": channel, "joined_at": joined, "left_at": left,
+        "groups": groups::memberships(ctx.c, user.id)?.into_iter().map(|m| json!({
+            "channel": m.channel, "joined_at": m.joined_at, "left_at": m.left_at, "name_there": m.name,
         })).collect::<Vec<_>>(),
         "subscription": subscription.as_ref().map(|s| json!({
             "routine": s.routine_id,
@@ -72,11 +72,10 @@ pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandErr
     }
     let user = &ctx.user;
     reaction_events::forget_user(ctx.c, &user.platform, &user.platform_user_id)?;
-    deliveries::scrub_member_from_channels(
-        ctx.c,
-        &user.platform,
-        &[&user.display_name, &user.platform_user_id],
-    )?;
+    let mut names = groups::names_of(ctx.c, user.id)?;
+    names.extend([user.display_name.clone(), user.platform_user_id.clone()]);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    deliveries::scrub_member_from_channels(ctx.c, &user.platform, &names)?;
     users::delete(ctx.c, user.id)?;
     Ok(Reply::private(Message::text(
         "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",

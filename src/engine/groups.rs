@@ -3,6 +3,8 @@
 //! summary. Like `sessions`, every function here runs inside one database
 //! transaction and only writes messages to the outbox.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::Connection;
 
@@ -174,14 +176,40 @@ pub struct Standing {
     pub history: History,
 }
 
+/// What a group's standings are made of, read in three queries however
+/// many members it has; ranking them needs no database.
+#[derive(Debug, Clone)]
+pub struct GroupRecord {
+    sessions: Vec<Session>,
+    check_ins: BTreeMap<i64, BTreeMap<i64, check_ins::SessionCheckIns>>,
+    members: Vec<User>,
+}
+
+impl GroupRecord {
+    pub fn load(c: &Connection, group: &Group) -> Result<GroupRecord> {
+        Ok(GroupRecord {
+            sessions: sessions::for_owner(c, Owner::Group(group.id))?,
+            check_ins: check_ins::by_user_for_group(c, group.id)?,
+            members: users::in_group(c, group.id)?,
+        })
+    }
+}
+
 /// The group's present members, ordered for the leaderboard: current
 /// streak, then best streak, then name, then who joined first — so equal
 /// records always come out in the same order.
 pub fn standings(c: &Connection, content: &Content, group: &Group) -> Result<Vec<Standing>> {
-    // Three queries for the whole group, however many members it has.
-    let sessions = sessions::for_owner(c, Owner::Group(group.id))?;
-    let mut check_ins = check_ins::by_user_for_group(c, group.id)?;
-    let mut standings: Vec<Standing> = users::in_group(c, group.id)?
+    Ok(rank(content, GroupRecord::load(c, group)?))
+}
+
+/// [`standings`] from a record already read.
+pub fn rank(content: &Content, record: GroupRecord) -> Vec<Standing> {
+    let GroupRecord {
+        sessions,
+        mut check_ins,
+        members,
+    } = record;
+    let mut standings: Vec<Standing> = members
         .into_iter()
         .map(|user| {
             let history = History {
@@ -208,7 +236,7 @@ pub fn standings(c: &Connection, content: &Content, group: &Group) -> Result<Vec
                     .cmp(&b.user.display_name.to_lowercase())
             })
     });
-    Ok(standings)
+    standings
 }
 
 /// Member-days done out of member-days possible over a span of group sessions.

@@ -133,12 +133,14 @@ impl Engine {
 
     /// A reaction removed by its own id (a Matrix redaction) by `by`: the
     /// check-in it made, if any, is withdrawn in the same transaction that
-    /// forgets it. Only the member who reacted can withdraw their check-in.
+    /// forgets it. Only the member who reacted, or someone allowed to remove
+    /// others' messages in that room (`by_moderator`), can withdraw it.
     pub async fn on_reaction_removed(
         &self,
         platform: &str,
         reaction_id: &str,
         by: &str,
+        by_moderator: bool,
     ) -> Result<ReactionOutcome> {
         let (platform, reaction_id, by) = (
             platform.to_string(),
@@ -147,7 +149,7 @@ impl Engine {
         );
         self.record(move |c, content, now| {
             match reaction_events::find(c, &platform, &reaction_id)? {
-                Some(reaction) if reaction.user_id == by => {}
+                Some(reaction) if reaction.user_id == by || by_moderator => {}
                 _ => return Ok(ReactionOutcome::Ignored),
             }
             let Some(reaction) = reaction_events::take(c, &platform, &reaction_id)? else {
@@ -266,16 +268,18 @@ fn apply_in_group(
     let Some(group_id) = session.group_id else {
         return Ok(ReactionOutcome::Ignored);
     };
+    // The name the group shows is the group's own: a server nickname does
+    // not rename the member in DMs or in other servers' groups.
     let user = match users::find(c, &event.platform, &event.user_id)? {
-        Some(user) if event.display_name.is_none() || !event.added => user,
+        Some(user) => user,
         None if !event.added => return Ok(ReactionOutcome::Ignored),
-        _ => {
+        None => {
             let name = event.display_name.as_deref().unwrap_or(&event.user_id);
             users::upsert(c, &event.platform, &event.user_id, name, now)?
         }
     };
     if event.added {
-        groups::join(c, group_id, user.id, now)?;
+        groups::join(c, group_id, user.id, event.display_name.as_deref(), now)?;
     }
     check_in(c, content, event.added, &session, step, &user, kind, now)
 }

@@ -315,20 +315,28 @@ impl Inbound {
         }
     }
 
-    /// A reaction its own sender redacts withdraws its check-in (also when
-    /// redacted while the bot was down).
+    /// A redacted reaction withdraws its check-in (also when redacted while
+    /// the bot was down), if its own sender or a moderator redacted it.
     async fn on_redaction(self: Arc<Self>, event: OriginalSyncRoomRedactionEvent, room: Room) {
         if event.sender == self.own {
             return;
         }
         let rules = room.clone_info().room_version_rules_or_default().redaction;
         let redacted = event.redacts(&rules).to_string();
-        let by = event.sender.to_string();
+        let sender = event.sender.clone();
         let key = room.room_id().to_string();
         let engine = self.engine.clone();
         self.work
             .submit(&key, async move {
-                if let Err(error) = engine.on_reaction_removed(PLATFORM, &redacted, &by).await {
+                // Someone else's redaction counts when they may redact in this room.
+                let moderator = room_member(&room, &sender)
+                    .await
+                    .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR));
+                let by = sender.to_string();
+                let withdrawn = engine
+                    .on_reaction_removed(PLATFORM, &redacted, &by, moderator)
+                    .await;
+                if let Err(error) = withdrawn {
                     tracing::error!("cannot withdraw a reaction: {error}");
                 }
             })

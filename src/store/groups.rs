@@ -235,14 +235,33 @@ pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTi
     earliest.map(from_db_time).transpose()
 }
 
-/// Records that a member takes part (again, if they had left).
-pub fn join(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+/// Records that a member takes part (again, if they had left), under the
+/// name this group's server or room shows them by, when the platform says.
+pub fn join(
+    c: &Connection,
+    group_id: i64,
+    user_id: i64,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let name = name.map(super::users::clean_name).filter(|n| !n.is_empty());
     c.execute(
-        "INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (group_id, user_id) DO UPDATE SET left_at = NULL",
-        (group_id, user_id, to_db_time(now)),
+        "INSERT INTO group_members (group_id, user_id, joined_at, display_name) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (group_id, user_id)
+         DO UPDATE SET left_at = NULL, display_name = COALESCE(excluded.display_name, display_name)",
+        (group_id, user_id, to_db_time(now), name),
     )?;
     Ok(())
+}
+
+/// The names a member goes by in groups, for erasing them from group posts.
+pub fn names_of(c: &Connection, user_id: i64) -> Result<Vec<String>> {
+    let mut statement = c.prepare_cached(
+        "SELECT DISTINCT display_name FROM group_members
+         WHERE user_id = ?1 AND display_name IS NOT NULL",
+    )?;
+    let rows = statement.query_map([user_id], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The member is no longer in the channel or room.
@@ -254,12 +273,27 @@ pub fn leave(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) ->
     Ok(())
 }
 
-/// The channels of the groups a member takes part in, for the privacy export.
-pub fn memberships(c: &Connection, user_id: i64) -> Result<Vec<(String, i64, Option<i64>)>> {
+/// A member's place in one group, for the privacy export.
+pub struct Membership {
+    pub channel: String,
+    pub joined_at: i64,
+    pub left_at: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// The groups a member takes part in, for the privacy export.
+pub fn memberships(c: &Connection, user_id: i64) -> Result<Vec<Membership>> {
     let mut statement = c.prepare_cached(
-        "SELECT g.channel_id, m.joined_at, m.left_at FROM group_members m
+        "SELECT g.channel_id, m.joined_at, m.left_at, m.display_name FROM group_members m
          JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1 ORDER BY m.joined_at",
     )?;
-    let rows = statement.query_map([user_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let rows = statement.query_map([user_id], |row| {
+        Ok(Membership {
+            channel: row.get(0)?,
+            joined_at: row.get(1)?,
+            left_at: row.get(2)?,
+            name: row.get(3)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "retention",
         sql: include_str!("../../migrations/0006_retention.sql"),
     },
+    Migration {
+        version: 7,
+        name: "group_names",
+        sql: include_str!("../../migrations/0007_group_names.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

@@ -65,6 +65,21 @@ pub fn clean_name(name: &str) -> String {
     clipped
 }
 
+/// Stores the member if new and returns them, leaving a known member's
+/// name as it is (for events in a group, whose names are the group's own).
+pub fn ensure(
+    c: &Connection,
+    platform: &str,
+    platform_user_id: &str,
+    display_name: &str,
+    now: DateTime<Utc>,
+) -> Result<User> {
+    match find(c, platform, platform_user_id)? {
+        Some(user) => Ok(user),
+        None => upsert(c, platform, platform_user_id, display_name, now),
+    }
+}
+
 /// Stores the member (or updates their name) and returns them. The name is
 /// cleaned first; a name with nothing left shows the platform's id.
 pub fn upsert(
@@ -190,9 +205,13 @@ pub fn next_weekly_due_at(c: &Connection, platforms: &[String]) -> Result<Option
 
 /// The members still in a group, in the order they joined.
 pub fn in_group(c: &Connection, group_id: i64) -> Result<Vec<User>> {
-    // `group_members` shares no column name with `users`' COLUMNS.
+    // Each member under the name this group knows them by, if any.
+    let columns = COLUMNS.replace(
+        "display_name",
+        "COALESCE(group_members.display_name, users.display_name)",
+    );
     let mut statement = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM group_members JOIN users ON users.id = group_members.user_id
+        "SELECT {columns} FROM group_members JOIN users ON users.id = group_members.user_id
          WHERE group_id = ?1 AND left_at IS NULL ORDER BY joined_at, user_id"
     ))?;
     let rows = statement.query_map([group_id], from_row)?;

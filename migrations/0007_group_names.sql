@@ -1,0 +1,3 @@
+-- A member's name as this group's server or room shows it (a Discord
+-- server nickname, a Matrix room name); NULL: their name everywhere.
+ALTER TABLE group_members ADD COLUMN display_name TEXT;
