@@ -95,10 +95,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let mut engine_task = {
         let engine = engine.clone();
         let stopped = stopped.clone();
-        tokio::spawn(async move { engine.run(until_stopped(stopped)).await })
+        tokio::spawn(async move { engine.run_supervised(stopped).await })
     };
-    // The engine restarts its own failed passes and senders; if its loop
-    // itself ends, the bot cannot keep going and exits non-zero, so the
+    // If the engine cannot be kept up, the bot exits non-zero, so the
     // supervisor (systemd, Docker) starts it afresh.
     let mut engine_ended = false;
     let outcome = tokio::select! {
@@ -106,7 +105,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         ended = &mut engine_task => {
             engine_ended = true;
             Err(match ended {
-                Ok(()) => anyhow::anyhow!("the engine stopped unexpectedly"),
+                Ok(Ok(())) => anyhow::anyhow!("the engine stopped unexpectedly"),
+                Ok(Err(error)) => anyhow::anyhow!(error),
                 Err(error) => anyhow::anyhow!("the engine failed: {error}"),
             })
         }
@@ -125,8 +125,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             Err(error) => tracing::error!("a platform task failed: {error}"),
         }
     }
-    if !engine_ended && let Err(error) = engine_task.await {
-        tracing::error!("the engine task failed: {error}");
+    if !engine_ended {
+        match engine_task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!("{error}"),
+            Err(error) => tracing::error!("the engine task failed: {error}"),
+        }
     }
     if let Some(server) = telemetry_server {
         match server.await {

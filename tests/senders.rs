@@ -404,3 +404,78 @@ async fn a_sender_that_dies_is_started_again() {
     assert_eq!(delivered.len(), 1, "{delivered:?}");
     assert_eq!(delivered[0].kind, Kind::Disclaimer);
 }
+
+/// A clock that panics when told to, as a bug in the engine's loop would.
+struct FailingClock {
+    inner: ManualClock,
+    /// Calls left to panic on; `u32::MAX`: every call.
+    panics: std::sync::atomic::AtomicU32,
+}
+
+impl upright::clock::Clock for FailingClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let left = self.panics.load(SeqCst);
+        if left > 0 {
+            if left != u32::MAX {
+                self.panics.store(left - 1, SeqCst);
+            }
+            panic!("a bug in the engine's loop");
+        }
+        upright::clock::Clock::now(&self.inner)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_engine_loop_starts_again_and_gives_up_only_when_it_keeps_failing() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let dir = tempfile::tempdir().unwrap();
+    let manual = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let clock = Arc::new(FailingClock {
+        inner: manual.clone(),
+        panics: std::sync::atomic::AtomicU32::new(0),
+    });
+    let db = Db::open(&dir.path().join("bot.sqlite3")).unwrap();
+    let engine = Engine::new(db, content(), clock.clone(), Settings::default());
+    let fake = FakePlatform::new(manual.clone());
+    engine.add_platform("fake", fake.clone());
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let supervised = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run_supervised(stopped).await })
+    };
+    // Once idle, the loop's next look at the clock (its next pass) panics;
+    // it is started again and works.
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    clock.panics.store(1, SeqCst);
+    engine.wake();
+    while clock.panics.load(SeqCst) > 0 {
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    subscribe(&engine, "fake", "ana").await;
+    let mut delivered = Vec::new();
+    for _ in 0..200 {
+        delivered = fake.posted_to("ana");
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert_eq!(
+        delivered.len(),
+        1,
+        "the restarted engine sent the disclaimer"
+    );
+
+    // A loop that fails every time is given up on, with the reason.
+    clock.panics.store(u32::MAX, SeqCst);
+    engine.wake();
+    let outcome = tokio::time::timeout(StdDuration::from_secs(60), supervised)
+        .await
+        .expect("the supervisor gives up")
+        .unwrap();
+    let error = outcome.unwrap_err();
+    assert!(error.contains("times in a row"), "{error}");
+    drop(stop);
+}

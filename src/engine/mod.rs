@@ -23,7 +23,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, watch};
 
 pub use outbox::{MAX_ATTEMPTS, backoff};
 pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
@@ -407,6 +407,57 @@ impl Engine {
         senders.stop().await;
     }
 
+    /// Runs the engine until `stop` turns true. Its loop handles every error
+    /// itself; if it fails anyway (a bug, a panic), it is started again after
+    /// a pause that grows, and after [`LOOP_FAILURES_TOLERATED`] failures in
+    /// a row this returns the last one, so the process exits non-zero and
+    /// its supervisor starts it afresh.
+    pub async fn run_supervised(
+        &self,
+        stop: watch::Receiver<bool>,
+    ) -> std::result::Result<(), String> {
+        let mut failures = 0_u32;
+        loop {
+            let started = tokio::time::Instant::now();
+            let run = {
+                let (engine, mut stop) = (self.clone(), stop.clone());
+                tokio::spawn(async move {
+                    engine
+                        .run(async move {
+                            // An error means the sender is gone: stop as well.
+                            let _closed = stop.wait_for(|stopped| *stopped).await;
+                        })
+                        .await;
+                })
+            };
+            let why = match run.await {
+                Ok(()) if *stop.borrow() => return Ok(()),
+                Ok(()) => "it returned".to_string(),
+                Err(error) => error.to_string(),
+            };
+            if started.elapsed() > LOOP_FAILURES_FORGOTTEN {
+                failures = 0;
+            }
+            failures += 1;
+            if failures > LOOP_FAILURES_TOLERATED {
+                return Err(format!(
+                    "the engine failed {failures} times in a row; last: {why}"
+                ));
+            }
+            let pause = retry_pause(failures);
+            tracing::error!(
+                failures,
+                "the engine stopped ({why}); starting it again in {} s",
+                pause.as_secs()
+            );
+            let mut stop = stop.clone();
+            tokio::select! {
+                _ = stop.wait_for(|stopped| *stopped) => return Ok(()),
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
     /// Moves `clock` forward to `target`, stopping at every due instant on
     /// the way and doing its work, so nothing is skipped or bunched up.
     pub async fn run_until(&self, clock: &ManualClock, target: DateTime<Utc>) -> Result<()> {
@@ -421,6 +472,11 @@ impl Engine {
         self.run_due().await
     }
 }
+
+/// Engine loop failures in a row before the process gives up.
+pub const LOOP_FAILURES_TOLERATED: u32 = 3;
+/// A loop that ran this long before failing starts the count afresh.
+const LOOP_FAILURES_FORGOTTEN: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::hours(1);
