@@ -205,12 +205,17 @@ impl Platform for DiscordPlatform {
     ) -> Result<Option<Vec<String>>, SendError> {
         let channel = self.channel(to).await?;
         let message = serenity::MessageId::new(discord_id(message_id)?);
-        let reaction = serenity::ReactionType::Unicode(emoji.to_string());
-        let users = self
-            .http
-            .get_reaction_users(channel, message, &reaction, 100, None)
-            .await
-            .map_err(|e| classify(&e))?;
+        // Behind DISCORD_API_BASE, under the same rate limiter as the sends.
+        let users = match &self.proxy {
+            Some(proxy) => proxy.reaction_users(channel, message, emoji).await?,
+            None => {
+                let reaction = serenity::ReactionType::Unicode(emoji.to_string());
+                self.http
+                    .get_reaction_users(channel, message, &reaction, 100, None)
+                    .await
+                    .map_err(|e| classify(&e))?
+            }
+        };
         Ok(Some(
             users
                 .into_iter()

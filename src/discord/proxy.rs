@@ -107,6 +107,13 @@ impl RouteKey {
         }
     }
 
+    fn reaction_users(channel: serenity::ChannelId) -> RouteKey {
+        RouteKey {
+            route: "GET /channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            major: channel.to_string(),
+        }
+    }
+
     fn open_dm() -> RouteKey {
         RouteKey {
             route: "POST /users/@me/channels",
@@ -212,6 +219,31 @@ impl ProxyRest {
         self.call(RouteKey::reactions(channel), self.client.put(url))
             .await
             .map(|_| ())
+    }
+
+    /// Who reacted to a message with `emoji` (the first 100).
+    pub async fn reaction_users(
+        &self,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+        emoji: &str,
+    ) -> Result<Vec<serenity::User>, SendError> {
+        let url = self.url(&[
+            "channels",
+            &channel.to_string(),
+            "messages",
+            &message.to_string(),
+            "reactions",
+            emoji,
+        ]);
+        let request = self.client.get(url).query(&[("limit", "100")]);
+        let response = self
+            .call(RouteKey::reaction_users(channel), request)
+            .await?;
+        response
+            .json()
+            .await
+            .map_err(|e| SendError::Transient(format!("unreadable list of reactions: {e}")))
     }
 
     async fn call(
