@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use discord_fake::{FakeDiscord, user};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use serde_json::{Value, json};
 use synapse::{Synapse, encode};
 use tokio::time::Instant;
@@ -253,15 +255,98 @@ async fn wait_for_agreement(database: &Path, members: usize, bot: &Process) {
     }
 }
 
-/// The verdict: every session message once, every check-in recorded.
-fn verdict(
-    run: &Run,
-    received: &[Received],
-    names: &[String],
-    sent: &BTreeSet<(String, u32)>,
+/// What a platform lets a test member do.
+trait Member: Send + Sync + 'static {
+    /// How the bot's database knows them.
+    fn name(&self) -> String;
+    /// What the bot has sent them so far.
+    fn received(&self) -> impl std::future::Future<Output = Received> + Send;
+    /// Reacts ✅ to one of the bot's messages.
+    fn check_in(&self, message: String, step: u32) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// What a session under kills left behind.
+struct Outcome {
+    names: Vec<String>,
+    received: Vec<Received>,
+    /// Every check-in a member made: (member, exercise).
+    sent: BTreeSet<(String, u32)>,
+    log: String,
+}
+
+/// The session with kills: each member checks in ✅ on each exercise after
+/// their planned delay, the bot up or not, until their closing has come,
+/// while the bot is killed and started again as planned. Then the bot
+/// settles, and every member's messages are read.
+async fn run_session<M: Member>(
+    members: &[M],
+    plan: &Plan,
+    minute: DateTime<Utc>,
+    poll: Duration,
+    bot: &mut Process,
     database: &Path,
-    log: &str,
-) {
+) -> Outcome {
+    let sent: Mutex<BTreeSet<(String, u32)>> = Mutex::default();
+    let deadline = Instant::now()
+        + (minute - Utc::now()).to_std().unwrap_or_default()
+        + Duration::from_secs(480);
+    let checking_in = members.iter().enumerate().map(|(i, member)| {
+        let sent = &sent;
+        async move {
+            let mut reacted = BTreeSet::new();
+            // Check-ins under way while the member keeps reading.
+            let mut reactions = FuturesUnordered::new();
+            while Instant::now() < deadline {
+                let received = member.received().await;
+                for (step, message) in &received.exercises {
+                    if reacted.insert(*step) {
+                        let (step, message) = (*step, message.clone());
+                        reactions.push(async move {
+                            tokio::time::sleep(plan.delay(i, step)).await;
+                            member.check_in(message, step).await;
+                            sent.lock().unwrap().insert((member.name(), step));
+                        });
+                    }
+                }
+                if received.counts.contains_key("closing") && reacted.len() == 5 {
+                    break;
+                }
+                let pause = tokio::time::sleep(poll);
+                tokio::pin!(pause);
+                loop {
+                    tokio::select! {
+                        () = &mut pause => break,
+                        Some(()) = reactions.next() => {}
+                    }
+                }
+            }
+            while reactions.next().await.is_some() {}
+        }
+    });
+    tokio::join!(futures_util::future::join_all(checking_in), plan.kill(bot));
+    settle(database).await;
+    let log = bot.log();
+    bot.kill();
+    let mut received = Vec::new();
+    for member in members {
+        received.push(member.received().await);
+    }
+    Outcome {
+        names: members.iter().map(Member::name).collect(),
+        received,
+        sent: sent.into_inner().unwrap(),
+        log,
+    }
+}
+
+/// The verdict: every session message once, every check-in recorded.
+fn verdict(run: &Run, outcome: &Outcome, database: &Path) {
+    let Outcome {
+        names,
+        received,
+        sent,
+        log,
+    } = outcome;
     let Run {
         members,
         kills,
@@ -470,72 +555,57 @@ async fn killed_at_random_moments_the_bot_loses_nothing_and_sends_nothing_twice(
     wait_for_agreement(&database, members, &bot).await;
     let plan = Arc::new(Plan::new(&mut random, members, kills, minute));
 
-    // Members check in ✅ on each exercise after a random delay, the bot
-    // up or not; every reaction they send is noted.
-    let sent: Arc<Mutex<BTreeSet<(String, u32)>>> = Arc::default();
-    let deadline = Instant::now()
-        + (minute - Utc::now()).to_std().unwrap_or_default()
-        + Duration::from_secs(480);
-    let mut members_done = Vec::new();
-    for i in 0..members {
-        let (synapse, sent) = (Arc::clone(&synapse), Arc::clone(&sent));
-        let (token, room, user) = (member_tokens[i].clone(), rooms[i].clone(), users[i].clone());
-        let plan = Arc::clone(&plan);
-        members_done.push(tokio::spawn(async move {
-            let mut reacted = BTreeSet::new();
-            while Instant::now() < deadline {
-                let received = read_room(&synapse, &token, &room).await;
-                for (step, event) in &received.exercises {
-                    if reacted.insert(*step) {
-                        let (synapse, sent, token, room, user, event, step) = (
-                            Arc::clone(&synapse),
-                            Arc::clone(&sent),
-                            token.clone(),
-                            room.clone(),
-                            user.clone(),
-                            event.clone(),
-                            *step,
-                        );
-                        let delay = plan.delay(i, step);
-                        tokio::spawn(async move {
-                            tokio::time::sleep(delay).await;
-                            let content = json!({"m.relates_to": {
-                                "rel_type": "m.annotation", "event_id": event, "key": "✅"}});
-                            send(
-                                &synapse,
-                                &token,
-                                &room,
-                                "m.reaction",
-                                &format!("done{step}"),
-                                content,
-                            )
-                            .await;
-                            sent.lock().unwrap().insert((user, step));
-                        });
-                    }
-                }
-                if received.counts.contains_key("closing") && reacted.len() == 5 {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-        }));
+    let members: Vec<MatrixMember> = (0..members)
+        .map(|i| MatrixMember {
+            synapse: Arc::clone(&synapse),
+            token: member_tokens[i].clone(),
+            room: rooms[i].clone(),
+            user: users[i].clone(),
+        })
+        .collect();
+    let outcome = run_session(
+        &members,
+        &plan,
+        minute,
+        Duration::from_secs(2),
+        &mut bot,
+        &database,
+    )
+    .await;
+    verdict(&run, &outcome, &database);
+}
+
+/// A member as a plain Matrix client in their DM with the bot.
+struct MatrixMember {
+    synapse: Arc<Synapse>,
+    token: String,
+    room: String,
+    user: String,
+}
+
+impl Member for MatrixMember {
+    fn name(&self) -> String {
+        self.user.clone()
     }
 
-    plan.kill(&mut bot).await;
-    for member in members_done {
-        member.await.unwrap();
+    async fn received(&self) -> Received {
+        read_room(&self.synapse, &self.token, &self.room).await
     }
-    settle(&database).await;
-    let log = bot.log();
-    bot.kill();
 
-    let mut received = Vec::new();
-    for (i, room) in rooms.iter().enumerate() {
-        received.push(read_room(&synapse, &member_tokens[i], room).await);
+    async fn check_in(&self, message: String, step: u32) {
+        let content = json!({"m.relates_to": {
+            "rel_type": "m.annotation", "event_id": message, "key": "✅"}});
+        let txn = format!("done{step}");
+        send(
+            &self.synapse,
+            &self.token,
+            &self.room,
+            "m.reaction",
+            &txn,
+            content,
+        )
+        .await;
     }
-    let sent = sent.lock().unwrap().clone();
-    verdict(&run, &received, &users, &sent, &database, &log);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -591,60 +661,49 @@ async fn killed_at_random_moments_on_discord_the_bot_loses_nothing_and_sends_not
     wait_for_agreement(&database, members, &bot).await;
     let plan = Arc::new(Plan::new(&mut random, members, kills, minute));
 
-    // Members check in ✅ on each exercise after a random delay; Discord
-    // keeps a reaction made while the bot is away, without telling it.
-    let sent: Arc<Mutex<BTreeSet<(String, u32)>>> = Arc::default();
-    let deadline = Instant::now()
-        + (minute - Utc::now()).to_std().unwrap_or_default()
-        + Duration::from_secs(480);
-    let mut members_done = Vec::new();
-    for i in 0..members {
-        let (fake, sent, plan) = (fake.clone(), Arc::clone(&sent), Arc::clone(&plan));
-        let (id, channel) = (ids[i].clone(), channels[i].clone());
-        members_done.push(tokio::spawn(async move {
-            let mut reacted = BTreeSet::new();
-            while Instant::now() < deadline {
-                let received = discord_messages(&fake, &channel);
-                for (step, message) in &received.exercises {
-                    if reacted.insert(*step) {
-                        let (fake, sent, id, channel, message, step) = (
-                            fake.clone(),
-                            Arc::clone(&sent),
-                            id.clone(),
-                            channel.clone(),
-                            message.clone(),
-                            *step,
-                        );
-                        let delay = plan.delay(i, step);
-                        tokio::spawn(async move {
-                            tokio::time::sleep(delay).await;
-                            fake.reaction(true, &id, &channel, &message, "✅");
-                            sent.lock().unwrap().insert((id, step));
-                        });
-                    }
-                }
-                if received.counts.contains_key("closing") && reacted.len() == 5 {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        }));
-    }
-    plan.kill(&mut bot).await;
-    for member in members_done {
-        member.await.unwrap();
-    }
-    settle(&database).await;
-    let log = bot.log();
-    bot.kill();
-
-    let received: Vec<Received> = channels
+    let members: Vec<DiscordMember> = ids
         .iter()
-        .map(|c| discord_messages(&fake, c))
+        .zip(&channels)
+        .map(|(id, channel)| DiscordMember {
+            fake: fake.clone(),
+            id: id.clone(),
+            channel: channel.clone(),
+        })
         .collect();
-    let sent = sent.lock().unwrap().clone();
-    verdict(&run, &received, &ids, &sent, &database, &log);
+    let outcome = run_session(
+        &members,
+        &plan,
+        minute,
+        Duration::from_millis(500),
+        &mut bot,
+        &database,
+    )
+    .await;
+    verdict(&run, &outcome, &database);
     assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+/// A member of the fake Discord in their DM with the bot. Discord keeps a
+/// reaction made while the bot is away, without telling it.
+struct DiscordMember {
+    fake: FakeDiscord,
+    id: String,
+    channel: String,
+}
+
+impl Member for DiscordMember {
+    fn name(&self) -> String {
+        self.id.clone()
+    }
+
+    async fn received(&self) -> Received {
+        discord_messages(&self.fake, &self.channel)
+    }
+
+    async fn check_in(&self, message: String, _step: u32) {
+        self.fake
+            .reaction(true, &self.id, &self.channel, &message, "✅");
+    }
 }
 
 /// What the bot posted in one DM channel of the fake Discord.
