@@ -864,4 +864,84 @@ mod tests {
         let text = Command::parse("subscribe").unwrap_err().to_string();
         assert!(text.contains("subscribe 07:30"), "{text}");
     }
+
+    type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+    /// Runs one command as `who` inside a transaction, the way `handle`
+    /// does, and returns the reply with the work left for later.
+    fn answer(
+        c: &mut Connection,
+        content: &Content,
+        who: &str,
+        place: Place,
+        text: &str,
+    ) -> Result<(Reply, Option<Later>), Box<dyn std::error::Error>> {
+        let now = DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z")?.with_timezone(&Utc);
+        let tx = c.transaction()?;
+        let user = users::upsert(&tx, "matrix", who, who, now)?;
+        let ctx = Ctx {
+            c: &tx,
+            content,
+            settings: Settings::default(),
+            now,
+            user,
+            place,
+            later: std::cell::RefCell::new(None),
+        };
+        let command = Command::parse(text)?;
+        let reply = dispatch(&ctx, command).map_err(|e| e.to_string())?;
+        let later = ctx.later.take();
+        drop(ctx);
+        tx.commit()?;
+        Ok((reply, later))
+    }
+
+    /// The picture and the leaderboard are finished by work that holds no
+    /// connection: the transaction only reads, and what it read is enough
+    /// once the database is closed.
+    #[test]
+    fn pictures_and_rankings_are_made_after_the_database_is_released() -> Outcome {
+        let content =
+            Content::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"))?;
+        let dir = tempfile::tempdir()?;
+        let db = crate::store::Db::open(&dir.path().join("upright.db"))?;
+        let room = Place::Channel {
+            id: "!group:example.org".into(),
+            admin: true,
+        };
+        let (picture, board) = db.call_blocking(|c| {
+            let run = |c: &mut Connection, who: &str, place: Place, text: &str| {
+                answer(c, &content, who, place, text)
+                    .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+            };
+            run(c, "@ana:example.org", Place::Direct, "agree")?;
+            run(c, "@ana:example.org", Place::Direct, "subscribe 07:30 UTC")?;
+            let picture = run(c, "@ana:example.org", Place::Direct, "progress")?;
+            run(c, "@ana:example.org", room.clone(), "group setup 18:00 UTC")?;
+            // Members join a group by checking in there.
+            let now = chrono::Utc::now();
+            let group = crate::store::groups::for_channel(c, "matrix", "!group:example.org")?
+                .ok_or(crate::store::StoreError::Corrupt("no group".into()))?;
+            let ben = users::upsert(c, "matrix", "@ben:example.org", "Ben", now)?;
+            crate::store::groups::join(c, group.id, ben.id, Some("Ben"), now)?;
+            let board = run(c, "@ben:example.org", room.clone(), "leaderboard")?;
+            Ok((picture, board))
+        })?;
+        drop(db);
+
+        let (reply, Some(later @ Later::Picture(_))) = picture else {
+            return Err("progress drew its picture inside the transaction".into());
+        };
+        assert!(reply.attachment.is_none());
+        let reply = later.finish_now(&content, reply)?;
+        let png = reply.attachment.ok_or("no picture attached")?;
+        assert!(png.bytes.starts_with(b"\x89PNG"), "not a PNG");
+
+        let (reply, Some(later @ Later::Leaderboard(_))) = board else {
+            return Err("leaderboard ranked inside the transaction".into());
+        };
+        let reply = later.finish_now(&content, reply)?;
+        assert!(reply.message.body.contains("Ben"), "{}", reply.message.body);
+        Ok(())
+    }
 }
