@@ -1,8 +1,8 @@
 //! Many members, one minute: the real binary against a platform that behaves
 //! like the real one, measured from outside.
 //!
-//! `cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]`
-//! (defaults: both, 200). Each member subscribes to the same minute and
+//! `cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]
+//! [--synapse-db sqlite|postgres]` (defaults: both, 200, sqlite). Each member subscribes to the same minute and
 //! agrees to the disclaimer, spread over about a second; the bench then
 //! waits for every member's first session message after that minute and
 //! prints one column per platform.
@@ -28,13 +28,13 @@ mod synapse;
 
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]";
+const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--synapse-db sqlite|postgres]";
 
 struct Args {
     matrix: bool,
     discord: bool,
     members: usize,
+    synapse_db: synapse::Storage,
 }
 
 fn args() -> Result<Args, String> {
@@ -42,6 +42,7 @@ fn args() -> Result<Args, String> {
         matrix: true,
         discord: true,
         members: 200,
+        synapse_db: synapse::Storage::Sqlite,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -61,6 +62,11 @@ fn args() -> Result<Args, String> {
                     .filter(|n| (1..=10_000).contains(n))
                     .ok_or("--members takes a number from 1 to 10000")?;
             }
+            "--synapse-db" => match args.next().as_deref() {
+                Some("sqlite") => parsed.synapse_db = synapse::Storage::Sqlite,
+                Some("postgres") => parsed.synapse_db = synapse::Storage::Postgres,
+                other => return Err(format!("--synapse-db {other:?}: sqlite or postgres")),
+            },
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -81,7 +87,7 @@ async fn main() -> ExitCode {
     let mut failed = false;
     if args.matrix {
         eprintln!("burst: Matrix, {} members …", args.members);
-        match matrix::run(args.members).await {
+        match matrix::run(args.members, args.synapse_db).await {
             Ok(report) => reports.push(report),
             Err(error) => {
                 eprintln!("burst: Matrix failed: {error:#}");

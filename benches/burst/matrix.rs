@@ -21,15 +21,15 @@ use tokio::time::Instant;
 
 use crate::bot::Bot;
 use crate::report::Report;
-use crate::synapse::{Synapse, encode};
+use crate::synapse::{Storage, Synapse, encode};
 
 const BOT: &str = "upright";
 const PASSWORD: &str = "burst-password-1";
 /// Member requests in flight at once (a community's clients, not a flood).
 const CLIENTS_AT_ONCE: usize = 32;
 
-pub async fn run(members: usize) -> anyhow::Result<Report> {
-    let synapse = tokio::task::spawn_blocking(Synapse::start).await?;
+pub async fn run(members: usize, storage: Storage) -> anyhow::Result<Report> {
+    let synapse = tokio::task::spawn_blocking(move || Synapse::start_with(storage)).await?;
     let mut names = vec![BOT.to_string()];
     names.extend((0..members).map(|i| format!("member{i:04}")));
     let tokens = synapse.register_many(&names, PASSWORD);
@@ -163,7 +163,14 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
         duplicated: 0,
         bot_cpu: cpu,
         bot_peak_rss_kib: peak_rss,
-        extra: Vec::new(),
+        extra: vec![(
+            "homeserver database".into(),
+            match storage {
+                Storage::Sqlite => "SQLite",
+                Storage::Postgres => "PostgreSQL",
+            }
+            .into(),
+        )],
     };
     let mut last_answer = i64::MIN;
     for history in &histories {

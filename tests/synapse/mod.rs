@@ -10,6 +10,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod postgres;
+pub use postgres::Postgres;
+
+/// Where the homeserver keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// One SQLite file: what the tests use, quick to start.
+    Sqlite,
+    /// A PostgreSQL cluster of its own, as production homeservers run.
+    Postgres,
+}
+
 /// The Python that runs Synapse: `UPRIGHT_SYNAPSE_PYTHON` if set, else a
 /// venv under the cache folder, created and filled on first use.
 fn python() -> PathBuf {
@@ -90,21 +102,52 @@ fn install_synapse(venv: &Path) {
     );
 }
 
+/// Synapse's PostgreSQL driver, installed into its venv on first use.
+fn ensure_postgres_driver(python: &Path) {
+    let has_driver = Command::new(python)
+        .args(["-c", "import psycopg2"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if has_driver {
+        return;
+    }
+    let installed = Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "psycopg2-binary",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+    assert!(
+        installed.status.success(),
+        "pip could not install psycopg2-binary: {}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+}
+
 pub struct Synapse {
     child: Child,
     pub url: String,
     config: PathBuf,
     dir: tempfile::TempDir,
+    /// Dropped after the homeserver, which is stopped first.
+    _postgres: Option<Postgres>,
 }
 
 const PATCH_CONFIG: &str = r#"
 import sys, yaml
-path, port, data = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+import json
+path, port, data, database = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 with open(path) as f:
     c = yaml.safe_load(f)
 c["listeners"] = [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
                    "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}]
-c["database"] = {"name": "sqlite3", "args": {"database": data + "/homeserver.db"}}
+c["database"] = json.loads(database) if database else {"name": "sqlite3", "args": {"database": data + "/homeserver.db"}}
 c["registration_shared_secret"] = "upright-test-secret"
 c["enable_registration"] = False
 c["report_stats"] = False
@@ -130,7 +173,19 @@ with open(path, "w") as f:
 
 impl Synapse {
     pub fn start() -> Synapse {
+        Synapse::start_with(Storage::Sqlite)
+    }
+
+    pub fn start_with(storage: Storage) -> Synapse {
         let python = python();
+        let postgres = (storage == Storage::Postgres).then(|| {
+            ensure_postgres_driver(&python);
+            Postgres::start()
+        });
+        let database = postgres
+            .as_ref()
+            .map(Postgres::synapse_database)
+            .unwrap_or_default();
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -163,6 +218,7 @@ impl Synapse {
             .arg(&config)
             .arg(port.to_string())
             .arg(dir.path())
+            .arg(database)
             .output()
             .unwrap();
         assert!(
@@ -184,6 +240,7 @@ impl Synapse {
             url: format!("http://127.0.0.1:{port}"),
             config,
             dir,
+            _postgres: postgres,
         };
         synapse.wait_until_ready(port);
         synapse
