@@ -375,6 +375,75 @@ async fn a_skip_and_a_withdrawn_check_in_change_the_tally() {
 }
 
 #[tokio::test]
+async fn a_button_press_is_the_latest_answer_and_a_double_click_changes_nothing() {
+    use upright::check_in::CheckInKind::{Done, Skip};
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("hal", "subscribe 07:00 UTC").await;
+    bot.member("ivy", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let first = of_kind(&bot.fake.posted_to("hal"), Kind::Exercise)[0]
+        .id
+        .clone();
+    let kinds =
+        || -> String { bot.query("SELECT COALESCE(GROUP_CONCAT(kind), '') FROM check_ins") };
+
+    assert_eq!(
+        bot.press("hal", &first, Done).await,
+        ReactionOutcome::Recorded(Done)
+    );
+    assert_eq!(
+        of_kind(&bot.fake.posted_to("hal"), Kind::Exercise).len(),
+        2,
+        "a press moves the session on, as ✅ does"
+    );
+    assert_eq!(
+        bot.press("hal", &first, Done).await,
+        ReactionOutcome::Unchanged(Done)
+    );
+    assert_eq!(
+        kinds(),
+        "done",
+        "a double click neither withdraws nor repeats"
+    );
+    assert_eq!(
+        of_kind(&bot.fake.posted_to("hal"), Kind::Exercise).len(),
+        2,
+        "and sends nothing more"
+    );
+    assert_eq!(
+        bot.press("hal", &first, Skip).await,
+        ReactionOutcome::Recorded(Skip)
+    );
+    assert_eq!(
+        kinds(),
+        "skip",
+        "another button replaces the earlier choice"
+    );
+    assert_eq!(
+        bot.press("ivy", &first, Done).await,
+        ReactionOutcome::Ignored,
+        "another member's message"
+    );
+
+    // A reaction still checks in alongside the buttons.
+    let second = of_kind(&bot.fake.posted_to("hal"), Kind::Exercise)[1]
+        .id
+        .clone();
+    assert_eq!(
+        bot.react("hal", &second, "✅", true).await,
+        ReactionOutcome::Recorded(Done)
+    );
+
+    // Once the next session has started, the old buttons say so.
+    bot.run_until(utc("2027-05-04T07:00:00Z")).await;
+    assert_eq!(
+        bot.press("hal", &first, Done).await,
+        ReactionOutcome::SessionOver
+    );
+    assert_eq!(kinds(), "skip,done");
+}
+
+#[tokio::test]
 async fn reactions_that_are_not_check_ins_are_ignored() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("hal", "subscribe 07:00 UTC").await;

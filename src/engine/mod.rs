@@ -27,7 +27,7 @@ use tokio::sync::{Mutex, Notify, watch};
 
 pub use outbox::{MAX_ATTEMPTS, backoff};
 pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
-pub use reactions::{ReactionEvent, ReactionOutcome};
+pub use reactions::{ChoiceEvent, ReactionEvent, ReactionOutcome};
 
 use crate::budget::Budget;
 use crate::clock::{Clock, ManualClock};

@@ -62,6 +62,7 @@ impl Engine {
                         key: &delivery.key,
                         kind: delivery.kind,
                         message: &delivery.message,
+                        choices: &delivery.reactions,
                     };
                     platform.send(&destination, outgoing).await.map(Some)
                 }
@@ -88,6 +89,7 @@ impl Engine {
         // Recorded at the time of the answer, so waits count from then.
         let now = self.now();
         let id = delivery.id;
+        let choices_attached = platform.attaches_choices();
         match outcome {
             Ok(Some(sent)) => {
                 let recipient = delivery.recipient.clone();
@@ -101,6 +103,10 @@ impl Engine {
                     .call(move |c| {
                         let tx = c.transaction()?;
                         deliveries::mark_sent(&tx, id, &sent.message_id, now)?;
+                        if choices_attached {
+                            // The buttons are the choices: no reactions to add.
+                            deliveries::mark_done(&tx, id)?;
+                        }
                         if let (Recipient::Member(user_id), Some(dm)) =
                             (recipient, sent.dm.as_deref())
                         {

@@ -23,6 +23,10 @@ pub struct Outgoing<'a> {
     pub key: &'a str,
     pub kind: Kind,
     pub message: &'a Message,
+    /// The check-ins a member may answer this message with (an exercise's
+    /// ✅ ⏭️ 🤕, the disclaimer's ✅), for platforms that put them on the
+    /// message itself as buttons.
+    pub choices: &'a [String],
 }
 
 /// What the platform says after sending.
@@ -60,6 +64,12 @@ pub trait Platform: Send + Sync {
     /// `UPRIGHT_SEND_CONCURRENCY` says otherwise.
     fn send_concurrency(&self) -> usize {
         DEFAULT_SEND_CONCURRENCY
+    }
+
+    /// Whether [`Platform::send`] puts a message's check-in choices on it
+    /// (as buttons), so the bot adds no reactions for them.
+    fn attaches_choices(&self) -> bool {
+        false
     }
 
     /// Sends a message; on success returns the platform's message id.

@@ -40,6 +40,42 @@ pub enum ReactionOutcome {
     Agreed,
     Recorded(CheckInKind),
     Withdrawn(CheckInKind),
+    /// A button pressed again: that check-in stands, nothing changes.
+    Unchanged(CheckInKind),
+    /// A button on a session that has ended (a newer one has started).
+    SessionOver,
+}
+
+impl ReactionOutcome {
+    /// Whether anything was stored.
+    fn changed(self) -> bool {
+        matches!(
+            self,
+            ReactionOutcome::Agreed | ReactionOutcome::Recorded(_) | ReactionOutcome::Withdrawn(_)
+        )
+    }
+}
+
+/// A check-in button pressed on one of the bot's messages. Unlike a
+/// reaction it is never taken back: pressing another button changes the
+/// check-in, pressing the same one again changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceEvent {
+    pub platform: String,
+    pub message_id: String,
+    pub user_id: String,
+    pub display_name: Option<String>,
+    pub kind: CheckInKind,
+    /// The channel or room the button was pressed in.
+    pub room: Option<String>,
+}
+
+/// How a check-in arrived: a reaction can be removed again, a button press
+/// replaces the member's earlier choice on that exercise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Reaction,
+    Button,
 }
 
 impl Engine {
@@ -51,7 +87,7 @@ impl Engine {
         let platform = event.platform.clone();
         let outcome = self
             .record(move |c, content, now| {
-                let outcome = apply(c, content, &event, kind, now)?;
+                let outcome = apply(c, content, &event, kind, Via::Reaction, now)?;
                 // Only check-ins are remembered, so a later removal can withdraw them.
                 if let (Some(reaction_id), true, true) = (
                     &event.reaction_id,
@@ -70,6 +106,29 @@ impl Engine {
                 }
                 Ok(outcome)
             })
+            .await?;
+        if let ReactionOutcome::Recorded(kind) = outcome {
+            self.telemetry().metrics.check_in(&platform, kind);
+        }
+        Ok(outcome)
+    }
+
+    /// Records a button press: the presser's check-in, or their agreement
+    /// to the disclaimer.
+    pub async fn on_choice(&self, choice: ChoiceEvent) -> Result<ReactionOutcome> {
+        let (platform, kind) = (choice.platform.clone(), choice.kind);
+        let event = ReactionEvent {
+            platform: choice.platform,
+            message_id: choice.message_id,
+            user_id: choice.user_id,
+            display_name: choice.display_name,
+            emoji: kind.emoji().to_string(),
+            added: true,
+            reaction_id: None,
+            room: choice.room,
+        };
+        let outcome = self
+            .record(move |c, content, now| apply(c, content, &event, kind, Via::Button, now))
             .await?;
         if let ReactionOutcome::Recorded(kind) = outcome {
             self.telemetry().metrics.check_in(&platform, kind);
@@ -168,7 +227,7 @@ impl Engine {
                 reaction_id: Some(reaction_id),
                 room: None,
             };
-            apply(c, content, &event, kind, now)
+            apply(c, content, &event, kind, Via::Reaction, now)
         })
         .await
     }
@@ -190,7 +249,7 @@ impl Engine {
                 Ok(outcome)
             })
             .await?;
-        if outcome != ReactionOutcome::Ignored {
+        if outcome.changed() {
             self.wake();
         }
         Ok(outcome)
@@ -202,15 +261,32 @@ fn apply(
     content: &Content,
     event: &ReactionEvent,
     kind: CheckInKind,
+    via: Via,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
     let Some(delivery) = deliveries::find_by_message(c, &event.platform, &event.message_id)? else {
         return Ok(ReactionOutcome::Ignored);
     };
     match &delivery.recipient {
-        Recipient::Member(_) => apply_in_dm(c, content, event, &delivery, kind, now),
-        Recipient::Channel(_) => apply_in_group(c, content, event, &delivery, kind, now),
+        Recipient::Member(_) => apply_in_dm(c, content, event, &delivery, kind, via, now),
+        Recipient::Channel(_) => apply_in_group(c, content, event, &delivery, kind, via, now),
     }
+}
+
+/// The session and step a check-in is on; a button on an ended session
+/// says so, a reaction there is simply ignored.
+fn session_step(
+    c: &Connection,
+    delivery: &Delivery,
+    via: Via,
+) -> Result<Result<(Session, u32), ReactionOutcome>> {
+    Ok(match open_session_step(c, delivery)? {
+        Some(found) => Ok(found),
+        None if via == Via::Button && delivery.session_id.is_some() => {
+            Err(ReactionOutcome::SessionOver)
+        }
+        None => Err(ReactionOutcome::Ignored),
+    })
 }
 
 /// In a DM only the member it was sent to counts.
@@ -220,6 +296,7 @@ fn apply_in_dm(
     event: &ReactionEvent,
     delivery: &Delivery,
     kind: CheckInKind,
+    via: Via,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
     let Some(user) = users::find(c, &event.platform, &event.user_id)? else {
@@ -236,10 +313,21 @@ fn apply_in_dm(
         (Kind::Exercise, _, _) => {}
         _ => return Ok(ReactionOutcome::Ignored),
     }
-    let Some((session, step)) = open_session_step(c, delivery)? else {
-        return Ok(ReactionOutcome::Ignored);
+    let (session, step) = match session_step(c, delivery, via)? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
     };
-    check_in(c, content, event.added, &session, step, &user, kind, now)
+    check_in(
+        c,
+        content,
+        event.added,
+        via,
+        &session,
+        step,
+        &user,
+        kind,
+        now,
+    )
 }
 
 /// In a group channel anyone's reaction is their own check-in, and makes
@@ -250,6 +338,7 @@ fn apply_in_group(
     event: &ReactionEvent,
     delivery: &Delivery,
     kind: CheckInKind,
+    via: Via,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
     // A reaction made in another room (a relation to this message sent
@@ -262,8 +351,9 @@ fn apply_in_group(
     {
         return Ok(ReactionOutcome::Ignored);
     }
-    let Some((session, step)) = open_session_step(c, delivery)? else {
-        return Ok(ReactionOutcome::Ignored);
+    let (session, step) = match session_step(c, delivery, via)? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
     };
     let Some(group_id) = session.group_id else {
         return Ok(ReactionOutcome::Ignored);
@@ -281,7 +371,17 @@ fn apply_in_group(
     if event.added {
         groups::join(c, group_id, user.id, event.display_name.as_deref(), now)?;
     }
-    check_in(c, content, event.added, &session, step, &user, kind, now)
+    check_in(
+        c,
+        content,
+        event.added,
+        via,
+        &session,
+        step,
+        &user,
+        kind,
+        now,
+    )
 }
 
 /// The session and step a reaction is on, if check-ins still count there:
@@ -303,12 +403,24 @@ fn check_in(
     c: &Connection,
     content: &Content,
     added: bool,
+    via: Via,
     session: &Session,
     step: u32,
     user: &User,
     kind: CheckInKind,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
+    if via == Via::Button {
+        // The latest press is the member's answer: a double click changes
+        // nothing, another button replaces the earlier choice.
+        let earlier = check_ins::kinds_for_step(c, session.id, step, user.id)?;
+        for other in earlier.iter().filter(|k| **k != kind) {
+            check_ins::withdraw(c, session.id, step, user.id, *other)?;
+        }
+        if earlier.contains(&kind) {
+            return Ok(ReactionOutcome::Unchanged(kind));
+        }
+    }
     if !added {
         let withdrawn = check_ins::withdraw(c, session.id, step, user.id, kind)?;
         return Ok(if withdrawn {

@@ -40,6 +40,25 @@ pub fn withdraw(
     Ok(deleted == 1)
 }
 
+/// What one member has checked in on one exercise of a session.
+pub fn kinds_for_step(
+    c: &Connection,
+    session_id: i64,
+    step: u32,
+    user_id: i64,
+) -> Result<Vec<CheckInKind>> {
+    let mut statement = c.prepare_cached(
+        "SELECT kind FROM check_ins WHERE session_id = ?1 AND step = ?2 AND user_id = ?3 ORDER BY kind",
+    )?;
+    let kinds = statement
+        .query_map((session_id, step, user_id), |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(kinds
+        .iter()
+        .filter_map(|k| CheckInKind::from_db(k))
+        .collect())
+}
+
 /// Check-ins of one member in one session: step → kinds.
 pub type SessionCheckIns = BTreeMap<u32, Vec<CheckInKind>>;
 

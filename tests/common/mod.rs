@@ -13,12 +13,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use upright::check_in::CheckInKind;
 use upright::clock::ManualClock;
 use upright::commands::{self, Member, Place};
 use upright::content::Content;
 use upright::engine::{
-    Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome, SendError, Sent,
-    Settings,
+    ChoiceEvent, Destination, Engine, Outgoing, Platform, ReactionEvent, ReactionOutcome,
+    SendError, Sent, Settings,
 };
 use upright::message::Reply;
 use upright::store::Db;
@@ -333,6 +334,24 @@ impl Bot {
                 emoji: emoji.into(),
                 added,
                 reaction_id: None,
+                room: None,
+            })
+            .await
+            .unwrap();
+        self.engine.run_due().await.unwrap();
+        outcome
+    }
+
+    /// A member pressing a check-in button on one of the bot's messages.
+    pub async fn press(&self, user: &str, message_id: &str, kind: CheckInKind) -> ReactionOutcome {
+        let outcome = self
+            .engine
+            .on_choice(ChoiceEvent {
+                platform: PLATFORM.into(),
+                message_id: message_id.into(),
+                user_id: user.into(),
+                display_name: Some(capitalized(user)),
+                kind,
                 room: None,
             })
             .await
