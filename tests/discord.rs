@@ -610,6 +610,17 @@ fn posted_in(fake: &FakeDiscord, channel: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The custom ids of a message's buttons, in order.
+fn buttons_of(message: &serde_json::Value) -> Vec<String> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|button| button["custom_id"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn text_of(message: &serde_json::Value) -> String {
     let embed = &message["embeds"][0];
     format!(
@@ -668,6 +679,16 @@ async fn every_command_is_registered_with_its_options() {
             names.contains(&expected),
             "/{expected} is not registered: {names:?}"
         );
+    }
+    // A member's commands install to a server or to the member's account
+    // and work in DMs too; a group's stay in its server.
+    for command in commands {
+        let (install, contexts) = match command["name"].as_str().unwrap() {
+            "group" | "leaderboard" => (json!([0]), json!([0])),
+            _ => (json!([0, 1]), json!([0, 1, 2])),
+        };
+        assert_eq!(command["integration_types"], install, "{command}");
+        assert_eq!(command["contexts"], contexts, "{command}");
     }
     let subscribe = commands.iter().find(|c| c["name"] == "subscribe").unwrap();
     assert!(!subscribe["description"].as_str().unwrap().is_empty());
@@ -774,14 +795,12 @@ async fn a_member_is_coached_by_dm_on_discord() {
         .find(|m| text_of(m).contains("1/5"))
         .unwrap();
     let first_id = first["id"].as_str().unwrap().to_string();
-    eventually("three reactions", || {
-        fake.reactions()
-            .iter()
-            .filter(|(m, _)| m == &first_id)
-            .count()
-            == 3
-    })
-    .await;
+    assert_eq!(
+        buttons_of(&first),
+        ["upright:done", "upright:skip", "upright:pain"],
+        "check-ins are buttons on the message"
+    );
+    assert!(fake.reactions().is_empty(), "the bot adds no reactions");
     assert!(
         first["nonce"].as_str().is_some_and(|n| n.len() <= 25),
         "a nonce from the delivery key"
@@ -859,6 +878,168 @@ async fn a_member_is_coached_by_dm_on_discord() {
         unique.len(),
         nonces.len(),
         "every message has its own nonce"
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}
+
+/// The message with `id` as Discord shows it now (after any update).
+fn message_by_id(fake: &FakeDiscord, id: &str) -> serde_json::Value {
+    fake.messages()
+        .into_iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no message {id}"))
+}
+
+fn footer_of(message: &serde_json::Value) -> String {
+    message["embeds"][0]["footer"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_in_buttons_update_in_place_and_cost_no_requests() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, None).await;
+    let ben = user("5001", "ben", false);
+    let dm = fake.dm_channel_for("5001");
+    let find = |needle: &str| {
+        posted_in(&fake, &dm)
+            .into_iter()
+            .find(|m| text_of(m).contains(needle))
+    };
+    let time = json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]);
+    reply_to(&fake, "subscribe", time, &ben, false).await;
+
+    // The disclaimer's "I agree" button agrees, and the message says so.
+    eventually("the disclaimer", || find("To agree").is_some()).await;
+    let disclaimer = find("To agree").unwrap();
+    assert_eq!(buttons_of(&disclaimer), ["upright:agree"]);
+    let disclaimer_id = disclaimer["id"].as_str().unwrap().to_string();
+    fake.press(&ben, &disclaimer_id, "upright:agree", false);
+    eventually("agreed", || {
+        bot.count("SELECT COUNT(*) FROM users WHERE agreed_at IS NOT NULL") == 1
+    })
+    .await;
+    eventually("the disclaimer shows the agreement", || {
+        footer_of(&message_by_id(&fake, &disclaimer_id)).contains("Agreed")
+    })
+    .await;
+    assert_eq!(
+        message_by_id(&fake, &disclaimer_id)["components"][0]["components"][0]["disabled"],
+        json!(true)
+    );
+
+    // A whole session checked in with buttons (and one reaction).
+    let session_start = fake.calls().len();
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    eventually("exercise 1", || find("1/5").is_some()).await;
+    let first = find("1/5").unwrap();
+    let first_id = first["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        footer_of(&first),
+        "Check in with a button below (your own ✅ ⏭️ 🤕 reactions count too)."
+    );
+    let callbacks = || {
+        fake.calls()
+            .into_iter()
+            .filter(|c| c.path.ends_with("/callback"))
+            .map(|c| c.body)
+            .collect::<Vec<_>>()
+    };
+
+    fake.press(&ben, &first_id, "upright:done", false);
+    eventually("exercise 2", || find("2/5").is_some()).await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'"),
+        1
+    );
+    let update = callbacks().pop().unwrap();
+    assert_eq!(
+        update["type"],
+        json!(7),
+        "the message is updated in place: {update}"
+    );
+    let shown = message_by_id(&fake, &first_id);
+    assert!(footer_of(&shown).contains("Recorded: ✅ Done"), "{shown}");
+    assert_eq!(
+        shown["components"][0]["components"][0]["style"],
+        json!(3),
+        "Done is highlighted"
+    );
+    assert!(text_of(&shown).contains("1/5"), "the exercise itself stays");
+
+    // The same button again changes nothing; another one changes the check-in.
+    let pressed = callbacks().len();
+    fake.press(&ben, &first_id, "upright:done", false);
+    eventually("the second press answered", || {
+        callbacks().len() == pressed + 1
+    })
+    .await;
+    assert_eq!(bot.count("SELECT COUNT(*) FROM check_ins"), 1);
+    fake.press(&ben, &first_id, "upright:skip", false);
+    eventually("the check-in changed", || {
+        bot.count("SELECT GROUP_CONCAT(kind) = 'skip' FROM check_ins") == 1
+    })
+    .await;
+    assert!(footer_of(&message_by_id(&fake, &first_id)).contains("Recorded: ⏭️ Skip"));
+    assert!(
+        find("3/5").is_none(),
+        "presses on an answered exercise send nothing more"
+    );
+
+    // A reaction still checks in.
+    let second = find("2/5").unwrap();
+    fake.reaction(true, "5001", &dm, second["id"].as_str().unwrap(), "✅");
+    for step in 3..=5 {
+        eventually(&format!("exercise {step}"), || {
+            find(&format!("{step}/5")).is_some()
+        })
+        .await;
+        let id = find(&format!("{step}/5")).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        fake.press(&ben, &id, "upright:done", false);
+    }
+    eventually("the closing", || find("whole routine").is_some()).await;
+
+    // What the day cost in REST requests that count against the limits.
+    let requests: Vec<String> = fake.calls()[session_start..]
+        .iter()
+        .filter(|c| c.global)
+        .map(|c| format!("{} {}", c.method, c.path))
+        .collect();
+    assert_eq!(
+        requests.len(),
+        7,
+        "the opening, five exercises and the closing; no reactions: {requests:#?}"
+    );
+
+    // Once the next session has started, an old button says so, privately.
+    bot.clock.set(utc("2027-05-04T07:00:00Z"));
+    bot.engine.wake();
+    eventually("the next day's exercise 1", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .filter(|m| text_of(m).contains("1/5"))
+            .count()
+            == 2
+    })
+    .await;
+    let pressed = callbacks().len();
+    fake.press(&ben, &first_id, "upright:pain", false);
+    eventually("the answer", || callbacks().len() == pressed + 1).await;
+    let over = callbacks().pop().unwrap();
+    assert!(is_ephemeral(&over), "{over}");
+    assert!(reply_text(&over).contains("session is over"), "{over}");
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'pain'"),
+        0
     );
     assert_eq!(fake.violations(), Vec::<String>::new());
     bot.stop().await;
@@ -1253,26 +1434,66 @@ async fn a_channel_does_the_routine_together_on_discord() {
         .map(|m| m["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(exercises.len(), 5);
-    eventually("three reactions on exercise 1", || {
-        fake.reactions()
-            .iter()
-            .filter(|(m, _)| *m == exercises[0])
-            .count()
-            == 3
-    })
-    .await;
+    for message in posted_in(&fake, GUILD_CHANNEL_ID)
+        .iter()
+        .filter(|m| text_of(m).contains("/5 ·"))
+    {
+        assert_eq!(
+            buttons_of(message),
+            ["upright:done", "upright:skip", "upright:pain"]
+        );
+    }
+    assert!(fake.reactions().is_empty(), "the bot adds no reactions");
 
-    // The bot's own reaction never counts; three members' do.
+    // The bot's own reaction never counts; three members' reactions do, and
+    // so do their button presses, each answered to the presser alone.
     fake.guild_reaction(true, &user(BOT_ID, "upright", true), &exercises[0], "✅");
     for member in [&cleo, &ana, &ben] {
-        for exercise in &exercises[..3] {
+        for exercise in &exercises[..2] {
             fake.guild_reaction(true, member, exercise, "✅");
         }
+    }
+    let before = replies(&fake).len();
+    for member in [&cleo, &ana, &ben] {
+        fake.press(member, &exercises[2], "upright:done", true);
     }
     eventually("nine check-ins", || {
         bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'") == 9
     })
     .await;
+    eventually("three private answers", || {
+        replies(&fake).len() == before + 3
+    })
+    .await;
+    for answer in &replies(&fake)[before..] {
+        assert_eq!(answer["type"], json!(4), "{answer}");
+        assert!(is_ephemeral(answer), "{answer}");
+        assert!(reply_text(answer).contains("Recorded: ✅ Done"), "{answer}");
+    }
+    // The tally is edited into the message, at most once per 10 s: the
+    // first press at once, the others together in one later edit.
+    let edits = || {
+        fake.calls()
+            .into_iter()
+            .filter(|c| c.method == "PATCH" && c.path.ends_with(&exercises[2]))
+            .collect::<Vec<_>>()
+    };
+    eventually("the tally counting all three", || {
+        edits().last().is_some_and(|e| {
+            e.body["embeds"][0]["footer"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("✅ 3")
+        })
+    })
+    .await;
+    for pair in edits().windows(2) {
+        assert!(
+            pair[1].at - pair[0].at >= std::time::Duration::from_secs(9),
+            "two tally edits {:?} apart",
+            pair[1].at - pair[0].at
+        );
+    }
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM users WHERE platform_user_id = '1000'"),
         0,

@@ -21,7 +21,31 @@ const FOOTER_LIMIT: usize = 2048;
 /// Interactions must be answered within 3 s; past this, defer and follow up.
 const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
 
+/// Every command, with where it may be installed and used: a member's own
+/// commands work in servers and, installed to the member's account, in the
+/// bot's DM and other private chats; a group's live in its server only.
 pub fn all() -> Vec<poise::Command<Engine, Error>> {
+    use serenity::{InstallationContext, InteractionContext};
+    let mut commands = member_and_group_commands();
+    for command in &mut commands {
+        let for_groups = matches!(command.name.as_ref(), "group" | "leaderboard");
+        if for_groups {
+            command.install_context = Some(vec![InstallationContext::Guild]);
+            command.interaction_context = Some(vec![InteractionContext::Guild]);
+        } else {
+            command.install_context =
+                Some(vec![InstallationContext::Guild, InstallationContext::User]);
+            command.interaction_context = Some(vec![
+                InteractionContext::Guild,
+                InteractionContext::BotDm,
+                InteractionContext::PrivateChannel,
+            ]);
+        }
+    }
+    commands
+}
+
+fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
     vec![
         subscribe(),
         agree(),
@@ -114,7 +138,7 @@ async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
     let handling =
         tokio::spawn(async move { core::handle(&engine, &member, &place, command).await });
     tokio::pin!(handling);
-    let in_server = ctx.guild_id().is_some();
+    let shared = is_shared(ctx);
     let reply = match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut handling).await {
         Ok(reply) => reply?,
         Err(_) => {
@@ -123,13 +147,26 @@ async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
             handling.await?
         }
     };
-    send(ctx, &reply, in_server).await
+    send(ctx, &reply, shared).await
 }
 
-async fn send(ctx: Context<'_>, reply: &Reply, in_server: bool) -> Result<(), Error> {
+/// Whether others can see the answer: in a server, and in a private chat
+/// among friends where a user-installed bot is used; not in the bot's DM.
+fn is_shared(ctx: Context<'_>) -> bool {
+    match ctx {
+        poise::Context::Application(app) => match app.interaction.context {
+            Some(serenity::InteractionContext::BotDm) => false,
+            Some(_) => true,
+            None => app.interaction.guild_id.is_some(),
+        },
+        poise::Context::Prefix(_) => ctx.guild_id().is_some(),
+    }
+}
+
+async fn send(ctx: Context<'_>, reply: &Reply, shared: bool) -> Result<(), Error> {
     let mut create = poise::CreateReply::default()
         .embed(embed(&reply.message))
-        .ephemeral(reply.ephemeral && in_server);
+        .ephemeral(reply.ephemeral && shared);
     if let Some(file) = &reply.attachment {
         create = create.attachment(serenity::CreateAttachment::bytes(
             file.bytes.clone(),

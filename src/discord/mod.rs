@@ -2,6 +2,7 @@
 //! commands. Interactions become commands, reactions become check-ins, and
 //! [`platform::DiscordPlatform`] sends the engine's messages.
 
+mod buttons;
 mod commands;
 pub mod platform;
 pub mod proxy;
@@ -85,6 +86,10 @@ pub async fn run(
         })
         .setup(move |ctx, _ready, framework| {
             Box::pin(async move {
+                ctx.data
+                    .write()
+                    .await
+                    .insert::<buttons::Tallies>(Arc::default());
                 let commands = &framework.options().commands;
                 match guild {
                     Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await?,
@@ -147,6 +152,11 @@ async fn on_event(
         serenity::FullEvent::Resume { .. } => {
             health.link(PLATFORM, Link::Connected);
             return Ok(());
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(press),
+        } => {
+            return buttons::on_press(framework.serenity_context, framework.user_data, press).await;
         }
         serenity::FullEvent::ShardStageUpdate { event } => {
             let link = match event.new {

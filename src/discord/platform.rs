@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 
+use super::buttons;
 use super::commands::embed;
 use super::proxy::ProxyRest;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
@@ -143,6 +144,11 @@ pub fn classify(error: &serenity::Error) -> SendError {
 
 #[async_trait]
 impl Platform for DiscordPlatform {
+    /// Check-ins are buttons on the message: no reaction requests.
+    fn attaches_choices(&self) -> bool {
+        true
+    }
+
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         let channel = self.channel(to).await?;
         let message = match outgoing.kind {
@@ -150,6 +156,15 @@ impl Platform for DiscordPlatform {
             Kind::Nudge => serenity::CreateMessage::new()
                 .content(outgoing.message.to_markdown())
                 .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true)),
+            _ if !outgoing.choices.is_empty() => {
+                let mut message = outgoing.message.clone();
+                if outgoing.kind == Kind::Exercise {
+                    message.footer = Some(buttons::HOW_TO_CHECK_IN.to_string());
+                }
+                serenity::CreateMessage::new()
+                    .embed(embed(&message))
+                    .components(buttons::rows(outgoing.kind, outgoing.choices, None))
+            }
             _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }
         .nonce(serenity::Nonce::String(nonce(outgoing.key)))

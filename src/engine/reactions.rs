@@ -136,6 +136,27 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// How many checked in on one of the bot's exercise messages, by kind
+    /// (a group's tally).
+    pub async fn check_ins_on(
+        &self,
+        platform: &str,
+        message_id: &str,
+    ) -> Result<std::collections::BTreeMap<CheckInKind, u32>> {
+        let (platform, message_id) = (platform.to_string(), message_id.to_string());
+        self.db()
+            .call(move |c| {
+                let Some(delivery) = deliveries::find_by_message(c, &platform, &message_id)? else {
+                    return Ok(Default::default());
+                };
+                let (Some(session), Some(step)) = (delivery.session_id, delivery.step) else {
+                    return Ok(Default::default());
+                };
+                check_ins::count_by_kind(c, session, step)
+            })
+            .await
+    }
+
     /// Check-ins made while the bot was away, on a platform that does not
     /// replay them: each exercise message of the last day's sessions is
     /// asked who reacted, and each reaction is recorded as if it had just

@@ -59,6 +59,25 @@ pub fn kinds_for_step(
         .collect())
 }
 
+/// How many checked in on one exercise of a session, by kind.
+pub fn count_by_kind(
+    c: &Connection,
+    session_id: i64,
+    step: u32,
+) -> Result<BTreeMap<CheckInKind, u32>> {
+    let mut statement = c.prepare_cached(
+        "SELECT kind, COUNT(*) FROM check_ins WHERE session_id = ?1 AND step = ?2 GROUP BY kind",
+    )?;
+    let mut rows = statement.query((session_id, step))?;
+    let mut counts = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        if let Some(kind) = CheckInKind::from_db(&row.get::<_, String>(0)?) {
+            counts.insert(kind, row.get(1)?);
+        }
+    }
+    Ok(counts)
+}
+
 /// Check-ins of one member in one session: step → kinds.
 pub type SessionCheckIns = BTreeMap<u32, Vec<CheckInKind>>;
 

@@ -103,6 +103,8 @@ struct Inner {
     files: Vec<(String, Vec<u8>)>,
     limits: limits::Limits,
     counts: Counts,
+    /// Component interaction id → the message whose button was pressed.
+    pressed: HashMap<String, String>,
 }
 
 #[derive(Clone)]
@@ -273,6 +275,64 @@ impl FakeDiscord {
         (id, token)
     }
 
+    /// A member pressing a button (`custom_id`) on one of the bot's
+    /// messages, in the guild channel or in the member's DM, as Discord
+    /// sends a component interaction (type 3). Returns the interaction id.
+    pub fn press(&self, from: &Value, message_id: &str, custom_id: &str, in_guild: bool) -> String {
+        let message = self
+            .messages()
+            .into_iter()
+            .find(|m| m["id"] == message_id)
+            .unwrap_or_else(|| panic!("no message {message_id}"));
+        let id = self.next_id();
+        let mut data = json!({
+            "id": id, "application_id": APPLICATION_ID, "type": 3, "token": format!("token-{id}"),
+            "version": 1, "message": message, "channel_id": message["channel_id"],
+            "data": { "custom_id": custom_id, "component_type": 2 },
+            "app_permissions": "2248473465835073", "locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": { "0": GUILD_ID },
+            "attachment_size_limit": 10485760,
+        });
+        if in_guild {
+            data["guild_id"] = json!(GUILD_ID);
+            data["guild_locale"] = json!("en-US");
+            data["context"] = json!(0);
+            data["member"] = json!({
+                "user": from, "roles": [], "joined_at": "2027-01-01T00:00:00.000000+00:00",
+                "deaf": false, "mute": false, "flags": 0, "permissions": MEMBER_PERMISSIONS,
+            });
+        } else {
+            data["context"] = json!(1);
+            data["user"] = from.clone();
+        }
+        self.inner
+            .lock()
+            .unwrap()
+            .pressed
+            .insert(id.clone(), message_id.to_string());
+        self.dispatch("INTERACTION_CREATE", data);
+        id
+    }
+
+    /// Replaces what a stored message shows (an edit or an UPDATE_MESSAGE).
+    fn update_message(&self, message_id: &str, body: &Value) -> Option<Value> {
+        let mut inner = self.inner.lock().unwrap();
+        let (_, message) = inner
+            .messages
+            .iter_mut()
+            .find(|(_, m)| m["id"] == message_id)?;
+        for field in ["content", "embeds"] {
+            if let Some(value) = body.get(field) {
+                message[field] = value.clone();
+            }
+        }
+        if let Some(components) = body.get("components") {
+            message["components"] = components_as_sent(components.clone());
+        }
+        message["edited_timestamp"] = json!("2027-05-03T07:00:01.000000+00:00");
+        Some(message.clone())
+    }
+
     /// A member reacting (or un-reacting) to a message.
     pub fn reaction(
         &self,
@@ -359,7 +419,8 @@ impl FakeDiscord {
             "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
             "timestamp": "2027-05-03T07:00:00.000000+00:00", "edited_timestamp": null,
             "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
-            "attachments": [], "pinned": false, "flags": 0, "components": [],
+            "attachments": [], "pinned": false, "flags": 0,
+            "components": body.get("components").cloned().map(components_as_sent).unwrap_or(json!([])),
             "author": user(BOT_ID, "upright", true),
         });
         if let Some(nonce) = body.get("nonce").filter(|n| !n.is_null()) {
@@ -520,7 +581,22 @@ impl FakeDiscord {
                     (200, guild_member(&user(member, "member", false)))
                 }
             }
-            ("POST", ["interactions", _, _, "callback"]) => (204, Value::Null),
+            ("POST", ["interactions", id, _, "callback"]) => {
+                // UPDATE_MESSAGE changes the message the button was on.
+                if body["type"] == 7 {
+                    let pressed = self.inner.lock().unwrap().pressed.get(*id).cloned();
+                    if let Some(message) = pressed {
+                        self.update_message(&message, &body["data"]);
+                    }
+                }
+                (204, Value::Null)
+            }
+            ("PATCH", ["channels", _, "messages", message]) => {
+                match self.update_message(message, body) {
+                    Some(updated) => (200, updated),
+                    None => (404, json!({ "message": "Unknown Message", "code": 10008 })),
+                }
+            }
             ("POST", ["webhooks", _, _]) => (200, self.message(GUILD_CHANNEL_ID, body)),
             ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
                 (200, self.message(GUILD_CHANNEL_ID, body))
@@ -584,6 +660,21 @@ pub fn guild_member(from: &Value) -> Value {
         "deaf": false, "mute": false, "pending": false, "flags": 0,
         "communication_disabled_until": null,
     })
+}
+
+/// Components as Discord shows them on a message: each button with its
+/// `id` within the message, as Discord adds.
+fn components_as_sent(mut rows: Value) -> Value {
+    let mut next = 1;
+    for row in rows.as_array_mut().into_iter().flatten() {
+        row["id"] = json!(next);
+        next += 1;
+        for component in row["components"].as_array_mut().into_iter().flatten() {
+            component["id"] = json!(next);
+            next += 1;
+        }
+    }
+    rows
 }
 
 fn tidy_command(command: &mut Value) {

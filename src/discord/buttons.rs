@@ -1,0 +1,345 @@
+//! Check-in buttons: what the engine's messages carry on Discord, and what a
+//! press does. Each press is answered within Discord's 3 s: in a DM the
+//! message is updated in place to show what was recorded; in a group's
+//! channel the presser alone is told, and the message's tally is edited at
+//! most once every [`TALLY_EVERY`] however many press at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use poise::serenity_prelude as serenity;
+
+use super::{Error, PLATFORM};
+use crate::check_in::CheckInKind;
+use crate::engine::{ChoiceEvent, Engine, ReactionOutcome};
+use crate::store::deliveries::Kind;
+
+/// The disclaimer's one button; it agrees, as ✅ on the disclaimer does.
+const AGREE: &str = "upright:agree";
+const PREFIX: &str = "upright:";
+
+/// The footer of a message whose check-ins are buttons.
+pub const HOW_TO_CHECK_IN: &str =
+    "Check in with a button below (your own ✅ ⏭️ 🤕 reactions count too).";
+
+/// How often a group message's tally may be edited.
+pub const TALLY_EVERY: Duration = Duration::from_secs(10);
+
+/// Interactions must be answered within 3 s; past this, acknowledge first.
+const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
+
+fn custom_id(kind: CheckInKind) -> String {
+    format!("{PREFIX}{}", kind.as_str())
+}
+
+/// The check-in a button stands for; `None` for buttons that are not ours.
+pub fn parse(custom_id: &str) -> Option<CheckInKind> {
+    if custom_id == AGREE {
+        return Some(CheckInKind::Done);
+    }
+    CheckInKind::from_db(custom_id.strip_prefix(PREFIX)?)
+}
+
+fn label(kind: CheckInKind) -> &'static str {
+    match kind {
+        CheckInKind::Done => "Done",
+        CheckInKind::Skip => "Skip",
+        CheckInKind::Pain => "Pain",
+    }
+}
+
+/// The buttons for a message of `kind` offering `choices` (emoji), with
+/// `chosen` highlighted once a member has pressed it.
+pub fn rows(
+    kind: Kind,
+    choices: &[String],
+    chosen: Option<CheckInKind>,
+) -> Vec<serenity::CreateActionRow> {
+    if choices.is_empty() {
+        return Vec::new();
+    }
+    let buttons = if kind == Kind::Disclaimer {
+        vec![
+            serenity::CreateButton::new(AGREE)
+                .label("I agree")
+                .emoji(serenity::ReactionType::Unicode(
+                    CheckInKind::Done.emoji().to_string(),
+                ))
+                .style(serenity::ButtonStyle::Primary)
+                .disabled(chosen.is_some()),
+        ]
+    } else {
+        choices
+            .iter()
+            .filter_map(|emoji| CheckInKind::from_emoji(emoji))
+            .map(|kind| {
+                let style = if chosen == Some(kind) {
+                    serenity::ButtonStyle::Success
+                } else {
+                    serenity::ButtonStyle::Secondary
+                };
+                serenity::CreateButton::new(custom_id(kind))
+                    .label(label(kind))
+                    .emoji(serenity::ReactionType::Unicode(kind.emoji().to_string()))
+                    .style(style)
+            })
+            .collect()
+    };
+    vec![serenity::CreateActionRow::Buttons(buttons)]
+}
+
+/// Edits of group messages' tallies, spaced out per message.
+#[derive(Default)]
+pub struct Tallies {
+    messages: Mutex<HashMap<serenity::MessageId, Tally>>,
+}
+
+struct Tally {
+    last_edit: Option<Instant>,
+    scheduled: bool,
+}
+
+impl serenity::prelude::TypeMapKey for Tallies {
+    type Value = Arc<Tallies>;
+}
+
+/// Entries idle this long are forgotten (a session lasts a day at most).
+const FORGET_AFTER: Duration = Duration::from_secs(2 * 24 * 3600);
+
+impl Tallies {
+    /// Notes a press on `message`: its tally is edited now, or once
+    /// [`TALLY_EVERY`] has passed since the last edit, counting every press
+    /// made meanwhile.
+    fn press(
+        self: &Arc<Self>,
+        http: Arc<serenity::Http>,
+        engine: Engine,
+        channel: serenity::ChannelId,
+        message: serenity::MessageId,
+        base: serenity::CreateEmbed,
+    ) {
+        let now = Instant::now();
+        let delay = {
+            let mut messages = self.messages.lock().unwrap_or_else(PoisonError::into_inner);
+            messages.retain(|_, t| {
+                t.scheduled || t.last_edit.is_some_and(|at| now - at < FORGET_AFTER)
+            });
+            let tally = messages.entry(message).or_insert(Tally {
+                last_edit: None,
+                scheduled: false,
+            });
+            if tally.scheduled {
+                return; // The edit already waiting will count this press.
+            }
+            tally.scheduled = true;
+            tally.last_edit.map_or(Duration::ZERO, |at| {
+                (at + TALLY_EVERY).saturating_duration_since(now)
+            })
+        };
+        let tallies = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Some(tally) = tallies
+                .messages
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_mut(&message)
+            {
+                tally.scheduled = false;
+                tally.last_edit = Some(Instant::now());
+            }
+            let counts = match engine.check_ins_on(PLATFORM, &message.to_string()).await {
+                Ok(counts) => counts,
+                Err(error) => {
+                    tracing::warn!(%message, "cannot count a group message's check-ins: {error}");
+                    return;
+                }
+            };
+            let tally = CheckInKind::ALL
+                .iter()
+                .map(|kind| {
+                    let n = counts.get(kind).copied().unwrap_or(0);
+                    format!("{} {n}", kind.emoji())
+                })
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let embed = base.footer(serenity::CreateEmbedFooter::new(format!(
+                "Checked in so far: {tally}"
+            )));
+            let edit = serenity::EditMessage::new().embed(embed);
+            if let Err(error) = channel.edit_message(&http, message, edit).await {
+                tracing::warn!(%message, "cannot edit a group message's tally: {error}");
+            }
+        });
+    }
+}
+
+/// A press on one of the bot's buttons.
+pub async fn on_press(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let Some(kind) = parse(&press.data.custom_id) else {
+        return Ok(());
+    };
+    let in_group = press.guild_id.is_some();
+    let choice = ChoiceEvent {
+        platform: PLATFORM.to_string(),
+        message_id: press.message.id.to_string(),
+        user_id: press.user.id.to_string(),
+        display_name: press.member.as_ref().map(|m| m.display_name().to_string()),
+        kind,
+        room: Some(press.channel_id.to_string()),
+    };
+    let recording = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.on_choice(choice).await })
+    };
+    tokio::pin!(recording);
+    let (outcome, deferred) =
+        match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
+            Ok(outcome) => (outcome??, false),
+            Err(_) => {
+                // In a DM the message itself will change; in a group the
+                // presser gets a private answer: defer the same way.
+                let defer = if in_group {
+                    serenity::CreateInteractionResponse::Defer(
+                        serenity::CreateInteractionResponseMessage::new().ephemeral(true),
+                    )
+                } else {
+                    serenity::CreateInteractionResponse::Acknowledge
+                };
+                press.create_response(&ctx.http, defer).await?;
+                (recording.await??, true)
+            }
+        };
+
+    let original = press
+        .message
+        .embeds
+        .first()
+        .cloned()
+        .map(serenity::CreateEmbed::from)
+        .unwrap_or_default();
+    let answer = match (outcome, in_group) {
+        (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), true) => {
+            if let Some(tallies) = ctx.data.read().await.get::<Tallies>().cloned() {
+                tallies.press(
+                    Arc::clone(&ctx.http),
+                    engine.clone(),
+                    press.channel_id,
+                    press.message.id,
+                    original,
+                );
+            }
+            Answer::Private(format!("Recorded: {} {}", kind.emoji(), label(kind)))
+        }
+        (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), false) => {
+            Answer::Update(
+                original.footer(serenity::CreateEmbedFooter::new(format!(
+                    "Recorded: {} {} — press another button to change it.",
+                    kind.emoji(),
+                    label(kind)
+                ))),
+                rows(Kind::Exercise, &CheckInKind::reaction_set(), Some(kind)),
+            )
+        }
+        (ReactionOutcome::Agreed, _) => Answer::Update(
+            original.footer(serenity::CreateEmbedFooter::new(
+                "Agreed, thank you. /status shows your next session.",
+            )),
+            rows(
+                Kind::Disclaimer,
+                &[CheckInKind::Done.emoji().to_string()],
+                Some(CheckInKind::Done),
+            ),
+        ),
+        (ReactionOutcome::SessionOver, _) => Answer::Private(
+            "That session is over: check-ins count until the next one starts.".to_string(),
+        ),
+        (ReactionOutcome::Ignored | ReactionOutcome::Withdrawn(_), _) => Answer::Private(
+            "Nothing to record: these buttons are for the member this message was sent to."
+                .to_string(),
+        ),
+    };
+    answer.send(ctx, press, deferred, in_group).await
+}
+
+/// How a press is answered.
+enum Answer {
+    /// The message itself changes (a DM).
+    Update(serenity::CreateEmbed, Vec<serenity::CreateActionRow>),
+    /// Only the presser sees this.
+    Private(String),
+}
+
+impl Answer {
+    async fn send(
+        self,
+        ctx: &serenity::Context,
+        press: &serenity::ComponentInteraction,
+        deferred: bool,
+        in_group: bool,
+    ) -> Result<(), Error> {
+        match (self, deferred) {
+            (Answer::Update(embed, rows), false) => {
+                let message = serenity::CreateInteractionResponseMessage::new()
+                    .embed(embed)
+                    .components(rows);
+                press
+                    .create_response(
+                        &ctx.http,
+                        serenity::CreateInteractionResponse::UpdateMessage(message),
+                    )
+                    .await?;
+            }
+            (Answer::Update(embed, rows), true) => {
+                let edit = serenity::EditInteractionResponse::new()
+                    .embed(embed)
+                    .components(rows);
+                press.edit_response(&ctx.http, edit).await?;
+            }
+            (Answer::Private(text), false) => {
+                let message = serenity::CreateInteractionResponseMessage::new()
+                    .content(text)
+                    .ephemeral(true);
+                press
+                    .create_response(
+                        &ctx.http,
+                        serenity::CreateInteractionResponse::Message(message),
+                    )
+                    .await?;
+            }
+            (Answer::Private(text), true) if in_group => {
+                // Deferred as a private answer: fill it in.
+                let edit = serenity::EditInteractionResponse::new().content(text);
+                press.edit_response(&ctx.http, edit).await?;
+            }
+            (Answer::Private(text), true) => {
+                // A DM press was acknowledged as an update; say it privately.
+                let message = serenity::CreateInteractionResponseFollowup::new()
+                    .content(text)
+                    .ephemeral(true);
+                press.create_followup(&ctx.http, message).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_choice_has_a_button_that_parses_back() {
+        for kind in CheckInKind::ALL {
+            assert_eq!(parse(&custom_id(kind)), Some(kind));
+        }
+        assert_eq!(parse(AGREE), Some(CheckInKind::Done));
+        assert_eq!(parse("someone-else:done"), None);
+        assert_eq!(parse("upright:dance"), None);
+    }
+}
