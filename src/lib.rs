@@ -40,6 +40,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod content;
+pub mod conventions;
 pub mod demo;
 #[cfg(feature = "discord")]
 pub mod discord;

@@ -933,6 +933,14 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
         json!(true)
     );
 
+    // Instants are Discord timestamps, shown in each reader's own zone.
+    let status = reply_to(&fake, "status", json!([]), &ben, false).await;
+    let start = utc("2027-05-03T07:00:00Z").timestamp();
+    assert!(
+        reply_text(&status).contains(&format!("<t:{start}:f> (<t:{start}:R>)")),
+        "{status}"
+    );
+
     // A whole session checked in with buttons (and one reaction).
     let session_start = fake.calls().len();
     bot.clock.set(utc("2027-05-03T07:00:00Z"));

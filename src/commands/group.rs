@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveTime};
 
-use super::subscription::{describe_next, zone_and_days};
+use super::subscription::zone_and_days;
 use super::{CommandError, Ctx, Later, Place};
 use crate::content::DEFAULT_ROUTINE;
 use crate::engine::groups::{GroupRecord, NUDGE_LEAD, nudge_time, session_end};
@@ -31,12 +31,7 @@ fn admin_channel<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, CommandError> {
                 .to_string(),
         )),
         Place::Channel { admin: false, .. } => Err(CommandError::Refused(
-            match ctx.user.platform.as_str() {
-                "discord" => "Only members with the Manage Server permission can set up or change this group.",
-                "matrix" => "Only room moderators (power level 50 or more) can set up or change this group.",
-                _ => "Only admins can set up or change this group.",
-            }
-            .to_string(),
+            ctx.conventions.who_manages_groups.to_string(),
         )),
         Place::Channel { id, admin: true } => Ok(id),
     }
@@ -142,10 +137,7 @@ pub(crate) fn setup(
         body.push_str("I used UTC because no time zone was given; add one, e.g. `group setup 07:30 Europe/Berlin`.\n");
     }
     if let Some(at) = next_run_at {
-        body.push_str(&format!(
-            "First session: {}.\n",
-            describe_next(zone, at, ctx.now)
-        ));
+        body.push_str(&format!("First session: {}.\n", ctx.instant(at, zone)));
     }
     body.push_str(&format!(
         "\nEveryone checks in by reacting {}. Nudges are {}.",
@@ -183,7 +175,7 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     if let Some(at) = group.next_run_at {
         body.push_str(&format!(
             "Next session: {}.\n",
-            describe_next(group.schedule.zone(), at, ctx.now)
+            ctx.instant(at, group.schedule.zone())
         ));
     }
     body.push_str(&format!(
@@ -242,10 +234,7 @@ pub(crate) fn weekly_summary(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandEr
     let next = schedule.next_after(ctx.now).map(|o| o.at);
     users::set_weekly_summary_at(ctx.c, ctx.user.id, next)?;
     let when = next.map_or_else(String::new, |at| {
-        format!(
-            " First one: {}.",
-            describe_next(schedule.zone(), at, ctx.now)
-        )
+        format!(" First one: {}.", ctx.instant(at, schedule.zone()))
     });
     let no_routine = if crate::store::subscriptions::for_user(ctx.c, ctx.user.id)?.is_none() {
         " It covers your own daily routine, which you can start with `subscribe 07:30 Europe/Berlin`."

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use crate::content::{Content, TopicId};
+use crate::conventions::Conventions;
 use crate::engine::{Engine, Settings};
 use crate::message::{Message, Reply};
 use crate::store::{StoreError, subscriptions, users};
@@ -422,8 +423,17 @@ pub(crate) struct Ctx<'a> {
     pub now: DateTime<Utc>,
     pub user: users::User,
     pub place: Place,
+    /// How the member's platform shows instants and commands.
+    pub conventions: &'static Conventions,
     /// Work the answer needs once the connection is released.
     pub later: std::cell::RefCell<Option<Later>>,
+}
+
+impl Ctx<'_> {
+    /// An instant as the member's platform shows it.
+    pub fn instant(&self, at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+        (self.conventions.instant)(at, zone, self.now)
+    }
 }
 
 /// Commands one member may send at once before being asked to slow down…
@@ -472,6 +482,7 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
     let settings = engine.settings();
     let now = engine.now();
     let member_for_db = member.clone();
+    let conventions = engine.conventions(&member.platform);
     let name = command_name(&command);
     let result = engine
         .db()
@@ -500,6 +511,7 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
                 now,
                 user,
                 place,
+                conventions,
                 later: std::cell::RefCell::new(None),
             };
             let notice = pause_notice(&ctx)?;
@@ -647,7 +659,7 @@ fn pause_notice(ctx: &Ctx<'_>) -> Result<Option<String>, StoreError> {
 
 fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
     match command {
-        Command::Help => Ok(Reply::private(help(&ctx.user.platform))),
+        Command::Help => Ok(Reply::private(help(ctx.conventions))),
         Command::Subscribe {
             time,
             timezone,
@@ -749,20 +761,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("help", "this list"),
 ];
 
-/// How commands are typed on each platform, for the help text.
-fn how_to_type(platform: &str) -> &'static str {
-    match platform {
-        "discord" => "Use them as slash commands, e.g. `/subscribe`.",
-        "matrix" => "Write them after `!upright`, e.g. `!upright subscribe 07:30 Europe/Berlin`.",
-        _ => "Type them with a leading `/`, e.g. `/subscribe 07:30 Europe/Berlin`.",
-    }
-}
-
-fn help(platform: &str) -> Message {
+fn help(conventions: &Conventions) -> Message {
     let mut body = format!(
         "I send you a short routine of exercises for your upper back each day, one at a time. \
          React ✅ when done, ⏭️ to skip, 🤕 if it hurts. {}\n\n",
-        how_to_type(platform)
+        conventions.how_to_type_commands
     );
     for (usage, what) in COMMANDS {
         body.push_str(&format!("- `{usage}`: {what}\n"));
@@ -886,6 +889,7 @@ mod tests {
             now,
             user,
             place,
+            conventions: &Conventions::PLAIN,
             later: std::cell::RefCell::new(None),
         };
         let command = Command::parse(text)?;

@@ -6,7 +6,6 @@ use chrono_tz::Tz;
 use super::{CommandError, Ctx};
 use crate::config::parse_pace;
 use crate::content::DEFAULT_ROUTINE;
-use crate::duration::describe;
 use crate::engine::render::{load_text, streak_line};
 use crate::engine::sessions::{History, send_disclaimer};
 use crate::message::{Message, Reply};
@@ -19,16 +18,6 @@ use crate::store::users;
 const NO_SUBSCRIPTION: &str = "You have no daily routine yet. Start one with `subscribe 07:30 Europe/Berlin` (time, then your time zone).";
 
 /// "Fri 27 Nov at 07:30 (Europe/Berlin), in 18 h 5 min".
-pub(crate) fn describe_next(zone: Tz, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&zone);
-    format!(
-        "{} ({}), in {}",
-        local.format("%a %-d %b at %H:%M"),
-        zone.name(),
-        describe(at - now)
-    )
-}
-
 fn active_subscription(ctx: &Ctx<'_>) -> Result<Subscription, CommandError> {
     match subscriptions::for_user(ctx.c, ctx.user.id)? {
         Some(s) if s.state != State::Stopped => Ok(s),
@@ -60,10 +49,7 @@ fn next_session_from(
 
 fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) -> String {
     match next {
-        Some(at) => format!(
-            "Next session: {}.",
-            describe_next(schedule.zone(), at, ctx.now)
-        ),
+        Some(at) => format!("Next session: {}.", ctx.instant(at, schedule.zone())),
         None if !ctx.user.agreed => {
             "Your first session is scheduled once you `agree` to the disclaimer.".to_string()
         }
@@ -168,7 +154,7 @@ pub(crate) fn agree(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let body = match (subscription, next) {
         (Some(s), Some(at)) => format!(
             "Thank you. Your first session: {}.",
-            describe_next(s.schedule.zone(), at, ctx.now)
+            ctx.instant(at, s.schedule.zone())
         ),
         _ => {
             "Thank you. Start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string()

@@ -11,6 +11,7 @@ use poise::serenity_prelude as serenity;
 use super::buttons;
 use super::commands::embed;
 use super::proxy::ProxyRest;
+use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::store::deliveries::Kind;
 
@@ -102,6 +103,30 @@ impl DiscordPlatform {
     }
 }
 
+/// Discord's ways: slash commands, Manage Server, `<@id>` mentions, and
+/// timestamps each reader's app shows in their own zone and language.
+pub static CONVENTIONS: Conventions = Conventions {
+    how_to_type_commands: "Use them as slash commands, e.g. `/subscribe`.",
+    who_manages_groups: "Only members with the Manage Server permission can set up or change this group.",
+    mention: user_mention,
+    instant: timestamp,
+};
+
+fn user_mention(user_id: &str, _display_name: &str) -> String {
+    format!("<@{user_id}>")
+}
+
+/// `<t:…:f> (<t:…:R>)`: the full date and time, then "in 2 hours", both
+/// rendered by Discord for whoever reads them.
+fn timestamp(
+    at: chrono::DateTime<chrono::Utc>,
+    _zone: chrono_tz::Tz,
+    _now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let seconds = at.timestamp();
+    format!("<t:{seconds}:f> (<t:{seconds}:R>)")
+}
+
 /// A nonce from a delivery key (Discord allows 25 characters): the same key,
 /// the same nonce, so with `enforce_nonce` a re-send returns the first message.
 pub fn nonce(key: &str) -> String {
@@ -144,6 +169,10 @@ pub fn classify(error: &serenity::Error) -> SendError {
 
 #[async_trait]
 impl Platform for DiscordPlatform {
+    fn conventions(&self) -> &'static Conventions {
+        &CONVENTIONS
+    }
+
     /// Check-ins are buttons on the message: no reaction requests.
     fn attaches_choices(&self) -> bool {
         true

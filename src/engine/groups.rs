@@ -15,6 +15,7 @@ use super::sessions::{
 use super::{Engine, SendError, render};
 use crate::coaching::{self, DayOutcome, Streak};
 use crate::content::Content;
+use crate::conventions::Conventions;
 use crate::message::Message;
 use crate::schedule::{Occurrence, Schedule};
 use crate::store::deliveries::{Kind, Recipient, priority};
@@ -316,6 +317,7 @@ pub fn nudge_due(
     c: &Connection,
     rules: &SessionRules<'_>,
     group: &Group,
+    conventions: &Conventions,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(at) = group.next_nudge_at else {
@@ -332,7 +334,7 @@ pub fn nudge_due(
         let quiet = quiet_members(&standings, &session, date);
         // Several messages for a big group: a chat message has a length limit.
         for (part, members) in quiet.chunks(MENTIONS_PER_NUDGE).enumerate() {
-            let message = render::nudge(members, group.summary_time);
+            let message = render::nudge(members, group.summary_time, conventions);
             let part = Some(part as u32 + 1);
             post(c, group, &session, Kind::Nudge, part, message, now)?;
         }
@@ -552,6 +554,7 @@ impl Engine {
                     .await?;
             }
             let content = self.content();
+            let conventions = self.conventions(&group.platform);
             self.db()
                 .call(move |c| {
                     let group = groups::get(c, group.id)?;
@@ -560,9 +563,9 @@ impl Engine {
                         grace,
                     };
                     match event {
-                        Event::Nudge => {
-                            for_group(c, &group, event, now, |c| nudge_due(c, &rules, &group, now))
-                        }
+                        Event::Nudge => for_group(c, &group, event, now, |c| {
+                            nudge_due(c, &rules, &group, conventions, now)
+                        }),
                         _ => for_group(c, &group, event, now, |c| {
                             summary_due(c, &rules, &group, now)
                         }),

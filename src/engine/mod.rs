@@ -33,6 +33,7 @@ use crate::budget::Budget;
 use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
 use crate::content::Content;
+use crate::conventions::Conventions;
 use crate::store::subscriptions::{self, State};
 use crate::store::users::User;
 use crate::store::{
@@ -86,6 +87,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     settings: Settings,
     platforms: RwLock<BTreeMap<String, Arc<Sender>>>,
+    /// Each platform's conventions, kept once it is added.
+    conventions: RwLock<BTreeMap<String, &'static Conventions>>,
     wake: Notify,
     /// One pass over due work at a time, so no session is started twice.
     pass: Mutex<()>,
@@ -111,6 +114,7 @@ impl Engine {
                 clock,
                 settings,
                 platforms: RwLock::new(BTreeMap::new()),
+                conventions: RwLock::new(BTreeMap::new()),
                 wake: Notify::new(),
                 pass: Mutex::new(()),
                 telemetry: Telemetry::default(),
@@ -127,6 +131,11 @@ impl Engine {
     /// Members of platforms that are not added wait untouched. A running
     /// engine gives it a sender of its own at once.
     pub fn add_platform(&self, name: &str, platform: Arc<dyn Platform>) {
+        self.inner
+            .conventions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_string(), platform.conventions());
         self.inner
             .platforms
             .write()
@@ -156,6 +165,18 @@ impl Engine {
             .values()
             .cloned()
             .collect()
+    }
+
+    /// How `platform` shows instants, mentions and commands; plain text for
+    /// a platform not added (yet).
+    pub fn conventions(&self, platform: &str) -> &'static Conventions {
+        self.inner
+            .conventions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(platform)
+            .copied()
+            .unwrap_or(&Conventions::PLAIN)
     }
 
     fn platform_names(&self) -> Vec<String> {

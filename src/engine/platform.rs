@@ -66,6 +66,11 @@ pub trait Platform: Send + Sync {
         DEFAULT_SEND_CONCURRENCY
     }
 
+    /// How this platform shows instants, mentions and commands.
+    fn conventions(&self) -> &'static crate::conventions::Conventions {
+        &crate::conventions::Conventions::PLAIN
+    }
+
     /// Whether [`Platform::send`] puts a message's check-in choices on it
     /// (as buttons), so the bot adds no reactions for them.
     fn attaches_choices(&self) -> bool {

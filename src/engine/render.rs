@@ -6,6 +6,7 @@ use super::groups::Completion;
 use crate::check_in::CheckInKind;
 use crate::coaching::{Streak, Tally};
 use crate::content::{Content, Exercise, Routine, TopicId};
+use crate::conventions::Conventions;
 use crate::duration::describe;
 use crate::message::Message;
 use crate::store::check_ins::SessionCheckIns;
@@ -168,20 +169,6 @@ pub fn disclaimer(content: &Content) -> Message {
     Message::new(topic.title.clone(), body)
 }
 
-/// How a member is named so the platform notifies them: a Discord mention,
-/// a Matrix pill (a matrix.to link), or a plain @name elsewhere.
-pub fn mention(user: &User) -> String {
-    match user.platform.as_str() {
-        "discord" => format!("<@{}>", user.platform_user_id),
-        "matrix" => format!(
-            "[{}](https://matrix.to/#/{})",
-            escape_markdown(&user.display_name),
-            user.platform_user_id
-        ),
-        _ => format!("@{}", escape_markdown(&user.display_name)),
-    }
-}
-
 pub fn group_opening(
     routine: &Routine,
     date: NaiveDate,
@@ -218,8 +205,11 @@ pub fn group_closing(exercises: usize, summary_time: NaiveTime) -> Message {
     )
 }
 
-pub fn nudge(members: &[&User], summary_time: NaiveTime) -> Message {
-    let names: Vec<String> = members.iter().map(|u| mention(u)).collect();
+pub fn nudge(members: &[&User], summary_time: NaiveTime, conventions: &Conventions) -> Message {
+    let names: Vec<String> = members
+        .iter()
+        .map(|u| (conventions.mention)(&u.platform_user_id, &u.display_name))
+        .collect();
     Message::text(format!(
         "{}: there's still time for today's routine (it's above). React {} on each exercise you do before the summary at {}. (Send `nudges off` if you'd rather not be mentioned.)",
         names.join(", "),

@@ -15,6 +15,7 @@ use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, UserId};
 use matrix_sdk::{Client, RoomState};
 
+use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::message::{Message, Reply};
 
@@ -162,10 +163,31 @@ impl MatrixPlatform {
 /// 11 s with 32).
 const MATRIX_SEND_CONCURRENCY: usize = 32;
 
+/// Matrix's ways: `!upright` commands, room moderators, pills (matrix.to
+/// links clients show as the member's name), times written out in the
+/// member's zone (clients have no timestamp markup).
+pub static CONVENTIONS: Conventions = Conventions {
+    how_to_type_commands: "Write them after `!upright`, e.g. `!upright subscribe 07:30 Europe/Berlin`.",
+    who_manages_groups: "Only room moderators (power level 50 or more) can set up or change this group.",
+    mention: pill,
+    instant: crate::conventions::in_local_time,
+};
+
+fn pill(user_id: &str, display_name: &str) -> String {
+    format!(
+        "[{}](https://matrix.to/#/{user_id})",
+        crate::engine::render::escape_markdown(display_name)
+    )
+}
+
 #[async_trait]
 impl Platform for MatrixPlatform {
     fn send_concurrency(&self) -> usize {
         MATRIX_SEND_CONCURRENCY
+    }
+
+    fn conventions(&self) -> &'static Conventions {
+        &CONVENTIONS
     }
 
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
