@@ -21,9 +21,9 @@ async fn check_in_all(bot: &Bot, user: &str, emoji: &str) {
         let exercises = of_kind(&bot.fake.posted_to(user), Kind::Exercise);
         let current = exercises.last().expect("an exercise was posted");
         assert!(
-            current.title.starts_with(&format!("{step}/5")),
+            current.key.ends_with(&format!("/ex{step}")),
             "expected exercise {step}, got {}",
-            current.title
+            current.key
         );
         let outcome = bot.react(user, &current.id, emoji, true).await;
         assert!(
@@ -46,7 +46,7 @@ async fn a_session_advanced_by_check_ins() {
 
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     let posted = bot.fake.posted_to("ana");
-    let opening = &of_kind(&posted, Kind::Opening)[0];
+    let opening = &common::openings(&posted)[0];
     assert!(
         opening.body.contains("Upper back extension: 10 reps"),
         "{}",
@@ -54,7 +54,8 @@ async fn a_session_advanced_by_check_ins() {
     );
     assert_eq!(opening.at, utc("2027-05-03T07:00:00Z"));
     let first = &of_kind(&posted, Kind::Exercise)[0];
-    assert!(first.title.contains("1/5 · Upper back extension"));
+    assert_eq!(first.id, opening.id, "the opening heads exercise 1");
+    assert!(first.body.contains("**1/5 · Upper back extension**"));
     assert!(
         first.body.contains("**Today:** 10 reps, hold 3 s"),
         "{}",
@@ -126,7 +127,7 @@ async fn a_crash_between_written_and_sent_sends_each_message_once() {
             unique.len(),
             "{hang:?}: a message was posted twice: {keys:?}"
         );
-        assert_eq!(of_kind(&posted, Kind::Opening).len(), 1, "{hang:?}");
+        assert_eq!(common::openings(&posted).len(), 1, "{hang:?}");
         let first = &of_kind(&posted, Kind::Exercise)[0];
         assert_eq!(restarted.fake.reactions_on(&first.id).len(), 3, "{hang:?}");
         let sends: Vec<_> = restarted
@@ -155,7 +156,7 @@ async fn downtime_within_the_grace_window_starts_late_and_beyond_it_is_missed() 
     // Down from before 07:00 until 08:30: back within the 2 h window.
     bot.clock.set(utc("2027-05-03T08:30:00Z"));
     bot.engine.run_due().await.unwrap();
-    let opening = &of_kind(&bot.fake.posted_to("dee"), Kind::Opening)[0];
+    let opening = &common::openings(&bot.fake.posted_to("dee"))[0];
     assert!(opening.body.contains("1 h 30 min late"), "{}", opening.body);
     bot.run_until(utc("2027-05-03T09:00:00Z")).await;
 
@@ -180,7 +181,7 @@ async fn downtime_within_the_grace_window_starts_late_and_beyond_it_is_missed() 
 
     // The next day runs normally.
     bot.run_until(utc("2027-05-08T07:00:00Z")).await;
-    let openings = of_kind(&bot.fake.posted_to("dee"), Kind::Opening);
+    let openings = common::openings(&bot.fake.posted_to("dee"));
     assert_eq!(openings.len(), 2);
     assert!(!openings[1].body.contains("late"));
 }
@@ -231,7 +232,7 @@ async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
 
     let posted = bot.fake.posted();
     let mut openings: BTreeMap<String, Vec<chrono::DateTime<chrono::Utc>>> = BTreeMap::new();
-    for p in of_kind(&posted, Kind::Opening) {
+    for p in common::openings(&posted) {
         if let upright::engine::Destination::Direct { user_id, .. } = &p.to {
             openings.entry(user_id.clone()).or_default().push(p.at);
         }
@@ -294,7 +295,7 @@ async fn pain_gets_advice_at_once_ends_the_session_and_lowers_the_load() {
     );
 
     bot.run_until(utc("2027-05-04T07:00:00Z")).await;
-    let openings = of_kind(&bot.fake.posted_to("eve"), Kind::Opening);
+    let openings = common::openings(&bot.fake.posted_to("eve"));
     assert!(
         openings[1].body.contains("Upper back extension: 8 reps"),
         "{}",
@@ -316,7 +317,7 @@ async fn load_steps_up_after_three_done_days() {
         check_in_all(&bot, "fay", "✅").await;
     }
     bot.run_until(utc("2027-05-06T07:00:00Z")).await;
-    let openings = of_kind(&bot.fake.posted_to("fay"), Kind::Opening);
+    let openings = common::openings(&bot.fake.posted_to("fay"));
     assert!(
         openings[2].body.contains("Upper back extension: 10 reps"),
         "{}",
@@ -505,7 +506,7 @@ async fn reacting_to_the_disclaimer_agrees() {
         ReactionOutcome::Agreed
     );
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
-    assert_eq!(of_kind(&bot.fake.posted_to("jo"), Kind::Opening).len(), 1);
+    assert_eq!(common::openings(&bot.fake.posted_to("jo")).len(), 1);
 }
 
 #[tokio::test]
@@ -516,21 +517,16 @@ async fn rate_limits_are_waited_out_in_order() {
         .fail_next(SendError::RetryAfter(Duration::seconds(30)));
     bot.run_until(utc("2027-05-03T07:00:29Z")).await;
     assert!(
-        of_kind(&bot.fake.posted_to("kim"), Kind::Opening).is_empty(),
+        common::openings(&bot.fake.posted_to("kim")).is_empty(),
         "nothing before retry_after"
     );
     bot.run_until(utc("2027-05-03T07:00:31Z")).await;
     let posted = bot.fake.posted_to("kim");
-    let opening = &of_kind(&posted, Kind::Opening)[0];
+    let opening = &common::openings(&posted)[0];
     assert_eq!(opening.at, utc("2027-05-03T07:00:30Z"));
-    let order: Vec<Kind> = posted
-        .iter()
-        .map(|p| p.kind)
-        .filter(|k| *k != Kind::Disclaimer)
-        .collect();
-    assert_eq!(
-        order[..2],
-        [Kind::Opening, Kind::Exercise],
+    let first = posted.iter().find(|p| p.kind != Kind::Disclaimer);
+    assert!(
+        first.is_some_and(|p| p.is_opening()),
         "the opening still comes first"
     );
 }
@@ -543,10 +539,10 @@ async fn transient_failures_are_retried_with_backoff_then_given_up() {
     bot.fake
         .fail_next(SendError::Transient("502 Bad Gateway".into()));
     bot.run_until(utc("2027-05-03T07:00:05Z")).await;
-    assert!(of_kind(&bot.fake.posted_to("lou"), Kind::Opening).is_empty());
+    assert!(common::openings(&bot.fake.posted_to("lou")).is_empty());
     bot.run_until(utc("2027-05-03T07:00:11Z")).await;
     assert_eq!(
-        of_kind(&bot.fake.posted_to("lou"), Kind::Opening).len(),
+        common::openings(&bot.fake.posted_to("lou")).len(),
         1,
         "retried after 10 s"
     );
@@ -591,7 +587,7 @@ async fn an_unreachable_member_is_paused_and_told_at_the_next_command() {
 
     bot.run_until(utc("2027-05-04T08:00:00Z")).await;
     assert!(
-        of_kind(&bot.fake.posted_to("max"), Kind::Opening).is_empty(),
+        common::openings(&bot.fake.posted_to("max")).is_empty(),
         "nothing is sent while paused"
     );
     let reply = bot.command("max", "resume").await;
@@ -601,7 +597,7 @@ async fn an_unreachable_member_is_paused_and_told_at_the_next_command() {
         reply.message.body
     );
     bot.run_until(utc("2027-05-05T07:00:00Z")).await;
-    assert_eq!(of_kind(&bot.fake.posted_to("max"), Kind::Opening).len(), 1);
+    assert_eq!(common::openings(&bot.fake.posted_to("max")).len(), 1);
 }
 
 #[tokio::test]
@@ -617,14 +613,12 @@ async fn in_a_burst_every_opening_goes_out_before_any_reaction_or_later_step() {
     let position = |pred: &dyn Fn(&(String, String)) -> bool| calls.iter().position(pred);
     let last_opening = calls
         .iter()
-        .rposition(|(c, k)| c == "send" && k.ends_with("/opening"))
+        .rposition(|(c, k)| c == "send" && k.ends_with("/ex1"))
         .unwrap();
-    let first_exercise = position(&|(c, k)| c == "send" && k.ends_with("/ex1")).unwrap();
+    let first_reaction = position(&|(c, _)| c == "react").unwrap();
     assert_eq!(last_opening, 39, "40 openings first");
-    assert!(last_opening < first_exercise);
-    // Exercises rank before reactions; one member's reactions may still go
-    // before another's exercise while that member's opening is in flight,
-    // but a message always has its reactions after it is sent.
+    assert!(last_opening < first_reaction);
+    // A message always has its reactions after it is sent.
     for exercise in bot
         .fake
         .posted()
@@ -637,8 +631,8 @@ async fn in_a_burst_every_opening_goes_out_before_any_reaction_or_later_step() {
     }
     assert_eq!(
         calls.len(),
-        120,
-        "40 openings, 40 exercises, 40 reaction calls"
+        80,
+        "40 openings (each with exercise 1), 40 reaction calls"
     );
 }
 
@@ -694,7 +688,7 @@ async fn member_commands_do_what_they_say() {
     );
     bot.run_until(utc("2027-05-03T10:00:00Z")).await;
     assert!(
-        of_kind(&bot.fake.posted_to("oli"), Kind::Opening).is_empty(),
+        common::openings(&bot.fake.posted_to("oli")).is_empty(),
         "today was skipped"
     );
     let skipped: String = bot.query("SELECT status FROM sessions WHERE local_date = '2027-05-03'");
@@ -709,11 +703,11 @@ async fn member_commands_do_what_they_say() {
     assert!(reply.contains("Wed 5 May"), "{reply}");
     bot.run_until(utc("2027-05-04T20:00:00Z")).await;
     assert!(
-        of_kind(&bot.fake.posted_to("oli"), Kind::Opening).is_empty(),
+        common::openings(&bot.fake.posted_to("oli")).is_empty(),
         "skipped, then paused for two days"
     );
     bot.run_until(utc("2027-05-05T11:30:00Z")).await;
-    let openings = of_kind(&bot.fake.posted_to("oli"), Kind::Opening);
+    let openings = common::openings(&bot.fake.posted_to("oli"));
     assert_eq!(openings.len(), 1, "back on Wednesday");
     assert_eq!(
         openings[0].at,
@@ -808,10 +802,7 @@ async fn the_run_loop_does_due_work_when_woken_and_stops_on_shutdown() {
         .await
         .expect("the loop stops on shutdown")
         .unwrap();
-    assert_eq!(
-        of_kind(&bot.fake.posted_to("quinn"), Kind::Opening).len(),
-        1
-    );
+    assert_eq!(common::openings(&bot.fake.posted_to("quinn")).len(), 1);
 }
 
 #[tokio::test]
@@ -852,7 +843,7 @@ async fn messages_older_than_the_grace_window_are_dropped_not_sent_late() {
     assert_eq!(expired, waiting);
     // The next day runs normally.
     bot.run_until(utc("2027-05-04T07:00:00Z")).await;
-    assert_eq!(of_kind(&bot.fake.posted_to("rex"), Kind::Opening).len(), 2);
+    assert_eq!(common::openings(&bot.fake.posted_to("rex")).len(), 2);
 }
 
 #[tokio::test]
@@ -891,7 +882,7 @@ async fn changing_the_time_mid_session_does_not_cut_the_session_short() {
         "today's session ran to the end"
     );
     assert_eq!(
-        of_kind(&posted, Kind::Opening).len(),
+        common::openings(&posted).len(),
         1,
         "and only one session today"
     );
@@ -941,7 +932,7 @@ async fn a_zero_grace_window_still_starts_a_session_the_engine_wakes_for_a_momen
     bot.member("wyn", "subscribe 07:00 UTC").await;
     bot.clock.set(utc("2027-05-03T07:00:00.350Z"));
     bot.engine.run_due().await.unwrap();
-    assert_eq!(of_kind(&bot.fake.posted_to("wyn"), Kind::Opening).len(), 1);
+    assert_eq!(common::openings(&bot.fake.posted_to("wyn")).len(), 1);
 }
 
 #[tokio::test]

@@ -141,14 +141,15 @@ async fn a_group_session_goes_at_a_fixed_pace_and_anyone_checks_in() {
     let bot = group_bot().await;
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     let posted = bot.fake.posted_in(ROOM);
-    let opening = &of_kind(&posted, Kind::Opening)[0];
+    let opening = &common::openings(&posted)[0];
     assert!(
         opening
             .body
             .contains("Everyone's reaction is their own check-in")
     );
     let first = &exercises_on(&bot, "2027-05-03")[0];
-    assert!(first.title.starts_with("1/5"));
+    assert_eq!(first.id, opening.id, "the opening heads exercise 1");
+    assert!(first.body.contains("**1/5 · "));
     assert_eq!(bot.fake.reactions_on(&first.id), ["✅", "⏭️", "🤕"]);
 
     // A check-in does not move a group on: the pace does.

@@ -346,7 +346,7 @@ async fn wait_for_openings(
     connection.busy_timeout(Duration::from_secs(5))?;
     loop {
         let sent: usize = connection.query_row(
-            "SELECT COUNT(*) FROM deliveries WHERE kind = 'opening' AND state IN ('sent', 'done')",
+            "SELECT COUNT(*) FROM deliveries WHERE kind = 'exercise' AND step = 1 AND state IN ('sent', 'done')",
             [],
             |row| row.get(0),
         )?;

@@ -94,8 +94,8 @@ impl Engine {
             Ok(Some(sent)) => {
                 let recipient = delivery.recipient.clone();
                 // A session's first message: how late it is, for the metrics.
-                let opened = match (delivery.kind, delivery.session_id) {
-                    (Kind::Opening, Some(session)) => Some(session),
+                let opened = match (delivery.kind, delivery.step, delivery.session_id) {
+                    (Kind::Exercise, Some(1), Some(session)) => Some(session),
                     _ => None,
                 };
                 let scheduled = self

@@ -70,6 +70,20 @@ pub fn opening(
     Message::new(format!("{} · {}", routine.title, long_date(date)), body)
 }
 
+/// The day's first message: the opening as a header, then exercise 1.
+pub fn first_exercise(opening: Message, first: Message) -> Message {
+    Message {
+        title: opening.title,
+        body: format!(
+            "{}\n\n**{}**\n{}",
+            opening.body,
+            first.title.unwrap_or_default(),
+            first.body
+        ),
+        footer: first.footer,
+    }
+}
+
 pub fn exercise(routine: &Routine, number: usize, exercise: &Exercise, reps: u32) -> Message {
     let mut body = format!("_{}_\n\n**Setup:** {}\n", exercise.purpose, exercise.setup);
     for (i, step) in exercise.steps.iter().enumerate() {

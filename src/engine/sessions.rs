@@ -279,7 +279,8 @@ fn record_occurrence(
 }
 
 /// Starts a session just recorded: ends its owner's previous one (late
-/// check-ins stop there), then writes the opening and the first exercise.
+/// check-ins stop there), then writes the first exercise with the opening
+/// as its header: one message, not two, to start the day.
 pub(super) fn begin(
     c: &Connection,
     content: &Content,
@@ -291,18 +292,20 @@ pub(super) fn begin(
 ) -> Result<()> {
     let session = sessions::get(c, session_id)?;
     sessions::stop_running_except(c, session.owner()?, session_id, Status::Finished)?;
+    let first = exercise_message(content, &session, 1)?;
     enqueue(
         c,
         &session,
         to,
-        Kind::Opening,
-        None,
+        Kind::Exercise,
+        Some(1),
         priority::OPENING,
-        opening,
-        Vec::new(),
+        render::first_exercise(opening, first),
+        CheckInKind::reaction_set(),
         now,
     )?;
-    post_exercise(c, content, &session, to, 1, pace_minutes, now)
+    let next_step_at = now + Duration::minutes(pace_minutes.into());
+    sessions::set_progress(c, session.id, 1, Some(next_step_at), Status::Running)
 }
 
 /// Where a session's messages go: a member's DM or a group's channel.
@@ -359,16 +362,12 @@ pub(super) fn enqueue(
     )
 }
 
-/// Writes exercise `step` and starts its pace.
-pub(super) fn post_exercise(
-    c: &Connection,
+/// Exercise `step` of `session` at the session's load.
+fn exercise_message(
     content: &Content,
     session: &Session,
-    to: &Audience,
     step: u32,
-    pace_minutes: u32,
-    now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<crate::message::Message> {
     let routine = routine(content, &session.routine_id)?;
     let index = step as usize - 1;
     let exercise = routine.exercises.get(index).ok_or_else(|| {
@@ -379,19 +378,27 @@ pub(super) fn post_exercise(
         .get(index)
         .copied()
         .unwrap_or(exercise.reps.min);
-    let message = render::exercise(routine, step as usize, exercise, reps);
-    let priority = if step == 1 {
-        priority::FIRST_EXERCISE
-    } else {
-        priority::LATER
-    };
+    Ok(render::exercise(routine, step as usize, exercise, reps))
+}
+
+/// Writes exercise `step` (after the first) and starts its pace.
+pub(super) fn post_exercise(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    to: &Audience,
+    step: u32,
+    pace_minutes: u32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let message = exercise_message(content, session, step)?;
     enqueue(
         c,
         session,
         to,
         Kind::Exercise,
         Some(step),
-        priority,
+        priority::LATER,
         message,
         CheckInKind::reaction_set(),
         now,

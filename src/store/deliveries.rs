@@ -29,6 +29,8 @@ impl Recipient {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Disclaimer,
+    /// The day's opening as a message of its own, as sessions started by
+    /// earlier versions sent it; the opening now heads exercise 1.
     Opening,
     Exercise,
     Advice,
@@ -101,7 +103,6 @@ impl State {
 pub mod priority {
     pub const URGENT: i64 = 0;
     pub const OPENING: i64 = 1;
-    pub const FIRST_EXERCISE: i64 = 2;
     /// Reactions of sent messages rank here (see `next_ready`).
     pub const REACTIONS: i64 = 3;
     pub const LATER: i64 = 4;

@@ -38,6 +38,18 @@ pub struct Posted {
     pub at: DateTime<Utc>,
 }
 
+impl Posted {
+    /// The day's first message: exercise 1, headed by the opening.
+    pub fn is_opening(&self) -> bool {
+        self.kind == Kind::Exercise && self.key.ends_with("/ex1")
+    }
+}
+
+/// The openings among `posted` (each the day's exercise 1).
+pub fn openings(posted: &[Posted]) -> Vec<Posted> {
+    posted.iter().filter(|p| p.is_opening()).cloned().collect()
+}
+
 /// Where the fake stops answering, to simulate the bot dying mid-send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hang {
