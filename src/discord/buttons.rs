@@ -238,18 +238,18 @@ pub async fn on_press(
         }
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), false) => {
             Answer::Update(
-                original.footer(serenity::CreateEmbedFooter::new(format!(
+                Box::new(original.footer(serenity::CreateEmbedFooter::new(format!(
                     "Recorded: {} {} — press another button to change it.",
                     kind.emoji(),
                     label(kind)
-                ))),
+                )))),
                 rows(Kind::Exercise, &CheckInKind::reaction_set(), Some(kind)),
             )
         }
         (ReactionOutcome::Agreed, _) => Answer::Update(
-            original.footer(serenity::CreateEmbedFooter::new(
+            Box::new(original.footer(serenity::CreateEmbedFooter::new(
                 "Agreed, thank you. /status shows your next session.",
-            )),
+            ))),
             rows(
                 Kind::Disclaimer,
                 &[CheckInKind::Done.emoji().to_string()],
@@ -270,7 +270,7 @@ pub async fn on_press(
 /// How a press is answered.
 enum Answer {
     /// The message itself changes (a DM).
-    Update(serenity::CreateEmbed, Vec<serenity::CreateActionRow>),
+    Update(Box<serenity::CreateEmbed>, Vec<serenity::CreateActionRow>),
     /// Only the presser sees this.
     Private(String),
 }
@@ -286,7 +286,7 @@ impl Answer {
         match (self, deferred) {
             (Answer::Update(embed, rows), false) => {
                 let message = serenity::CreateInteractionResponseMessage::new()
-                    .embed(embed)
+                    .embed(*embed)
                     .components(rows);
                 press
                     .create_response(
@@ -297,7 +297,7 @@ impl Answer {
             }
             (Answer::Update(embed, rows), true) => {
                 let edit = serenity::EditInteractionResponse::new()
-                    .embed(embed)
+                    .embed(*embed)
                     .components(rows);
                 press.edit_response(&ctx.http, edit).await?;
             }
