@@ -1012,7 +1012,44 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
             .as_str()
             .unwrap()
             .to_string();
+        if step < 5 {
+            fake.press(&ben, &id, "upright:done", false);
+            continue;
+        }
+        // A press that takes longer than Discord allows is acknowledged in
+        // time (DEFERRED_UPDATE_MESSAGE), then the message is edited.
+        let db = bot.engine.db().clone();
+        let busy = std::thread::spawn(move || {
+            db.call_blocking(|_| {
+                std::thread::sleep(Duration::from_millis(2500));
+                Ok(())
+            })
+            .unwrap()
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let before = fake.calls().len();
         fake.press(&ben, &id, "upright:done", false);
+        eventually("the edit after the deferral", || {
+            fake.calls()[before..]
+                .iter()
+                .any(|c| c.method == "PATCH" && c.path.ends_with("/messages/@original"))
+        })
+        .await;
+        busy.join().unwrap();
+        let calls = fake.calls()[before..].to_vec();
+        let deferred = calls
+            .iter()
+            .find(|c| c.path.ends_with("/callback"))
+            .unwrap();
+        assert_eq!(deferred.body["type"], json!(6), "{:?}", deferred.body);
+        let edit = calls.iter().find(|c| c.method == "PATCH").unwrap();
+        assert!(
+            edit.body["embeds"][0]["footer"]["text"]
+                .as_str()
+                .is_some_and(|f| f.contains("Recorded: ✅ Done")),
+            "{:?}",
+            edit.body
+        );
     }
     eventually("the closing", || find("whole routine").is_some()).await;
 
