@@ -28,7 +28,8 @@ pub enum DayOutcome {
     Done,
     /// A 🤕 day: neither breaks nor grows the streak.
     Rest,
-    /// Not a day to count (skipped, paused, unreachable, or still open).
+    /// Not a day to count (skipped, paused, unreachable, missed while the
+    /// bot was down, or still open).
     Neutral,
     NotDone,
 }
@@ -53,8 +54,8 @@ pub fn outcome(
     is_latest: bool,
 ) -> DayOutcome {
     match session.status {
-        Status::Skipped | Status::Failed => return DayOutcome::Neutral,
-        Status::Missed => return DayOutcome::NotDone,
+        // A session the bot never delivered is not the member's doing.
+        Status::Skipped | Status::Failed | Status::Missed => return DayOutcome::Neutral,
         Status::Running | Status::Finished => {}
     }
     let done = (1..=exercise_count as u32)
@@ -146,11 +147,7 @@ pub fn loads<'a>(
     let mut consecutive = vec![0u32; routine.exercises.len()];
     for (session, check_ins) in history {
         match session.status {
-            Status::Skipped | Status::Failed => continue,
-            Status::Missed => {
-                consecutive.iter_mut().for_each(|c| *c = 0);
-                continue;
-            }
+            Status::Skipped | Status::Failed | Status::Missed => continue,
             Status::Running | Status::Finished => {}
         }
         for (i, exercise) in routine.exercises.iter().enumerate() {
@@ -311,8 +308,9 @@ mod tests {
         );
         assert_eq!(five(&[(1, Done), (2, Pain)]), DayOutcome::Rest);
         assert_eq!(
-            outcome(&session(1, Status::Missed), &check_ins(&[]), 5, true),
-            DayOutcome::NotDone
+            outcome(&session(1, Status::Missed), &check_ins(&[]), 5, false),
+            DayOutcome::Neutral,
+            "missed while the bot was down: not the member's doing"
         );
         assert_eq!(
             outcome(&session(1, Status::Running), &check_ins(&[]), 5, true),

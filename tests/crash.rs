@@ -9,6 +9,7 @@
 //! (default 10), `UPRIGHT_CRASH_KILLS` (default 4), `UPRIGHT_CRASH_SEED`
 //! (default: from the clock). The seed and the counts are printed; the
 //! README gives the larger run (50 members, 10 kills).
+#![cfg(all(feature = "matrix", feature = "discord"))]
 
 mod discord_fake;
 mod synapse;

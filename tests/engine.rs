@@ -187,6 +187,64 @@ async fn downtime_within_the_grace_window_starts_late_and_beyond_it_is_missed() 
 }
 
 #[tokio::test]
+async fn days_lost_to_an_outage_keep_the_streak_and_are_told_once() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("dee", "subscribe 07:00 UTC").await;
+    for day in ["2027-05-03", "2027-05-04"] {
+        bot.run_until(utc(&format!("{day}T07:00:00Z"))).await;
+        check_in_all(&bot, "dee", "✅").await;
+    }
+    let streak = |reply: upright::message::Reply| reply.message.body;
+    assert!(streak(bot.command("dee", "streak").await).contains("2 days"));
+
+    // The bot is down through Wednesday's session…
+    bot.clock.set(utc("2027-05-05T12:00:00Z"));
+    bot.engine.run_due().await.unwrap();
+    // …and on Thursday the chat service refuses to take anything for hours.
+    bot.fake
+        .outage(Some(SendError::RetryAfter(Duration::hours(6))));
+    bot.run_until(utc("2027-05-06T09:30:00Z")).await;
+    bot.fake.outage(None);
+    let reasons: String = bot.query(
+        "SELECT GROUP_CONCAT(local_date || ' ' || missed_reason, ', ') FROM sessions WHERE status = 'missed'",
+    );
+    assert_eq!(reasons, "2027-05-05 offline, 2027-05-06 unreachable");
+
+    // Neither day ends the streak.
+    assert!(
+        streak(bot.command("dee", "streak").await).contains("2 days"),
+        "missed days are neutral"
+    );
+
+    // Friday's first message says so, once, with the reasons.
+    bot.run_until(utc("2027-05-07T07:00:00Z")).await;
+    let friday = common::openings(&bot.fake.posted_to("dee")).pop().unwrap();
+    assert!(
+        friday
+            .body
+            .contains("Your session on Wednesday 5 May was not sent: Upright was offline. It doesn't count against your streak."),
+        "{}",
+        friday.body
+    );
+    assert!(
+        friday.body.contains(
+            "Your session on Thursday 6 May was not sent: the chat service could not be reached."
+        ),
+        "{}",
+        friday.body
+    );
+    check_in_all(&bot, "dee", "✅").await;
+    assert!(streak(bot.command("dee", "streak").await).contains("3 days"));
+    bot.run_until(utc("2027-05-08T07:00:00Z")).await;
+    let saturday = common::openings(&bot.fake.posted_to("dee")).pop().unwrap();
+    assert!(
+        !saturday.body.contains("not sent"),
+        "told once: {}",
+        saturday.body
+    );
+}
+
+#[tokio::test]
 async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
     let zones = [
         "Europe/Berlin",

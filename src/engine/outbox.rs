@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Engine;
 use super::platform::{Destination, Outgoing, Platform, SendError};
 use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
-use crate::store::sessions::{self, Owner, Status};
+use crate::store::sessions::{self, MissedBecause, Owner, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
 use crate::store::{Result, StoreError, users};
 use crate::telemetry::DeliveryOutcome;
@@ -31,7 +31,15 @@ impl Engine {
         let cutoff = self.now() - self.settings().grace.max(super::sessions::MIN_GRACE);
         let expired = self
             .db()
-            .call(move |c| deliveries::expire_stale(c, cutoff))
+            .call(move |c| {
+                let tx = c.transaction()?;
+                // Days whose first message is given up on are lost to the
+                // outage, not to the member.
+                sessions::miss_undelivered(&tx, cutoff)?;
+                let expired = deliveries::expire_stale(&tx, cutoff)?;
+                tx.commit()?;
+                Ok(expired)
+            })
             .await?;
         if expired > 0 {
             tracing::warn!(
@@ -191,8 +199,22 @@ impl Engine {
             SendError::Transient(_) | SendError::Rejected(_) => {
                 tracing::error!(delivery = id, key = %delivery.key, "giving up on a message: {text}");
                 count(DeliveryOutcome::Failed);
+                // A day whose first message never arrived is not held
+                // against the member.
+                let first_of = match (delivery.kind, delivery.step) {
+                    (Kind::Exercise, Some(1)) => delivery.session_id,
+                    _ => None,
+                };
                 self.db()
-                    .call(move |c| deliveries::fail(c, id, &text))
+                    .call(move |c| {
+                        let tx = c.transaction()?;
+                        deliveries::fail(&tx, id, &text)?;
+                        if let Some(session) = first_of {
+                            sessions::miss_if_unanswered(&tx, session, MissedBecause::Unreachable)?;
+                        }
+                        tx.commit()?;
+                        Ok(())
+                    })
                     .await
             }
             SendError::Unreachable(reason) => {

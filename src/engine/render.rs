@@ -10,6 +10,7 @@ use crate::conventions::Conventions;
 use crate::duration::describe;
 use crate::message::Message;
 use crate::store::check_ins::SessionCheckIns;
+use crate::store::sessions::MissedBecause;
 use crate::store::users::User;
 
 /// "10 reps, hold 3 s" or "10 reps each side, hold 3 s".
@@ -34,6 +35,15 @@ pub fn how_to_check_in() -> String {
     )
 }
 
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 pub fn long_date(date: NaiveDate) -> String {
     date.format("%A %-d %B").to_string()
 }
@@ -44,8 +54,33 @@ pub fn opening(
     loads: &[u32],
     pace_minutes: u32,
     late_by: Option<Duration>,
+    missed: &[(NaiveDate, MissedBecause)],
 ) -> Message {
     let mut body = String::new();
+    for why in [MissedBecause::Offline, MissedBecause::Unreachable] {
+        let days: Vec<String> = missed
+            .iter()
+            .filter(|(_, because)| *because == why)
+            .map(|(date, _)| date.format("%A %-d %B").to_string())
+            .collect();
+        if days.is_empty() {
+            continue;
+        }
+        let cause = match why {
+            MissedBecause::Offline => "Upright was offline",
+            MissedBecause::Unreachable => "the chat service could not be reached",
+        };
+        let (sessions, it) = if days.len() == 1 {
+            ("session", "It doesn't")
+        } else {
+            ("sessions", "They don't")
+        };
+        body.push_str(&format!(
+            "Your {sessions} on {} {} not sent: {cause}. {it} count against your streak.\n\n",
+            join_and(&days),
+            if days.len() == 1 { "was" } else { "were" }
+        ));
+    }
     if let Some(late) = late_by {
         body.push_str(&format!(
             "Sorry, this comes {} late: I was offline at your session time.\n\n",

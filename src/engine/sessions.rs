@@ -12,7 +12,7 @@ use crate::content::{Content, Routine};
 use crate::schedule::{Occurrence, Schedule};
 use crate::store::check_ins::{self, SessionCheckIns};
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
-use crate::store::sessions::{self, NewSession, Owner, Session, Status};
+use crate::store::sessions::{self, MissedBecause, NewSession, Owner, Session, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users::{self, User};
 use crate::store::{Result, StoreError};
@@ -253,17 +253,23 @@ fn record_occurrence(
     let Some(session_id) = sessions::insert(c, &new)? else {
         return Ok(()); // That local date already has its session.
     };
+    if status == Status::Missed {
+        sessions::set_missed_because(c, session_id, MissedBecause::Offline)?;
+    }
     if status != Status::Running {
         tracing::info!(subscription = subscription.id, date = %occurrence.local_date, status = status.as_str(), "session not started");
         return Ok(());
     }
     let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
+    // Told once, in the first message after: which days were lost, and why.
+    let missed = sessions::take_untold_missed(c, subscription.id, session_id)?;
     let opening = render::opening(
         routine,
         occurrence.local_date,
         &loads,
         subscription.pace_minutes,
         late_by,
+        &missed,
     );
     begin(
         c,

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "group_names",
         sql: include_str!("../../migrations/0007_group_names.sql"),
     },
+    Migration {
+        version: 8,
+        name: "missed_sessions",
+        sql: include_str!("../../migrations/0008_missed_sessions.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

@@ -310,6 +310,101 @@ pub fn stop_running(c: &Connection, owner: Owner, status: Status) -> Result<()> 
     Ok(())
 }
 
+/// Why a session never reached its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MissedBecause {
+    /// The bot was down at the session's time (past the grace window).
+    Offline,
+    /// Its first message could not be delivered within the grace window.
+    Unreachable,
+}
+
+impl MissedBecause {
+    fn as_str(self) -> &'static str {
+        match self {
+            MissedBecause::Offline => "offline",
+            MissedBecause::Unreachable => "unreachable",
+        }
+    }
+
+    fn from_db(text: &str) -> MissedBecause {
+        match text {
+            "unreachable" => MissedBecause::Unreachable,
+            _ => MissedBecause::Offline,
+        }
+    }
+}
+
+pub fn set_missed_because(c: &Connection, id: i64, why: MissedBecause) -> Result<()> {
+    c.execute(
+        "UPDATE sessions SET missed_reason = ?2 WHERE id = ?1",
+        (id, why.as_str()),
+    )?;
+    Ok(())
+}
+
+/// Sessions whose first message is about to be given up on (created before
+/// `cutoff`, never sent) and that nobody checked in on become missed: the
+/// day was lost to an outage, not to the member.
+pub fn miss_undelivered(c: &Connection, cutoff: DateTime<Utc>) -> Result<()> {
+    let mut statement = c.prepare_cached(
+        "SELECT session_id FROM deliveries
+         WHERE state = 'pending' AND kind = 'exercise' AND step = 1
+           AND session_id IS NOT NULL AND created_at < ?1",
+    )?;
+    let lost = statement
+        .query_map([to_db_time(cutoff)], |row| row.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    for session in lost {
+        miss_if_unanswered(c, session, MissedBecause::Unreachable)?;
+    }
+    Ok(())
+}
+
+/// A session whose first message was given up on becomes missed, unless
+/// someone checked in on it anyway.
+pub fn miss_if_unanswered(c: &Connection, id: i64, why: MissedBecause) -> Result<()> {
+    let missed = c.execute(
+        "UPDATE sessions SET status = 'missed', missed_reason = ?2, next_step_at = NULL
+         WHERE id = ?1 AND status IN ('running', 'finished')
+           AND NOT EXISTS (SELECT 1 FROM check_ins WHERE check_ins.session_id = sessions.id)",
+        (id, why.as_str()),
+    )?;
+    if missed == 1 {
+        // What its first message told never arrived: tell it next time.
+        c.execute(
+            "UPDATE sessions SET missed_told_in = NULL WHERE missed_told_in = ?1",
+            [id],
+        )?;
+    }
+    Ok(())
+}
+
+/// A subscription's missed sessions its member has not been told about,
+/// oldest first; marks them told in session `telling`.
+pub fn take_untold_missed(
+    c: &Connection,
+    subscription_id: i64,
+    telling: i64,
+) -> Result<Vec<(NaiveDate, MissedBecause)>> {
+    let mut statement = c.prepare_cached(
+        "UPDATE sessions SET missed_told_in = ?2
+         WHERE subscription_id = ?1 AND status = 'missed' AND missed_told_in IS NULL
+         RETURNING local_date, COALESCE(missed_reason, 'offline')",
+    )?;
+    let rows = statement
+        .query_map((subscription_id, telling), |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut missed = rows
+        .iter()
+        .map(|(date, why)| Ok((parse_date(date)?, MissedBecause::from_db(why))))
+        .collect::<Result<Vec<_>>>()?;
+    missed.sort();
+    Ok(missed)
+}
+
 /// Ends every other running session of a subscription or group (a new one
 /// started).
 pub fn stop_running_except(c: &Connection, owner: Owner, keep: i64, status: Status) -> Result<()> {
