@@ -245,6 +245,50 @@ async fn days_lost_to_an_outage_keep_the_streak_and_are_told_once() {
 }
 
 #[tokio::test]
+async fn the_csv_export_has_a_row_per_check_in_for_a_physiotherapist() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("pia", "subscribe 07:00 UTC").await;
+    let empty = bot.command("pia", "privacy export csv").await;
+    let file = empty.attachment.expect("a CSV file");
+    assert_eq!(
+        String::from_utf8(file.bytes).unwrap(),
+        "date,exercise_number,exercise,check_in,load,pain_score,pain_location\n",
+        "a header even before the first check-in"
+    );
+
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let exercises = || of_kind(&bot.fake.posted_to("pia"), Kind::Exercise);
+    bot.react("pia", &exercises()[0].id, "✅", true).await;
+    bot.react("pia", &exercises()[1].id, "⏭️", true).await;
+    bot.react("pia", &exercises()[2].id, "🤕", true).await;
+
+    let export = bot.command("pia", "privacy export csv").await;
+    assert!(
+        export.message.body.contains("3 check-ins"),
+        "{}",
+        export.message.body
+    );
+    let file = export.attachment.expect("a CSV file");
+    assert_eq!(
+        (file.filename.as_str(), file.mime),
+        ("upright-check-ins.csv", "text/csv")
+    );
+    let text = String::from_utf8(file.bytes).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "date,exercise_number,exercise,check_in,load,pain_score,pain_location",
+            "2027-05-03,1,Upper back extension,done,\"10 reps, hold 3 s\",,",
+            "2027-05-03,2,Cat-camel stretch,skip,10 reps,,",
+            "2027-05-03,3,Shoulder blade squeeze,pain,\"10 reps, hold 3 s\",,",
+        ]
+    );
+    let refused = bot.command("pia", "privacy export xml").await.message.body;
+    assert!(refused.contains("privacy export csv"), "{refused}");
+}
+
+#[tokio::test]
 async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
     let zones = [
         "Europe/Berlin",

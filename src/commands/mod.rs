@@ -74,7 +74,10 @@ pub enum Command {
     Topic(TopicId),
     Streak,
     Progress,
-    PrivacyExport,
+    /// Everything as JSON, or (`csv`) the check-ins as a table.
+    PrivacyExport {
+        csv: bool,
+    },
     PrivacyDelete {
         confirmed: bool,
     },
@@ -209,7 +212,15 @@ impl Command {
             "group" => return Self::parse_group(&words),
             "privacy" => {
                 return match words.first().map(|w| w.to_lowercase()).as_deref() {
-                    Some("export") => Ok(Command::PrivacyExport),
+                    Some("export") => match words.get(1).map(|w| w.to_lowercase()).as_deref() {
+                        None | Some("json") => Ok(Command::PrivacyExport { csv: false }),
+                        Some("csv") => Ok(Command::PrivacyExport { csv: true }),
+                        Some(other) => Err(ParseError::Unexpected {
+                            command: "privacy export",
+                            extra: other.to_string(),
+                            usage: "Use `privacy export` (JSON) or `privacy export csv`.",
+                        }),
+                    },
                     Some("delete") => Ok(Command::PrivacyDelete {
                         confirmed: words
                             .get(1)
@@ -382,7 +393,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Topic(topic) => topic.name(),
         Command::Streak => "streak",
         Command::Progress => "progress",
-        Command::PrivacyExport | Command::PrivacyDelete { .. } => "privacy",
+        Command::PrivacyExport { .. } | Command::PrivacyDelete { .. } => "privacy",
         Command::GroupSetup { .. } => "group setup",
         Command::GroupOff => "group off",
         Command::GroupStatus => "group status",
@@ -684,7 +695,8 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Topic(topic) => Ok(info::topic(ctx.content, topic)),
         Command::Streak => info::streak(ctx),
         Command::Progress => info::progress(ctx),
-        Command::PrivacyExport => privacy::export(ctx),
+        Command::PrivacyExport { csv: false } => privacy::export(ctx),
+        Command::PrivacyExport { csv: true } => privacy::export_csv(ctx),
         Command::PrivacyDelete { confirmed } => privacy::delete(ctx, confirmed),
         Command::GroupSetup {
             time,
@@ -755,7 +767,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "admins: see, stop, or turn nudges on or off for this channel's group",
     ),
     (
-        "privacy export / privacy delete",
+        "privacy export [csv] / privacy delete",
         "all your data as a file / erase it",
     ),
     ("help", "this list"),

@@ -64,6 +64,63 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     }))
 }
 
+/// The member's check-ins as CSV, one row each, to share with a
+/// physiotherapist: date, exercise, what was checked in, and the load.
+pub(crate) fn export_csv(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let mut csv =
+        String::from("date,exercise_number,exercise,check_in,load,pain_score,pain_location\n");
+    let logged = check_ins::log_for_user(ctx.c, ctx.user.id)?;
+    for row in &logged {
+        let exercise = ctx
+            .content
+            .routine(&row.routine_id)
+            .and_then(|r| r.exercises.get(row.step as usize - 1));
+        let reps = serde_json::from_str::<Vec<u32>>(&row.loads)
+            .ok()
+            .and_then(|loads| loads.get(row.step as usize - 1).copied());
+        let load = match (exercise, reps) {
+            (Some(exercise), Some(reps)) => crate::engine::render::load_text(exercise, reps),
+            _ => String::new(),
+        };
+        let fields = [
+            row.date.clone(),
+            row.step.to_string(),
+            exercise.map(|e| e.title.clone()).unwrap_or_default(),
+            row.kind.clone(),
+            load,
+            String::new(),
+            String::new(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push('\n');
+    }
+    Ok(Reply::private(Message::text(format!(
+        "Your {} check-ins as CSV, one row each, to open in a spreadsheet or share with a physiotherapist.",
+        logged.len()
+    )))
+    .with_attachment(Attachment {
+        filename: "upright-check-ins.csv".to_string(),
+        mime: "text/csv",
+        bytes: csv.into_bytes(),
+    }))
+}
+
+/// A CSV field (RFC 4180): quoted when it holds a comma, quote or line
+/// break; text a spreadsheet would run as a formula is kept as text.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
 pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandError> {
     if !confirmed {
         return Ok(Reply::private(Message::text(
@@ -80,4 +137,18 @@ pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandErr
     Ok(Reply::private(Message::text(
         "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("10 reps"), "10 reps");
+        assert_eq!(csv_field("10 reps, hold 3 s"), "\"10 reps, hold 3 s\"");
+        assert_eq!(csv_field("the \"upper\" back"), "\"the \"\"upper\"\" back\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-1, then"), "\"'-1, then\"");
+    }
 }

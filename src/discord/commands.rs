@@ -387,10 +387,24 @@ pub async fn privacy(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// All your data as a JSON file
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ExportFormat {
+    #[name = "json"]
+    Json,
+    #[name = "csv"]
+    Csv,
+}
+
+/// All your data as a JSON file, or your check-ins as CSV
 #[poise::command(slash_command)]
-pub async fn export(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::PrivacyExport).await
+pub async fn export(
+    ctx: Context<'_>,
+    #[description = "json: everything; csv: your check-ins, for a physiotherapist"] format: Option<
+        ExportFormat,
+    >,
+) -> Result<(), Error> {
+    let csv = matches!(format, Some(ExportFormat::Csv));
+    answer(ctx, Command::PrivacyExport { csv }).await
 }
 
 /// Erase everything stored about you

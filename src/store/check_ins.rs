@@ -129,6 +129,36 @@ pub fn by_user_for_group(
 }
 
 /// Every check-in of a member, for the privacy export.
+/// One check-in with what its session knew: for the CSV export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub date: String,
+    pub routine_id: String,
+    pub step: u32,
+    pub kind: String,
+    /// The session's loads, one per exercise (JSON as stored).
+    pub loads: String,
+}
+
+/// A member's check-ins, oldest first, with their sessions' routine and loads.
+pub fn log_for_user(c: &Connection, user_id: i64) -> Result<Vec<Logged>> {
+    let mut statement = c.prepare_cached(
+        "SELECT s.local_date, s.routine_id, c.step, c.kind, s.loads
+         FROM check_ins c JOIN sessions s ON s.id = c.session_id
+         WHERE c.user_id = ?1 ORDER BY s.local_date, c.step, c.kind",
+    )?;
+    let rows = statement.query_map([user_id], |row| {
+        Ok(Logged {
+            date: row.get(0)?,
+            routine_id: row.get(1)?,
+            step: row.get(2)?,
+            kind: row.get(3)?,
+            loads: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn all_for_user(c: &Connection, user_id: i64) -> Result<Vec<(String, u32, String, i64)>> {
     let mut statement = c.prepare_cached(
         "SELECT s.local_date, c.step, c.kind, c.created_at
