@@ -147,7 +147,10 @@ mod tests {
     fn csv_fields_are_quoted_and_never_formulas() {
         assert_eq!(csv_field("10 reps"), "10 reps");
         assert_eq!(csv_field("10 reps, hold 3 s"), "\"10 reps, hold 3 s\"");
-        assert_eq!(csv_field("the \"upper\" back"), "\"the \"\"upper\"\" back\"");
+        assert_eq!(
+            csv_field("the \"upper\" back"),
+            "\"the \"\"upper\"\" back\""
+        );
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field("-1, then"), "\"'-1, then\"");
     }
