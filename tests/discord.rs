@@ -657,6 +657,7 @@ async fn every_command_is_registered_with_its_options() {
         "pause",
         "resume",
         "skip",
+        "later",
         "status",
         "timezone",
         "routine",
@@ -797,8 +798,13 @@ async fn a_member_is_coached_by_dm_on_discord() {
     let first_id = first["id"].as_str().unwrap().to_string();
     assert_eq!(
         buttons_of(&first),
-        ["upright:done", "upright:skip", "upright:pain"],
-        "check-ins are buttons on the message"
+        [
+            "upright:done",
+            "upright:skip",
+            "upright:pain",
+            "upright:later"
+        ],
+        "check-ins are buttons on the message, and the first can be moved"
     );
     assert!(fake.reactions().is_empty(), "the bot adds no reactions");
     assert!(
@@ -1086,6 +1092,44 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
         bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'pain'"),
         0
     );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_later_button_moves_todays_session_by_an_hour() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, None).await;
+    let cy = user("5002", "cy", false);
+    let dm = fake.dm_channel_for("5002");
+    let time = json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]);
+    reply_to(&fake, "subscribe", time, &cy, false).await;
+    reply_to(&fake, "agree", json!([]), &cy, false).await;
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let firsts = || {
+        posted_in(&fake, &dm)
+            .into_iter()
+            .filter(|m| text_of(m).contains("1/5"))
+            .collect::<Vec<_>>()
+    };
+    eventually("exercise 1", || firsts().len() == 1).await;
+    let first_id = firsts()[0]["id"].as_str().unwrap().to_string();
+    let before = replies(&fake).len();
+    fake.press(&cy, &first_id, "upright:later", false);
+    eventually("the answer", || replies(&fake).len() > before).await;
+    let answer = replies(&fake)[before].clone();
+    assert!(is_ephemeral(&answer), "{answer}");
+    let moved = utc("2027-05-03T08:00:00Z").timestamp();
+    assert!(
+        reply_text(&answer).contains(&format!("Moved: today's session now starts <t:{moved}:f>")),
+        "{answer}"
+    );
+    bot.clock.set(utc("2027-05-03T08:00:00Z"));
+    bot.engine.wake();
+    eventually("exercise 1 again at 08:00", || firsts().len() == 2).await;
     assert_eq!(fake.violations(), Vec::<String>::new());
     bot.stop().await;
 }

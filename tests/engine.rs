@@ -289,6 +289,76 @@ async fn the_csv_export_has_a_row_per_check_in_for_a_physiotherapist() {
 }
 
 #[tokio::test]
+async fn later_moves_todays_session_once_and_never_past_eleven() {
+    let bot = Bot::start(utc("2027-05-03T04:00:00Z"));
+    bot.member("rae", "subscribe 07:00 Europe/Berlin").await; // 05:00 UTC in May
+    bot.member("sol", "subscribe 07:00 UTC").await;
+    let openings = |user| common::openings(&bot.fake.posted_to(user));
+
+    // After it arrived: the first message comes again later, and the pace
+    // counts from then, not from the first time.
+    bot.run_until(utc("2027-05-03T05:00:00Z")).await;
+    let first = openings("rae");
+    assert_eq!(first.len(), 1);
+    let reply = bot.command("rae", "later 2h").await.message.body;
+    assert!(reply.contains("Moved"), "{reply}");
+
+    // Before it starts: it starts an hour late instead.
+    bot.clock.set(utc("2027-05-03T06:30:00Z"));
+    let moved = bot.command("sol", "later").await.message.body;
+    assert!(
+        moved.contains("Moved") && moved.contains("08:00"),
+        "{moved}"
+    );
+    let again = bot.command("sol", "later 30m").await.message.body;
+    assert!(
+        again.contains("already been moved once, to 08:00"),
+        "{again}"
+    );
+
+    bot.run_until(utc("2027-05-03T06:59:00Z")).await;
+    let exercises = of_kind(&bot.fake.posted_to("rae"), Kind::Exercise);
+    assert_eq!(exercises.len(), 1, "no exercise 2 while moved");
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let again = openings("rae");
+    assert_eq!(again.len(), 2, "exercise 1 again, with the opening");
+    assert_eq!(again[1].body, first[0].body);
+    assert!(matches!(
+        bot.react("rae", &again[1].id, "✅", true).await,
+        ReactionOutcome::Recorded(_)
+    ));
+    assert_eq!(of_kind(&bot.fake.posted_to("rae"), Kind::Exercise).len(), 3);
+    let under_way = bot.command("rae", "later").await.message.body;
+    assert!(under_way.contains("already"), "{under_way}");
+
+    assert!(openings("sol").is_empty(), "nothing at sol's usual time");
+    bot.run_until(utc("2027-05-03T08:00:00Z")).await;
+    assert_eq!(openings("sol").len(), 1);
+    assert_eq!(openings("sol")[0].at, utc("2027-05-03T08:00:00Z"));
+
+    // Never past 23:00 local, never into tomorrow.
+    bot.run_until(utc("2027-05-04T06:00:00Z")).await;
+    bot.command("sol", "subscribe 22:30 UTC").await;
+    bot.run_until(utc("2027-05-04T22:30:00Z")).await;
+    let late = bot.command("sol", "later").await.message.body;
+    assert!(late.contains("23:30, past 23:00"), "{late}");
+    let unknown = bot.command("sol", "later soon").await.message.body;
+    assert!(unknown.contains("later 30m"), "{unknown}");
+    let fits = bot.command("sol", "later 30m").await.message.body;
+    assert!(fits.contains("Moved"), "{fits}");
+
+    // Skipping a moved day sends nothing after all.
+    bot.run_until(utc("2027-05-05T04:00:00Z")).await;
+    bot.command("rae", "later tonight").await;
+    bot.run_until(utc("2027-05-05T05:00:00Z") + Duration::minutes(1))
+        .await;
+    bot.command("rae", "skip").await;
+    let before = openings("rae").len();
+    bot.run_until(utc("2027-05-05T18:00:00Z")).await;
+    assert_eq!(openings("rae").len(), before, "the skipped day stays quiet");
+}
+
+#[tokio::test]
 async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
     let zones = [
         "Europe/Berlin",

@@ -63,6 +63,10 @@ pub enum Command {
     },
     Resume,
     Skip,
+    /// Moves today's session: `30m`, `1h` (the default), `2h` or `tonight`.
+    Later {
+        delay: Option<String>,
+    },
     Status,
     Timezone {
         zone: String,
@@ -170,6 +174,16 @@ impl Command {
             }
             "resume" => Command::Resume,
             "skip" => Command::Skip,
+            "later" => {
+                no_more(
+                    "later",
+                    "Use `later`, `later 30m`, `later 1h`, `later 2h` or `later tonight`.",
+                    words.get(1..).unwrap_or(&[]),
+                )?;
+                return Ok(Command::Later {
+                    delay: words.first().map(|d| d.to_string()),
+                });
+            }
             "status" => Command::Status,
             "timezone" | "tz" => {
                 if words.is_empty() {
@@ -386,6 +400,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Pause { .. } => "pause",
         Command::Resume => "resume",
         Command::Skip => "skip",
+        Command::Later { .. } => "later",
         Command::Status => "status",
         Command::Timezone { .. } => "timezone",
         Command::Routine => "routine",
@@ -688,6 +703,7 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Pause { days } => subscription::pause(ctx, days.as_deref()),
         Command::Resume => subscription::resume(ctx),
         Command::Skip => subscription::skip(ctx),
+        Command::Later { delay } => subscription::later(ctx, delay.as_deref()),
         Command::Status => subscription::status(ctx),
         Command::Timezone { zone } => subscription::timezone(ctx, &zone),
         Command::Routine => info::routine(ctx),
@@ -736,6 +752,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("resume", "start your sessions again"),
     ("skip", "skip today's session"),
+    (
+        "later [30m|1h|2h|tonight]",
+        "move today's session once (1 h if you don't say)",
+    ),
     (
         "timezone <zone>",
         "set your time zone, e.g. `timezone berlin`",

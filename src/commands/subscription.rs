@@ -13,7 +13,7 @@ use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
 use crate::store::sessions::Owner;
 use crate::store::sessions::{self, Status};
 use crate::store::subscriptions::{self, State, Subscription};
-use crate::store::users;
+use crate::store::{check_ins, users};
 
 const NO_SUBSCRIPTION: &str = "You have no daily routine yet. Start one with `subscribe 07:30 Europe/Berlin` (time, then your time zone).";
 
@@ -269,6 +269,8 @@ pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         && latest.status == Status::Running
     {
         sessions::stop_running(ctx.c, Owner::Subscription(subscription.id), Status::Skipped)?;
+        // A first message moved with `later` and not sent yet stays unsent.
+        crate::store::deliveries::cancel_pending_for_session(ctx.c, latest.id)?;
         return Ok(Reply::private(Message::text(format!(
             "Today's session is skipped; it won't count against your streak. {}",
             next_line(ctx, schedule, subscription.next_run_at)
@@ -288,6 +290,98 @@ pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             next_line(ctx, schedule, next)
         )))),
     }
+}
+
+/// The latest a moved session may start, local time.
+const LATEST_LATER: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(23, 0, 0) {
+    Some(time) => time,
+    None => chrono::NaiveTime::MIN,
+};
+/// What `later tonight` means, local time.
+const TONIGHT: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(19, 0, 0) {
+    Some(time) => time,
+    None => chrono::NaiveTime::MIN,
+};
+
+const LATER_USAGE: &str = "Use `later`, `later 30m`, `later 1h`, `later 2h` or `later tonight`.";
+
+/// `later`: today's session moves once, within today, never past 23:00.
+pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    let schedule = &subscription.schedule;
+    let zone = schedule.zone();
+    let today = schedule.local(ctx.now).date_naive();
+    if let Some((date, at)) = subscription.later
+        && date == today
+    {
+        return Err(CommandError::Refused(format!(
+            "Today's session has already been moved once, to {}.",
+            at.with_timezone(&zone).format("%H:%M")
+        )));
+    }
+    let owner = Owner::Subscription(subscription.id);
+    let started = sessions::latest_started(ctx.c, owner)?.filter(|s| s.local_date == today);
+    // From when the session would come: now if it has started, else its time.
+    let from = match (&started, subscription.next_run_at) {
+        (Some(session), _) => {
+            let under_way = session.status != Status::Running
+                || session.current_step > 1
+                || check_ins::any_in_session(ctx.c, session.id)?;
+            if under_way {
+                return Err(CommandError::Refused(
+                    "Today's session is already under way, so it goes on at its own pace; `skip` stops it for today."
+                        .to_string(),
+                ));
+            }
+            ctx.now
+        }
+        (None, Some(at)) if schedule.local(at).date_naive() == today => at,
+        (None, _) => {
+            return Err(CommandError::Refused(
+                "There's no session left today to move.".to_string(),
+            ));
+        }
+    };
+    let to = match delay.map(str::to_lowercase).as_deref() {
+        None | Some("1h") => from + Duration::hours(1),
+        Some("30m") => from + Duration::minutes(30),
+        Some("2h") => from + Duration::hours(2),
+        Some("tonight") => {
+            let tonight = today
+                .and_time(TONIGHT)
+                .and_local_timezone(zone)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc));
+            match tonight {
+                Some(tonight) if tonight > from => tonight,
+                _ => {
+                    return Err(CommandError::Refused(format!(
+                        "It's already evening by your session's time; try `later 1h`. {LATER_USAGE}"
+                    )));
+                }
+            }
+        }
+        Some(other) => {
+            return Err(CommandError::Refused(format!(
+                "`{other}` is not a delay I know. {LATER_USAGE}"
+            )));
+        }
+    };
+    let local = to.with_timezone(&zone);
+    if local.date_naive() != today || local.time() > LATEST_LATER {
+        return Err(CommandError::Refused(format!(
+            "That would be {}, past 23:00: too late for today's session. Try a shorter delay, or `skip` it.",
+            local.format("%H:%M")
+        )));
+    }
+    subscriptions::set_later(ctx.c, subscription.id, today, to)?;
+    if let Some(session) = &started {
+        crate::engine::sessions::move_started(ctx.c, session, subscription.pace_minutes, to)?;
+    }
+    Ok(Reply::private(Message::text(format!(
+        "Moved: today's session now starts {}.",
+        ctx.instant(to, zone)
+    ))))
 }
 
 pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {

@@ -17,6 +17,8 @@ use crate::store::deliveries::Kind;
 
 /// The disclaimer's one button; it agrees, as ✅ on the disclaimer does.
 const AGREE: &str = "upright:agree";
+/// On a member's first message of the day: `later` (one hour).
+const LATER: &str = "upright:later";
 const PREFIX: &str = "upright:";
 
 /// The footer of a message whose check-ins are buttons.
@@ -87,6 +89,16 @@ pub fn rows(
             .collect()
     };
     vec![serenity::CreateActionRow::Buttons(buttons)]
+}
+
+/// The row with the "Later" button, under a member's first message.
+pub fn later_row() -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(LATER)
+            .label("Later (1 h)")
+            .emoji(serenity::ReactionType::Unicode("⏰".to_string()))
+            .style(serenity::ButtonStyle::Secondary),
+    ])
 }
 
 /// Edits of group messages' tallies, spaced out per message.
@@ -181,6 +193,9 @@ pub async fn on_press(
     engine: &Engine,
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    if press.data.custom_id == LATER {
+        return move_later(ctx, engine, press).await;
+    }
     let Some(kind) = parse(&press.data.custom_id) else {
         return Ok(());
     };
@@ -265,6 +280,33 @@ pub async fn on_press(
         ),
     };
     answer.send(ctx, press, deferred, in_group).await
+}
+
+/// "Later" pressed: the `later` command, answered privately.
+async fn move_later(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let member = crate::commands::Member {
+        platform: PLATFORM.to_string(),
+        user_id: press.user.id.to_string(),
+        display_name: press.user.display_name().to_string(),
+        dm: None,
+    };
+    let command = crate::commands::Command::Later { delay: None };
+    let place = crate::commands::Place::Direct;
+    let reply = crate::commands::handle(engine, &member, &place, command).await;
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .embed(super::commands::embed(&reply.message))
+        .ephemeral(true);
+    press
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(message),
+        )
+        .await?;
+    Ok(())
 }
 
 /// How a press is answered.

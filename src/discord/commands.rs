@@ -53,6 +53,7 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         pause(),
         resume(),
         skip(),
+        later(),
         status(),
         timezone(),
         routine(),
@@ -302,6 +303,36 @@ pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 pub async fn skip(ctx: Context<'_>) -> Result<(), Error> {
     answer(ctx, Command::Skip).await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Delay {
+    #[name = "30m"]
+    HalfAnHour,
+    #[name = "1h"]
+    AnHour,
+    #[name = "2h"]
+    TwoHours,
+    #[name = "tonight"]
+    Tonight,
+}
+
+/// Move today's session once (1 h if you don't say)
+#[poise::command(slash_command)]
+pub async fn later(
+    ctx: Context<'_>,
+    #[description = "How much later"] delay: Option<Delay>,
+) -> Result<(), Error> {
+    let delay = delay.map(|d| {
+        match d {
+            Delay::HalfAnHour => "30m",
+            Delay::AnHour => "1h",
+            Delay::TwoHours => "2h",
+            Delay::Tonight => "tonight",
+        }
+        .to_string()
+    });
+    answer(ctx, Command::Later { delay }).await
 }
 
 /// Your next session, streak and today's load

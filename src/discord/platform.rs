@@ -190,9 +190,15 @@ impl Platform for DiscordPlatform {
                 if outgoing.kind == Kind::Exercise {
                     message.footer = Some(buttons::HOW_TO_CHECK_IN.to_string());
                 }
+                // A member's first message of the day can also be moved.
+                let movable = outgoing.step == Some(1) && matches!(to, Destination::Direct { .. });
+                let mut rows = buttons::rows(outgoing.kind, outgoing.choices, None);
+                if movable {
+                    rows.push(buttons::later_row());
+                }
                 serenity::CreateMessage::new()
                     .embed(embed(&message))
-                    .components(buttons::rows(outgoing.kind, outgoing.choices, None))
+                    .components(rows)
             }
             _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }

@@ -71,6 +71,7 @@ impl Engine {
                         kind: delivery.kind,
                         message: &delivery.message,
                         choices: &delivery.reactions,
+                        step: delivery.step,
                     };
                     platform.send(&destination, outgoing).await.map(Some)
                 }

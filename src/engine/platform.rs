@@ -27,6 +27,8 @@ pub struct Outgoing<'a> {
     /// ✅ ⏭️ 🤕, the disclaimer's ✅), for platforms that put them on the
     /// message itself as buttons.
     pub choices: &'a [String],
+    /// The exercise's number in its session, for session messages.
+    pub step: Option<u32>,
 }
 
 /// What the platform says after sending.

@@ -271,6 +271,11 @@ fn record_occurrence(
         late_by,
         &missed,
     );
+    // A day the member moved with `later` starts when they asked.
+    let first_at = match subscription.later {
+        Some((date, at)) if date == occurrence.local_date => at.max(now),
+        _ => now,
+    };
     begin(
         c,
         rules.content,
@@ -278,6 +283,7 @@ fn record_occurrence(
         &Audience::member(user),
         opening,
         subscription.pace_minutes,
+        first_at,
         now,
     )?;
     tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
@@ -294,6 +300,7 @@ pub(super) fn begin(
     to: &Audience,
     opening: crate::message::Message,
     pace_minutes: u32,
+    first_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let session = sessions::get(c, session_id)?;
@@ -308,9 +315,46 @@ pub(super) fn begin(
         priority::OPENING,
         render::first_exercise(opening, first),
         CheckInKind::reaction_set(),
-        now,
+        first_at.max(now),
     )?;
-    let next_step_at = now + Duration::minutes(pace_minutes.into());
+    let next_step_at = first_at.max(now) + Duration::minutes(pace_minutes.into());
+    sessions::set_progress(c, session.id, 1, Some(next_step_at), Status::Running)
+}
+
+/// `later` on a session already started: its first message comes again at
+/// `at` (or, not sent yet, simply waits until then), and the pace counts
+/// from there. Only while nothing has been checked in and exercise 1 is
+/// still the current one.
+pub fn move_started(
+    c: &Connection,
+    session: &Session,
+    pace_minutes: u32,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let key = format!("{}/ex1", session_key(session));
+    let first = deliveries::find_by_key(c, &key)?.ok_or_else(|| {
+        StoreError::Corrupt(format!("session {} has no first message", session.id))
+    })?;
+    if first.platform_message_id.is_none() {
+        deliveries::postpone(c, first.id, at)?;
+    } else {
+        deliveries::enqueue(
+            c,
+            &NewDelivery {
+                key: format!("{key}/later"),
+                platform: first.platform.clone(),
+                recipient: first.recipient.clone(),
+                session_id: Some(session.id),
+                kind: Kind::Exercise,
+                step: Some(1),
+                priority: priority::OPENING,
+                message: first.message.clone(),
+                reactions: first.reactions.clone(),
+                due_at: at,
+            },
+        )?;
+    }
+    let next_step_at = at + Duration::minutes(pace_minutes.into());
     sessions::set_progress(c, session.id, 1, Some(next_step_at), Status::Running)
 }
 

@@ -40,6 +40,15 @@ pub fn withdraw(
     Ok(deleted == 1)
 }
 
+/// Whether anyone has checked in on a session.
+pub fn any_in_session(c: &Connection, session_id: i64) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM check_ins WHERE session_id = ?1)",
+        [session_id],
+        |row| row.get(0),
+    )?)
+}
+
 /// What one member has checked in on one exercise of a session.
 pub fn kinds_for_step(
     c: &Connection,

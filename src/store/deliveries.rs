@@ -380,6 +380,26 @@ pub fn postpone_recipient(
     Ok(())
 }
 
+/// Drops a session's messages not sent yet (the member skipped the day).
+pub fn cancel_pending_for_session(c: &Connection, session_id: i64) -> Result<()> {
+    c.execute(
+        "UPDATE deliveries SET state = 'failed', last_error = 'cancelled: the session was skipped'
+         WHERE session_id = ?1 AND state = 'pending'",
+        [session_id],
+    )?;
+    Ok(())
+}
+
+/// A message not sent yet waits until `at` (the member moved their session);
+/// the grace window counts from then.
+pub fn postpone(c: &Connection, id: i64, at: DateTime<Utc>) -> Result<()> {
+    c.execute(
+        "UPDATE deliveries SET due_at = ?2, created_at = ?2 WHERE id = ?1 AND state = 'pending'",
+        (id, to_db_time(at)),
+    )?;
+    Ok(())
+}
+
 /// Gives up on session messages still unsent after `cutoff` (written before
 /// it): after a long outage or with a platform switched off for a while, an
 /// old exercise must not arrive out of the blue. Returns how many.

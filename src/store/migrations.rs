@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "missed_sessions",
         sql: include_str!("../../migrations/0008_missed_sessions.sql"),
     },
+    Migration {
+        version: 9,
+        name: "later",
+        sql: include_str!("../../migrations/0009_later.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

@@ -41,10 +41,12 @@ pub struct Subscription {
     pub pause_reason: Option<String>,
     pub skip_date: Option<NaiveDate>,
     pub next_run_at: Option<DateTime<Utc>>,
+    /// `later`: the day moved, and when its first message is now due.
+    pub later: Option<(NaiveDate, DateTime<Utc>)>,
 }
 
 const COLUMNS: &str = "id, user_id, routine_id, cron, timezone, pace_minutes, state, \
-                       paused_until, pause_reason, skip_date, next_run_at";
+                       paused_until, pause_reason, skip_date, next_run_at, later_date, later_at";
 
 struct Raw {
     id: i64,
@@ -58,6 +60,8 @@ struct Raw {
     pause_reason: Option<String>,
     skip_date: Option<String>,
     next_run_at: Option<i64>,
+    later_date: Option<String>,
+    later_at: Option<i64>,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -73,6 +77,8 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
         pause_reason: row.get(8)?,
         skip_date: row.get(9)?,
         next_run_at: row.get(10)?,
+        later_date: row.get(11)?,
+        later_at: row.get(12)?,
     })
 }
 
@@ -100,6 +106,10 @@ impl TryFrom<Raw> for Subscription {
             pause_reason: raw.pause_reason,
             skip_date: raw.skip_date.as_deref().map(parse_date).transpose()?,
             next_run_at: raw.next_run_at.map(from_db_time).transpose()?,
+            later: match (raw.later_date, raw.later_at) {
+                (Some(date), Some(at)) => Some((parse_date(&date)?, from_db_time(at)?)),
+                _ => None,
+            },
         })
     }
 }
@@ -191,6 +201,15 @@ pub fn set_next_run(c: &Connection, id: i64, next_run_at: Option<DateTime<Utc>>)
     c.execute(
         "UPDATE subscriptions SET next_run_at = ?2 WHERE id = ?1",
         (id, next_run_at.map(to_db_time)),
+    )?;
+    Ok(())
+}
+
+/// Records that the session of local `date` was moved to `at`.
+pub fn set_later(c: &Connection, id: i64, date: NaiveDate, at: DateTime<Utc>) -> Result<()> {
+    c.execute(
+        "UPDATE subscriptions SET later_date = ?2, later_at = ?3 WHERE id = ?1",
+        (id, date.to_string(), to_db_time(at)),
     )?;
     Ok(())
 }

@@ -39,9 +39,11 @@ pub struct Posted {
 }
 
 impl Posted {
-    /// The day's first message: exercise 1, headed by the opening.
+    /// The day's first message: exercise 1, headed by the opening (or the
+    /// same again, when the member moved their session with `later`).
     pub fn is_opening(&self) -> bool {
-        self.kind == Kind::Exercise && self.key.ends_with("/ex1")
+        self.kind == Kind::Exercise
+            && (self.key.ends_with("/ex1") || self.key.ends_with("/ex1/later"))
     }
 }
 
