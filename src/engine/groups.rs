@@ -143,7 +143,6 @@ fn record_occurrence(
         opening,
         group.pace_minutes,
         now,
-        now,
     )?;
     tracing::info!(group = group.id, date = %occurrence.local_date, "group session started");
     Ok(())

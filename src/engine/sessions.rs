@@ -284,7 +284,6 @@ fn record_occurrence(
         opening,
         subscription.pace_minutes,
         first_at,
-        now,
     )?;
     tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
     Ok(())
@@ -292,7 +291,7 @@ fn record_occurrence(
 
 /// Starts a session just recorded: ends its owner's previous one (late
 /// check-ins stop there), then writes the first exercise with the opening
-/// as its header: one message, not two, to start the day.
+/// as its header: one message, not two, to start the day, due `first_at`.
 pub(super) fn begin(
     c: &Connection,
     content: &Content,
@@ -301,7 +300,6 @@ pub(super) fn begin(
     opening: crate::message::Message,
     pace_minutes: u32,
     first_at: DateTime<Utc>,
-    now: DateTime<Utc>,
 ) -> Result<()> {
     let session = sessions::get(c, session_id)?;
     sessions::stop_running_except(c, session.owner()?, session_id, Status::Finished)?;
@@ -315,9 +313,9 @@ pub(super) fn begin(
         priority::OPENING,
         render::first_exercise(opening, first),
         CheckInKind::reaction_set(),
-        first_at.max(now),
+        first_at,
     )?;
-    let next_step_at = first_at.max(now) + Duration::minutes(pace_minutes.into());
+    let next_step_at = first_at + Duration::minutes(pace_minutes.into());
     sessions::set_progress(c, session.id, 1, Some(next_step_at), Status::Running)
 }
 
