@@ -1456,7 +1456,10 @@ async fn a_channel_does_the_routine_together_on_discord() {
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert_eq!(subcommands, ["setup", "status", "off", "nudges"]);
+    assert_eq!(
+        subcommands,
+        ["setup", "status", "off", "nudges", "skip", "pause"]
+    );
     let setup = &group["options"][0];
     let setup_options: Vec<&str> = setup["options"]
         .as_array()

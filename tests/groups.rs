@@ -97,7 +97,10 @@ async fn only_admins_in_a_channel_can_set_up_a_group() {
         ),
         ("group setup 23:50 UTC", "start it by 23:14"),
         ("group setup", "needs a time"),
-        ("group dance", "`setup`, `off`, `status` or `nudges`"),
+        (
+            "group dance",
+            "`setup`, `off`, `status`, `nudges`, `skip` or `pause`",
+        ),
     ] {
         let reply = bot.command_in("admin", ROOM, true, text).await;
         assert!(
@@ -694,5 +697,91 @@ async fn each_group_shows_the_name_its_server_knows_and_dms_keep_the_members_own
     assert_eq!(
         own, "Ana",
         "a server's nickname does not rename her elsewhere"
+    );
+}
+
+#[tokio::test]
+async fn a_group_rests_on_skipped_and_paused_days_and_nobody_loses_their_streak() {
+    let bot = group_bot().await;
+    let summaries = || of_kind(&bot.fake.posted_in(ROOM), Kind::Summary);
+
+    // Only admins, only sensible days.
+    let refused = bot
+        .command_in("ana", ROOM, false, "group skip 2027-05-04")
+        .await;
+    assert!(refused.message.body.contains("Only admins"), "{refused:?}");
+    for (text, needle) in [
+        ("group skip 4-May", "not a date"),
+        ("group skip 4 May", "one date like `2027-05-05`"),
+        ("group skip 2027-05-01", "has passed"),
+        ("group skip 2029-01-01", "more than a year"),
+        ("group pause 0", "from 1 to 60"),
+        ("group pause", "a number of days"),
+    ] {
+        let reply = bot.command_in("admin", ROOM, true, text).await;
+        assert!(reply.message.body.contains(needle), "{text}: {reply:?}");
+    }
+    let none: i64 = bot.query("SELECT COUNT(*) FROM group_rest_days");
+    assert_eq!(none, 0, "refusals change nothing");
+
+    // Tuesday off, announced in the channel at once and again the evening before.
+    let skip = bot
+        .command_in("admin", ROOM, true, "group skip 2027-05-04")
+        .await;
+    assert!(!skip.ephemeral);
+    assert!(
+        skip.message
+            .body
+            .contains("No group session on Tuesday 4 May"),
+        "{skip:?}"
+    );
+    day(&bot, "2027-05-03", &["ana", "ben"]).await;
+    bot.run_until(utc("2027-05-03T20:00:00Z")).await;
+    assert!(
+        summaries()[0]
+            .body
+            .contains("No group session on Tuesday 4 May: the group rests"),
+        "{}",
+        summaries()[0].body
+    );
+    bot.run_until(utc("2027-05-04T21:00:00Z")).await;
+    assert!(exercises_on(&bot, "2027-05-04").is_empty(), "no session");
+    assert_eq!(summaries().len(), 1, "and no summary");
+    let status: String = bot.query("SELECT status FROM sessions WHERE local_date = '2027-05-04'");
+    assert_eq!(status, "skipped");
+
+    // Wednesday runs; the streak carries over the rest day.
+    day(&bot, "2027-05-05", &["ana", "ben"]).await;
+    bot.run_until(utc("2027-05-05T20:00:00Z")).await;
+    let wednesday = summaries().pop().unwrap();
+    assert!(
+        wednesday
+            .body
+            .contains("**Ana**: ✅ 1, 2, 3 · streak 2 days"),
+        "{}",
+        wednesday.body
+    );
+
+    // A pause of two days from tomorrow.
+    let pause = bot.command_in("admin", ROOM, true, "group pause 2").await;
+    assert!(
+        pause
+            .message
+            .body
+            .contains("rests from Thursday 6 May to Friday 7 May"),
+        "{pause:?}"
+    );
+    bot.run_until(utc("2027-05-07T21:00:00Z")).await;
+    assert!(exercises_on(&bot, "2027-05-06").is_empty());
+    assert!(exercises_on(&bot, "2027-05-07").is_empty());
+    day(&bot, "2027-05-08", &["ana"]).await;
+    bot.run_until(utc("2027-05-08T20:00:00Z")).await;
+    let saturday = summaries().pop().unwrap();
+    assert!(
+        saturday
+            .body
+            .contains("**Ana**: ✅ 1, 2, 3 · streak 3 days"),
+        "{}",
+        saturday.body
     );
 }

@@ -200,6 +200,80 @@ pub(crate) fn set_group_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, Command
     Ok(Reply::public(Message::text(body)))
 }
 
+/// How far ahead a rest day may be set, and the longest pause.
+const REST_AHEAD_DAYS: i64 = 365;
+const LONGEST_PAUSE_DAYS: u32 = 60;
+
+/// `group skip <date>`: the group rests on one day.
+pub(crate) fn rest_on(ctx: &Ctx<'_>, date: &str) -> Result<Reply, CommandError> {
+    let channel = admin_channel(ctx)?;
+    let group = group_here(ctx, channel)?;
+    let today = group.schedule.local(ctx.now).date_naive();
+    let day = match date.to_lowercase().as_str() {
+        "today" => today,
+        "tomorrow" => today + Duration::days(1),
+        other => chrono::NaiveDate::parse_from_str(other, "%Y-%m-%d").map_err(|_| {
+            CommandError::Refused(format!(
+                "`{date}` is not a date I can read; write it like `2027-05-05`, or `today` or `tomorrow`."
+            ))
+        })?,
+    };
+    if day < today {
+        return Err(CommandError::Refused(format!(
+            "{} has passed; choose today or a later day.",
+            render::long_date(day)
+        )));
+    }
+    if day > today + Duration::days(REST_AHEAD_DAYS) {
+        return Err(CommandError::Refused(
+            "That is more than a year ahead; choose a nearer day.".to_string(),
+        ));
+    }
+    if day == today && started_today(ctx, &group, today)? {
+        return Err(CommandError::Refused(
+            "Today's session has already started; it runs its course. Choose a later day."
+                .to_string(),
+        ));
+    }
+    groups::add_rest_days(ctx.c, group.id, &[day])?;
+    Ok(Reply::public(Message::text(render::rest_day_notice(day))))
+}
+
+/// `group pause <days>`: the group rests for some days, from tomorrow.
+pub(crate) fn rest_for(ctx: &Ctx<'_>, days: &str) -> Result<Reply, CommandError> {
+    let channel = admin_channel(ctx)?;
+    let group = group_here(ctx, channel)?;
+    let days: u32 = days
+        .parse()
+        .ok()
+        .filter(|d| (1..=LONGEST_PAUSE_DAYS).contains(d))
+        .ok_or_else(|| {
+            CommandError::Refused(format!(
+                "`{days}` is not a number of days from 1 to {LONGEST_PAUSE_DAYS}, e.g. `group pause 3`."
+            ))
+        })?;
+    let tomorrow = group.schedule.local(ctx.now).date_naive() + Duration::days(1);
+    let dates: Vec<chrono::NaiveDate> = (0..days)
+        .map(|d| tomorrow + Duration::days(d.into()))
+        .collect();
+    groups::add_rest_days(ctx.c, group.id, &dates)?;
+    let last = tomorrow + Duration::days((days - 1).into());
+    Ok(Reply::public(Message::text(format!(
+        "The group rests from {} to {}: no sessions, and those days don't count against anyone's streak.",
+        render::long_date(tomorrow),
+        render::long_date(last)
+    ))))
+}
+
+fn started_today(
+    ctx: &Ctx<'_>,
+    group: &Group,
+    today: chrono::NaiveDate,
+) -> Result<bool, CommandError> {
+    Ok(sessions::latest_started(ctx.c, Owner::Group(group.id))?
+        .is_some_and(|s| s.local_date == today))
+}
+
 pub(crate) fn leaderboard(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let Place::Channel { id, .. } = &ctx.place else {
         return Err(CommandError::Refused(

@@ -96,6 +96,14 @@ pub enum Command {
     GroupNudges {
         on: bool,
     },
+    /// The group rests on one day (`YYYY-MM-DD`, `today` or `tomorrow`).
+    GroupSkip {
+        date: String,
+    },
+    /// The group rests for some days, from tomorrow.
+    GroupPause {
+        days: String,
+    },
     Leaderboard,
     /// The member's own choice about being mentioned in group nudges.
     Nudges {
@@ -265,7 +273,7 @@ impl Command {
     fn parse_group(words: &[&str]) -> Result<Command, ParseError> {
         let usage = ParseError::Missing {
             command: "group",
-            what: "`setup`, `off`, `status` or `nudges`",
+            what: "`setup`, `off`, `status`, `nudges`, `skip` or `pause`",
             example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
         };
         let Some((sub, rest)) = words.split_first() else {
@@ -286,6 +294,48 @@ impl Command {
             "nudges" => Ok(Command::GroupNudges {
                 on: parse_on_off("group nudges", rest)?,
             }),
+            "skip" | "pause" => {
+                let (command, example, usage) = if sub.eq_ignore_ascii_case("skip") {
+                    (
+                        "group skip",
+                        "group skip 2027-05-05",
+                        "Write one date like `2027-05-05`, or `today` or `tomorrow`.",
+                    )
+                } else {
+                    (
+                        "group pause",
+                        "group pause 3",
+                        "Write one number of days, e.g. `group pause 3`.",
+                    )
+                };
+                let [value] = rest else {
+                    return Err(match rest.get(1) {
+                        Some(extra) => ParseError::Unexpected {
+                            command,
+                            extra: extra.to_string(),
+                            usage,
+                        },
+                        None => ParseError::Missing {
+                            command,
+                            what: if command == "group skip" {
+                                "a date"
+                            } else {
+                                "a number of days"
+                            },
+                            example,
+                        },
+                    });
+                };
+                Ok(if command == "group skip" {
+                    Command::GroupSkip {
+                        date: value.to_string(),
+                    }
+                } else {
+                    Command::GroupPause {
+                        days: value.to_string(),
+                    }
+                })
+            }
             _ => Err(usage),
         }
     }
@@ -413,6 +463,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::GroupOff => "group off",
         Command::GroupStatus => "group status",
         Command::GroupNudges { .. } => "group nudges",
+        Command::GroupSkip { .. } => "group skip",
+        Command::GroupPause { .. } => "group pause",
         Command::Leaderboard => "leaderboard",
         Command::Nudges { .. } => "nudges",
         Command::Weekly { .. } => "weekly",
@@ -729,6 +781,8 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::GroupOff => group::off(ctx),
         Command::GroupStatus => group::status(ctx),
         Command::GroupNudges { on } => group::set_group_nudges(ctx, on),
+        Command::GroupSkip { date } => group::rest_on(ctx, &date),
+        Command::GroupPause { days } => group::rest_for(ctx, &days),
         Command::Leaderboard => group::leaderboard(ctx),
         Command::Nudges { on } => group::member_nudges(ctx, on),
         Command::Weekly { on } => group::weekly_summary(ctx, on),
@@ -785,6 +839,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         "group status / group off / group nudges on|off",
         "admins: see, stop, or turn nudges on or off for this channel's group",
+    ),
+    (
+        "group skip <date> / group pause <days>",
+        "admins: the group rests that day, or for some days from tomorrow (neutral for streaks)",
     ),
     (
         "privacy export [csv] / privacy delete",

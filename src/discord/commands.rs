@@ -508,7 +508,14 @@ pub async fn nudges(
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("group_setup", "group_status", "group_off", "group_nudges"),
+    subcommands(
+        "group_setup",
+        "group_status",
+        "group_off",
+        "group_nudges",
+        "group_skip",
+        "group_pause"
+    ),
     subcommand_required
 )]
 pub async fn group(_ctx: Context<'_>) -> Result<(), Error> {
@@ -562,6 +569,35 @@ pub async fn group_nudges(
         ctx,
         Command::GroupNudges {
             on: setting.is_on(),
+        },
+    )
+    .await
+}
+
+/// No group session on one day (neutral for streaks)
+#[poise::command(slash_command, rename = "skip")]
+pub async fn group_skip(
+    ctx: Context<'_>,
+    #[description = "The day, e.g. 2027-05-05, today or tomorrow"]
+    #[max_length = 16]
+    date: String,
+) -> Result<(), Error> {
+    answer(ctx, Command::GroupSkip { date }).await
+}
+
+/// No group sessions for some days from tomorrow (neutral for streaks)
+#[poise::command(slash_command, rename = "pause")]
+pub async fn group_pause(
+    ctx: Context<'_>,
+    #[description = "How many days"]
+    #[min = 1]
+    #[max = 60]
+    days: u32,
+) -> Result<(), Error> {
+    answer(
+        ctx,
+        Command::GroupPause {
+            days: days.to_string(),
         },
     )
     .await

@@ -90,7 +90,9 @@ pub fn start_due(
     };
     let (due, next_at) = due_occurrences(&group.schedule, next_at, rules.grace, now);
     for (i, occurrence) in due.iter().enumerate() {
-        let status = if may_start(i, due.len(), occurrence, rules.grace, now) {
+        let status = if groups::is_rest_day(c, group.id, occurrence.local_date)? {
+            Status::Skipped
+        } else if may_start(i, due.len(), occurrence, rules.grace, now) {
             Status::Running
         } else {
             Status::Missed
@@ -124,7 +126,7 @@ fn record_occurrence(
         return Ok(());
     };
     if status != Status::Running {
-        tracing::info!(group = group.id, date = %occurrence.local_date, "group session missed");
+        tracing::info!(group = group.id, date = %occurrence.local_date, status = status.as_str(), "group session not started");
         return Ok(());
     }
     let opening = render::group_opening(
@@ -406,8 +408,15 @@ pub fn summary_due(
     let date = schedule.local(at).date_naive();
     if fresh(at, rules.grace, now)
         && let Some(session) = started_on(c, group, date)?
-        && let Some(message) = summary(c, rules.content, group, &session, date)?
+        && let Some(mut message) = summary(c, rules.content, group, &session, date)?
     {
+        // A rest day is announced the evening before.
+        let tomorrow = date + Duration::days(1);
+        if groups::is_rest_day(c, group.id, tomorrow)? {
+            message
+                .body
+                .push_str(&format!("\n\n{}", render::rest_day_notice(tomorrow)));
+        }
         post(c, group, &session, Kind::Summary, None, message, now)?;
     }
     let next = schedule.next_after(now.max(at)).map(|o| o.at);

@@ -303,6 +303,14 @@ fn check_in_list(check_ins: &SessionCheckIns) -> String {
 /// message has a length limit).
 const SUMMARY_NAMES: usize = 30;
 
+/// The announcement of a day the group rests.
+pub fn rest_day_notice(date: NaiveDate) -> String {
+    format!(
+        "No group session on {}: the group rests, and the day doesn't count against anyone's streak.",
+        long_date(date)
+    )
+}
+
 pub fn group_summary(
     date: NaiveDate,
     checked_in: &[SummaryLine],

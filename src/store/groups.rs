@@ -1,6 +1,6 @@
 //! Accountability groups (one per channel or room) and who takes part.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::{Result, StoreError, from_db_time, platform_list, to_db_time};
@@ -233,6 +233,25 @@ pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTi
         earliest = earliest.into_iter().chain(at).min();
     }
     earliest.map(from_db_time).transpose()
+}
+
+/// Days the group rests: no session, neutral for everyone.
+pub fn add_rest_days(c: &Connection, group_id: i64, dates: &[NaiveDate]) -> Result<()> {
+    let mut statement = c.prepare_cached(
+        "INSERT INTO group_rest_days (group_id, local_date) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    for date in dates {
+        statement.execute((group_id, date.to_string()))?;
+    }
+    Ok(())
+}
+
+pub fn is_rest_day(c: &Connection, group_id: i64, date: NaiveDate) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM group_rest_days WHERE group_id = ?1 AND local_date = ?2)",
+        (group_id, date.to_string()),
+        |row| row.get(0),
+    )?)
 }
 
 /// Records that a member takes part (again, if they had left), under the

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "later",
         sql: include_str!("../../migrations/0009_later.sql"),
     },
+    Migration {
+        version: 10,
+        name: "group_rest_days",
+        sql: include_str!("../../migrations/0010_group_rest_days.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read
