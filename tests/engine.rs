@@ -359,6 +359,68 @@ async fn later_moves_todays_session_once_and_never_past_eleven() {
 }
 
 #[tokio::test]
+async fn a_followup_comes_once_and_only_when_the_day_is_not_done() {
+    let bot = Bot::start(utc("2027-05-03T04:00:00Z"));
+    bot.member("tia", "subscribe 07:00 Europe/Berlin").await; // 05:00 UTC in May
+    let followups = || of_kind(&bot.fake.posted_to("tia"), Kind::Followup);
+    let refused = bot.command("tia", "followup 25:00").await.message.body;
+    assert!(refused.contains("25"), "{refused}");
+    let on = bot.command("tia", "followup 8pm").await.message.body;
+    assert!(
+        on.contains("Follow-up on: at 20:00 (Europe/Berlin)"),
+        "{on}"
+    );
+
+    // Monday: nothing checked in → one reminder at 20:00 Berlin, only one.
+    bot.run_until(utc("2027-05-03T17:59:00Z")).await;
+    assert!(followups().is_empty(), "not before its time");
+    bot.run_until(utc("2027-05-03T23:00:00Z")).await;
+    let monday = followups();
+    assert_eq!(monday.len(), 1, "once");
+    assert_eq!(monday[0].at, utc("2027-05-03T18:00:00Z"));
+    assert!(
+        monday[0].body.contains("Nothing checked in yet today"),
+        "{}",
+        monday[0].body
+    );
+
+    // Tuesday: done → none.
+    bot.run_until(utc("2027-05-04T05:00:00Z")).await;
+    check_in_all(&bot, "tia", "✅").await;
+    // Wednesday: 🤕 → none (rest and advice, not a nudge).
+    bot.run_until(utc("2027-05-05T05:00:00Z")).await;
+    let wednesday = of_kind(&bot.fake.posted_to("tia"), Kind::Exercise)
+        .pop()
+        .unwrap();
+    bot.react("tia", &wednesday.id, "🤕", true).await;
+    // Thursday: skipped → none.
+    bot.run_until(utc("2027-05-06T04:00:00Z")).await;
+    bot.command("tia", "skip").await;
+    // Friday: two of five → a reminder that says so.
+    bot.run_until(utc("2027-05-07T05:00:00Z")).await;
+    for _ in 0..2 {
+        let latest = of_kind(&bot.fake.posted_to("tia"), Kind::Exercise)
+            .pop()
+            .unwrap();
+        bot.react("tia", &latest.id, "✅", true).await;
+    }
+    bot.run_until(utc("2027-05-07T23:00:00Z")).await;
+    let all = followups();
+    assert_eq!(all.len(), 2, "Monday and Friday only: {all:?}");
+    assert!(
+        all[1].body.contains("2 of 5 exercises checked in so far"),
+        "{}",
+        all[1].body
+    );
+
+    // Off: Saturday stays quiet.
+    let off = bot.command("tia", "followup off").await.message.body;
+    assert!(off.contains("off"), "{off}");
+    bot.run_until(utc("2027-05-08T23:00:00Z")).await;
+    assert_eq!(followups().len(), 2);
+}
+
+#[tokio::test]
 async fn a_thousand_members_in_twenty_zones_across_a_dst_change() {
     let zones = [
         "Europe/Berlin",

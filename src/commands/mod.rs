@@ -63,6 +63,11 @@ pub enum Command {
     },
     Resume,
     Skip,
+    /// An evening follow-up at a local time when the day is not done;
+    /// `None` turns it off.
+    Followup {
+        time: Option<String>,
+    },
     /// Moves today's session: `30m`, `1h` (the default), `2h` or `tonight`.
     Later {
         delay: Option<String>,
@@ -182,6 +187,20 @@ impl Command {
             }
             "resume" => Command::Resume,
             "skip" => Command::Skip,
+            "followup" | "follow-up" => {
+                let Some((first, rest)) = words.split_first() else {
+                    return Err(ParseError::Missing {
+                        command: "followup",
+                        what: "a time or `off`",
+                        example: "followup 20:00",
+                    });
+                };
+                let (time, rest) = with_meridiem(first, rest);
+                no_more("followup", "Use `followup 20:00` or `followup off`.", &rest)?;
+                return Ok(Command::Followup {
+                    time: (!time.eq_ignore_ascii_case("off")).then_some(time),
+                });
+            }
             "later" => {
                 no_more(
                     "later",
@@ -451,6 +470,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Resume => "resume",
         Command::Skip => "skip",
         Command::Later { .. } => "later",
+        Command::Followup { .. } => "followup",
         Command::Status => "status",
         Command::Timezone { .. } => "timezone",
         Command::Routine => "routine",
@@ -756,6 +776,7 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Resume => subscription::resume(ctx),
         Command::Skip => subscription::skip(ctx),
         Command::Later { delay } => subscription::later(ctx, delay.as_deref()),
+        Command::Followup { time } => subscription::followup(ctx, time.as_deref()),
         Command::Status => subscription::status(ctx),
         Command::Timezone { zone } => subscription::timezone(ctx, &zone),
         Command::Routine => info::routine(ctx),
@@ -809,6 +830,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         "later [30m|1h|2h|tonight]",
         "move today's session once (1 h if you don't say)",
+    ),
+    (
+        "followup <HH:MM> / followup off",
+        "one reminder that evening if the day's session isn't done (off unless you ask)",
     ),
     (
         "timezone <zone>",

@@ -384,6 +384,31 @@ pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, Command
     ))))
 }
 
+/// `followup <time>` / `followup off`.
+pub(crate) fn followup(ctx: &Ctx<'_>, time: Option<&str>) -> Result<Reply, CommandError> {
+    let subscription = active_subscription(ctx)?;
+    let Some(text) = time else {
+        subscriptions::set_followup(ctx.c, subscription.id, None)?;
+        return Ok(Reply::private(Message::text(
+            "Follow-ups off: no reminders in the evening.",
+        )));
+    };
+    let time = parse_time(text)?;
+    let zone = subscription.schedule.zone();
+    let next = crate::engine::followup::next_local(time, zone, ctx.now).ok_or_else(|| {
+        CommandError::Refused(format!(
+            "{} does not exist in {zone} in the next days.",
+            time.format("%H:%M")
+        ))
+    })?;
+    subscriptions::set_followup(ctx.c, subscription.id, Some((time, next)))?;
+    Ok(Reply::private(Message::text(format!(
+        "Follow-up on: at {} ({zone}) I'll send one reminder if that day's session isn't done yet — not after a skip or a 🤕, nor while paused. The first check is {}.",
+        time.format("%H:%M"),
+        ctx.instant(next, zone)
+    ))))
+}
+
 pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
     let schedule = &subscription.schedule;

@@ -54,6 +54,7 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         resume(),
         skip(),
         later(),
+        followup(),
         status(),
         timezone(),
         routine(),
@@ -333,6 +334,18 @@ pub async fn later(
         .to_string()
     });
     answer(ctx, Command::Later { delay }).await
+}
+
+/// One reminder in the evening if the day's session isn't done
+#[poise::command(slash_command)]
+pub async fn followup(
+    ctx: Context<'_>,
+    #[description = "Local time, e.g. 20:00, or off"]
+    #[max_length = 16]
+    time: String,
+) -> Result<(), Error> {
+    let time = (!time.trim().eq_ignore_ascii_case("off")).then_some(time);
+    answer(ctx, Command::Followup { time }).await
 }
 
 /// Your next session, streak and today's load

@@ -8,6 +8,7 @@
 //! [`ManualClock`](crate::clock::ManualClock) through [`Engine::run_until`].
 
 mod direct;
+pub mod followup;
 pub mod groups;
 mod outbox;
 pub mod platform;
@@ -236,6 +237,7 @@ impl Engine {
             self.run_group_events().await?;
             self.advance_due_sessions().await?;
             self.send_weekly_summaries().await?;
+            self.send_follow_ups().await?;
             self.expire_stale_deliveries().await?;
             self.purge_old_records().await
         }
@@ -371,6 +373,7 @@ impl Engine {
                     session_rows::next_step_due_at(c)?,
                     groups_store::next_due_at(c, &platforms)?,
                     users::next_weekly_due_at(c, &platforms)?,
+                    subscriptions::next_followup_at(c, &platforms)?,
                 ];
                 Ok(candidates.into_iter().flatten().min())
             })

@@ -303,6 +303,18 @@ fn check_in_list(check_ins: &SessionCheckIns) -> String {
 /// message has a length limit).
 const SUMMARY_NAMES: usize = 30;
 
+/// The evening follow-up, when the day's session is not done yet.
+pub fn followup(done: usize, exercises: usize) -> Message {
+    let so_far = match done {
+        0 => "Nothing checked in yet today".to_string(),
+        n => format!("{n} of {exercises} exercises checked in so far"),
+    };
+    Message::text(format!(
+        "{so_far}: there's still time for today's routine, even a part of it. React {} on each one you do; check-ins count until tomorrow's session. (`followup off` stops these.)",
+        CheckInKind::Done.emoji()
+    ))
+}
+
 /// The announcement of a day the group rests.
 pub fn rest_day_notice(date: NaiveDate) -> String {
     format!(

@@ -41,6 +41,8 @@ pub enum Kind {
     Summary,
     /// A member's weekly summary DM.
     Weekly,
+    /// A member's evening reminder, when the day's session is not done.
+    Followup,
 }
 
 impl Kind {
@@ -54,6 +56,7 @@ impl Kind {
             Kind::Nudge => "nudge",
             Kind::Summary => "summary",
             Kind::Weekly => "weekly",
+            Kind::Followup => "followup",
         }
     }
 
@@ -67,6 +70,7 @@ impl Kind {
             Kind::Nudge,
             Kind::Summary,
             Kind::Weekly,
+            Kind::Followup,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

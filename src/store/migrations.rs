@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "group_rest_days",
         sql: include_str!("../../migrations/0010_group_rest_days.sql"),
     },
+    Migration {
+        version: 11,
+        name: "followup",
+        sql: include_str!("../../migrations/0011_followup.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

@@ -271,6 +271,14 @@ mod query_plans {
                 "groups_summary_due",
             ),
             (users::weekly_due_sql(), "users_weekly_due"),
+            (
+                subscriptions::followups_due_sql(),
+                "subscriptions_followup_due",
+            ),
+            (
+                subscriptions::next_followup_sql(),
+                "subscriptions_followup_due",
+            ),
         ] {
             let plan = plan(&db, &sql)?;
             assert!(plan.contains(index), "{index} not used: {plan}");

@@ -1,6 +1,6 @@
 //! Daily subscriptions and the indexed "who is due" query.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::{Result, StoreError, from_db_time, to_db_time};
@@ -43,10 +43,13 @@ pub struct Subscription {
     pub next_run_at: Option<DateTime<Utc>>,
     /// `later`: the day moved, and when its first message is now due.
     pub later: Option<(NaiveDate, DateTime<Utc>)>,
+    /// `followup`: its local time, and when the next one is due.
+    pub followup: Option<(NaiveTime, DateTime<Utc>)>,
 }
 
 const COLUMNS: &str = "id, user_id, routine_id, cron, timezone, pace_minutes, state, \
-                       paused_until, pause_reason, skip_date, next_run_at, later_date, later_at";
+                       paused_until, pause_reason, skip_date, next_run_at, later_date, later_at, \
+                       followup_time, followup_at";
 
 struct Raw {
     id: i64,
@@ -62,6 +65,8 @@ struct Raw {
     next_run_at: Option<i64>,
     later_date: Option<String>,
     later_at: Option<i64>,
+    followup_time: Option<String>,
+    followup_at: Option<i64>,
 }
 
 fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -79,6 +84,8 @@ fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
         next_run_at: row.get(10)?,
         later_date: row.get(11)?,
         later_at: row.get(12)?,
+        followup_time: row.get(13)?,
+        followup_at: row.get(14)?,
     })
 }
 
@@ -108,6 +115,15 @@ impl TryFrom<Raw> for Subscription {
             next_run_at: raw.next_run_at.map(from_db_time).transpose()?,
             later: match (raw.later_date, raw.later_at) {
                 (Some(date), Some(at)) => Some((parse_date(&date)?, from_db_time(at)?)),
+                _ => None,
+            },
+            followup: match (raw.followup_time, raw.followup_at) {
+                (Some(time), Some(at)) => Some((
+                    NaiveTime::parse_from_str(&time, "%H:%M").map_err(|e| {
+                        StoreError::Corrupt(format!("follow-up time `{time}`: {e}"))
+                    })?,
+                    from_db_time(at)?,
+                )),
                 _ => None,
             },
         })
@@ -203,6 +219,84 @@ pub fn set_next_run(c: &Connection, id: i64, next_run_at: Option<DateTime<Utc>>)
         (id, next_run_at.map(to_db_time)),
     )?;
     Ok(())
+}
+
+/// Turns the follow-up on (at local `time`, next due `at`) or off.
+pub fn set_followup(
+    c: &Connection,
+    id: i64,
+    followup: Option<(NaiveTime, DateTime<Utc>)>,
+) -> Result<()> {
+    c.execute(
+        "UPDATE subscriptions SET followup_time = ?2, followup_at = ?3 WHERE id = ?1",
+        (
+            id,
+            followup.map(|(time, _)| time.format("%H:%M").to_string()),
+            followup.map(|(_, at)| to_db_time(at)),
+        ),
+    )?;
+    Ok(())
+}
+
+pub(super) fn followups_due_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM subscriptions
+         WHERE followup_at IS NOT NULL AND followup_at <= ?1 AND {ON_RUNNING_PLATFORM}
+         ORDER BY followup_at, id LIMIT ?2"
+    )
+}
+
+/// Subscriptions whose follow-up is due, on running platforms.
+pub fn followups_due(
+    c: &Connection,
+    now: DateTime<Utc>,
+    platforms: &[String],
+    limit: u32,
+) -> Result<Vec<Subscription>> {
+    let mut statement = c.prepare_cached(&followups_due_sql())?;
+    let platforms = super::platform_list(platforms);
+    let rows = statement
+        .query_map((to_db_time(now), limit, platforms), raw)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(statement);
+    let mut due = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.id;
+        match Subscription::try_from(row) {
+            Ok(subscription) => due.push(subscription),
+            // Unreadable: no follow-ups rather than a stuck queue.
+            Err(error) => {
+                tracing::error!(
+                    subscription = id,
+                    "turning off a follow-up that cannot be read: {error}"
+                );
+                c.execute(
+                    "UPDATE subscriptions SET followup_time = NULL, followup_at = NULL WHERE id = ?1",
+                    [id],
+                )?;
+            }
+        }
+    }
+    Ok(due)
+}
+
+pub(super) fn next_followup_sql() -> String {
+    format!(
+        "SELECT followup_at FROM subscriptions
+         WHERE followup_at IS NOT NULL AND {}
+         ORDER BY followup_at LIMIT 1",
+        ON_RUNNING_PLATFORM.replace("?3", "?1")
+    )
+}
+
+/// The earliest follow-up of members on running platforms.
+pub fn next_followup_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let platforms = super::platform_list(platforms);
+    let at: Option<i64> = c
+        .prepare_cached(&next_followup_sql())?
+        .query_row([platforms], |row| row.get(0))
+        .optional()?;
+    at.map(from_db_time).transpose()
 }
 
 /// Records that the session of local `date` was moved to `at`.
