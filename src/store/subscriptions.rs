@@ -253,28 +253,48 @@ pub fn followups_due(
     platforms: &[String],
     limit: u32,
 ) -> Result<Vec<Subscription>> {
-    let mut statement = c.prepare_cached(&followups_due_sql())?;
+    let rows = due_rows(c, &followups_due_sql(), now, platforms, limit)?;
+    readable(rows, |id, error| {
+        // Unreadable: no follow-ups rather than a stuck queue.
+        tracing::error!(
+            subscription = id,
+            "turning off a follow-up that cannot be read: {error}"
+        );
+        c.execute(
+            "UPDATE subscriptions SET followup_time = NULL, followup_at = NULL WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    })
+}
+
+/// The raw rows of a due query (`?1` now, `?2` limit, `?3` platforms).
+fn due_rows(
+    c: &Connection,
+    sql: &str,
+    now: DateTime<Utc>,
+    platforms: &[String],
+    limit: u32,
+) -> Result<Vec<Raw>> {
+    let mut statement = c.prepare_cached(sql)?;
     let platforms = super::platform_list(platforms);
-    let rows = statement
+    Ok(statement
         .query_map((to_db_time(now), limit, platforms), raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(statement);
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Decodes due rows; one that no longer reads goes to `unreadable`, so it
+/// cannot hold up everyone else's.
+fn readable(
+    rows: Vec<Raw>,
+    mut unreadable: impl FnMut(i64, &StoreError) -> Result<()>,
+) -> Result<Vec<Subscription>> {
     let mut due = Vec::with_capacity(rows.len());
     for row in rows {
         let id = row.id;
         match Subscription::try_from(row) {
             Ok(subscription) => due.push(subscription),
-            // Unreadable: no follow-ups rather than a stuck queue.
-            Err(error) => {
-                tracing::error!(
-                    subscription = id,
-                    "turning off a follow-up that cannot be read: {error}"
-                );
-                c.execute(
-                    "UPDATE subscriptions SET followup_time = NULL, followup_at = NULL WHERE id = ?1",
-                    [id],
-                )?;
-            }
+            Err(error) => unreadable(id, &error)?,
         }
     }
     Ok(due)
@@ -326,24 +346,11 @@ pub fn due(
     platforms: &[String],
     limit: u32,
 ) -> Result<Vec<Subscription>> {
-    let mut statement = c.prepare_cached(&due_sql())?;
-    let platforms = super::platform_list(platforms);
-    let rows = statement
-        .query_map((to_db_time(now), limit, platforms), raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(statement);
-    let mut due = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = row.id;
-        match Subscription::try_from(row) {
-            Ok(subscription) => due.push(subscription),
-            Err(error) => {
-                set_aside(c, id, &error, now)?;
-                make_readable(c, id)?;
-            }
-        }
-    }
-    Ok(due)
+    let rows = due_rows(c, &due_sql(), now, platforms, limit)?;
+    readable(rows, |id, error| {
+        set_aside(c, id, error, now)?;
+        make_readable(c, id)
+    })
 }
 
 /// Pauses a subscription that cannot be read or started (a stored zone a
