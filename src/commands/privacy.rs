@@ -46,8 +46,8 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             "status": s.status.as_str(),
             "loads": s.loads,
         })).collect::<Vec<_>>(),
-        "check_ins": check_ins::all_for_user(ctx.c, user.id)?.into_iter().map(|(date, step, kind, at)| json!({
-            "date": date, "exercise": step, "kind": kind, "at": at,
+        "check_ins": check_ins::log_for_user(ctx.c, user.id)?.into_iter().map(|logged| json!({
+            "date": logged.date, "exercise": logged.step, "kind": logged.kind, "at": logged.at,
         })).collect::<Vec<_>>(),
         "reactions": reaction_events::all_for_user(ctx.c, &user.platform, &user.platform_user_id)?,
         "messages_to_you": deliveries::all_for_member(ctx.c, user.id)?,

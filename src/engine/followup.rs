@@ -5,11 +5,12 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
-use super::sessions::{History, routine};
+use super::sessions::routine;
 use super::{Engine, render};
 use crate::check_in::CheckInKind;
 use crate::coaching::DayOutcome;
 use crate::content::Content;
+use crate::store::check_ins;
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
 use crate::store::sessions::{self, Owner, Status};
 use crate::store::subscriptions::{self, State, Subscription};
@@ -62,8 +63,8 @@ pub fn follow_up(
         && let Some(session) = today
     {
         let routine = routine(content, &session.routine_id)?;
-        let history = History::load(c, owner, subscription.user_id)?;
-        let check_ins = history.check_ins_of(session.id);
+        // This day's check-ins only: not the member's whole history.
+        let check_ins = &check_ins::of_session_for_user(c, session.id, subscription.user_id)?;
         let answered_otherwise = check_ins
             .values()
             .flatten()

@@ -434,7 +434,9 @@ fn check_in(
     if via == Via::Button {
         // The latest press is the member's answer: a double click changes
         // nothing, another button replaces the earlier choice.
-        let earlier = check_ins::kinds_for_step(c, session.id, step, user.id)?;
+        let earlier = check_ins::of_session_for_user(c, session.id, user.id)?
+            .remove(&step)
+            .unwrap_or_default();
         for other in earlier.iter().filter(|k| **k != kind) {
             check_ins::withdraw(c, session.id, step, user.id, *other)?;
         }

@@ -49,23 +49,24 @@ pub fn any_in_session(c: &Connection, session_id: i64) -> Result<bool> {
     )?)
 }
 
-/// What one member has checked in on one exercise of a session.
-pub fn kinds_for_step(
+/// What one member has checked in on one session: step → kinds.
+pub fn of_session_for_user(
     c: &Connection,
     session_id: i64,
-    step: u32,
     user_id: i64,
-) -> Result<Vec<CheckInKind>> {
+) -> Result<SessionCheckIns> {
     let mut statement = c.prepare_cached(
-        "SELECT kind FROM check_ins WHERE session_id = ?1 AND step = ?2 AND user_id = ?3 ORDER BY kind",
+        "SELECT step, kind FROM check_ins WHERE session_id = ?1 AND user_id = ?2 ORDER BY step, kind",
     )?;
-    let kinds = statement
-        .query_map((session_id, step, user_id), |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(kinds
-        .iter()
-        .filter_map(|k| CheckInKind::from_db(k))
-        .collect())
+    let mut rows = statement.query((session_id, user_id))?;
+    let mut out = SessionCheckIns::new();
+    while let Some(row) = rows.next()? {
+        let kind_text: String = row.get(1)?;
+        let kind = CheckInKind::from_db(&kind_text)
+            .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))?;
+        out.entry(row.get(0)?).or_default().push(kind);
+    }
+    Ok(out)
 }
 
 /// How many checked in on one exercise of a session, by kind.
@@ -137,8 +138,7 @@ pub fn by_user_for_group(
     Ok(out)
 }
 
-/// Every check-in of a member, for the privacy export.
-/// One check-in with what its session knew: for the CSV export.
+/// One check-in with what its session knew, for the privacy exports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logged {
     pub date: String,
@@ -147,12 +147,14 @@ pub struct Logged {
     pub kind: String,
     /// The session's loads, one per exercise (JSON as stored).
     pub loads: String,
+    /// When it was recorded (seconds since the epoch).
+    pub at: i64,
 }
 
 /// A member's check-ins, oldest first, with their sessions' routine and loads.
 pub fn log_for_user(c: &Connection, user_id: i64) -> Result<Vec<Logged>> {
     let mut statement = c.prepare_cached(
-        "SELECT s.local_date, s.routine_id, c.step, c.kind, s.loads
+        "SELECT s.local_date, s.routine_id, c.step, c.kind, s.loads, c.created_at
          FROM check_ins c JOIN sessions s ON s.id = c.session_id
          WHERE c.user_id = ?1 ORDER BY s.local_date, c.step, c.kind",
     )?;
@@ -163,19 +165,8 @@ pub fn log_for_user(c: &Connection, user_id: i64) -> Result<Vec<Logged>> {
             step: row.get(2)?,
             kind: row.get(3)?,
             loads: row.get(4)?,
+            at: row.get(5)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn all_for_user(c: &Connection, user_id: i64) -> Result<Vec<(String, u32, String, i64)>> {
-    let mut statement = c.prepare_cached(
-        "SELECT s.local_date, c.step, c.kind, c.created_at
-         FROM check_ins c JOIN sessions s ON s.id = c.session_id
-         WHERE c.user_id = ?1 ORDER BY s.local_date, c.step",
-    )?;
-    let rows = statement.query_map([user_id], |row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
