@@ -60,11 +60,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     if let Some(matrix) = &config.matrix {
         let health = &engine.telemetry().health;
         health.link(crate::matrix::PLATFORM, telemetry::Link::Connecting);
-        let client = crate::matrix::connect(matrix).await?;
-        crate::matrix::attach(&client, &engine, matrix)?;
+        let client = crate::matrix::connect(matrix, &engine).await?;
+        let checkpoints = crate::matrix::attach(&client, &engine, matrix)?;
         let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
-            crate::matrix::sync(client, engine, until_stopped(stopped)).await;
+            crate::matrix::sync(client, engine, checkpoints, until_stopped(stopped)).await;
             Ok(())
         });
         tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");

@@ -34,6 +34,7 @@
 pub mod app;
 pub mod budget;
 pub mod check_in;
+pub mod checkpoint;
 pub mod clock;
 pub mod coaching;
 pub mod commands;

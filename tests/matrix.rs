@@ -217,14 +217,14 @@ async fn start_bot_with(
         allowed_servers,
         room_limit: upright::config::DEFAULT_ROOM_LIMIT,
     };
-    let client = upright::matrix::connect(&config).await.unwrap();
     let engine = Engine::new(
         Db::open(database).unwrap(),
         common::content(),
         Arc::new(clock.clone()),
         Settings::default(),
     );
-    upright::matrix::attach(&client, &engine, &config).unwrap();
+    let client = upright::matrix::connect(&config, &engine).await.unwrap();
+    let checkpoints = upright::matrix::attach(&client, &engine, &config).unwrap();
     let (stop, stopped) = watch::channel(false);
     let shutdown = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.changed().await;
@@ -233,6 +233,7 @@ async fn start_bot_with(
         tokio::spawn(upright::matrix::sync(
             client.clone(),
             engine.clone(),
+            checkpoints,
             shutdown(stopped.clone()),
         )),
         {

@@ -10,13 +10,14 @@ use upright::check_in::CheckInKind;
 use upright::schedule::{Schedule, Weekdays, parse_time};
 use upright::store::{Db, MIGRATIONS, StoreError, check_ins, sessions, subscriptions, users};
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "users",
     "subscriptions",
     "groups",
     "sessions",
     "deliveries",
     "check_ins",
+    "stream_positions",
 ];
 
 fn now() -> DateTime<Utc> {
@@ -111,7 +112,7 @@ fn migrations_apply_to_an_empty_file() {
     let db = Db::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(MIGRATIONS.len(), 11);
+    assert_eq!(MIGRATIONS.len(), 12);
     let found = tables(&db);
     for table in TABLES.iter().chain(&["schema_migrations"]) {
         assert!(

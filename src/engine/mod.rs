@@ -16,6 +16,7 @@ mod reactions;
 pub mod render;
 mod senders;
 pub mod sessions;
+mod stream;
 pub mod weekly;
 
 use std::collections::BTreeMap;

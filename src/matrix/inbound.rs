@@ -5,7 +5,14 @@
 //! opening DMs) runs on [`OrderedWork`] in each room's order, while the sync
 //! goes on fetching keys and events. A send into an encrypted room then never
 //! waits on a key query the blocked sync would have answered.
+//!
+//! Each job holds its sync's [`Checkpoints`] batch, so the sync position is
+//! saved only once the job is done: a crash replays what was not recorded.
+//! Replayed events change nothing twice — a check-in is kept by its event
+//! id, and an answer is sent with a transaction id made from the command's,
+//! which the homeserver deduplicates.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,17 +24,21 @@ use matrix_sdk::ruma::events::room::member::{
 };
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
-use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedRoomId, OwnedUserId, UserId};
+use matrix_sdk::ruma::{
+    MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
+};
 use matrix_sdk::{Client, RoomMemberships, RoomState};
 
 use super::PLATFORM;
-use super::platform::{DmRooms, notice, send_reply};
+use super::platform::{DmRooms, notice, send_reply, transaction_id};
 use crate::check_in::CheckInKind;
+use crate::checkpoint::Checkpoints;
 use crate::commands::{self, Member, Place};
 use crate::config::{AllowedServers, MatrixConfig};
 use crate::engine::{Engine, ReactionEvent};
 use crate::message::Message;
 use crate::ordered::OrderedWork;
+use crate::store;
 
 const PREFIX: &str = "!upright";
 
@@ -41,6 +52,11 @@ const PARALLEL_ROOMS: usize = 32;
 /// be answered (it was down, or restarting, when the member asked).
 const COMMANDS_KEPT_FOR: Duration = Duration::from_secs(120);
 
+/// A database write that fails for a passing reason (busy, disk full) is
+/// tried this many times, backing off up to 30 s between tries (about eight
+/// minutes in all), before the event is given up.
+const STORE_ATTEMPTS: u32 = 20;
+
 /// Group commands need a moderator: power level 50 or more in the room.
 const MODERATOR: i32 = 50;
 
@@ -52,6 +68,7 @@ pub(super) struct Inbound {
     started: MilliSecondsSinceUnixEpoch,
     dms: Arc<DmRooms>,
     work: OrderedWork,
+    checkpoints: Arc<Checkpoints>,
 }
 
 impl Inbound {
@@ -61,6 +78,7 @@ impl Inbound {
         engine: &Engine,
         config: &MatrixConfig,
         dms: Arc<DmRooms>,
+        checkpoints: Arc<Checkpoints>,
     ) -> anyhow::Result<()> {
         let inbound = Arc::new(Inbound {
             engine: engine.clone(),
@@ -70,6 +88,7 @@ impl Inbound {
             started: MilliSecondsSinceUnixEpoch::now(),
             dms,
             work: OrderedWork::new(QUEUE_CAPACITY, PARALLEL_ROOMS),
+            checkpoints,
         });
         let this = Arc::clone(&inbound);
         client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
@@ -97,6 +116,18 @@ impl Inbound {
             async move { this.on_membership(event, room).await }
         });
         Ok(())
+    }
+
+    /// Queues `job` behind the room's earlier work; the sync position
+    /// waits for it.
+    async fn queue(&self, room: &str, job: impl Future<Output = ()> + Send + 'static) {
+        let hold = self.checkpoints.hold();
+        self.work
+            .submit(room, async move {
+                job.await;
+                drop(hold);
+            })
+            .await;
     }
 
     /// Commands are answered when sent by others since shortly before the
@@ -140,16 +171,16 @@ impl Inbound {
         }
         let direct = event.content.is_direct == Some(true);
         let engine = self.engine.clone();
+        let hold = self.checkpoints.hold();
         tokio::spawn(async move {
             if direct {
                 let (user, room_id) = (inviter.to_string(), room.room_id().to_string());
-                if let Err(error) = engine
-                    .remember_dm(PLATFORM, &user, inviter.localpart(), &room_id)
-                    .await
-                {
-                    tracing::warn!(room = %room_id, "cannot remember a direct chat: {error}");
-                }
+                stored("remember a direct chat", || {
+                    engine.remember_dm(PLATFORM, &user, inviter.localpart(), &room_id)
+                })
+                .await;
             }
+            drop(hold); // Joining is asked again by the next sync if it fails.
             if !join_with_retry(&room).await || direct {
                 return;
             }
@@ -176,17 +207,19 @@ impl Inbound {
         if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
             return; // "!uprightness" is not for us.
         }
-        let (rest, sender) = (rest.to_string(), event.sender.clone());
+        let (rest, sender, id) = (rest.to_string(), event.sender, event.event_id);
         let key = room.room_id().to_string();
         let this = Arc::clone(&self);
-        self.work
-            .submit(&key, async move { this.answer(room, sender, rest).await })
-            .await;
+        self.queue(
+            &key,
+            async move { this.answer(room, sender, id, rest).await },
+        )
+        .await;
     }
 
     /// Runs a command and sends the answer: in the room, or in the member's
     /// DM when it is personal and was asked for in a shared room.
-    async fn answer(&self, room: Room, sender: OwnedUserId, text: String) {
+    async fn answer(&self, room: Room, sender: OwnedUserId, command: OwnedEventId, text: String) {
         let in_their_dm = self.is_dm_with(&room, &sender).await;
         let room_member = room_member(&room, &sender).await;
         let member = Member {
@@ -211,7 +244,11 @@ impl Inbound {
             match self.private_room(&sender).await {
                 Ok(dm) => {
                     let pointer = Message::text("I've answered you in our direct messages.");
-                    if let Err(error) = room.send(notice(&pointer)).await {
+                    let sent = room
+                        .send(notice(&pointer))
+                        .with_transaction_id(transaction_id(&format!("pointer/{command}")))
+                        .await;
+                    if let Err(error) = sent {
                         tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
                     }
                     dm
@@ -224,7 +261,8 @@ impl Inbound {
         } else {
             room
         };
-        if let Err(error) = send_reply(&target, &reply).await {
+        let answer = format!("answer/{command}");
+        if let Err(error) = send_reply(&target, &reply, &answer).await {
             tracing::warn!(room = %target.room_id(), "cannot send a reply: {error}");
         }
     }
@@ -283,6 +321,7 @@ impl Inbound {
     /// the first sync after a restart brings those made while it was down,
     /// and recording one twice changes nothing.
     async fn on_reaction(self: Arc<Self>, event: OriginalSyncReactionEvent, room: Room) {
+        tracing::debug!(event = %event.event_id, room = %room.room_id(), "reaction received");
         if event.sender == self.own
             || CheckInKind::from_emoji(&event.content.relates_to.key).is_none()
         {
@@ -290,8 +329,7 @@ impl Inbound {
         }
         let key = room.room_id().to_string();
         let this = Arc::clone(&self);
-        self.work
-            .submit(&key, async move { this.check_in(event, room).await })
+        self.queue(&key, async move { this.check_in(event, room).await })
             .await;
     }
 
@@ -310,9 +348,10 @@ impl Inbound {
             reaction_id: Some(event.event_id.to_string()),
             room: Some(room.room_id().to_string()),
         };
-        if let Err(error) = self.engine.on_reaction(reaction).await {
-            tracing::error!("cannot record a reaction: {error}");
-        }
+        stored("record a reaction", || {
+            self.engine.on_reaction(reaction.clone())
+        })
+        .await;
     }
 
     /// A redacted reaction withdraws its check-in (also when redacted while
@@ -326,21 +365,18 @@ impl Inbound {
         let sender = event.sender.clone();
         let key = room.room_id().to_string();
         let engine = self.engine.clone();
-        self.work
-            .submit(&key, async move {
-                // Someone else's redaction counts when they may redact in this room.
-                let moderator = room_member(&room, &sender)
-                    .await
-                    .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR));
-                let by = sender.to_string();
-                let withdrawn = engine
-                    .on_reaction_removed(PLATFORM, &redacted, &by, moderator)
-                    .await;
-                if let Err(error) = withdrawn {
-                    tracing::error!("cannot withdraw a reaction: {error}");
-                }
+        self.queue(&key, async move {
+            // Someone else's redaction counts when they may redact in this room.
+            let moderator = room_member(&room, &sender)
+                .await
+                .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR));
+            let by = sender.to_string();
+            stored("withdraw a reaction", || {
+                engine.on_reaction_removed(PLATFORM, &redacted, &by, moderator)
             })
             .await;
+        })
+        .await;
     }
 
     /// Someone joined or was invited: a DM with a third member is no longer
@@ -357,28 +393,56 @@ impl Inbound {
         );
         let room_id = room.room_id().to_string();
         let engine = self.engine.clone();
-        self.work
-            .submit(&room_id.clone(), async move {
+        self.queue(&room_id.clone(), async move {
                 if !arriving {
                     if room.state() == RoomState::Joined && is_alone(&room).await {
                         tracing::info!(room = %room_id, "everyone else left; leaving too");
                         leave(&room).await;
-                        if let Err(error) = engine.forget_dm(PLATFORM, &room_id).await {
-                            tracing::warn!(room = %room_id, "cannot forget a DM: {error}");
-                        }
+                        stored("forget a DM", || engine.forget_dm(PLATFORM, &room_id)).await;
                     }
                     return;
                 }
                 if is_private(&room).await {
                     return;
                 }
-                match engine.forget_dm(PLATFORM, &room_id).await {
-                    Ok(0) => {}
-                    Ok(_) => tracing::info!(room = %room_id, "a DM gained a member; it is no longer used for personal messages"),
-                    Err(error) => tracing::warn!(room = %room_id, "cannot forget a DM: {error}"),
+                let forgotten = stored("forget a DM", || engine.forget_dm(PLATFORM, &room_id)).await;
+                if forgotten.is_some_and(|rooms| rooms > 0) {
+                    tracing::info!(room = %room_id, "a DM gained a member; it is no longer used for personal messages");
                 }
             })
             .await;
+    }
+}
+
+/// Runs a database write, again while it fails for a passing reason (the
+/// file busy, the disk full): an event is not lost to a hiccup. Meanwhile
+/// the sync position waits, so a crash replays the event. `None` when it
+/// failed for good (logged).
+async fn stored<T, F, Fut>(what: &str, mut write: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = store::Result<T>>,
+{
+    let mut delay = Duration::from_secs(1);
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Ok(value) => return Some(value),
+            Err(error) if error.is_transient() && attempt < STORE_ATTEMPTS => {
+                tracing::warn!(
+                    attempt,
+                    "cannot {what} yet, trying again in {}s: {error}",
+                    delay.as_secs()
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+                attempt += 1;
+            }
+            Err(error) => {
+                tracing::error!("cannot {what}: {error}");
+                return None;
+            }
+        }
     }
 }
 

@@ -17,11 +17,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
-use matrix_sdk::{Client, LoopCtrl};
 
+use crate::checkpoint::Checkpoints;
 use crate::config::MatrixConfig;
 use crate::engine::Engine;
 use crate::telemetry::Link;
@@ -36,8 +37,9 @@ const SESSION_FILE: &str = "session.json";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Logs in (first start) or restores the saved session (every later start),
-/// so a restart keeps the same device and its encryption keys.
-pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
+/// so a restart keeps the same device and its encryption keys. A restored
+/// session resumes syncing from the bot's own position (see [`sync`]).
+pub async fn connect(config: &MatrixConfig, engine: &Engine) -> anyhow::Result<Client> {
     make_private(&config.store_dir).with_context(|| {
         format!(
             "cannot prepare MATRIX_STORE_DIR {}",
@@ -69,6 +71,9 @@ pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
         let saved = std::fs::read(&session_path).context("cannot read the saved Matrix session")?;
         let session: MatrixSession =
             serde_json::from_slice(&saved).context("the saved Matrix session is damaged")?;
+        if let Some(position) = engine.stream_position(PLATFORM).await? {
+            resume_from(&client, position).await?;
+        }
         client
             .restore_session(session)
             .await
@@ -89,6 +94,24 @@ pub async fn connect(config: &MatrixConfig) -> anyhow::Result<Client> {
         tracing::info!(user = %config.user, "logged in to Matrix; session saved");
     }
     Ok(client)
+}
+
+/// Puts the bot's own sync position into matrix-sdk's store, before the
+/// session is restored (restoring reads it). matrix-sdk saves its token
+/// before its event handlers run, and drops a response that ends at the
+/// token it has, so without this the events received but not yet handled
+/// when the bot stopped would never come again.
+async fn resume_from(client: &Client, position: String) -> anyhow::Result<()> {
+    use matrix_sdk::store::{StateStoreDataKey, StateStoreDataValue};
+    client
+        .state_store()
+        .set_kv_data(
+            StateStoreDataKey::SyncToken,
+            StateStoreDataValue::SyncToken(position),
+        )
+        .await
+        .context("cannot set the sync position in the Matrix store")?;
+    Ok(())
 }
 
 /// The store holds the keys to members' encrypted DMs: the folder 0700 and
@@ -192,53 +215,87 @@ fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Registers the event handlers and the platform; then call [`sync`].
-pub fn attach(client: &Client, engine: &Engine, config: &MatrixConfig) -> anyhow::Result<()> {
+/// Registers the event handlers and the platform; then call [`sync`] with
+/// the checkpoints returned.
+pub fn attach(
+    client: &Client,
+    engine: &Engine,
+    config: &MatrixConfig,
+) -> anyhow::Result<Arc<Checkpoints>> {
     let dms = Arc::new(platform::DmRooms::new(client.clone()));
-    inbound::Inbound::attach(client, engine, config, Arc::clone(&dms))?;
+    let checkpoints = Arc::new(Checkpoints::new());
+    inbound::Inbound::attach(
+        client,
+        engine,
+        config,
+        Arc::clone(&dms),
+        Arc::clone(&checkpoints),
+    )?;
     engine.add_platform(PLATFORM, Arc::new(MatrixPlatform::new(client.clone(), dms)));
-    Ok(())
+    Ok(checkpoints)
 }
 
 /// Syncs until `shutdown`; sync errors are retried with backoff. Each sync's
 /// outcome is the platform's health: connected after a good one, lost after
 /// a failed one.
-pub async fn sync(client: Client, engine: Engine, shutdown: impl std::future::Future<Output = ()>) {
+///
+/// The position a restart resumes from is the bot's own, kept in its
+/// database and moved on only once the events before it are handled (see
+/// [`Checkpoints`]; [`connect`] hands it to matrix-sdk): matrix-sdk saves
+/// its sync token before its event handlers even run, so resuming there
+/// after a crash would lose the check-ins received but not yet recorded.
+pub async fn sync(
+    client: Client,
+    engine: Engine,
+    checkpoints: Arc<Checkpoints>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
+    let saver = tokio::spawn(save_positions(engine.clone(), Arc::clone(&checkpoints)));
     let health = &engine.telemetry().health;
+    let filter = sync_filter(&client);
     let mut backoff = Duration::from_secs(1);
     loop {
         let settings = SyncSettings::default()
-            .filter(sync_filter(&client).into())
+            .filter(filter.clone().into())
             .timeout(Duration::from_secs(30));
-        let started = tokio::time::Instant::now();
-        let report = |result: Result<_, matrix_sdk::Error>| {
-            let next = match result {
-                Ok(_) => {
-                    health.link(PLATFORM, Link::Connected);
-                    Ok(LoopCtrl::Continue)
-                }
-                Err(error) => Err(error),
-            };
-            std::future::ready(next)
+        let batch = checkpoints.begin();
+        let result = tokio::select! {
+            () = &mut shutdown => break,
+            result = client.sync_once(settings) => result,
         };
-        tokio::select! {
-            () = &mut shutdown => return,
-            result = client.sync_with_result_callback(settings, report) => {
-                if let Err(error) = result {
-                    health.link(PLATFORM, Link::Lost(error.to_string()));
-                    tracing::warn!("Matrix sync failed, retrying in {}s: {error}", backoff.as_secs());
+        match result {
+            Ok(response) => {
+                health.link(PLATFORM, Link::Connected);
+                checkpoints.end(batch, Some(response.next_batch));
+                backoff = Duration::from_secs(1);
+            }
+            Err(error) => {
+                checkpoints.end(batch, None);
+                health.link(PLATFORM, Link::Lost(error.to_string()));
+                tracing::warn!(
+                    "Matrix sync failed, retrying in {}s: {error}",
+                    backoff.as_secs()
+                );
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(backoff) => {}
                 }
+                backoff = (backoff * 2).min(Duration::from_secs(60));
             }
         }
-        if started.elapsed() > Duration::from_secs(300) {
-            backoff = Duration::from_secs(1); // It had been working: start the backoff afresh.
+    }
+    saver.abort();
+}
+
+/// Saves each position once everything before it is handled.
+async fn save_positions(engine: Engine, checkpoints: Arc<Checkpoints>) {
+    loop {
+        let position = checkpoints.handled().await;
+        if let Err(error) = engine.save_stream_position(PLATFORM, &position).await {
+            // The next one will do: a restart then replays a little more.
+            tracing::warn!("cannot save the sync position: {error}");
         }
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(Duration::from_secs(60));
     }
 }
 

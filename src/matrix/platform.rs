@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
@@ -70,8 +71,16 @@ pub(super) fn notice(message: &Message) -> RoomMessageEventContent {
     RoomMessageEventContent::notice_markdown(message.to_markdown())
 }
 
-pub(super) async fn send_reply(room: &Room, reply: &Reply) -> Result<(), matrix_sdk::Error> {
-    room.send(notice(&reply.message)).await?;
+/// Sends an answer; `key` names it, so the same answer sent again (a
+/// command received again after a crash) is deduplicated by the homeserver.
+pub(super) async fn send_reply(
+    room: &Room,
+    reply: &Reply,
+    key: &str,
+) -> Result<(), matrix_sdk::Error> {
+    room.send(notice(&reply.message))
+        .with_transaction_id(transaction_id(key))
+        .await?;
     if let Some(attachment) = &reply.attachment {
         let mime = attachment
             .mime
@@ -81,7 +90,7 @@ pub(super) async fn send_reply(room: &Room, reply: &Reply) -> Result<(), matrix_
             &attachment.filename,
             &mime,
             attachment.bytes.clone(),
-            Default::default(),
+            AttachmentConfig::new().txn_id(transaction_id(&format!("{key}/file"))),
         )
         .await?;
     }
@@ -90,7 +99,7 @@ pub(super) async fn send_reply(room: &Room, reply: &Reply) -> Result<(), matrix_
 
 /// A transaction id from a delivery key: the same key, the same id, so the
 /// homeserver deduplicates a re-send after a crash.
-fn transaction_id(key: &str) -> OwnedTransactionId {
+pub(super) fn transaction_id(key: &str) -> OwnedTransactionId {
     let safe: String = key
         .chars()
         .map(|c| {

@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "followup",
         sql: include_str!("../../migrations/0011_followup.sql"),
     },
+    Migration {
+        version: 12,
+        name: "stream_positions",
+        sql: include_str!("../../migrations/0012_stream_positions.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

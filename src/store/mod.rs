@@ -13,6 +13,7 @@ pub mod groups;
 mod migrations;
 pub mod reaction_events;
 pub mod sessions;
+pub mod stream_positions;
 pub mod subscriptions;
 pub mod users;
 
@@ -66,6 +67,30 @@ impl From<rusqlite::Error> for StoreError {
                 StoreError::Constraint(message.clone().unwrap_or_else(|| code.to_string()))
             }
             _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether trying again later may work: the file busy or locked by
+    /// another process, the disk full, an I/O error. A constraint or a row
+    /// that does not decode fails the same way every time.
+    pub fn is_transient(&self) -> bool {
+        use rusqlite::ErrorCode::{
+            CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, SystemIoFailure,
+        };
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, _)) => matches!(
+                failure.code,
+                DatabaseBusy
+                    | DatabaseLocked
+                    | DiskFull
+                    | SystemIoFailure
+                    | OutOfMemory
+                    | CannotOpen
+            ),
+            StoreError::Task(_) => true,
+            _ => false,
         }
     }
 }
