@@ -10,13 +10,24 @@
 //! or too few ✅ — ends the streak, except the latest session, which can still
 //! be checked in until the next one starts.
 //!
+//! **Pain:** after a 🤕 the member is asked how strong (0–10) and where. An
+//! exercise rests — left out of the member's sessions for `rest_days` from
+//! the report — after a report scored `rest_from_score` or more, or after
+//! pain on it in `rest_after_reports` of the member's last
+//! `rest_within_sessions` sessions (numbers in `content/`, see
+//! [`PainRules`]). A resting exercise is not counted in the day's share.
+//!
 //! **Load:** each exercise starts at the low end of its range. Three
 //! consecutive sessions with that exercise ✅ add one repetition, never above
 //! the range. A 🤕 lowers it by a fifth (at least 2), down to half the low end,
 //! and restarts the count. A ⏭️ or no check-in also restarts the count.
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use chrono::NaiveDate;
+
 use crate::check_in::CheckInKind;
-use crate::content::{Exercise, Routine};
+use crate::content::{Exercise, PainRules, Routine};
 use crate::store::check_ins::SessionCheckIns;
 use crate::store::sessions::{Session, Status};
 
@@ -58,10 +69,16 @@ pub fn outcome(
         Status::Skipped | Status::Failed | Status::Missed => return DayOutcome::Neutral,
         Status::Running | Status::Finished => {}
     }
-    let done = (1..=exercise_count as u32)
-        .filter(|step| has(check_ins, *step, CheckInKind::Done))
+    // An exercise resting after pain is not asked for, so not counted.
+    let offered: Vec<u32> = session.offered_steps(exercise_count).collect();
+    if offered.is_empty() {
+        return DayOutcome::Neutral;
+    }
+    let done = offered
+        .iter()
+        .filter(|step| has(check_ins, **step, CheckInKind::Done))
         .count();
-    if done >= done_threshold(exercise_count) {
+    if done >= done_threshold(offered.len()) {
         DayOutcome::Done
     } else if check_ins
         .values()
@@ -73,6 +90,48 @@ pub fn outcome(
     } else {
         DayOutcome::NotDone
     }
+}
+
+/// The pain scores a member gave in one session, by step.
+pub type PainScores = BTreeMap<u32, u8>;
+
+/// The exercises (by step) that rest on `date`, each with the last day it
+/// rests, from the member's sessions before that day (oldest first, each
+/// with its check-ins and pain scores).
+pub fn resting<'a>(
+    rules: &PainRules,
+    history: impl IntoIterator<Item = (&'a Session, &'a SessionCheckIns, Option<&'a PainScores>)>,
+    date: NaiveDate,
+) -> BTreeMap<u32, NaiveDate> {
+    let mut recent: VecDeque<BTreeSet<u32>> = VecDeque::new();
+    let mut until: BTreeMap<u32, NaiveDate> = BTreeMap::new();
+    for (session, check_ins, scores) in history {
+        if session.local_date >= date || !session.was_delivered() {
+            continue;
+        }
+        let hurt: BTreeSet<u32> = check_ins
+            .iter()
+            .filter(|(_, kinds)| kinds.contains(&CheckInKind::Pain))
+            .map(|(step, _)| *step)
+            .collect();
+        recent.push_back(hurt.clone());
+        if recent.len() > rules.rest_within_sessions {
+            recent.pop_front();
+        }
+        for step in hurt {
+            let severe = scores
+                .and_then(|s| s.get(&step))
+                .is_some_and(|score| *score >= rules.rest_from_score);
+            let reports = recent.iter().filter(|steps| steps.contains(&step)).count();
+            if severe || reports >= rules.rest_after_reports {
+                let last_day = session.local_date + chrono::Days::new(rules.rest_days.into());
+                let entry = until.entry(step).or_insert(last_day);
+                *entry = (*entry).max(last_day);
+            }
+        }
+    }
+    until.retain(|_, last_day| date <= *last_day);
+    until
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -112,9 +171,9 @@ pub struct Tally {
     pub unanswered: u32,
 }
 
-pub fn tally(check_ins: &SessionCheckIns, posted: u32) -> Tally {
+pub fn tally(session: &Session, check_ins: &SessionCheckIns, posted: u32) -> Tally {
     let mut tally = Tally::default();
-    for step in 1..=posted {
+    for step in (1..=posted).filter(|step| session.offers(*step)) {
         if has(check_ins, step, CheckInKind::Pain) {
             tally.pain += 1;
         } else if has(check_ins, step, CheckInKind::Done) {
@@ -326,6 +385,7 @@ mod tests {
     fn tally_counts_each_exercise_once() {
         use CheckInKind::*;
         let t = tally(
+            &session(1, Status::Finished),
             &check_ins(&[(1, Done), (1, Skip), (2, Pain), (2, Done), (3, Skip)]),
             5,
         );

@@ -129,6 +129,31 @@ pub struct Topic {
     pub points: Vec<String>,
     /// Only in `precautions`: what to tell a member who reports pain.
     pub on_pain: Option<String>,
+    /// Only in `precautions`: how pain is asked about and when an exercise rests.
+    pub pain: Option<PainRules>,
+}
+
+/// After a 🤕: the question asked, and when an exercise is left out of a
+/// member's routine for a while (see [`crate::coaching::resting`]).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PainRules {
+    pub ask: String,
+    pub rest_from_score: u8,
+    pub rest_after_reports: usize,
+    pub rest_within_sessions: usize,
+    pub rest_days: u32,
+    /// With `{exercise}` and `{until}`.
+    pub rest_notice: String,
+}
+
+impl PainRules {
+    /// "I'll leave … out until …", filled in.
+    pub fn rest_notice(&self, exercise: &str, until: &str) -> String {
+        self.rest_notice
+            .replace("{exercise}", exercise)
+            .replace("{until}", until)
+    }
 }
 
 /// Everything the bot says, validated.
@@ -250,6 +275,25 @@ impl Content {
         &self.topics[&id]
     }
 
+    /// How pain is asked about and when an exercise rests.
+    pub fn pain_rules(&self) -> &PainRules {
+        // `load` refuses precautions without them, so the fallback is never used.
+        static NONE: std::sync::OnceLock<PainRules> = std::sync::OnceLock::new();
+        self.topic(TopicId::Precautions)
+            .pain
+            .as_ref()
+            .unwrap_or_else(|| {
+                NONE.get_or_init(|| PainRules {
+                    ask: String::new(),
+                    rest_from_score: 11,
+                    rest_after_reports: usize::MAX,
+                    rest_within_sessions: 0,
+                    rest_days: 0,
+                    rest_notice: String::new(),
+                })
+            })
+    }
+
     /// The advice sent right after a 🤕 check-in.
     pub fn pain_advice(&self) -> &str {
         self.topic(TopicId::Precautions)
@@ -257,6 +301,34 @@ impl Content {
             .as_deref()
             .unwrap_or_default()
     }
+}
+
+fn pain_rule_problems(rules: &PainRules) -> Vec<(&'static str, String)> {
+    let mut problems = Vec::new();
+    if rules.ask.trim().is_empty() {
+        problems.push(("ask", "must not be empty".to_string()));
+    }
+    if !(1..=10).contains(&rules.rest_from_score) {
+        problems.push(("rest_from_score", "must be a score from 1 to 10".into()));
+    }
+    if rules.rest_within_sessions == 0 || rules.rest_within_sessions > 30 {
+        problems.push(("rest_within_sessions", "must be from 1 to 30".into()));
+    }
+    if rules.rest_after_reports == 0 || rules.rest_after_reports > rules.rest_within_sessions {
+        problems.push((
+            "rest_after_reports",
+            "must be from 1 to rest_within_sessions".into(),
+        ));
+    }
+    if !(1..=90).contains(&rules.rest_days) {
+        problems.push(("rest_days", "must be from 1 to 90 days".into()));
+    }
+    for placeholder in ["{exercise}", "{until}"] {
+        if !rules.rest_notice.contains(placeholder) {
+            problems.push(("rest_notice", format!("must contain {placeholder}")));
+        }
+    }
+    problems
 }
 
 fn problem(file: &Path, field: &str, message: String) -> Problem {
@@ -483,6 +555,19 @@ fn check_topic(file: &Path, topic: &Topic, problems: &mut Vec<Problem>) -> Optio
             "only the precautions topic has this field".into(),
         ),
         _ => {}
+    }
+    match (&topic.pain, id) {
+        (None, TopicId::Precautions) => report(
+            "pain",
+            "precautions must say how pain is asked about and when an exercise rests".into(),
+        ),
+        (Some(rules), TopicId::Precautions) => {
+            for (field, problem) in pain_rule_problems(rules) {
+                report(&format!("pain.{field}"), problem);
+            }
+        }
+        (Some(_), _) => report("pain", "only the precautions topic has this field".into()),
+        (None, _) => {}
     }
     Some(id)
 }

@@ -359,6 +359,40 @@ fn precautions_without_on_pain_are_refused() {
 }
 
 #[test]
+fn pain_rules_are_checked_field_by_field() {
+    let copy = Copy::new();
+    copy.replace(
+        "topics/precautions.toml",
+        "rest_after_reports = 3",
+        "rest_after_reports = 9",
+    );
+    let problem = only(copy.problems());
+    assert_eq!(
+        problem.field.as_deref(),
+        Some("pain.rest_after_reports"),
+        "{problem:?}"
+    );
+    assert!(
+        problem.message.contains("rest_within_sessions"),
+        "{problem:?}"
+    );
+
+    let copy = Copy::new();
+    copy.replace(
+        "topics/precautions.toml",
+        "out of your routine until {until}",
+        "out of your routine for a while",
+    );
+    let problem = only(copy.problems());
+    assert_eq!(
+        problem.field.as_deref(),
+        Some("pain.rest_notice"),
+        "{problem:?}"
+    );
+    assert!(problem.message.contains("{until}"), "{problem:?}");
+}
+
+#[test]
 fn broken_toml_syntax_names_file_and_line() {
     let copy = Copy::new();
     let text = copy.replace(

@@ -658,6 +658,8 @@ async fn every_command_is_registered_with_its_options() {
         "resume",
         "skip",
         "later",
+        "followup",
+        "pain",
         "status",
         "timezone",
         "routine",

@@ -542,6 +542,194 @@ async fn pain_gets_advice_at_once_ends_the_session_and_lowers_the_load() {
 }
 
 #[tokio::test]
+async fn a_pain_score_of_eight_rests_that_exercise_for_a_week_and_says_so() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("eve", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    let first = of_kind(&bot.fake.posted_to("eve"), Kind::Exercise)[0].clone();
+    bot.react("eve", &first.id, "🤕", true).await;
+    let advice = of_kind(&bot.fake.posted_to("eve"), Kind::Advice)[0].clone();
+    assert!(advice.body.contains("How strong was it"), "{}", advice.body);
+    assert!(
+        advice.body.contains("pain <0-10> [where]"),
+        "{}",
+        advice.body
+    );
+    assert!(
+        !advice.body.contains("out of your routine"),
+        "one report without a score rests nothing: {}",
+        advice.body
+    );
+
+    let rated = bot.command("eve", "pain 8 left shoulder blade").await;
+    let body = &rated.message.body;
+    assert!(body.contains("8/10, left shoulder blade"), "{body}");
+    assert!(
+        body.contains("leave **Upper back extension** out of your routine until Tuesday 11 May"),
+        "{body}"
+    );
+    assert!(body.contains("healthcare professional"), "{body}");
+    let stored: (i64, String) = bot.query_row(
+        "SELECT pain_score, pain_where FROM check_ins WHERE kind = 'pain'",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert_eq!(stored, (8, "left shoulder blade".to_string()));
+
+    // The next day goes without it, and the day counts over the four left.
+    bot.run_until(utc("2027-05-04T07:00:00Z")).await;
+    let opening = common::openings(&bot.fake.posted_to("eve"))[1].clone();
+    assert!(
+        opening.body.contains("4 exercises today"),
+        "{}",
+        opening.body
+    );
+    assert!(
+        opening
+            .body
+            .contains("Upper back extension: resting after pain, back on Tuesday 11 May"),
+        "{}",
+        opening.body
+    );
+    assert!(opening.key.ends_with("/ex2"), "{}", opening.key);
+    bot.react("eve", &opening.id, "✅", true).await;
+    let second = of_kind(&bot.fake.posted_to("eve"), Kind::Exercise)
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(second.title.starts_with("3/5 · "), "{}", second.title);
+    bot.react("eve", &second.id, "✅", true).await;
+    let streak = bot.command("eve", "streak").await.message.body;
+    assert!(streak.contains("Streak: 1 day"), "2 of 4 is done: {streak}");
+
+    // Still resting on the seventh day; back on the eighth.
+    bot.run_until(utc("2027-05-10T07:00:00Z")).await;
+    let last_rest = common::openings(&bot.fake.posted_to("eve"))
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(last_rest.key.ends_with("/ex2"), "{}", last_rest.key);
+    bot.run_until(utc("2027-05-11T07:00:00Z")).await;
+    let back = common::openings(&bot.fake.posted_to("eve"))
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(back.key.ends_with("/ex1"), "{}", back.key);
+    assert!(back.body.contains("5 exercises today"), "{}", back.body);
+
+    let csv = bot.command("eve", "privacy export csv").await;
+    let text = String::from_utf8(csv.attachment.unwrap().bytes).unwrap();
+    assert!(
+        text.contains(
+            "2027-05-03,1,Upper back extension,pain,\"10 reps, hold 3 s\",8,left shoulder blade"
+        ),
+        "{text}"
+    );
+    let json = bot.command("eve", "privacy export").await;
+    let export: serde_json::Value =
+        serde_json::from_slice(&json.attachment.unwrap().bytes).unwrap();
+    let pain = export["check_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "pain")
+        .cloned()
+        .unwrap();
+    assert_eq!(pain["pain_score"], 8);
+    assert_eq!(pain["pain_location"], "left shoulder blade");
+}
+
+#[tokio::test]
+async fn pain_on_the_same_exercise_in_three_of_five_sessions_rests_it() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ida", "subscribe 07:00 UTC").await;
+    // Pain on exercise 1 on the 3rd, 5th and 7th; nothing on the days between.
+    let mut advice = Vec::new();
+    for day in ["03", "04", "05", "06", "07"] {
+        bot.run_until(utc(&format!("2027-05-{day}T07:00:00Z")))
+            .await;
+        if ["03", "05", "07"].contains(&day) {
+            let first = common::openings(&bot.fake.posted_to("ida"))
+                .last()
+                .cloned()
+                .unwrap();
+            bot.react("ida", &first.id, "🤕", true).await;
+            advice.push(
+                of_kind(&bot.fake.posted_to("ida"), Kind::Advice)
+                    .last()
+                    .cloned()
+                    .unwrap(),
+            );
+        }
+    }
+    assert!(!advice[0].body.contains("out of your routine"));
+    assert!(!advice[1].body.contains("out of your routine"));
+    assert!(
+        advice[2]
+            .body
+            .contains("leave **Upper back extension** out of your routine until Saturday 15 May"),
+        "the third report in five sessions rests it: {}",
+        advice[2].body
+    );
+    bot.run_until(utc("2027-05-08T07:00:00Z")).await;
+    let opening = common::openings(&bot.fake.posted_to("ida"))
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(opening.key.ends_with("/ex2"), "{}", opening.key);
+    // The 7th's report is closed now: a score today is a report on the
+    // exercise under way.
+    let rated = bot.command("ida", "pain 3").await.message.body;
+    assert!(rated.contains("3/10, on Cat-camel stretch"), "{rated}");
+    let today: i64 = bot.query("SELECT COUNT(*) FROM check_ins WHERE pain_score = 3 AND step = 2");
+    assert_eq!(today, 1);
+}
+
+#[tokio::test]
+async fn pain_by_command_reports_on_the_exercise_under_way_and_bad_scores_change_nothing() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("uma", "subscribe 07:00 UTC").await;
+    let none = bot.command("uma", "pain 4").await.message.body;
+    assert!(none.contains("no session under way"), "{none}");
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    for (text, needle) in [
+        ("pain 11", "`11` is not a score"),
+        ("pain lots", "`lots` is not a score"),
+        ("pain", "needs a score from 0 to 10"),
+    ] {
+        let reply = bot.command("uma", text).await.message.body;
+        assert!(reply.contains(needle), "{text}: {reply}");
+    }
+    let check_ins: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
+    assert_eq!(check_ins, 0, "a bad score changes nothing");
+
+    let rated = bot.command("uma", "pain 5/10 neck").await.message.body;
+    assert!(
+        rated.contains("5/10, neck, on Upper back extension"),
+        "{rated}"
+    );
+    let stored: (String, i64, i64) = bot
+        .query_row("SELECT kind, step, pain_score FROM check_ins", |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        });
+    assert_eq!(stored, ("pain".to_string(), 1, 5));
+    let posted = bot.fake.posted_to("uma");
+    assert_eq!(
+        of_kind(&posted, Kind::Advice).len(),
+        1,
+        "the same advice as a 🤕"
+    );
+    assert!(
+        of_kind(&posted, Kind::Closing)[0]
+            .body
+            .contains("stopped early")
+    );
+    // A second answer corrects the first.
+    bot.command("uma", "pain 2").await;
+    let score: i64 = bot.query("SELECT pain_score FROM check_ins");
+    assert_eq!(score, 2);
+}
+
+#[tokio::test]
 async fn load_steps_up_after_three_done_days() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("fay", "subscribe 07:00 UTC").await;

@@ -7,6 +7,7 @@
 
 mod group;
 mod info;
+mod pain;
 mod privacy;
 mod subscription;
 
@@ -71,6 +72,11 @@ pub enum Command {
     /// Moves today's session: `30m`, `1h` (the default), `2h` or `tonight`.
     Later {
         delay: Option<String>,
+    },
+    /// How strong the latest pain was (0–10) and where.
+    Pain {
+        score: String,
+        place: Option<String>,
     },
     Status,
     Timezone {
@@ -209,6 +215,19 @@ impl Command {
                 )?;
                 return Ok(Command::Later {
                     delay: words.first().map(|d| d.to_string()),
+                });
+            }
+            "pain" => {
+                let Some((score, place)) = words.split_first() else {
+                    return Err(ParseError::Missing {
+                        command: "pain",
+                        what: "a score from 0 to 10 (and where, if you like)",
+                        example: "pain 6 between the shoulder blades",
+                    });
+                };
+                return Ok(Command::Pain {
+                    score: score.to_string(),
+                    place: (!place.is_empty()).then(|| place.join(" ")),
                 });
             }
             "status" => Command::Status,
@@ -471,6 +490,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Skip => "skip",
         Command::Later { .. } => "later",
         Command::Followup { .. } => "followup",
+        Command::Pain { .. } => "pain",
         Command::Status => "status",
         Command::Timezone { .. } => "timezone",
         Command::Routine => "routine",
@@ -777,6 +797,7 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Skip => subscription::skip(ctx),
         Command::Later { delay } => subscription::later(ctx, delay.as_deref()),
         Command::Followup { time } => subscription::followup(ctx, time.as_deref()),
+        Command::Pain { score, place } => pain::rate(ctx, &score, place.as_deref()),
         Command::Status => subscription::status(ctx),
         Command::Timezone { zone } => subscription::timezone(ctx, &zone),
         Command::Routine => info::routine(ctx),
@@ -840,6 +861,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "set your time zone, e.g. `timezone berlin`",
     ),
     ("unsubscribe", "stop your sessions (your history is kept)"),
+    (
+        "pain <0-10> [where]",
+        "how strong your latest 🤕 was, and where, e.g. `pain 6 left shoulder blade`",
+    ),
     ("routine", "today's routine"),
     ("exercise <number or name>", "one exercise in full"),
     (

@@ -48,6 +48,7 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         })).collect::<Vec<_>>(),
         "check_ins": check_ins::log_for_user(ctx.c, user.id)?.into_iter().map(|logged| json!({
             "date": logged.date, "exercise": logged.step, "kind": logged.kind, "at": logged.at,
+            "pain_score": logged.pain_score, "pain_location": logged.pain_where,
         })).collect::<Vec<_>>(),
         "reactions": reaction_events::all_for_user(ctx.c, &user.platform, &user.platform_user_id)?,
         "messages_to_you": deliveries::all_for_member(ctx.c, user.id)?,
@@ -88,8 +89,8 @@ pub(crate) fn export_csv(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
             exercise.map(|e| e.title.clone()).unwrap_or_default(),
             row.kind.clone(),
             load,
-            String::new(),
-            String::new(),
+            row.pain_score.map(|s| s.to_string()).unwrap_or_default(),
+            row.pain_where.clone().unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         csv.push_str(&line.join(","));

@@ -325,7 +325,7 @@ pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, Command
     let from = match (&started, subscription.next_run_at) {
         (Some(session), _) => {
             let under_way = session.status != Status::Running
-                || session.current_step > 1
+                || session.current_step > session.first_step()
                 || check_ins::any_in_session(ctx.c, session.id)?;
             if under_way {
                 return Err(CommandError::Refused(

@@ -55,6 +55,7 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         skip(),
         later(),
         followup(),
+        pain(),
         status(),
         timezone(),
         routine(),
@@ -346,6 +347,23 @@ pub async fn followup(
 ) -> Result<(), Error> {
     let time = (!time.trim().eq_ignore_ascii_case("off")).then_some(time);
     answer(ctx, Command::Followup { time }).await
+}
+
+/// How strong your latest 🤕 was (0–10), and where
+#[poise::command(slash_command)]
+pub async fn pain(
+    ctx: Context<'_>,
+    #[description = "0 = nothing, 10 = the worst you can imagine"]
+    #[min = 0]
+    #[max = 10]
+    score: u8,
+    #[description = "Where you felt it, e.g. left shoulder blade"]
+    #[rename = "where"]
+    #[max_length = 64]
+    place: Option<String>,
+) -> Result<(), Error> {
+    let score = score.to_string();
+    answer(ctx, Command::Pain { score, place }).await
 }
 
 /// Your next session, streak and today's load

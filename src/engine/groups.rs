@@ -218,6 +218,7 @@ pub fn rank(content: &Content, record: GroupRecord) -> Vec<Standing> {
             let history = History {
                 sessions: sessions.clone(),
                 check_ins: check_ins.remove(&user.id).unwrap_or_default(),
+                pain_scores: Default::default(),
             };
             Standing {
                 streak: history.streak(content),

@@ -419,6 +419,29 @@ fn open_session_step(c: &Connection, delivery: &Delivery) -> Result<Option<(Sess
     Ok(Some((session, step)))
 }
 
+/// Pain reported by command (`pain 6` with no 🤕 first) on exercise `step`
+/// of the member's own session: the same check-in, advice and stop as a 🤕.
+pub fn report_pain(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    step: u32,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
+    check_in(
+        c,
+        content,
+        true,
+        Via::Reaction,
+        session,
+        step,
+        user,
+        CheckInKind::Pain,
+        now,
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_in(
     c: &Connection,

@@ -1,5 +1,7 @@
 //! The words of every message the engine sends on its own.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate, NaiveTime};
 
 use super::groups::Completion;
@@ -15,6 +17,9 @@ use crate::store::users::User;
 
 /// "10 reps, hold 3 s" or "10 reps each side, hold 3 s".
 pub fn load_text(exercise: &Exercise, reps: u32) -> String {
+    if reps == 0 {
+        return "resting after pain".to_string();
+    }
     let side = if exercise.reps.per_side {
         " each side"
     } else {
@@ -52,6 +57,7 @@ pub fn opening(
     routine: &Routine,
     date: NaiveDate,
     loads: &[u32],
+    resting: &BTreeMap<u32, NaiveDate>,
     pace_minutes: u32,
     late_by: Option<Duration>,
     missed: &[(NaiveDate, MissedBecause)],
@@ -89,14 +95,17 @@ pub fn opening(
     }
     body.push_str(&format!(
         "{} exercises today, one message each:\n",
-        routine.exercises.len()
+        routine.exercises.len() - resting.len()
     ));
-    for (exercise, reps) in routine.exercises.iter().zip(loads) {
-        body.push_str(&format!(
-            "- {}: {}\n",
-            exercise.title,
-            load_text(exercise, *reps)
-        ));
+    for (step, (exercise, reps)) in (1..).zip(routine.exercises.iter().zip(loads)) {
+        let load = match resting.get(&step) {
+            Some(last_day) => format!(
+                "resting after pain, back on {}",
+                long_date(*last_day + chrono::Days::new(1))
+            ),
+            None => load_text(exercise, *reps),
+        };
+        body.push_str(&format!("- {}: {load}\n", exercise.title));
     }
     body.push_str(&format!(
         "\n{} The next exercise follows when you check in, or after {pace_minutes} min.",
@@ -198,11 +207,48 @@ pub fn streak_line(streak: Streak) -> String {
     )
 }
 
-pub fn pain_advice(content: &Content, exercise: &Exercise) -> Message {
-    Message::new(
-        format!("Stop: {}", exercise.title),
-        format!("{}\n\nSee `precautions` for more.", content.pain_advice()),
-    )
+/// After a 🤕: stop and consult, whether the exercise now rests (and until
+/// when), and the question how strong and where.
+pub fn pain_advice(content: &Content, exercise: &Exercise, back_on: Option<NaiveDate>) -> Message {
+    let rules = content.pain_rules();
+    let mut body = content.pain_advice().to_string();
+    if let Some(back_on) = back_on {
+        body.push_str("\n\n");
+        body.push_str(&rules.rest_notice(&exercise.title, &long_date(back_on)));
+    }
+    body.push_str(&format!(
+        "\n\n{} Answer with `pain <0-10> [where]`, for example `pain 6 between the shoulder blades`.\n\nSee `precautions` for more.",
+        rules.ask
+    ));
+    Message::new(format!("Stop: {}", exercise.title), body)
+}
+
+/// The answer to `pain <0-10> [where]`.
+pub fn pain_rated(
+    content: &Content,
+    exercise: &Exercise,
+    score: u8,
+    place: Option<&str>,
+    back_on: Option<NaiveDate>,
+) -> Message {
+    let place = place.map(|p| format!(", {p}")).unwrap_or_default();
+    let mut body = format!(
+        "Noted: {score}/10{place}, on {}. I've stored it with today's check-in; `privacy export csv` gives you the list for a physiotherapist.",
+        exercise.title
+    );
+    if let Some(back_on) = back_on {
+        body.push_str("\n\n");
+        body.push_str(
+            &content
+                .pain_rules()
+                .rest_notice(&exercise.title, &long_date(back_on)),
+        );
+    } else if score >= 4 {
+        body.push_str(
+            "\n\nIf it stays this strong or gets worse, please see a healthcare professional.",
+        );
+    }
+    Message::text(body)
 }
 
 pub fn disclaimer(content: &Content) -> Message {

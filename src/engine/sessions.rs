@@ -2,6 +2,8 @@
 //! here runs inside one database transaction and only *writes* messages to the
 //! outbox; sending is the outbox's job.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
@@ -58,6 +60,8 @@ fn session_key(session: &Session) -> String {
 pub struct History {
     pub sessions: Vec<Session>,
     pub check_ins: std::collections::BTreeMap<i64, SessionCheckIns>,
+    /// Session id → step → the pain score the member gave.
+    pub pain_scores: std::collections::BTreeMap<i64, coaching::PainScores>,
 }
 
 impl History {
@@ -66,7 +70,26 @@ impl History {
         Ok(History {
             sessions: sessions::for_owner(c, owner)?,
             check_ins: check_ins::by_session_for_user(c, user_id)?,
+            pain_scores: check_ins::pain_scores_for_user(c, user_id)?,
         })
+    }
+
+    /// The exercises of `routine` resting on `date`, by step, each with the
+    /// last day it rests.
+    pub fn resting_on(
+        &self,
+        rules: &crate::content::PainRules,
+        routine: &Routine,
+        date: chrono::NaiveDate,
+    ) -> std::collections::BTreeMap<u32, chrono::NaiveDate> {
+        coaching::resting(
+            rules,
+            self.sessions
+                .iter()
+                .filter(|s| s.routine_id == routine.id)
+                .map(|s| (s, self.check_ins_of(s.id), self.pain_scores.get(&s.id))),
+            date,
+        )
     }
 
     pub fn check_ins_of(&self, session_id: i64) -> &SessionCheckIns {
@@ -109,14 +132,19 @@ impl History {
             .iter()
             .filter(|s| !matches!(s.status, Status::Skipped | Status::Failed))
             .map(|s| {
-                let count = content
+                let exercises = content
                     .routine(&s.routine_id)
-                    .map_or(0, |r| r.exercises.len())
-                    .max(1);
-                let done = self
-                    .check_ins_of(s.id)
-                    .values()
-                    .filter(|kinds| kinds.contains(&CheckInKind::Done))
+                    .map_or(0, |r| r.exercises.len());
+                let check_ins = self.check_ins_of(s.id);
+                let offered: Vec<u32> = s.offered_steps(exercises).collect();
+                let count = offered.len().max(1);
+                let done = offered
+                    .iter()
+                    .filter(|step| {
+                        check_ins
+                            .get(step)
+                            .is_some_and(|kinds| kinds.contains(&CheckInKind::Done))
+                    })
                     .count();
                 (s.local_date, (done as f32 / count as f32).min(1.0))
             })
@@ -235,12 +263,17 @@ fn record_occurrence(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let routine = routine(rules.content, &subscription.routine_id)?;
-    let loads = if status == Status::Running {
-        History::load(c, Owner::Subscription(subscription.id), user.id)?
-            .loads_before(routine, occurrence.local_date)
-    } else {
-        Vec::new()
-    };
+    let (mut loads, mut resting) = (Vec::new(), BTreeMap::new());
+    if status == Status::Running {
+        let history = History::load(c, Owner::Subscription(subscription.id), user.id)?;
+        loads = history.loads_before(routine, occurrence.local_date);
+        resting = history.resting_on(rules.content.pain_rules(), routine, occurrence.local_date);
+        for step in resting.keys() {
+            if let Some(load) = loads.get_mut(*step as usize - 1) {
+                *load = 0; // Left out today.
+            }
+        }
+    }
     let new = NewSession {
         owner: Owner::Subscription(subscription.id),
         routine_id: &routine.id,
@@ -267,6 +300,7 @@ fn record_occurrence(
         routine,
         occurrence.local_date,
         &loads,
+        &resting,
         subscription.pace_minutes,
         late_by,
         &missed,
@@ -303,20 +337,36 @@ pub(super) fn begin(
 ) -> Result<()> {
     let session = sessions::get(c, session_id)?;
     sessions::stop_running_except(c, session.owner()?, session_id, Status::Finished)?;
-    let first = exercise_message(content, &session, 1)?;
+    let count = routine(content, &session.routine_id)?.exercises.len();
+    let Some(step) = session.next_step(0, count) else {
+        // Every exercise rests after pain: the opening says so, and that is the day.
+        enqueue(
+            c,
+            &session,
+            to,
+            Kind::Opening,
+            None,
+            priority::OPENING,
+            opening,
+            Vec::new(),
+            first_at,
+        )?;
+        return sessions::set_progress(c, session.id, 0, None, Status::Finished);
+    };
+    let first = exercise_message(content, &session, step)?;
     enqueue(
         c,
         &session,
         to,
         Kind::Exercise,
-        Some(1),
+        Some(step),
         priority::OPENING,
         render::first_exercise(opening, first),
         CheckInKind::reaction_set(),
         first_at,
     )?;
     let next_step_at = first_at + Duration::minutes(pace_minutes.into());
-    sessions::set_progress(c, session.id, 1, Some(next_step_at), Status::Running)
+    sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
 }
 
 /// `later` on a session already started: its first message comes again at
@@ -329,7 +379,8 @@ pub fn move_started(
     pace_minutes: u32,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let key = format!("{}/ex1", session_key(session));
+    let step = session.first_step();
+    let key = format!("{}/ex{step}", session_key(session));
     let first = deliveries::find_by_key(c, &key)?.ok_or_else(|| {
         StoreError::Corrupt(format!("session {} has no first message", session.id))
     })?;
@@ -344,7 +395,7 @@ pub fn move_started(
                 recipient: first.recipient.clone(),
                 session_id: Some(session.id),
                 kind: Kind::Exercise,
-                step: Some(1),
+                step: Some(step),
                 priority: priority::OPENING,
                 message: first.message.clone(),
                 reactions: first.reactions.clone(),
@@ -353,7 +404,7 @@ pub fn move_started(
         )?;
     }
     let next_step_at = at + Duration::minutes(pace_minutes.into());
-    sessions::set_progress(c, session.id, 1, Some(next_step_at), Status::Running)
+    sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
 }
 
 /// Where a session's messages go: a member's DM or a group's channel.
@@ -474,13 +525,13 @@ pub fn advance(
     let subscription = subscriptions::get(c, subscription_id)?;
     let user = users::get(c, subscription.user_id)?;
     let routine = routine(content, &session.routine_id)?;
-    if (session.current_step as usize) < routine.exercises.len() {
+    if let Some(step) = session.next_step(session.current_step, routine.exercises.len()) {
         post_exercise(
             c,
             content,
             session,
             &Audience::member(&user),
-            session.current_step + 1,
+            step,
             subscription.pace_minutes,
             now,
         )
@@ -503,7 +554,11 @@ pub fn close(
         return Ok(());
     };
     let history = History::load(c, Owner::Subscription(subscription_id), user.id)?;
-    let tally = coaching::tally(history.check_ins_of(session.id), session.current_step);
+    let tally = coaching::tally(
+        session,
+        history.check_ins_of(session.id),
+        session.current_step,
+    );
     let message = render::closing(tally, history.streak(content), stopped_for_pain);
     enqueue(
         c,
@@ -532,7 +587,8 @@ pub fn advise_on_pain(
     let Some(exercise) = routine.exercises.get(step as usize - 1) else {
         return Ok(());
     };
-    let message = render::pain_advice(content, exercise);
+    let back_on = back_on_after(c, content, session, user, step)?;
+    let message = render::pain_advice(content, exercise, back_on);
     enqueue(
         c,
         session,
@@ -545,6 +601,28 @@ pub fn advise_on_pain(
         now,
     )?;
     Ok(())
+}
+
+/// When exercise `step` comes back, if the member's pain reports so far
+/// make it rest from the day after `session` (only in their own sessions:
+/// a group keeps its routine).
+pub fn back_on_after(
+    c: &Connection,
+    content: &Content,
+    session: &Session,
+    user: &User,
+    step: u32,
+) -> Result<Option<chrono::NaiveDate>> {
+    let Some(subscription_id) = session.subscription_id else {
+        return Ok(None);
+    };
+    let routine = routine(content, &session.routine_id)?;
+    let history = History::load(c, Owner::Subscription(subscription_id), user.id)?;
+    let next_day = session.local_date + chrono::Days::new(1);
+    Ok(history
+        .resting_on(content.pain_rules(), routine, next_day)
+        .get(&step)
+        .map(|last_day| *last_day + chrono::Days::new(1)))
 }
 
 /// Writes the disclaimer to a member's DM, with ✅ to agree.

@@ -138,6 +138,62 @@ pub fn by_user_for_group(
     Ok(out)
 }
 
+/// A pain report that may take a score: the member's latest 🤕.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PainReport {
+    pub id: i64,
+    pub session_id: i64,
+    pub step: u32,
+    pub score: Option<u8>,
+}
+
+/// The member's latest pain report.
+pub fn latest_pain(c: &Connection, user_id: i64) -> Result<Option<PainReport>> {
+    let mut statement = c.prepare_cached(
+        "SELECT id, session_id, step, pain_score FROM check_ins
+         WHERE user_id = ?1 AND kind = 'pain' ORDER BY created_at DESC, id DESC LIMIT 1",
+    )?;
+    let mut rows = statement.query([user_id])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    Ok(Some(PainReport {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        step: row.get(2)?,
+        score: row.get(3)?,
+    }))
+}
+
+/// Gives a pain report its score and where it hurt (a later answer replaces
+/// an earlier one).
+pub fn rate_pain(c: &Connection, check_in_id: i64, score: u8, place: Option<&str>) -> Result<()> {
+    c.execute(
+        "UPDATE check_ins SET pain_score = ?2, pain_where = ?3 WHERE id = ?1 AND kind = 'pain'",
+        (check_in_id, score, place),
+    )?;
+    Ok(())
+}
+
+/// A member's pain scores: session id → step → score.
+pub fn pain_scores_for_user(
+    c: &Connection,
+    user_id: i64,
+) -> Result<BTreeMap<i64, crate::coaching::PainScores>> {
+    let mut statement = c.prepare_cached(
+        "SELECT session_id, step, pain_score FROM check_ins
+         WHERE user_id = ?1 AND kind = 'pain' AND pain_score IS NOT NULL",
+    )?;
+    let mut rows = statement.query([user_id])?;
+    let mut out: BTreeMap<i64, crate::coaching::PainScores> = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        out.entry(row.get(0)?)
+            .or_default()
+            .insert(row.get(1)?, row.get(2)?);
+    }
+    Ok(out)
+}
+
 /// One check-in with what its session knew, for the privacy exports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Logged {
@@ -149,12 +205,16 @@ pub struct Logged {
     pub loads: String,
     /// When it was recorded (seconds since the epoch).
     pub at: i64,
+    /// For pain: how strong (0–10) and where, if the member said.
+    pub pain_score: Option<u8>,
+    pub pain_where: Option<String>,
 }
 
 /// A member's check-ins, oldest first, with their sessions' routine and loads.
 pub fn log_for_user(c: &Connection, user_id: i64) -> Result<Vec<Logged>> {
     let mut statement = c.prepare_cached(
-        "SELECT s.local_date, s.routine_id, c.step, c.kind, s.loads, c.created_at
+        "SELECT s.local_date, s.routine_id, c.step, c.kind, s.loads, c.created_at,
+                c.pain_score, c.pain_where
          FROM check_ins c JOIN sessions s ON s.id = c.session_id
          WHERE c.user_id = ?1 ORDER BY s.local_date, c.step, c.kind",
     )?;
@@ -166,6 +226,8 @@ pub fn log_for_user(c: &Connection, user_id: i64) -> Result<Vec<Logged>> {
             kind: row.get(3)?,
             loads: row.get(4)?,
             at: row.get(5)?,
+            pain_score: row.get(6)?,
+            pain_where: row.get(7)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

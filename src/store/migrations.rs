@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "stream_positions",
         sql: include_str!("../../migrations/0012_stream_positions.sql"),
     },
+    Migration {
+        version: 13,
+        name: "pain_scores",
+        sql: include_str!("../../migrations/0013_pain_scores.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

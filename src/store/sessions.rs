@@ -132,6 +132,32 @@ impl Owner {
 }
 
 impl Session {
+    /// Whether its exercises went out (it ran, or is running).
+    pub fn was_delivered(&self) -> bool {
+        matches!(self.status, Status::Running | Status::Finished)
+    }
+
+    /// Whether exercise `step` is part of this session: a load of 0 marks
+    /// one left out, resting after pain.
+    pub fn offers(&self, step: u32) -> bool {
+        step >= 1 && self.loads.get(step as usize - 1) != Some(&0)
+    }
+
+    /// The first exercise after `after` this session offers, of `count`.
+    pub fn next_step(&self, after: u32, count: usize) -> Option<u32> {
+        (after + 1..=count as u32).find(|step| self.offers(*step))
+    }
+
+    /// The exercise a session starts with: the first one not resting.
+    pub fn first_step(&self) -> u32 {
+        self.next_step(0, self.loads.len().max(1)).unwrap_or(1)
+    }
+
+    /// The steps this session offers, of `count`.
+    pub fn offered_steps(&self, count: usize) -> impl Iterator<Item = u32> + '_ {
+        (1..=count as u32).filter(|step| self.offers(*step))
+    }
+
     pub fn owner(&self) -> Result<Owner> {
         match (self.subscription_id, self.group_id) {
             (Some(id), None) => Ok(Owner::Subscription(id)),

@@ -39,11 +39,14 @@ pub struct Posted {
 }
 
 impl Posted {
-    /// The day's first message: exercise 1, headed by the opening (or the
-    /// same again, when the member moved their session with `later`).
+    /// The day's first message: its first exercise (exercise 1 unless that
+    /// one rests after pain), headed by the opening — or the same again,
+    /// when the member moved their session with `later`.
     pub fn is_opening(&self) -> bool {
         self.kind == Kind::Exercise
-            && (self.key.ends_with("/ex1") || self.key.ends_with("/ex1/later"))
+            && (self.key.ends_with("/ex1")
+                || self.key.ends_with("/ex1/later")
+                || self.body.contains("exercises today, one message each"))
     }
 }
 
@@ -382,6 +385,18 @@ impl Bot {
         self.engine
             .db()
             .call_blocking(|c| Ok(c.query_row(sql, [], |row| row.get(0))?))
+            .unwrap()
+    }
+
+    /// One row, read by `read`.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> T {
+        self.engine
+            .db()
+            .call_blocking(|c| Ok(c.query_row(sql, [], read)?))
             .unwrap()
     }
 }
