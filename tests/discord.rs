@@ -1137,6 +1137,97 @@ async fn the_later_button_moves_todays_session_by_an_hour() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_pain_press_a_form_asks_how_strong_and_where() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, None).await;
+    let di = user("5003", "di", false);
+    let dm = fake.dm_channel_for("5003");
+    let time = json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]);
+    reply_to(&fake, "subscribe", time, &di, false).await;
+    reply_to(&fake, "agree", json!([]), &di, false).await;
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let find = |needle: &'static str| {
+        let dm = dm.clone();
+        let fake = &fake;
+        move || {
+            posted_in(fake, &dm)
+                .into_iter()
+                .find(|m| text_of(m).contains(needle))
+        }
+    };
+    eventually("exercise 1", || find("1/5")().is_some()).await;
+    let first = find("1/5")().unwrap()["id"].as_str().unwrap().to_string();
+    fake.press(&di, &first, "upright:pain", false);
+    eventually("the advice", || find("How strong was it")().is_some()).await;
+    let advice = find("How strong was it")().unwrap();
+    let button = &advice["components"][0]["components"][0];
+    assert_eq!(button["custom_id"], "upright:rate", "{advice}");
+
+    // The button opens a form: a score and a place, both short text fields.
+    let advice_id = advice["id"].as_str().unwrap().to_string();
+    let before = replies(&fake).len();
+    fake.press(&di, &advice_id, "upright:rate", false);
+    eventually("the form", || replies(&fake).len() > before).await;
+    let form = replies(&fake)[before].clone();
+    assert_eq!(form["type"], 9, "{form}");
+    let fields: Vec<&str> = form["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["components"][0]["custom_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["score", "where"], "{form}");
+
+    // A bad score is refused and changes nothing; a good one is stored.
+    let before = replies(&fake).len();
+    fake.submit_form(
+        &di,
+        &advice_id,
+        "upright:rate",
+        &[("score", "12"), ("where", "")],
+    );
+    eventually("the refusal", || replies(&fake).len() > before).await;
+    let refused = replies(&fake)[before].clone();
+    assert!(
+        reply_text(&refused).contains("`12` is not a score"),
+        "{refused}"
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE pain_score IS NOT NULL"),
+        0
+    );
+    let before = replies(&fake).len();
+    fake.submit_form(
+        &di,
+        &advice_id,
+        "upright:rate",
+        &[("score", "8"), ("where", "left shoulder blade")],
+    );
+    eventually("the answer", || replies(&fake).len() > before).await;
+    let answer = replies(&fake)[before].clone();
+    assert_eq!(answer["type"], 4, "{answer}");
+    assert!(
+        reply_text(&answer).contains("8/10, left shoulder blade, on Upper back extension"),
+        "{answer}"
+    );
+    assert!(
+        reply_text(&answer).contains("out of your routine until"),
+        "{answer}"
+    );
+    assert_eq!(
+        bot.count(
+            "SELECT COUNT(*) FROM check_ins WHERE pain_score = 8 AND pain_where = 'left shoulder blade'"
+        ),
+        1
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_dms_pause_and_rate_limits_wait() {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();

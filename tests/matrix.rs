@@ -17,11 +17,11 @@ use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
 use matrix_sdk::room::Room;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
-use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::relation::{Annotation, InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::MediaSource;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedEventId, OwnedUserId};
 use matrix_sdk::{Client, RoomMemberships};
@@ -465,14 +465,46 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     )))
     .await
     .unwrap();
-    ana.wait_for_bot(&bot_user, "the pain advice", |m| {
-        m.body.contains("healthcare professional")
-    })
-    .await;
+    let advice = ana
+        .wait_for_bot(&bot_user, "the pain advice", |m| {
+            m.body.contains("healthcare professional") && m.body.contains("How strong was it")
+        })
+        .await;
     ana.wait_for_bot(&bot_user, "the closing", |m| {
         m.body.contains("stopped early")
     })
     .await;
+
+    // The question is answered by a reply ("6 neck"), or by the command.
+    let mut answer = RoomMessageEventContent::text_plain("6 neck");
+    answer.relates_to = Some(Relation::Reply(Reply::new(InReplyTo::new(
+        advice.event_id.clone(),
+    ))));
+    room.send(answer).await.unwrap();
+    ana.wait_for_bot(&bot_user, "the score noted", |m| {
+        m.body
+            .contains("Noted: 6/10, neck, on Shoulder blade squeeze")
+    })
+    .await;
+    let pain_score = || -> (i64, String) {
+        bot.engine
+            .db()
+            .call_blocking(|c| {
+                Ok(c.query_row(
+                    "SELECT pain_score, pain_where FROM check_ins WHERE kind = 'pain'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap()
+    };
+    assert_eq!(pain_score(), (6, "neck".to_string()));
+    say(&room, "!upright pain 7 neck").await;
+    ana.wait_for_bot(&bot_user, "a stronger score", |m| {
+        m.body.contains("out of your routine until")
+    })
+    .await;
+    assert_eq!(pain_score(), (7, "neck".to_string()));
 
     // The progress picture arrives as an image the member's client decrypts.
     say(&room, "!upright progress").await;

@@ -19,6 +19,11 @@ use crate::store::deliveries::Kind;
 const AGREE: &str = "upright:agree";
 /// On a member's first message of the day: `later` (one hour).
 const LATER: &str = "upright:later";
+/// On the advice after a 🤕: opens the form asking how strong and where.
+const RATE: &str = "upright:rate";
+/// The form's fields.
+const SCORE_FIELD: &str = "score";
+const WHERE_FIELD: &str = "where";
 const PREFIX: &str = "upright:";
 
 /// The footer of a message whose check-ins are buttons.
@@ -98,6 +103,18 @@ pub fn later_row() -> serenity::CreateActionRow {
             .label("Later (1 h)")
             .emoji(serenity::ReactionType::Unicode("⏰".to_string()))
             .style(serenity::ButtonStyle::Secondary),
+    ])
+}
+
+/// The row with the "How strong?" button, under the advice after a 🤕.
+pub fn rate_row() -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(RATE)
+            .label("How strong? (0–10)")
+            .emoji(serenity::ReactionType::Unicode(
+                CheckInKind::Pain.emoji().to_string(),
+            ))
+            .style(serenity::ButtonStyle::Primary),
     ])
 }
 
@@ -196,6 +213,9 @@ pub async fn on_press(
     if press.data.custom_id == LATER {
         return move_later(ctx, engine, press).await;
     }
+    if press.data.custom_id == RATE {
+        return ask_how_strong(ctx, press).await;
+    }
     let Some(kind) = parse(&press.data.custom_id) else {
         return Ok(());
     };
@@ -280,6 +300,84 @@ pub async fn on_press(
         ),
     };
     answer.send(ctx, press, deferred, in_group).await
+}
+
+/// "How strong?" pressed: a form with the score and where it hurt.
+async fn ask_how_strong(
+    ctx: &serenity::Context,
+    press: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let score = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Short,
+        "How strong, from 0 (nothing) to 10?",
+        SCORE_FIELD,
+    )
+    .placeholder("0–10")
+    .min_length(1)
+    .max_length(5)
+    .required(true);
+    let place = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Short,
+        "Where did you feel it?",
+        WHERE_FIELD,
+    )
+    .placeholder("For example: left shoulder blade")
+    .max_length(crate::commands::MAX_ARGUMENT_CHARS as u16)
+    .required(false);
+    let form = serenity::CreateModal::new(RATE, "How did it hurt?").components(vec![
+        serenity::CreateActionRow::InputText(score),
+        serenity::CreateActionRow::InputText(place),
+    ]);
+    press
+        .create_response(&ctx.http, serenity::CreateInteractionResponse::Modal(form))
+        .await?;
+    Ok(())
+}
+
+/// The form sent back: the `pain` command, answered privately.
+pub async fn on_how_strong(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    form: &serenity::ModalInteraction,
+) -> Result<(), Error> {
+    if form.data.custom_id != RATE {
+        return Ok(());
+    }
+    let value = |id: &str| {
+        form.data
+            .components
+            .iter()
+            .flat_map(|row| &row.components)
+            .find_map(|component| match component {
+                serenity::ActionRowComponent::InputText(input) if input.custom_id == id => {
+                    input.value.clone()
+                }
+                _ => None,
+            })
+            .map(|text| text.trim().to_string())
+            .filter(|text| !text.is_empty())
+    };
+    let member = crate::commands::Member {
+        platform: PLATFORM.to_string(),
+        user_id: form.user.id.to_string(),
+        display_name: form.user.display_name().to_string(),
+        dm: None,
+    };
+    let command = crate::commands::Command::Pain {
+        score: value(SCORE_FIELD).unwrap_or_default(),
+        place: value(WHERE_FIELD),
+    };
+    let reply =
+        crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .embed(super::commands::embed(&reply.message))
+        .ephemeral(form.guild_id.is_some());
+    form.create_response(
+        &ctx.http,
+        serenity::CreateInteractionResponse::Message(message),
+    )
+    .await?;
+    Ok(())
 }
 
 /// "Later" pressed: the `later` command, answered privately.

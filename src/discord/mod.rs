@@ -158,6 +158,12 @@ async fn on_event(
         } => {
             return buttons::on_press(framework.serenity_context, framework.user_data, press).await;
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(form),
+        } => {
+            return buttons::on_how_strong(framework.serenity_context, framework.user_data, form)
+                .await;
+        }
         serenity::FullEvent::ShardStageUpdate { event } => {
             let link = match event.new {
                 serenity::ConnectionStage::Connected => Link::Connected,

@@ -200,6 +200,10 @@ impl Platform for DiscordPlatform {
                     .embed(embed(&message))
                     .components(rows)
             }
+            // The advice after a 🤕 asks how strong: a button opens the form.
+            Kind::Advice => serenity::CreateMessage::new()
+                .embed(embed(outgoing.message))
+                .components(vec![buttons::rate_row()]),
             _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }
         .nonce(serenity::Nonce::String(nonce(outgoing.key)))

@@ -157,6 +157,18 @@ impl Engine {
             .await
     }
 
+    /// Whether `message_id` is the bot's question after a 🤕 ("How strong
+    /// was it…?"), so a reply to it is an answer to `pain`.
+    pub async fn asks_how_strong(&self, platform: &str, message_id: &str) -> Result<bool> {
+        let (platform, message_id) = (platform.to_string(), message_id.to_string());
+        self.db()
+            .call(move |c| {
+                Ok(deliveries::find_by_message(c, &platform, &message_id)?
+                    .is_some_and(|delivery| delivery.kind == Kind::Advice))
+            })
+            .await
+    }
+
     /// Check-ins made while the bot was away, on a platform that does not
     /// replay them: each exercise message of the last day's sessions is
     /// asked who reacted, and each reaction is recorded as if it had just

@@ -22,7 +22,9 @@ use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
-use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation,
+};
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::{
     MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
@@ -192,6 +194,8 @@ impl Inbound {
         });
     }
 
+    /// `!upright …` is a command. A reply to the bot's question after a 🤕
+    /// ("How strong was it…?") answers it: "6 neck" is `pain 6 neck`.
     async fn on_message(self: Arc<Self>, event: OriginalSyncRoomMessageEvent, room: Room) {
         if room.state() != RoomState::Joined
             || !self.is_command_for_us(&event.sender, event.origin_server_ts)
@@ -201,20 +205,38 @@ impl Inbound {
         let MessageType::Text(text) = &event.content.msgtype else {
             return;
         };
-        let Some(rest) = text.body.trim().strip_prefix(PREFIX) else {
-            return;
-        };
-        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
-            return; // "!uprightness" is not for us.
-        }
-        let (rest, sender, id) = (rest.to_string(), event.sender, event.event_id);
+        let body = text.body.trim();
+        let (sender, id) = (event.sender.clone(), event.event_id.clone());
         let key = room.room_id().to_string();
         let this = Arc::clone(&self);
-        self.queue(
-            &key,
-            async move { this.answer(room, sender, id, rest).await },
-        )
-        .await;
+        match (body.strip_prefix(PREFIX), &event.content.relates_to) {
+            (Some(rest), _) => {
+                if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+                    return; // "!uprightness" is not for us.
+                }
+                let rest = rest.to_string();
+                self.queue(
+                    &key,
+                    async move { this.answer(room, sender, id, rest).await },
+                )
+                .await;
+            }
+            (None, Some(Relation::Reply(reply))) => {
+                let question = reply.in_reply_to.event_id.to_string();
+                let answer = format!("pain {}", without_reply_fallback(body));
+                self.queue(&key, async move {
+                    match this.engine.asks_how_strong(PLATFORM, &question).await {
+                        Ok(true) => this.answer(room, sender, id, answer).await,
+                        Ok(false) => {}
+                        Err(error) => {
+                            tracing::warn!("cannot look up a replied-to message: {error}")
+                        }
+                    }
+                })
+                .await;
+            }
+            (None, _) => {}
+        }
     }
 
     /// Runs a command and sends the answer: in the room, or in the member's
@@ -414,6 +436,16 @@ impl Inbound {
     }
 }
 
+/// A reply's own text: older clients quote the message replied to first
+/// ("> …" lines, then a blank line).
+fn without_reply_fallback(body: &str) -> &str {
+    let mut rest = body;
+    while let Some(quoted) = rest.strip_prefix('>') {
+        rest = quoted.split_once('\n').map_or("", |(_, after)| after);
+    }
+    rest.trim()
+}
+
 /// Runs a database write, again while it fails for a passing reason (the
 /// file busy, the disk full): an event is not lost to a hiccup. Meanwhile
 /// the sync position waits, so a crash replays the event. `None` when it
@@ -530,4 +562,21 @@ async fn join_with_retry(room: &Room) -> bool {
     }
     tracing::error!(room = %room.room_id(), "gave up joining after an invite");
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_reply_fallback;
+
+    #[test]
+    fn a_reply_is_read_without_the_quote_older_clients_put_first() {
+        assert_eq!(without_reply_fallback("6 neck"), "6 neck");
+        assert_eq!(
+            without_reply_fallback(
+                "> <@upright:example.org> How strong was it?\n> Answer with…\n\n6 neck"
+            ),
+            "6 neck"
+        );
+        assert_eq!(without_reply_fallback("> only a quote"), "");
+    }
 }

@@ -314,6 +314,40 @@ impl FakeDiscord {
         id
     }
 
+    /// A member sending back a form (modal) the bot opened from a button on
+    /// `message_id` in their DM, as Discord sends a modal submit
+    /// interaction (type 5): each field's custom id and what was typed.
+    pub fn submit_form(
+        &self,
+        from: &Value,
+        message_id: &str,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let message = self
+            .messages()
+            .into_iter()
+            .find(|m| m["id"] == message_id)
+            .unwrap_or_else(|| panic!("no message {message_id}"));
+        let rows: Vec<Value> = fields
+            .iter()
+            .map(|(id, value)| {
+                json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] })
+            })
+            .collect();
+        let id = self.next_id();
+        let data = json!({
+            "id": id, "application_id": APPLICATION_ID, "type": 5, "token": format!("token-{id}"),
+            "version": 1, "message": message, "channel_id": message["channel_id"],
+            "data": { "custom_id": custom_id, "components": rows },
+            "app_permissions": "2248473465835073", "locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": { "0": GUILD_ID },
+            "attachment_size_limit": 10485760, "context": 1, "user": from,
+        });
+        self.dispatch("INTERACTION_CREATE", data);
+        id
+    }
+
     /// Replaces what a stored message shows (an edit or an UPDATE_MESSAGE).
     fn update_message(&self, message_id: &str, body: &Value) -> Option<Value> {
         let mut inner = self.inner.lock().unwrap();
