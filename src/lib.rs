@@ -56,3 +56,4 @@ pub mod progress;
 pub mod schedule;
 pub mod store;
 pub mod telemetry;
+pub mod trends;

@@ -24,7 +24,8 @@ const LEFT: u32 = 76;
 const TOP: u32 = 92;
 const CELL: u32 = 46;
 const GAP: u32 = 6;
-const FONT: &str = "upright-sans";
+/// The embedded font's name, for this picture and the trends one.
+pub(crate) const FONT: &str = "upright-sans";
 const FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// No session that day.
@@ -38,7 +39,7 @@ pub const SHADES: [RGBColor; 4] = [
 ];
 
 #[derive(Debug, thiserror::Error)]
-#[error("the progress picture could not be drawn: {0}")]
+#[error("the picture could not be drawn: {0}")]
 pub struct ProgressError(String);
 
 /// The colour of a day: `None` when there was no session, else the share done.
@@ -73,7 +74,7 @@ fn monday_of(date: NaiveDate) -> NaiveDate {
     date - Duration::days(date.weekday().num_days_from_monday().into())
 }
 
-fn font_ready() -> Result<(), ProgressError> {
+pub(crate) fn font_ready() -> Result<(), ProgressError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
@@ -87,7 +88,7 @@ fn font_ready() -> Result<(), ProgressError> {
     }
 }
 
-fn problem(error: impl std::fmt::Display) -> ProgressError {
+pub(crate) fn problem(error: impl std::fmt::Display) -> ProgressError {
     ProgressError(error.to_string())
 }
 

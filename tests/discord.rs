@@ -671,6 +671,7 @@ async fn every_command_is_registered_with_its_options() {
         "disclaimer",
         "streak",
         "progress",
+        "trends",
         "privacy",
         "weekly",
         "leaderboard",

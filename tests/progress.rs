@@ -1,5 +1,6 @@
 //! The progress picture: a PNG of the documented size whose squares show
-//! done days, empty sessions and days without a session differently.
+//! done days, empty sessions and days without a session differently; and
+//! the trends picture, whose series are told apart band by band.
 
 mod common;
 
@@ -120,5 +121,62 @@ async fn the_progress_command_sends_the_picture() {
     let today = date("2027-05-03");
     assert_eq!(picture.day(today, today), rgb(SHADES[3]));
     let nobody = bot.command("bea", "progress").await;
+    assert!(nobody.attachment.is_none() && nobody.message.body.contains("subscribe"));
+}
+
+#[tokio::test]
+async fn the_trends_picture_shows_each_exercise_done_days_load_and_pain_apart() {
+    use upright::trends::{self, DONE, LOAD, PAIN, Trends};
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ada", "subscribe 07:00 UTC").await;
+    // Three days all done, then pain on exercise 1 with a score.
+    for day in ["03", "04", "05", "06"] {
+        bot.run_until(utc(&format!("2027-05-{day}T07:00:00Z")))
+            .await;
+        let emoji = if day == "06" { "🤕" } else { "✅" };
+        let steps = if day == "06" { 1 } else { 5 };
+        for _ in 0..steps {
+            let latest = bot
+                .fake
+                .posted_to("ada")
+                .into_iter()
+                .rfind(|p| p.kind == Kind::Exercise)
+                .unwrap();
+            bot.react("ada", &latest.id, emoji, true).await;
+        }
+    }
+    bot.command("ada", "pain 6 neck").await;
+    let reply = bot.command("ada", "trends").await;
+    let file = reply.attachment.expect("a picture");
+    assert_eq!(
+        (file.filename.as_str(), file.mime),
+        ("trends.png", "image/png")
+    );
+    let picture = decode(&file.bytes);
+    assert_eq!(
+        (picture.width, picture.height),
+        (trends::WIDTH, trends::HEIGHT)
+    );
+    let count = |band: u32, color: plotters::style::RGBColor| {
+        Trends::band_rows(band)
+            .flat_map(|y| (0..picture.width).map(move |x| (x, y)))
+            .filter(|(x, y)| {
+                let at = ((y * picture.width + x) * 3) as usize;
+                picture.rgb[at..at + 3] == rgb(color)
+            })
+            .count()
+    };
+    for band in 0..5 {
+        assert!(count(band, DONE) > 100, "done days in band {band}");
+        assert!(count(band, LOAD) > 50, "the load line in band {band}");
+    }
+    assert!(count(0, PAIN) > 50, "the pain report on exercise 1");
+    for band in 1..5 {
+        assert_eq!(count(band, PAIN), 0, "no pain on exercise {}", band + 1);
+    }
+    let colors: std::collections::BTreeSet<[u8; 3]> =
+        [DONE, LOAD, PAIN].into_iter().map(rgb).collect();
+    assert_eq!(colors.len(), 3, "three series, three colours");
+    let nobody = bot.command("bea", "trends").await;
     assert!(nobody.attachment.is_none() && nobody.message.body.contains("subscribe"));
 }

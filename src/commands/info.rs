@@ -1,4 +1,4 @@
-//! routine, exercise, the topics, streak.
+//! routine, exercise, the topics, streak, progress, trends.
 
 use chrono::Duration;
 
@@ -112,12 +112,30 @@ pub(crate) fn streak(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     Ok(Reply::private(Message::new("Your streak", body)))
 }
 
+/// `trends`: each exercise over the last 8 weeks, as a picture.
+pub(crate) fn trends(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
+    let subscription = subscriptions::for_user(ctx.c, ctx.user.id)?;
+    let routine = subscription
+        .as_ref()
+        .and_then(|s| ctx.content.routine(&s.routine_id));
+    let (Some(subscription), Some(routine)) = (&subscription, routine) else {
+        return Err(CommandError::Refused(NOTHING_YET.to_string()));
+    };
+    let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
+    let today = subscription.schedule.local(ctx.now).date_naive();
+    *ctx.later.borrow_mut() = Some(Later::Trends(history.trends(routine, today)));
+    Ok(Reply::private(Message::new(
+        "Your trends",
+        "Each exercise over the last 8 weeks: green squares are days you did it, the blue line its load, orange triangles pain reports with their score. Handy to show a physiotherapist, with `privacy export csv`.",
+    )))
+}
+
+const NOTHING_YET: &str =
+    "Nothing to show yet: start your daily routine with `subscribe 07:30 Europe/Berlin`.";
+
 pub(crate) fn progress(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let Some(subscription) = subscriptions::for_user(ctx.c, ctx.user.id)? else {
-        return Err(CommandError::Refused(
-            "Nothing to show yet: start your daily routine with `subscribe 07:30 Europe/Berlin`."
-                .to_string(),
-        ));
+        return Err(CommandError::Refused(NOTHING_YET.to_string()));
     };
     let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let today = subscription.schedule.local(ctx.now).date_naive();

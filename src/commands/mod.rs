@@ -89,6 +89,8 @@ pub enum Command {
     Topic(TopicId),
     Streak,
     Progress,
+    /// The last 8 weeks per exercise: done, load, pain.
+    Trends,
     /// Everything as JSON, or (`csv`) the check-ins as a table.
     PrivacyExport {
         csv: bool,
@@ -258,6 +260,7 @@ impl Command {
             }
             "streak" => Command::Streak,
             "progress" => Command::Progress,
+            "trends" => Command::Trends,
             "leaderboard" => Command::Leaderboard,
             "nudges" => {
                 return Ok(Command::Nudges {
@@ -498,6 +501,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Topic(topic) => topic.name(),
         Command::Streak => "streak",
         Command::Progress => "progress",
+        Command::Trends => "trends",
         Command::PrivacyExport { .. } | Command::PrivacyDelete { .. } => "privacy",
         Command::GroupSetup { .. } => "group setup",
         Command::GroupOff => "group off",
@@ -680,12 +684,31 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
     }
 }
 
+/// A drawn picture as the reply's attachment, or an apology.
+fn attach(
+    drawn: Result<crate::message::Attachment, crate::progress::ProgressError>,
+    mut reply: Reply,
+) -> Result<Reply, String> {
+    match drawn {
+        Ok(attachment) => {
+            reply.attachment = Some(attachment);
+            Ok(reply)
+        }
+        Err(error) => {
+            tracing::error!("{error}");
+            Err("I could not draw your picture just now; please try again later.".to_string())
+        }
+    }
+}
+
 /// Work an answer needs done after the database connection is released,
 /// on the blocking pool, so a drawing or a ranking never holds up other
 /// members' commands and the engine.
 pub(crate) enum Later {
     /// The progress picture, to draw and attach.
     Picture(crate::progress::Picture),
+    /// The trends picture, to draw and attach.
+    Trends(crate::trends::Trends),
     /// A group's record, to rank into the leaderboard.
     Leaderboard(crate::engine::groups::GroupRecord),
 }
@@ -701,19 +724,8 @@ impl Later {
 
     fn finish_now(self, content: &Content, mut reply: Reply) -> Result<Reply, String> {
         match self {
-            Later::Picture(picture) => match picture.draw() {
-                Ok(attachment) => {
-                    reply.attachment = Some(attachment);
-                    Ok(reply)
-                }
-                Err(error) => {
-                    tracing::error!("{error}");
-                    Err(
-                        "I could not draw your picture just now; please try again later."
-                            .to_string(),
-                    )
-                }
-            },
+            Later::Picture(picture) => attach(picture.draw(), reply),
+            Later::Trends(trends) => attach(trends.draw(), reply),
             Later::Leaderboard(record) => {
                 use crate::engine::groups::{LEADERBOARD_SIZE, rank};
                 let rows: Vec<_> = rank(content, record)
@@ -805,6 +817,7 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Topic(topic) => Ok(info::topic(ctx.content, topic)),
         Command::Streak => info::streak(ctx),
         Command::Progress => info::progress(ctx),
+        Command::Trends => info::trends(ctx),
         Command::PrivacyExport { csv: false } => privacy::export(ctx),
         Command::PrivacyExport { csv: true } => privacy::export_csv(ctx),
         Command::PrivacyDelete { confirmed } => privacy::delete(ctx, confirmed),
@@ -873,6 +886,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("streak", "your streak"),
     ("progress", "a picture of your last 12 weeks"),
+    (
+        "trends",
+        "each exercise over 8 weeks: days done, load, pain scores (to show a physiotherapist)",
+    ),
     (
         "weekly on / weekly off",
         "a summary of your week by direct message each Sunday",

@@ -67,6 +67,7 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         disclaimer(),
         streak(),
         progress(),
+        trends(),
         privacy(),
         weekly(),
         leaderboard(),
@@ -364,6 +365,12 @@ pub async fn pain(
 ) -> Result<(), Error> {
     let score = score.to_string();
     answer(ctx, Command::Pain { score, place }).await
+}
+
+/// Each exercise over 8 weeks: days done, load, pain scores
+#[poise::command(slash_command)]
+pub async fn trends(ctx: Context<'_>) -> Result<(), Error> {
+    answer(ctx, Command::Trends).await
 }
 
 /// Your next session, streak and today's load

@@ -233,7 +233,7 @@ pub fn pain_rated(
 ) -> Message {
     let place = place.map(|p| format!(", {p}")).unwrap_or_default();
     let mut body = format!(
-        "Noted: {score}/10{place}, on {}. I've stored it with today's check-in; `privacy export csv` gives you the list for a physiotherapist.",
+        "Noted: {score}/10{place}, on {}. It's stored with that check-in; `trends` and `privacy export csv` show your reports, to share with a physiotherapist.",
         exercise.title
     );
     if let Some(back_on) = back_on {

@@ -1,0 +1,311 @@
+//! The trends picture: the last 8 weeks, one band per exercise, for a member
+//! or the professional they show it to — which days it was done, how its
+//! load moved, and every pain report with its score.
+//!
+//! Colours from the Okabe–Ito palette, told apart by people with every kind
+//! of colour vision, and each series has its own shape too: done days are
+//! squares, the load a line, pain reports triangles with their score.
+//! Drawn with plotters and the embedded font, large enough for a thumbnail.
+
+use chrono::{Duration, NaiveDate};
+use image::ImageEncoder;
+use plotters::prelude::*;
+
+use crate::progress::{FONT, ProgressError, font_ready, problem};
+
+pub const WEEKS: i64 = 8;
+pub const WIDTH: u32 = 960;
+/// Header, five bands, axis.
+pub const HEIGHT: u32 = HEADER + BAND * 5 + AXIS;
+
+const HEADER: u32 = 96;
+const BAND: u32 = 140;
+const AXIS: u32 = 40;
+const PLOT_LEFT: u32 = 260;
+const PLOT_RIGHT: u32 = WIDTH - 24;
+
+/// Done days (squares).
+pub const DONE: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+/// The load (a line).
+pub const LOAD: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+/// Pain reports (triangles, with their score).
+pub const PAIN: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+/// A session the exercise was offered in and not done.
+const NOT_DONE: RGBColor = RGBColor(0xBB, 0xBB, 0xBB);
+const INK: RGBColor = RGBColor(0x20, 0x20, 0x20);
+const RULE: RGBColor = RGBColor(0xE8, 0xE8, 0xE8);
+
+/// One day of one exercise in a member's sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Day {
+    pub date: NaiveDate,
+    /// The repetitions asked for; 0 while it rested after pain.
+    pub load: u32,
+    pub done: bool,
+    /// A 🤕, with its score if the member gave one.
+    pub pain: Option<Option<u8>>,
+}
+
+/// One exercise's last 8 weeks.
+#[derive(Debug, Clone)]
+pub struct Exercise {
+    pub title: String,
+    pub days: Vec<Day>,
+}
+
+/// What a trends picture shows, read from the database; drawn after the
+/// connection is released.
+#[derive(Debug, Clone)]
+pub struct Trends {
+    pub today: NaiveDate,
+    pub exercises: Vec<Exercise>,
+}
+
+impl Trends {
+    /// The pixel rows of exercise `index`'s band (0 is the first exercise).
+    pub fn band_rows(index: u32) -> std::ops::Range<u32> {
+        let top = HEADER + index * BAND;
+        top..top + BAND
+    }
+
+    /// The first day shown.
+    pub fn first_day(today: NaiveDate) -> NaiveDate {
+        today - Duration::days(WEEKS * 7 - 1)
+    }
+
+    /// The PNG, as a reply's attachment.
+    pub fn draw(&self) -> Result<crate::message::Attachment, ProgressError> {
+        Ok(crate::message::Attachment {
+            filename: "trends.png".to_string(),
+            mime: "image/png",
+            bytes: self.render()?,
+        })
+    }
+
+    /// The x of `date`'s column centre.
+    pub fn x_of(&self, date: NaiveDate) -> i32 {
+        let days = (date - Self::first_day(self.today)).num_days();
+        let span = f64::from(PLOT_RIGHT - PLOT_LEFT);
+        (f64::from(PLOT_LEFT) + span * (days as f64 + 0.5) / (WEEKS * 7) as f64) as i32
+    }
+
+    fn render(&self) -> Result<Vec<u8>, ProgressError> {
+        font_ready()?;
+        let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+            root.fill(&WHITE).map_err(problem)?;
+            let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
+            root.draw(&Text::new(
+                "Upright · last 8 weeks, exercise by exercise",
+                (24, 16),
+                text(28, INK),
+            ))
+            .map_err(problem)?;
+            // The legend says in words and shapes what each colour is.
+            let legend_y = 60;
+            root.draw(&Rectangle::new(
+                [(24, legend_y), (40, legend_y + 16)],
+                DONE.filled(),
+            ))
+            .map_err(problem)?;
+            root.draw(&Text::new("done", (46, legend_y - 2), text(18, INK)))
+                .map_err(problem)?;
+            root.draw(&PathElement::new(
+                vec![(120, legend_y + 8), (150, legend_y + 8)],
+                LOAD.stroke_width(4),
+            ))
+            .map_err(problem)?;
+            root.draw(&Text::new(
+                "load (reps)",
+                (156, legend_y - 2),
+                text(18, INK),
+            ))
+            .map_err(problem)?;
+            root.draw(&triangle((290, legend_y + 8))).map_err(problem)?;
+            root.draw(&Text::new(
+                "pain, with its score 0–10",
+                (304, legend_y - 2),
+                text(18, INK),
+            ))
+            .map_err(problem)?;
+            for (i, exercise) in self.exercises.iter().take(5).enumerate() {
+                self.band(&root, i as u32, exercise)?;
+            }
+            let axis_y = (HEADER + BAND * 5 + 10) as i32;
+            for weeks_ago in [8, 6, 4, 2] {
+                let date = self.today - Duration::weeks(weeks_ago) + Duration::days(1);
+                root.draw(&Text::new(
+                    date.format("%-d %b").to_string(),
+                    (self.x_of(date) - 18, axis_y),
+                    text(16, INK),
+                ))
+                .map_err(problem)?;
+            }
+            root.draw(&Text::new(
+                "today",
+                (self.x_of(self.today) - 40, axis_y),
+                text(16, INK),
+            ))
+            .map_err(problem)?;
+            root.present().map_err(problem)?;
+        }
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(&pixels, WIDTH, HEIGHT, image::ColorType::Rgb8)
+            .map_err(problem)?;
+        Ok(png)
+    }
+
+    /// One exercise's band: its name and share done on the left; on the
+    /// right, the load line over the pain triangles, and the done squares
+    /// along the bottom.
+    fn band<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        index: u32,
+        exercise: &Exercise,
+    ) -> Result<(), ProgressError> {
+        let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
+        let top = (HEADER + index * BAND) as i32;
+        let bottom = top + BAND as i32 - 12;
+        root.draw(&PathElement::new(
+            vec![(24, top), ((WIDTH - 24) as i32, top)],
+            RULE.stroke_width(2),
+        ))
+        .map_err(problem)?;
+        root.draw(&Text::new(
+            clip(&exercise.title, 22),
+            (24, top + 14),
+            text(19, INK),
+        ))
+        .map_err(problem)?;
+        let offered: Vec<&Day> = exercise.days.iter().filter(|d| d.load > 0).collect();
+        let done = offered.iter().filter(|d| d.done).count();
+        let share = if offered.is_empty() {
+            "no sessions yet".to_string()
+        } else {
+            format!(
+                "done {done} of {} ({}%)",
+                offered.len(),
+                done * 100 / offered.len()
+            )
+        };
+        root.draw(&Text::new(share, (24, top + 44), text(17, INK)))
+            .map_err(problem)?;
+        let pains = exercise.days.iter().filter(|d| d.pain.is_some()).count();
+        if pains > 0 {
+            let word = if pains == 1 { "report" } else { "reports" };
+            root.draw(&Text::new(
+                format!("{pains} pain {word}"),
+                (24, top + 70),
+                text(17, PAIN),
+            ))
+            .map_err(problem)?;
+        }
+
+        // Done squares along the bottom; grey outlines for days not done.
+        let square = 9;
+        for day in &offered {
+            let x = self.x_of(day.date);
+            let corners = [(x - square / 2, bottom - square), (x + square / 2, bottom)];
+            if day.done {
+                root.draw(&Rectangle::new(corners, DONE.filled()))
+            } else {
+                root.draw(&Rectangle::new(corners, NOT_DONE.stroke_width(1)))
+            }
+            .map_err(problem)?;
+        }
+
+        // The load line, scaled to the band between its lowest and highest.
+        let (line_top, line_bottom) = (top + 18, bottom - square - 14);
+        let loads: Vec<u32> = offered.iter().map(|d| d.load).collect();
+        let (low, high) = (
+            loads.iter().copied().min().unwrap_or(0),
+            loads.iter().copied().max().unwrap_or(1),
+        );
+        let y_of = |load: u32| {
+            if high == low {
+                (line_top + line_bottom) / 2
+            } else {
+                let share = f64::from(load - low) / f64::from(high - low);
+                line_bottom - (share * f64::from(line_bottom - line_top)) as i32
+            }
+        };
+        // The line breaks while the exercise rests after pain.
+        for run in exercise.days.split(|d| d.load == 0) {
+            let points: Vec<(i32, i32)> = run
+                .iter()
+                .map(|d| (self.x_of(d.date), y_of(d.load)))
+                .collect();
+            if points.len() > 1 {
+                root.draw(&PathElement::new(points.clone(), LOAD.stroke_width(3)))
+                    .map_err(problem)?;
+            }
+            for point in points {
+                root.draw(&Circle::new(point, 3, LOAD.filled()))
+                    .map_err(problem)?;
+            }
+        }
+        if let (Some(first), Some(last)) = (loads.first(), loads.last()) {
+            root.draw(&Text::new(
+                format!("{first} → {last} reps"),
+                (24, top + 96),
+                text(16, LOAD),
+            ))
+            .map_err(problem)?;
+        }
+
+        // Pain reports over the line, with their score.
+        for day in exercise.days.iter().filter(|d| d.pain.is_some()) {
+            let x = self.x_of(day.date);
+            let y = line_top + 6;
+            root.draw(&triangle((x, y))).map_err(problem)?;
+            if let Some(Some(score)) = day.pain {
+                root.draw(&Text::new(
+                    score.to_string(),
+                    (x + 8, y - 10),
+                    text(16, PAIN),
+                ))
+                .map_err(problem)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A filled triangle pointing down, centred on `at`.
+fn triangle(at: (i32, i32)) -> Polygon<(i32, i32)> {
+    let (x, y) = at;
+    Polygon::new(
+        vec![(x - 7, y - 6), (x + 7, y - 6), (x, y + 7)],
+        PAIN.filled(),
+    )
+}
+
+fn clip(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(limit - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eight_weeks_fit_the_plot_from_the_first_day_to_today() {
+        let today = NaiveDate::from_ymd_opt(2027, 6, 27).unwrap();
+        let trends = Trends {
+            today,
+            exercises: Vec::new(),
+        };
+        let first = trends.x_of(Trends::first_day(today));
+        let last = trends.x_of(today);
+        assert!(first > PLOT_LEFT as i32 && first < PLOT_LEFT as i32 + 12);
+        assert!(last < PLOT_RIGHT as i32 && last > PLOT_RIGHT as i32 - 12);
+    }
+}
