@@ -557,6 +557,15 @@ impl Bot {
         }
     }
 
+    /// Waits until the bot has recorded sending `message_id`: it writes the
+    /// record as Discord answers the send, long before any member could
+    /// press one of the message's buttons.
+    async fn has_sent(&self, message_id: &str) {
+        let sql =
+            format!("SELECT COUNT(*) FROM deliveries WHERE platform_message_id = '{message_id}'");
+        eventually("the bot to record its message", || self.count(&sql) == 1).await;
+    }
+
     fn count(&self, sql: &str) -> i64 {
         let sql = sql.to_string();
         self.engine
@@ -928,6 +937,7 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
     let disclaimer = find("To agree").unwrap();
     assert_eq!(buttons_of(&disclaimer), ["upright:agree"]);
     let disclaimer_id = disclaimer["id"].as_str().unwrap().to_string();
+    bot.has_sent(&disclaimer_id).await;
     fake.press(&ben, &disclaimer_id, "upright:agree", false);
     eventually("agreed", || {
         bot.count("SELECT COUNT(*) FROM users WHERE agreed_at IS NOT NULL") == 1
@@ -969,6 +979,7 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
             .collect::<Vec<_>>()
     };
 
+    bot.has_sent(&first_id).await;
     fake.press(&ben, &first_id, "upright:done", false);
     eventually("exercise 2", || find("2/5").is_some()).await;
     assert_eq!(
@@ -1022,11 +1033,13 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
             .unwrap()
             .to_string();
         if step < 5 {
+            bot.has_sent(&id).await;
             fake.press(&ben, &id, "upright:done", false);
             continue;
         }
         // A press that takes longer than Discord allows is acknowledged in
         // time (DEFERRED_UPDATE_MESSAGE), then the message is edited.
+        bot.has_sent(&id).await;
         let db = bot.engine.db().clone();
         let busy = std::thread::spawn(move || {
             db.call_blocking(|_| {
@@ -1121,6 +1134,7 @@ async fn the_later_button_moves_todays_session_by_an_hour() {
     eventually("exercise 1", || firsts().len() == 1).await;
     let first_id = firsts()[0]["id"].as_str().unwrap().to_string();
     let before = replies(&fake).len();
+    bot.has_sent(&first_id).await;
     fake.press(&cy, &first_id, "upright:later", false);
     eventually("the answer", || replies(&fake).len() > before).await;
     let answer = replies(&fake)[before].clone();
@@ -1161,6 +1175,7 @@ async fn after_a_pain_press_a_form_asks_how_strong_and_where() {
     };
     eventually("exercise 1", || find("1/5")().is_some()).await;
     let first = find("1/5")().unwrap()["id"].as_str().unwrap().to_string();
+    bot.has_sent(&first).await;
     fake.press(&di, &first, "upright:pain", false);
     eventually("the advice", || find("How strong was it")().is_some()).await;
     let advice = find("How strong was it")().unwrap();
@@ -1170,6 +1185,7 @@ async fn after_a_pain_press_a_form_asks_how_strong_and_where() {
     // The button opens a form: a score and a place, both short text fields.
     let advice_id = advice["id"].as_str().unwrap().to_string();
     let before = replies(&fake).len();
+    bot.has_sent(&advice_id).await;
     fake.press(&di, &advice_id, "upright:rate", false);
     eventually("the form", || replies(&fake).len() > before).await;
     let form = replies(&fake)[before].clone();
@@ -1633,6 +1649,9 @@ async fn a_channel_does_the_routine_together_on_discord() {
 
     // The bot's own reaction never counts; three members' reactions do, and
     // so do their button presses, each answered to the presser alone.
+    for exercise in &exercises[..3] {
+        bot.has_sent(exercise).await;
+    }
     fake.guild_reaction(true, &user(BOT_ID, "upright", true), &exercises[0], "✅");
     for member in [&cleo, &ana, &ben] {
         for exercise in &exercises[..2] {
