@@ -3,9 +3,9 @@
 use chrono::Duration;
 
 use super::{CommandError, Ctx, Later};
+use crate::coaching::History;
 use crate::content::{Content, DEFAULT_ROUTINE, Routine, TopicId};
 use crate::engine::render::{self, load_text, streak_line};
-use crate::engine::sessions::History;
 use crate::message::{Message, Reply};
 use crate::progress::Picture;
 use crate::store::sessions::Owner;

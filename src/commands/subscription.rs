@@ -4,10 +4,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{CommandError, Ctx};
+use crate::coaching::History;
 use crate::config::parse_pace;
 use crate::content::DEFAULT_ROUTINE;
 use crate::engine::render::{load_text, streak_line};
-use crate::engine::sessions::{History, send_disclaimer};
+use crate::engine::sessions::send_disclaimer;
 use crate::message::{Message, Reply};
 use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
 use crate::store::sessions::Owner;

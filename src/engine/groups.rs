@@ -9,18 +9,17 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::Connection;
 
 use super::sessions::{
-    Audience, History, SessionRules, begin, due_occurrences, enqueue, may_start, post_exercise,
-    routine,
+    Audience, Occasion, SessionRules, due_occurrences, enqueue, record, routine, status_of,
 };
 use super::{Engine, SendError, render};
-use crate::coaching::{self, DayOutcome, Streak};
+use crate::coaching::{self, History, Streak, completion};
 use crate::content::Content;
 use crate::conventions::Conventions;
 use crate::message::Message;
 use crate::schedule::{Occurrence, Schedule};
-use crate::store::deliveries::{Kind, Recipient, priority};
+use crate::store::deliveries::{Kind, priority};
 use crate::store::groups::{self, Event, Group};
-use crate::store::sessions::{self, NewSession, Owner, Session, Status};
+use crate::store::sessions::{self, Owner, Session, Status};
 use crate::store::users::{self, User};
 use crate::store::{Result, check_ins};
 
@@ -34,15 +33,6 @@ const MENTIONS_PER_NUDGE: usize = 40;
 
 /// A member counts as taking part if they checked in this many days back.
 const ACTIVE_DAYS: i64 = 7;
-
-impl Audience {
-    fn channel(group: &Group) -> Audience {
-        Audience {
-            platform: group.platform.clone(),
-            recipient: Recipient::Channel(group.channel_id.clone()),
-        }
-    }
-}
 
 /// When the last exercise's pace runs out, local time (may pass midnight,
 /// which `group setup` refuses).
@@ -90,13 +80,8 @@ pub fn start_due(
     };
     let (due, next_at) = due_occurrences(&group.schedule, next_at, rules.grace, now);
     for (i, occurrence) in due.iter().enumerate() {
-        let status = if groups::is_rest_day(c, group.id, occurrence.local_date)? {
-            Status::Skipped
-        } else if may_start(i, due.len(), occurrence, rules.grace, now) {
-            Status::Running
-        } else {
-            Status::Missed
-        };
+        let rests = groups::is_rest_day(c, group.id, occurrence.local_date)?;
+        let status = status_of(rests, i, due.len(), occurrence, rules.grace, now);
         record_occurrence(c, rules.content, group, occurrence, status, now)?;
     }
     groups::set_next(c, group.id, Event::Session, Some(next_at))
@@ -113,62 +98,25 @@ fn record_occurrence(
     let routine = routine(content, &group.routine_id)?;
     // Everyone starts from the low end; members scale up on their own.
     let loads = coaching::loads(routine, std::iter::empty());
-    let new = NewSession {
+    let occasion = Occasion {
         owner: Owner::Group(group.id),
-        routine_id: &routine.id,
-        local_date: occurrence.local_date,
-        scheduled_at: occurrence.at,
-        started_at: (status == Status::Running).then_some(now),
+        routine,
+        occurrence,
         status,
         loads: &loads,
+        to: Audience::channel(group),
+        pace_minutes: group.pace_minutes,
+        first_at: now,
     };
-    let Some(session_id) = sessions::insert(c, &new)? else {
-        return Ok(());
-    };
-    if status != Status::Running {
-        tracing::info!(group = group.id, date = %occurrence.local_date, status = status.as_str(), "group session not started");
-        return Ok(());
-    }
-    let opening = render::group_opening(
-        routine,
-        occurrence.local_date,
-        &loads,
-        group.pace_minutes,
-        group.summary_time,
-    );
-    let to = Audience::channel(group);
-    begin(
-        c,
-        content,
-        session_id,
-        &to,
-        opening,
-        group.pace_minutes,
-        now,
-    )?;
-    tracing::info!(group = group.id, date = %occurrence.local_date, "group session started");
-    Ok(())
-}
-
-/// A group session moves on only with its pace: the next exercise, or the
-/// closing message.
-pub fn advance(
-    c: &Connection,
-    content: &Content,
-    session: &Session,
-    group_id: i64,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let group = groups::get(c, group_id)?;
-    let routine = routine(content, &session.routine_id)?;
-    let to = Audience::channel(&group);
-    let step = session.current_step;
-    if (step as usize) < routine.exercises.len() {
-        return post_exercise(c, content, session, &to, step + 1, group.pace_minutes, now);
-    }
-    sessions::set_progress(c, session.id, step, None, Status::Finished)?;
-    let closing = render::group_closing(routine.exercises.len(), group.summary_time);
-    post(c, &group, session, Kind::Closing, None, closing, now)
+    record(c, content, occasion, now, |_| {
+        Ok(render::group_opening(
+            routine,
+            occurrence.local_date,
+            &loads,
+            group.pace_minutes,
+            group.summary_time,
+        ))
+    })
 }
 
 /// A member of a group with their record there.
@@ -241,63 +189,6 @@ pub fn rank(content: &Content, record: GroupRecord) -> Vec<Standing> {
             })
     });
     standings
-}
-
-/// Member-days done out of member-days possible over a span of group sessions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Completion {
-    pub done: u32,
-    pub possible: u32,
-}
-
-impl Completion {
-    pub fn percent(self) -> Option<u32> {
-        (self.possible > 0).then(|| (self.done * 100 + self.possible / 2) / self.possible)
-    }
-}
-
-/// Completion over the group's sessions dated `from..=to`, counting the
-/// members who checked in at least once in that span, each from their first
-/// check-in in the group on (days before someone joined are not theirs to do).
-pub fn completion(
-    standings: &[Standing],
-    exercises: usize,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Completion {
-    let mut total = Completion::default();
-    for standing in standings {
-        let history = &standing.history;
-        let Some(first) = history
-            .sessions
-            .iter()
-            .find(|s| !history.check_ins_of(s.id).is_empty())
-            .map(|s| s.local_date)
-        else {
-            continue;
-        };
-        let sessions: Vec<&Session> = history
-            .sessions
-            .iter()
-            .filter(|s| s.local_date >= from.max(first) && s.local_date <= to)
-            .filter(|s| matches!(s.status, Status::Running | Status::Finished))
-            .collect();
-        let took_part = sessions
-            .iter()
-            .any(|s| !history.check_ins_of(s.id).is_empty());
-        if !took_part {
-            continue;
-        }
-        total.possible += sessions.len() as u32;
-        total.done += sessions
-            .iter()
-            .filter(|s| {
-                coaching::outcome(s, history.check_ins_of(s.id), exercises, false)
-                    == DayOutcome::Done
-            })
-            .count() as u32;
-    }
-    total
 }
 
 fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bool {
@@ -453,9 +344,14 @@ fn summary(
             not_yet.push(standing.user.display_name.clone());
         }
     }
-    let this_week = completion(&standings, exercises, date - Duration::days(6), date);
+    let this_week = completion(
+        standings.iter().map(|s| &s.history),
+        exercises,
+        date - Duration::days(6),
+        date,
+    );
     let last_week = completion(
-        &standings,
+        standings.iter().map(|s| &s.history),
         exercises,
         date - Duration::days(13),
         date - Duration::days(7),

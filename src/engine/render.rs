@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 
-use super::groups::Completion;
 use crate::check_in::CheckInKind;
-use crate::coaching::{Streak, Tally};
+use crate::coaching::{Completion, Streak, Tally};
 use crate::content::{Content, Exercise, Routine, TopicId};
 use crate::conventions::Conventions;
 use crate::duration::describe;

@@ -9,11 +9,12 @@ use rusqlite::Connection;
 
 use super::render;
 use crate::check_in::CheckInKind;
-use crate::coaching::{self, DayOutcome, Streak};
+use crate::coaching::{self, History};
 use crate::content::{Content, Routine};
 use crate::schedule::{Occurrence, Schedule};
-use crate::store::check_ins::{self, SessionCheckIns};
+use crate::store::check_ins;
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
+use crate::store::groups::{self as store_groups, Group};
 use crate::store::sessions::{self, MissedBecause, NewSession, Owner, Session, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users::{self, User};
@@ -55,15 +56,8 @@ fn session_key(session: &Session) -> String {
     }
 }
 
-/// A member's sessions (oldest first) with their check-ins.
-#[derive(Debug, Clone)]
-pub struct History {
-    pub sessions: Vec<Session>,
-    pub check_ins: std::collections::BTreeMap<i64, SessionCheckIns>,
-    /// Session id → step → the pain score the member gave.
-    pub pain_scores: std::collections::BTreeMap<i64, coaching::PainScores>,
-}
-
+/// Reading a member's history from the database (the rules over it are
+/// in [`coaching`]).
 impl History {
     /// A member's history in their own sessions (a subscription) or in a group's.
     pub fn load(c: &Connection, owner: Owner, user_id: i64) -> Result<History> {
@@ -72,135 +66,6 @@ impl History {
             check_ins: check_ins::by_session_for_user(c, user_id)?,
             pain_scores: check_ins::pain_scores_for_user(c, user_id)?,
         })
-    }
-
-    /// The exercises of `routine` resting on `date`, by step, each with the
-    /// last day it rests.
-    pub fn resting_on(
-        &self,
-        rules: &crate::content::PainRules,
-        routine: &Routine,
-        date: chrono::NaiveDate,
-    ) -> std::collections::BTreeMap<u32, chrono::NaiveDate> {
-        coaching::resting(
-            rules,
-            self.sessions
-                .iter()
-                .filter(|s| s.routine_id == routine.id)
-                .map(|s| (s, self.check_ins_of(s.id), self.pain_scores.get(&s.id))),
-            date,
-        )
-    }
-
-    pub fn check_ins_of(&self, session_id: i64) -> &SessionCheckIns {
-        static EMPTY: SessionCheckIns = SessionCheckIns::new();
-        self.check_ins.get(&session_id).unwrap_or(&EMPTY)
-    }
-
-    pub fn streak(&self, content: &Content) -> Streak {
-        let latest_started = self
-            .sessions
-            .iter()
-            .rev()
-            .find(|s| matches!(s.status, Status::Running | Status::Finished))
-            .map(|s| s.id);
-        let outcomes: Vec<DayOutcome> = self
-            .sessions
-            .iter()
-            .map(|s| {
-                let count = content
-                    .routine(&s.routine_id)
-                    .map_or(0, |r| r.exercises.len());
-                coaching::outcome(
-                    s,
-                    self.check_ins_of(s.id),
-                    count,
-                    Some(s.id) == latest_started,
-                )
-            })
-            .collect();
-        coaching::streak(&outcomes)
-    }
-
-    /// For each day with a session that counted, the share of the routine
-    /// checked in ✅ (0.0–1.0): what the progress picture shows.
-    pub fn day_shares(
-        &self,
-        content: &Content,
-    ) -> std::collections::BTreeMap<chrono::NaiveDate, f32> {
-        self.sessions
-            .iter()
-            .filter(|s| !matches!(s.status, Status::Skipped | Status::Failed))
-            .map(|s| {
-                let exercises = content
-                    .routine(&s.routine_id)
-                    .map_or(0, |r| r.exercises.len());
-                let check_ins = self.check_ins_of(s.id);
-                let offered: Vec<u32> = s.offered_steps(exercises).collect();
-                let count = offered.len().max(1);
-                let done = offered
-                    .iter()
-                    .filter(|step| {
-                        check_ins
-                            .get(step)
-                            .is_some_and(|kinds| kinds.contains(&CheckInKind::Done))
-                    })
-                    .count();
-                (s.local_date, (done as f32 / count as f32).min(1.0))
-            })
-            .collect()
-    }
-
-    /// Each exercise of `routine` over the 8 weeks up to `today`: the days
-    /// it was asked for, done, and reported painful (with the score).
-    pub fn trends(&self, routine: &Routine, today: chrono::NaiveDate) -> crate::trends::Trends {
-        use crate::trends::{Day, Exercise, Trends};
-        let first = Trends::first_day(today);
-        let shown: Vec<&Session> = self
-            .sessions
-            .iter()
-            .filter(|s| s.routine_id == routine.id && s.was_delivered())
-            .filter(|s| (first..=today).contains(&s.local_date))
-            .collect();
-        let exercises = (1..)
-            .zip(&routine.exercises)
-            .map(|(step, exercise): (u32, _)| {
-                let days = shown
-                    .iter()
-                    .map(|s| {
-                        let kinds = self.check_ins_of(s.id).get(&step);
-                        let has = |kind| kinds.is_some_and(|k| k.contains(&kind));
-                        let score = self.pain_scores.get(&s.id).and_then(|p| p.get(&step));
-                        Day {
-                            date: s.local_date,
-                            load: s
-                                .loads
-                                .get(step as usize - 1)
-                                .copied()
-                                .unwrap_or(exercise.reps.min),
-                            done: has(CheckInKind::Done),
-                            pain: has(CheckInKind::Pain).then(|| score.copied()),
-                        }
-                    })
-                    .collect();
-                Exercise {
-                    title: exercise.title.clone(),
-                    days,
-                }
-            })
-            .collect();
-        Trends { today, exercises }
-    }
-
-    /// The load for a session on `date`, from the sessions before it.
-    pub fn loads_before(&self, routine: &Routine, date: chrono::NaiveDate) -> Vec<u32> {
-        coaching::loads(
-            routine,
-            self.sessions
-                .iter()
-                .filter(|s| s.local_date < date && s.routine_id == routine.id)
-                .map(|s| (s, self.check_ins_of(s.id))),
-        )
     }
 }
 
@@ -230,16 +95,24 @@ pub(super) fn due_occurrences(
     (due, next_at)
 }
 
-/// Only the latest due occurrence may start, and only within the grace
-/// window: no flood after an outage.
-pub(super) fn may_start(
+/// How the `index`-th of `count` due occurrences is recorded: skipped when
+/// its owner rests that day; else only the latest may start, and only
+/// within the grace window (no flood after an outage); the rest are missed.
+pub(super) fn status_of(
+    rests: bool,
     index: usize,
     count: usize,
     occurrence: &Occurrence,
     grace: Duration,
     now: DateTime<Utc>,
-) -> bool {
-    index + 1 == count && now - occurrence.at <= grace.max(MIN_GRACE)
+) -> Status {
+    if rests {
+        Status::Skipped
+    } else if index + 1 == count && now - occurrence.at <= grace.max(MIN_GRACE) {
+        Status::Running
+    } else {
+        Status::Missed
+    }
 }
 
 /// Starts, skips or records as missed every occurrence of this subscription
@@ -277,13 +150,8 @@ pub fn start_due(
                 _ => continue,
             }
         }
-        let status = if subscription.skip_date == Some(occurrence.local_date) {
-            Status::Skipped
-        } else if may_start(i, due.len(), occurrence, rules.grace, now) {
-            Status::Running
-        } else {
-            Status::Missed
-        };
+        let skipped = subscription.skip_date == Some(occurrence.local_date);
+        let status = status_of(skipped, i, due.len(), occurrence, rules.grace, now);
         record_occurrence(c, rules, subscription, &user, occurrence, status, now)?;
     }
     subscriptions::set_next_run(
@@ -315,14 +183,78 @@ fn record_occurrence(
             }
         }
     }
-    let new = NewSession {
+    // A day the member moved with `later` starts when they asked.
+    let first_at = match subscription.later {
+        Some((date, at)) if date == occurrence.local_date => at.max(now),
+        _ => now,
+    };
+    let occasion = Occasion {
         owner: Owner::Subscription(subscription.id),
+        routine,
+        occurrence,
+        status,
+        loads: &loads,
+        to: Audience::member(user),
+        pace_minutes: subscription.pace_minutes,
+        first_at,
+    };
+    record(c, rules.content, occasion, now, |session_id| {
+        let late_by =
+            Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
+        // Told once, in the first message after: which days were lost, and why.
+        let missed = sessions::take_untold_missed(c, subscription.id, session_id)?;
+        Ok(render::opening(
+            routine,
+            occurrence.local_date,
+            &loads,
+            &resting,
+            subscription.pace_minutes,
+            late_by,
+            &missed,
+        ))
+    })
+}
+
+/// One occurrence of a member's or a group's schedule, to be recorded.
+pub(super) struct Occasion<'a> {
+    pub owner: Owner,
+    pub routine: &'a Routine,
+    pub occurrence: &'a Occurrence,
+    pub status: Status,
+    /// Repetitions per exercise (0: resting), for a session that starts.
+    pub loads: &'a [u32],
+    pub to: Audience,
+    pub pace_minutes: u32,
+    /// When its first message is due, if it starts.
+    pub first_at: DateTime<Utc>,
+}
+
+/// Records an occurrence — started, skipped or missed — once per owner and
+/// local date. One that starts gets its first message: the opening made by
+/// `opening` (given the new session's id) over the first exercise. The one
+/// implementation for members and groups.
+pub(super) fn record(
+    c: &Connection,
+    content: &Content,
+    occasion: Occasion<'_>,
+    now: DateTime<Utc>,
+    opening: impl FnOnce(i64) -> Result<crate::message::Message>,
+) -> Result<()> {
+    let Occasion {
+        owner,
+        routine,
+        occurrence,
+        status,
+        ..
+    } = occasion;
+    let new = NewSession {
+        owner,
         routine_id: &routine.id,
         local_date: occurrence.local_date,
         scheduled_at: occurrence.at,
         started_at: (status == Status::Running).then_some(now),
         status,
-        loads: &loads,
+        loads: occasion.loads,
     };
     let Some(session_id) = sessions::insert(c, &new)? else {
         return Ok(()); // That local date already has its session.
@@ -331,43 +263,27 @@ fn record_occurrence(
         sessions::set_missed_because(c, session_id, MissedBecause::Offline)?;
     }
     if status != Status::Running {
-        tracing::info!(subscription = subscription.id, date = %occurrence.local_date, status = status.as_str(), "session not started");
+        tracing::info!(?owner, date = %occurrence.local_date, status = status.as_str(), "session not started");
         return Ok(());
     }
-    let late_by = Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
-    // Told once, in the first message after: which days were lost, and why.
-    let missed = sessions::take_untold_missed(c, subscription.id, session_id)?;
-    let opening = render::opening(
-        routine,
-        occurrence.local_date,
-        &loads,
-        &resting,
-        subscription.pace_minutes,
-        late_by,
-        &missed,
-    );
-    // A day the member moved with `later` starts when they asked.
-    let first_at = match subscription.later {
-        Some((date, at)) if date == occurrence.local_date => at.max(now),
-        _ => now,
-    };
+    let opening = opening(session_id)?;
     begin(
         c,
-        rules.content,
+        content,
         session_id,
-        &Audience::member(user),
+        &occasion.to,
         opening,
-        subscription.pace_minutes,
-        first_at,
+        occasion.pace_minutes,
+        occasion.first_at,
     )?;
-    tracing::info!(subscription = subscription.id, date = %occurrence.local_date, "session started");
+    tracing::info!(?owner, date = %occurrence.local_date, "session started");
     Ok(())
 }
 
 /// Starts a session just recorded: ends its owner's previous one (late
 /// check-ins stop there), then writes the first exercise with the opening
 /// as its header: one message, not two, to start the day, due `first_at`.
-pub(super) fn begin(
+fn begin(
     c: &Connection,
     content: &Content,
     session_id: i64,
@@ -461,6 +377,13 @@ impl Audience {
             recipient: Recipient::Member(user.id),
         }
     }
+
+    pub fn channel(group: &Group) -> Audience {
+        Audience {
+            platform: group.platform.clone(),
+            recipient: Recipient::Channel(group.channel_id.clone()),
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -522,7 +445,7 @@ fn exercise_message(
 }
 
 /// Writes exercise `step` (after the first) and starts its pace.
-pub(super) fn post_exercise(
+fn post_exercise(
     c: &Connection,
     content: &Content,
     session: &Session,
@@ -557,27 +480,54 @@ pub fn advance(
     if session.status != Status::Running {
         return Ok(());
     }
-    let subscription_id = match session.owner()? {
-        Owner::Subscription(id) => id,
-        Owner::Group(group_id) => {
-            return super::groups::advance(c, content, session, group_id, now);
-        }
-    };
-    let subscription = subscriptions::get(c, subscription_id)?;
-    let user = users::get(c, subscription.user_id)?;
     let routine = routine(content, &session.routine_id)?;
-    if let Some(step) = session.next_step(session.current_step, routine.exercises.len()) {
-        post_exercise(
-            c,
-            content,
-            session,
-            &Audience::member(&user),
-            step,
-            subscription.pace_minutes,
-            now,
-        )
-    } else {
-        close(c, content, session, &user, false, now)
+    let next = session.next_step(session.current_step, routine.exercises.len());
+    match session.owner()? {
+        Owner::Subscription(id) => {
+            let subscription = subscriptions::get(c, id)?;
+            let user = users::get(c, subscription.user_id)?;
+            let Some(step) = next else {
+                return close(c, content, session, &user, false, now);
+            };
+            let to = Audience::member(&user);
+            post_exercise(
+                c,
+                content,
+                session,
+                &to,
+                step,
+                subscription.pace_minutes,
+                now,
+            )
+        }
+        // A group's session goes at its pace; its closing points to the summary.
+        Owner::Group(id) => {
+            let group = store_groups::get(c, id)?;
+            let to = Audience::channel(&group);
+            let Some(step) = next else {
+                sessions::set_progress(
+                    c,
+                    session.id,
+                    session.current_step,
+                    None,
+                    Status::Finished,
+                )?;
+                let closing = render::group_closing(routine.exercises.len(), group.summary_time);
+                enqueue(
+                    c,
+                    session,
+                    &to,
+                    Kind::Closing,
+                    None,
+                    priority::LATER,
+                    closing,
+                    Vec::new(),
+                    now,
+                )?;
+                return Ok(());
+            };
+            post_exercise(c, content, session, &to, step, group.pace_minutes, now)
+        }
     }
 }
 

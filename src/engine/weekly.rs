@@ -5,9 +5,9 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
-use super::sessions::{History, routine};
+use super::sessions::routine;
 use super::{Engine, render};
-use crate::coaching::DayOutcome;
+use crate::coaching::{DayOutcome, History};
 use crate::content::Content;
 use crate::schedule::{Schedule, Weekdays};
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};

@@ -22,6 +22,10 @@
 //! the range. A 🤕 lowers it by a fifth (at least 2), down to half the low end,
 //! and restarts the count. A ⏭️ or no check-in also restarts the count.
 
+mod history;
+
+pub use history::{Completion, History, completion};
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::NaiveDate;
