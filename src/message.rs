@@ -85,3 +85,13 @@ impl Reply {
         self
     }
 }
+
+/// `text` cut to at most `limit` characters, with an ellipsis when cut.
+pub fn clip(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(limit.saturating_sub(1)).collect();
+    clipped.push('…');
+    clipped
+}

@@ -92,6 +92,31 @@ pub(crate) fn problem(error: impl std::fmt::Display) -> ProgressError {
     ProgressError(error.to_string())
 }
 
+/// The drawing area pictures are drawn on.
+pub(crate) type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// A `width` × `height` PNG: a white canvas, drawn on by `draw` with the
+/// embedded font ready.
+pub(crate) fn png(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&Canvas<'_>) -> Result<(), ProgressError>,
+) -> Result<Vec<u8>, ProgressError> {
+    font_ready()?;
+    let mut pixels = vec![0u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(problem)?;
+        draw(&root)?;
+        root.present().map_err(problem)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&pixels, width, height, image::ColorType::Rgb8)
+        .map_err(problem)?;
+    Ok(png)
+}
+
 /// What a progress picture shows, read from the database; drawn after the
 /// connection is released, so a drawing never holds up other members.
 #[derive(Debug, Clone)]
@@ -119,11 +144,7 @@ pub fn render(
     days: &BTreeMap<NaiveDate, f32>,
     streak: Streak,
 ) -> Result<Vec<u8>, ProgressError> {
-    font_ready()?;
-    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(problem)?;
+    png(WIDTH, HEIGHT, |root| {
         let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
         let dark = RGBColor(0x20, 0x20, 0x20);
         root.draw(&Text::new(
@@ -192,11 +213,6 @@ pub fn render(
             text(16, dark),
         ))
         .map_err(problem)?;
-        root.present().map_err(problem)?;
-    }
-    let mut png = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(&pixels, WIDTH, HEIGHT, image::ColorType::Rgb8)
-        .map_err(problem)?;
-    Ok(png)
+        Ok(())
+    })
 }

@@ -8,10 +8,10 @@
 //! Drawn with plotters and the embedded font, large enough for a thumbnail.
 
 use chrono::{Duration, NaiveDate};
-use image::ImageEncoder;
 use plotters::prelude::*;
 
-use crate::progress::{FONT, ProgressError, font_ready, problem};
+use crate::message::clip;
+use crate::progress::{Canvas, FONT, ProgressError, png, problem};
 
 pub const WEEKS: i64 = 8;
 pub const WIDTH: u32 = 960;
@@ -90,11 +90,7 @@ impl Trends {
     }
 
     fn render(&self) -> Result<Vec<u8>, ProgressError> {
-        font_ready()?;
-        let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-        {
-            let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-            root.fill(&WHITE).map_err(problem)?;
+        png(WIDTH, HEIGHT, |root| {
             let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
             root.draw(&Text::new(
                 "Upright · last 8 weeks, exercise by exercise",
@@ -130,7 +126,7 @@ impl Trends {
             ))
             .map_err(problem)?;
             for (i, exercise) in self.exercises.iter().take(5).enumerate() {
-                self.band(&root, i as u32, exercise)?;
+                self.band(root, i as u32, exercise)?;
             }
             let axis_y = (HEADER + BAND * 5 + 10) as i32;
             for weeks_ago in [8, 6, 4, 2] {
@@ -148,21 +144,16 @@ impl Trends {
                 text(16, INK),
             ))
             .map_err(problem)?;
-            root.present().map_err(problem)?;
-        }
-        let mut png = Vec::new();
-        image::codecs::png::PngEncoder::new(&mut png)
-            .write_image(&pixels, WIDTH, HEIGHT, image::ColorType::Rgb8)
-            .map_err(problem)?;
-        Ok(png)
+            Ok(())
+        })
     }
 
     /// One exercise's band: its name and share done on the left; on the
     /// right, the load line over the pain triangles, and the done squares
     /// along the bottom.
-    fn band<DB: DrawingBackend>(
+    fn band(
         &self,
-        root: &DrawingArea<DB, plotters::coord::Shift>,
+        root: &Canvas<'_>,
         index: u32,
         exercise: &Exercise,
     ) -> Result<(), ProgressError> {
@@ -281,15 +272,6 @@ fn triangle(at: (i32, i32)) -> Polygon<(i32, i32)> {
         vec![(x - 7, y - 6), (x + 7, y - 6), (x, y + 7)],
         PAIN.filled(),
     )
-}
-
-fn clip(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut clipped: String = text.chars().take(limit - 1).collect();
-    clipped.push('…');
-    clipped
 }
 
 #[cfg(test)]

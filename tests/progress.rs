@@ -20,6 +20,17 @@ fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
 
+/// Reacts `emoji` to the member's latest exercise.
+async fn react_to_latest(bot: &Bot, user: &str, emoji: &str) {
+    let latest = bot
+        .fake
+        .posted_to(user)
+        .into_iter()
+        .rfind(|p| p.kind == Kind::Exercise)
+        .unwrap();
+    bot.react(user, &latest.id, emoji, true).await;
+}
+
 #[test]
 fn squares_show_done_empty_and_missing_days_apart() {
     let today = date("2027-05-20");
@@ -98,13 +109,7 @@ async fn the_progress_command_sends_the_picture() {
     bot.member("ada", "subscribe 07:00 UTC").await;
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     for _ in 0..5 {
-        let latest = bot
-            .fake
-            .posted_to("ada")
-            .into_iter()
-            .rfind(|p| p.kind == Kind::Exercise)
-            .unwrap();
-        bot.react("ada", &latest.id, "✅", true).await;
+        react_to_latest(&bot, "ada", "✅").await;
     }
     let reply = bot.command("ada", "progress").await;
     let file = reply.attachment.expect("a picture");
@@ -136,13 +141,7 @@ async fn the_trends_picture_shows_each_exercise_done_days_load_and_pain_apart() 
         let emoji = if day == "06" { "🤕" } else { "✅" };
         let steps = if day == "06" { 1 } else { 5 };
         for _ in 0..steps {
-            let latest = bot
-                .fake
-                .posted_to("ada")
-                .into_iter()
-                .rfind(|p| p.kind == Kind::Exercise)
-                .unwrap();
-            bot.react("ada", &latest.id, emoji, true).await;
+            react_to_latest(&bot, "ada", emoji).await;
         }
     }
     bot.command("ada", "pain 6 neck").await;

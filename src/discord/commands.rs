@@ -9,7 +9,7 @@ use super::{Error, PLATFORM};
 use crate::commands::{self as core, Command, Member, Place};
 use crate::content::TopicId;
 use crate::engine::Engine;
-use crate::message::{Message, Reply};
+use crate::message::{Message, Reply, clip};
 
 type Context<'a> = poise::Context<'a, Engine, Error>;
 
@@ -75,15 +75,6 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         group(),
         help(),
     ]
-}
-
-fn clip(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut clipped: String = text.chars().take(limit - 1).collect();
-    clipped.push('…');
-    clipped
 }
 
 /// A message as an embed within Discord's limits.
