@@ -11,15 +11,18 @@
 //! - [`engine`] is the bot itself: it starts due sessions, writes every message
 //!   to the outbox before handing it to a [`engine::Platform`], paces the
 //!   exercises, and turns reactions into check-ins.
-//! - [`coaching`] decides each day's load and counts streaks.
-//! - [`progress`] draws the 12-week calendar picture.
+//! - [`coaching`] decides each day's load, counts streaks and rests an
+//!   exercise that keeps hurting: pure rules over a member's history.
+//! - [`progress`] draws the 12-week calendar picture; [`trends`] the 8 weeks
+//!   of each exercise.
 //! - [`commands`] answers member commands with platform-neutral [`message::Reply`]s.
 //! - [`console`] is a platform in the terminal, used by `upright demo`.
 //! - `matrix` and `discord` (features of the same names) are the adapters:
 //!   incoming commands and reactions go to the engine; each implements the
 //!   platform the engine sends through.
 //! - [`ordered`] runs a platform's incoming events in order per room, off its
-//!   receiving loop.
+//!   receiving loop; [`checkpoint`] says when the stream position may be
+//!   saved (once the work made from the events before it is done).
 //! - [`telemetry`] counts what happens for Prometheus and says whether the
 //!   bot is healthy (`/metrics`, `/healthz`).
 //! - [`app`] wires the engine and the configured platforms for `upright run`.
