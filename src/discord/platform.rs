@@ -191,7 +191,7 @@ impl Platform for DiscordPlatform {
                     message.footer = Some(buttons::HOW_TO_CHECK_IN.to_string());
                 }
                 // A member's first message of the day can also be moved.
-                let movable = outgoing.step == Some(1) && matches!(to, Destination::Direct { .. });
+                let movable = outgoing.opens_day && matches!(to, Destination::Direct { .. });
                 let mut rows = buttons::rows(outgoing.kind, outgoing.choices, None);
                 if movable {
                     rows.push(buttons::later_row());

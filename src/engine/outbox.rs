@@ -71,7 +71,7 @@ impl Engine {
                         kind: delivery.kind,
                         message: &delivery.message,
                         choices: &delivery.reactions,
-                        step: delivery.step,
+                        opens_day: delivery.opens_day,
                     };
                     platform.send(&destination, outgoing).await.map(Some)
                 }

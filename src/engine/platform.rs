@@ -27,8 +27,9 @@ pub struct Outgoing<'a> {
     /// ✅ ⏭️ 🤕, the disclaimer's ✅), for platforms that put them on the
     /// message itself as buttons.
     pub choices: &'a [String],
-    /// The exercise's number in its session, for session messages.
-    pub step: Option<u32>,
+    /// The day's first message (its first exercise, headed by the
+    /// opening), which a member may move with `later`.
+    pub opens_day: bool,
 }
 
 /// What the platform says after sending.

@@ -151,13 +151,15 @@ pub struct Delivery {
     pub platform_message_id: Option<String>,
     /// Set when the recipient is a member.
     pub member: Option<MemberAddress>,
+    /// The day's first message: its first exercise, headed by the opening.
+    pub opens_day: bool,
 }
 
 /// Every delivery column, with the member's address (`d` is the delivery).
 const SELECT: &str =
     "SELECT d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
        d.kind, d.step, d.body, d.reactions, d.state, d.attempts, d.platform_message_id,
-       u.platform_user_id, u.dm_target
+       u.platform_user_id, u.dm_target, d.priority
   FROM deliveries d LEFT JOIN users u ON u.id = d.user_id";
 
 fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
@@ -194,6 +196,7 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
     let step: Option<u32> = row.get(7)?;
     let attempts: u32 = row.get(11)?;
     let platform_message_id: Option<String> = row.get(12)?;
+    let priority: i64 = row.get(15)?;
     let member = row
         .get::<_, Option<String>>(13)?
         .map(|platform_user_id| -> rusqlite::Result<MemberAddress> {
@@ -217,6 +220,7 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
         attempts,
         platform_message_id,
         member,
+        opens_day: kind == Kind::Exercise && priority == priority::OPENING,
     }))
 }
 

@@ -36,17 +36,16 @@ pub struct Posted {
     pub title: String,
     pub body: String,
     pub at: DateTime<Utc>,
+    pub opens_day: bool,
 }
 
 impl Posted {
     /// The day's first message: its first exercise (exercise 1 unless that
     /// one rests after pain), headed by the opening — or the same again,
-    /// when the member moved their session with `later`.
+    /// when the member moved their session with `later`; as the engine
+    /// marks it for the platform.
     pub fn is_opening(&self) -> bool {
-        self.kind == Kind::Exercise
-            && (self.key.ends_with("/ex1")
-                || self.key.ends_with("/ex1/later")
-                || self.body.contains("exercises today, one message each"))
+        self.opens_day
     }
 }
 
@@ -192,6 +191,7 @@ impl Platform for FakePlatform {
                         title: outgoing.message.title.clone().unwrap_or_default(),
                         body: outgoing.message.body.clone(),
                         at,
+                        opens_day: outgoing.opens_day,
                     });
                     id
                 }
