@@ -280,7 +280,9 @@ mod tests {
 
     #[test]
     fn the_eight_weeks_fit_the_plot_from_the_first_day_to_today() {
-        let today = NaiveDate::from_ymd_opt(2027, 6, 27).unwrap();
+        let Some(today) = NaiveDate::from_ymd_opt(2027, 6, 27) else {
+            panic!("a valid date");
+        };
         let trends = Trends {
             today,
             exercises: Vec::new(),

@@ -81,18 +81,8 @@ impl History {
                 let exercises = content
                     .routine(&s.routine_id)
                     .map_or(0, |r| r.exercises.len());
-                let check_ins = self.check_ins_of(s.id);
-                let offered: Vec<u32> = s.offered_steps(exercises).collect();
-                let count = offered.len().max(1);
-                let done = offered
-                    .iter()
-                    .filter(|step| {
-                        check_ins
-                            .get(step)
-                            .is_some_and(|kinds| kinds.contains(&CheckInKind::Done))
-                    })
-                    .count();
-                (s.local_date, (done as f32 / count as f32).min(1.0))
+                let (done, offered) = super::done_of_offered(s, self.check_ins_of(s.id), exercises);
+                (s.local_date, (done as f32 / offered.max(1) as f32).min(1.0))
             })
             .collect()
     }

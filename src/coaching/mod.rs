@@ -60,6 +60,22 @@ fn has(check_ins: &SessionCheckIns, step: u32, kind: CheckInKind) -> bool {
         .is_some_and(|kinds| kinds.contains(&kind))
 }
 
+/// Of the exercises a session asked for, how many were checked in ✅, and
+/// how many it asked for (one resting after pain is not asked for, so not
+/// counted).
+pub fn done_of_offered(
+    session: &Session,
+    check_ins: &SessionCheckIns,
+    exercise_count: usize,
+) -> (usize, usize) {
+    session
+        .offered_steps(exercise_count)
+        .fold((0, 0), |(done, offered), step| {
+            let this = usize::from(has(check_ins, step, CheckInKind::Done));
+            (done + this, offered + 1)
+        })
+}
+
 /// How one session counts. `is_latest` marks the session that can still take
 /// late check-ins.
 pub fn outcome(
@@ -73,16 +89,11 @@ pub fn outcome(
         Status::Skipped | Status::Failed | Status::Missed => return DayOutcome::Neutral,
         Status::Running | Status::Finished => {}
     }
-    // An exercise resting after pain is not asked for, so not counted.
-    let offered: Vec<u32> = session.offered_steps(exercise_count).collect();
-    if offered.is_empty() {
+    let (done, offered) = done_of_offered(session, check_ins, exercise_count);
+    if offered == 0 {
         return DayOutcome::Neutral;
     }
-    let done = offered
-        .iter()
-        .filter(|step| has(check_ins, **step, CheckInKind::Done))
-        .count();
-    if done >= done_threshold(offered.len()) {
+    if done >= done_threshold(offered) {
         DayOutcome::Done
     } else if check_ins
         .values()

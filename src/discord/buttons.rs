@@ -357,27 +357,36 @@ pub async fn on_how_strong(
             .map(|text| text.trim().to_string())
             .filter(|text| !text.is_empty())
     };
-    let member = crate::commands::Member {
-        platform: PLATFORM.to_string(),
-        user_id: form.user.id.to_string(),
-        display_name: form.user.display_name().to_string(),
-        dm: None,
-    };
     let command = crate::commands::Command::Pain {
         score: value(SCORE_FIELD).unwrap_or_default(),
         place: value(WHERE_FIELD),
     };
+    let answer = command_answer(engine, &form.user, command, form.guild_id.is_some()).await;
+    form.create_response(&ctx.http, answer).await?;
+    Ok(())
+}
+
+/// A command run for the member who pressed a button or sent a form, as
+/// the interaction's answer (only they see it when `private`).
+async fn command_answer(
+    engine: &Engine,
+    user: &serenity::User,
+    command: crate::commands::Command,
+    private: bool,
+) -> serenity::CreateInteractionResponse {
+    let member = crate::commands::Member {
+        platform: PLATFORM.to_string(),
+        user_id: user.id.to_string(),
+        display_name: user.display_name().to_string(),
+        dm: None,
+    };
     let reply =
         crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;
-    let message = serenity::CreateInteractionResponseMessage::new()
-        .embed(super::commands::embed(&reply.message))
-        .ephemeral(form.guild_id.is_some());
-    form.create_response(
-        &ctx.http,
-        serenity::CreateInteractionResponse::Message(message),
+    serenity::CreateInteractionResponse::Message(
+        serenity::CreateInteractionResponseMessage::new()
+            .embed(super::commands::embed(&reply.message))
+            .ephemeral(private),
     )
-    .await?;
-    Ok(())
 }
 
 /// "Later" pressed: the `later` command, answered privately.
@@ -386,24 +395,9 @@ async fn move_later(
     engine: &Engine,
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
-    let member = crate::commands::Member {
-        platform: PLATFORM.to_string(),
-        user_id: press.user.id.to_string(),
-        display_name: press.user.display_name().to_string(),
-        dm: None,
-    };
     let command = crate::commands::Command::Later { delay: None };
-    let place = crate::commands::Place::Direct;
-    let reply = crate::commands::handle(engine, &member, &place, command).await;
-    let message = serenity::CreateInteractionResponseMessage::new()
-        .embed(super::commands::embed(&reply.message))
-        .ephemeral(true);
-    press
-        .create_response(
-            &ctx.http,
-            serenity::CreateInteractionResponse::Message(message),
-        )
-        .await?;
+    let answer = command_answer(engine, &press.user, command, true).await;
+    press.create_response(&ctx.http, answer).await?;
     Ok(())
 }
 

@@ -221,7 +221,11 @@ impl Inbound {
                 )
                 .await;
             }
-            (None, Some(Relation::Reply(reply))) => {
+            // Only an answer that starts with its score is looked up: the
+            // replies people trade in a group room cost nothing.
+            (None, Some(Relation::Reply(reply)))
+                if without_reply_fallback(body).starts_with(|c: char| c.is_ascii_digit()) =>
+            {
                 let question = reply.in_reply_to.event_id.to_string();
                 let answer = format!("pain {}", without_reply_fallback(body));
                 self.queue(&key, async move {
