@@ -639,6 +639,46 @@ async fn a_pain_score_of_eight_rests_that_exercise_for_a_week_and_says_so() {
 }
 
 #[tokio::test]
+async fn a_hundred_members_rate_their_pain_at_once_and_each_rests_only_their_own_exercise() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    let members: Vec<String> = (0..100).map(|i| format!("m{i:03}")).collect();
+    for member in &members {
+        bot.member(member, "subscribe 07:00 UTC").await;
+    }
+    bot.run_until(utc("2027-05-03T07:00:00Z")).await;
+    // Every member reports pain on exercise 1 at the same time; the even
+    // ones say it was strong.
+    let rating = members.iter().enumerate().map(|(i, member)| {
+        let bot = &bot;
+        async move {
+            let first = common::openings(&bot.fake.posted_to(member))[0].clone();
+            bot.react(member, &first.id, "🤕", true).await;
+            let score = if i % 2 == 0 { 8 } else { 3 };
+            bot.command(member, &format!("pain {score} neck")).await
+        }
+    });
+    let replies = futures_util::future::join_all(rating).await;
+    for (i, reply) in replies.iter().enumerate() {
+        let strong = i % 2 == 0;
+        assert_eq!(
+            reply.message.body.contains("out of your routine"),
+            strong,
+            "{}: {}",
+            members[i],
+            reply.message.body
+        );
+    }
+    let rated: i64 = bot.query("SELECT COUNT(*) FROM check_ins WHERE pain_score IS NOT NULL");
+    assert_eq!(rated, 100);
+    bot.run_until(utc("2027-05-04T07:00:00Z")).await;
+    for (i, member) in members.iter().enumerate() {
+        let opening = common::openings(&bot.fake.posted_to(member))[1].clone();
+        let expected = if i % 2 == 0 { "/ex2" } else { "/ex1" };
+        assert!(opening.key.ends_with(expected), "{member}: {}", opening.key);
+    }
+}
+
+#[tokio::test]
 async fn pain_on_the_same_exercise_in_three_of_five_sessions_rests_it() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     bot.member("ida", "subscribe 07:00 UTC").await;
