@@ -70,7 +70,8 @@ struct Process {
 
 impl Process {
     fn start(&mut self) {
-        let bot = bot::Bot::spawn(&self.dir, &self.env).expect("the bot starts");
+        let bot =
+            bot::Bot::spawn(bot::Program::Upright, &self.dir, &self.env).expect("the bot starts");
         self.running = Some(bot);
     }
 

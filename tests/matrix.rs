@@ -1166,6 +1166,18 @@ async fn twenty_members_opening_dms_at_once_are_each_answered_in_their_own_room(
         "SELECT COUNT(*) FROM users WHERE platform = 'matrix' AND dm_target IS NOT NULL",
     );
     assert_eq!(recorded, 20, "every member's DM is recorded");
+    // Twenty members wrote to the bot, and the homeserver kept no
+    // notification for it: the bot turned its own notifications off.
+    let bot_token = bot.client.access_token().unwrap();
+    let notified = synapse
+        .call("GET", "/_matrix/client/v3/notifications", &bot_token, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        notified["notifications"].as_array().map(Vec::len),
+        Some(0),
+        "the homeserver kept notifications for the bot"
+    );
 
     // member00 brings member01 into their DM: it is no longer private, so a
     // personal answer there goes to a new DM, with a pointer in the room.

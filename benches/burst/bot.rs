@@ -27,16 +27,52 @@ fn ticks_per_second() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// Which bot the bench drives.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    /// The real `upright` binary.
+    Upright,
+    /// `reference_bot.py`: the least a Matrix bot can do in the same flow,
+    /// to show what the homeserver itself allows.
+    Reference,
+}
+
+impl Program {
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Upright => "upright",
+            Program::Reference => "reference (reference_bot.py)",
+        }
+    }
+
+    fn command(self) -> Command {
+        match self {
+            Program::Upright => {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_upright"));
+                command.arg("run");
+                command
+            }
+            Program::Reference => {
+                let mut command = Command::new("python3");
+                command.arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/benches/burst/reference_bot.py"
+                ));
+                command
+            }
+        }
+    }
+}
+
 impl Bot {
-    /// `upright run` in `dir` (so no `.env` of this checkout is read), with
+    /// `program` in `dir` (so no `.env` of this checkout is read), with
     /// `env` on top of this process's environment minus every Discord,
     /// Matrix and Upright setting (`UPRIGHT_SEND_CONCURRENCY` passes through).
-    pub fn spawn(dir: &Path, env: &[(&str, String)]) -> anyhow::Result<Bot> {
+    pub fn spawn(program: Program, dir: &Path, env: &[(&str, String)]) -> anyhow::Result<Bot> {
         let log = dir.join("bot.log");
         let out = File::create(&log).with_context(|| format!("{}", log.display()))?;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_upright"));
+        let mut command = program.command();
         command
-            .arg("run")
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)

@@ -45,6 +45,7 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
     let dir = tempfile::tempdir()?;
     let database = dir.path().join("burst.sqlite3");
     let mut bot = Bot::spawn(
+        crate::bot::Program::Upright,
         dir.path(),
         &[
             ("DISCORD_TOKEN", "fake-token".into()),

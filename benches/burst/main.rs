@@ -2,7 +2,8 @@
 //! like the real one, measured from outside.
 //!
 //! `cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]
-//! [--synapse-db sqlite|postgres]` (defaults: both, 200, sqlite). Each member subscribes to the same minute and
+//! [--synapse-db sqlite|postgres] [--bot upright|reference]` (defaults: both,
+//! 200, sqlite, upright). Each member subscribes to the same minute and
 //! agrees to the disclaimer, spread over about a second; the bench then
 //! waits for every member's first session message after that minute and
 //! prints one column per platform.
@@ -12,6 +13,9 @@
 //!   rate limits enforced (see benches/burst/discord.rs).
 //! - Matrix: a real Synapse started as the tests start it, members as plain
 //!   clients opening DMs with the bot (see benches/burst/matrix.rs).
+//!   `--bot reference` runs `reference_bot.py` there instead of the binary:
+//!   the least a bot can do in that flow, so the homeserver's own limit
+//!   shows beside the bot's figures.
 //!
 //! Nothing listens beyond 127.0.0.1; every wait is bounded; the bot is
 //! killed at the end.
@@ -28,13 +32,14 @@ mod synapse;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--synapse-db sqlite|postgres]";
+const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--synapse-db sqlite|postgres] [--bot upright|reference]";
 
 struct Args {
     matrix: bool,
     discord: bool,
     members: usize,
     synapse_db: synapse::Storage,
+    bot: bot::Program,
 }
 
 fn args() -> Result<Args, String> {
@@ -43,6 +48,7 @@ fn args() -> Result<Args, String> {
         discord: true,
         members: 200,
         synapse_db: synapse::Storage::Sqlite,
+        bot: bot::Program::Upright,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -67,9 +73,17 @@ fn args() -> Result<Args, String> {
                 Some("postgres") => parsed.synapse_db = synapse::Storage::Postgres,
                 other => return Err(format!("--synapse-db {other:?}: sqlite or postgres")),
             },
+            "--bot" => match args.next().as_deref() {
+                Some("upright") => parsed.bot = bot::Program::Upright,
+                Some("reference") => parsed.bot = bot::Program::Reference,
+                other => return Err(format!("--bot {other:?}: upright or reference")),
+            },
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
+    }
+    if parsed.bot == bot::Program::Reference && parsed.discord {
+        return Err("the reference bot speaks Matrix only: add --platform matrix".into());
     }
     Ok(parsed)
 }
@@ -87,7 +101,7 @@ async fn main() -> ExitCode {
     let mut failed = false;
     if args.matrix {
         eprintln!("burst: Matrix, {} members …", args.members);
-        match matrix::run(args.members, args.synapse_db).await {
+        match matrix::run(args.members, args.synapse_db, args.bot).await {
             Ok(report) => reports.push(report),
             Err(error) => {
                 eprintln!("burst: Matrix failed: {error:#}");

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::bot::Bot;
+use crate::bot::{Bot, Program};
 use crate::report::Report;
 use crate::synapse::{Storage, Synapse, encode};
 
@@ -28,7 +28,7 @@ const PASSWORD: &str = "burst-password-1";
 /// Member requests in flight at once (a community's clients, not a flood).
 const CLIENTS_AT_ONCE: usize = 32;
 
-pub async fn run(members: usize, storage: Storage) -> anyhow::Result<Report> {
+pub async fn run(members: usize, storage: Storage, program: Program) -> anyhow::Result<Report> {
     let synapse = tokio::task::spawn_blocking(move || Synapse::start_with(storage)).await?;
     let mut names = vec![BOT.to_string()];
     names.extend((0..members).map(|i| format!("member{i:04}")));
@@ -39,6 +39,7 @@ pub async fn run(members: usize, storage: Storage) -> anyhow::Result<Report> {
 
     let dir = tempfile::tempdir()?;
     let mut bot = Bot::spawn(
+        program,
         dir.path(),
         &[
             ("MATRIX_HOMESERVER", synapse.url.clone()),
@@ -57,7 +58,10 @@ pub async fn run(members: usize, storage: Storage) -> anyhow::Result<Report> {
                 "UPRIGHT_CONTENT_DIR",
                 concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
             ),
-            ("RUST_LOG", "warn,upright::app=info".into()),
+            (
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,upright::app=info".into()),
+            ),
         ],
     )?;
     wait_for_log(&mut bot, "Matrix is running", Duration::from_secs(60)).await?;
@@ -128,6 +132,10 @@ pub async fn run(members: usize, storage: Storage) -> anyhow::Result<Report> {
     let cpu = bot.cpu()?.saturating_sub(cpu_before);
     let peak_rss = bot.peak_rss_kib()?;
     drop(bot);
+    // The bot's own log (RUST_LOG chooses how much it says).
+    if let Some(path) = std::env::var_os("UPRIGHT_BURST_BOT_LOG") {
+        std::fs::copy(dir.path().join("bot.log"), &path)?;
+    }
     // For a closer look: the homeserver's request log of the whole run.
     if let Some(path) = std::env::var_os("UPRIGHT_BURST_SYNAPSE_LOG") {
         std::fs::write(&path, synapse.log())?;
@@ -163,14 +171,17 @@ pub async fn run(members: usize, storage: Storage) -> anyhow::Result<Report> {
         duplicated: 0,
         bot_cpu: cpu,
         bot_peak_rss_kib: peak_rss,
-        extra: vec![(
-            "homeserver database".into(),
-            match storage {
-                Storage::Sqlite => "SQLite",
-                Storage::Postgres => "PostgreSQL",
-            }
-            .into(),
-        )],
+        extra: vec![
+            ("bot".into(), program.name().into()),
+            (
+                "homeserver database".into(),
+                match storage {
+                    Storage::Sqlite => "SQLite",
+                    Storage::Postgres => "PostgreSQL",
+                }
+                .into(),
+            ),
+        ],
     };
     let mut last_answer = i64::MIN;
     for history in &histories {

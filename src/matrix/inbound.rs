@@ -47,8 +47,8 @@ const PREFIX: &str = "!upright";
 /// Events accepted and not yet handled; past this the sync waits (nothing
 /// is dropped).
 const QUEUE_CAPACITY: usize = 2048;
-/// Rooms handled at once.
-const PARALLEL_ROOMS: usize = 32;
+/// Rooms handled at once: answers go out this many at a time.
+const PARALLEL_ROOMS: usize = 64;
 
 /// How long before the bot started a command may have been sent and still
 /// be answered (it was down, or restarting, when the member asked).
@@ -207,6 +207,7 @@ impl Inbound {
         };
         let body = text.body.trim();
         let (sender, id) = (event.sender.clone(), event.event_id.clone());
+        let asked = Asked::now(event.origin_server_ts);
         let key = room.room_id().to_string();
         let this = Arc::clone(&self);
         match (body.strip_prefix(PREFIX), &event.content.relates_to) {
@@ -215,10 +216,9 @@ impl Inbound {
                     return; // "!uprightness" is not for us.
                 }
                 let rest = rest.to_string();
-                self.queue(
-                    &key,
-                    async move { this.answer(room, sender, id, rest).await },
-                )
+                self.queue(&key, async move {
+                    this.answer(room, sender, id, rest, asked).await
+                })
                 .await;
             }
             // Only an answer that starts with its score is looked up: the
@@ -230,7 +230,7 @@ impl Inbound {
                 let answer = format!("pain {}", without_reply_fallback(body));
                 self.queue(&key, async move {
                     match this.engine.asks_how_strong(PLATFORM, &question).await {
-                        Ok(true) => this.answer(room, sender, id, answer).await,
+                        Ok(true) => this.answer(room, sender, id, answer, asked).await,
                         Ok(false) => {}
                         Err(error) => {
                             tracing::warn!("cannot look up a replied-to message: {error}")
@@ -245,7 +245,15 @@ impl Inbound {
 
     /// Runs a command and sends the answer: in the room, or in the member's
     /// DM when it is personal and was asked for in a shared room.
-    async fn answer(&self, room: Room, sender: OwnedUserId, command: OwnedEventId, text: String) {
+    async fn answer(
+        &self,
+        room: Room,
+        sender: OwnedUserId,
+        command: OwnedEventId,
+        text: String,
+        asked: Asked,
+    ) {
+        let started = std::time::Instant::now();
         let in_their_dm = self.is_dm_with(&room, &sender).await;
         let room_member = room_member(&room, &sender).await;
         let member = Member {
@@ -265,7 +273,9 @@ impl Inbound {
                     .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR)),
             }
         };
+        let looked_up = std::time::Instant::now();
         let reply = commands::handle_text(&self.engine, &member, &place, &text).await;
+        let handled = std::time::Instant::now();
         let target = if reply.ephemeral && !in_their_dm {
             match self.private_room(&sender).await {
                 Ok(dm) => {
@@ -291,6 +301,16 @@ impl Inbound {
         if let Err(error) = send_reply(&target, &reply, &answer).await {
             tracing::warn!(room = %target.room_id(), "cannot send a reply: {error}");
         }
+        // Where an answer's time went, for a closer look at a slow homeserver.
+        tracing::debug!(
+            %command,
+            since_sent_ms = asked.since_sent_ms(),
+            queued_ms = (started - asked.received).as_millis() as u64,
+            lookup_ms = (looked_up - started).as_millis() as u64,
+            handle_ms = (handled - looked_up).as_millis() as u64,
+            send_ms = handled.elapsed().as_millis() as u64,
+            "answered a command"
+        );
     }
 
     /// The member's DM: the one the engine knows, while it is still theirs
@@ -508,6 +528,27 @@ async fn is_alone(room: &Room) -> bool {
     room.members_no_sync(RoomMemberships::ACTIVE)
         .await
         .is_ok_and(|members| members.len() <= 1)
+}
+
+/// When a command was sent (the homeserver's clock) and received here.
+#[derive(Clone, Copy)]
+struct Asked {
+    sent: MilliSecondsSinceUnixEpoch,
+    received: std::time::Instant,
+}
+
+impl Asked {
+    fn now(sent: MilliSecondsSinceUnixEpoch) -> Asked {
+        Asked {
+            sent,
+            received: std::time::Instant::now(),
+        }
+    }
+
+    fn since_sent_ms(&self) -> u64 {
+        u64::from(MilliSecondsSinceUnixEpoch::now().get())
+            .saturating_sub(u64::from(self.sent.get()))
+    }
 }
 
 /// Rejects an invite. Asked of the homeserver directly: while the invite

@@ -93,7 +93,22 @@ pub async fn connect(config: &MatrixConfig, engine: &Engine) -> anyhow::Result<C
         save_session(&session_path, &session)?;
         tracing::info!(user = %config.user, "logged in to Matrix; session saved");
     }
+    silence_notifications(&client).await;
     Ok(client)
+}
+
+/// Turns off the bot account's own notifications (the master push rule).
+/// Nothing reads them, and a homeserver that keeps a notification count
+/// for the bot in every member's DM does work for each message members
+/// send, and again for each room in every sync.
+async fn silence_notifications(client: &Client) {
+    use matrix_sdk::ruma::api::client::push::set_pushrule_enabled;
+    use matrix_sdk::ruma::push::{PredefinedOverrideRuleId, RuleKind};
+    let master = PredefinedOverrideRuleId::Master.as_str().to_owned();
+    let request = set_pushrule_enabled::v3::Request::new(RuleKind::Override, master, true);
+    if let Err(error) = client.send(request).await {
+        tracing::warn!("cannot turn off the bot's own notifications: {error}");
+    }
 }
 
 /// Puts the bot's own sync position into matrix-sdk's store, before the
@@ -260,12 +275,18 @@ pub async fn sync(
             .filter(filter.clone().into())
             .timeout(Duration::from_secs(30));
         let batch = checkpoints.begin();
+        let started = std::time::Instant::now();
         let result = tokio::select! {
             () = &mut shutdown => break,
             result = client.sync_once(settings) => result,
         };
         match result {
             Ok(response) => {
+                tracing::debug!(
+                    took_ms = started.elapsed().as_millis() as u64,
+                    rooms = response.rooms.joined.len(),
+                    "synced"
+                );
                 health.link(PLATFORM, Link::Connected);
                 checkpoints.end(batch, Some(response.next_batch));
                 backoff = Duration::from_secs(1);
