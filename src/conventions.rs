@@ -19,6 +19,12 @@ pub struct Conventions {
     pub mention: fn(platform_user_id: &str, display_name: &str) -> String,
     /// An instant as its reader should see it, and how far off it is.
     pub instant: fn(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String,
+    /// An answer in the member's DM may carry the disclaimer itself: the
+    /// platform reports the answer's message once sent
+    /// ([`Engine::disclaimer_answered`](crate::engine::Engine::disclaimer_answered)),
+    /// so ✅ on it agrees. One message instead of two when many members
+    /// subscribe at once.
+    pub answer_carries_disclaimer: bool,
 }
 
 impl Conventions {
@@ -28,6 +34,7 @@ impl Conventions {
         who_manages_groups: "Only admins can set up or change this group.",
         mention: at_name,
         instant: in_local_time,
+        answer_carries_disclaimer: false,
     };
 }
 

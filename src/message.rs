@@ -61,6 +61,9 @@ pub struct Reply {
     /// Only the asking member sees it (Discord ephemeral replies in servers).
     pub ephemeral: bool,
     pub attachment: Option<Attachment>,
+    /// The answer holds the disclaimer: once sent, the platform reports its
+    /// message, which then counts as the member's disclaimer.
+    pub carries_disclaimer: bool,
 }
 
 impl Reply {
@@ -69,6 +72,7 @@ impl Reply {
             message,
             ephemeral: true,
             attachment: None,
+            carries_disclaimer: false,
         }
     }
 
@@ -77,6 +81,7 @@ impl Reply {
             message,
             ephemeral: false,
             attachment: None,
+            carries_disclaimer: false,
         }
     }
 

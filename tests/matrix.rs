@@ -362,10 +362,54 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     })
     .await;
 
-    // Subscribe and agree; at 07:00 the session arrives in this DM.
+    // Subscribe and agree; at 07:00 the session arrives in this DM. In her
+    // DM the answer is the disclaimer itself, one message with the bot's ✅,
+    // and her ✅ on it agrees.
     say(&room, "!upright subscribe 07:00 UTC").await;
-    ana.wait_for_bot(&bot_user, "the disclaimer", |m| m.body.contains("To agree"))
+    let answer = ana
+        .wait_for_bot(&bot_user, "the answer", |m| m.body.contains("Subscribed"))
         .await;
+    assert!(answer.body.contains("To agree"), "{}", answer.body);
+    let reactions_on = |event: &OwnedEventId| {
+        ana.reactions
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(e, _, s)| e == event && s == &bot_user)
+            .map(|(_, k, _)| k.clone())
+            .collect::<Vec<_>>()
+    };
+    wait("the bot's ✅ on the answer", || {
+        Some(reactions_on(&answer.event_id)).filter(|r| r == &["✅".to_string()])
+    })
+    .await;
+    room.send(ReactionEventContent::new(Annotation::new(
+        answer.event_id.clone(),
+        "✅".into(),
+    )))
+    .await
+    .unwrap();
+    let agreed = || {
+        bot.engine
+            .db()
+            .call_blocking(|c| {
+                Ok(c.query_row(
+                    "SELECT agreed_at IS NOT NULL FROM users WHERE platform_user_id LIKE '@ana:%'",
+                    [],
+                    |r| r.get::<_, bool>(0),
+                )?)
+            })
+            .unwrap()
+    };
+    wait("Ana's ✅ agrees", || agreed().then_some(())).await;
+    assert_eq!(
+        ana.sent_by(&bot_user)
+            .iter()
+            .filter(|m| m.body.contains("To agree"))
+            .count(),
+        1,
+        "no second disclaimer"
+    );
     say(&room, "!upright agree").await;
     ana.wait_for_bot(&bot_user, "the agreement", |m| {
         m.body.contains("Thank you. Your first session")
@@ -380,15 +424,6 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
     let first = ana
         .wait_for_bot(&bot_user, "exercise 1", |m| m.body.contains("1/5"))
         .await;
-    let reactions_on = |event: &OwnedEventId| {
-        ana.reactions
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(e, _, s)| e == event && s == &bot_user)
-            .map(|(_, k, _)| k.clone())
-            .collect::<Vec<_>>()
-    };
     wait("three reactions on exercise 1", || {
         Some(reactions_on(&first.event_id)).filter(|r| r.len() == 3)
     })

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use super::{CommandError, Ctx};
+use super::{CommandError, Ctx, Place};
 use crate::coaching::History;
 use crate::config::parse_pace;
 use crate::content::DEFAULT_ROUTINE;
-use crate::engine::render::{load_text, streak_line};
-use crate::engine::sessions::send_disclaimer;
+use crate::engine::render::{self, load_text, streak_line};
+use crate::engine::sessions::{disclaimer_known, send_disclaimer};
 use crate::message::{Message, Reply};
 use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
 use crate::store::sessions::Owner;
@@ -138,15 +138,31 @@ pub(crate) fn subscribe(
     if zone_guessed {
         body.push_str("I used UTC because I don't know your time zone yet; set it with `timezone <zone>`, e.g. `timezone berlin`.\n");
     }
+    let mut carries_disclaimer = false;
     if ctx.user.agreed {
         body.push_str(&next_line(ctx, &schedule, next));
+    } else if ctx.place == Place::Direct
+        && ctx.conventions.answer_carries_disclaimer
+        && !disclaimer_known(ctx.c, &ctx.user)?
+    {
+        // In the member's DM the answer is the disclaimer: one message,
+        // recorded as the disclaimer once the platform has sent it.
+        let disclaimer = render::disclaimer(ctx.content);
+        body.push_str("Before your first session, please read this.\n\n");
+        if let Some(title) = &disclaimer.title {
+            body.push_str(&format!("**{title}**\n"));
+        }
+        body.push_str(&disclaimer.body);
+        carries_disclaimer = true;
     } else {
         send_disclaimer(ctx.c, ctx.content, &ctx.user, ctx.now)?;
         body.push_str(
             "Before your first session, please read the disclaimer I sent you by direct message, then send `agree` (or react ✅ to it).",
         );
     }
-    Ok(Reply::private(Message::new("Daily routine", body)))
+    let mut reply = Reply::private(Message::new("Daily routine", body));
+    reply.carries_disclaimer = carries_disclaimer;
+    Ok(reply)
 }
 
 pub(crate) fn agree(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {

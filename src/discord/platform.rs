@@ -110,6 +110,7 @@ pub static CONVENTIONS: Conventions = Conventions {
     who_manages_groups: "Only members with the Manage Server permission can set up or change this group.",
     mention: user_mention,
     instant: timestamp,
+    answer_carries_disclaimer: false,
 };
 
 fn user_mention(user_id: &str, _display_name: &str) -> String {

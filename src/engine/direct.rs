@@ -1,7 +1,7 @@
 //! Members' direct channels, as the platforms report them: a DM the member
 //! opened with the bot, and a DM that stopped being private.
 
-use super::Engine;
+use super::{Engine, sessions};
 use crate::store::{Result, users};
 
 impl Engine {
@@ -34,6 +34,37 @@ impl Engine {
         self.db()
             .call(move |c| users::forget_dm_target(c, &platform, &dm))
             .await
+    }
+
+    /// An answer that carried the disclaimer (see
+    /// [`Conventions::answer_carries_disclaimer`](crate::conventions::Conventions::answer_carries_disclaimer))
+    /// reached the member's DM as `message_id`, which now counts as their
+    /// disclaimer. `None`: it could not be sent, so the disclaimer goes out
+    /// on its own, as it does everywhere else.
+    pub async fn disclaimer_answered(
+        &self,
+        platform: &str,
+        user_id: &str,
+        message_id: Option<&str>,
+    ) -> Result<()> {
+        let (platform, user_id) = (platform.to_string(), user_id.to_string());
+        let message_id = message_id.map(str::to_string);
+        let (content, now) = (self.content(), self.now());
+        self.db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                if let Some(user) = users::find(&tx, &platform, &user_id)? {
+                    match &message_id {
+                        Some(id) => sessions::disclaimer_answered(&tx, &content, &user, id, now)?,
+                        None => sessions::send_disclaimer(&tx, &content, &user, now)?,
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        self.wake(); // The outbox adds the ✅, or sends the disclaimer.
+        Ok(())
     }
 
     /// The member's DM, if one is known.

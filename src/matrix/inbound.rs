@@ -298,8 +298,17 @@ impl Inbound {
             room
         };
         let answer = format!("answer/{command}");
-        if let Err(error) = send_reply(&target, &reply, &answer).await {
+        let sent = send_reply(&target, &reply, &answer).await;
+        if let Err(error) = &sent {
             tracing::warn!(room = %target.room_id(), "cannot send a reply: {error}");
+        }
+        if reply.carries_disclaimer {
+            let message = sent.ok().map(|event| event.to_string());
+            stored("record the disclaimer", || {
+                self.engine
+                    .disclaimer_answered(PLATFORM, sender.as_str(), message.as_deref())
+            })
+            .await;
         }
         // Where an answer's time went, for a closer look at a slow homeserver.
         tracing::debug!(

@@ -71,14 +71,16 @@ pub(super) fn notice(message: &Message) -> RoomMessageEventContent {
     RoomMessageEventContent::notice_markdown(message.to_markdown())
 }
 
-/// Sends an answer; `key` names it, so the same answer sent again (a
-/// command received again after a crash) is deduplicated by the homeserver.
+/// Sends an answer and returns its event; `key` names it, so the same
+/// answer sent again (a command received again after a crash) is
+/// deduplicated by the homeserver.
 pub(super) async fn send_reply(
     room: &Room,
     reply: &Reply,
     key: &str,
-) -> Result<(), matrix_sdk::Error> {
-    room.send(notice(&reply.message))
+) -> Result<OwnedEventId, matrix_sdk::Error> {
+    let sent = room
+        .send(notice(&reply.message))
         .with_transaction_id(transaction_id(key))
         .await?;
     if let Some(attachment) = &reply.attachment {
@@ -94,7 +96,7 @@ pub(super) async fn send_reply(
         )
         .await?;
     }
-    Ok(())
+    Ok(sent.response.event_id)
 }
 
 /// A transaction id from a delivery key: the same key, the same id, so the
@@ -180,6 +182,7 @@ pub static CONVENTIONS: Conventions = Conventions {
     who_manages_groups: "Only room moderators (power level 50 or more) can set up or change this group.",
     mention: pill,
     instant: crate::conventions::in_local_time,
+    answer_carries_disclaimer: true,
 };
 
 fn pill(user_id: &str, display_name: &str) -> String {
