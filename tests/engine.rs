@@ -83,6 +83,44 @@ async fn a_session_advanced_by_check_ins() {
     assert_eq!(done, 5);
 }
 
+/// An answer that carried the disclaimer (a Matrix DM) counts as the
+/// member's disclaimer once the platform reports it: the bot's ✅ goes on it
+/// and the member's ✅ agrees. One that could not be sent leaves the
+/// disclaimer to go out on its own.
+#[tokio::test]
+async fn an_answer_that_carried_the_disclaimer_counts_as_it() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    for member in ["ana", "ben"] {
+        bot.command(member, "timezone UTC").await;
+    }
+    bot.engine
+        .disclaimer_answered(common::PLATFORM, "ana", Some("answer-1"))
+        .await
+        .unwrap();
+    bot.engine
+        .disclaimer_answered(common::PLATFORM, "ben", None)
+        .await
+        .unwrap();
+    bot.engine.run_due().await.unwrap();
+
+    assert!(of_kind(&bot.fake.posted_to("ana"), Kind::Disclaimer).is_empty());
+    assert_eq!(bot.fake.reactions_on("answer-1"), ["✅"]);
+    let outcome = bot.react("ana", "answer-1", "✅", true).await;
+    assert!(matches!(outcome, ReactionOutcome::Agreed), "{outcome:?}");
+    // Reported again (the command replayed after a crash): nothing new.
+    bot.engine
+        .disclaimer_answered(common::PLATFORM, "ana", Some("answer-1"))
+        .await
+        .unwrap();
+    bot.engine.run_due().await.unwrap();
+    assert!(of_kind(&bot.fake.posted_to("ana"), Kind::Disclaimer).is_empty());
+    assert_eq!(bot.fake.reactions_on("answer-1"), ["✅"]);
+
+    let ben = of_kind(&bot.fake.posted_to("ben"), Kind::Disclaimer);
+    assert_eq!(ben.len(), 1, "the disclaimer on its own");
+    assert!(ben[0].body.contains("To agree"), "{}", ben[0].body);
+}
+
 #[tokio::test]
 async fn a_session_advanced_by_pace_alone() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
