@@ -147,12 +147,8 @@ pub(crate) fn subscribe(
     {
         // In the member's DM the answer is the disclaimer: one message,
         // recorded as the disclaimer once the platform has sent it.
-        let disclaimer = render::disclaimer(ctx.content);
         body.push_str("Before your first session, please read this.\n\n");
-        if let Some(title) = &disclaimer.title {
-            body.push_str(&format!("**{title}**\n"));
-        }
-        body.push_str(&disclaimer.body);
+        body.push_str(&render::disclaimer(ctx.content).to_markdown());
         carries_disclaimer = true;
     } else {
         send_disclaimer(ctx.c, ctx.content, &ctx.user, ctx.now)?;
