@@ -61,10 +61,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         let health = &engine.telemetry().health;
         health.link(crate::matrix::PLATFORM, telemetry::Link::Connecting);
         let client = crate::matrix::connect(matrix, &engine).await?;
-        let checkpoints = crate::matrix::attach(&client, &engine, matrix)?;
+        let listener = crate::matrix::attach(&client, &engine, matrix)?;
         let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
-            crate::matrix::sync(client, engine, checkpoints, until_stopped(stopped)).await;
+            crate::matrix::sync(client, engine, listener, until_stopped(stopped)).await;
             Ok(())
         });
         tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");

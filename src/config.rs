@@ -77,6 +77,12 @@ pub struct MatrixConfig {
     pub allowed_servers: AllowedServers,
     /// Invites are declined once the bot is in this many rooms.
     pub room_limit: usize,
+    /// `MATRIX_RECOVERY_KEY`: restores the bot's identity into a new store.
+    pub recovery_key: Option<Secret>,
+    /// Whether the bot cross-signs its device. Always on when read from the
+    /// environment; off only in the test that shows what Element's members
+    /// see of a bot without it.
+    pub cross_signing: bool,
 }
 
 /// How log lines are written (`UPRIGHT_LOG_FORMAT`).
@@ -281,6 +287,8 @@ impl Config {
                     },
                     allowed_servers,
                     room_limit,
+                    recovery_key: get("MATRIX_RECOVERY_KEY").map(Secret::new),
+                    cross_signing: true,
                 })
             }
         };

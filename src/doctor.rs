@@ -53,10 +53,9 @@ pub async fn examine(config: &Config) -> Vec<Finding> {
     }
     #[cfg(feature = "matrix")]
     if let Some(matrix) = &config.matrix {
-        findings.push(Finding::new(
-            "matrix",
-            crate::matrix::check_credentials(matrix).await,
-        ));
+        for (check, verdict) in crate::matrix::doctor(matrix).await {
+            findings.push(Finding::new(check, verdict));
+        }
     }
     findings
 }

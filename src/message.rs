@@ -64,6 +64,9 @@ pub struct Reply {
     /// The answer holds the disclaimer: once sent, the platform reports its
     /// message, which then counts as the member's disclaimer.
     pub carries_disclaimer: bool,
+    /// The member is over their command budget: said only where nobody
+    /// else sees it (a DM, Discord's ephemeral reply), never into a room.
+    pub over_budget: bool,
 }
 
 impl Reply {
@@ -73,6 +76,15 @@ impl Reply {
             ephemeral: true,
             attachment: None,
             carries_disclaimer: false,
+            over_budget: false,
+        }
+    }
+
+    /// "Slow down": see [`Reply::over_budget`].
+    pub fn slow_down(message: Message) -> Reply {
+        Reply {
+            over_budget: true,
+            ..Reply::private(message)
         }
     }
 
@@ -82,6 +94,7 @@ impl Reply {
             ephemeral: false,
             attachment: None,
             carries_disclaimer: false,
+            over_budget: false,
         }
     }
 

@@ -19,6 +19,7 @@ use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
 use matrix_sdk::ruma::events::relation::{Annotation, InReplyTo, Reply};
 use matrix_sdk::ruma::events::room::MediaSource;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
@@ -50,7 +51,45 @@ struct Seen {
     source: Option<MediaSource>,
 }
 
-/// A member's matrix-sdk client that records what it sees.
+/// A member's client as Element configures one since April 2026
+/// ("invisible crypto"): room keys go only to devices their owner has
+/// cross-signed, and events are decrypted only from such devices.
+fn element_rules(builder: matrix_sdk::ClientBuilder) -> matrix_sdk::ClientBuilder {
+    use matrix_sdk_crypto::{CollectStrategy, DecryptionSettings, TrustRequirement};
+    builder
+        .with_room_key_recipient_strategy(CollectStrategy::IdentityBasedStrategy)
+        .with_decryption_settings(DecryptionSettings {
+            sender_device_trust_requirement: TrustRequirement::CrossSigned,
+        })
+}
+
+impl Seen {
+    fn new(event: OriginalSyncRoomMessageEvent, room: &Room) -> Seen {
+        let image = matches!(event.content.msgtype, MessageType::Image(_));
+        let source = match &event.content.msgtype {
+            MessageType::Image(image) => Some(image.source.clone()),
+            _ => None,
+        };
+        let (body, notice, html) = match &event.content.msgtype {
+            MessageType::Notice(n) => (n.body.clone(), true, n.formatted.is_some()),
+            MessageType::Text(t) => (t.body.clone(), false, t.formatted.is_some()),
+            other => (other.body().to_string(), false, false),
+        };
+        Seen {
+            room_id: room.room_id().to_owned(),
+            event_id: event.event_id,
+            sender: event.sender,
+            body,
+            notice,
+            html,
+            image,
+            source,
+        }
+    }
+}
+
+/// A member's matrix-sdk client, following Element's trust rules and
+/// cross-signed as Element does on first login, that records what it sees.
 struct MemberClient {
     client: Client,
     messages: Arc<Mutex<Vec<Seen>>>,
@@ -61,7 +100,7 @@ struct MemberClient {
 impl MemberClient {
     async fn login(synapse: &Synapse, user: &str, password: &str) -> MemberClient {
         let dir = tempfile::tempdir().unwrap();
-        let client = Client::builder()
+        let client = element_rules(Client::builder())
             .homeserver_url(&synapse.url)
             .sqlite_store(dir.path(), None)
             .build()
@@ -72,31 +111,37 @@ impl MemberClient {
             .login_username(user, password)
             .await
             .unwrap();
+        cross_sign(&client, user, password).await;
         let messages = Arc::new(Mutex::new(Vec::new()));
         let reactions = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&messages);
         client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
             let seen = Arc::clone(&seen);
+            async move { seen.lock().unwrap().push(Seen::new(event, &room)) }
+        });
+        // A message from a sender whose keys the client has not fetched yet
+        // cannot be trusted, so it is not decrypted at first; Element fetches
+        // the sender's identity and tries again, and so does this member.
+        let seen = Arc::clone(&messages);
+        client.add_event_handler(move |event: OriginalSyncRoomEncryptedEvent, room: Room| {
+            let seen = Arc::clone(&seen);
             async move {
-                let image = matches!(event.content.msgtype, MessageType::Image(_));
-                let source = match &event.content.msgtype {
-                    MessageType::Image(image) => Some(image.source.clone()),
-                    _ => None,
-                };
-                let (body, notice, html) = match &event.content.msgtype {
-                    MessageType::Notice(n) => (n.body.clone(), true, n.formatted.is_some()),
-                    MessageType::Text(t) => (t.body.clone(), false, t.formatted.is_some()),
-                    other => (other.body().to_string(), false, false),
-                };
-                seen.lock().unwrap().push(Seen {
-                    room_id: room.room_id().to_owned(),
-                    event_id: event.event_id,
-                    sender: event.sender,
-                    body,
-                    notice,
-                    html,
-                    image,
-                    source,
+                tokio::spawn(async move {
+                    let encryption = room.client().encryption();
+                    for _ in 0..20 {
+                        let _ = encryption.request_user_identity(&event.sender).await;
+                        let decrypted =
+                            room.event(&event.event_id, None).await.ok().and_then(|e| {
+                                e.raw()
+                                    .deserialize_as_unchecked::<OriginalSyncRoomMessageEvent>()
+                                    .ok()
+                            });
+                        if let Some(message) = decrypted {
+                            seen.lock().unwrap().push(Seen::new(message, &room));
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
                 });
             }
         });
@@ -150,6 +195,25 @@ impl MemberClient {
         pred: impl Fn(&Seen) -> bool,
     ) -> Seen {
         wait(what, || self.sent_by(bot).into_iter().find(|m| pred(m))).await
+    }
+}
+
+/// Creates the member's identity and signs their device, as Element does.
+async fn cross_sign(client: &Client, user: &str, password: &str) {
+    use matrix_sdk::ruma::api::client::uiaa;
+    let encryption = client.encryption();
+    if let Err(error) = encryption.bootstrap_cross_signing(None).await {
+        let info = error
+            .as_uiaa_response()
+            .unwrap_or_else(|| panic!("{user} cannot cross-sign: {error}"));
+        let identifier =
+            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string()));
+        let mut auth = uiaa::Password::new(identifier, password.to_string());
+        auth.session = info.session.clone();
+        encryption
+            .bootstrap_cross_signing(Some(uiaa::AuthData::Password(auth)))
+            .await
+            .unwrap();
     }
 }
 
@@ -209,22 +273,36 @@ async fn start_bot_with(
     allowed_servers: AllowedServers,
 ) -> RunningBot {
     let config = MatrixConfig {
+        allowed_servers,
+        ..bot_config(synapse, store_dir)
+    };
+    start_bot_as(&config, database, clock).await
+}
+
+/// The bot's Matrix settings as an operator writes them.
+fn bot_config(synapse: &Synapse, store_dir: &Path) -> MatrixConfig {
+    MatrixConfig {
         homeserver: synapse.url.clone(),
         user: BOT.to_string(),
         password: Secret::new(BOT_PASSWORD),
         store_dir: store_dir.to_path_buf(),
         store_passphrase: Some(Secret::new("store-passphrase")),
-        allowed_servers,
+        allowed_servers: AllowedServers::Own,
         room_limit: upright::config::DEFAULT_ROOM_LIMIT,
-    };
+        recovery_key: None,
+        cross_signing: true,
+    }
+}
+
+async fn start_bot_as(config: &MatrixConfig, database: &Path, clock: &ManualClock) -> RunningBot {
     let engine = Engine::new(
         Db::open(database).unwrap(),
         common::content(),
         Arc::new(clock.clone()),
         Settings::default(),
     );
-    let client = upright::matrix::connect(&config, &engine).await.unwrap();
-    let checkpoints = upright::matrix::attach(&client, &engine, &config).unwrap();
+    let client = upright::matrix::connect(config, &engine).await.unwrap();
+    let listener = upright::matrix::attach(&client, &engine, config).unwrap();
     let (stop, stopped) = watch::channel(false);
     let shutdown = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.changed().await;
@@ -233,7 +311,7 @@ async fn start_bot_with(
         tokio::spawn(upright::matrix::sync(
             client.clone(),
             engine.clone(),
-            checkpoints,
+            listener,
             shutdown(stopped.clone()),
         )),
         {
@@ -739,6 +817,32 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
         })
         .await;
     assert_eq!(why.room_id, club.room_id());
+    // More personal commands there, past the budget: answered in the DM
+    // while within it, and the room hears nothing more — no second pointer
+    // within the hour, no "slow down".
+    let in_club = |ben: &MemberClient| {
+        ben.sent_by(&bot_user)
+            .iter()
+            .filter(|m| m.room_id == club.room_id())
+            .count()
+    };
+    let said_in_club = in_club(&ben);
+    let said_in_dm = ben.sent_by(&bot_user).len() - said_in_club;
+    for _ in 0..25 {
+        club.send(RoomMessageEventContent::text_plain("!upright status"))
+            .await
+            .unwrap();
+    }
+    wait("status answers in the DM", || {
+        let in_dm = ben.sent_by(&bot_user).len() - in_club(&ben);
+        (in_dm >= said_in_dm + 15).then_some(())
+    })
+    .await;
+    club.send(RoomMessageEventContent::text_plain("!upright why"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(in_club(&ben), said_in_club, "{:?}", ben.sent_by(&bot_user));
     let dm = ben
         .client
         .get_room(&disclaimer.room_id)
@@ -796,6 +900,7 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
         "content",
         "matrix store",
         "matrix ",
+        "matrix identity",
     ] {
         assert!(
             report
@@ -806,6 +911,10 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
     }
     assert!(
         report.contains(&format!("signed in as @{BOT}:")),
+        "{report}"
+    );
+    assert!(
+        report.contains("is cross-signed; recovery is set up"),
         "{report}"
     );
 }
@@ -1409,5 +1518,386 @@ async fn the_bot_takes_invites_only_as_allowed_and_leaves_rooms_left_empty() {
         .unwrap();
     club.leave().await.unwrap();
     wait_for_bot_in(&synapse, &bot, club.room_id(), false, "the empty room left").await;
+    bot.stop().await;
+}
+
+/// The bot's master key as a member's client sees it, fetched afresh.
+async fn master_key_seen_by(member: &MemberClient, bot: &OwnedUserId) -> Option<String> {
+    member
+        .client
+        .encryption()
+        .request_user_identity(bot)
+        .await
+        .unwrap()
+        .and_then(|identity| identity.master_key().get_first_key())
+        .map(|key| key.to_base64())
+}
+
+/// Whether a member's client sees the bot's device as cross-signed by the
+/// bot's identity (what Element requires to share keys with it).
+async fn device_trusted_by(
+    member: &MemberClient,
+    bot: &OwnedUserId,
+    device: &matrix_sdk::ruma::DeviceId,
+) -> bool {
+    member
+        .client
+        .encryption()
+        .request_user_identity(bot)
+        .await
+        .unwrap();
+    member
+        .client
+        .encryption()
+        .get_device(bot, device)
+        .await
+        .unwrap()
+        .is_some_and(|device| device.is_cross_signed_by_owner())
+}
+
+/// Asks for a topic in the room and waits for the bot's answer to it, the
+/// `n`th such answer the member has read.
+async fn ask_causes(member: &MemberClient, room: &Room, bot: &OwnedUserId, n: usize) {
+    room.send(RoomMessageEventContent::text_plain("!upright causes"))
+        .await
+        .unwrap();
+    wait(&format!("answer {n} to `causes`"), || {
+        let answers = member
+            .sent_by(bot)
+            .into_iter()
+            .filter(|m| m.room_id == room.room_id() && m.body.to_lowercase().contains("posture"))
+            .count();
+        (answers >= n).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn element_members_cannot_read_a_bot_that_is_not_cross_signed() {
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("cai", "cai-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let store_dir = work.path().join("matrix-store");
+    let database = work.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+
+    // The bot as it was before it cross-signed its device.
+    let unsigned = MatrixConfig {
+        cross_signing: false,
+        ..bot_config(&synapse, &store_dir)
+    };
+    let bot = start_bot_as(&unsigned, &database, &clock).await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+    let device = bot.client.device_id().unwrap().to_owned();
+    let cai = MemberClient::login(&synapse, "cai", "cai-password-1").await;
+    let room = cai.client.create_dm(&bot_user).await.unwrap();
+    wait_until_joined(&room, 2).await;
+    assert_eq!(master_key_seen_by(&cai, &bot_user).await, None);
+    room.send(RoomMessageEventContent::text_plain("!upright causes"))
+        .await
+        .unwrap();
+    // Cai's client shares no room key with an unsigned device: the bot
+    // cannot read the command, and Cai reads nothing from it.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let token = cai.client.access_token().unwrap();
+    let bot_messages = raw_events(&synapse, &token, room.room_id().as_str())
+        .into_iter()
+        .filter(|e| e["sender"] == bot_user.as_str() && e["type"] == "m.room.encrypted")
+        .count();
+    assert_eq!(
+        bot_messages, 0,
+        "the bot answered a command it had no key for"
+    );
+    assert!(
+        cai.sent_by(&bot_user).is_empty(),
+        "{:?}",
+        cai.sent_by(&bot_user)
+    );
+    bot.stop().await;
+
+    // The same device, now cross-signed at start: Cai's client sees the
+    // signature, shares its key, and reads the answer.
+    let bot = start_bot_as(&bot_config(&synapse, &store_dir), &database, &clock).await;
+    assert_eq!(bot.client.device_id(), Some(device.as_ref()));
+    assert!(device_trusted_by(&cai, &bot_user, &device).await);
+    ask_causes(&cai, &room, &bot_user, 1).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_keeps_its_identity_through_a_restart_and_a_lost_store() {
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("dee", "dee-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let store_dir = work.path().join("matrix-store");
+    let database = work.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+
+    // First start: an identity, the device signed, the recovery key saved.
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+    let first_device = bot.client.device_id().unwrap().to_owned();
+    let key_file = store_dir.join(upright::matrix::RECOVERY_KEY_FILE);
+    let recovery_key = std::fs::read_to_string(&key_file).expect("the recovery key is saved");
+    assert!(!recovery_key.trim().is_empty());
+    assert_private(&store_dir);
+    let dee = MemberClient::login(&synapse, "dee", "dee-password-1").await;
+    let master = master_key_seen_by(&dee, &bot_user)
+        .await
+        .expect("the bot has a cross-signing identity");
+    assert!(device_trusted_by(&dee, &bot_user, &first_device).await);
+    let room = dee.client.create_dm(&bot_user).await.unwrap();
+    wait_until_joined(&room, 2).await;
+    ask_causes(&dee, &room, &bot_user, 1).await;
+    bot.stop().await;
+
+    // A restart: the same device, the same identity.
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    assert_eq!(bot.client.device_id(), Some(first_device.as_ref()));
+    assert_eq!(
+        master_key_seen_by(&dee, &bot_user).await,
+        Some(master.clone())
+    );
+    ask_causes(&dee, &room, &bot_user, 2).await;
+    bot.stop().await;
+
+    // The store is lost; the recovery key brings the identity back: a new
+    // device, signed by the same identity, so Dee sees no change.
+    std::fs::remove_dir_all(&store_dir).unwrap();
+    let recovering = MatrixConfig {
+        recovery_key: Some(Secret::new(recovery_key.trim())),
+        ..bot_config(&synapse, &store_dir)
+    };
+    let bot = start_bot_as(&recovering, &database, &clock).await;
+    let second_device = bot.client.device_id().unwrap().to_owned();
+    assert_ne!(second_device, first_device, "a new store is a new device");
+    assert_eq!(
+        master_key_seen_by(&dee, &bot_user).await,
+        Some(master.clone())
+    );
+    assert!(device_trusted_by(&dee, &bot_user, &second_device).await);
+    let dee_identity = dee
+        .client
+        .encryption()
+        .get_user_identity(&bot_user)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!dee_identity.has_verification_violation());
+    ask_causes(&dee, &room, &bot_user, 3).await;
+    bot.stop().await;
+
+    // Lost again, and no key: a new identity, with a warning, and the bot
+    // still answers.
+    std::fs::remove_dir_all(&store_dir).unwrap();
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    let third_device = bot.client.device_id().unwrap().to_owned();
+    let new_master = master_key_seen_by(&dee, &bot_user)
+        .await
+        .expect("a new identity");
+    assert_ne!(new_master, master, "the identity was reset");
+    assert!(device_trusted_by(&dee, &bot_user, &third_device).await);
+    assert!(
+        store_dir.join(upright::matrix::RECOVERY_KEY_FILE).exists(),
+        "the new identity has recovery too"
+    );
+    ask_causes(&dee, &room, &bot_user, 4).await;
+    bot.stop().await;
+}
+
+/// A plain HTTP member's call, retried while the homeserver is busy.
+async fn call(
+    synapse: &Synapse,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut last = String::new();
+    for _ in 0..20 {
+        match synapse.call(method, path, token, Some(&body)).await {
+            Ok(answer) => return answer,
+            Err(error) => last = error,
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    panic!("{last}");
+}
+
+/// Waits until the bot has joined `room` (seen by a member with `token`).
+async fn wait_for_bot_to_join(synapse: &Synapse, token: &str, room: &str, bot: &str) {
+    let path = format!("/_matrix/client/v3/rooms/{}/joined_members", encode(room));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(members) = synapse.call("GET", &path, token, None).await
+            && members["joined"].get(bot).is_some()
+        {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not join {room}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The bodies of the notices the bot sent into a room, oldest first.
+fn bot_notices(synapse: &Synapse, token: &str, room: &str, bot: &str) -> Vec<(String, String)> {
+    let mut notices: Vec<(String, String)> = raw_events(synapse, token, room)
+        .into_iter()
+        .filter(|e| e["sender"] == bot && e["type"] == "m.room.message")
+        .map(|e| {
+            (
+                e["event_id"].as_str().unwrap_or_default().to_string(),
+                e["content"]["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    notices.reverse();
+    notices
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_members_did_while_the_bot_was_stopped_is_all_handled() {
+    const MEMBERS: usize = 15;
+    const ASKING: usize = 3;
+    let synapse = Synapse::start();
+    let mut names = vec![BOT.to_string(), "coach".to_string()];
+    names.extend((0..MEMBERS).map(|i| format!("member{i:02}")));
+    let tokens = synapse.register_many(&names, BOT_PASSWORD);
+    let (coach, members) = (&tokens[1], &tokens[2..]);
+    let work = tempfile::tempdir().unwrap();
+    let store_dir = work.path().join("matrix-store");
+    let database = work.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    let bot_user = bot.client.user_id().unwrap().to_string();
+
+    // A group room everyone is in, and a DM each for three of them.
+    let room = call(
+        &synapse,
+        "POST",
+        "/_matrix/client/v3/createRoom",
+        coach,
+        serde_json::json!({"preset": "public_chat", "name": "Back class", "invite": [bot_user]}),
+    )
+    .await["room_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_bot_to_join(&synapse, coach, &room, &bot_user).await;
+    for token in members {
+        call(
+            &synapse,
+            "POST",
+            &format!("/_matrix/client/v3/join/{}", encode(&room)),
+            token,
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    let mut dms = Vec::new();
+    for token in &members[..ASKING] {
+        let dm = call(&synapse, "POST", "/_matrix/client/v3/createRoom", token,
+            serde_json::json!({"preset": "trusted_private_chat", "is_direct": true, "invite": [bot_user]}))
+            .await["room_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_for_bot_to_join(&synapse, token, &dm, &bot_user).await;
+        dms.push(dm);
+    }
+    let send = |token: &str, room: &str, kind: &str, txn: String, content: serde_json::Value| {
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/send/{kind}/{txn}",
+            encode(room)
+        );
+        let (synapse, token) = (&synapse, token.to_string());
+        async move { call(synapse, "PUT", &path, &token, content).await }
+    };
+    send(
+        coach,
+        &room,
+        "m.room.message",
+        "setup".into(),
+        serde_json::json!({"msgtype": "m.text", "body": "!upright group setup 07:00 UTC"}),
+    )
+    .await;
+    wait("the group set up", || {
+        bot_notices(&synapse, coach, &room, &bot_user)
+            .iter()
+            .any(|(_, b)| b.contains("Group set up"))
+            .then_some(())
+    })
+    .await;
+    clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let exercise = wait("exercise 1 in the room", || {
+        bot_notices(&synapse, coach, &room, &bot_user)
+            .into_iter()
+            .find(|(_, b)| b.contains("1/5"))
+            .map(|(id, _)| id)
+    })
+    .await;
+    bot.stop().await;
+
+    // While it is stopped: everyone checks in and says a word in the room
+    // (far more events than a sync brings per room), and three ask in
+    // their DMs.
+    for (i, token) in members.iter().enumerate() {
+        send(
+            token,
+            &room,
+            "m.reaction",
+            format!("done{i}"),
+            serde_json::json!({
+                "m.relates_to": {"rel_type": "m.annotation", "event_id": exercise, "key": "✅"}
+            }),
+        )
+        .await;
+        send(
+            token,
+            &room,
+            "m.room.message",
+            format!("hello{i}"),
+            serde_json::json!({"msgtype": "m.text", "body": format!("done, {i}")}),
+        )
+        .await;
+    }
+    for (token, dm) in members.iter().zip(&dms) {
+        send(
+            token,
+            dm,
+            "m.room.message",
+            "causes".into(),
+            serde_json::json!({"msgtype": "m.text", "body": "!upright causes"}),
+        )
+        .await;
+    }
+
+    let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
+    wait("every check-in recorded", || {
+        let done = count(
+            &bot.engine,
+            "SELECT COUNT(*) FROM check_ins WHERE kind = 'done'",
+        );
+        (done == MEMBERS as i64).then_some(())
+    })
+    .await;
+    for (token, dm) in members.iter().zip(&dms) {
+        wait("the answer in a DM", || {
+            bot_notices(&synapse, token, dm, &bot_user)
+                .iter()
+                .any(|(_, b)| b.to_lowercase().contains("posture"))
+                .then_some(())
+        })
+        .await;
+    }
     bot.stop().await;
 }

@@ -584,7 +584,7 @@ fn over_budget(engine: &Engine, member: &Member) -> Option<Reply> {
         .telemetry()
         .metrics
         .command("any", CommandOutcome::Limited);
-    Some(Reply::private(Message::text(
+    Some(Reply::slow_down(Message::text(
         "You're sending commands faster than I can answer them well. Give me a few seconds, then try again.",
     )))
 }

@@ -12,6 +12,7 @@ pub mod followup;
 pub mod groups;
 mod outbox;
 pub mod platform;
+mod rate_limits;
 mod reactions;
 pub mod render;
 mod senders;
@@ -99,6 +100,8 @@ struct Inner {
     command_budget: Budget,
     /// When old records were last purged (at most once an hour).
     purged_at: std::sync::Mutex<Option<DateTime<Utc>>>,
+    /// A rate limit is reported once an hour per platform.
+    rate_limit_reports: Budget,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -125,6 +128,7 @@ impl Engine {
                     crate::commands::ONE_MORE_AFTER,
                 ),
                 purged_at: std::sync::Mutex::new(None),
+                rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
             }),
         }
     }

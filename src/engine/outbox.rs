@@ -84,6 +84,9 @@ impl Engine {
                 if let Err(error) = &outcome {
                     metrics.platform_error(&delivery.platform, error);
                 }
+                if let Err(SendError::RetryAfter(_)) = &outcome {
+                    self.report_rate_limit(platform, &delivery.platform).await;
+                }
                 outcome
             }
             Err(_elapsed) => {

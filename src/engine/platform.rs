@@ -63,6 +63,12 @@ pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
 
 #[async_trait]
 pub trait Platform: Send + Sync {
+    /// What an operator can do about this platform's rate limits, said
+    /// when it keeps limiting the bot.
+    fn rate_limit_advice(&self) -> Option<String> {
+        None
+    }
+
     /// How many deliveries this platform takes at once, unless
     /// `UPRIGHT_SEND_CONCURRENCY` says otherwise.
     fn send_concurrency(&self) -> usize {

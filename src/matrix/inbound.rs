@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use matrix_sdk::room::{Room, RoomMember};
+use matrix_sdk::ruma::events::AnySyncTimelineEvent;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
@@ -26,6 +27,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{
     MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
 };
@@ -33,6 +35,7 @@ use matrix_sdk::{Client, RoomMemberships, RoomState};
 
 use super::PLATFORM;
 use super::platform::{DmRooms, notice, send_reply, transaction_id};
+use crate::budget::Budget;
 use crate::check_in::CheckInKind;
 use crate::checkpoint::Checkpoints;
 use crate::commands::{self, Member, Place};
@@ -71,6 +74,8 @@ pub(super) struct Inbound {
     dms: Arc<DmRooms>,
     work: OrderedWork,
     checkpoints: Arc<Checkpoints>,
+    /// "Answered in your DM", at most once per member and room an hour.
+    pointers: Budget,
 }
 
 impl Inbound {
@@ -81,7 +86,7 @@ impl Inbound {
         config: &MatrixConfig,
         dms: Arc<DmRooms>,
         checkpoints: Arc<Checkpoints>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Arc<Inbound>> {
         let inbound = Arc::new(Inbound {
             engine: engine.clone(),
             own: client.user_id().context("not logged in")?.to_owned(),
@@ -91,6 +96,7 @@ impl Inbound {
             dms,
             work: OrderedWork::new(QUEUE_CAPACITY, PARALLEL_ROOMS),
             checkpoints,
+            pointers: Budget::new(1, chrono::Duration::hours(1)),
         });
         let this = Arc::clone(&inbound);
         client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
@@ -112,12 +118,47 @@ impl Inbound {
             let this = Arc::clone(&this);
             async move { this.on_redaction(event, room).await }
         });
-        let this = inbound;
+        let this = Arc::clone(&inbound);
         client.add_event_handler(move |event: OriginalSyncRoomMemberEvent, room: Room| {
             let this = Arc::clone(&this);
             async move { this.on_membership(event, room).await }
         });
-        Ok(())
+        Ok(inbound)
+    }
+
+    /// An event a `limited` sync left out (see [`super::gaps`]), handled as
+    /// if the sync had brought it. Encrypted ones come decrypted; one that
+    /// is not for a handler here, or cannot be read, is passed over.
+    pub(super) async fn replay(self: Arc<Self>, event: &Raw<AnySyncTimelineEvent>, room: Room) {
+        fn read<'a, T: serde::Deserialize<'a>>(event: &'a Raw<AnySyncTimelineEvent>) -> Option<T> {
+            event
+                .deserialize_as_unchecked()
+                .inspect_err(|error| tracing::debug!("a missed event was not understood: {error}"))
+                .ok()
+        }
+        match event.get_field::<String>("type").ok().flatten().as_deref() {
+            Some("m.room.message") => {
+                if let Some(event) = read(event) {
+                    self.on_message(event, room).await;
+                }
+            }
+            Some("m.reaction") => {
+                if let Some(event) = read(event) {
+                    self.on_reaction(event, room).await;
+                }
+            }
+            Some("m.room.redaction") => {
+                if let Some(event) = read(event) {
+                    self.on_redaction(event, room).await;
+                }
+            }
+            Some("m.room.member") => {
+                if let Some(event) = read(event) {
+                    self.on_membership(event, room).await;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Queues `job` behind the room's earlier work; the sync position
@@ -276,16 +317,24 @@ impl Inbound {
         let looked_up = std::time::Instant::now();
         let reply = commands::handle_text(&self.engine, &member, &place, &text).await;
         let handled = std::time::Instant::now();
+        if reply.over_budget && !in_their_dm {
+            // A member flooding a shared room gets no echo there.
+            tracing::debug!(room = %room.room_id(), %sender, "over the command budget; not answering in a shared room");
+            return;
+        }
         let target = if reply.ephemeral && !in_their_dm {
             match self.private_room(&sender).await {
                 Ok(dm) => {
-                    let pointer = Message::text("I've answered you in our direct messages.");
-                    let sent = room
-                        .send(notice(&pointer))
-                        .with_transaction_id(transaction_id(&format!("pointer/{command}")))
-                        .await;
-                    if let Err(error) = sent {
-                        tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
+                    let pointer_key = format!("{}/{sender}", room.room_id());
+                    if self.pointers.take(&pointer_key, self.engine.now()) {
+                        let pointer = Message::text("I've answered you in our direct messages.");
+                        let sent = room
+                            .send(notice(&pointer))
+                            .with_transaction_id(transaction_id(&format!("pointer/{command}")))
+                            .await;
+                        if let Err(error) = sent {
+                            tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
+                        }
                     }
                     dm
                 }

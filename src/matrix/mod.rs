@@ -9,6 +9,8 @@
 //! - [`platform`]: [`Platform`](crate::engine::Platform) for the engine —
 //!   sends into rooms and finds or opens members' DMs.
 
+mod gaps;
+mod identity;
 mod inbound;
 mod platform;
 
@@ -27,6 +29,7 @@ use crate::config::MatrixConfig;
 use crate::engine::Engine;
 use crate::telemetry::Link;
 
+pub use identity::{IdentityOutcome, RECOVERY_KEY_FILE};
 pub use platform::MatrixPlatform;
 
 pub const PLATFORM: &str = "matrix";
@@ -93,6 +96,9 @@ pub async fn connect(config: &MatrixConfig, engine: &Engine) -> anyhow::Result<C
         save_session(&session_path, &session)?;
         tracing::info!(user = %config.user, "logged in to Matrix; session saved");
     }
+    if config.cross_signing {
+        identity::ensure(&client, config).await?;
+    }
     silence_notifications(&client).await;
     Ok(client)
 }
@@ -153,10 +159,12 @@ fn make_private(dir: &Path) -> std::io::Result<()> {
 
 /// `upright doctor`: whether the homeserver knows the bot — by the saved
 /// session when there is one (the device the bot runs as), else by logging
-/// in with the password and straight out again. The store is not opened.
-pub async fn check_credentials(config: &MatrixConfig) -> Result<String, String> {
-    let check = async {
-        let client = Client::builder()
+/// in with the password and straight out again — and, for the saved
+/// session's device, whether it is cross-signed and recovery is set up.
+/// The store is not opened.
+pub async fn doctor(config: &MatrixConfig) -> Vec<(&'static str, Result<String, String>)> {
+    let checks = async {
+        let client = match Client::builder()
             .homeserver_url(&config.homeserver)
             .request_config(
                 RequestConfig::new()
@@ -165,54 +173,94 @@ pub async fn check_credentials(config: &MatrixConfig) -> Result<String, String> 
             )
             .build()
             .await
-            .map_err(|e| format!("cannot reach the homeserver {}: {e}", config.homeserver))?;
-        let session_path = config.store_dir.join(SESSION_FILE);
-        if session_path.exists() {
-            let session: MatrixSession = std::fs::read(&session_path)
-                .map_err(|e| e.to_string())
-                .and_then(|saved| serde_json::from_slice(&saved).map_err(|e| e.to_string()))
-                .map_err(|e| {
-                    format!(
-                        "the saved session {} is damaged: {e}",
-                        session_path.display()
-                    )
-                })?;
-            let device = session.meta.device_id.clone();
-            client
-                .restore_session(session)
-                .await
-                .map_err(|e| format!("cannot use the saved session: {e}"))?;
-            let whoami = client.whoami().await.map_err(|e| {
-                format!(
-                    "the homeserver refused the saved session ({e}); if the device was logged out, remove {} and run again to log in",
-                    session_path.display()
-                )
-            })?;
-            Ok(format!("signed in as {} (device {device})", whoami.user_id))
-        } else {
-            client
-                .matrix_auth()
-                .login_username(&config.user, config.password.expose())
-                .initial_device_display_name("Upright doctor")
-                .await
-                .map_err(|e| {
-                    format!(
-                        "cannot log in as {}: {e}; check MATRIX_USER and MATRIX_PASSWORD",
-                        config.user
-                    )
-                })?;
-            if let Err(error) = client.logout().await {
-                tracing::warn!("the doctor's check device stays logged in: {error}");
+        {
+            Ok(client) => client,
+            Err(e) => {
+                return vec![(
+                    "matrix",
+                    Err(format!(
+                        "cannot reach the homeserver {}: {e}",
+                        config.homeserver
+                    )),
+                )];
             }
-            Ok(format!(
-                "MATRIX_USER and MATRIX_PASSWORD work ({}); the first run logs in and saves its session",
-                config.user
-            ))
+        };
+        let session_path = config.store_dir.join(SESSION_FILE);
+        if !session_path.exists() {
+            return vec![("matrix", check_password(&client, config).await)];
+        }
+        match signed_in(&client, &session_path).await {
+            Ok((device, whoami)) => vec![
+                (
+                    "matrix",
+                    Ok(format!("signed in as {whoami} (device {device})")),
+                ),
+                (
+                    "matrix identity",
+                    identity::report(&client, config, &device).await,
+                ),
+            ],
+            Err(problem) => vec![("matrix", Err(problem))],
         }
     };
-    tokio::time::timeout(Duration::from_secs(60), check)
+    tokio::time::timeout(Duration::from_secs(60), checks)
         .await
-        .unwrap_or_else(|_| Err(format!("{} did not answer within 60 s", config.homeserver)))
+        .unwrap_or_else(|_| {
+            vec![(
+                "matrix",
+                Err(format!("{} did not answer within 60 s", config.homeserver)),
+            )]
+        })
+}
+
+/// Restores the saved session and asks who it is.
+async fn signed_in(
+    client: &Client,
+    session_path: &Path,
+) -> Result<(matrix_sdk::ruma::OwnedDeviceId, String), String> {
+    let session: MatrixSession = std::fs::read(session_path)
+        .map_err(|e| e.to_string())
+        .and_then(|saved| serde_json::from_slice(&saved).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            format!(
+                "the saved session {} is damaged: {e}",
+                session_path.display()
+            )
+        })?;
+    let device = session.meta.device_id.clone();
+    client
+        .restore_session(session)
+        .await
+        .map_err(|e| format!("cannot use the saved session: {e}"))?;
+    let whoami = client.whoami().await.map_err(|e| {
+        format!(
+            "the homeserver refused the saved session ({e}); if the device was logged out, remove {} and run again to log in",
+            session_path.display()
+        )
+    })?;
+    Ok((device, whoami.user_id.to_string()))
+}
+
+/// Before the first start: the password works (logged in and out again).
+async fn check_password(client: &Client, config: &MatrixConfig) -> Result<String, String> {
+    client
+        .matrix_auth()
+        .login_username(&config.user, config.password.expose())
+        .initial_device_display_name("Upright doctor")
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot log in as {}: {e}; check MATRIX_USER and MATRIX_PASSWORD",
+                config.user
+            )
+        })?;
+    if let Err(error) = client.logout().await {
+        tracing::warn!("the doctor's check device stays logged in: {error}");
+    }
+    Ok(format!(
+        "MATRIX_USER and MATRIX_PASSWORD work ({}); the first run logs in, saves its session and cross-signs its device",
+        config.user
+    ))
 }
 
 fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
@@ -230,16 +278,18 @@ fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What [`sync`] feeds: the handlers, and the positions they hold back.
+pub struct Listener {
+    inbound: Arc<inbound::Inbound>,
+    checkpoints: Arc<Checkpoints>,
+}
+
 /// Registers the event handlers and the platform; then call [`sync`] with
-/// the checkpoints returned.
-pub fn attach(
-    client: &Client,
-    engine: &Engine,
-    config: &MatrixConfig,
-) -> anyhow::Result<Arc<Checkpoints>> {
+/// the listener returned.
+pub fn attach(client: &Client, engine: &Engine, config: &MatrixConfig) -> anyhow::Result<Listener> {
     let dms = Arc::new(platform::DmRooms::new(client.clone()));
     let checkpoints = Arc::new(Checkpoints::new());
-    inbound::Inbound::attach(
+    let inbound = inbound::Inbound::attach(
         client,
         engine,
         config,
@@ -247,7 +297,10 @@ pub fn attach(
         Arc::clone(&checkpoints),
     )?;
     engine.add_platform(PLATFORM, Arc::new(MatrixPlatform::new(client.clone(), dms)));
-    Ok(checkpoints)
+    Ok(Listener {
+        inbound,
+        checkpoints,
+    })
 }
 
 /// Syncs until `shutdown`; sync errors are retried with backoff. Each sync's
@@ -259,16 +312,23 @@ pub fn attach(
 /// [`Checkpoints`]; [`connect`] hands it to matrix-sdk): matrix-sdk saves
 /// its sync token before its event handlers even run, so resuming there
 /// after a crash would lose the check-ins received but not yet recorded.
+/// The events a `limited` sync left out are fetched and handled within the
+/// same batch (see [`gaps`]).
 pub async fn sync(
     client: Client,
     engine: Engine,
-    checkpoints: Arc<Checkpoints>,
+    listener: Listener,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let Listener {
+        inbound,
+        checkpoints,
+    } = listener;
     tokio::pin!(shutdown);
     let saver = tokio::spawn(save_positions(engine.clone(), Arc::clone(&checkpoints)));
     let health = &engine.telemetry().health;
     let filter = sync_filter(&client);
+    let mut since = current_position(&client).await;
     let mut backoff = Duration::from_secs(1);
     loop {
         let settings = SyncSettings::default()
@@ -288,6 +348,16 @@ pub async fn sync(
                     "synced"
                 );
                 health.link(PLATFORM, Link::Connected);
+                if let Some(since) = &since {
+                    let missed = tokio::select! {
+                        () = &mut shutdown => break,
+                        missed = gaps::missed_by(&client, &response, since) => missed,
+                    };
+                    for gaps::Missed { room, event } in missed {
+                        Arc::clone(&inbound).replay(&event, room).await;
+                    }
+                }
+                since = Some(response.next_batch.clone());
                 checkpoints.end(batch, Some(response.next_batch));
                 backoff = Duration::from_secs(1);
             }
@@ -307,6 +377,19 @@ pub async fn sync(
         }
     }
     saver.abort();
+}
+
+/// The token the next sync starts from (none before the first sync).
+async fn current_position(client: &Client) -> Option<String> {
+    use matrix_sdk::store::{StateStoreDataKey, StateStoreDataValue};
+    match client
+        .state_store()
+        .get_kv_data(StateStoreDataKey::SyncToken)
+        .await
+    {
+        Ok(Some(StateStoreDataValue::SyncToken(token))) => Some(token),
+        _ => None,
+    }
 }
 
 /// Saves each position once everything before it is handled.

@@ -202,6 +202,16 @@ impl Platform for MatrixPlatform {
         &CONVENTIONS
     }
 
+    fn rate_limit_advice(&self) -> Option<String> {
+        let user = self.client.user_id()?;
+        Some(format!(
+            "Ask the homeserver's admin to lift the limit for the bot's account; on Synapse: \
+             POST /_synapse/admin/v1/users/{}/override_ratelimit with \
+             {{\"messages_per_second\": 0, \"burst_count\": 0}}",
+            user
+        ))
+    }
+
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         let room = self.room_for(to).await?;
         let response = room

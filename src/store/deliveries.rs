@@ -586,3 +586,19 @@ pub fn count_in_state(c: &Connection, state: State) -> Result<u64> {
         |row| row.get(0),
     )?)
 }
+
+/// What a platform's outbox holds (messages waiting to be sent) and how many
+/// it took since `since`: the rate a rate limit leaves.
+pub fn backlog_and_sent_since(
+    c: &Connection,
+    platform: &str,
+    since: DateTime<Utc>,
+) -> Result<(u64, u64)> {
+    Ok(c.query_row(
+        "SELECT
+            (SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND state = 'pending'),
+            (SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND sent_at >= ?2)",
+        (platform, to_db_time(since)),
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
