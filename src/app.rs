@@ -60,14 +60,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     if let Some(matrix) = &config.matrix {
         let health = &engine.telemetry().health;
         health.link(crate::matrix::PLATFORM, telemetry::Link::Connecting);
-        let client = crate::matrix::connect(matrix, &engine).await?;
-        let listener = crate::matrix::attach(&client, &engine, matrix)?;
-        let (engine, stopped) = (engine.clone(), stopped.clone());
+        let (matrix, engine, stopped) = (matrix.clone(), engine.clone(), stopped.clone());
         platforms.spawn(async move {
-            crate::matrix::sync(client, engine, listener, until_stopped(stopped)).await;
-            Ok(())
+            crate::matrix::run(&matrix, &engine, until_stopped(stopped)).await
         });
-        tracing::info!(homeserver = %matrix.homeserver, "Matrix is running");
     }
     #[cfg(feature = "discord")]
     if let Some(discord) = config.discord.clone() {

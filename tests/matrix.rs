@@ -308,12 +308,14 @@ async fn start_bot_as(config: &MatrixConfig, database: &Path, clock: &ManualCloc
         let _ = rx.changed().await;
     };
     let tasks = vec![
-        tokio::spawn(upright::matrix::sync(
-            client.clone(),
-            engine.clone(),
-            listener,
-            shutdown(stopped.clone()),
-        )),
+        {
+            let (client, engine, rx) = (client.clone(), engine.clone(), stopped.clone());
+            tokio::spawn(async move {
+                let until = shutdown(rx);
+                tokio::pin!(until);
+                upright::matrix::sync(client, engine, &listener, &mut until).await;
+            })
+        },
         {
             let engine = engine.clone();
             let rx = stopped.clone();
@@ -1900,4 +1902,197 @@ async fn what_members_did_while_the_bot_was_stopped_is_all_handled() {
         .await;
     }
     bot.stop().await;
+}
+
+/// The bot's saved session: (device id, access token).
+fn saved_session(store_dir: &Path) -> Option<(String, String)> {
+    let saved = std::fs::read(store_dir.join("session.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&saved).ok()?;
+    Some((
+        json["device_id"].as_str()?.to_string(),
+        json["access_token"].as_str()?.to_string(),
+    ))
+}
+
+/// A user-interactive call with the account's password, as a client makes it.
+async fn with_password(
+    synapse: &Synapse,
+    path: &str,
+    token: &str,
+    user: &str,
+    password: &str,
+    mut body: serde_json::Value,
+) {
+    let first = synapse.call("POST", path, token, Some(&body)).await;
+    let session = match first {
+        Ok(_) => return,
+        Err(error) => {
+            let json = error
+                .split_once('{')
+                .map(|(_, rest)| format!("{{{rest}"))
+                .unwrap_or_default();
+            serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default()["session"].clone()
+        }
+    };
+    body["auth"] = serde_json::json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user},
+        "password": password,
+        "session": session,
+    });
+    synapse
+        .call("POST", path, token, Some(&body))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_matrix_down() {
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("eve", "eve-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let store_dir = work.path().join("matrix-store");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let engine = Engine::new(
+        Db::open(&work.path().join("bot.sqlite3")).unwrap(),
+        common::content(),
+        Arc::new(clock.clone()),
+        Settings::default(),
+    );
+    let config = bot_config(&synapse, &store_dir);
+    let (stop, stopped) = watch::channel(false);
+    let running = {
+        let (engine, config, mut stopped) = (engine.clone(), config.clone(), stopped.clone());
+        tokio::spawn(async move {
+            upright::matrix::run(&config, &engine, async move {
+                let _ = stopped.changed().await;
+            })
+            .await
+        })
+    };
+    let engine_task = {
+        let (engine, mut stopped) = (engine.clone(), stopped.clone());
+        tokio::spawn(async move {
+            engine
+                .run(async move {
+                    let _ = stopped.changed().await;
+                })
+                .await
+        })
+    };
+    let (first_device, token) = wait("the bot signed in", || {
+        saved_session(&store_dir)
+            .filter(|_| store_dir.join(upright::matrix::RECOVERY_KEY_FILE).exists())
+    })
+    .await;
+    let bot_user: OwnedUserId = format!("@{BOT}:localhost").try_into().unwrap();
+    let eve = MemberClient::login(&synapse, "eve", "eve-password-1").await;
+    let master = master_key_seen_by(&eve, &bot_user)
+        .await
+        .expect("an identity");
+    let room = eve.client.create_dm(&bot_user).await.unwrap();
+    wait_until_joined(&room, 2).await;
+    ask_causes(&eve, &room, &bot_user, 1).await;
+    for command in ["!upright subscribe 07:00 UTC", "!upright agree"] {
+        room.send(RoomMessageEventContent::text_plain(command))
+            .await
+            .unwrap();
+    }
+    wait("Eve agreed", || {
+        (count(
+            &engine,
+            "SELECT COUNT(*) FROM users WHERE agreed_at IS NOT NULL",
+        ) == 1)
+            .then_some(())
+    })
+    .await;
+
+    // The device is logged out behind the bot's back: it signs in again as
+    // a new device, signed into the same identity, and answers.
+    synapse
+        .call(
+            "POST",
+            "/_matrix/client/v3/logout",
+            &token,
+            Some(&serde_json::json!({})),
+        )
+        .await
+        .unwrap();
+    let (second_device, token) = wait("a new device", || {
+        saved_session(&store_dir).filter(|(device, _)| *device != first_device)
+    })
+    .await;
+    // Saved at login, signed a moment later.
+    let second: matrix_sdk::ruma::OwnedDeviceId = second_device.into();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !device_trusted_by(&eve, &bot_user, &second).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new device is not cross-signed"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(master_key_seen_by(&eve, &bot_user).await, Some(master));
+    ask_causes(&eve, &room, &bot_user, 2).await;
+
+    // Now the password changes too: signing in again fails, Matrix is
+    // marked down, and the session due meanwhile waits instead of failing.
+    with_password(
+        &synapse,
+        "/_matrix/client/v3/account/password",
+        &token,
+        BOT,
+        BOT_PASSWORD,
+        serde_json::json!({"new_password": "a-new-password-2", "logout_devices": true}),
+    )
+    .await;
+    synapse
+        .call(
+            "POST",
+            "/_matrix/client/v3/logout",
+            &token,
+            Some(&serde_json::json!({})),
+        )
+        .await
+        .unwrap();
+    wait("Matrix marked down", || {
+        match engine
+            .telemetry()
+            .health
+            .verdict(clock.now())
+            .platforms
+            .get(upright::matrix::PLATFORM)
+        {
+            Some(upright::telemetry::Link::Lost(why)) if why.contains("signed out") => Some(()),
+            _ => None,
+        }
+    })
+    .await;
+    clock.set(utc("2027-05-03T07:00:00Z"));
+    engine.wake();
+    let (state, error): (String, String) = wait("the exercise tried", || {
+        engine
+            .db()
+            .call_blocking(|c| {
+                Ok(c.query_row(
+                    "SELECT state, COALESCE(last_error, '') FROM deliveries WHERE kind = 'exercise'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .ok()
+            .filter(|(_, error): &(String, String)| !error.is_empty())
+    })
+    .await;
+    assert_eq!(state, "pending", "{error}");
+    assert!(error.contains("signed out"), "{error}");
+    let metrics = engine.telemetry().metrics.encode();
+    assert!(
+        metrics.contains(r#"upright_platform_errors_total{platform="matrix",kind="signed_out"}"#),
+        "{metrics}"
+    );
+    stop.send(true).unwrap();
+    running.await.unwrap().unwrap();
+    engine_task.await.unwrap();
 }

@@ -20,6 +20,9 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::seconds(10 * 2_i64.pow(attempts.min(6))).min(Duration::minutes(10))
 }
 
+/// How long a message waits while its platform has signed the bot out.
+const SIGNED_OUT_WAIT: Duration = Duration::minutes(1);
+
 /// The longest a platform may take over one send before it counts as a
 /// transient failure (the same key makes a late success harmless).
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -193,6 +196,14 @@ impl Engine {
                 tracing::warn!(delivery = id, key = %delivery.key, "rate limited; waiting {}s", wait.num_seconds());
                 count(DeliveryOutcome::Retried);
                 self.retry_later(&delivery, now + wait, text).await
+            }
+            SendError::SignedOut(_) => {
+                // Until the platform is back: the grace window gives up on
+                // session messages that wait too long.
+                tracing::warn!(delivery = id, key = %delivery.key, "signed out; waiting: {text}");
+                count(DeliveryOutcome::Retried);
+                self.retry_later(&delivery, now + SIGNED_OUT_WAIT, text)
+                    .await
             }
             SendError::Transient(_) if delivery.attempts + 1 < MAX_ATTEMPTS => {
                 let wait = backoff(delivery.attempts);

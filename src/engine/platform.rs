@@ -56,6 +56,11 @@ pub enum SendError {
     /// Retrying will not help (a bad request): recorded and logged.
     #[error("rejected: {0}")]
     Rejected(String),
+    /// The platform no longer accepts the bot's credentials (a revoked
+    /// token) and signing in again has not worked yet: messages wait, within
+    /// the grace window, instead of failing.
+    #[error("signed out: {0}")]
+    SignedOut(String),
 }
 
 /// Deliveries in flight at once on a platform that does not say otherwise.

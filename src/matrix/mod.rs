@@ -13,6 +13,7 @@ mod gaps;
 mod identity;
 mod inbound;
 mod platform;
+mod relogin;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
+use matrix_sdk::ruma::api::error::ErrorKind;
 
 use crate::checkpoint::Checkpoints;
 use crate::config::MatrixConfig;
@@ -278,10 +280,12 @@ fn save_session(path: &Path, session: &MatrixSession) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What [`sync`] feeds: the handlers, and the positions they hold back.
+/// What [`sync`] feeds: the handlers, the positions they hold back, and the
+/// DMs (with the client sends go through).
 pub struct Listener {
     inbound: Arc<inbound::Inbound>,
     checkpoints: Arc<Checkpoints>,
+    dms: Arc<platform::DmRooms>,
 }
 
 /// Registers the event handlers and the platform; then call [`sync`] with
@@ -296,16 +300,79 @@ pub fn attach(client: &Client, engine: &Engine, config: &MatrixConfig) -> anyhow
         Arc::clone(&dms),
         Arc::clone(&checkpoints),
     )?;
-    engine.add_platform(PLATFORM, Arc::new(MatrixPlatform::new(client.clone(), dms)));
+    engine.add_platform(PLATFORM, Arc::new(MatrixPlatform::new(Arc::clone(&dms))));
     Ok(Listener {
         inbound,
         checkpoints,
+        dms,
     })
 }
 
-/// Syncs until `shutdown`; sync errors are retried with backoff. Each sync's
-/// outcome is the platform's health: connected after a good one, lost after
-/// a failed one.
+impl Listener {
+    /// The same work, now received and sent through `client` (the bot
+    /// signed in again).
+    async fn move_to(
+        self,
+        client: &Client,
+        engine: &Engine,
+        config: &MatrixConfig,
+    ) -> anyhow::Result<Listener> {
+        self.dms.move_to(client.clone()).await;
+        let inbound = inbound::Inbound::attach(
+            client,
+            engine,
+            config,
+            Arc::clone(&self.dms),
+            Arc::clone(&self.checkpoints),
+        )?;
+        Ok(Listener { inbound, ..self })
+    }
+}
+
+/// Connects, then syncs until `shutdown`. When the homeserver revokes the
+/// bot's token it signs in again once (see [`relogin`]); if that fails,
+/// Matrix is marked down, its messages wait, and the log says what to do.
+pub async fn run(
+    config: &MatrixConfig,
+    engine: &Engine,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    tokio::pin!(shutdown);
+    let mut client = connect(config, engine).await?;
+    let mut listener = attach(&client, engine, config)?;
+    tracing::info!(homeserver = %config.homeserver, "Matrix is running");
+    loop {
+        match sync(client.clone(), engine.clone(), &listener, &mut shutdown).await {
+            SyncEnd::Stopped => return Ok(()),
+            SyncEnd::SignedOut { soft_logout } => {
+                match relogin::sign_in_again(&client, config, engine, soft_logout).await {
+                    Ok(signed_in) => {
+                        listener = listener.move_to(&signed_in, engine, config).await?;
+                        client = signed_in;
+                    }
+                    Err(error) => {
+                        relogin::stay_down(engine, &error);
+                        shutdown.await;
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why [`sync`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncEnd {
+    /// `shutdown` completed.
+    Stopped,
+    /// The homeserver no longer accepts the bot's access token.
+    SignedOut { soft_logout: bool },
+}
+
+/// Syncs until `shutdown` or until the homeserver signs the bot out; other
+/// sync errors are retried with backoff. Each sync's outcome is the
+/// platform's health: connected after a good one, lost after a failed one.
 ///
 /// The position a restart resumes from is the bot's own, kept in its
 /// database and moved on only once the events before it are handled (see
@@ -314,30 +381,38 @@ pub fn attach(client: &Client, engine: &Engine, config: &MatrixConfig) -> anyhow
 /// after a crash would lose the check-ins received but not yet recorded.
 /// The events a `limited` sync left out are fetched and handled within the
 /// same batch (see [`gaps`]).
-pub async fn sync(
+pub async fn sync<F>(
     client: Client,
     engine: Engine,
-    listener: Listener,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
+    listener: &Listener,
+    shutdown: &mut std::pin::Pin<&mut F>,
+) -> SyncEnd
+where
+    F: std::future::Future<Output = ()>,
+{
     let Listener {
         inbound,
         checkpoints,
+        ..
     } = listener;
-    tokio::pin!(shutdown);
-    let saver = tokio::spawn(save_positions(engine.clone(), Arc::clone(&checkpoints)));
+    let saver = tokio::spawn(save_positions(engine.clone(), Arc::clone(checkpoints)));
     let health = &engine.telemetry().health;
     let filter = sync_filter(&client);
-    let mut since = current_position(&client).await;
+    // A new store knows no position yet: the bot's own one still bounds
+    // what its first sync may have left out.
+    let mut since = match current_position(&client).await {
+        Some(position) => Some(position),
+        None => engine.stream_position(PLATFORM).await.ok().flatten(),
+    };
     let mut backoff = Duration::from_secs(1);
-    loop {
+    let end = loop {
         let settings = SyncSettings::default()
             .filter(filter.clone().into())
             .timeout(Duration::from_secs(30));
         let batch = checkpoints.begin();
         let started = std::time::Instant::now();
         let result = tokio::select! {
-            () = &mut shutdown => break,
+            () = shutdown.as_mut() => break SyncEnd::Stopped,
             result = client.sync_once(settings) => result,
         };
         match result {
@@ -350,11 +425,11 @@ pub async fn sync(
                 health.link(PLATFORM, Link::Connected);
                 if let Some(since) = &since {
                     let missed = tokio::select! {
-                        () = &mut shutdown => break,
+                        () = shutdown.as_mut() => break SyncEnd::Stopped,
                         missed = gaps::missed_by(&client, &response, since) => missed,
                     };
                     for gaps::Missed { room, event } in missed {
-                        Arc::clone(&inbound).replay(&event, room).await;
+                        Arc::clone(inbound).replay(&event, room).await;
                     }
                 }
                 since = Some(response.next_batch.clone());
@@ -364,19 +439,29 @@ pub async fn sync(
             Err(error) => {
                 checkpoints.end(batch, None);
                 health.link(PLATFORM, Link::Lost(error.to_string()));
+                if let Some(ErrorKind::UnknownToken(token)) = error.client_api_error_kind() {
+                    tracing::error!(
+                        soft_logout = token.soft_logout,
+                        "the homeserver no longer accepts the bot's access token: {error}"
+                    );
+                    break SyncEnd::SignedOut {
+                        soft_logout: token.soft_logout,
+                    };
+                }
                 tracing::warn!(
                     "Matrix sync failed, retrying in {}s: {error}",
                     backoff.as_secs()
                 );
                 tokio::select! {
-                    () = &mut shutdown => break,
+                    () = shutdown.as_mut() => break SyncEnd::Stopped,
                     () = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(60));
             }
         }
-    }
+    };
     saver.abort();
+    end
 }
 
 /// The token the next sync starts from (none before the first sync).

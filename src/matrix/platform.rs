@@ -22,45 +22,60 @@ use crate::message::{Message, Reply};
 
 /// Sends the engine's messages into Matrix rooms.
 pub struct MatrixPlatform {
-    client: Client,
     dms: Arc<DmRooms>,
 }
 
 /// Finds or opens members' DMs. The SDK only lists a new DM once the next
 /// sync has brought it back, so the rooms this bot created are remembered
 /// here: a reply and a delivery for the same member must not each create one.
+///
+/// It also holds the client every send goes through, which changes when the
+/// homeserver signs the bot out and it comes back as a new device.
 pub(super) struct DmRooms {
-    client: Client,
+    client: std::sync::RwLock<Client>,
     created: tokio::sync::Mutex<std::collections::HashMap<OwnedUserId, OwnedRoomId>>,
 }
 
 impl DmRooms {
     pub(super) fn new(client: Client) -> DmRooms {
         DmRooms {
-            client,
+            client: std::sync::RwLock::new(client),
             created: tokio::sync::Mutex::default(),
         }
     }
 
-    pub(super) fn client(&self) -> &Client {
-        &self.client
+    pub(super) fn client(&self) -> Client {
+        self.client
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sends go through `client` from now on.
+    pub(super) async fn move_to(&self, client: Client) {
+        let mut created = self.created.lock().await;
+        created.clear();
+        *self
+            .client
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = client;
     }
 
     /// The member's DM with the bot, created (encrypted, like Element does) if
     /// there is none.
     pub(super) async fn open(&self, user: &UserId) -> Result<Room, matrix_sdk::Error> {
         let mut created = self.created.lock().await;
-        if let Some(room) = created.get(user).and_then(|id| self.client.get_room(id)) {
+        let client = self.client();
+        if let Some(room) = created.get(user).and_then(|id| client.get_room(id)) {
             return Ok(room);
         }
-        if let Some(room) = self
-            .client
+        if let Some(room) = client
             .get_dm_room(user)
             .filter(|room| room.state() == RoomState::Joined)
         {
             return Ok(room);
         }
-        let room = self.client.create_dm(user).await?;
+        let room = client.create_dm(user).await?;
         created.insert(user.to_owned(), room.room_id().to_owned());
         Ok(room)
     }
@@ -128,6 +143,7 @@ fn classify(error: &matrix_sdk::Error) -> SendError {
             )
         }
         Some(ErrorKind::Forbidden) => SendError::Unreachable(text),
+        Some(ErrorKind::UnknownToken(_)) => SendError::SignedOut(text),
         Some(_) => match error.as_client_api_error().map(|e| e.status_code.as_u16()) {
             Some(code) if code >= 500 => SendError::Transient(text),
             _ => SendError::Rejected(text),
@@ -137,8 +153,8 @@ fn classify(error: &matrix_sdk::Error) -> SendError {
 }
 
 impl MatrixPlatform {
-    pub(super) fn new(client: Client, dms: Arc<DmRooms>) -> MatrixPlatform {
-        MatrixPlatform { client, dms }
+    pub(super) fn new(dms: Arc<DmRooms>) -> MatrixPlatform {
+        MatrixPlatform { dms }
     }
 
     async fn room_for(&self, to: &Destination) -> Result<Room, SendError> {
@@ -146,7 +162,8 @@ impl MatrixPlatform {
             Destination::Channel(id) => {
                 let id = OwnedRoomId::try_from(id.as_str())
                     .map_err(|e| SendError::Rejected(e.to_string()))?;
-                self.client
+                self.dms
+                    .client()
                     .get_room(&id)
                     .ok_or_else(|| SendError::Unreachable(format!("not in room {id}")))
             }
@@ -154,7 +171,7 @@ impl MatrixPlatform {
                 if let Some(room) = dm
                     .as_deref()
                     .and_then(|id| OwnedRoomId::try_from(id).ok())
-                    .and_then(|id| self.client.get_room(&id))
+                    .and_then(|id| self.dms.client().get_room(&id))
                     .filter(|room| room.state() == RoomState::Joined)
                 {
                     return Ok(room);
@@ -203,7 +220,8 @@ impl Platform for MatrixPlatform {
     }
 
     fn rate_limit_advice(&self) -> Option<String> {
-        let user = self.client.user_id()?;
+        let client = self.dms.client();
+        let user = client.user_id()?;
         Some(format!(
             "Ask the homeserver's admin to lift the limit for the bot's account; on Synapse: \
              POST /_synapse/admin/v1/users/{}/override_ratelimit with \

@@ -215,6 +215,7 @@ impl Metrics {
             SendError::Transient(_) => "transient",
             SendError::Unreachable(_) => "unreachable",
             SendError::Rejected(_) => "rejected",
+            SendError::SignedOut(_) => "signed_out",
         };
         self.platform_error_of_kind(platform, kind);
     }
