@@ -82,6 +82,7 @@ async fn bot(
             user_id: format!("u{i}"),
             display_name: format!("u{i}"),
             dm: None,
+            profile_zone: None,
         };
         let zone = zones[i % zones.len()];
         for text in [format!("subscribe 07:00 {zone}"), "agree".to_string()] {
@@ -162,6 +163,7 @@ async fn main() {
             user_id: "admin".into(),
             display_name: "admin".into(),
             dm: None,
+            profile_zone: None,
         };
         let room = Place::Channel {
             id: "room".into(),
@@ -205,6 +207,7 @@ async fn main() {
             user_id: "m0".into(),
             display_name: "m0".into(),
             dm: None,
+            profile_zone: None,
         };
         let boards = 10;
         let t = Instant::now();

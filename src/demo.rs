@@ -38,6 +38,7 @@ fn member() -> Member {
         user_id: MEMBER_ID.to_string(),
         display_name: "You".to_string(),
         dm: None,
+        profile_zone: None,
     }
 }
 

@@ -2096,3 +2096,76 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
     running.await.unwrap().unwrap();
     engine_task.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_names_no_zone_gets_the_one_in_their_profile() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "upright=info".into()))
+        .with_test_writer()
+        .try_init();
+    let synapse = Synapse::start();
+    let names: Vec<String> = [BOT, "fay", "gus"].iter().map(|n| n.to_string()).collect();
+    let tokens = synapse.register_many(&names, BOT_PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(
+        &synapse,
+        &work.path().join("matrix-store"),
+        &work.path().join("bot.sqlite3"),
+        &clock,
+    )
+    .await;
+    let bot_user = bot.client.user_id().unwrap().to_string();
+    // Fay's profile has a zone (Matrix 1.16's `m.tz`); Gus's has none.
+    call(
+        &synapse,
+        "PUT",
+        &format!(
+            "/_matrix/client/v3/profile/{}/m.tz",
+            encode("@fay:localhost")
+        ),
+        &tokens[1],
+        serde_json::json!({"m.tz": "Europe/Berlin"}),
+    )
+    .await;
+    for (token, zone) in [(&tokens[1], "Europe/Berlin"), (&tokens[2], "UTC")] {
+        let dm = call(
+            &synapse,
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            token,
+            serde_json::json!({"preset": "trusted_private_chat", "is_direct": true, "invite": [bot_user]}),
+        )
+        .await["room_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_for_bot_to_join(&synapse, token, &dm, &bot_user).await;
+        call(
+            &synapse,
+            "PUT",
+            &format!(
+                "/_matrix/client/v3/rooms/{}/send/m.room.message/sub",
+                encode(&dm)
+            ),
+            token,
+            serde_json::json!({"msgtype": "m.text", "body": "!upright subscribe 07:30"}),
+        )
+        .await;
+        let answer = wait("the subscribe answer", || {
+            bot_notices(&synapse, token, &dm, &bot_user)
+                .into_iter()
+                .find(|(_, body)| body.contains("Subscribed"))
+        })
+        .await
+        .1;
+        assert!(answer.contains(zone), "{answer}");
+        let said = if zone == "UTC" {
+            "I used UTC"
+        } else {
+            "time zone in your profile, Europe/Berlin"
+        };
+        assert!(answer.contains(said), "{answer}");
+    }
+    bot.stop().await;
+}

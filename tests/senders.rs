@@ -115,6 +115,7 @@ async fn subscribe(engine: &Engine, platform: &str, user: &str) {
         user_id: user.into(),
         display_name: user.into(),
         dm: None,
+        profile_zone: None,
     };
     for text in ["subscribe 07:00 UTC", "agree"] {
         let command = Command::parse(text).unwrap();

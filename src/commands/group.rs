@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveTime};
 
-use super::subscription::zone_and_days;
+use super::subscription::{ZoneFrom, zone_and_days};
 use super::{CommandError, Ctx, Later, Place};
 use crate::content::DEFAULT_ROUTINE;
 use crate::engine::groups::{GroupRecord, NUDGE_LEAD, nudge_time, session_end};
@@ -64,8 +64,15 @@ pub(crate) fn setup(
     let channel = admin_channel(ctx)?;
     let existing = groups::for_channel(ctx.c, &ctx.user.platform, channel)?;
     let time = parse_time(time)?;
-    let (zone, zone_guessed, days) =
-        zone_and_days(ctx, timezone, days, existing.as_ref().map(|g| &g.schedule))?;
+    // A group's zone is the room's, never one admin's profile.
+    let (zone, zone_from, days) = zone_and_days(
+        ctx,
+        timezone,
+        days,
+        existing.as_ref().map(|g| &g.schedule),
+        None,
+    )?;
+    let zone_guessed = zone_from == ZoneFrom::Guessed;
     let pace = existing
         .as_ref()
         .map_or(ctx.settings.default_pace_minutes, |g| g.pace_minutes);

@@ -46,6 +46,9 @@ pub struct Member {
     /// The member's DM channel or room, when the command came from it: the
     /// engine remembers it with the command, for the messages that follow.
     pub dm: Option<String>,
+    /// The zone the member's profile gives (Matrix's `m.tz`), for a
+    /// `subscribe` without one when none is known yet.
+    pub profile_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -547,6 +550,8 @@ pub(crate) struct Ctx<'a> {
     pub place: Place,
     /// How the member's platform shows instants and commands.
     pub conventions: &'static Conventions,
+    /// The zone in the member's profile, if their platform has one.
+    pub profile_zone: Option<chrono_tz::Tz>,
     /// Work the answer needs once the connection is released.
     pub later: std::cell::RefCell<Option<Later>>,
 }
@@ -634,6 +639,10 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
                 user,
                 place,
                 conventions,
+                profile_zone: member_for_db
+                    .profile_zone
+                    .as_deref()
+                    .and_then(|zone| zone.parse().ok()),
                 later: std::cell::RefCell::new(None),
             };
             let notice = pause_notice(&ctx)?;
@@ -1047,6 +1056,7 @@ mod tests {
             user,
             place,
             conventions: &Conventions::PLAIN,
+            profile_zone: None,
             later: std::cell::RefCell::new(None),
         };
         let command = Command::parse(text)?;

@@ -66,24 +66,37 @@ pub(crate) fn zone_and_days(
     timezone: Option<&str>,
     days: Option<&str>,
     current: Option<&Schedule>,
-) -> Result<(Tz, bool, Weekdays), CommandError> {
+    profile: Option<Tz>,
+) -> Result<(Tz, ZoneFrom, Weekdays), CommandError> {
     let known_zone = ctx
         .user
         .timezone
         .as_deref()
         .and_then(|z| z.parse::<Tz>().ok());
-    let (zone, guessed) = match timezone {
-        Some(text) => (parse_zone(text)?, false),
-        None => match current.map(Schedule::zone).or(known_zone) {
-            Some(zone) => (zone, false),
-            None => (Tz::UTC, true),
+    let (zone, from) = match timezone {
+        Some(text) => (parse_zone(text)?, ZoneFrom::Known),
+        None => match (current.map(Schedule::zone).or(known_zone), profile) {
+            (Some(zone), _) => (zone, ZoneFrom::Known),
+            (None, Some(zone)) => (zone, ZoneFrom::Profile),
+            (None, None) => (Tz::UTC, ZoneFrom::Guessed),
         },
     };
     let days = match days {
         Some(text) => parse_days(text)?,
         None => current.map_or(Weekdays::DAILY, Schedule::days),
     };
-    Ok((zone, guessed, days))
+    Ok((zone, from, days))
+}
+
+/// Where a schedule's zone came from, when the command named none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ZoneFrom {
+    /// Given, or already known.
+    Known,
+    /// The member's profile (Matrix's `m.tz`).
+    Profile,
+    /// Nothing told: UTC.
+    Guessed,
 }
 
 /// Records the member's zone; a weekly summary they asked for moves to
@@ -108,8 +121,13 @@ pub(crate) fn subscribe(
 ) -> Result<Reply, CommandError> {
     let existing = subscriptions::for_user(ctx.c, ctx.user.id)?;
     let time = parse_time(time)?;
-    let (zone, zone_guessed, days) =
-        zone_and_days(ctx, timezone, days, existing.as_ref().map(|s| &s.schedule))?;
+    let (zone, zone_from, days) = zone_and_days(
+        ctx,
+        timezone,
+        days,
+        existing.as_ref().map(|s| &s.schedule),
+        ctx.profile_zone,
+    )?;
     let pace = match pace {
         Some(text) => parse_pace(text).map_err(CommandError::Refused)?,
         None => existing
@@ -135,8 +153,13 @@ pub(crate) fn subscribe(
         "Subscribed"
     };
     let mut body = format!("{verb}: {schedule}, {pace} min between exercises.\n");
-    if zone_guessed {
-        body.push_str("I used UTC because I don't know your time zone yet; set it with `timezone <zone>`, e.g. `timezone berlin`.\n");
+    match zone_from {
+        ZoneFrom::Known => {}
+        ZoneFrom::Profile => body.push_str(&format!(
+            "I used the time zone in your profile, {}; set another with `timezone <zone>`.\n",
+            zone.name()
+        )),
+        ZoneFrom::Guessed => body.push_str("I used UTC because I don't know your time zone yet; set it with `timezone <zone>`, e.g. `timezone berlin`.\n"),
     }
     let mut carries_disclaimer = false;
     if ctx.user.agreed {

@@ -379,6 +379,7 @@ async fn command_answer(
         user_id: user.id.to_string(),
         display_name: user.display_name().to_string(),
         dm: None,
+        profile_zone: None,
     };
     let reply =
         crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;

@@ -127,6 +127,7 @@ async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
         user_id: ctx.author().id.to_string(),
         display_name,
         dm: None,
+        profile_zone: None,
     };
     let place = place(ctx);
     let engine = ctx.data().clone();

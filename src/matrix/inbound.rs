@@ -62,6 +62,10 @@ const COMMANDS_KEPT_FOR: Duration = Duration::from_secs(120);
 /// minutes in all), before the event is given up.
 const STORE_ATTEMPTS: u32 = 20;
 
+/// How long a profile's zone is waited for before `subscribe` goes on
+/// without it.
+const PROFILE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Group commands need a moderator: power level 50 or more in the room.
 const MODERATOR: i32 = 50;
 
@@ -238,15 +242,19 @@ impl Inbound {
     /// `!upright …` is a command. A reply to the bot's question after a 🤕
     /// ("How strong was it…?") answers it: "6 neck" is `pain 6 neck`.
     async fn on_message(self: Arc<Self>, event: OriginalSyncRoomMessageEvent, room: Room) {
-        if room.state() != RoomState::Joined
-            || !self.is_command_for_us(&event.sender, event.origin_server_ts)
-        {
-            return;
-        }
         let MessageType::Text(text) = &event.content.msgtype else {
             return;
         };
         let body = text.body.trim();
+        if room.state() != RoomState::Joined || event.sender == self.own {
+            return;
+        }
+        if !self.is_command_for_us(&event.sender, event.origin_server_ts) {
+            if body.starts_with(PREFIX) {
+                tracing::info!(room = %room.room_id(), event = %event.event_id, "not answering a command sent over {} s before the bot started", COMMANDS_KEPT_FOR.as_secs());
+            }
+            return;
+        }
         let (sender, id) = (event.sender.clone(), event.event_id.clone());
         let asked = Asked::now(event.origin_server_ts);
         let key = room.room_id().to_string();
@@ -304,6 +312,7 @@ impl Inbound {
                 .as_ref()
                 .map_or_else(|| sender.localpart().to_string(), |m| m.name().to_string()),
             dm: in_their_dm.then(|| room.room_id().to_string()),
+            profile_zone: profile_zone(&room, &sender, &text).await,
         };
         let place = if in_their_dm {
             Place::Direct
@@ -665,6 +674,31 @@ async fn join_with_retry(room: &Room) -> bool {
     }
     tracing::error!(room = %room.room_id(), "gave up joining after an invite");
     false
+}
+
+/// The `m.tz` field of the member's profile (Matrix 1.16), asked for only
+/// when the command is a `subscribe` that names no zone.
+async fn profile_zone(room: &Room, sender: &UserId, text: &str) -> Option<String> {
+    use matrix_sdk::ruma::api::client::profile::TimeZone;
+    let zoneless = matches!(
+        commands::Command::parse(text),
+        Ok(commands::Command::Subscribe { timezone: None, .. })
+    );
+    if !zoneless {
+        return None;
+    }
+    // The whole profile, by the path every homeserver serves: the path for
+    // one field depends on versions a homeserver may not advertise yet.
+    let account = room.client().account();
+    let asked = account.fetch_user_profile_of(sender);
+    match tokio::time::timeout(PROFILE_TIMEOUT, asked).await {
+        Ok(Ok(profile)) => profile.get_static::<TimeZone>().ok().flatten(),
+        Ok(Err(error)) => {
+            tracing::debug!(%sender, "no time zone in the profile: {error}");
+            None
+        }
+        Err(_) => None,
+    }
 }
 
 #[cfg(test)]

@@ -320,6 +320,7 @@ impl Bot {
             user_id: user.into(),
             display_name: capitalized(user),
             dm: None,
+            profile_zone: None,
         };
         let reply = commands::handle_text(&self.engine, &member, place, text).await;
         self.engine.run_due().await.unwrap();
