@@ -1,5 +1,6 @@
 //! Discord's rate limits as the fake enforces them (`Options::rate_limits`),
-//! after `../shared/discord-api-docs/rate-limits.mdx`.
+//! after Discord's documentation of them (docs/topics/rate-limits in
+//! discord/discord-api-docs).
 //!
 //! **Global**: 50 requests per second per bot token, read as strictly as it
 //! can be: never more than 50 in any one-second span (a sliding window), so

@@ -1,5 +1,6 @@
 //! Checks request and response bodies against Discord's own OpenAPI
-//! description (`../shared/discord-api-spec/openapi.json`).
+//! description, kept beside this file (`discord-api-spec/openapi.json`, MIT
+//! licensed; see its README for where it came from).
 //!
 //! Two documented errata, and nothing else, are tolerated: the spec types
 //! `default_member_permissions` in command *requests* as an integer where
@@ -22,7 +23,7 @@ fn spec_path() -> PathBuf {
     if let Some(path) = std::env::var_os("UPRIGHT_DISCORD_OPENAPI") {
         return PathBuf::from(path);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/discord-api-spec/openapi.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/discord_fake/discord-api-spec/openapi.json")
 }
 
 /// Which body of an operation to check.
