@@ -25,17 +25,12 @@ impl Engine {
         let advice = platform.rate_limit_advice().unwrap_or_default();
         match counted {
             Ok((waiting, sent)) => {
-                let per_minute = sent as f64 / OBSERVED_OVER.num_minutes() as f64;
-                let takes = if per_minute > 0.0 {
-                    format!("about {:.0} min", waiting as f64 / per_minute)
-                } else {
-                    "an unknown time (nothing was sent in the last 10 minutes)".to_string()
-                };
                 tracing::warn!(
                     platform = name,
                     waiting,
-                    per_minute,
-                    "{name} is rate-limiting the bot: {waiting} messages wait, which at the {per_minute:.1} per minute it allowed lately take {takes}. {advice}"
+                    sent,
+                    "{}",
+                    report(name, waiting, sent, &advice)
                 );
             }
             Err(error) => {
@@ -45,5 +40,35 @@ impl Engine {
                 );
             }
         }
+    }
+}
+
+/// What the operator reads: how long the backlog takes at the rate the
+/// platform allowed over [`OBSERVED_OVER`], and what to do about it.
+fn report(platform: &str, waiting: u64, sent: u64, advice: &str) -> String {
+    let per_minute = sent as f64 / OBSERVED_OVER.num_minutes() as f64;
+    let takes = if per_minute > 0.0 {
+        format!("take about {:.0} min", (waiting as f64 / per_minute).ceil())
+    } else {
+        "may take long: nothing was sent in the last 10 minutes".to_string()
+    };
+    format!(
+        "{platform} is rate-limiting the bot: {waiting} messages wait and, at the {per_minute:.1} a minute it allowed lately, {takes}. {advice}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report;
+
+    #[test]
+    fn the_report_says_how_long_the_backlog_takes_and_what_to_do() {
+        let text = report("matrix", 500, 20, "Ask the admin.");
+        assert!(text.contains("500 messages wait"), "{text}");
+        assert!(text.contains("2.0 a minute"), "{text}");
+        assert!(text.contains("about 250 min"), "{text}");
+        assert!(text.ends_with("Ask the admin."), "{text}");
+        let stalled = report("matrix", 3, 0, "");
+        assert!(stalled.contains("nothing was sent"), "{stalled}");
     }
 }

@@ -23,7 +23,8 @@ fn spec_path() -> PathBuf {
     if let Some(path) = std::env::var_os("UPRIGHT_DISCORD_OPENAPI") {
         return PathBuf::from(path);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/discord_fake/discord-api-spec/openapi.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/discord_fake/discord-api-spec/openapi.json")
 }
 
 /// Which body of an operation to check.
