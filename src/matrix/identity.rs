@@ -73,9 +73,7 @@ pub async fn ensure(client: &Client, config: &MatrixConfig) -> anyhow::Result<Id
         (Some(_), true) => {
             if !device_is_signed(client).await? {
                 tracing::warn!("the bot's device was not signed by its identity; signing it");
-                // With the keys at hand, bootstrapping re-uploads the same
-                // identity and signs this device.
-                auth.bootstrap(client).await?;
+                sign_own_device(client).await?;
             }
             IdentityOutcome::Kept
         }
@@ -94,6 +92,20 @@ pub async fn ensure(client: &Client, config: &MatrixConfig) -> anyhow::Result<Id
     }
     tracing::info!(?outcome, "the bot's device is cross-signed");
     Ok(outcome)
+}
+
+/// Signs this device with the self-signing key the store holds.
+async fn sign_own_device(client: &Client) -> anyhow::Result<()> {
+    let device = client
+        .encryption()
+        .get_own_device()
+        .await
+        .context("cannot read the bot's device from the crypto store")?
+        .context("the crypto store does not know the bot's own device")?;
+    device
+        .verify()
+        .await
+        .context("cannot upload the signature of the bot's device")
 }
 
 /// Whether the homeserver publishes this device signed by the account's
