@@ -92,3 +92,76 @@ async fn a_row_that_cannot_be_read_is_set_aside_and_the_rest_go_on() {
     assert_eq!(exercises, 5);
     assert_eq!(bot.engine.telemetry().metrics.failed_passes(), 0);
 }
+
+#[tokio::test]
+async fn a_group_that_cannot_be_read_is_set_aside_and_everyone_goes_on() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    for user in ["ana", "ben"] {
+        bot.member(user, "subscribe 07:00 UTC").await;
+    }
+    for channel in ["zone", "cron", "summary", "loads", "fine"] {
+        let reply = bot
+            .command_in(
+                "coach",
+                channel,
+                true,
+                "group setup 07:00 UTC summary 20:00",
+            )
+            .await;
+        assert!(
+            reply.message.body.contains("does the routine together"),
+            "{}",
+            reply.message.body
+        );
+    }
+    // After an update, three groups' stored schedules no longer read.
+    execute(
+        &bot,
+        "UPDATE groups SET timezone = 'Atlantis/Capital' WHERE channel_id = 'zone';
+         UPDATE groups SET cron = 'every other tuesday' WHERE channel_id = 'cron';
+         UPDATE groups SET summary_time = '25:99' WHERE channel_id = 'summary';",
+    );
+    bot.run_until(utc("2027-05-03T07:01:00Z")).await;
+    // Ana checks in with the sound group.
+    let first = bot.fake.posted_in("fine")[0].id.clone();
+    bot.react("ana", &first, "✅", true).await;
+    // A fourth group's running session is damaged mid-way.
+    execute(
+        &bot,
+        "UPDATE sessions SET loads = 'not json'
+          WHERE group_id = (SELECT id FROM groups WHERE channel_id = 'loads');",
+    );
+    bot.run_until(utc("2027-05-03T21:00:00Z")).await;
+
+    // Every member's session and the sound group's went on to the end.
+    for user in ["ana", "ben"] {
+        let exercises = bot
+            .fake
+            .posted_to(user)
+            .iter()
+            .filter(|p| p.kind == Kind::Exercise)
+            .count();
+        assert_eq!(exercises, 5, "{user}");
+    }
+    let fine = bot.fake.posted_in("fine");
+    assert_eq!(fine.iter().filter(|p| p.kind == Kind::Exercise).count(), 5);
+    assert!(fine.iter().any(|p| p.kind == Kind::Summary), "{fine:?}");
+    assert_eq!(bot.engine.telemetry().metrics.failed_passes(), 0);
+    // The unreadable ones are set aside, counted, and their day is missed.
+    for channel in ["zone", "cron", "summary"] {
+        let missed: i64 = bot.query(&format!(
+            "SELECT COUNT(*) FROM sessions s JOIN groups g ON g.id = s.group_id
+              WHERE g.channel_id = '{channel}' AND s.status = 'missed'"
+        ));
+        assert_eq!(missed, 1, "{channel}");
+        let due: Option<i64> = bot.query(&format!(
+            "SELECT next_run_at FROM groups WHERE channel_id = '{channel}'"
+        ));
+        assert_eq!(due, None, "{channel} no longer comes due");
+    }
+    let metrics = bot.engine.telemetry().metrics.encode();
+    assert!(
+        metrics.contains("upright_groups_set_aside_total 3"),
+        "{metrics}"
+    );
+}

@@ -392,94 +392,129 @@ fn for_group(
     let tx = c.unchecked_transaction()?;
     match work(&tx) {
         Ok(()) => tx.commit()?,
+        // Tried again by the next pass, within the grace window.
+        Err(error) if error.is_transient() => return Err(error),
         Err(error) => {
             drop(tx);
-            tracing::error!(
-                group = group.id,
-                ?event,
-                "group work failed; trying again on its next day: {error}"
-            );
-            let due = match event {
-                Event::Session => group.next_run_at,
-                Event::Nudge => group.next_nudge_at,
-                Event::Summary => group.next_summary_at,
-            };
-            if let Some(at) = due {
-                let schedule = Schedule::new(
-                    group.schedule.local(at).time(),
-                    group.schedule.days(),
-                    group.schedule.zone(),
-                );
-                groups::set_next(c, group.id, event, schedule.next_after(now).map(|o| o.at))?;
-            }
+            give_up_until_next_time(c, group, event, now, &error)?;
         }
     }
     Ok(())
 }
 
+/// Work of `event` that cannot be done for `group` now is logged and moved
+/// to its next time, so it neither stops the other groups nor spins.
+fn give_up_until_next_time(
+    c: &Connection,
+    group: &Group,
+    event: Event,
+    now: DateTime<Utc>,
+    error: &crate::store::StoreError,
+) -> Result<()> {
+    tracing::error!(
+        group = group.id,
+        ?event,
+        "group work failed; trying again on its next day: {error}"
+    );
+    let due = match event {
+        Event::Session => group.next_run_at,
+        Event::Nudge => group.next_nudge_at,
+        Event::Summary => group.next_summary_at,
+    };
+    if let Some(at) = due {
+        let schedule = Schedule::new(
+            group.schedule.local(at).time(),
+            group.schedule.days(),
+            group.schedule.zone(),
+        );
+        groups::set_next(c, group.id, event, schedule.next_after(now).map(|o| o.at))?;
+    }
+    Ok(())
+}
+
 impl Engine {
-    /// Starts group sessions, then sends due nudges and summaries.
+    /// Starts group sessions, then sends due nudges and summaries. Each
+    /// group on its own: one that cannot be read is set aside, one whose
+    /// work fails is logged, and the others go on; a passing failure (the
+    /// database busy) fails the pass, which retries it without losing the day.
     pub(super) async fn run_group_events(&self) -> Result<()> {
         let platforms = self.platform_names();
         let now = self.now();
         let content = self.content();
         let grace = self.settings().grace;
         let names = platforms.clone();
-        let posts = self
+        let (posts, set_aside) = self
             .db()
             .call(move |c| {
                 let rules = SessionRules {
                     content: &content,
                     grace,
                 };
-                for group in groups::due(c, Event::Session, now, &names)? {
+                let (sessions, mut set_aside) = groups::due(c, Event::Session, now, &names)?;
+                for group in sessions {
                     for_group(c, &group, Event::Session, now, |c| {
                         start_due(c, &rules, &group, now)
                     })?;
                 }
-                let nudges = groups::due(c, Event::Nudge, now, &names)?;
-                let summaries = groups::due(c, Event::Summary, now, &names)?;
-                Ok(nudges
-                    .into_iter()
-                    .map(|g| (Event::Nudge, g))
-                    .chain(summaries.into_iter().map(|g| (Event::Summary, g)))
-                    .collect::<Vec<_>>())
+                let mut posts = Vec::new();
+                for event in [Event::Nudge, Event::Summary] {
+                    let (due, aside) = groups::due(c, event, now, &names)?;
+                    set_aside.extend(aside);
+                    posts.extend(due.into_iter().map(|group| (event, group)));
+                }
+                Ok((posts, set_aside))
             })
             .await?;
+        for _ in &set_aside {
+            self.telemetry().metrics.group_set_aside();
+        }
         for (event, group) in posts {
-            let at = match event {
-                Event::Nudge => group.next_nudge_at,
-                _ => group.next_summary_at,
-            };
-            // Who left is asked of the platform before anyone is named.
-            let names_someone = event == Event::Summary || group.nudges;
-            if let Some(at) = at.filter(|at| names_someone && fresh(*at, grace, now)) {
-                let date = group.schedule.local(at).date_naive();
-                let since = date - Duration::days(ACTIVE_DAYS);
-                self.refresh_members(group.id, Whom::ActiveSince(since))
-                    .await?;
+            match self.post_group_event(event, group.clone(), now).await {
+                Err(error) if !error.is_transient() => {
+                    self.db()
+                        .call(move |c| give_up_until_next_time(c, &group, event, now, &error))
+                        .await?;
+                }
+                outcome => outcome?,
             }
-            let content = self.content();
-            let conventions = self.conventions(&group.platform);
-            self.db()
-                .call(move |c| {
-                    let group = groups::get(c, group.id)?;
-                    let rules = SessionRules {
-                        content: &content,
-                        grace,
-                    };
-                    match event {
-                        Event::Nudge => for_group(c, &group, event, now, |c| {
-                            nudge_due(c, &rules, &group, conventions, now)
-                        }),
-                        _ => for_group(c, &group, event, now, |c| {
-                            summary_due(c, &rules, &group, now)
-                        }),
-                    }
-                })
-                .await?;
         }
         Ok(())
+    }
+
+    /// A due nudge or summary, after asking the platform who is still there.
+    async fn post_group_event(&self, event: Event, group: Group, now: DateTime<Utc>) -> Result<()> {
+        let grace = self.settings().grace;
+        let at = match event {
+            Event::Nudge => group.next_nudge_at,
+            _ => group.next_summary_at,
+        };
+        // Who left is asked of the platform before anyone is named.
+        let names_someone = event == Event::Summary || group.nudges;
+        if let Some(at) = at.filter(|at| names_someone && fresh(*at, grace, now)) {
+            let date = group.schedule.local(at).date_naive();
+            let since = date - Duration::days(ACTIVE_DAYS);
+            self.refresh_members(group.id, Whom::ActiveSince(since))
+                .await?;
+        }
+        let content = self.content();
+        let conventions = self.conventions(&group.platform);
+        self.db()
+            .call(move |c| {
+                let group = groups::get(c, group.id)?;
+                let rules = SessionRules {
+                    content: &content,
+                    grace,
+                };
+                match event {
+                    Event::Nudge => for_group(c, &group, event, now, |c| {
+                        nudge_due(c, &rules, &group, conventions, now)
+                    }),
+                    _ => for_group(c, &group, event, now, |c| {
+                        summary_due(c, &rules, &group, now)
+                    }),
+                }
+            })
+            .await
     }
 
     /// Asks the platform whether the chosen members are still in the

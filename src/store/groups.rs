@@ -192,15 +192,67 @@ pub fn set_next(c: &Connection, id: i64, event: Event, at: Option<DateTime<Utc>>
 
 /// Groups on running platforms with `event` due by `now` (each query walks
 /// that event's partial index).
+///
+/// Decoded row by row: a group that no longer reads is set aside (see
+/// [`set_aside`]) and its id returned beside the others, so one damaged
+/// row cannot stop every group's work.
 pub fn due(
     c: &Connection,
     event: Event,
     now: DateTime<Utc>,
     platforms: &[String],
-) -> Result<Vec<Group>> {
-    let mut statement = c.prepare_cached(&due_sql(event))?;
-    let rows = statement.query_map((to_db_time(now), platform_list(platforms)), raw)?;
-    rows.map(|r| decode(r?)).collect()
+) -> Result<(Vec<Group>, Vec<i64>)> {
+    let rows = c
+        .prepare_cached(&due_sql(event))?
+        .query_map((to_db_time(now), platform_list(platforms)), raw)?
+        .collect::<rusqlite::Result<Vec<RawRow>>>()?;
+    let (mut due, mut set_aside_ids) = (Vec::with_capacity(rows.len()), Vec::new());
+    for row in rows {
+        let (id, routine_id) = (row.0.0, row.0.3.clone());
+        match decode(row) {
+            Ok(group) => due.push(group),
+            Err(error) => {
+                set_aside(c, id, &routine_id, &error, now)?;
+                set_aside_ids.push(id);
+            }
+        }
+    }
+    Ok((due, set_aside_ids))
+}
+
+/// A group whose stored schedule, zone or summary time no longer reads (a
+/// library upgrade, a damaged row): it gets no more sessions, nudges or
+/// summaries until a moderator runs `group setup` again, and the day is
+/// recorded `missed` — dated in UTC, since its own zone is what is lost.
+pub fn set_aside(
+    c: &Connection,
+    id: i64,
+    routine_id: &str,
+    error: &StoreError,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tracing::error!(
+        group = id,
+        "setting aside a group that cannot be read; `group setup` there sets it anew: {error}"
+    );
+    c.execute(
+        "UPDATE groups SET next_run_at = NULL, next_nudge_at = NULL, next_summary_at = NULL
+         WHERE id = ?1",
+        [id],
+    )?;
+    super::sessions::insert(
+        c,
+        &super::sessions::NewSession {
+            owner: super::sessions::Owner::Group(id),
+            routine_id,
+            local_date: now.date_naive(),
+            scheduled_at: now,
+            started_at: None,
+            status: super::sessions::Status::Missed,
+            loads: &[],
+        },
+    )?;
+    Ok(())
 }
 
 pub(super) fn due_sql(event: Event) -> String {

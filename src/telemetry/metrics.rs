@@ -122,6 +122,7 @@ pub struct Metrics {
     commands: Family<CommandLabels, Counter>,
     passes: Counter,
     failed_passes: Counter,
+    groups_set_aside: Counter,
     outbox_due: Family<PlatformLabels, Gauge>,
     outbox_oldest: Family<PlatformLabels, Gauge<f64, AtomicU64>>,
 }
@@ -138,6 +139,7 @@ impl Default for Metrics {
             commands: Family::default(),
             passes: Counter::default(),
             failed_passes: Counter::default(),
+            groups_set_aside: Counter::default(),
             outbox_due: Family::default(),
             outbox_oldest: Family::default(),
             registry: Registry::default(),
@@ -181,6 +183,11 @@ impl Default for Metrics {
             "engine_failed_passes",
             "Engine passes that failed (retried with backoff)",
             metrics.failed_passes.clone(),
+        );
+        registry.register(
+            "groups_set_aside",
+            "Groups set aside because their stored schedule no longer reads",
+            metrics.groups_set_aside.clone(),
         );
         registry.register(
             "outbox_due",
@@ -273,6 +280,11 @@ impl Metrics {
         if !succeeded {
             self.failed_passes.inc();
         }
+    }
+
+    /// A group was set aside (its stored schedule no longer reads).
+    pub fn group_set_aside(&self) {
+        self.groups_set_aside.inc();
     }
 
     /// Engine passes that failed so far.
