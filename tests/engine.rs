@@ -1491,3 +1491,60 @@ async fn only_the_member_who_reacted_or_a_moderator_withdraws_a_check_in_by_its_
         "{by_herself:?}"
     );
 }
+
+/// A message the platform took but the outbox could not record (an
+/// injected write fault: the database refuses to mark anything sent) is
+/// never handed to the platform again; once writes work, it is recorded
+/// and the session goes on.
+#[tokio::test]
+async fn a_message_sent_but_not_recorded_is_never_sent_again() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ana", "subscribe 07:00 UTC").await;
+    let fault = |sql: &'static str| {
+        bot.engine
+            .db()
+            .call_blocking(move |c| {
+                c.execute_batch(sql)?;
+                Ok(())
+            })
+            .unwrap()
+    };
+    fault(
+        "CREATE TRIGGER injected_fault BEFORE UPDATE OF sent_at ON deliveries
+         WHEN OLD.sent_at IS NULL AND NEW.sent_at IS NOT NULL
+         BEGIN SELECT RAISE(ABORT, 'injected: the disk is full'); END;",
+    );
+    // Pass after pass fails to record exercise 1, for ten minutes.
+    for minute in 0..10 {
+        let at = utc("2027-05-03T07:00:00Z") + Duration::minutes(minute);
+        let failed = bot.engine.run_until(&bot.clock, at).await;
+        assert!(failed.is_err(), "the fault makes each pass fail");
+    }
+    // Counted as handed to the platform, not as posted: platforms drop a
+    // repeated key only for a while (Discord's nonce, Synapse's transaction
+    // cache), and this fake drops it forever.
+    let sent_once = |bot: &Bot| {
+        let key = &bot.fake.posted_to("ana")[0].key;
+        let sends = bot
+            .fake
+            .calls()
+            .iter()
+            .filter(|(call, k)| call == "send" && k == key)
+            .count();
+        assert_eq!(sends, 1, "exercise 1 was handed over {sends} times");
+    };
+    sent_once(&bot);
+    // Writes work again: recorded, and the session goes on.
+    fault("DROP TRIGGER injected_fault;");
+    bot.run_until(utc("2027-05-03T07:30:00Z")).await;
+    sent_once(&bot);
+    let unsent: i64 = bot.query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'");
+    assert_eq!(unsent, 0);
+    let exercises = bot
+        .fake
+        .posted_to("ana")
+        .iter()
+        .filter(|p| p.kind == Kind::Exercise)
+        .count();
+    assert_eq!(exercises, 5, "the session paced on once recorded");
+}

@@ -102,6 +102,9 @@ struct Inner {
     purged_at: std::sync::Mutex<Option<DateTime<Utc>>>,
     /// A rate limit is reported once an hour per platform.
     rate_limit_reports: Budget,
+    /// Deliveries a platform took whose record failed, by id: recorded
+    /// later, never sent again (see `outbox.rs`).
+    unrecorded: std::sync::Mutex<std::collections::HashMap<i64, platform::Sent>>,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -129,6 +132,7 @@ impl Engine {
                 ),
                 purged_at: std::sync::Mutex::new(None),
                 rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
+                unrecorded: std::sync::Mutex::default(),
             }),
         }
     }

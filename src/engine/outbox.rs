@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
-use super::platform::{Destination, Outgoing, Platform, SendError};
+use super::platform::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, MissedBecause, Owner, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
@@ -61,6 +61,14 @@ impl Engine {
         platform: &dyn Platform,
         delivery: Delivery,
     ) -> Result<bool> {
+        let choices_attached = platform.attaches_choices();
+        if let Some(sent) = self.unrecorded(delivery.id) {
+            // The platform has it already: only the record is missing.
+            return self
+                .record_sent(&delivery, sent, self.now(), choices_attached)
+                .await
+                .map(|()| true);
+        }
         let destination = destination(&delivery)?;
         let handed_over = async {
             match (&delivery.state, &delivery.platform_message_id) {
@@ -103,47 +111,16 @@ impl Engine {
         metrics.send_took(&delivery.platform, started.elapsed().as_secs_f64());
         // Recorded at the time of the answer, so waits count from then.
         let now = self.now();
-        let id = delivery.id;
-        let choices_attached = platform.attaches_choices();
         match outcome {
             Ok(Some(sent)) => {
-                let recipient = delivery.recipient.clone();
-                // A session's first message: how late it is, for the metrics.
-                let opened = match (delivery.kind, delivery.step, delivery.session_id) {
-                    (Kind::Exercise, Some(1), Some(session)) => Some(session),
-                    _ => None,
-                };
-                let scheduled = self
-                    .db()
-                    .call(move |c| {
-                        let tx = c.transaction()?;
-                        deliveries::mark_sent(&tx, id, &sent.message_id, now)?;
-                        if choices_attached {
-                            // The buttons are the choices: no reactions to add.
-                            deliveries::mark_done(&tx, id)?;
-                        }
-                        if let (Recipient::Member(user_id), Some(dm)) =
-                            (recipient, sent.dm.as_deref())
-                        {
-                            users::set_dm_target(&tx, user_id, dm)?;
-                        }
-                        let scheduled = match opened {
-                            Some(session) => sessions::scheduled_at(&tx, session)?,
-                            None => None,
-                        };
-                        tx.commit()?;
-                        Ok(scheduled)
-                    })
-                    .await?;
                 metrics.delivery(&delivery.platform, DeliveryOutcome::Sent);
-                if let Some(scheduled) = scheduled {
-                    let lag = (now - scheduled).num_milliseconds() as f64 / 1000.0;
-                    metrics.session_started(&delivery.platform, lag);
-                }
-                Ok(true)
+                self.record_sent(&delivery, sent, now, choices_attached)
+                    .await
+                    .map(|()| true)
             }
             Ok(None) => {
                 // The bot's reactions on a message already counted as sent.
+                let id = delivery.id;
                 self.db()
                     .call(move |c| deliveries::mark_done(c, id).map(|()| true))
                     .await
@@ -153,6 +130,89 @@ impl Engine {
                 .await
                 .map(|()| false),
         }
+    }
+
+    /// Records that the platform took `delivery` as `sent`. If the outbox
+    /// cannot record it (the disk full, the database locked), the send is
+    /// remembered here instead: until it is recorded, the delivery is never
+    /// handed to the platform again, only recorded again.
+    async fn record_sent(
+        &self,
+        delivery: &Delivery,
+        sent: Sent,
+        now: DateTime<Utc>,
+        choices_attached: bool,
+    ) -> Result<()> {
+        let (id, recipient, recording) = (delivery.id, delivery.recipient.clone(), sent.clone());
+        // A session's first message: how late it is, for the metrics.
+        let opened = match (delivery.kind, delivery.step, delivery.session_id) {
+            (Kind::Exercise, Some(1), Some(session)) => Some(session),
+            _ => None,
+        };
+        let recorded = self
+            .db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                deliveries::mark_sent(&tx, id, &recording.message_id, now)?;
+                if choices_attached {
+                    // The buttons are the choices: no reactions to add.
+                    deliveries::mark_done(&tx, id)?;
+                }
+                if let (Recipient::Member(user_id), Some(dm)) = (recipient, recording.dm.as_deref())
+                {
+                    users::set_dm_target(&tx, user_id, dm)?;
+                }
+                let scheduled = match opened {
+                    Some(session) => sessions::scheduled_at(&tx, session)?,
+                    None => None,
+                };
+                tx.commit()?;
+                Ok(scheduled)
+            })
+            .await;
+        match recorded {
+            Ok(scheduled) => {
+                self.forget_unrecorded(id);
+                if let Some(scheduled) = scheduled {
+                    let lag = (now - scheduled).num_milliseconds() as f64 / 1000.0;
+                    self.telemetry()
+                        .metrics
+                        .session_started(&delivery.platform, lag);
+                }
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(delivery = id, key = %delivery.key, "sent but not recorded; it will not be sent again: {error}");
+                self.remember_unrecorded(id, sent);
+                Err(error)
+            }
+        }
+    }
+
+    /// A delivery the platform took whose record failed, if any.
+    pub(super) fn unrecorded(&self, id: i64) -> Option<Sent> {
+        self.inner
+            .unrecorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&id)
+            .cloned()
+    }
+
+    fn remember_unrecorded(&self, id: i64, sent: Sent) {
+        self.inner
+            .unrecorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(id, sent);
+    }
+
+    fn forget_unrecorded(&self, id: i64) {
+        self.inner
+            .unrecorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&id);
     }
 
     /// Tries `delivery` again at `at`, holding back the recipient's other
