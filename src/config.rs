@@ -62,6 +62,10 @@ impl AllowedServers {
     }
 }
 
+/// The longest `UPRIGHT_RETENTION`: longer would overflow the clock's
+/// arithmetic when the cut-off is computed.
+const MAX_RETENTION: Duration = Duration::days(36_500);
+
 /// Rooms the bot stays in at most, unless `MATRIX_ROOM_LIMIT` says otherwise.
 pub const DEFAULT_ROOM_LIMIT: usize = 5_000;
 
@@ -120,8 +124,9 @@ pub struct ConfigError(pub Vec<String>);
 impl Config {
     /// Reads `.env` (if present) and the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
-        // A missing .env is normal; a malformed one is reported.
-        if let Err(e) = dotenvy::dotenv()
+        // A missing .env is normal; a malformed one is reported. Only the
+        // working directory's: one in a parent folder belongs to something else.
+        if let Err(e) = dotenvy::from_path(".env")
             && !e.not_found()
         {
             return Err(ConfigError(vec![format!(".env cannot be read: {e}")]));
@@ -185,6 +190,12 @@ impl Config {
 
         let retention = match get("UPRIGHT_RETENTION").map(|t| parse_duration(&t)) {
             None => Duration::days(400),
+            Some(Ok(retention)) if retention > MAX_RETENTION => {
+                problems.push(
+                    "UPRIGHT_RETENTION: at most 100 years (`36500d`); to keep everything, that is long enough".to_string(),
+                );
+                Duration::days(400)
+            }
             Some(Ok(retention)) if retention >= Duration::days(30) => retention,
             Some(Ok(_)) => {
                 problems.push(
@@ -360,6 +371,18 @@ mod tests {
         assert_eq!(config.metrics_addr, None);
         assert_eq!(config.retention, Duration::days(400));
         assert!(config.discord.is_none() && config.matrix.is_none());
+    }
+
+    #[test]
+    fn a_retention_past_a_hundred_years_is_refused_not_a_panic() {
+        for huge in ["99999999d", "36501d"] {
+            let error = config(&[("DISCORD_TOKEN", "x"), ("UPRIGHT_RETENTION", huge)])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("at most 100 years"), "{huge}: {error}");
+        }
+        let kept = config(&[("DISCORD_TOKEN", "x"), ("UPRIGHT_RETENTION", "36500d")]).unwrap();
+        assert_eq!(kept.retention, Duration::days(36_500));
     }
 
     #[test]

@@ -530,3 +530,28 @@ fn a_running_bot_serves_health_and_metrics() {
         "{text}"
     );
 }
+
+#[test]
+fn only_the_working_directorys_env_file_is_read() {
+    let outer = tempfile::tempdir().unwrap();
+    let inner = outer.path().join("bot");
+    std::fs::create_dir(&inner).unwrap();
+    // Someone else's settings one folder up: not the bot's.
+    std::fs::write(outer.path().join(".env"), "UPRIGHT_PACE=45m\n").unwrap();
+    let output = run(upright(&["run"])
+        .current_dir(&inner)
+        .env("UPRIGHT_DATABASE", inner.join("upright.sqlite3")));
+    let message = stderr(&output);
+    assert!(!message.contains("UPRIGHT_PACE"), "{message}");
+    assert!(message.contains(".env.example"), "{message}");
+    // The working directory's own is read.
+    std::fs::write(inner.join(".env"), "UPRIGHT_PACE=45m\n").unwrap();
+    let output = run(upright(&["run"])
+        .current_dir(&inner)
+        .env("UPRIGHT_DATABASE", inner.join("upright.sqlite3")));
+    assert!(
+        stderr(&output).contains("UPRIGHT_PACE"),
+        "{}",
+        stderr(&output)
+    );
+}

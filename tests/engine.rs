@@ -317,9 +317,9 @@ async fn the_csv_export_has_a_row_per_check_in_for_a_physiotherapist() {
         lines,
         [
             "date,exercise_number,exercise,check_in,load,pain_score,pain_location",
-            "2027-05-03,1,Upper back extension,done,\"10 reps, hold 3 s\",,",
-            "2027-05-03,2,Cat-camel stretch,skip,10 reps,,",
-            "2027-05-03,3,Shoulder blade squeeze,pain,\"10 reps, hold 3 s\",,",
+            r#""2027-05-03","1","Upper back extension","done","10 reps, hold 3 s","","""#,
+            r#""2027-05-03","2","Cat-camel stretch","skip","10 reps","","""#,
+            r#""2027-05-03","3","Shoulder blade squeeze","pain","10 reps, hold 3 s","","""#,
         ]
     );
     let refused = bot.command("pia", "privacy export xml").await.message.body;
@@ -658,7 +658,7 @@ async fn a_pain_score_of_eight_rests_that_exercise_for_a_week_and_says_so() {
     let text = String::from_utf8(csv.attachment.unwrap().bytes).unwrap();
     assert!(
         text.contains(
-            "2027-05-03,1,Upper back extension,pain,\"10 reps, hold 3 s\",8,left shoulder blade"
+            r#""2027-05-03","1","Upper back extension","pain","10 reps, hold 3 s","8","left shoulder blade""#
         ),
         "{text}"
     );

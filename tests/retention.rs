@@ -56,3 +56,20 @@ async fn records_past_the_retention_period_are_purged_and_check_ins_stay() {
     let check_ins: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
     assert_eq!(check_ins, 1);
 }
+
+/// A retention longer than the calendar reaches back keeps everything: the
+/// purge's cut-off is computed with checked arithmetic, never a panic that
+/// would fail every pass.
+#[tokio::test]
+async fn a_retention_past_the_calendar_keeps_everything_and_never_panics() {
+    let settings = Settings {
+        retention: Duration::days(99_999_999),
+        ..Settings::default()
+    };
+    let bot = Bot::start_with(utc("2027-05-03T06:00:00Z"), settings);
+    bot.member("ana", "subscribe 07:00 UTC").await;
+    bot.run_until(utc("2027-05-05T08:00:00Z")).await;
+    let kept: i64 = bot.query("SELECT COUNT(*) FROM deliveries");
+    assert!(kept > 0);
+    assert_eq!(bot.engine.telemetry().metrics.failed_passes(), 0);
+}

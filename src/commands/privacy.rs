@@ -107,19 +107,16 @@ pub(crate) fn export_csv(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     }))
 }
 
-/// A CSV field (RFC 4180): quoted when it holds a comma, quote or line
-/// break; text a spreadsheet would run as a formula is kept as text.
+/// A CSV field (RFC 4180), always quoted: a spreadsheet that splits on `;`
+/// (as many locales do) or on tabs still reads one cell. Text it would run
+/// as a formula is kept as text.
 fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
+    let guard = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
     } else {
-        text.to_string()
+        ""
     };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
+    format!("\"{guard}{}\"", text.replace('"', "\"\""))
 }
 
 pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandError> {
@@ -146,13 +143,16 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("10 reps"), "10 reps");
+        assert_eq!(csv_field("10 reps"), "\"10 reps\"");
         assert_eq!(csv_field("10 reps, hold 3 s"), "\"10 reps, hold 3 s\"");
         assert_eq!(
             csv_field("the \"upper\" back"),
             "\"the \"\"upper\"\" back\""
         );
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
         assert_eq!(csv_field("-1, then"), "\"'-1, then\"");
+        // In a `;` locale the separator inside stays inside one cell.
+        assert_eq!(csv_field("x;=cmd"), "\"x;=cmd\"");
+        assert_eq!(csv_field("\t=cmd"), "\"'\t=cmd\"");
     }
 }

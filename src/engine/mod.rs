@@ -275,7 +275,10 @@ impl Engine {
             }
             *purged_at = Some(now);
         }
-        let cutoff = now - self.settings().retention;
+        // Checked: a retention past the calendar keeps everything.
+        let Some(cutoff) = now.checked_sub_signed(self.settings().retention) else {
+            return Ok(());
+        };
         let (deliveries, reactions) = self
             .db()
             .call(move |c| {
