@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use common::{Bot, Hang, utc};
-use upright::engine::{ReactionEvent, ReactionOutcome, SendError, Settings};
+use upright::engine::{ReactionEvent, ReactionOutcome, SendError, Settings, Withdrawal};
 use upright::store::deliveries::Kind;
 
 fn of_kind(posted: &[common::Posted], kind: Kind) -> Vec<common::Posted> {
@@ -1454,13 +1454,18 @@ async fn only_the_member_who_reacted_or_a_moderator_withdraws_a_check_in_by_its_
         emoji: "✅".into(),
         added: true,
         reaction_id: Some(id.into()),
-        room: None,
+        room: Some("ana-dm".into()),
     };
-    let removed = |id: &'static str, by: &'static str, moderator: bool| {
+    let removed = |id: &'static str, by: &'static str, moderator: bool, room: &'static str| {
         let engine = bot.engine.clone();
         async move {
+            let withdrawal = Withdrawal {
+                by,
+                by_moderator: moderator,
+                room: Some(room),
+            };
             engine
-                .on_reaction_removed(common::PLATFORM, id, by, moderator)
+                .on_reaction_removed(common::PLATFORM, id, withdrawal)
                 .await
                 .unwrap()
         }
@@ -1470,12 +1475,19 @@ async fn only_the_member_who_reacted_or_a_moderator_withdraws_a_check_in_by_its_
         .await
         .unwrap();
     assert_eq!(
-        removed("reaction-1", "mal", false).await,
+        removed("reaction-1", "mal", false, "ana-dm").await,
         ReactionOutcome::Ignored
     );
     let kept: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
     assert_eq!(kept, 1, "someone else's redaction withdraws nothing");
-    let by_moderator = removed("reaction-1", "mod", true).await;
+    // A moderator elsewhere, redacting from another room: nothing.
+    assert_eq!(
+        removed("reaction-1", "mod", true, "another-room").await,
+        ReactionOutcome::Ignored
+    );
+    let kept: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
+    assert_eq!(kept, 1, "a redaction in another room withdraws nothing");
+    let by_moderator = removed("reaction-1", "mod", true, "ana-dm").await;
     assert!(
         matches!(by_moderator, ReactionOutcome::Withdrawn(_)),
         "{by_moderator:?}"
@@ -1485,7 +1497,7 @@ async fn only_the_member_who_reacted_or_a_moderator_withdraws_a_check_in_by_its_
         .on_reaction(check_in("reaction-2"))
         .await
         .unwrap();
-    let by_herself = removed("reaction-2", "ana", false).await;
+    let by_herself = removed("reaction-2", "ana", false, "ana-dm").await;
     assert!(
         matches!(by_herself, ReactionOutcome::Withdrawn(_)),
         "{by_herself:?}"

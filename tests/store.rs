@@ -112,7 +112,7 @@ fn migrations_apply_to_an_empty_file() {
     let db = Db::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(MIGRATIONS.len(), 13);
+    assert_eq!(MIGRATIONS.len(), 14);
     let found = tables(&db);
     for table in TABLES.iter().chain(&["schema_migrations"]) {
         assert!(
@@ -461,27 +461,21 @@ fn a_remembered_reaction_is_taken_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&dir.path().join("reactions.sqlite3")).unwrap();
     db.call_blocking(|c| {
-        reaction_events::remember(
-            c,
-            "matrix",
-            "$reaction",
-            "$message",
-            "@ana:example.org",
-            "✅",
-            chrono::Utc::now(),
-        )?;
-        reaction_events::remember(
-            c,
-            "matrix",
-            "$reaction",
-            "$other",
-            "@ana:example.org",
-            "🤕",
-            chrono::Utc::now(),
-        )?;
+        for (message, emoji) in [("$message", "✅"), ("$other", "🤕")] {
+            let reaction = reaction_events::Reaction {
+                platform: "matrix",
+                reaction_id: "$reaction",
+                message_id: message,
+                user_id: "@ana:example.org",
+                emoji,
+                room: Some("!dm:example.org"),
+            };
+            reaction_events::remember(c, &reaction, chrono::Utc::now())?;
+        }
         let first = reaction_events::take(c, "matrix", "$reaction")?.expect("remembered");
         assert_eq!(first.message_id, "$message", "the first record wins");
         assert_eq!(first.emoji, "✅");
+        assert_eq!(first.room.as_deref(), Some("!dm:example.org"));
         assert_eq!(
             reaction_events::take(c, "matrix", "$reaction")?,
             None,

@@ -30,7 +30,7 @@ use tokio::sync::{Mutex, Notify, watch};
 
 pub use outbox::{MAX_ATTEMPTS, backoff};
 pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
-pub use reactions::{ChoiceEvent, ReactionEvent, ReactionOutcome, report_pain};
+pub use reactions::{ChoiceEvent, ReactionEvent, ReactionOutcome, Withdrawal, report_pain};
 
 use crate::budget::Budget;
 use crate::clock::{Clock, ManualClock};

@@ -94,15 +94,15 @@ impl Engine {
                     event.added,
                     outcome != ReactionOutcome::Ignored,
                 ) {
-                    reaction_events::remember(
-                        c,
-                        &event.platform,
+                    let reaction = reaction_events::Reaction {
+                        platform: &event.platform,
                         reaction_id,
-                        &event.message_id,
-                        &event.user_id,
-                        &event.emoji,
-                        now,
-                    )?;
+                        message_id: &event.message_id,
+                        user_id: &event.user_id,
+                        emoji: &event.emoji,
+                        room: event.room.as_deref(),
+                    };
+                    reaction_events::remember(c, &reaction, now)?;
                 }
                 Ok(outcome)
             })
@@ -223,25 +223,30 @@ impl Engine {
         Ok(found)
     }
 
-    /// A reaction removed by its own id (a Matrix redaction) by `by`: the
-    /// check-in it made, if any, is withdrawn in the same transaction that
-    /// forgets it. Only the member who reacted, or someone allowed to remove
-    /// others' messages in that room (`by_moderator`), can withdraw it.
+    /// A reaction removed by its own id (a Matrix redaction): the check-in
+    /// it made, if any, is withdrawn in the same transaction that forgets
+    /// it. Only in the room it was made in, and only by the member who
+    /// reacted or someone allowed to remove others' messages there.
     pub async fn on_reaction_removed(
         &self,
         platform: &str,
         reaction_id: &str,
-        by: &str,
-        by_moderator: bool,
+        withdrawal: Withdrawal<'_>,
     ) -> Result<ReactionOutcome> {
-        let (platform, reaction_id, by) = (
+        let (platform, reaction_id, by, by_moderator) = (
             platform.to_string(),
             reaction_id.to_string(),
-            by.to_string(),
+            withdrawal.by.to_string(),
+            withdrawal.by_moderator,
         );
+        let room = withdrawal.room.map(str::to_string);
         self.record(move |c, content, now| {
             match reaction_events::find(c, &platform, &reaction_id)? {
-                Some(reaction) if reaction.user_id == by || by_moderator => {}
+                // Only from its own room (one made before rooms were
+                // remembered matches any), by its sender or a moderator.
+                Some(reaction)
+                    if (reaction.user_id == by || by_moderator)
+                        && (reaction.room.is_none() || reaction.room == room) => {}
                 _ => return Ok(ReactionOutcome::Ignored),
             }
             let Some(reaction) = reaction_events::take(c, &platform, &reaction_id)? else {
@@ -503,4 +508,14 @@ fn check_in(
         session_flow::advance(c, content, session, now)?;
     }
     Ok(ReactionOutcome::Recorded(kind))
+}
+
+/// Who withdraws a reaction, and where (see [`Engine::on_reaction_removed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Withdrawal<'a> {
+    pub by: &'a str,
+    /// `by` may remove others' messages in that room.
+    pub by_moderator: bool,
+    /// The room the withdrawal happened in, when the platform says.
+    pub room: Option<&'a str>,
 }

@@ -40,7 +40,7 @@ use crate::check_in::CheckInKind;
 use crate::checkpoint::Checkpoints;
 use crate::commands::{self, Member, Place};
 use crate::config::{AllowedServers, MatrixConfig};
-use crate::engine::{Engine, ReactionEvent};
+use crate::engine::{Engine, ReactionEvent, Withdrawal};
 use crate::message::Message;
 use crate::ordered::OrderedWork;
 use crate::store;
@@ -483,9 +483,14 @@ impl Inbound {
             let moderator = room_member(&room, &sender)
                 .await
                 .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR));
-            let by = sender.to_string();
+            let (by, room_id) = (sender.to_string(), room.room_id().to_string());
+            let withdrawal = Withdrawal {
+                by: &by,
+                by_moderator: moderator,
+                room: Some(&room_id),
+            };
             stored("withdraw a reaction", || {
-                engine.on_reaction_removed(PLATFORM, &redacted, &by, moderator)
+                engine.on_reaction_removed(PLATFORM, &redacted, withdrawal)
             })
             .await;
         })

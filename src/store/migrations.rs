@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pain_scores",
         sql: include_str!("../../migrations/0013_pain_scores.sql"),
     },
+    Migration {
+        version: 14,
+        name: "reaction_rooms",
+        sql: include_str!("../../migrations/0014_reaction_rooms.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

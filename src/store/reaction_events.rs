@@ -11,21 +11,34 @@ pub struct RememberedReaction {
     pub message_id: String,
     pub user_id: String,
     pub emoji: String,
+    /// Where it was made; `None` for reactions remembered before rooms were.
+    pub room: Option<String>,
 }
 
-pub fn remember(
-    c: &Connection,
-    platform: &str,
-    reaction_id: &str,
-    message_id: &str,
-    user_id: &str,
-    emoji: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
+/// A reaction as a platform reported it, to remember by its own id.
+pub struct Reaction<'a> {
+    pub platform: &'a str,
+    pub reaction_id: &'a str,
+    pub message_id: &'a str,
+    pub user_id: &'a str,
+    pub emoji: &'a str,
+    /// The room or channel it was made in, when the platform says.
+    pub room: Option<&'a str>,
+}
+
+pub fn remember(c: &Connection, reaction: &Reaction<'_>, now: DateTime<Utc>) -> Result<()> {
     c.execute(
-        "INSERT INTO reaction_events (platform, reaction_id, message_id, user_id, emoji, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-        (platform, reaction_id, message_id, user_id, emoji, to_db_time(now)),
+        "INSERT INTO reaction_events (platform, reaction_id, message_id, user_id, emoji, room, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        (
+            reaction.platform,
+            reaction.reaction_id,
+            reaction.message_id,
+            reaction.user_id,
+            reaction.emoji,
+            reaction.room,
+            to_db_time(now),
+        ),
     )?;
     Ok(())
 }
@@ -45,7 +58,7 @@ pub fn find(
     reaction_id: &str,
 ) -> Result<Option<RememberedReaction>> {
     Ok(c.query_row(
-        "SELECT message_id, user_id, emoji FROM reaction_events
+        "SELECT message_id, user_id, emoji, room FROM reaction_events
          WHERE platform = ?1 AND reaction_id = ?2",
         (platform, reaction_id),
         |row| {
@@ -53,6 +66,7 @@ pub fn find(
                 message_id: row.get(0)?,
                 user_id: row.get(1)?,
                 emoji: row.get(2)?,
+                room: row.get(3)?,
             })
         },
     )
@@ -68,13 +82,14 @@ pub fn take(
     let found = c
         .query_row(
             "DELETE FROM reaction_events WHERE platform = ?1 AND reaction_id = ?2
-             RETURNING message_id, user_id, emoji",
+             RETURNING message_id, user_id, emoji, room",
             (platform, reaction_id),
             |row| {
                 Ok(RememberedReaction {
                     message_id: row.get(0)?,
                     user_id: row.get(1)?,
                     emoji: row.get(2)?,
+                    room: row.get(3)?,
                 })
             },
         )

@@ -1,0 +1,4 @@
+-- The room a reaction was made in: a redaction withdraws a reaction only
+-- from its own room. Reactions remembered before this have none and match
+-- any room, as before.
+ALTER TABLE reaction_events ADD COLUMN room TEXT;
