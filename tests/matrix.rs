@@ -2098,7 +2098,7 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_who_names_no_zone_gets_the_one_in_their_profile() {
+async fn a_member_who_names_no_zone_gets_the_one_in_their_profile_and_no_records_in_the_clear() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "upright=info".into()))
         .with_test_writer()
@@ -2166,6 +2166,31 @@ async fn a_member_who_names_no_zone_gets_the_one_in_their_profile() {
             "time zone in your profile, Europe/Berlin"
         };
         assert!(answer.contains(said), "{answer}");
+        // This DM is not encrypted: records are not uploaded into it.
+        call(
+            &synapse,
+            "PUT",
+            &format!(
+                "/_matrix/client/v3/rooms/{}/send/m.room.message/export",
+                encode(&dm)
+            ),
+            token,
+            serde_json::json!({"msgtype": "m.text", "body": "!upright privacy export"}),
+        )
+        .await;
+        wait("the export refused", || {
+            bot_notices(&synapse, token, &dm, &bot_user)
+                .into_iter()
+                .find(|(_, body)| {
+                    body.contains("only send files with your records into an encrypted room")
+                })
+        })
+        .await;
+        let files = raw_events(&synapse, token, &dm)
+            .into_iter()
+            .filter(|e| e["sender"] == bot_user.as_str() && e["content"]["msgtype"] == "m.file")
+            .count();
+        assert_eq!(files, 0, "no file in the clear");
     }
     bot.stop().await;
 }

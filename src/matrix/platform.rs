@@ -94,6 +94,19 @@ pub(super) async fn send_reply(
     reply: &Reply,
     key: &str,
 ) -> Result<OwnedEventId, matrix_sdk::Error> {
+    // Files carry a member's records (exports, progress pictures): the
+    // homeserver must not hold them in the clear.
+    if reply.attachment.is_some() && !room.latest_encryption_state().await?.is_encrypted() {
+        let refusal = Message::text(
+            "I only send files with your records into an encrypted room, and this one is not. \
+             Turn on encryption here (room settings → Security) and ask again.",
+        );
+        let sent = room
+            .send(notice(&refusal))
+            .with_transaction_id(transaction_id(key))
+            .await?;
+        return Ok(sent.response.event_id);
+    }
     let sent = room
         .send(notice(&reply.message))
         .with_transaction_id(transaction_id(key))
