@@ -11,17 +11,25 @@
 //! Replayed events change nothing twice — a check-in is kept by its event
 //! id, and an answer is sent with a transaction id made from the command's,
 //! which the homeserver deduplicates.
+//!
+//! - this file: commands (`!upright …`, replies to the pain question) and
+//!   their answers, and replaying what a `limited` sync left out;
+//! - [`rooms`]: invites, members arriving and leaving;
+//! - [`reactions`]: check-ins by reaction, withdrawn by redaction.
+
+mod reactions;
+mod rooms;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use matrix_sdk::room::{Room, RoomMember};
+use matrix_sdk::room::Room;
 use matrix_sdk::ruma::events::AnySyncTimelineEvent;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{
-    MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
+    OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation,
@@ -31,16 +39,16 @@ use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{
     MilliSecondsSinceUnixEpoch, OwnedEventId, OwnedRoomId, OwnedUserId, UserId,
 };
-use matrix_sdk::{Client, RoomMemberships, RoomState};
+use matrix_sdk::{Client, RoomState};
 
+use self::rooms::{is_private, room_member};
 use super::PLATFORM;
 use super::platform::{DmRooms, notice, send_reply, transaction_id};
 use crate::budget::Budget;
-use crate::check_in::CheckInKind;
 use crate::checkpoint::Checkpoints;
 use crate::commands::{self, Member, Place};
 use crate::config::{AllowedServers, MatrixConfig};
-use crate::engine::{Engine, ReactionEvent, Withdrawal};
+use crate::engine::Engine;
 use crate::message::Message;
 use crate::ordered::OrderedWork;
 use crate::store;
@@ -184,59 +192,6 @@ impl Inbound {
         let cutoff =
             u64::from(self.started.get()).saturating_sub(COMMANDS_KEPT_FOR.as_millis() as u64);
         sender != self.own && u64::from(sent.get()) >= cutoff
-    }
-
-    /// An invite for the bot. A direct invite makes the room the inviter's
-    /// DM at once (recorded before joining, so the member's first command
-    /// already finds it): the bot's `m.direct` account data is not reliable
-    /// when many members open DMs at the same time.
-    ///
-    /// Who may invite it: anyone on an allowed server into a direct chat;
-    /// into any other room, only a moderator of that room (checked once
-    /// joined, when the room's power levels are known). Past the room limit
-    /// every invite is declined.
-    fn on_invite(&self, event: StrippedRoomMemberEvent, room: Room) {
-        if event.state_key != self.own || event.content.membership != MembershipState::Invite {
-            return;
-        }
-        let inviter = event.sender.clone();
-        let (from, own) = (
-            inviter.server_name().as_str(),
-            self.own.server_name().as_str(),
-        );
-        let refusal = if !self.allowed_servers.allows(from, own) {
-            Some("the inviter's server is not in MATRIX_ALLOWED_SERVERS")
-        } else if room.client().joined_rooms().len() >= self.room_limit {
-            Some("the bot is in MATRIX_ROOM_LIMIT rooms already")
-        } else {
-            None
-        };
-        if let Some(reason) = refusal {
-            tracing::info!(room = %room.room_id(), %inviter, "declining an invite: {reason}");
-            tokio::spawn(async move { decline(&room).await });
-            return;
-        }
-        let direct = event.content.is_direct == Some(true);
-        let engine = self.engine.clone();
-        let hold = self.checkpoints.hold();
-        tokio::spawn(async move {
-            if direct {
-                let (user, room_id) = (inviter.to_string(), room.room_id().to_string());
-                stored("remember a direct chat", || {
-                    engine.remember_dm(PLATFORM, &user, inviter.localpart(), &room_id)
-                })
-                .await;
-            }
-            drop(hold); // Joining is asked again by the next sync if it fails.
-            if !join_with_retry(&room).await || direct {
-                return;
-            }
-            let power = room_member(&room, &inviter).await.map(|m| m.power_level());
-            if power.is_none_or(|p| p < matrix_sdk::ruma::Int::from(MODERATOR)) {
-                tracing::info!(room = %room.room_id(), %inviter, "leaving a room its inviter does not moderate");
-                leave(&room).await;
-            }
-        });
     }
 
     /// `!upright …` is a command. A reply to the bot's question after a 🤕
@@ -429,107 +384,6 @@ impl Inbound {
                 .any(|t| t.as_str() == user.as_str());
         direct && is_private(room).await
     }
-
-    /// Check-ins count whenever they were made, the bot running or not:
-    /// the first sync after a restart brings those made while it was down,
-    /// and recording one twice changes nothing.
-    async fn on_reaction(self: Arc<Self>, event: OriginalSyncReactionEvent, room: Room) {
-        tracing::debug!(event = %event.event_id, room = %room.room_id(), "reaction received");
-        if event.sender == self.own
-            || CheckInKind::from_emoji(&event.content.relates_to.key).is_none()
-        {
-            return;
-        }
-        let key = room.room_id().to_string();
-        let this = Arc::clone(&self);
-        self.queue(&key, async move { this.check_in(event, room).await })
-            .await;
-    }
-
-    async fn check_in(&self, event: OriginalSyncReactionEvent, room: Room) {
-        let name = room_member(&room, &event.sender)
-            .await
-            .map(|m| m.name().to_string());
-        let relation = &event.content.relates_to;
-        let reaction = ReactionEvent {
-            platform: PLATFORM.to_string(),
-            message_id: relation.event_id.to_string(),
-            user_id: event.sender.to_string(),
-            display_name: name,
-            emoji: relation.key.clone(),
-            added: true,
-            reaction_id: Some(event.event_id.to_string()),
-            room: Some(room.room_id().to_string()),
-        };
-        stored("record a reaction", || {
-            self.engine.on_reaction(reaction.clone())
-        })
-        .await;
-    }
-
-    /// A redacted reaction withdraws its check-in (also when redacted while
-    /// the bot was down), if its own sender or a moderator redacted it.
-    async fn on_redaction(self: Arc<Self>, event: OriginalSyncRoomRedactionEvent, room: Room) {
-        if event.sender == self.own {
-            return;
-        }
-        let rules = room.clone_info().room_version_rules_or_default().redaction;
-        let redacted = event.redacts(&rules).to_string();
-        let sender = event.sender.clone();
-        let key = room.room_id().to_string();
-        let engine = self.engine.clone();
-        self.queue(&key, async move {
-            // Someone else's redaction counts when they may redact in this room.
-            let moderator = room_member(&room, &sender)
-                .await
-                .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR));
-            let (by, room_id) = (sender.to_string(), room.room_id().to_string());
-            let withdrawal = Withdrawal {
-                by: &by,
-                by_moderator: moderator,
-                room: Some(&room_id),
-            };
-            stored("withdraw a reaction", || {
-                engine.on_reaction_removed(PLATFORM, &redacted, withdrawal)
-            })
-            .await;
-        })
-        .await;
-    }
-
-    /// Someone joined or was invited: a DM with a third member is no longer
-    /// private, so personal messages move to a new one.
-    /// When the last member leaves, the bot leaves too: a room with only
-    /// the bot in it is of no use, and costs a sync entry forever.
-    async fn on_membership(self: Arc<Self>, event: OriginalSyncRoomMemberEvent, room: Room) {
-        if event.state_key == self.own {
-            return;
-        }
-        let arriving = matches!(
-            event.content.membership,
-            MembershipState::Join | MembershipState::Invite
-        );
-        let room_id = room.room_id().to_string();
-        let engine = self.engine.clone();
-        self.queue(&room_id.clone(), async move {
-                if !arriving {
-                    if room.state() == RoomState::Joined && is_alone(&room).await {
-                        tracing::info!(room = %room_id, "everyone else left; leaving too");
-                        leave(&room).await;
-                        stored("forget a DM", || engine.forget_dm(PLATFORM, &room_id)).await;
-                    }
-                    return;
-                }
-                if is_private(&room).await {
-                    return;
-                }
-                let forgotten = stored("forget a DM", || engine.forget_dm(PLATFORM, &room_id)).await;
-                if forgotten.is_some_and(|rooms| rooms > 0) {
-                    tracing::info!(room = %room_id, "a DM gained a member; it is no longer used for personal messages");
-                }
-            })
-            .await;
-    }
 }
 
 /// A reply's own text: older clients quote the message replied to first
@@ -574,34 +428,6 @@ where
     }
 }
 
-/// Two accounts at most, joined or invited: the bot and one member. From
-/// the room summary when the homeserver sent one, else from the members the
-/// store knows.
-async fn is_private(room: &Room) -> bool {
-    let counted = room.active_members_count();
-    if counted > 0 {
-        return counted <= 2;
-    }
-    match room.members_no_sync(RoomMemberships::ACTIVE).await {
-        Ok(members) => members.len() <= 2,
-        Err(error) => {
-            tracing::warn!(room = %room.room_id(), "cannot count the room's members: {error}");
-            false
-        }
-    }
-}
-
-/// Only the bot is left, joined or invited.
-async fn is_alone(room: &Room) -> bool {
-    let counted = room.active_members_count();
-    if counted > 0 {
-        return counted <= 1;
-    }
-    room.members_no_sync(RoomMemberships::ACTIVE)
-        .await
-        .is_ok_and(|members| members.len() <= 1)
-}
-
 /// When a command was sent (the homeserver's clock) and received here.
 #[derive(Clone, Copy)]
 struct Asked {
@@ -621,64 +447,6 @@ impl Asked {
         u64::from(MilliSecondsSinceUnixEpoch::now().get())
             .saturating_sub(u64::from(self.sent.get()))
     }
-}
-
-/// Rejects an invite. Asked of the homeserver directly: while the invite
-/// is being handled, the room may not count as invited yet, and matrix-sdk
-/// leaves only rooms it knows as joined or invited.
-async fn decline(room: &Room) {
-    use matrix_sdk::ruma::api::client::membership::leave_room;
-    let request = leave_room::v3::Request::new(room.room_id().to_owned());
-    if let Err(error) = room.client().send(request).await {
-        tracing::warn!(room = %room.room_id(), "cannot decline an invite: {error}");
-    }
-}
-
-async fn leave(room: &Room) {
-    if let Err(error) = room.leave().await {
-        tracing::warn!(room = %room.room_id(), "cannot leave: {error}");
-    }
-}
-
-/// The sender as the room knows them (display name, power level), if known.
-/// A sender's membership comes with their events, so the homeserver is
-/// asked only when it did not.
-async fn room_member(room: &Room, user: &UserId) -> Option<RoomMember> {
-    if let Ok(Some(member)) = room.get_member_no_sync(user).await {
-        return Some(member);
-    }
-    match room.get_member(user).await {
-        Ok(member) => member,
-        Err(error) => {
-            tracing::warn!(room = %room.room_id(), "cannot look up a room member: {error}");
-            None
-        }
-    }
-}
-
-/// Joins an invited room, retrying a while; `false` if it never worked.
-async fn join_with_retry(room: &Room) -> bool {
-    let mut delay = Duration::from_secs(1);
-    for attempt in 1..=8 {
-        match room.join().await {
-            Ok(()) => {
-                tracing::info!(room = %room.room_id(), "joined after an invite");
-                // Learn now whether the room is encrypted, so the first
-                // answer in it does not have to ask first.
-                if let Err(error) = room.latest_encryption_state().await {
-                    tracing::debug!(room = %room.room_id(), "encryption state unknown: {error}");
-                }
-                return true;
-            }
-            Err(error) => {
-                tracing::warn!(room = %room.room_id(), attempt, "cannot join yet: {error}");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(60));
-            }
-        }
-    }
-    tracing::error!(room = %room.room_id(), "gave up joining after an invite");
-    false
 }
 
 /// The `m.tz` field of the member's profile (Matrix 1.16), asked for only
