@@ -2194,3 +2194,64 @@ async fn a_member_who_names_no_zone_gets_the_one_in_their_profile_and_no_records
     }
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_may_run_a_group_follows_the_rooms_own_power_levels() {
+    let synapse = Synapse::start();
+    let names: Vec<String> = [BOT, "hal", "ivy"].iter().map(|n| n.to_string()).collect();
+    let tokens = synapse.register_many(&names, BOT_PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(
+        &synapse,
+        &work.path().join("matrix-store"),
+        &work.path().join("bot.sqlite3"),
+        &clock,
+    )
+    .await;
+    let bot_user = bot.client.user_id().unwrap().to_string();
+    // Hal's room lets everyone change its settings (state_default 0).
+    let room = call(
+        &synapse,
+        "POST",
+        "/_matrix/client/v3/createRoom",
+        &tokens[1],
+        serde_json::json!({
+            "preset": "public_chat",
+            "invite": [bot_user],
+            "power_level_content_override": {"state_default": 0},
+        }),
+    )
+    .await["room_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for_bot_to_join(&synapse, &tokens[1], &room, &bot_user).await;
+    call(
+        &synapse,
+        "POST",
+        &format!("/_matrix/client/v3/join/{}", encode(&room)),
+        &tokens[2],
+        serde_json::json!({}),
+    )
+    .await;
+    // Ivy, at level 0, may run the group here.
+    call(
+        &synapse,
+        "PUT",
+        &format!(
+            "/_matrix/client/v3/rooms/{}/send/m.room.message/setup",
+            encode(&room)
+        ),
+        &tokens[2],
+        serde_json::json!({"msgtype": "m.text", "body": "!upright group setup 07:00 UTC"}),
+    )
+    .await;
+    wait("the group set up by a member the room allows", || {
+        bot_notices(&synapse, &tokens[2], &room, &bot_user)
+            .into_iter()
+            .find(|(_, body)| body.contains("does the routine together"))
+    })
+    .await;
+    bot.stop().await;
+}

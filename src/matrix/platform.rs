@@ -209,7 +209,7 @@ const MATRIX_SEND_CONCURRENCY: usize = 32;
 /// member's zone (clients have no timestamp markup).
 pub static CONVENTIONS: Conventions = Conventions {
     how_to_type_commands: "Write them after `!upright`, e.g. `!upright subscribe 07:30 Europe/Berlin`.",
-    who_manages_groups: "Only room moderators (power level 50 or more) can set up or change this group.",
+    who_manages_groups: "Only members who may change this room's settings (power level 50 unless the room asks for another) can set up or change this group.",
     mention: pill,
     instant: crate::conventions::in_local_time,
     answer_carries_disclaimer: true,

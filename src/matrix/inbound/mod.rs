@@ -41,7 +41,7 @@ use matrix_sdk::ruma::{
 };
 use matrix_sdk::{Client, RoomState};
 
-use self::rooms::{is_private, room_member};
+use self::rooms::{Power, is_private, may, room_member};
 use super::PLATFORM;
 use super::platform::{DmRooms, notice, send_reply, transaction_id};
 use crate::budget::Budget;
@@ -73,9 +73,6 @@ const STORE_ATTEMPTS: u32 = 20;
 /// How long a profile's zone is waited for before `subscribe` goes on
 /// without it.
 const PROFILE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Group commands need a moderator: power level 50 or more in the room.
-const MODERATOR: i32 = 50;
 
 pub(super) struct Inbound {
     engine: Engine,
@@ -274,8 +271,7 @@ impl Inbound {
         } else {
             Place::Channel {
                 id: room.room_id().to_string(),
-                admin: room_member
-                    .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR)),
+                admin: may(&room, &sender, Power::ManageGroup).await,
             }
         };
         let looked_up = std::time::Instant::now();

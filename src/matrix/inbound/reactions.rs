@@ -7,8 +7,8 @@ use matrix_sdk::room::Room;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 
-use super::rooms::room_member;
-use super::{Inbound, MODERATOR, stored};
+use super::rooms::{Power, may, room_member};
+use super::{Inbound, stored};
 use crate::check_in::CheckInKind;
 use crate::engine::{ReactionEvent, Withdrawal};
 use crate::matrix::PLATFORM;
@@ -68,9 +68,7 @@ impl Inbound {
         let engine = self.engine.clone();
         self.queue(&key, async move {
             // Someone else's redaction counts when they may redact in this room.
-            let moderator = room_member(&room, &sender)
-                .await
-                .is_some_and(|m| m.power_level() >= matrix_sdk::ruma::Int::from(MODERATOR));
+            let moderator = may(&room, &sender, Power::RedactOthers).await;
             let (by, room_id) = (sender.to_string(), room.room_id().to_string());
             let withdrawal = Withdrawal {
                 by: &by,

@@ -7,13 +7,58 @@ use std::time::Duration;
 
 use matrix_sdk::room::{Room, RoomMember};
 use matrix_sdk::ruma::UserId;
+use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::events::room::member::{
     MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
 };
 use matrix_sdk::{RoomMemberships, RoomState};
 
-use super::{Inbound, MODERATOR, stored};
+use super::{Inbound, stored};
 use crate::matrix::PLATFORM;
+
+/// What the room's own power levels must allow a member, for the bot to act.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Power {
+    /// Bring the bot into a shared room and run a group there: the level
+    /// the room asks for changing its state (`state_default`, 50 unless the
+    /// room says otherwise).
+    ManageGroup,
+    /// Withdraw someone else's check-in: the room's `redact` level.
+    RedactOthers,
+}
+
+/// A state event type no one sends: asking for it gives the room's
+/// `state_default`.
+const GROUP_STATE: &str = "org.upright.group";
+
+/// Whether the room's power levels let `user` do `what` (a room of
+/// version 12 or later counts its creators above all). Just after joining,
+/// the room's state comes with the next sync: it is waited for, a while.
+/// Levels the bot cannot learn allow nothing.
+pub(super) async fn may(room: &Room, user: &UserId, what: Power) -> bool {
+    let mut tries = 0;
+    let levels = loop {
+        match room.power_levels().await {
+            Ok(levels) => break levels,
+            Err(error) if tries < STATE_TRIES => {
+                tracing::debug!(room = %room.room_id(), "waiting for the room's power levels: {error}");
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(error) => {
+                tracing::warn!(room = %room.room_id(), "the room's power levels are unknown: {error}");
+                return false;
+            }
+        }
+    };
+    match what {
+        Power::ManageGroup => levels.user_can_send_state(user, StateEventType::from(GROUP_STATE)),
+        Power::RedactOthers => levels.user_can_redact_event_of_other(user),
+    }
+}
+
+/// How many times (every half second) a new room's state is waited for.
+const STATE_TRIES: u32 = 40;
 
 impl Inbound {
     /// An invite for the bot. A direct invite makes the room the inviter's
@@ -61,8 +106,7 @@ impl Inbound {
             if !join_with_retry(&room).await || direct {
                 return;
             }
-            let power = room_member(&room, &inviter).await.map(|m| m.power_level());
-            if power.is_none_or(|p| p < matrix_sdk::ruma::Int::from(MODERATOR)) {
+            if !may(&room, &inviter, Power::ManageGroup).await {
                 tracing::info!(room = %room.room_id(), %inviter, "leaving a room its inviter does not moderate");
                 leave(&room).await;
             }
