@@ -1914,6 +1914,19 @@ fn saved_session(store_dir: &Path) -> Option<(String, String)> {
     ))
 }
 
+/// Ends the session of `token`, as "sign out" in a client (or an admin) does.
+async fn log_out(synapse: &Synapse, token: &str) {
+    synapse
+        .call(
+            "POST",
+            "/_matrix/client/v3/logout",
+            token,
+            Some(&serde_json::json!({})),
+        )
+        .await
+        .unwrap();
+}
+
 /// A user-interactive call with the account's password, as a client makes it.
 async fn with_password(
     synapse: &Synapse,
@@ -2010,15 +2023,7 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
 
     // The device is logged out behind the bot's back: it signs in again as
     // a new device, signed into the same identity, and answers.
-    synapse
-        .call(
-            "POST",
-            "/_matrix/client/v3/logout",
-            &token,
-            Some(&serde_json::json!({})),
-        )
-        .await
-        .unwrap();
+    log_out(&synapse, &token).await;
     let (second_device, token) = wait("a new device", || {
         saved_session(&store_dir).filter(|(device, _)| *device != first_device)
     })
@@ -2047,15 +2052,7 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
         serde_json::json!({"new_password": "a-new-password-2", "logout_devices": true}),
     )
     .await;
-    synapse
-        .call(
-            "POST",
-            "/_matrix/client/v3/logout",
-            &token,
-            Some(&serde_json::json!({})),
-        )
-        .await
-        .unwrap();
+    log_out(&synapse, &token).await;
     wait("Matrix marked down", || {
         match engine
             .telemetry()

@@ -166,26 +166,9 @@ fn make_private(dir: &Path) -> std::io::Result<()> {
 /// The store is not opened.
 pub async fn doctor(config: &MatrixConfig) -> Vec<(&'static str, Result<String, String>)> {
     let checks = async {
-        let client = match Client::builder()
-            .homeserver_url(&config.homeserver)
-            .request_config(
-                RequestConfig::new()
-                    .timeout(REQUEST_TIMEOUT)
-                    .disable_retry(),
-            )
-            .build()
-            .await
-        {
+        let client = match bare_client(config).await {
             Ok(client) => client,
-            Err(e) => {
-                return vec![(
-                    "matrix",
-                    Err(format!(
-                        "cannot reach the homeserver {}: {e}",
-                        config.homeserver
-                    )),
-                )];
-            }
+            Err(e) => return vec![("matrix", Err(format!("{e:#}")))],
         };
         let session_path = config.store_dir.join(SESSION_FILE);
         if !session_path.exists() {
@@ -213,6 +196,21 @@ pub async fn doctor(config: &MatrixConfig) -> Vec<(&'static str, Result<String, 
                 Err(format!("{} did not answer within 60 s", config.homeserver)),
             )]
         })
+}
+
+/// A client with no store and no session: for checks and logins that
+/// must change nothing the bot keeps.
+async fn bare_client(config: &MatrixConfig) -> anyhow::Result<Client> {
+    Client::builder()
+        .homeserver_url(&config.homeserver)
+        .request_config(
+            RequestConfig::new()
+                .timeout(REQUEST_TIMEOUT)
+                .disable_retry(),
+        )
+        .build()
+        .await
+        .with_context(|| format!("cannot reach the homeserver {}", config.homeserver))
 }
 
 /// Restores the saved session and asks who it is.

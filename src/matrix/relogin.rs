@@ -17,11 +17,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use matrix_sdk::Client;
 use matrix_sdk::authentication::SessionTokens;
-use matrix_sdk::config::RequestConfig;
 use matrix_sdk::ruma::api::client::session::login;
 use matrix_sdk::ruma::api::client::uiaa::{MatrixUserIdentifier, UserIdentifier};
 
-use super::{PLATFORM, RECOVERY_KEY_FILE, REQUEST_TIMEOUT, SESSION_FILE};
+use super::{PLATFORM, RECOVERY_KEY_FILE, SESSION_FILE};
 use crate::config::MatrixConfig;
 use crate::engine::{Engine, SendError};
 use crate::telemetry::Link;
@@ -87,7 +86,7 @@ async fn password_login(
     config: &MatrixConfig,
     device: &matrix_sdk::ruma::DeviceId,
 ) -> anyhow::Result<login::v3::Response> {
-    let bare = bare_client(config).await?;
+    let bare = super::bare_client(config).await?;
     let identifier = UserIdentifier::Matrix(MatrixUserIdentifier::new(config.user.clone()));
     let password = login::v3::Password::new(identifier, config.password.expose().to_string());
     let mut request = login::v3::Request::new(login::v3::LoginInfo::Password(password));
@@ -96,19 +95,6 @@ async fn password_login(
     bare.send(request)
         .await
         .with_context(|| format!("cannot sign in again as {}", config.user))
-}
-
-async fn bare_client(config: &MatrixConfig) -> anyhow::Result<Client> {
-    Client::builder()
-        .homeserver_url(&config.homeserver)
-        .request_config(
-            RequestConfig::new()
-                .timeout(REQUEST_TIMEOUT)
-                .disable_retry(),
-        )
-        .build()
-        .await
-        .with_context(|| format!("cannot reach the homeserver {}", config.homeserver))
 }
 
 /// Moves the store to a sibling folder and starts a new one holding only
