@@ -1746,6 +1746,80 @@ async fn wait_for_bot_to_join(synapse: &Synapse, token: &str, room: &str, bot: &
     }
 }
 
+/// A Synapse, accounts registered at once (the bot's first), and the bot
+/// running: for tests whose members are plain HTTP clients.
+struct PlainWorld {
+    synapse: Synapse,
+    /// Each account's access token, in the order of the names given.
+    tokens: Vec<String>,
+    bot: RunningBot,
+    bot_user: String,
+    _work: tempfile::TempDir,
+}
+
+async fn plain_world(members: &[&str]) -> PlainWorld {
+    let synapse = Synapse::start();
+    let names: Vec<String> = std::iter::once(BOT)
+        .chain(members.iter().copied())
+        .map(str::to_string)
+        .collect();
+    let tokens = synapse.register_many(&names, BOT_PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(
+        &synapse,
+        &work.path().join("matrix-store"),
+        &work.path().join("bot.sqlite3"),
+        &clock,
+    )
+    .await;
+    let bot_user = bot.client.user_id().unwrap().to_string();
+    PlainWorld {
+        synapse,
+        tokens,
+        bot,
+        bot_user,
+        _work: work,
+    }
+}
+
+/// A room `token` creates with the bot invited (`settings` as for
+/// `createRoom`), once the bot has joined it.
+async fn room_with_bot(
+    synapse: &Synapse,
+    token: &str,
+    bot_user: &str,
+    mut settings: serde_json::Value,
+) -> String {
+    settings["invite"] = serde_json::json!([bot_user]);
+    let created = call(
+        synapse,
+        "POST",
+        "/_matrix/client/v3/createRoom",
+        token,
+        settings,
+    )
+    .await;
+    let room = created["room_id"].as_str().unwrap().to_string();
+    wait_for_bot_to_join(synapse, token, &room, bot_user).await;
+    room
+}
+
+/// A plain text message from `token` into `room`.
+async fn say(synapse: &Synapse, token: &str, room: &str, txn: &str, body: &str) {
+    call(
+        synapse,
+        "PUT",
+        &format!(
+            "/_matrix/client/v3/rooms/{}/send/m.room.message/{txn}",
+            encode(room)
+        ),
+        token,
+        serde_json::json!({"msgtype": "m.text", "body": body}),
+    )
+    .await;
+}
+
 /// The bodies of the notices the bot sent into a room, oldest first.
 fn bot_notices(synapse: &Synapse, token: &str, room: &str, bot: &str) -> Vec<(String, String)> {
     let mut notices: Vec<(String, String)> = raw_events(synapse, token, room)
@@ -1782,53 +1856,23 @@ async fn what_members_did_while_the_bot_was_stopped_is_all_handled() {
     let bot_user = bot.client.user_id().unwrap().to_string();
 
     // A group room everyone is in, and a DM each for three of them.
-    let room = call(
-        &synapse,
-        "POST",
-        "/_matrix/client/v3/createRoom",
-        coach,
-        serde_json::json!({"preset": "public_chat", "name": "Back class", "invite": [bot_user]}),
-    )
-    .await["room_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for_bot_to_join(&synapse, coach, &room, &bot_user).await;
+    let class = serde_json::json!({"preset": "public_chat", "name": "Back class"});
+    let room = room_with_bot(&synapse, coach, &bot_user, class).await;
+    let join = format!("/_matrix/client/v3/join/{}", encode(&room));
     for token in members {
-        call(
-            &synapse,
-            "POST",
-            &format!("/_matrix/client/v3/join/{}", encode(&room)),
-            token,
-            serde_json::json!({}),
-        )
-        .await;
+        call(&synapse, "POST", &join, token, serde_json::json!({})).await;
     }
+    let direct = serde_json::json!({"preset": "trusted_private_chat", "is_direct": true});
     let mut dms = Vec::new();
     for token in &members[..ASKING] {
-        let dm = call(&synapse, "POST", "/_matrix/client/v3/createRoom", token,
-            serde_json::json!({"preset": "trusted_private_chat", "is_direct": true, "invite": [bot_user]}))
-            .await["room_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        wait_for_bot_to_join(&synapse, token, &dm, &bot_user).await;
-        dms.push(dm);
+        dms.push(room_with_bot(&synapse, token, &bot_user, direct.clone()).await);
     }
-    let send = |token: &str, room: &str, kind: &str, txn: String, content: serde_json::Value| {
-        let path = format!(
-            "/_matrix/client/v3/rooms/{}/send/{kind}/{txn}",
-            encode(room)
-        );
-        let (synapse, token) = (&synapse, token.to_string());
-        async move { call(synapse, "PUT", &path, &token, content).await }
-    };
-    send(
+    say(
+        &synapse,
         coach,
         &room,
-        "m.room.message",
-        "setup".into(),
-        serde_json::json!({"msgtype": "m.text", "body": "!upright group setup 07:00 UTC"}),
+        "setup",
+        "!upright group setup 07:00 UTC",
     )
     .await;
     wait("the group set up", || {
@@ -1853,34 +1897,25 @@ async fn what_members_did_while_the_bot_was_stopped_is_all_handled() {
     // (far more events than a sync brings per room), and three ask in
     // their DMs.
     for (i, token) in members.iter().enumerate() {
-        send(
+        let check_in = format!(
+            "/_matrix/client/v3/rooms/{}/send/m.reaction/done{i}",
+            encode(&room)
+        );
+        let done = serde_json::json!({
+            "m.relates_to": {"rel_type": "m.annotation", "event_id": exercise, "key": "✅"}
+        });
+        call(&synapse, "PUT", &check_in, token, done).await;
+        say(
+            &synapse,
             token,
             &room,
-            "m.reaction",
-            format!("done{i}"),
-            serde_json::json!({
-                "m.relates_to": {"rel_type": "m.annotation", "event_id": exercise, "key": "✅"}
-            }),
-        )
-        .await;
-        send(
-            token,
-            &room,
-            "m.room.message",
-            format!("hello{i}"),
-            serde_json::json!({"msgtype": "m.text", "body": format!("done, {i}")}),
+            &format!("hello{i}"),
+            &format!("done, {i}"),
         )
         .await;
     }
     for (token, dm) in members.iter().zip(&dms) {
-        send(
-            token,
-            dm,
-            "m.room.message",
-            "causes".into(),
-            serde_json::json!({"msgtype": "m.text", "body": "!upright causes"}),
-        )
-        .await;
+        say(&synapse, token, dm, "causes", "!upright causes").await;
     }
 
     let bot = start_bot(&synapse, &store_dir, &database, &clock).await;
@@ -2096,26 +2131,11 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_who_names_no_zone_gets_the_one_in_their_profile_and_no_records_in_the_clear() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "upright=info".into()))
-        .with_test_writer()
-        .try_init();
-    let synapse = Synapse::start();
-    let names: Vec<String> = [BOT, "fay", "gus"].iter().map(|n| n.to_string()).collect();
-    let tokens = synapse.register_many(&names, BOT_PASSWORD);
-    let work = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
-    let bot = start_bot(
-        &synapse,
-        &work.path().join("matrix-store"),
-        &work.path().join("bot.sqlite3"),
-        &clock,
-    )
-    .await;
-    let bot_user = bot.client.user_id().unwrap().to_string();
+    let world = plain_world(&["fay", "gus"]).await;
+    let (synapse, tokens, bot_user) = (&world.synapse, &world.tokens, world.bot_user.as_str());
     // Fay's profile has a zone (Matrix 1.16's `m.tz`); Gus's has none.
     call(
-        &synapse,
+        synapse,
         "PUT",
         &format!(
             "/_matrix/client/v3/profile/{}/m.tz",
@@ -2125,130 +2145,69 @@ async fn a_member_who_names_no_zone_gets_the_one_in_their_profile_and_no_records
         serde_json::json!({"m.tz": "Europe/Berlin"}),
     )
     .await;
-    for (token, zone) in [(&tokens[1], "Europe/Berlin"), (&tokens[2], "UTC")] {
-        let dm = call(
-            &synapse,
-            "POST",
-            "/_matrix/client/v3/createRoom",
-            token,
-            serde_json::json!({"preset": "trusted_private_chat", "is_direct": true, "invite": [bot_user]}),
-        )
-        .await["room_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        wait_for_bot_to_join(&synapse, token, &dm, &bot_user).await;
-        call(
-            &synapse,
-            "PUT",
-            &format!(
-                "/_matrix/client/v3/rooms/{}/send/m.room.message/sub",
-                encode(&dm)
-            ),
-            token,
-            serde_json::json!({"msgtype": "m.text", "body": "!upright subscribe 07:30"}),
-        )
-        .await;
+    let direct = serde_json::json!({"preset": "trusted_private_chat", "is_direct": true});
+    for (token, said) in [
+        (
+            &tokens[1],
+            "I used the time zone in your profile, Europe/Berlin",
+        ),
+        (&tokens[2], "I used UTC"),
+    ] {
+        let dm = room_with_bot(synapse, token, bot_user, direct.clone()).await;
+        say(synapse, token, &dm, "sub", "!upright subscribe 07:30").await;
         let answer = wait("the subscribe answer", || {
-            bot_notices(&synapse, token, &dm, &bot_user)
+            bot_notices(synapse, token, &dm, bot_user)
                 .into_iter()
                 .find(|(_, body)| body.contains("Subscribed"))
         })
         .await
         .1;
-        assert!(answer.contains(zone), "{answer}");
-        let said = if zone == "UTC" {
-            "I used UTC"
-        } else {
-            "time zone in your profile, Europe/Berlin"
-        };
         assert!(answer.contains(said), "{answer}");
         // This DM is not encrypted: records are not uploaded into it.
-        call(
-            &synapse,
-            "PUT",
-            &format!(
-                "/_matrix/client/v3/rooms/{}/send/m.room.message/export",
-                encode(&dm)
-            ),
-            token,
-            serde_json::json!({"msgtype": "m.text", "body": "!upright privacy export"}),
-        )
-        .await;
+        say(synapse, token, &dm, "export", "!upright privacy export").await;
         wait("the export refused", || {
-            bot_notices(&synapse, token, &dm, &bot_user)
+            bot_notices(synapse, token, &dm, bot_user)
                 .into_iter()
                 .find(|(_, body)| {
                     body.contains("only send files with your records into an encrypted room")
                 })
         })
         .await;
-        let files = raw_events(&synapse, token, &dm)
+        let files = raw_events(synapse, token, &dm)
             .into_iter()
-            .filter(|e| e["sender"] == bot_user.as_str() && e["content"]["msgtype"] == "m.file")
+            .filter(|e| e["sender"] == bot_user && e["content"]["msgtype"] == "m.file")
             .count();
         assert_eq!(files, 0, "no file in the clear");
     }
-    bot.stop().await;
+    world.bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn who_may_run_a_group_follows_the_rooms_own_power_levels() {
-    let synapse = Synapse::start();
-    let names: Vec<String> = [BOT, "hal", "ivy"].iter().map(|n| n.to_string()).collect();
-    let tokens = synapse.register_many(&names, BOT_PASSWORD);
-    let work = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
-    let bot = start_bot(
-        &synapse,
-        &work.path().join("matrix-store"),
-        &work.path().join("bot.sqlite3"),
-        &clock,
-    )
-    .await;
-    let bot_user = bot.client.user_id().unwrap().to_string();
+    let world = plain_world(&["hal", "ivy"]).await;
+    let (synapse, tokens, bot_user) = (&world.synapse, &world.tokens, world.bot_user.as_str());
     // Hal's room lets everyone change its settings (state_default 0).
-    let room = call(
-        &synapse,
-        "POST",
-        "/_matrix/client/v3/createRoom",
-        &tokens[1],
-        serde_json::json!({
-            "preset": "public_chat",
-            "invite": [bot_user],
-            "power_level_content_override": {"state_default": 0},
-        }),
-    )
-    .await["room_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for_bot_to_join(&synapse, &tokens[1], &room, &bot_user).await;
-    call(
-        &synapse,
-        "POST",
-        &format!("/_matrix/client/v3/join/{}", encode(&room)),
-        &tokens[2],
-        serde_json::json!({}),
-    )
-    .await;
+    let settings = serde_json::json!({
+        "preset": "public_chat",
+        "power_level_content_override": {"state_default": 0},
+    });
+    let room = room_with_bot(synapse, &tokens[1], bot_user, settings).await;
+    let join = format!("/_matrix/client/v3/join/{}", encode(&room));
+    call(synapse, "POST", &join, &tokens[2], serde_json::json!({})).await;
     // Ivy, at level 0, may run the group here.
-    call(
-        &synapse,
-        "PUT",
-        &format!(
-            "/_matrix/client/v3/rooms/{}/send/m.room.message/setup",
-            encode(&room)
-        ),
+    say(
+        synapse,
         &tokens[2],
-        serde_json::json!({"msgtype": "m.text", "body": "!upright group setup 07:00 UTC"}),
+        &room,
+        "setup",
+        "!upright group setup 07:00 UTC",
     )
     .await;
     wait("the group set up by a member the room allows", || {
-        bot_notices(&synapse, &tokens[2], &room, &bot_user)
+        bot_notices(synapse, &tokens[2], &room, bot_user)
             .into_iter()
             .find(|(_, body)| body.contains("does the routine together"))
     })
     .await;
-    bot.stop().await;
+    world.bot.stop().await;
 }
