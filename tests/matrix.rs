@@ -218,26 +218,29 @@ async fn cross_sign(client: &Client, user: &str, password: &str) {
 }
 
 async fn wait_until_joined(room: &Room, members: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while room
-        .members(RoomMemberships::JOIN)
-        .await
-        .map_or(0, |m| m.len())
-        < members
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the bot did not join {}",
-            room.room_id()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let what = format!("the bot to join {}", room.room_id());
+    wait_async(&what, || async {
+        let joined = room
+            .members(RoomMemberships::JOIN)
+            .await
+            .map_or(0, |m| m.len());
+        (joined >= members).then_some(())
+    })
+    .await;
 }
 
 async fn wait<T>(what: &str, probe: impl Fn() -> Option<T>) -> T {
+    wait_async(what, || std::future::ready(probe())).await
+}
+
+/// Asks `probe` until it has an answer, for up to a minute.
+async fn wait_async<T, F>(what: &str, probe: impl Fn() -> F) -> T
+where
+    F: std::future::Future<Output = Option<T>>,
+{
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(found) = probe() {
+        if let Some(found) = probe().await {
             return found;
         }
         assert!(
@@ -1731,19 +1734,11 @@ async fn call(
 /// Waits until the bot has joined `room` (seen by a member with `token`).
 async fn wait_for_bot_to_join(synapse: &Synapse, token: &str, room: &str, bot: &str) {
     let path = format!("/_matrix/client/v3/rooms/{}/joined_members", encode(room));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(members) = synapse.call("GET", &path, token, None).await
-            && members["joined"].get(bot).is_some()
-        {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the bot did not join {room}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_async(&format!("the bot to join {room}"), || async {
+        let members = synapse.call("GET", &path, token, None).await.ok()?;
+        members["joined"].get(bot).is_some().then_some(())
+    })
+    .await;
 }
 
 /// A Synapse, accounts registered at once (the bot's first), and the bot
@@ -2065,14 +2060,12 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
     .await;
     // Saved at login, signed a moment later.
     let second: matrix_sdk::ruma::OwnedDeviceId = second_device.into();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !device_trusted_by(&eve, &bot_user, &second).await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the new device is not cross-signed"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    wait_async("the new device cross-signed", || async {
+        device_trusted_by(&eve, &bot_user, &second)
+            .await
+            .then_some(())
+    })
+    .await;
     assert_eq!(master_key_seen_by(&eve, &bot_user).await, Some(master));
     ask_causes(&eve, &room, &bot_user, 2).await;
 
