@@ -135,10 +135,11 @@ async fn on_event(
     let (reaction, added) = match event {
         serenity::FullEvent::ReactionAdd { add_reaction } => (add_reaction, true),
         serenity::FullEvent::ReactionRemove { removed_reaction } => (removed_reaction, false),
-        serenity::FullEvent::Ready { .. } => {
+        // A new session, or a resumed one: reactions made while the bot
+        // was away, or whose write was given up on, are asked for, off
+        // this handler.
+        serenity::FullEvent::Ready { .. } | serenity::FullEvent::Resume { .. } => {
             health.link(PLATFORM, Link::Connected);
-            // A new session: reactions made while the bot was away are not
-            // replayed by Discord, so they are asked for, off this handler.
             let engine = framework.user_data.clone();
             tokio::spawn(async move {
                 match engine.catch_up_check_ins(PLATFORM).await {
@@ -147,10 +148,6 @@ async fn on_event(
                     Err(error) => tracing::warn!("cannot catch up on reactions: {error}"),
                 }
             });
-            return Ok(());
-        }
-        serenity::FullEvent::Resume { .. } => {
-            health.link(PLATFORM, Link::Connected);
             return Ok(());
         }
         serenity::FullEvent::InteractionCreate {
@@ -197,6 +194,11 @@ async fn on_event(
         reaction_id: None,
         room: Some(reaction.channel_id.to_string()),
     };
-    framework.user_data.on_reaction(event).await?;
+    // Written off the gateway's handler, again while the database has a
+    // passing problem: a check-in is not dropped for a busy moment.
+    let engine = framework.user_data.clone();
+    tokio::spawn(async move {
+        crate::store::with_retries("record a reaction", || engine.on_reaction(event.clone())).await;
+    });
     Ok(())
 }

@@ -12,10 +12,13 @@ pub mod deliveries;
 pub mod groups;
 mod migrations;
 pub mod reaction_events;
+mod retry;
 pub mod sessions;
 pub mod stream_positions;
 pub mod subscriptions;
 pub mod users;
+
+pub use retry::with_retries;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -51,7 +51,9 @@ use crate::config::{AllowedServers, MatrixConfig};
 use crate::engine::Engine;
 use crate::message::Message;
 use crate::ordered::OrderedWork;
-use crate::store;
+// A database write, tried again while it fails for a passing reason;
+// meanwhile the sync position waits, so a crash replays the event.
+use crate::store::with_retries as stored;
 
 const PREFIX: &str = "!upright";
 
@@ -64,11 +66,6 @@ const PARALLEL_ROOMS: usize = 64;
 /// How long before the bot started a command may have been sent and still
 /// be answered (it was down, or restarting, when the member asked).
 const COMMANDS_KEPT_FOR: Duration = Duration::from_secs(120);
-
-/// A database write that fails for a passing reason (busy, disk full) is
-/// tried this many times, backing off up to 30 s between tries (about eight
-/// minutes in all), before the event is given up.
-const STORE_ATTEMPTS: u32 = 20;
 
 /// How long a profile's zone is waited for before `subscribe` goes on
 /// without it.
@@ -390,38 +387,6 @@ fn without_reply_fallback(body: &str) -> &str {
         rest = quoted.split_once('\n').map_or("", |(_, after)| after);
     }
     rest.trim()
-}
-
-/// Runs a database write, again while it fails for a passing reason (the
-/// file busy, the disk full): an event is not lost to a hiccup. Meanwhile
-/// the sync position waits, so a crash replays the event. `None` when it
-/// failed for good (logged).
-async fn stored<T, F, Fut>(what: &str, mut write: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = store::Result<T>>,
-{
-    let mut delay = Duration::from_secs(1);
-    let mut attempt = 1;
-    loop {
-        match write().await {
-            Ok(value) => return Some(value),
-            Err(error) if error.is_transient() && attempt < STORE_ATTEMPTS => {
-                tracing::warn!(
-                    attempt,
-                    "cannot {what} yet, trying again in {}s: {error}",
-                    delay.as_secs()
-                );
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
-                attempt += 1;
-            }
-            Err(error) => {
-                tracing::error!("cannot {what}: {error}");
-                return None;
-            }
-        }
-    }
 }
 
 /// When a command was sent (the homeserver's clock) and received here.
