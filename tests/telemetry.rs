@@ -185,3 +185,56 @@ async fn health_is_ok_only_with_a_recent_pass_and_every_platform_connected() {
     bot.engine.run_due().await.unwrap();
     assert_eq!(scrape(addr, "/healthz").await.0, 200);
 }
+
+/// `/metrics` and `/healthz` take a few short connections: one that never
+/// finishes its request is cut off, and past the limit a new one is closed
+/// at once, so a stuck or hostile client cannot tie the server up.
+#[tokio::test]
+async fn the_http_server_bounds_its_connections_and_how_long_each_stays_open() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = telemetry::HttpLimits {
+        connections: 2,
+        connection_timeout: std::time::Duration::from_millis(500),
+    };
+    tokio::spawn(telemetry::serve_within(
+        listener,
+        bot.engine.clone(),
+        std::future::pending(),
+        limits,
+    ));
+    // Two clients that never finish their request hold both places.
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // A third is closed at once, unanswered.
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _ = third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let mut buffer = [0u8; 64];
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), third.read(&mut buffer))
+        .await
+        .expect("the busy server closes the connection");
+    assert!(matches!(answer, Ok(0) | Err(_)), "{answer:?}");
+    // The slow ones are cut off after the timeout …
+    for mut stream in slow {
+        let closed =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buffer))
+                .await
+                .expect("a slow client is cut off");
+        assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+    }
+    // … and then a request is answered again.
+    let (status, _) = scrape(addr, "/metrics").await;
+    assert_eq!(status, 200);
+}

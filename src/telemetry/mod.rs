@@ -7,7 +7,7 @@ mod http;
 mod metrics;
 
 pub use health::{Health, Link, Verdict};
-pub use http::serve;
+pub use http::{HttpLimits, serve, serve_within};
 pub use metrics::{CommandOutcome, DeliveryOutcome, Metrics, OutboxDepth};
 
 /// Everything the engine and the adapters report as they work.
