@@ -18,7 +18,7 @@ pub mod stream_positions;
 pub mod subscriptions;
 pub mod users;
 
-pub use retry::with_retries;
+pub use retry::{until_written, with_retries};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

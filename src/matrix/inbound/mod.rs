@@ -51,9 +51,10 @@ use crate::config::{AllowedServers, MatrixConfig};
 use crate::engine::Engine;
 use crate::message::Message;
 use crate::ordered::OrderedWork;
-// A database write, tried again while it fails for a passing reason;
-// meanwhile the sync position waits, so a crash replays the event.
-use crate::store::with_retries as stored;
+// A database write, tried again for as long as it fails for a passing
+// reason: meanwhile the sync position waits (so a crash replays the event),
+// and once the queue is full the sync itself waits; nothing is dropped.
+use crate::store::until_written as stored;
 
 const PREFIX: &str = "!upright";
 
