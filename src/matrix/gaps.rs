@@ -7,6 +7,7 @@
 //! start back to the position the sync started from, and handed to the
 //! same handlers, oldest first, before the sync's position moves on.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::Client;
@@ -15,6 +16,8 @@ use matrix_sdk::ruma::events::AnySyncTimelineEvent;
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, UInt};
 use matrix_sdk::sync::SyncResponse;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 /// At most this many missed events are fetched per room …
 const MOST_EVENTS: usize = 1_000;
@@ -24,6 +27,8 @@ const OLDEST: Duration = Duration::from_secs(24 * 60 * 60);
 const PAGE: u32 = 100;
 /// A room whose gap cannot be fetched is tried this many times.
 const ATTEMPTS: u32 = 4;
+/// Rooms whose gaps are fetched at once.
+const ROOMS_AT_ONCE: usize = 8;
 
 /// One missed event and the room it belongs to.
 pub(super) struct Missed {
@@ -32,24 +37,43 @@ pub(super) struct Missed {
 }
 
 /// Every event that `response`, a sync from `since`, left out, room by
-/// room, each room's oldest first.
+/// room, each room's oldest first. Rooms are fetched several at a time:
+/// after a long gap many rooms are `limited` at once, and the sync waits
+/// for all of them.
 pub(super) async fn missed_by(
     client: &Client,
     response: &SyncResponse,
     since: &str,
 ) -> Vec<Missed> {
-    let mut missed = Vec::new();
-    for (room_id, joined) in &response.rooms.joined {
+    let rooms_at_once = Arc::new(Semaphore::new(ROOMS_AT_ONCE));
+    let mut fetching = JoinSet::new();
+    for (order, (room_id, joined)) in response.rooms.joined.iter().enumerate() {
         let timeline = &joined.timeline;
-        let (true, Some(start)) = (timeline.limited, timeline.prev_batch.as_deref()) else {
+        let (true, Some(start)) = (timeline.limited, timeline.prev_batch.clone()) else {
             continue;
         };
         let Some(room) = client.get_room(room_id) else {
             continue;
         };
-        let events = fetch_with_retry(&room, start, since).await;
+        let (since, rooms_at_once) = (since.to_string(), Arc::clone(&rooms_at_once));
+        fetching.spawn(async move {
+            let _turn = rooms_at_once.acquire_owned().await;
+            let events = fetch_with_retry(&room, &start, &since).await;
+            (order, room, events)
+        });
+    }
+    let mut fetched = Vec::with_capacity(fetching.len());
+    while let Some(done) = fetching.join_next().await {
+        match done {
+            Ok(room) => fetched.push(room),
+            Err(error) => tracing::error!("fetching missed events failed: {error}"),
+        }
+    }
+    fetched.sort_by_key(|(order, _, _)| *order);
+    let mut missed = Vec::new();
+    for (_, room, events) in fetched {
         if !events.is_empty() {
-            tracing::info!(room = %room_id, events = events.len(), "fetched the events a limited sync left out");
+            tracing::info!(room = %room.room_id(), events = events.len(), "fetched the events a limited sync left out");
         }
         missed.extend(events.into_iter().map(|event| Missed {
             room: room.clone(),
