@@ -14,7 +14,7 @@ use matrix_sdk::ruma::events::relation::Annotation;
 use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, UserId};
-use matrix_sdk::{Client, RoomState};
+use matrix_sdk::{Client, RoomMemberships, RoomState};
 
 use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
@@ -66,18 +66,42 @@ impl DmRooms {
     pub(super) async fn open(&self, user: &UserId) -> Result<Room, matrix_sdk::Error> {
         let mut created = self.created.lock().await;
         let client = self.client();
-        if let Some(room) = created.get(user).and_then(|id| client.get_room(id)) {
-            return Ok(room);
-        }
-        if let Some(room) = client
-            .get_dm_room(user)
-            .filter(|room| room.state() == RoomState::Joined)
+        if let Some(room) = created.get(user).and_then(|id| client.get_room(id))
+            && is_private(&room).await
         {
             return Ok(room);
+        }
+        // A direct chat that has since gained a member is no longer the
+        // member's DM, though `m.direct` still lists it.
+        for room in client.joined_rooms() {
+            let direct = room
+                .direct_targets()
+                .iter()
+                .any(|target| target.as_str() == user.as_str());
+            if direct && is_private(&room).await {
+                return Ok(room);
+            }
         }
         let room = client.create_dm(user).await?;
         created.insert(user.to_owned(), room.room_id().to_owned());
         Ok(room)
+    }
+}
+
+/// Two accounts at most, joined or invited: the bot and one member. From
+/// the room summary when the homeserver sent one, else from the members the
+/// store knows.
+pub(super) async fn is_private(room: &Room) -> bool {
+    let counted = room.active_members_count();
+    if counted > 0 {
+        return counted <= 2;
+    }
+    match room.members_no_sync(RoomMemberships::ACTIVE).await {
+        Ok(members) => members.len() <= 2,
+        Err(error) => {
+            tracing::warn!(room = %room.room_id(), "cannot count the room's members: {error}");
+            false
+        }
     }
 }
 

@@ -41,9 +41,9 @@ use matrix_sdk::ruma::{
 };
 use matrix_sdk::{Client, RoomState};
 
-use self::rooms::{Power, is_private, may, room_member};
+use self::rooms::{Power, may, room_member};
 use super::PLATFORM;
-use super::platform::{DmRooms, notice, send_reply, transaction_id};
+use super::platform::{DmRooms, is_private, notice, send_reply, transaction_id};
 use crate::budget::Budget;
 use crate::checkpoint::Checkpoints;
 use crate::commands::{self, Member, Place};

@@ -15,6 +15,7 @@ use matrix_sdk::{RoomMemberships, RoomState};
 
 use super::{Inbound, stored};
 use crate::matrix::PLATFORM;
+use crate::matrix::platform::is_private;
 
 /// What the room's own power levels must allow a member, for the bot to act.
 #[derive(Debug, Clone, Copy)]
@@ -149,23 +150,6 @@ impl Inbound {
                 }
             })
             .await;
-    }
-}
-
-/// Two accounts at most, joined or invited: the bot and one member. From
-/// the room summary when the homeserver sent one, else from the members the
-/// store knows.
-pub(super) async fn is_private(room: &Room) -> bool {
-    let counted = room.active_members_count();
-    if counted > 0 {
-        return counted <= 2;
-    }
-    match room.members_no_sync(RoomMemberships::ACTIVE).await {
-        Ok(members) => members.len() <= 2,
-        Err(error) => {
-            tracing::warn!(room = %room.room_id(), "cannot count the room's members: {error}");
-            false
-        }
     }
 }
 
