@@ -6,7 +6,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{Bot, Posted, utc};
-use upright::engine::ReactionOutcome;
+use upright::engine::{ReactionEvent, ReactionOutcome};
 use upright::store::deliveries::Kind;
 
 const ROOM: &str = "room-1";
@@ -784,4 +784,92 @@ async fn a_group_rests_on_skipped_and_paused_days_and_nobody_loses_their_streak(
         "{}",
         saturday.body
     );
+}
+
+/// Waits (up to a minute) until `done` holds, while the engine's own loop runs.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_groups_membership_check_holds_up_no_one_elses_session() {
+    let bot = group_bot().await;
+    bot.run_until(utc("2027-05-03T07:20:00Z")).await;
+    let first = exercises_on(&bot, "2027-05-03")[0].id.clone();
+    let members: Vec<String> = (0..2000).map(|i| format!("m{i:04}")).collect();
+    for member in &members {
+        let outcome = bot
+            .engine
+            .on_reaction(ReactionEvent {
+                platform: common::PLATFORM.into(),
+                message_id: first.clone(),
+                user_id: member.clone(),
+                display_name: None,
+                emoji: "✅".into(),
+                added: true,
+                reaction_id: None,
+                room: None,
+            })
+            .await
+            .unwrap();
+        assert!(matches!(outcome, ReactionOutcome::Recorded(_)));
+    }
+    // All two thousand took part on Monday; on Tuesday they are quiet.
+    bot.run_until(utc("2027-05-04T07:20:00Z")).await;
+    bot.command_in("admin", ROOM, true, "group nudges on").await;
+    // Dora's own session starts when the group's nudge is due.
+    bot.member("dora", "subscribe 19:00 UTC").await;
+
+    // The platform takes its time over every membership lookup.
+    let doras = || of_kind(&bot.fake.posted_to("dora"), Kind::Exercise).len();
+    let lookups = || {
+        bot.fake
+            .calls()
+            .iter()
+            .filter(|(call, _)| call == "is_member")
+            .count()
+    };
+    bot.fake.hold_lookups(true);
+    let checked_on_monday = lookups();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = bot.engine.clone();
+    let running = tokio::spawn(async move {
+        engine
+            .run(async {
+                let _stop = stopped.await;
+            })
+            .await;
+    });
+    bot.clock.set(utc("2027-05-04T19:00:00Z"));
+    bot.engine.wake();
+    until("Dora's exercise 1", || doras() == 1).await;
+    bot.clock.set(utc("2027-05-04T19:03:00Z"));
+    bot.engine.wake();
+    until("Dora's exercise 2, by pace", || doras() == 2).await;
+    assert!(lookups() > 0, "the group's check is under way");
+    assert!(nudges(&bot).is_empty(), "the nudge waits for the check");
+
+    bot.fake.hold_lookups(false);
+    until("the nudge", || nudges(&bot).len() == 2000 / 40).await;
+    assert_eq!(
+        lookups(),
+        checked_on_monday + 2000,
+        "each member looked up once"
+    );
+    let named: usize = nudges(&bot)
+        .iter()
+        .map(|n| {
+            members
+                .iter()
+                .filter(|m| n.body.contains(m.as_str()))
+                .count()
+        })
+        .sum();
+    assert_eq!(named, 2000, "every quiet member is named once");
+    stop.send(()).unwrap();
+    running.await.unwrap();
 }

@@ -16,7 +16,8 @@ use crate::store::sessions::{Session, Status};
 /// A member's sessions (oldest first) with their check-ins.
 #[derive(Debug, Clone)]
 pub struct History {
-    pub sessions: Vec<Session>,
+    /// Shared: every member of a group has the group's sessions.
+    pub sessions: std::sync::Arc<[Session]>,
     pub check_ins: BTreeMap<i64, SessionCheckIns>,
     /// Session id → step → the pain score the member gave.
     pub pain_scores: BTreeMap<i64, PainScores>,

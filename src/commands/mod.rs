@@ -758,7 +758,8 @@ async fn refresh_group(engine: &Engine, platform: &str, channel: &str) {
         .await;
     let refreshed = match group {
         Ok(Some(group)) => {
-            use crate::engine::groups::{LEADERBOARD_SIZE, Whom};
+            use crate::engine::Whom;
+            use crate::engine::groups::LEADERBOARD_SIZE;
             engine
                 .refresh_members(group.id, Whom::Top(LEADERBOARD_SIZE))
                 .await

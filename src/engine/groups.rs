@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::Connection;
 
+use super::membership::Whom;
 use super::sessions::{
     Audience, Occasion, SessionRules, due_occurrences, enqueue, record, routine, status_of,
 };
-use super::{Engine, SendError, render};
+use super::{Engine, render};
 use crate::coaching::{self, History, Streak, completion};
 use crate::content::Content;
 use crate::conventions::Conventions;
@@ -160,6 +161,7 @@ pub fn rank(content: &Content, record: GroupRecord) -> Vec<Standing> {
         mut check_ins,
         members,
     } = record;
+    let sessions: std::sync::Arc<[Session]> = sessions.into();
     let mut standings: Vec<Standing> = members
         .into_iter()
         .map(|user| {
@@ -191,7 +193,7 @@ pub fn rank(content: &Content, record: GroupRecord) -> Vec<Standing> {
     standings
 }
 
-fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bool {
+pub(super) fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bool {
     standing
         .history
         .sessions
@@ -368,16 +370,6 @@ fn summary(
 /// The leaderboard shows this many members (an embed or a notice stays readable).
 pub const LEADERBOARD_SIZE: usize = 20;
 
-/// Whose membership a refresh asks the platform about.
-#[derive(Debug, Clone, Copy)]
-pub enum Whom {
-    /// Down the leaderboard until this many are confirmed present.
-    Top(usize),
-    /// Those with a check-in on a session dated on or after this day: who a
-    /// nudge or summary may name.
-    ActiveSince(NaiveDate),
-}
-
 /// Runs `work` for one group's due `event` in its own transaction. A group
 /// whose data is broken (say its routine left the content folder) is logged
 /// and moved on to its next day, so it holds up nobody else and the engine
@@ -488,13 +480,15 @@ impl Engine {
             Event::Nudge => group.next_nudge_at,
             _ => group.next_summary_at,
         };
-        // Who left is asked of the platform before anyone is named.
+        // Who left is asked of the platform before anyone is named; until
+        // that is known the post waits, and the pass goes on without it.
         let names_someone = event == Event::Summary || group.nudges;
         if let Some(at) = at.filter(|at| names_someone && fresh(*at, grace, now)) {
             let date = group.schedule.local(at).date_naive();
             let since = date - Duration::days(ACTIVE_DAYS);
-            self.refresh_members(group.id, Whom::ActiveSince(since))
-                .await?;
+            if !self.membership_is_current(group.id, Whom::ActiveSince(since)) {
+                return Ok(());
+            }
         }
         let content = self.content();
         let conventions = self.conventions(&group.platform);
@@ -515,85 +509,6 @@ impl Engine {
                 }
             })
             .await
-    }
-
-    /// Asks the platform whether the chosen members are still in the
-    /// group's channel or room; those who left drop out. A platform that
-    /// cannot answer right now changes nothing; an account it cannot look up
-    /// at all is skipped.
-    pub async fn refresh_members(&self, group_id: i64, whom: Whom) -> Result<()> {
-        let content = self.content();
-        let (group, members) = self
-            .db()
-            .call(move |c| {
-                let group = groups::get(c, group_id)?;
-                let members: Vec<User> = standings(c, &content, &group)?
-                    .into_iter()
-                    .filter(|s| match whom {
-                        Whom::Top(_) => true,
-                        Whom::ActiveSince(since) => checked_in_between(s, since, NaiveDate::MAX),
-                    })
-                    .map(|s| s.user)
-                    .collect();
-                Ok((group, members))
-            })
-            .await?;
-        let Some(platform) = self.platform(&group.platform) else {
-            return Ok(());
-        };
-        let enough = match whom {
-            Whom::Top(count) => count,
-            Whom::ActiveSince(_) => usize::MAX,
-        };
-        let (mut present, mut left) = (0, Vec::new());
-        for member in &members {
-            if present >= enough {
-                break;
-            }
-            let lookup = platform.is_member(&group.channel_id, &member.platform_user_id);
-            let answer = tokio::time::timeout(super::outbox::SEND_TIMEOUT, lookup)
-                .await
-                .unwrap_or_else(|_| Err(SendError::Transient("no answer".into())));
-            match answer {
-                Ok(true) => present += 1,
-                Ok(false) => left.push(member.id),
-                Err(SendError::Rejected(error)) => {
-                    tracing::warn!(
-                        group = group_id,
-                        member = member.id,
-                        "cannot look this member up: {error}"
-                    );
-                }
-                Err(error) => {
-                    tracing::warn!(
-                        group = group_id,
-                        "cannot check who is in the group now: {error}"
-                    );
-                    break;
-                }
-            }
-        }
-        if left.is_empty() {
-            return Ok(());
-        }
-        let now = self.now();
-        let count = left.len();
-        self.db()
-            .call(move |c| {
-                let tx = c.transaction()?;
-                for user_id in &left {
-                    groups::leave(&tx, group_id, *user_id, now)?;
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .await?;
-        tracing::info!(
-            group = group_id,
-            count,
-            "members who left the channel dropped out"
-        );
-        Ok(())
     }
 }
 

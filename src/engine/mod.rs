@@ -10,6 +10,7 @@
 mod direct;
 pub mod followup;
 pub mod groups;
+mod membership;
 mod outbox;
 pub mod platform;
 mod rate_limits;
@@ -28,6 +29,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use tokio::sync::{Mutex, Notify, watch};
 
+pub use membership::{MEMBERSHIP_TTL, Whom};
 pub use outbox::{MAX_ATTEMPTS, backoff};
 pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
 pub use reactions::{ChoiceEvent, ReactionEvent, ReactionOutcome, Withdrawal, report_pain};
@@ -105,6 +107,8 @@ struct Inner {
     /// Deliveries a platform took whose record failed, by id: recorded
     /// later, never sent again (see `outbox.rs`).
     unrecorded: std::sync::Mutex<std::collections::HashMap<i64, platform::Sent>>,
+    /// Who is still in each group, checked in the background.
+    membership: membership::Membership,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -133,6 +137,7 @@ impl Engine {
                 purged_at: std::sync::Mutex::new(None),
                 rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
                 unrecorded: std::sync::Mutex::default(),
+                membership: membership::Membership::default(),
             }),
         }
     }
@@ -234,6 +239,10 @@ impl Engine {
     /// (all platforms at once) before returning.
     pub async fn run_due(&self) -> Result<()> {
         self.run_pass().await?;
+        // Posts that waited for a group's membership go out once it is known.
+        while self.membership_settled().await {
+            self.run_pass().await?;
+        }
         self.flush_outbox().await
     }
 
@@ -378,12 +387,14 @@ impl Engine {
     /// The earliest instant at which a pass has work (the outbox aside).
     async fn next_pass_due(&self) -> Result<Option<DateTime<Utc>>> {
         let platforms = self.platform_names();
+        // Their posts wait for the check, which wakes the loop when done.
+        let checking = self.membership_being_checked();
         self.db()
             .call(move |c| {
                 let candidates = [
                     subscriptions::next_due_at(c, &platforms)?,
                     session_rows::next_step_due_at(c)?,
-                    groups_store::next_due_at(c, &platforms)?,
+                    groups_store::next_due_at(c, &platforms, &checking)?,
                     users::next_weekly_due_at(c, &platforms)?,
                     subscriptions::next_followup_at(c, &platforms)?,
                 ];

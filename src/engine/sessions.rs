@@ -62,7 +62,7 @@ impl History {
     /// A member's history in their own sessions (a subscription) or in a group's.
     pub fn load(c: &Connection, owner: Owner, user_id: i64) -> Result<History> {
         Ok(History {
-            sessions: sessions::for_owner(c, owner)?,
+            sessions: sessions::for_owner(c, owner)?.into(),
             check_ins: check_ins::by_session_for_user(c, user_id)?,
             pain_scores: check_ins::pain_scores_for_user(c, user_id)?,
         })

@@ -266,19 +266,32 @@ pub(super) fn due_sql(event: Event) -> String {
 }
 
 /// The earliest instant any group on a running platform has work.
-pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+/// Nudges and summaries of the groups in `waiting` are left out: they wait
+/// for something else (a membership check), not for the clock.
+pub fn next_due_at(
+    c: &Connection,
+    platforms: &[String],
+    waiting: &[i64],
+) -> Result<Option<DateTime<Utc>>> {
     let platforms = platform_list(platforms);
+    let waiting = serde_json::Value::from(waiting.to_vec()).to_string();
     let mut earliest = None;
     for event in [Event::Session, Event::Nudge, Event::Summary] {
         let column = event.column();
+        let skip = if event == Event::Session {
+            "[]"
+        } else {
+            waiting.as_str()
+        };
         let at: Option<i64> = c
             .query_row(
                 &format!(
                     "SELECT {column} FROM groups
                      WHERE {column} IS NOT NULL AND +platform IN (SELECT value FROM json_each(?1))
+                       AND id NOT IN (SELECT value FROM json_each(?2))
                      ORDER BY {column} LIMIT 1"
                 ),
-                [&platforms],
+                (&platforms, skip),
                 |row| row.get(0),
             )
             .optional()?;

@@ -88,6 +88,8 @@ pub struct FakePlatform {
     state: Mutex<State>,
     clock: ManualClock,
     pub hung: Notify,
+    /// While true, membership lookups wait: a platform slow to answer them.
+    lookups_held: tokio::sync::watch::Sender<bool>,
 }
 
 impl FakePlatform {
@@ -96,6 +98,7 @@ impl FakePlatform {
             state: Mutex::new(State::default()),
             clock,
             hung: Notify::new(),
+            lookups_held: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -156,6 +159,11 @@ impl FakePlatform {
 
     pub fn hang_at(&self, hang: Option<Hang>) {
         self.state.lock().unwrap().hang = hang;
+    }
+
+    /// Membership lookups wait (`true`) until released (`false`).
+    pub fn hold_lookups(&self, held: bool) {
+        self.lookups_held.send_replace(held);
     }
 }
 
@@ -229,8 +237,14 @@ impl Platform for FakePlatform {
     }
 
     async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
-        let mut state = self.state.lock().unwrap();
-        state.calls.push(("is_member".into(), user_id.to_string()));
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .push(("is_member".into(), user_id.to_string()));
+        let mut held = self.lookups_held.subscribe();
+        let _released = held.wait_for(|held| !held).await;
+        let state = self.state.lock().unwrap();
         if state.unknown.contains(user_id) {
             return Err(SendError::Rejected(format!("no account {user_id}")));
         }
