@@ -873,3 +873,124 @@ async fn a_big_groups_membership_check_holds_up_no_one_elses_session() {
     stop.send(()).unwrap();
     running.await.unwrap();
 }
+
+/// `user` reacts ✅ on `message_id` in `room`, showing as `name` there.
+async fn check_in_as(bot: &Bot, user: &str, name: &str, message_id: &str, room: &str) {
+    let outcome = bot
+        .engine
+        .on_reaction(ReactionEvent {
+            platform: common::PLATFORM.into(),
+            message_id: message_id.into(),
+            user_id: user.into(),
+            display_name: Some(name.into()),
+            emoji: "✅".into(),
+            added: true,
+            reaction_id: None,
+            room: Some(room.into()),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, ReactionOutcome::Recorded(_)),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn privacy_delete_finds_a_member_by_reference_not_by_their_name_as_text() {
+    let bot = group_bot().await;
+    let reply = bot
+        .command_in(
+            "admin",
+            "room-2",
+            true,
+            "group setup 07:00 UTC daily summary 20:00",
+        )
+        .await;
+    assert_eq!(reply.message.title.as_deref(), Some("Group set up"));
+    let first = |room: &str, date: &str| {
+        of_kind(&bot.fake.posted_in(room), Kind::Exercise)
+            .into_iter()
+            .find(|p| p.key.contains(date))
+            .map(|p| p.id)
+            .unwrap()
+    };
+    // Monday: ana_b and Mo in the first group, Cleo alone in the second.
+    bot.run_until(utc("2027-05-03T07:20:00Z")).await;
+    check_in_as(&bot, "anab", "ana_b", &first(ROOM, "2027-05-03"), ROOM).await;
+    check_in_as(&bot, "mo", "Mo", &first(ROOM, "2027-05-03"), ROOM).await;
+    check_in_as(
+        &bot,
+        "cleo",
+        "Cleo",
+        &first("room-2", "2027-05-03"),
+        "room-2",
+    )
+    .await;
+    bot.run_until(utc("2027-05-03T20:00:00Z")).await;
+    // Tuesday: ana_b is "Coach Ana" now; the summary cannot go out yet.
+    bot.run_until(utc("2027-05-04T07:20:00Z")).await;
+    check_in_as(&bot, "anab", "Coach Ana", &first(ROOM, "2027-05-04"), ROOM).await;
+    check_in_as(&bot, "mo", "Mo", &first(ROOM, "2027-05-04"), ROOM).await;
+    check_in_as(&bot, "ben", "Ben", &first(ROOM, "2027-05-04"), ROOM).await;
+    bot.fake
+        .outage(Some(upright::engine::SendError::Transient("down".into())));
+    bot.run_until(utc("2027-05-04T20:00:00Z")).await;
+    let summary = |room: &str, date: &str| -> String {
+        bot.query(&format!(
+            "SELECT d.body FROM deliveries d JOIN sessions s ON s.id = d.session_id
+             WHERE d.kind = 'summary' AND d.channel_id = '{room}' AND s.local_date = '{date}'"
+        ))
+    };
+    let monday_here = summary(ROOM, "2027-05-03");
+    assert!(monday_here.contains("ana\\\\_b"), "{monday_here}");
+    let waiting = summary(ROOM, "2027-05-04");
+    assert!(
+        waiting.contains("**Coach Ana**") && waiting.contains("**Mo**"),
+        "{waiting}"
+    );
+    let monday_elsewhere = summary("room-2", "2027-05-03");
+
+    // Mo leaves: the posts naming Mo change, and nothing else.
+    bot.command("mo", "privacy delete confirm").await;
+    assert_eq!(summary("room-2", "2027-05-03"), monday_elsewhere);
+    assert!(
+        monday_elsewhere.contains("Monday 3 May"),
+        "{monday_elsewhere}"
+    );
+    let waiting = summary(ROOM, "2027-05-04");
+    assert!(!waiting.contains("**Mo**"), "{waiting}");
+    assert!(waiting.contains("**a former member**"), "{waiting}");
+    assert!(waiting.contains("**Coach Ana**"), "{waiting}");
+    let sent = summary(ROOM, "2027-05-03");
+    assert!(
+        !sent.contains("Mo") && !sent.contains("ana"),
+        "sent, so emptied: {sent}"
+    );
+
+    // ana_b leaves, under her former name and her present one.
+    bot.command("anab", "privacy delete confirm").await;
+    let named: i64 = bot.query(
+        "SELECT COUNT(*) FROM deliveries WHERE kind IN ('summary', 'nudge')
+         AND (body LIKE '%ana%' OR body LIKE '%**Mo**%')",
+    );
+    assert_eq!(named, 0, "no stored post names either of them");
+    let left: i64 = bot.query("SELECT COUNT(*) FROM post_names");
+    let bens: i64 = bot.query(
+        "SELECT COUNT(*) FROM post_names p JOIN users u ON u.id = p.user_id
+         WHERE u.platform_user_id IN ('ben', 'cleo')",
+    );
+    assert_eq!(left, bens, "only the members still here are remembered");
+    bot.fake.outage(None);
+    bot.run_until(utc("2027-05-04T20:05:00Z")).await;
+    let posted = of_kind(&bot.fake.posted_in(ROOM), Kind::Summary)
+        .pop()
+        .unwrap();
+    assert_eq!(
+        posted.body.matches("**a former member**").count(),
+        2,
+        "{}",
+        posted.body
+    );
+    assert!(posted.body.contains("**Ben**"), "{}", posted.body);
+}

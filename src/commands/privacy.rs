@@ -6,7 +6,7 @@ use super::{CommandError, Ctx};
 use crate::message::{Attachment, Message, Reply};
 use crate::store::sessions::Owner;
 use crate::store::{
-    check_ins, deliveries, groups, reaction_events, sessions, subscriptions, users,
+    check_ins, deliveries, groups, post_names, reaction_events, sessions, subscriptions, users,
 };
 
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -127,10 +127,8 @@ pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandErr
     }
     let user = &ctx.user;
     reaction_events::forget_user(ctx.c, &user.platform, &user.platform_user_id)?;
-    let mut names = groups::names_of(ctx.c, user.id)?;
-    names.extend([user.display_name.clone(), user.platform_user_id.clone()]);
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    deliveries::scrub_member_from_channels(ctx.c, &user.platform, &names)?;
+    // The posts naming them are cleaned by the engine, a batch at a time.
+    post_names::mark_departed(ctx.c, user.id)?;
     users::delete(ctx.c, user.id)?;
     Ok(Reply::private(Message::text(
         "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",

@@ -10,19 +10,19 @@ use rusqlite::Connection;
 
 use super::membership::Whom;
 use super::sessions::{
-    Audience, Occasion, SessionRules, due_occurrences, enqueue, record, routine, status_of,
+    Audience, Occasion, SessionRules, delivery_key, due_occurrences, enqueue, record, routine,
+    status_of,
 };
 use super::{Engine, render};
 use crate::coaching::{self, History, Streak, completion};
 use crate::content::Content;
 use crate::conventions::Conventions;
-use crate::message::Message;
 use crate::schedule::{Occurrence, Schedule};
 use crate::store::deliveries::{Kind, priority};
 use crate::store::groups::{self, Event, Group};
 use crate::store::sessions::{self, Owner, Session, Status};
 use crate::store::users::{self, User};
-use crate::store::{Result, check_ins};
+use crate::store::{Result, check_ins, post_names};
 
 /// How long before the summary the nudge goes out (never before the
 /// routine has been posted in full).
@@ -230,9 +230,9 @@ pub fn nudge_due(
         let quiet = quiet_members(&standings, &session, date);
         // Several messages for a big group: a chat message has a length limit.
         for (part, members) in quiet.chunks(MENTIONS_PER_NUDGE).enumerate() {
-            let message = render::nudge(members, group.summary_time, conventions);
+            let nudge = render::nudge(members, group.summary_time, conventions);
             let part = Some(part as u32 + 1);
-            post(c, group, &session, Kind::Nudge, part, message, now)?;
+            post(c, group, &session, Kind::Nudge, part, nudge, now)?;
         }
     }
     let next = schedule.next_after(now.max(at)).map(|o| o.at);
@@ -262,17 +262,19 @@ fn started_on(c: &Connection, group: &Group, date: NaiveDate) -> Result<Option<S
         .filter(|s| matches!(s.status, Status::Running | Status::Finished)))
 }
 
-/// Writes a post for the group's channel, tied to the day's session.
+/// Writes a post for the group's channel, tied to the day's session, and
+/// whom it names.
 fn post(
     c: &Connection,
     group: &Group,
     session: &Session,
     kind: Kind,
     part: Option<u32>,
-    message: Message,
+    post: render::Rendered,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let to = Audience::channel(group);
+    let key = delivery_key(session, &to, kind, part);
     enqueue(
         c,
         session,
@@ -280,11 +282,11 @@ fn post(
         kind,
         part,
         priority::LATER,
-        message,
+        post.message,
         Vec::new(),
         now,
     )?;
-    Ok(())
+    post_names::record(c, &key, &post.named)
 }
 
 /// Posts the day's summary: who checked in on what, streaks, and the
@@ -302,16 +304,17 @@ pub fn summary_due(
     let date = schedule.local(at).date_naive();
     if fresh(at, rules.grace, now)
         && let Some(session) = started_on(c, group, date)?
-        && let Some(mut message) = summary(c, rules.content, group, &session, date)?
+        && let Some(mut summary) = summary(c, rules.content, group, &session, date)?
     {
         // A rest day is announced the evening before.
         let tomorrow = date + Duration::days(1);
         if groups::is_rest_day(c, group.id, tomorrow)? {
-            message
+            summary
+                .message
                 .body
                 .push_str(&format!("\n\n{}", render::rest_day_notice(tomorrow)));
         }
-        post(c, group, &session, Kind::Summary, None, message, now)?;
+        post(c, group, &session, Kind::Summary, None, summary, now)?;
     }
     let next = schedule.next_after(now.max(at)).map(|o| o.at);
     groups::set_next(c, group.id, Event::Summary, next)
@@ -325,7 +328,7 @@ fn summary(
     group: &Group,
     session: &Session,
     date: NaiveDate,
-) -> Result<Option<Message>> {
+) -> Result<Option<render::Rendered>> {
     let exercises = routine(content, &group.routine_id)?.exercises.len();
     let standings = standings(c, content, group)?;
     if standings.is_empty() {
@@ -338,12 +341,13 @@ fn summary(
         let today = standing.history.check_ins_of(session.id);
         if !today.is_empty() {
             checked_in.push(render::SummaryLine {
+                user_id: standing.user.id,
                 name: standing.user.display_name.clone(),
                 check_ins: today.clone(),
                 streak: standing.streak,
             });
         } else if checked_in_between(standing, week_before, date) {
-            not_yet.push(standing.user.display_name.clone());
+            not_yet.push((standing.user.id, standing.user.display_name.clone()));
         }
     }
     let this_week = completion(

@@ -19,6 +19,7 @@ pub mod render;
 mod senders;
 pub mod sessions;
 mod stream;
+mod upkeep;
 pub mod weekly;
 
 use std::collections::BTreeMap;
@@ -257,6 +258,7 @@ impl Engine {
             self.send_weekly_summaries().await?;
             self.send_follow_ups().await?;
             self.expire_stale_deliveries().await?;
+            self.clean_departed_names().await?;
             self.purge_old_records().await
         }
         .await;
@@ -266,46 +268,6 @@ impl Engine {
             telemetry.health.engine_passed(self.now());
         }
         outcome
-    }
-
-    /// Deletes what is older than the retention period: finished deliveries
-    /// (with the message texts they hold) and remembered reaction ids.
-    /// Check-ins stay: streaks and the progress picture are made of them.
-    async fn purge_old_records(&self) -> Result<()> {
-        let now = self.now();
-        {
-            let mut purged_at = self
-                .inner
-                .purged_at
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if purged_at.is_some_and(|at| now - at < PURGE_EVERY) {
-                return Ok(());
-            }
-            *purged_at = Some(now);
-        }
-        // Checked: a retention past the calendar keeps everything.
-        let Some(cutoff) = now.checked_sub_signed(self.settings().retention) else {
-            return Ok(());
-        };
-        let (deliveries, reactions) = self
-            .db()
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let deliveries = deliveries::purge_finished_before(&tx, cutoff)?;
-                let reactions = crate::store::reaction_events::purge_before(&tx, cutoff)?;
-                tx.commit()?;
-                Ok((deliveries, reactions))
-            })
-            .await?;
-        if deliveries + reactions > 0 {
-            tracing::info!(
-                deliveries,
-                reactions,
-                "purged records past the retention period"
-            );
-        }
-        Ok(())
     }
 
     /// Reads how much is due in each platform's outbox into the metrics.
@@ -524,9 +486,6 @@ impl Engine {
 pub const LOOP_FAILURES_TOLERATED: u32 = 3;
 /// A loop that ran this long before failing starts the count afresh.
 const LOOP_FAILURES_FORGOTTEN: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// How often the retention purge runs.
-const PURGE_EVERY: Duration = Duration::hours(1);
 
 /// The longest the loop sleeps, so a clock jump is noticed.
 const IDLE_WAKE: std::time::Duration = std::time::Duration::from_secs(60);

@@ -11,6 +11,7 @@ use crate::conventions::Conventions;
 use crate::duration::describe;
 use crate::message::Message;
 use crate::store::check_ins::SessionCheckIns;
+use crate::store::post_names::Named;
 use crate::store::sessions::MissedBecause;
 use crate::store::users::User;
 
@@ -299,22 +300,36 @@ pub fn group_closing(exercises: usize, summary_time: NaiveTime) -> Message {
     )
 }
 
-pub fn nudge(members: &[&User], summary_time: NaiveTime, conventions: &Conventions) -> Message {
-    let names: Vec<String> = members
+/// A channel post with the members it names, exactly as it shows them (for
+/// `privacy delete`).
+pub struct Rendered {
+    pub message: Message,
+    pub named: Vec<Named>,
+}
+
+/// A nudge mentioning `members`.
+pub fn nudge(members: &[&User], summary_time: NaiveTime, conventions: &Conventions) -> Rendered {
+    let named: Vec<Named> = members
         .iter()
-        .map(|u| (conventions.mention)(&u.platform_user_id, &u.display_name))
+        .map(|u| Named {
+            user_id: u.id,
+            shown: (conventions.mention)(&u.platform_user_id, &u.display_name),
+        })
         .collect();
-    Message::text(format!(
+    let shown: Vec<&str> = named.iter().map(|n| n.shown.as_str()).collect();
+    let message = Message::text(format!(
         "{}: there's still time for today's routine (it's above). React {} on each exercise you do before the summary at {}. (Send `nudges off` if you'd rather not be mentioned.)",
-        names.join(", "),
+        shown.join(", "),
         CheckInKind::Done.emoji(),
         summary_time.format("%H:%M")
-    ))
+    ));
+    Rendered { message, named }
 }
 
 /// One member's line in a group summary.
 #[derive(Debug, Clone)]
 pub struct SummaryLine {
+    pub user_id: i64,
     pub name: String,
     pub check_ins: SessionCheckIns,
     pub streak: Streak,
@@ -368,13 +383,15 @@ pub fn rest_day_notice(date: NaiveDate) -> String {
     )
 }
 
+/// The day's summary.
 pub fn group_summary(
     date: NaiveDate,
     checked_in: &[SummaryLine],
-    not_yet: &[String],
+    not_yet: &[(i64, String)],
     this_week: Completion,
     last_week: Completion,
-) -> Message {
+) -> Rendered {
+    let mut named = Vec::new();
     // The group's figure first, so a long list never pushes it out.
     let mut body = match (this_week.percent(), last_week.percent()) {
         (Some(now), Some(before)) => {
@@ -400,13 +417,17 @@ pub fn group_summary(
         body.push_str("Nobody checked in today. Tomorrow is another chance.\n");
     }
     for line in checked_in.iter().take(SUMMARY_NAMES) {
+        let shown = escape_markdown(&line.name);
         body.push_str(&format!(
-            "- **{}**: {} · streak {} (best {})\n",
-            escape_markdown(&line.name),
+            "- **{shown}**: {} · streak {} (best {})\n",
             check_in_list(&line.check_ins),
             days(line.streak.current),
             days(line.streak.best)
         ));
+        named.push(Named {
+            user_id: line.user_id,
+            shown,
+        });
     }
     if checked_in.len() > SUMMARY_NAMES {
         body.push_str(&format!(
@@ -415,17 +436,23 @@ pub fn group_summary(
         ));
     }
     if !not_yet.is_empty() {
-        let mut names: Vec<String> = not_yet
+        let listed: Vec<Named> = not_yet
             .iter()
             .take(SUMMARY_NAMES)
-            .map(|n| escape_markdown(n))
+            .map(|(user_id, name)| Named {
+                user_id: *user_id,
+                shown: escape_markdown(name),
+            })
             .collect();
+        let mut names: Vec<String> = listed.iter().map(|n| n.shown.clone()).collect();
+        named.extend(listed);
         if not_yet.len() > SUMMARY_NAMES {
             names.push(format!("and {} more", not_yet.len() - SUMMARY_NAMES));
         }
         body.push_str(&format!("\nNo check-in today: {}\n", names.join(", ")));
     }
-    Message::new(format!("Group summary · {}", long_date(date)), body)
+    let message = Message::new(format!("Group summary · {}", long_date(date)), body);
+    Rendered { message, named }
 }
 
 /// A member's chosen name as literal text in Markdown (Discord and Matrix

@@ -398,20 +398,10 @@ pub(super) fn enqueue(
     reactions: Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let suffix = match (kind, step, &to.recipient) {
-        (Kind::Exercise, Some(step), _) => format!("ex{step}"),
-        // In a group, each member who reports pain gets their own advice.
-        (Kind::Advice, Some(step), Recipient::Member(user)) if session.group_id.is_some() => {
-            format!("advice{step}/user{user}")
-        }
-        (Kind::Advice, Some(step), _) => format!("advice{step}"),
-        (Kind::Nudge, Some(part), _) => format!("nudge{part}"),
-        (kind, _, _) => kind.as_str().to_string(),
-    };
     deliveries::enqueue(
         c,
         &NewDelivery {
-            key: format!("{}/{suffix}", session_key(session)),
+            key: delivery_key(session, to, kind, step),
             platform: to.platform.clone(),
             recipient: to.recipient.clone(),
             session_id: Some(session.id),
@@ -423,6 +413,27 @@ pub(super) fn enqueue(
             due_at: now,
         },
     )
+}
+
+/// The idempotency key of a session's message: the same message written
+/// twice (a pass repeated after a crash) is one delivery.
+pub(super) fn delivery_key(
+    session: &Session,
+    to: &Audience,
+    kind: Kind,
+    step: Option<u32>,
+) -> String {
+    let suffix = match (kind, step, &to.recipient) {
+        (Kind::Exercise, Some(step), _) => format!("ex{step}"),
+        // In a group, each member who reports pain gets their own advice.
+        (Kind::Advice, Some(step), Recipient::Member(user)) if session.group_id.is_some() => {
+            format!("advice{step}/user{user}")
+        }
+        (Kind::Advice, Some(step), _) => format!("advice{step}"),
+        (Kind::Nudge, Some(part), _) => format!("nudge{part}"),
+        (kind, _, _) => kind.as_str().to_string(),
+    };
+    format!("{}/{suffix}", session_key(session))
 }
 
 /// Exercise `step` of `session` at the session's load.

@@ -438,56 +438,6 @@ pub fn fail(c: &Connection, id: i64, error: &str) -> Result<()> {
     Ok(())
 }
 
-/// Takes a member who erased their data out of the group posts still
-/// stored: finished ones lose their text (it was only kept for sending),
-/// waiting ones name "a former member" instead. `names` are how posts show
-/// the member: their display name and platform id (mentions).
-pub fn scrub_member_from_channels(c: &Connection, platform: &str, names: &[&str]) -> Result<usize> {
-    const FORMER: &str = "a former member";
-    let names: Vec<&str> = names.iter().copied().filter(|n| !n.is_empty()).collect();
-    let mut statement = c.prepare(
-        "SELECT id, state, body FROM deliveries
-         WHERE platform = ?1 AND channel_id IS NOT NULL AND body != ?2",
-    )?;
-    let emptied = serde_json::to_string(&Message::text(""))
-        .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?;
-    let rows = statement
-        .query_map((platform, &emptied), |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(statement);
-    let mut scrubbed = 0;
-    for (id, state, body) in rows {
-        if !names.iter().any(|name| body.contains(name)) {
-            continue;
-        }
-        let new_body = if matches!(state.as_str(), "done" | "failed") {
-            emptied.clone()
-        } else {
-            let mut message: Message = serde_json::from_str(&body)
-                .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?;
-            for name in &names {
-                message.body = message.body.replace(name, FORMER);
-                message.title = message.title.map(|t| t.replace(name, FORMER));
-                message.footer = message.footer.map(|f| f.replace(name, FORMER));
-            }
-            serde_json::to_string(&message)
-                .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?
-        };
-        c.execute(
-            "UPDATE deliveries SET body = ?2 WHERE id = ?1",
-            (id, new_body),
-        )?;
-        scrubbed += 1;
-    }
-    Ok(scrubbed)
-}
-
 /// Everything sent (or to be sent) to one member, oldest first, for their export.
 pub fn all_for_member(c: &Connection, user_id: i64) -> Result<Vec<serde_json::Value>> {
     let mut statement = c.prepare(

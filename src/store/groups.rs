@@ -338,16 +338,6 @@ pub fn join(
     Ok(())
 }
 
-/// The names a member goes by in groups, for erasing them from group posts.
-pub fn names_of(c: &Connection, user_id: i64) -> Result<Vec<String>> {
-    let mut statement = c.prepare_cached(
-        "SELECT DISTINCT display_name FROM group_members
-         WHERE user_id = ?1 AND display_name IS NOT NULL",
-    )?;
-    let rows = statement.query_map([user_id], |row| row.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// The member is no longer in the channel or room.
 pub fn leave(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
     c.execute(

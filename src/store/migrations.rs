@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reaction_rooms",
         sql: include_str!("../../migrations/0014_reaction_rooms.sql"),
     },
+    Migration {
+        version: 15,
+        name: "post_names",
+        sql: include_str!("../../migrations/0015_post_names.sql"),
+    },
 ];
 
 /// The latest migration recorded; 0 for a database that has none (read

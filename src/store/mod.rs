@@ -11,6 +11,7 @@ pub mod check_ins;
 pub mod deliveries;
 pub mod groups;
 mod migrations;
+pub mod post_names;
 pub mod reaction_events;
 mod retry;
 pub mod sessions;

@@ -1,0 +1,77 @@
+//! Housekeeping in every pass: records past the retention period go, and
+//! the posts naming a member who erased their data are cleaned.
+
+use std::sync::PoisonError;
+
+use chrono::Duration;
+
+use super::Engine;
+use crate::store::{Result, deliveries, post_names, reaction_events};
+
+/// How often the retention purge runs.
+const PURGE_EVERY: Duration = Duration::hours(1);
+
+/// Posts cleaned in one transaction, so a member named in thousands of
+/// posts never holds the database for long.
+const CLEAN_BATCH: usize = 200;
+
+impl Engine {
+    /// Deletes what is older than the retention period: finished deliveries
+    /// (with the message texts they hold) and remembered reaction ids.
+    /// Check-ins stay: streaks and the progress picture are made of them.
+    pub(super) async fn purge_old_records(&self) -> Result<()> {
+        let now = self.now();
+        {
+            let mut purged_at = self
+                .inner
+                .purged_at
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if purged_at.is_some_and(|at| now - at < PURGE_EVERY) {
+                return Ok(());
+            }
+            *purged_at = Some(now);
+        }
+        // Checked: a retention past the calendar keeps everything.
+        let Some(cutoff) = now.checked_sub_signed(self.settings().retention) else {
+            return Ok(());
+        };
+        let (deliveries, reactions) = self
+            .db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let deliveries = deliveries::purge_finished_before(&tx, cutoff)?;
+                let reactions = reaction_events::purge_before(&tx, cutoff)?;
+                tx.commit()?;
+                Ok((deliveries, reactions))
+            })
+            .await?;
+        if deliveries + reactions > 0 {
+            tracing::info!(
+                deliveries,
+                reactions,
+                "purged records past the retention period"
+            );
+        }
+        Ok(())
+    }
+
+    /// Takes members who erased their data out of the posts that name
+    /// them, a batch per transaction, until none is left.
+    pub(super) async fn clean_departed_names(&self) -> Result<()> {
+        loop {
+            let cleaned = self
+                .db()
+                .call(|c| {
+                    let tx = c.transaction()?;
+                    let cleaned = post_names::clean_departed(&tx, CLEAN_BATCH)?;
+                    tx.commit()?;
+                    Ok(cleaned)
+                })
+                .await?;
+            if cleaned < CLEAN_BATCH {
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Which members each channel post names, and exactly how it shows them.
+//! A member who erases their data is taken out of those posts alone: a post
+//! already sent loses its text (it was kept only for sending), one still
+//! waiting names "a former member" in their place. Nothing is matched by
+//! searching text for a name, so a short name ("Mo") leaves "Monday" be, and
+//! a former nickname is found because the post recorded it.
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+use crate::message::Message;
+
+/// Said in a waiting post instead of a member who erased their data.
+pub const FORMER_MEMBER: &str = "a former member";
+
+/// A member as one post shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub user_id: i64,
+    /// The text in the post: their name there (escaped) or a mention.
+    pub shown: String,
+}
+
+/// Records whom the delivery with `key` names.
+pub fn record(c: &Connection, key: &str, named: &[Named]) -> Result<()> {
+    let mut statement = c.prepare_cached(
+        "INSERT INTO post_names (delivery_id, user_id, shown)
+         SELECT id, ?2, ?3 FROM deliveries WHERE idempotency_key = ?1
+         ON CONFLICT DO NOTHING",
+    )?;
+    for name in named {
+        statement.execute((key, name.user_id, &name.shown))?;
+    }
+    Ok(())
+}
+
+/// Marks the posts naming a member who erased their data, to be cleaned by
+/// [`clean_departed`] outside the command's transaction.
+pub fn mark_departed(c: &Connection, user_id: i64) -> Result<()> {
+    c.execute(
+        "UPDATE post_names SET departed = 1 WHERE user_id = ?1",
+        [user_id],
+    )?;
+    Ok(())
+}
+
+/// Cleans up to `batch` posts that name departed members; returns how many.
+pub fn clean_departed(c: &Connection, batch: usize) -> Result<usize> {
+    let posts: Vec<(i64, String, String)> = c
+        .prepare_cached(
+            "SELECT d.id, d.state, d.body FROM deliveries d
+             WHERE d.id IN (SELECT DISTINCT delivery_id FROM post_names WHERE departed = 1 LIMIT ?1)",
+        )?
+        .query_map([batch as i64], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, state, body) in &posts {
+        let body = if matches!(state.as_str(), "done" | "failed") {
+            to_json(&Message::text(""))?
+        } else {
+            let shown: Vec<String> = c
+                .prepare_cached(
+                    "SELECT shown FROM post_names WHERE delivery_id = ?1 AND departed = 1",
+                )?
+                .query_map([id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut message: Message = serde_json::from_str(body)
+                .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?;
+            for name in &shown {
+                message.body = replace_whole(&message.body, name, FORMER_MEMBER);
+                message.title = message
+                    .title
+                    .map(|t| replace_whole(&t, name, FORMER_MEMBER));
+                message.footer = message
+                    .footer
+                    .map(|f| replace_whole(&f, name, FORMER_MEMBER));
+            }
+            to_json(&message)?
+        };
+        c.execute("UPDATE deliveries SET body = ?2 WHERE id = ?1", (id, body))?;
+        c.execute(
+            "DELETE FROM post_names WHERE delivery_id = ?1 AND departed = 1",
+            [id],
+        )?;
+    }
+    Ok(posts.len())
+}
+
+fn to_json(message: &Message) -> Result<String> {
+    serde_json::to_string(message).map_err(|e| StoreError::Corrupt(format!("message: {e}")))
+}
+
+/// `text` with each whole occurrence of `name` replaced: one not run into a
+/// letter or digit where the name itself begins or ends with one, so "Mo"
+/// is not found in "Monday".
+pub fn replace_whole(text: &str, name: &str, with: &str) -> String {
+    if name.is_empty() {
+        return text.to_string();
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let starts_word = name.chars().next().is_some_and(word);
+    let ends_word = name.chars().next_back().is_some_and(word);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(name) {
+        let (before, after) = (&rest[..at], &rest[at + name.len()..]);
+        let joined_before = starts_word && before.chars().next_back().is_some_and(word);
+        let joined_after = ends_word && after.chars().next().is_some_and(word);
+        out.push_str(before);
+        if joined_before || joined_after {
+            out.push_str(name);
+        } else {
+            out.push_str(with);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_whole;
+
+    #[test]
+    fn only_whole_names_are_replaced() {
+        let x = "someone";
+        assert_eq!(
+            replace_whole("Monday: Mo, Ben, Momo", "Mo", x),
+            "Monday: someone, Ben, Momo"
+        );
+        assert_eq!(
+            replace_whole("- **ana\\_b**: ✅ 1", "ana\\_b", x),
+            "- **someone**: ✅ 1"
+        );
+        assert_eq!(
+            replace_whole("<@42>, <@421>", "<@42>", x),
+            "someone, <@421>"
+        );
+        assert_eq!(replace_whole("Mo", "", x), "Mo");
+    }
+}
