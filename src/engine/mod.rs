@@ -40,6 +40,7 @@ use crate::clock::{Clock, ManualClock};
 use crate::config::Config;
 use crate::content::Content;
 use crate::conventions::Conventions;
+use crate::retry::Backoff;
 use crate::store::subscriptions::{self, State};
 use crate::store::users::User;
 use crate::store::{
@@ -493,8 +494,7 @@ const IDLE_WAKE: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long to wait after `failures` failed passes in a row: 1 s, 2 s, 4 s …
 /// up to a minute, so a broken database is never hammered.
 pub fn retry_pause(failures: u32) -> std::time::Duration {
-    let exponent = failures.saturating_sub(1).min(6);
-    std::time::Duration::from_secs(1 << exponent).min(IDLE_WAKE)
+    Backoff::new(std::time::Duration::from_secs(1), IDLE_WAKE).after(failures)
 }
 
 /// Does one row's work in a savepoint. When the row's own data is bad

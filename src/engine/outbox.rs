@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
 use super::platform::{Destination, Outgoing, Platform, SendError, Sent};
+use crate::retry::Backoff;
 use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, MissedBecause, Owner, Status};
 use crate::store::subscriptions::{self, State as SubscriptionState};
@@ -17,7 +18,11 @@ pub const MAX_ATTEMPTS: u32 = 6;
 
 /// 10 s, 20 s, 40 s … capped at 10 minutes.
 pub fn backoff(attempts: u32) -> Duration {
-    Duration::seconds(10 * 2_i64.pow(attempts.min(6))).min(Duration::minutes(10))
+    let pauses = Backoff::new(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_secs(600),
+    );
+    Duration::from_std(pauses.after(attempts.saturating_add(1))).unwrap_or(Duration::minutes(10))
 }
 
 /// How long a message waits while its platform has signed the bot out.

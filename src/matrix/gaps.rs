@@ -19,6 +19,8 @@ use matrix_sdk::sync::SyncResponse;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::retry::Backoff;
+
 /// At most this many missed events are fetched per room …
 const MOST_EVENTS: usize = 1_000;
 /// … and none older than this.
@@ -88,14 +90,14 @@ async fn fetch_with_retry(
     start: &str,
     since: &str,
 ) -> Vec<Raw<AnySyncTimelineEvent>> {
-    let mut wait = Duration::from_secs(1);
+    let mut pauses = Backoff::new(Duration::from_secs(1), Duration::from_secs(60)).start();
     for attempt in 1..=ATTEMPTS {
         match fetch(room, start, since).await {
             Ok(events) => return events,
             Err(error) if attempt < ATTEMPTS => {
+                let wait = pauses.failed();
                 tracing::warn!(room = %room.room_id(), "cannot fetch missed events, retrying in {}s: {error}", wait.as_secs());
                 tokio::time::sleep(wait).await;
-                wait *= 2;
             }
             Err(error) => {
                 tracing::error!(room = %room.room_id(), "missed events left out after {ATTEMPTS} tries: {error}");

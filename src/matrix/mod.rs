@@ -29,6 +29,7 @@ use matrix_sdk::ruma::api::error::ErrorKind;
 use crate::checkpoint::Checkpoints;
 use crate::config::MatrixConfig;
 use crate::engine::Engine;
+use crate::retry::Backoff;
 use crate::telemetry::Link;
 
 pub use identity::{IdentityOutcome, RECOVERY_KEY_FILE};
@@ -402,7 +403,7 @@ where
         Some(position) => Some(position),
         None => engine.stream_position(PLATFORM).await.ok().flatten(),
     };
-    let mut backoff = Duration::from_secs(1);
+    let mut pauses = Backoff::new(Duration::from_secs(1), Duration::from_secs(60)).start();
     let end = loop {
         let settings = SyncSettings::default()
             .filter(filter.clone().into())
@@ -432,7 +433,7 @@ where
                 }
                 since = Some(response.next_batch.clone());
                 checkpoints.end(batch, Some(response.next_batch));
-                backoff = Duration::from_secs(1);
+                pauses.reset();
             }
             Err(error) => {
                 checkpoints.end(batch, None);
@@ -446,15 +447,15 @@ where
                         soft_logout: token.soft_logout,
                     };
                 }
+                let pause = pauses.failed();
                 tracing::warn!(
                     "Matrix sync failed, retrying in {}s: {error}",
-                    backoff.as_secs()
+                    pause.as_secs()
                 );
                 tokio::select! {
                     () = shutdown.as_mut() => break SyncEnd::Stopped,
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(pause) => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(60));
             }
         }
     };

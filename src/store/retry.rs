@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::Result;
+use crate::retry::Backoff;
 
 /// Tries this many times, backing off up to 30 s between tries (about
 /// eight minutes in all), before giving up.
@@ -38,19 +39,19 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let mut delay = Duration::from_secs(1);
+    let mut pauses = Backoff::new(Duration::from_secs(1), Duration::from_secs(30)).start();
     let mut attempt = 1;
     loop {
         match write().await {
             Ok(value) => return Some(value),
             Err(error) if error.is_transient() && attempts.is_none_or(|most| attempt < most) => {
+                let delay = pauses.failed();
                 tracing::warn!(
                     attempt,
                     "cannot {what} yet, trying again in {}s: {error}",
                     delay.as_secs()
                 );
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
                 attempt += 1;
             }
             Err(error) => {

@@ -16,6 +16,7 @@ use matrix_sdk::{RoomMemberships, RoomState};
 use super::{Inbound, stored};
 use crate::matrix::PLATFORM;
 use crate::matrix::platform::is_private;
+use crate::retry::Backoff;
 
 /// What the room's own power levels must allow a member, for the bot to act.
 #[derive(Debug, Clone, Copy)]
@@ -199,7 +200,7 @@ pub(super) async fn room_member(room: &Room, user: &UserId) -> Option<RoomMember
 
 /// Joins an invited room, retrying a while; `false` if it never worked.
 pub(super) async fn join_with_retry(room: &Room) -> bool {
-    let mut delay = Duration::from_secs(1);
+    let mut pauses = Backoff::new(Duration::from_secs(1), Duration::from_secs(60)).start();
     for attempt in 1..=8 {
         match room.join().await {
             Ok(()) => {
@@ -213,8 +214,7 @@ pub(super) async fn join_with_retry(room: &Room) -> bool {
             }
             Err(error) => {
                 tracing::warn!(room = %room.room_id(), attempt, "cannot join yet: {error}");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(60));
+                tokio::time::sleep(pauses.failed()).await;
             }
         }
     }
