@@ -47,7 +47,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 .with_context(|| format!("UPRIGHT_METRICS_ADDR: cannot listen on {addr}"))?;
             tracing::info!(%addr, "serving /metrics and /healthz");
             let (engine, stopped) = (engine.clone(), stopped.clone());
-            Some(tokio::spawn(telemetry::serve(
+            Some(tokio::spawn(crate::http::serve(
                 listener,
                 engine,
                 until_stopped(stopped),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::duration::describe;
-use crate::engine::render::escape_markdown;
+use crate::message::escape_markdown;
 
 #[derive(Debug)]
 pub struct Conventions {

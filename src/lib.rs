@@ -51,6 +51,7 @@ pub mod discord;
 pub mod doctor;
 pub mod duration;
 pub mod engine;
+pub mod http;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod message;

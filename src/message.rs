@@ -113,3 +113,19 @@ pub fn clip(text: &str, limit: usize) -> String {
     clipped.push('…');
     clipped
 }
+
+/// A member's chosen name as literal text in Markdown (Discord and Matrix
+/// both honour backslash escapes), so a name cannot restyle a message.
+pub fn escape_markdown(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '~' | '|' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '@'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

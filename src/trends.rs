@@ -10,8 +10,12 @@
 use chrono::{Duration, NaiveDate};
 use plotters::prelude::*;
 
+use crate::check_in::CheckInKind;
+use crate::coaching::History;
+use crate::content::Routine;
 use crate::message::clip;
 use crate::progress::{Canvas, FONT, ProgressError, png, problem};
+use crate::store::sessions::Session;
 
 pub const WEEKS: i64 = 8;
 pub const WIDTH: u32 = 960;
@@ -62,6 +66,47 @@ pub struct Trends {
 }
 
 impl Trends {
+    /// Each exercise of `routine` over the 8 weeks up to `today` in a
+    /// member's `history`: the days it was asked for, done, and reported
+    /// painful (with the score).
+    pub fn of(history: &History, routine: &Routine, today: NaiveDate) -> Trends {
+        let first = Trends::first_day(today);
+        let shown: Vec<&Session> = history
+            .sessions
+            .iter()
+            .filter(|s| s.routine_id == routine.id && s.was_delivered())
+            .filter(|s| (first..=today).contains(&s.local_date))
+            .collect();
+        let exercises = (1..)
+            .zip(&routine.exercises)
+            .map(|(step, exercise): (u32, _)| {
+                let days = shown
+                    .iter()
+                    .map(|s| {
+                        let kinds = history.check_ins_of(s.id).get(&step);
+                        let has = |kind| kinds.is_some_and(|k| k.contains(&kind));
+                        let score = history.pain_scores.get(&s.id).and_then(|p| p.get(&step));
+                        Day {
+                            date: s.local_date,
+                            load: s
+                                .loads
+                                .get(step as usize - 1)
+                                .copied()
+                                .unwrap_or(exercise.reps.min),
+                            done: has(CheckInKind::Done),
+                            pain: has(CheckInKind::Pain).then(|| score.copied()),
+                        }
+                    })
+                    .collect();
+                Exercise {
+                    title: exercise.title.clone(),
+                    days,
+                }
+            })
+            .collect();
+        Trends { today, exercises }
+    }
+
     /// The pixel rows of exercise `index`'s band (0 is the first exercise).
     pub fn band_rows(index: u32) -> std::ops::Range<u32> {
         let top = HEADER + index * BAND;

@@ -12,14 +12,18 @@ use common::{Bot, PLATFORM, utc};
 use upright::clock::Clock;
 use upright::engine::{ReactionOutcome, SendError};
 use upright::store::deliveries::Kind;
-use upright::telemetry::{self, Link};
+use upright::telemetry::Link;
 
 /// Serves the bot's `/metrics` and `/healthz` on a free local port.
 async fn serve(bot: &Bot) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let engine = bot.engine.clone();
-    tokio::spawn(telemetry::serve(listener, engine, std::future::pending()));
+    tokio::spawn(upright::http::serve(
+        listener,
+        engine,
+        std::future::pending(),
+    ));
     addr
 }
 
@@ -195,11 +199,11 @@ async fn the_http_server_bounds_its_connections_and_how_long_each_stays_open() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let limits = telemetry::HttpLimits {
+    let limits = upright::http::HttpLimits {
         connections: 2,
         connection_timeout: std::time::Duration::from_millis(500),
     };
-    tokio::spawn(telemetry::serve_within(
+    tokio::spawn(upright::http::serve_within(
         listener,
         bot.engine.clone(),
         std::future::pending(),

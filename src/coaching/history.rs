@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::{DayOutcome, PainScores, Streak};
-use crate::check_in::CheckInKind;
 use crate::content::{Content, PainRules, Routine};
 use crate::store::check_ins::SessionCheckIns;
 use crate::store::sessions::{Session, Status};
@@ -86,47 +85,6 @@ impl History {
                 (s.local_date, (done as f32 / offered.max(1) as f32).min(1.0))
             })
             .collect()
-    }
-
-    /// Each exercise of `routine` over the 8 weeks up to `today`: the days
-    /// it was asked for, done, and reported painful (with the score).
-    pub fn trends(&self, routine: &Routine, today: NaiveDate) -> crate::trends::Trends {
-        use crate::trends::{Day, Exercise, Trends};
-        let first = Trends::first_day(today);
-        let shown: Vec<&Session> = self
-            .sessions
-            .iter()
-            .filter(|s| s.routine_id == routine.id && s.was_delivered())
-            .filter(|s| (first..=today).contains(&s.local_date))
-            .collect();
-        let exercises = (1..)
-            .zip(&routine.exercises)
-            .map(|(step, exercise): (u32, _)| {
-                let days = shown
-                    .iter()
-                    .map(|s| {
-                        let kinds = self.check_ins_of(s.id).get(&step);
-                        let has = |kind| kinds.is_some_and(|k| k.contains(&kind));
-                        let score = self.pain_scores.get(&s.id).and_then(|p| p.get(&step));
-                        Day {
-                            date: s.local_date,
-                            load: s
-                                .loads
-                                .get(step as usize - 1)
-                                .copied()
-                                .unwrap_or(exercise.reps.min),
-                            done: has(CheckInKind::Done),
-                            pain: has(CheckInKind::Pain).then(|| score.copied()),
-                        }
-                    })
-                    .collect();
-                Exercise {
-                    title: exercise.title.clone(),
-                    days,
-                }
-            })
-            .collect();
-        Trends { today, exercises }
     }
 
     /// The load for a session on `date`, from the sessions before it.

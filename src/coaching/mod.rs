@@ -107,8 +107,7 @@ pub fn outcome(
     }
 }
 
-/// The pain scores a member gave in one session, by step.
-pub type PainScores = BTreeMap<u32, u8>;
+pub use crate::store::check_ins::PainScores;
 
 /// The exercises (by step) that rest on `date`, each with the last day it
 /// rests, from the member's sessions before that day (oldest first, each

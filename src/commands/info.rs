@@ -123,7 +123,9 @@ pub(crate) fn trends(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     };
     let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
     let today = subscription.schedule.local(ctx.now).date_naive();
-    *ctx.later.borrow_mut() = Some(Later::Trends(history.trends(routine, today)));
+    *ctx.later.borrow_mut() = Some(Later::Trends(crate::trends::Trends::of(
+        &history, routine, today,
+    )));
     Ok(Reply::private(Message::new(
         "Your trends",
         "Each exercise over the last 8 weeks: green squares are days you did it, the blue line its load, orange triangles pain reports with their score. Handy to show a physiotherapist, with `privacy export csv`.",

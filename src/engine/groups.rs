@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::Connection;
 
-use super::membership::Whom;
 use super::sessions::{
     Audience, Occasion, SessionRules, delivery_key, due_occurrences, enqueue, record, routine,
     status_of,
@@ -193,7 +192,7 @@ pub fn rank(content: &Content, record: GroupRecord) -> Vec<Standing> {
     standings
 }
 
-pub(super) fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bool {
+fn checked_in_between(standing: &Standing, from: NaiveDate, to: NaiveDate) -> bool {
     standing
         .history
         .sessions
@@ -373,6 +372,34 @@ fn summary(
 
 /// The leaderboard shows this many members (an embed or a notice stays readable).
 pub const LEADERBOARD_SIZE: usize = 20;
+
+/// Whose membership a refresh asks the platform about.
+#[derive(Debug, Clone, Copy)]
+pub enum Whom {
+    /// Down the leaderboard until this many are confirmed present.
+    Top(usize),
+    /// Those with a check-in on a session dated on or after this day: who a
+    /// nudge or summary may name.
+    ActiveSince(NaiveDate),
+}
+
+/// The members a check of `whom` asks the platform about, in leaderboard
+/// order.
+pub(super) fn members_to_check(
+    c: &Connection,
+    content: &Content,
+    group: &Group,
+    whom: Whom,
+) -> Result<Vec<User>> {
+    Ok(standings(c, content, group)?
+        .into_iter()
+        .filter(|s| match whom {
+            Whom::Top(_) => true,
+            Whom::ActiveSince(since) => checked_in_between(s, since, NaiveDate::MAX),
+        })
+        .map(|s| s.user)
+        .collect())
+}
 
 /// Runs `work` for one group's due `event` in its own transaction. A group
 /// whose data is broken (say its routine left the content folder) is logged

@@ -8,14 +8,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Semaphore, watch};
 
-use super::groups::{checked_in_between, standings};
+use super::groups::{Whom, members_to_check};
 use super::{Engine, SendError};
 use crate::store::Result;
 use crate::store::groups;
-use crate::store::users::User;
 
 /// A check this recent is good enough to name members by.
 pub const MEMBERSHIP_TTL: Duration = Duration::minutes(15);
@@ -26,16 +25,6 @@ const GROUPS_AT_ONCE: usize = 2;
 
 /// Lookups in flight for one group.
 const LOOKUPS_AT_ONCE: usize = 8;
-
-/// Whose membership a refresh asks the platform about.
-#[derive(Debug, Clone, Copy)]
-pub enum Whom {
-    /// Down the leaderboard until this many are confirmed present.
-    Top(usize),
-    /// Those with a check-in on a session dated on or after this day: who a
-    /// nudge or summary may name.
-    ActiveSince(NaiveDate),
-}
 
 /// The background checks: when each group was last checked, which are
 /// being checked now, and how many.
@@ -122,14 +111,7 @@ impl Engine {
             .db()
             .call(move |c| {
                 let group = groups::get(c, group_id)?;
-                let members: Vec<User> = standings(c, &content, &group)?
-                    .into_iter()
-                    .filter(|s| match whom {
-                        Whom::Top(_) => true,
-                        Whom::ActiveSince(since) => checked_in_between(s, since, NaiveDate::MAX),
-                    })
-                    .map(|s| s.user)
-                    .collect();
+                let members = members_to_check(c, &content, &group, whom)?;
                 Ok((group, members))
             })
             .await?;

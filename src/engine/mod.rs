@@ -30,7 +30,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use tokio::sync::{Mutex, Notify, watch};
 
-pub use membership::{MEMBERSHIP_TTL, Whom};
+pub use groups::Whom;
+pub use membership::MEMBERSHIP_TTL;
 pub use outbox::{MAX_ATTEMPTS, backoff};
 pub use platform::{DEFAULT_SEND_CONCURRENCY, Destination, Outgoing, Platform, SendError, Sent};
 pub use reactions::{ChoiceEvent, ReactionEvent, ReactionOutcome, Withdrawal, report_pain};
@@ -132,10 +133,7 @@ impl Engine {
                 wake: Notify::new(),
                 pass: Mutex::new(()),
                 telemetry: Telemetry::default(),
-                command_budget: Budget::new(
-                    crate::commands::BURST,
-                    crate::commands::ONE_MORE_AFTER,
-                ),
+                command_budget: Budget::new(COMMAND_BURST, ONE_MORE_COMMAND_AFTER),
                 purged_at: std::sync::Mutex::new(None),
                 rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
                 unrecorded: std::sync::Mutex::default(),
@@ -482,6 +480,11 @@ impl Engine {
         self.run_due().await
     }
 }
+
+/// Commands one member may send at once before being asked to slow down…
+pub const COMMAND_BURST: u32 = 20;
+/// …and how soon after that they may send one more.
+pub const ONE_MORE_COMMAND_AFTER: chrono::Duration = chrono::Duration::seconds(2);
 
 /// Engine loop failures in a row before the process gives up.
 pub const LOOP_FAILURES_TOLERATED: u32 = 3;

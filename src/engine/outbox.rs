@@ -98,7 +98,7 @@ impl Engine {
         let outcome = match tokio::time::timeout(SEND_TIMEOUT, handed_over).await {
             Ok(outcome) => {
                 if let Err(error) = &outcome {
-                    metrics.platform_error(&delivery.platform, error);
+                    metrics.platform_error(&delivery.platform, error.kind());
                 }
                 if let Err(SendError::RetryAfter(_)) = &outcome {
                     self.report_rate_limit(platform, &delivery.platform).await;

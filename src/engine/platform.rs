@@ -63,6 +63,19 @@ pub enum SendError {
     SignedOut(String),
 }
 
+impl SendError {
+    /// The label `/metrics` counts this error under.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SendError::RetryAfter(_) => "rate_limited",
+            SendError::Transient(_) => "transient",
+            SendError::Unreachable(_) => "unreachable",
+            SendError::Rejected(_) => "rejected",
+            SendError::SignedOut(_) => "signed_out",
+        }
+    }
+}
+
 /// Deliveries in flight at once on a platform that does not say otherwise.
 pub const DEFAULT_SEND_CONCURRENCY: usize = 8;
 

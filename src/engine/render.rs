@@ -9,7 +9,7 @@ use crate::coaching::{Completion, Streak, Tally};
 use crate::content::{Content, Exercise, Routine, TopicId};
 use crate::conventions::Conventions;
 use crate::duration::describe;
-use crate::message::Message;
+use crate::message::{Message, escape_markdown};
 use crate::store::check_ins::SessionCheckIns;
 use crate::store::post_names::Named;
 use crate::store::sessions::MissedBecause;
@@ -453,22 +453,6 @@ pub fn group_summary(
     }
     let message = Message::new(format!("Group summary · {}", long_date(date)), body);
     Rendered { message, named }
-}
-
-/// A member's chosen name as literal text in Markdown (Discord and Matrix
-/// both honour backslash escapes), so a name cannot restyle a message.
-pub fn escape_markdown(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(
-            c,
-            '\\' | '*' | '_' | '`' | '~' | '|' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '@'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The leaderboard's first `shown` rows, with tied members sharing a rank.

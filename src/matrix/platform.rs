@@ -242,7 +242,7 @@ pub static CONVENTIONS: Conventions = Conventions {
 fn pill(user_id: &str, display_name: &str) -> String {
     format!(
         "[{}](https://matrix.to/#/{user_id})",
-        crate::engine::render::escape_markdown(display_name)
+        crate::message::escape_markdown(display_name)
     )
 }
 

@@ -71,7 +71,7 @@ pub(super) fn stay_down(engine: &Engine, error: &anyhow::Error) {
     engine
         .telemetry()
         .metrics
-        .platform_error(PLATFORM, &SendError::SignedOut(reason));
+        .platform_error(PLATFORM, SendError::SignedOut(reason).kind());
     tracing::error!(
         "the homeserver signed the bot out and signing in again failed: {error:#}. Check \
          MATRIX_USER and MATRIX_PASSWORD (and MATRIX_RECOVERY_KEY if the store is new), then \

@@ -8,6 +8,9 @@ use rusqlite::Connection;
 use super::{Result, StoreError, to_db_time};
 use crate::check_in::CheckInKind;
 
+/// The pain scores a member gave in one session, by step.
+pub type PainScores = BTreeMap<u32, u8>;
+
 /// Records a check-in; `false` if it was already there.
 pub fn record(
     c: &Connection,
@@ -176,16 +179,13 @@ pub fn rate_pain(c: &Connection, check_in_id: i64, score: u8, place: Option<&str
 }
 
 /// A member's pain scores: session id → step → score.
-pub fn pain_scores_for_user(
-    c: &Connection,
-    user_id: i64,
-) -> Result<BTreeMap<i64, crate::coaching::PainScores>> {
+pub fn pain_scores_for_user(c: &Connection, user_id: i64) -> Result<BTreeMap<i64, PainScores>> {
     let mut statement = c.prepare_cached(
         "SELECT session_id, step, pain_score FROM check_ins
          WHERE user_id = ?1 AND kind = 'pain' AND pain_score IS NOT NULL",
     )?;
     let mut rows = statement.query([user_id])?;
-    let mut out: BTreeMap<i64, crate::coaching::PainScores> = BTreeMap::new();
+    let mut out: BTreeMap<i64, PainScores> = BTreeMap::new();
     while let Some(row) = rows.next()? {
         out.entry(row.get(0)?)
             .or_default()

@@ -317,18 +317,24 @@ pub(super) const DEPTH_SQL: &str = "SELECT platform, COUNT(*), MIN(due_at) FROM 
        AND +platform IN (SELECT value FROM json_each(?2))
      GROUP BY platform";
 
+/// One platform's outbox as a scrape sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxDepth {
+    pub platform: String,
+    /// Messages and reactions due now and not yet handed to the platform.
+    pub due: i64,
+    /// How long the oldest of them has been due, in seconds.
+    pub oldest_due_seconds: f64,
+}
+
 /// How much is due now on each platform, and since when: what `/metrics`
 /// shows of the outbox (read through the `deliveries_due` index).
-pub fn depth(
-    c: &Connection,
-    now: DateTime<Utc>,
-    platforms: &[String],
-) -> Result<Vec<crate::telemetry::OutboxDepth>> {
+pub fn depth(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<OutboxDepth>> {
     let now_seconds = to_db_time(now);
     let mut statement = c.prepare_cached(DEPTH_SQL)?;
     let rows = statement.query_map((now_seconds, platform_list(platforms)), |row| {
         let oldest: i64 = row.get(2)?;
-        Ok(crate::telemetry::OutboxDepth {
+        Ok(OutboxDepth {
             platform: row.get(0)?,
             due: row.get(1)?,
             oldest_due_seconds: (now_seconds - oldest).max(0) as f64,

@@ -10,7 +10,7 @@ use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
 use crate::check_in::CheckInKind;
-use crate::engine::SendError;
+use crate::store::deliveries::OutboxDepth;
 
 /// What became of one attempt to deliver a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,16 +90,6 @@ struct CheckInLabels {
 struct CommandLabels {
     command: &'static str,
     outcome: &'static str,
-}
-
-/// One platform's outbox as a scrape sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxDepth {
-    pub platform: String,
-    /// Messages and reactions due now and not yet handed to the platform.
-    pub due: i64,
-    /// How long the oldest of them has been due, in seconds.
-    pub oldest_due_seconds: f64,
 }
 
 fn send_seconds() -> Histogram {
@@ -216,23 +206,13 @@ impl Metrics {
             .inc();
     }
 
-    pub fn platform_error(&self, platform: &str, error: &SendError) {
-        let kind = match error {
-            SendError::RetryAfter(_) => "rate_limited",
-            SendError::Transient(_) => "transient",
-            SendError::Unreachable(_) => "unreachable",
-            SendError::Rejected(_) => "rejected",
-            SendError::SignedOut(_) => "signed_out",
-        };
-        self.platform_error_of_kind(platform, kind);
-    }
-
     /// A send that got no answer in time.
     pub fn send_timed_out(&self, platform: &str) {
-        self.platform_error_of_kind(platform, "timeout");
+        self.platform_error(platform, "timeout");
     }
 
-    fn platform_error_of_kind(&self, platform: &str, kind: &'static str) {
+    /// A platform call that failed, by the kind of failure.
+    pub fn platform_error(&self, platform: &str, kind: &'static str) {
         self.platform_errors
             .get_or_create(&ErrorLabels {
                 platform: platform.to_string(),

@@ -1,14 +1,11 @@
-//! What an operator sees of a running bot: Prometheus metrics, a health
-//! verdict for the supervisor, and the small HTTP server that serves both
-//! (`UPRIGHT_METRICS_ADDR`).
+//! What an operator sees of a running bot: Prometheus metrics and a health
+//! verdict for the supervisor, served over HTTP by [`crate::http`].
 
 mod health;
-mod http;
 mod metrics;
 
 pub use health::{Health, Link, Verdict};
-pub use http::{HttpLimits, serve, serve_within};
-pub use metrics::{CommandOutcome, DeliveryOutcome, Metrics, OutboxDepth};
+pub use metrics::{CommandOutcome, DeliveryOutcome, Metrics};
 
 /// Everything the engine and the adapters report as they work.
 #[derive(Default)]

@@ -12,8 +12,8 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use super::Link;
 use crate::engine::Engine;
+use crate::telemetry::Link;
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 

@@ -1,0 +1,565 @@
+//! Reading a command from text: `subscribe 07:30 berlin weekdays` becomes a
+//! [`Command`], or a [`ParseError`] that tells the member what would work.
+
+use crate::content::TopicId;
+
+/// Longest single argument accepted (a zone name is at most ~30 characters).
+pub const MAX_ARGUMENT_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Subscribe {
+        time: String,
+        timezone: Option<String>,
+        days: Option<String>,
+        pace: Option<String>,
+    },
+    Agree,
+    Unsubscribe,
+    Pause {
+        days: Option<String>,
+    },
+    Resume,
+    Skip,
+    /// An evening follow-up at a local time when the day is not done;
+    /// `None` turns it off.
+    Followup {
+        time: Option<String>,
+    },
+    /// Moves today's session: `30m`, `1h` (the default), `2h` or `tonight`.
+    Later {
+        delay: Option<String>,
+    },
+    /// How strong the latest pain was (0–10) and where.
+    Pain {
+        score: String,
+        place: Option<String>,
+    },
+    Status,
+    Timezone {
+        zone: String,
+    },
+    Routine,
+    Exercise {
+        which: String,
+    },
+    Topic(TopicId),
+    Streak,
+    Progress,
+    /// The last 8 weeks per exercise: done, load, pain.
+    Trends,
+    /// Everything as JSON, or (`csv`) the check-ins as a table.
+    PrivacyExport {
+        csv: bool,
+    },
+    PrivacyDelete {
+        confirmed: bool,
+    },
+    GroupSetup {
+        time: String,
+        timezone: Option<String>,
+        days: Option<String>,
+        summary: Option<String>,
+    },
+    GroupOff,
+    GroupStatus,
+    GroupNudges {
+        on: bool,
+    },
+    /// The group rests on one day (`YYYY-MM-DD`, `today` or `tomorrow`).
+    GroupSkip {
+        date: String,
+    },
+    /// The group rests for some days, from tomorrow.
+    GroupPause {
+        days: String,
+    },
+    Leaderboard,
+    /// The member's own choice about being mentioned in group nudges.
+    Nudges {
+        on: bool,
+    },
+    Weekly {
+        on: bool,
+    },
+}
+
+/// Why a line of text is not a command, worded for the member.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("I don't know the command `{0}`. Send `help` to see what I can do.")]
+    Unknown(String),
+    #[error("`{command}` needs {what}, for example `{example}`.")]
+    Missing {
+        command: &'static str,
+        what: &'static str,
+        example: &'static str,
+    },
+    #[error(
+        "That argument is too long ({0} characters); keep each one under {MAX_ARGUMENT_CHARS}."
+    )]
+    TooLong(usize),
+    #[error("`{command}` takes no `{extra}`. {usage}")]
+    Unexpected {
+        command: &'static str,
+        extra: String,
+        usage: &'static str,
+    },
+}
+
+fn looks_like_pace(token: &str) -> bool {
+    let digits = token.strip_suffix('m').unwrap_or(token);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Command {
+    /// Parses the text after the prefix (`/` in the demo, `!upright` on Matrix).
+    pub fn parse(text: &str) -> Result<Command, ParseError> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if let Some(long) = words
+            .iter()
+            .find(|w| w.chars().count() > MAX_ARGUMENT_CHARS)
+        {
+            return Err(ParseError::TooLong(long.chars().count()));
+        }
+        let Some((name, words)) = words.split_first() else {
+            return Ok(Command::Help);
+        };
+        let command = match name.to_lowercase().as_str() {
+            "help" | "start" => Command::Help,
+            "subscribe" => return Self::parse_subscribe(words),
+            "agree" => Command::Agree,
+            "unsubscribe" | "stop" => Command::Unsubscribe,
+            "pause" => {
+                let days = optional_word("pause", "Use `pause` or `pause 3` (days).", words)?;
+                return Ok(Command::Pause { days });
+            }
+            "resume" => Command::Resume,
+            "skip" => Command::Skip,
+            "followup" | "follow-up" => return Self::parse_followup(words),
+            "later" => {
+                let usage = "Use `later`, `later 30m`, `later 1h`, `later 2h` or `later tonight`.";
+                let delay = optional_word("later", usage, words)?;
+                return Ok(Command::Later { delay });
+            }
+            "pain" => return Self::parse_pain(words),
+            "status" => Command::Status,
+            "timezone" | "tz" => {
+                let zone = all_words("timezone", "a time zone", "timezone Europe/Berlin", words)?;
+                return Ok(Command::Timezone { zone });
+            }
+            "routine" => Command::Routine,
+            "exercise" => {
+                let which = all_words("exercise", "a number or a name", "exercise 2", words)?;
+                return Ok(Command::Exercise { which });
+            }
+            "streak" => Command::Streak,
+            "progress" => Command::Progress,
+            "trends" => Command::Trends,
+            "leaderboard" => Command::Leaderboard,
+            "nudges" => return parse_on_off("nudges", words).map(|on| Command::Nudges { on }),
+            "weekly" => return parse_on_off("weekly", words).map(|on| Command::Weekly { on }),
+            "group" => return Self::parse_group(words),
+            "privacy" => return Self::parse_privacy(words),
+            other => match TopicId::from_name(other) {
+                Some(topic) => Command::Topic(topic),
+                None => return Err(ParseError::Unknown(other.to_string())),
+            },
+        };
+        nothing_more(command.name(), "It needs nothing after its name.", words)?;
+        Ok(command)
+    }
+
+    /// `followup <time>` or `followup off`.
+    fn parse_followup(words: &[&str]) -> Result<Command, ParseError> {
+        let Some((first, rest)) = words.split_first() else {
+            return Err(ParseError::Missing {
+                command: "followup",
+                what: "a time or `off`",
+                example: "followup 20:00",
+            });
+        };
+        let (time, rest) = with_meridiem(first, rest);
+        nothing_more("followup", "Use `followup 20:00` or `followup off`.", &rest)?;
+        Ok(Command::Followup {
+            time: (!time.eq_ignore_ascii_case("off")).then_some(time),
+        })
+    }
+
+    /// `pain <score> [where]`.
+    fn parse_pain(words: &[&str]) -> Result<Command, ParseError> {
+        let Some((score, place)) = words.split_first() else {
+            return Err(ParseError::Missing {
+                command: "pain",
+                what: "a score from 0 to 10 (and where, if you like)",
+                example: "pain 6 between the shoulder blades",
+            });
+        };
+        Ok(Command::Pain {
+            score: score.to_string(),
+            place: (!place.is_empty()).then(|| place.join(" ")),
+        })
+    }
+
+    /// `privacy export [json|csv]` or `privacy delete [confirm]`.
+    fn parse_privacy(words: &[&str]) -> Result<Command, ParseError> {
+        let lower = |at: usize| words.get(at).map(|w| w.to_lowercase());
+        match lower(0).as_deref() {
+            Some("export") => match lower(1).as_deref() {
+                None | Some("json") => Ok(Command::PrivacyExport { csv: false }),
+                Some("csv") => Ok(Command::PrivacyExport { csv: true }),
+                Some(other) => Err(ParseError::Unexpected {
+                    command: "privacy export",
+                    extra: other.to_string(),
+                    usage: "Use `privacy export` (JSON) or `privacy export csv`.",
+                }),
+            },
+            Some("delete") => Ok(Command::PrivacyDelete {
+                confirmed: lower(1).as_deref() == Some("confirm"),
+            }),
+            _ => Err(ParseError::Missing {
+                command: "privacy",
+                what: "`export` or `delete`",
+                example: "privacy export",
+            }),
+        }
+    }
+
+    /// `group setup <time> [zone] [days] [summary <time>]`, `group off`,
+    /// `group status`, `group nudges on|off`.
+    fn parse_group(words: &[&str]) -> Result<Command, ParseError> {
+        let usage = ParseError::Missing {
+            command: "group",
+            what: "`setup`, `off`, `status`, `nudges`, `skip` or `pause`",
+            example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
+        };
+        let Some((sub, rest)) = words.split_first() else {
+            return Err(usage);
+        };
+        let no_more = |command| nothing_more(command, "It needs nothing more.", rest);
+        match sub.to_lowercase().as_str() {
+            "setup" => Self::parse_group_setup(rest),
+            "off" => no_more("group off").map(|()| Command::GroupOff),
+            "status" => no_more("group status").map(|()| Command::GroupStatus),
+            "nudges" => Ok(Command::GroupNudges {
+                on: parse_on_off("group nudges", rest)?,
+            }),
+            "skip" => one_value(
+                "group skip",
+                "a date",
+                "group skip 2027-05-05",
+                "Write one date like `2027-05-05`, or `today` or `tomorrow`.",
+                rest,
+            )
+            .map(|date| Command::GroupSkip { date }),
+            "pause" => one_value(
+                "group pause",
+                "a number of days",
+                "group pause 3",
+                "Write one number of days, e.g. `group pause 3`.",
+                rest,
+            )
+            .map(|days| Command::GroupPause { days }),
+            _ => Err(usage),
+        }
+    }
+
+    fn parse_group_setup(words: &[&str]) -> Result<Command, ParseError> {
+        let missing = ParseError::Missing {
+            command: "group setup",
+            what: "a time",
+            example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
+        };
+        let Some((time, rest)) = words.split_first() else {
+            return Err(missing);
+        };
+        let (time, rest) = with_meridiem(time, rest);
+        let mut summary = None;
+        let (mut zone, mut days) = (Vec::new(), Vec::new());
+        let mut rest = rest.into_iter();
+        while let Some(word) = rest.next() {
+            if word.eq_ignore_ascii_case("summary") {
+                let Some(at) = rest.next() else {
+                    return Err(ParseError::Missing {
+                        command: "group setup",
+                        what: "a time after `summary`",
+                        example: "group setup 07:30 Europe/Berlin summary 21:00",
+                    });
+                };
+                summary = Some(at.to_string());
+            } else if summary.is_none() && crate::schedule::parse_time(word).is_ok() {
+                // A second time on its own is the summary's.
+                summary = Some(word.to_string());
+            } else if crate::schedule::parse_days(word).is_ok() {
+                days.push(word);
+            } else {
+                zone.push(word);
+            }
+        }
+        Ok(Command::GroupSetup {
+            time,
+            timezone: (!zone.is_empty()).then(|| zone.join(" ")),
+            days: (!days.is_empty()).then(|| days.join(",")),
+            summary,
+        })
+    }
+
+    /// `subscribe <time> [zone] [days] [pace]`; the optional parts may come in
+    /// any order, since each looks different.
+    fn parse_subscribe(words: &[&str]) -> Result<Command, ParseError> {
+        let Some((time, rest)) = words.split_first() else {
+            return Err(ParseError::Missing {
+                command: "subscribe",
+                what: "a time",
+                example: "subscribe 07:30 Europe/Berlin weekdays",
+            });
+        };
+        let (time, rest) = with_meridiem(time, rest);
+        let (mut zone, mut days, mut pace) = (Vec::new(), Vec::new(), None);
+        for word in rest {
+            if looks_like_pace(word) && pace.is_none() {
+                pace = Some(word.to_string());
+            } else if crate::schedule::parse_days(word).is_ok() {
+                days.push(word);
+            } else {
+                zone.push(word);
+            }
+        }
+        Ok(Command::Subscribe {
+            time,
+            timezone: (!zone.is_empty()).then(|| zone.join(" ")),
+            days: (!days.is_empty()).then(|| days.join(",")),
+            pace,
+        })
+    }
+}
+
+/// Fails if anything follows where nothing should.
+fn nothing_more(
+    command: &'static str,
+    usage: &'static str,
+    words: &[&str],
+) -> Result<(), ParseError> {
+    match words.first() {
+        Some(extra) => Err(ParseError::Unexpected {
+            command,
+            extra: extra.to_string(),
+            usage,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// At most one word, e.g. `pause [days]`.
+fn optional_word(
+    command: &'static str,
+    usage: &'static str,
+    words: &[&str],
+) -> Result<Option<String>, ParseError> {
+    nothing_more(command, usage, words.get(1..).unwrap_or(&[]))?;
+    Ok(words.first().map(|word| word.to_string()))
+}
+
+/// Every word, at least one, e.g. `timezone new york`.
+fn all_words(
+    command: &'static str,
+    what: &'static str,
+    example: &'static str,
+    words: &[&str],
+) -> Result<String, ParseError> {
+    if words.is_empty() {
+        return Err(ParseError::Missing {
+            command,
+            what,
+            example,
+        });
+    }
+    Ok(words.join(" "))
+}
+
+/// Exactly one word, e.g. `group pause 3`.
+fn one_value(
+    command: &'static str,
+    what: &'static str,
+    example: &'static str,
+    usage: &'static str,
+    words: &[&str],
+) -> Result<String, ParseError> {
+    match words {
+        [value] => Ok(value.to_string()),
+        [_, extra, ..] => Err(ParseError::Unexpected {
+            command,
+            extra: extra.to_string(),
+            usage,
+        }),
+        [] => Err(ParseError::Missing {
+            command,
+            what,
+            example,
+        }),
+    }
+}
+
+/// `7:30 am` is one time written as two words.
+fn with_meridiem<'a>(time: &str, rest: &[&'a str]) -> (String, Vec<&'a str>) {
+    let mut time = time.to_string();
+    let mut rest = rest.to_vec();
+    if let Some(meridiem) = rest
+        .first()
+        .filter(|w| matches!(w.to_lowercase().as_str(), "am" | "pm" | "a.m." | "p.m."))
+    {
+        time.push_str(meridiem);
+        rest.remove(0);
+    }
+    (time, rest)
+}
+
+fn parse_on_off(command: &'static str, words: &[&str]) -> Result<bool, ParseError> {
+    let example = match command {
+        "nudges" => "nudges off",
+        "weekly" => "weekly on",
+        _ => "group nudges on",
+    };
+    match words {
+        [word] if word.eq_ignore_ascii_case("on") => Ok(true),
+        [word] if word.eq_ignore_ascii_case("off") => Ok(false),
+        _ => Err(ParseError::Missing {
+            command,
+            what: "`on` or `off`",
+            example,
+        }),
+    }
+}
+
+impl Command {
+    /// The command's name, for metrics and messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Help => "help",
+            Command::Subscribe { .. } => "subscribe",
+            Command::Agree => "agree",
+            Command::Unsubscribe => "unsubscribe",
+            Command::Pause { .. } => "pause",
+            Command::Resume => "resume",
+            Command::Skip => "skip",
+            Command::Later { .. } => "later",
+            Command::Followup { .. } => "followup",
+            Command::Pain { .. } => "pain",
+            Command::Status => "status",
+            Command::Timezone { .. } => "timezone",
+            Command::Routine => "routine",
+            Command::Exercise { .. } => "exercise",
+            Command::Topic(topic) => topic.name(),
+            Command::Streak => "streak",
+            Command::Progress => "progress",
+            Command::Trends => "trends",
+            Command::PrivacyExport { .. } | Command::PrivacyDelete { .. } => "privacy",
+            Command::GroupSetup { .. } => "group setup",
+            Command::GroupOff => "group off",
+            Command::GroupStatus => "group status",
+            Command::GroupNudges { .. } => "group nudges",
+            Command::GroupSkip { .. } => "group skip",
+            Command::GroupPause { .. } => "group pause",
+            Command::Leaderboard => "leaderboard",
+            Command::Nudges { .. } => "nudges",
+            Command::Weekly { .. } => "weekly",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscribe(
+        time: &str,
+        zone: Option<&str>,
+        days: Option<&str>,
+        pace: Option<&str>,
+    ) -> Command {
+        Command::Subscribe {
+            time: time.into(),
+            timezone: zone.map(Into::into),
+            days: days.map(Into::into),
+            pace: pace.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn subscribe_arguments_in_any_order() {
+        assert_eq!(
+            Command::parse("subscribe 07:30 Europe/Berlin weekdays"),
+            Ok(subscribe(
+                "07:30",
+                Some("Europe/Berlin"),
+                Some("weekdays"),
+                None
+            ))
+        );
+        assert_eq!(
+            Command::parse("subscribe 7:30 am mon,wed,fri new york 5"),
+            Ok(subscribe(
+                "7:30am",
+                Some("new york"),
+                Some("mon,wed,fri"),
+                Some("5")
+            ))
+        );
+        assert_eq!(
+            Command::parse("SUBSCRIBE 25:61"),
+            Ok(subscribe("25:61", None, None, None))
+        );
+    }
+
+    #[test]
+    fn every_command_parses() {
+        assert_eq!(Command::parse(""), Ok(Command::Help));
+        assert_eq!(
+            Command::parse("causes"),
+            Ok(Command::Topic(TopicId::Causes))
+        );
+        assert_eq!(
+            Command::parse("pause 3"),
+            Ok(Command::Pause {
+                days: Some("3".into())
+            })
+        );
+        assert_eq!(
+            Command::parse("exercise cat camel"),
+            Ok(Command::Exercise {
+                which: "cat camel".into()
+            })
+        );
+        assert_eq!(
+            Command::parse("privacy delete confirm"),
+            Ok(Command::PrivacyDelete { confirmed: true })
+        );
+        assert_eq!(
+            Command::parse("privacy delete"),
+            Ok(Command::PrivacyDelete { confirmed: false })
+        );
+    }
+
+    #[test]
+    fn bad_commands_say_what_would_work() {
+        assert!(matches!(
+            Command::parse("dance"),
+            Err(ParseError::Unknown(_))
+        ));
+        assert!(matches!(
+            Command::parse("subscribe"),
+            Err(ParseError::Missing { .. })
+        ));
+        assert!(matches!(
+            Command::parse("status now"),
+            Err(ParseError::Unexpected { .. })
+        ));
+        assert!(matches!(
+            Command::parse(&format!("timezone {}", "x".repeat(100))),
+            Err(ParseError::TooLong(100))
+        ));
+        let text = Command::parse("subscribe").unwrap_err().to_string();
+        assert!(text.contains("subscribe 07:30"), "{text}");
+    }
+}
