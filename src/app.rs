@@ -12,7 +12,6 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::engine::{Engine, Settings};
 use crate::store::Db;
-use crate::telemetry;
 
 /// Starts every configured platform and the engine; returns after `shutdown`
 /// completes (or a platform ends by itself) and everything has stopped.
@@ -30,67 +29,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let db = Db::open(&config.database)?;
     let engine = Engine::new(db, content, Arc::new(SystemClock), Settings::from(&config));
     let (stop, stopped) = watch::channel(false);
-    let until_stopped = |mut rx: watch::Receiver<bool>| async move {
-        // An error means the sender is gone: stop as well.
-        let _closed = rx.changed().await;
-    };
-    // Each platform runs until shutdown; if one ends by itself (a revoked
-    // token, say), the whole bot stops with its error so a supervisor notices.
-    let mut platforms: JoinSet<anyhow::Result<()>> = JoinSet::new();
-
     // Served from the start, so a supervisor sees "connecting" while the
-    // platforms log in. A taken port stops the bot here, not silently.
-    let telemetry_server = match config.metrics_addr {
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("UPRIGHT_METRICS_ADDR: cannot listen on {addr}"))?;
-            tracing::info!(%addr, "serving /metrics and /healthz");
-            let (engine, stopped) = (engine.clone(), stopped.clone());
-            Some(tokio::spawn(crate::http::serve(
-                listener,
-                engine,
-                until_stopped(stopped),
-            )))
-        }
-        None => None,
-    };
-
-    #[cfg(feature = "matrix")]
-    if let Some(matrix) = &config.matrix {
-        let health = &engine.telemetry().health;
-        health.link(crate::matrix::PLATFORM, telemetry::Link::Connecting);
-        let (matrix, engine, stopped) = (matrix.clone(), engine.clone(), stopped.clone());
-        platforms.spawn(async move {
-            crate::matrix::run(&matrix, &engine, until_stopped(stopped)).await
-        });
-    }
-    #[cfg(feature = "discord")]
-    if let Some(discord) = config.discord.clone() {
-        let health = &engine.telemetry().health;
-        health.link(crate::discord::PLATFORM, telemetry::Link::Connecting);
-        let (engine, stopped) = (engine.clone(), stopped.clone());
-        platforms.spawn(async move {
-            crate::discord::run(&discord, &engine, until_stopped(stopped)).await
-        });
-        tracing::info!("Discord is starting");
-    }
-    #[cfg(not(feature = "discord"))]
-    if config.discord.is_some() {
-        anyhow::bail!(
-            "DISCORD_TOKEN is set, but this build has no Discord support; build with `--features discord`"
-        );
-    }
-    #[cfg(not(feature = "matrix"))]
-    if config.matrix.is_some() {
-        anyhow::bail!(
-            "MATRIX_HOMESERVER is set, but this build has no Matrix support; build with `--features matrix`"
-        );
-    }
-
+    // platforms log in.
+    let metrics_server = serve_metrics(&config, &engine, &stopped).await?;
+    let mut platforms = start_platforms(&config, &engine, &stopped)?;
     let mut engine_task = {
-        let engine = engine.clone();
-        let stopped = stopped.clone();
+        let (engine, stopped) = (engine.clone(), stopped.clone());
         tokio::spawn(async move { engine.run_supervised(stopped).await })
     };
     // If the engine cannot be kept up, the bot exits non-zero, so the
@@ -128,7 +72,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             Err(error) => tracing::error!("the engine task failed: {error}"),
         }
     }
-    if let Some(server) = telemetry_server {
+    if let Some(server) = metrics_server {
         match server.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!("the metrics server failed: {error}"),
@@ -136,6 +80,81 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         }
     }
     outcome
+}
+
+/// Completes once `stopped` turns true (or its sender is gone).
+async fn until_stopped(mut stopped: watch::Receiver<bool>) {
+    // An error means the sender is gone: stop as well.
+    let _closed = stopped.changed().await;
+}
+
+type Task = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Serves `/metrics` and `/healthz` if an address is set. A taken port
+/// stops the bot here, not silently.
+async fn serve_metrics(
+    config: &Config,
+    engine: &Engine,
+    stopped: &watch::Receiver<bool>,
+) -> anyhow::Result<Option<Task>> {
+    let Some(addr) = config.metrics_addr else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("UPRIGHT_METRICS_ADDR: cannot listen on {addr}"))?;
+    tracing::info!(%addr, "serving /metrics and /healthz");
+    Ok(Some(tokio::spawn(crate::http::serve(
+        listener,
+        engine.clone(),
+        until_stopped(stopped.clone()),
+    ))))
+}
+
+/// Each configured platform, running until shutdown; if one ends by itself
+/// (a revoked token, say), the whole bot stops with its error so a
+/// supervisor notices.
+fn start_platforms(
+    config: &Config,
+    engine: &Engine,
+    stopped: &watch::Receiver<bool>,
+) -> anyhow::Result<JoinSet<anyhow::Result<()>>> {
+    #[allow(unused_mut)]
+    let mut platforms = JoinSet::new();
+    #[cfg(feature = "matrix")]
+    if let Some(matrix) = &config.matrix {
+        let health = &engine.telemetry().health;
+        health.link(crate::matrix::PLATFORM, crate::telemetry::Link::Connecting);
+        let (matrix, engine, stopped) = (matrix.clone(), engine.clone(), stopped.clone());
+        platforms.spawn(async move {
+            crate::matrix::run(&matrix, &engine, until_stopped(stopped)).await
+        });
+    }
+    #[cfg(feature = "discord")]
+    if let Some(discord) = config.discord.clone() {
+        let health = &engine.telemetry().health;
+        health.link(crate::discord::PLATFORM, crate::telemetry::Link::Connecting);
+        let (engine, stopped) = (engine.clone(), stopped.clone());
+        platforms.spawn(async move {
+            crate::discord::run(&discord, &engine, until_stopped(stopped)).await
+        });
+        tracing::info!("Discord is starting");
+    }
+    #[cfg(not(feature = "discord"))]
+    if config.discord.is_some() {
+        anyhow::bail!(
+            "DISCORD_TOKEN is set, but this build has no Discord support; build with `--features discord`"
+        );
+    }
+    #[cfg(not(feature = "matrix"))]
+    if config.matrix.is_some() {
+        anyhow::bail!(
+            "MATRIX_HOMESERVER is set, but this build has no Matrix support; build with `--features matrix`"
+        );
+    }
+    #[cfg(not(all(feature = "matrix", feature = "discord")))]
+    let _ = (engine, stopped);
+    Ok(platforms)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -136,194 +136,215 @@ impl Config {
 
     /// Builds the configuration from any key → value lookup (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |key: &str| {
-            lookup(key)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let mut problems = Vec::new();
-
-        let pace_minutes = match get("UPRIGHT_PACE") {
-            None => 3,
-            Some(text) => match parse_pace(&text) {
-                Ok(minutes) => minutes,
-                Err(problem) => {
-                    problems.push(format!("UPRIGHT_PACE: {problem}"));
-                    3
-                }
-            },
-        };
-        let grace = match get("UPRIGHT_GRACE").map(|t| parse_duration(&t)) {
-            None => Duration::hours(2),
-            Some(Ok(grace)) if grace >= Duration::zero() && grace <= Duration::days(7) => grace,
-            Some(Ok(_)) => {
-                problems.push("UPRIGHT_GRACE: keep it between 0m and 7d, e.g. `2h`".to_string());
-                Duration::hours(2)
-            }
-            Some(Err(problem)) => {
-                problems.push(format!("UPRIGHT_GRACE: {problem}"));
-                Duration::hours(2)
-            }
-        };
-
-        let send_concurrency = match get("UPRIGHT_SEND_CONCURRENCY").map(|t| t.parse::<usize>()) {
-            None => None,
-            Some(Ok(n)) if (1..=64).contains(&n) => Some(n),
-            Some(_) => {
-                problems.push(
-                    "UPRIGHT_SEND_CONCURRENCY: a whole number from 1 to 64, e.g. `8`".to_string(),
-                );
-                None
-            }
-        };
-
-        let log_format = match get("UPRIGHT_LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                problems.push(format!(
-                    "UPRIGHT_LOG_FORMAT: `{other}` is not a log format; use `text` or `json`"
-                ));
-                LogFormat::Text
-            }
-        };
-
-        let retention = match get("UPRIGHT_RETENTION").map(|t| parse_duration(&t)) {
-            None => Duration::days(400),
-            Some(Ok(retention)) if retention > MAX_RETENTION => {
-                problems.push(
-                    "UPRIGHT_RETENTION: at most 100 years (`36500d`); to keep everything, that is long enough".to_string(),
-                );
-                Duration::days(400)
-            }
-            Some(Ok(retention)) if retention >= Duration::days(30) => retention,
-            Some(Ok(_)) => {
-                problems.push(
-                    "UPRIGHT_RETENTION: keep at least 30 days (`30d`), so a message is never forgotten while it could still be retried".to_string(),
-                );
-                Duration::days(400)
-            }
-            Some(Err(problem)) => {
-                problems.push(format!("UPRIGHT_RETENTION: {problem}"));
-                Duration::days(400)
-            }
-        };
-
-        let metrics_addr = match get("UPRIGHT_METRICS_ADDR").map(|t| (t.parse::<SocketAddr>(), t)) {
-            None => None,
-            Some((Ok(addr), _)) => Some(addr),
-            Some((Err(_), text)) => {
-                problems.push(format!(
-                    "UPRIGHT_METRICS_ADDR: `{text}` is not an address and port, e.g. `127.0.0.1:9187`"
-                ));
-                None
-            }
-        };
-
-        let discord = get("DISCORD_TOKEN").map(|token| DiscordConfig {
-            token: Secret::new(token),
-            guild_id: get("DISCORD_GUILD_ID").and_then(|id| match id.parse() {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    problems.push(format!(
-                        "DISCORD_GUILD_ID: `{id}` is not a server id; copy it with Developer Mode (a number like 123456789012345678)"
-                    ));
-                    None
-                }
-            }),
-            api_base: get("DISCORD_API_BASE").map(|base| base.trim_end_matches('/').to_string()),
+        let env = Reader::new(&lookup);
+        let pace_minutes = env.read("UPRIGHT_PACE", parse_pace).unwrap_or(3);
+        let grace = env
+            .read("UPRIGHT_GRACE", parse_grace)
+            .unwrap_or(Duration::hours(2));
+        let send_concurrency = env.read("UPRIGHT_SEND_CONCURRENCY", |text| {
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| "a whole number from 1 to 64, e.g. `8`".to_string())
         });
-        if discord.is_none() && get("DISCORD_GUILD_ID").is_some() {
-            problems.push(
-                "DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too"
-                    .to_string(),
-            );
-        }
-
-        let matrix = match get("MATRIX_HOMESERVER") {
-            None => None,
-            Some(homeserver) => {
-                if !(homeserver.starts_with("https://") || homeserver.starts_with("http://")) {
-                    problems.push(format!(
-                        "MATRIX_HOMESERVER: `{homeserver}` needs a scheme, e.g. https://matrix.example.org"
-                    ));
-                }
-                let user = get("MATRIX_USER");
-                let password = get("MATRIX_PASSWORD");
-                if user.is_none() {
-                    problems.push(
-                        "MATRIX_USER: set the bot account, e.g. @upright:example.org".to_string(),
-                    );
-                }
-                if password.is_none() {
-                    problems.push("MATRIX_PASSWORD: set the bot account's password".to_string());
-                }
-                let allowed_servers = match get("MATRIX_ALLOWED_SERVERS").as_deref() {
-                    None => AllowedServers::Own,
-                    Some("*") => AllowedServers::Any,
-                    Some(list) => AllowedServers::Only(
-                        list.split(',')
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    ),
-                };
-                let room_limit = match get("MATRIX_ROOM_LIMIT").map(|t| t.parse::<usize>()) {
-                    None => DEFAULT_ROOM_LIMIT,
-                    Some(Ok(n)) if (1..=1_000_000).contains(&n) => n,
-                    Some(_) => {
-                        problems.push(
-                            "MATRIX_ROOM_LIMIT: a whole number of rooms, e.g. `5000`".to_string(),
-                        );
-                        DEFAULT_ROOM_LIMIT
-                    }
-                };
-                Some(MatrixConfig {
-                    homeserver,
-                    user: user.unwrap_or_default(),
-                    password: Secret::new(password.unwrap_or_default()),
-                    store_dir: get("MATRIX_STORE_DIR")
-                        .unwrap_or_else(|| "matrix-store".into())
-                        .into(),
-                    store_passphrase: match get("MATRIX_STORE_PASSPHRASE").as_deref() {
-                        Some(NO_PASSPHRASE) => None,
-                        Some(passphrase) => Some(Secret::new(passphrase)),
-                        None => {
-                            problems.push(format!(
-                                "MATRIX_STORE_PASSPHRASE: set a passphrase; it encrypts the Matrix store, which holds the keys to members' DMs. \
-                                 To keep the store unencrypted on purpose, set it to `{NO_PASSPHRASE}`"
-                            ));
-                            None
-                        }
-                    },
-                    allowed_servers,
-                    room_limit,
-                    recovery_key: get("MATRIX_RECOVERY_KEY").map(Secret::new),
-                    cross_signing: true,
-                })
-            }
-        };
-
-        if !problems.is_empty() {
-            return Err(ConfigError(problems));
-        }
+        let log_format = env
+            .read("UPRIGHT_LOG_FORMAT", parse_log_format)
+            .unwrap_or(LogFormat::Text);
+        let retention = env
+            .read("UPRIGHT_RETENTION", parse_retention)
+            .unwrap_or(Duration::days(400));
+        let metrics_addr = env.read("UPRIGHT_METRICS_ADDR", |text| {
+            text.parse::<SocketAddr>().map_err(|_| {
+                format!("`{text}` is not an address and port, e.g. `127.0.0.1:9187`")
+            })
+        });
+        let discord = DiscordConfig::read(&env);
+        let matrix = MatrixConfig::read(&env);
+        env.finish()?;
         Ok(Config {
-            database: get("UPRIGHT_DATABASE")
+            database: env
+                .get("UPRIGHT_DATABASE")
                 .unwrap_or_else(|| "upright.sqlite3".into())
                 .into(),
-            content_dir: get("UPRIGHT_CONTENT_DIR")
+            content_dir: env
+                .get("UPRIGHT_CONTENT_DIR")
                 .unwrap_or_else(|| "content".into())
                 .into(),
             pace_minutes,
             grace,
             send_concurrency,
-            log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
+            log_filter: env.get("RUST_LOG").unwrap_or_else(|| "info".into()),
             log_format,
             retention,
             metrics_addr,
             discord,
             matrix,
         })
+    }
+}
+
+/// Reads variables and gathers every problem, so one run names them all.
+struct Reader<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: std::cell::RefCell<Vec<String>>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Reader<'a> {
+        Reader {
+            lookup,
+            problems: std::cell::RefCell::default(),
+        }
+    }
+
+    /// The variable's value, trimmed; an empty one counts as unset.
+    fn get(&self, key: &str) -> Option<String> {
+        (self.lookup)(key)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The variable read by `parse`; `None` if unset, or (noting why) if it
+    /// does not read.
+    fn read<T>(&self, key: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        match parse(&self.get(key)?) {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.problem(format!("{key}: {problem}"));
+                None
+            }
+        }
+    }
+
+    fn problem(&self, text: impl Into<String>) {
+        self.problems.borrow_mut().push(text.into());
+    }
+
+    fn finish(&self) -> Result<(), ConfigError> {
+        let problems = self.problems.take();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(problems))
+        }
+    }
+}
+
+impl DiscordConfig {
+    fn read(env: &Reader<'_>) -> Option<DiscordConfig> {
+        let Some(token) = env.get("DISCORD_TOKEN") else {
+            if env.get("DISCORD_GUILD_ID").is_some() {
+                env.problem("DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too");
+            }
+            return None;
+        };
+        Some(DiscordConfig {
+            token: Secret::new(token),
+            guild_id: env.read("DISCORD_GUILD_ID", |id| {
+                id.parse().map_err(|_| {
+                    format!(
+                        "`{id}` is not a server id; copy it with Developer Mode (a number like 123456789012345678)"
+                    )
+                })
+            }),
+            api_base: env
+                .get("DISCORD_API_BASE")
+                .map(|base| base.trim_end_matches('/').to_string()),
+        })
+    }
+}
+
+impl MatrixConfig {
+    fn read(env: &Reader<'_>) -> Option<MatrixConfig> {
+        let homeserver = env.get("MATRIX_HOMESERVER")?;
+        if !(homeserver.starts_with("https://") || homeserver.starts_with("http://")) {
+            env.problem(format!(
+                "MATRIX_HOMESERVER: `{homeserver}` needs a scheme, e.g. https://matrix.example.org"
+            ));
+        }
+        let user = env.get("MATRIX_USER");
+        if user.is_none() {
+            env.problem("MATRIX_USER: set the bot account, e.g. @upright:example.org");
+        }
+        let password = env.get("MATRIX_PASSWORD");
+        if password.is_none() {
+            env.problem("MATRIX_PASSWORD: set the bot account's password");
+        }
+        let allowed_servers = match env.get("MATRIX_ALLOWED_SERVERS").as_deref() {
+            None => AllowedServers::Own,
+            Some("*") => AllowedServers::Any,
+            Some(list) => AllowedServers::Only(
+                list.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            ),
+        };
+        let room_limit = env.read("MATRIX_ROOM_LIMIT", |text| {
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or_else(|| "a whole number of rooms, e.g. `5000`".to_string())
+        });
+        Some(MatrixConfig {
+            homeserver,
+            user: user.unwrap_or_default(),
+            password: Secret::new(password.unwrap_or_default()),
+            store_dir: env
+                .get("MATRIX_STORE_DIR")
+                .unwrap_or_else(|| "matrix-store".into())
+                .into(),
+            store_passphrase: store_passphrase(env),
+            allowed_servers,
+            room_limit: room_limit.unwrap_or(DEFAULT_ROOM_LIMIT),
+            recovery_key: env.get("MATRIX_RECOVERY_KEY").map(Secret::new),
+            cross_signing: true,
+        })
+    }
+}
+
+/// The Matrix store's passphrase: required, unless turned off on purpose.
+fn store_passphrase(env: &Reader<'_>) -> Option<Secret> {
+    match env.get("MATRIX_STORE_PASSPHRASE").as_deref() {
+        Some(NO_PASSPHRASE) => None,
+        Some(passphrase) => Some(Secret::new(passphrase)),
+        None => {
+            env.problem(format!(
+                "MATRIX_STORE_PASSPHRASE: set a passphrase; it encrypts the Matrix store, which holds the keys to members' DMs. \
+                 To keep the store unencrypted on purpose, set it to `{NO_PASSPHRASE}`"
+            ));
+            None
+        }
+    }
+}
+
+/// How late a session may start: 0 to 7 days.
+fn parse_grace(text: &str) -> Result<Duration, String> {
+    let grace = parse_duration(text)?;
+    if grace >= Duration::zero() && grace <= Duration::days(7) {
+        Ok(grace)
+    } else {
+        Err("keep it between 0m and 7d, e.g. `2h`".to_string())
+    }
+}
+
+fn parse_log_format(text: &str) -> Result<LogFormat, String> {
+    match text {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => Err(format!("`{other}` is not a log format; use `text` or `json`")),
+    }
+}
+
+/// How long records are kept: 30 days to 100 years.
+fn parse_retention(text: &str) -> Result<Duration, String> {
+    let retention = parse_duration(text)?;
+    if retention > MAX_RETENTION {
+        Err("at most 100 years (`36500d`); to keep everything, that is long enough".to_string())
+    } else if retention < Duration::days(30) {
+        Err("keep at least 30 days (`30d`), so a message is never forgotten while it could still be retried".to_string())
+    } else {
+        Ok(retention)
     }
 }
 
