@@ -437,63 +437,73 @@ fn check_routine(file: &Path, routine: &Routine, problems: &mut Vec<Problem>) {
     }
     let mut seen = HashSet::new();
     for (i, exercise) in routine.exercises.iter().enumerate() {
-        let at = |field: &str| format!("exercises[{i}].{field}");
-        if !is_id(&exercise.id) {
-            report(at("id"), "use lowercase letters, digits and dashes".into());
-        } else if !seen.insert(exercise.id.as_str()) {
-            report(at("id"), format!("duplicate exercise id `{}`", exercise.id));
+        if is_id(&exercise.id) && !seen.insert(exercise.id.as_str()) {
+            let field = format!("exercises[{i}].id");
+            let message = format!("duplicate exercise id `{}`", exercise.id);
+            problems.push(problem(file, &field, message));
         }
-        for (field, text) in [
-            ("title", &exercise.title),
-            ("setup", &exercise.setup),
-            ("purpose", &exercise.purpose),
-            ("safety", &exercise.safety),
-        ] {
-            if text.trim().is_empty() {
-                report(at(field), "must not be empty".into());
-            }
+        check_exercise(file, i, exercise, problems);
+    }
+}
+
+/// One exercise of a routine: its texts, steps, repetitions and hold.
+fn check_exercise(file: &Path, i: usize, exercise: &Exercise, problems: &mut Vec<Problem>) {
+    let mut report = |field: &str, message: String| {
+        problems.push(problem(file, &format!("exercises[{i}].{field}"), message));
+    };
+    if !is_id(&exercise.id) {
+        report("id", "use lowercase letters, digits and dashes".into());
+    }
+    for (field, text) in [
+        ("title", &exercise.title),
+        ("setup", &exercise.setup),
+        ("purpose", &exercise.purpose),
+        ("safety", &exercise.safety),
+    ] {
+        if text.trim().is_empty() {
+            report(field, "must not be empty".into());
         }
-        if exercise.steps.is_empty() {
-            report(at("steps"), "needs at least one step".into());
+    }
+    if exercise.steps.is_empty() {
+        report("steps", "needs at least one step".into());
+    }
+    for (s, step) in exercise.steps.iter().enumerate() {
+        if step.trim().is_empty() {
+            report(&format!("steps[{s}]"), "must not be empty".into());
         }
-        for (s, step) in exercise.steps.iter().enumerate() {
-            if step.trim().is_empty() {
-                report(at(&format!("steps[{s}]")), "must not be empty".into());
-            }
-        }
-        let reps = exercise.reps;
-        if reps.min == 0 {
-            report(at("reps.min"), "must be at least 1".into());
-        }
-        if reps.min > reps.max {
-            report(
-                at("reps"),
-                format!("min ({}) is greater than max ({})", reps.min, reps.max),
-            );
-        }
-        if reps.max > 100 {
-            report(
-                at("reps.max"),
-                format!("{} repetitions is more than anyone should do", reps.max),
-            );
-        }
-        if let Some(hold) = exercise.hold_seconds
-            && !(1..=120).contains(&hold)
-        {
-            report(
-                at("hold_seconds"),
-                format!("{hold} is outside 1–120 seconds"),
-            );
-        }
-        let length = exercise.setup.len() + exercise.steps.iter().map(String::len).sum::<usize>();
-        if length > MAX_MESSAGE_TEXT {
-            report(
-                at("steps"),
-                format!(
-                    "setup and steps are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"
-                ),
-            );
-        }
+    }
+    let reps = exercise.reps;
+    if reps.min == 0 {
+        report("reps.min", "must be at least 1".into());
+    }
+    if reps.min > reps.max {
+        report(
+            "reps",
+            format!("min ({}) is greater than max ({})", reps.min, reps.max),
+        );
+    }
+    if reps.max > 100 {
+        report(
+            "reps.max",
+            format!("{} repetitions is more than anyone should do", reps.max),
+        );
+    }
+    if let Some(hold) = exercise.hold_seconds
+        && !(1..=120).contains(&hold)
+    {
+        report(
+            "hold_seconds",
+            format!("{hold} is outside 1–120 seconds"),
+        );
+    }
+    let length = exercise.setup.len() + exercise.steps.iter().map(String::len).sum::<usize>();
+    if length > MAX_MESSAGE_TEXT {
+        report(
+            "steps",
+            format!(
+                "setup and steps are {length} characters; keep them under {MAX_MESSAGE_TEXT} so one message holds them"
+            ),
+        );
     }
 }
 

@@ -202,49 +202,26 @@ impl Trends {
         index: u32,
         exercise: &Exercise,
     ) -> Result<(), ProgressError> {
-        let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
         let top = (HEADER + index * BAND) as i32;
         let bottom = top + BAND as i32 - 12;
-        root.draw(&PathElement::new(
-            vec![(24, top), ((WIDTH - 24) as i32, top)],
-            RULE.stroke_width(2),
-        ))
-        .map_err(problem)?;
-        root.draw(&Text::new(
-            clip(&exercise.title, 22),
-            (24, top + 14),
-            text(19, INK),
-        ))
-        .map_err(problem)?;
         let offered: Vec<&Day> = exercise.days.iter().filter(|d| d.load > 0).collect();
-        let done = offered.iter().filter(|d| d.done).count();
-        let share = if offered.is_empty() {
-            "no sessions yet".to_string()
-        } else {
-            format!(
-                "done {done} of {} ({}%)",
-                offered.len(),
-                done * 100 / offered.len()
-            )
-        };
-        root.draw(&Text::new(share, (24, top + 44), text(17, INK)))
-            .map_err(problem)?;
-        let pains = exercise.days.iter().filter(|d| d.pain.is_some()).count();
-        if pains > 0 {
-            let word = if pains == 1 { "report" } else { "reports" };
-            root.draw(&Text::new(
-                format!("{pains} pain {word}"),
-                (24, top + 70),
-                text(17, PAIN),
-            ))
-            .map_err(problem)?;
-        }
+        labels(root, top, exercise, &offered)?;
+        self.done_squares(root, bottom, &offered)?;
+        let line = (top + 18, bottom - SQUARE - 14);
+        self.load_line(root, line, exercise, &offered)?;
+        self.pain_marks(root, line.0, exercise)
+    }
 
-        // Done squares along the bottom; grey outlines for days not done.
-        let square = 9;
-        for day in &offered {
+    /// Done squares along the bottom; grey outlines for days not done.
+    fn done_squares(
+        &self,
+        root: &Canvas<'_>,
+        bottom: i32,
+        offered: &[&Day],
+    ) -> Result<(), ProgressError> {
+        for day in offered {
             let x = self.x_of(day.date);
-            let corners = [(x - square / 2, bottom - square), (x + square / 2, bottom)];
+            let corners = [(x - SQUARE / 2, bottom - SQUARE), (x + SQUARE / 2, bottom)];
             if day.done {
                 root.draw(&Rectangle::new(corners, DONE.filled()))
             } else {
@@ -252,9 +229,18 @@ impl Trends {
             }
             .map_err(problem)?;
         }
+        Ok(())
+    }
 
-        // The load line, scaled to the band between its lowest and highest.
-        let (line_top, line_bottom) = (top + 18, bottom - square - 14);
+    /// The load line, scaled between `line`'s top and bottom from the
+    /// lowest load to the highest.
+    fn load_line(
+        &self,
+        root: &Canvas<'_>,
+        (line_top, line_bottom): (i32, i32),
+        exercise: &Exercise,
+        offered: &[&Day],
+    ) -> Result<(), ProgressError> {
         let loads: Vec<u32> = offered.iter().map(|d| d.load).collect();
         let (low, high) = (
             loads.iter().copied().min().unwrap_or(0),
@@ -283,16 +269,16 @@ impl Trends {
                     .map_err(problem)?;
             }
         }
-        if let (Some(first), Some(last)) = (loads.first(), loads.last()) {
-            root.draw(&Text::new(
-                format!("{first} → {last} reps"),
-                (24, top + 96),
-                text(16, LOAD),
-            ))
-            .map_err(problem)?;
-        }
+        Ok(())
+    }
 
-        // Pain reports over the line, with their score.
+    /// Pain reports over the line, with their score.
+    fn pain_marks(
+        &self,
+        root: &Canvas<'_>,
+        line_top: i32,
+        exercise: &Exercise,
+    ) -> Result<(), ProgressError> {
         for day in exercise.days.iter().filter(|d| d.pain.is_some()) {
             let x = self.x_of(day.date);
             let y = line_top + 6;
@@ -308,6 +294,65 @@ impl Trends {
         }
         Ok(())
     }
+}
+
+/// The side of a done square.
+const SQUARE: i32 = 9;
+
+fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&color)
+}
+
+/// The band's left side: a rule above, the exercise's name, the share done,
+/// the pain reports and the load from first to last.
+fn labels(
+    root: &Canvas<'_>,
+    top: i32,
+    exercise: &Exercise,
+    offered: &[&Day],
+) -> Result<(), ProgressError> {
+    root.draw(&PathElement::new(
+        vec![(24, top), ((WIDTH - 24) as i32, top)],
+        RULE.stroke_width(2),
+    ))
+    .map_err(problem)?;
+    root.draw(&Text::new(
+        clip(&exercise.title, 22),
+        (24, top + 14),
+        text(19, INK),
+    ))
+    .map_err(problem)?;
+    let done = offered.iter().filter(|d| d.done).count();
+    let share = if offered.is_empty() {
+        "no sessions yet".to_string()
+    } else {
+        format!(
+            "done {done} of {} ({}%)",
+            offered.len(),
+            done * 100 / offered.len()
+        )
+    };
+    root.draw(&Text::new(share, (24, top + 44), text(17, INK)))
+        .map_err(problem)?;
+    let pains = exercise.days.iter().filter(|d| d.pain.is_some()).count();
+    if pains > 0 {
+        let word = if pains == 1 { "report" } else { "reports" };
+        root.draw(&Text::new(
+            format!("{pains} pain {word}"),
+            (24, top + 70),
+            text(17, PAIN),
+        ))
+        .map_err(problem)?;
+    }
+    if let (Some(first), Some(last)) = (offered.first(), offered.last()) {
+        root.draw(&Text::new(
+            format!("{} → {} reps", first.load, last.load),
+            (24, top + 96),
+            text(16, LOAD),
+        ))
+        .map_err(problem)?;
+    }
+    Ok(())
 }
 
 /// A filled triangle pointing down, centred on `at`.

@@ -54,6 +54,58 @@ fn hm(time: NaiveTime) -> String {
     time.format("%H:%M").to_string()
 }
 
+/// When a session at `time` ends, refused if that leaves no time for the
+/// day's summary before midnight.
+fn session_end_by_evening(
+    time: NaiveTime,
+    pace: u32,
+    exercises: usize,
+) -> Result<NaiveTime, CommandError> {
+    let last_end = NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN) - SUMMARY_AFTER_END;
+    let (end, past_midnight) = session_end(time, pace, exercises);
+    if past_midnight || end > last_end {
+        let routine_length = Duration::minutes(i64::from(pace) * exercises as i64);
+        return Err(CommandError::Refused(format!(
+            "A session at {} would end at {}, with no time left for the day's summary; start it by {}.",
+            hm(time),
+            hm(end),
+            hm(last_end - routine_length)
+        )));
+    }
+    Ok(end)
+}
+
+/// The summary's time: the one asked for (not before the routine ends), else
+/// the group's present one if it still fits, else the default.
+fn summary_time(
+    asked: Option<&str>,
+    existing: Option<NaiveTime>,
+    start: NaiveTime,
+    end: NaiveTime,
+    exercises: usize,
+) -> Result<NaiveTime, CommandError> {
+    let earliest = end + SUMMARY_AFTER_END;
+    let Some(text) = asked else {
+        return Ok(existing.filter(|t| *t >= earliest).unwrap_or_else(|| {
+            NaiveTime::from_hms_opt(DEFAULT_SUMMARY.0, DEFAULT_SUMMARY.1, 0)
+                .unwrap_or(NaiveTime::MIN)
+                .max(earliest)
+        }));
+    };
+    let summary = parse_time(text)?;
+    if summary < earliest {
+        return Err(CommandError::Refused(format!(
+            "The summary at {} would come before the routine is over ({} exercises from {} end at {}); pick {} or later.",
+            hm(summary),
+            exercises,
+            hm(start),
+            hm(end),
+            hm(earliest)
+        )));
+    }
+    Ok(summary)
+}
+
 pub(crate) fn setup(
     ctx: &Ctx<'_>,
     time: &str,
@@ -80,43 +132,9 @@ pub(crate) fn setup(
         .as_ref()
         .map_or(DEFAULT_ROUTINE.to_string(), |g| g.routine_id.clone());
     let exercises = exercise_count(ctx, &routine_id)?;
-    let last_end = NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN) - SUMMARY_AFTER_END;
-    let (end, past_midnight) = session_end(time, pace, exercises);
-    if past_midnight || end > last_end {
-        let routine_length = Duration::minutes(i64::from(pace) * exercises as i64);
-        return Err(CommandError::Refused(format!(
-            "A session at {} would end at {}, with no time left for the day's summary; start it by {}.",
-            hm(time),
-            hm(end),
-            hm(last_end - routine_length)
-        )));
-    }
-    let earliest_summary = end + SUMMARY_AFTER_END;
-    let summary_time = match summary {
-        Some(text) => {
-            let summary = parse_time(text)?;
-            if summary < earliest_summary {
-                return Err(CommandError::Refused(format!(
-                    "The summary at {} would come before the routine is over ({} exercises from {} end at {}); pick {} or later.",
-                    hm(summary),
-                    exercises,
-                    hm(time),
-                    hm(end),
-                    hm(earliest_summary)
-                )));
-            }
-            summary
-        }
-        None => existing
-            .as_ref()
-            .map(|g| g.summary_time)
-            .filter(|t| *t >= earliest_summary)
-            .unwrap_or_else(|| {
-                NaiveTime::from_hms_opt(DEFAULT_SUMMARY.0, DEFAULT_SUMMARY.1, 0)
-                    .unwrap_or(NaiveTime::MIN)
-                    .max(earliest_summary)
-            }),
-    };
+    let end = session_end_by_evening(time, pace, exercises)?;
+    let existing_summary = existing.as_ref().map(|g| g.summary_time);
+    let summary_time = summary_time(summary, existing_summary, time, end, exercises)?;
     let schedule = Schedule::new(time, days, zone);
     let summary_schedule = Schedule::new(summary_time, days, zone);
     let nudge = Schedule::new(nudge_time(time, pace, summary_time, exercises), days, zone);

@@ -279,23 +279,7 @@ impl Engine {
             SendError::Transient(_) | SendError::Rejected(_) => {
                 tracing::error!(delivery = id, key = %delivery.key, "giving up on a message: {text}");
                 count(DeliveryOutcome::Failed);
-                // A day whose first message never arrived is not held
-                // against the member.
-                let first_of = match (delivery.kind, delivery.step) {
-                    (Kind::Exercise, Some(1)) => delivery.session_id,
-                    _ => None,
-                };
-                self.db()
-                    .call(move |c| {
-                        let tx = c.transaction()?;
-                        deliveries::fail(&tx, id, &text)?;
-                        if let Some(session) = first_of {
-                            sessions::miss_if_unanswered(&tx, session, MissedBecause::Unreachable)?;
-                        }
-                        tx.commit()?;
-                        Ok(())
-                    })
-                    .await
+                self.give_up(&delivery, text).await
             }
             SendError::Unreachable(reason) => {
                 tracing::warn!(delivery = id, key = %delivery.key, "member cannot be messaged; pausing: {reason}");
@@ -320,6 +304,27 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Fails a delivery for good. A day whose first message never arrived
+    /// is not held against the member.
+    async fn give_up(&self, delivery: &Delivery, why: String) -> Result<()> {
+        let id = delivery.id;
+        let first_of = match (delivery.kind, delivery.step) {
+            (Kind::Exercise, Some(1)) => delivery.session_id,
+            _ => None,
+        };
+        self.db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                deliveries::fail(&tx, id, &why)?;
+                if let Some(session) = first_of {
+                    sessions::miss_if_unanswered(&tx, session, MissedBecause::Unreachable)?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
     }
 }
 
