@@ -4,6 +4,8 @@
 
 mod buttons;
 mod commands;
+mod errors;
+mod limiter;
 pub mod platform;
 pub mod proxy;
 
