@@ -1,8 +1,9 @@
-//! Check-in buttons: what the engine's messages carry on Discord, and what a
-//! press does. Each press is answered within Discord's 3 s: in a DM the
-//! message is updated in place to show what was recorded; in a group's
-//! channel the presser alone is told, and the message's tally is edited at
-//! most once every [`TALLY_EVERY`] however many press at once.
+//! Check-in buttons: what a press does (the buttons themselves, and their
+//! ids, are drawn in [`super::render`]). Each press is answered within
+//! Discord's 3 s: in a DM the message is updated in place to show what was
+//! recorded; in a group's channel the presser alone is told, and the
+//! message's tally is edited at most once every [`TALLY_EVERY`] however many
+//! press at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,25 +11,15 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
+use super::render::{AGREE, LATER, PREFIX, RATE, embed, label, rows};
 use super::{Error, PLATFORM};
 use crate::check_in::CheckInKind;
 use crate::engine::{ChoiceEvent, Engine, ReactionOutcome};
 use crate::store::deliveries::Kind;
 
-/// The disclaimer's one button; it agrees, as ✅ on the disclaimer does.
-const AGREE: &str = "upright:agree";
-/// On a member's first message of the day: `later` (one hour).
-const LATER: &str = "upright:later";
-/// On the advice after a 🤕: opens the form asking how strong and where.
-const RATE: &str = "upright:rate";
 /// The form's fields.
 const SCORE_FIELD: &str = "score";
 const WHERE_FIELD: &str = "where";
-const PREFIX: &str = "upright:";
-
-/// The footer of a message whose check-ins are buttons.
-pub const HOW_TO_CHECK_IN: &str =
-    "Check in with a button below (your own ✅ ⏭️ 🤕 reactions count too).";
 
 /// How often a group message's tally may be edited.
 pub const TALLY_EVERY: Duration = Duration::from_secs(10);
@@ -36,86 +27,12 @@ pub const TALLY_EVERY: Duration = Duration::from_secs(10);
 /// Interactions must be answered within 3 s; past this, acknowledge first.
 const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
 
-fn custom_id(kind: CheckInKind) -> String {
-    format!("{PREFIX}{}", kind.as_str())
-}
-
 /// The check-in a button stands for; `None` for buttons that are not ours.
 pub fn parse(custom_id: &str) -> Option<CheckInKind> {
     if custom_id == AGREE {
         return Some(CheckInKind::Done);
     }
     CheckInKind::from_db(custom_id.strip_prefix(PREFIX)?)
-}
-
-fn label(kind: CheckInKind) -> &'static str {
-    match kind {
-        CheckInKind::Done => "Done",
-        CheckInKind::Skip => "Skip",
-        CheckInKind::Pain => "Pain",
-    }
-}
-
-/// The buttons for a message of `kind` offering `choices` (emoji), with
-/// `chosen` highlighted once a member has pressed it.
-pub fn rows(
-    kind: Kind,
-    choices: &[String],
-    chosen: Option<CheckInKind>,
-) -> Vec<serenity::CreateActionRow> {
-    if choices.is_empty() {
-        return Vec::new();
-    }
-    let buttons = if kind == Kind::Disclaimer {
-        vec![
-            serenity::CreateButton::new(AGREE)
-                .label("I agree")
-                .emoji(serenity::ReactionType::Unicode(
-                    CheckInKind::Done.emoji().to_string(),
-                ))
-                .style(serenity::ButtonStyle::Primary)
-                .disabled(chosen.is_some()),
-        ]
-    } else {
-        choices
-            .iter()
-            .filter_map(|emoji| CheckInKind::from_emoji(emoji))
-            .map(|kind| {
-                let style = if chosen == Some(kind) {
-                    serenity::ButtonStyle::Success
-                } else {
-                    serenity::ButtonStyle::Secondary
-                };
-                serenity::CreateButton::new(custom_id(kind))
-                    .label(label(kind))
-                    .emoji(serenity::ReactionType::Unicode(kind.emoji().to_string()))
-                    .style(style)
-            })
-            .collect()
-    };
-    vec![serenity::CreateActionRow::Buttons(buttons)]
-}
-
-/// The row with the "Later" button, under a member's first message.
-pub fn later_row() -> serenity::CreateActionRow {
-    serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(LATER)
-            .label("Later (1 h)")
-            .emoji(serenity::ReactionType::Unicode("⏰".to_string()))
-            .style(serenity::ButtonStyle::Secondary),
-    ])
-}
-
-/// The row with the "How strong?" button, under the advice after a 🤕.
-pub fn rate_row() -> serenity::CreateActionRow {
-    serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(RATE)
-            .label("How strong? (0–10)")
-            .emoji(serenity::ReactionType::Unicode(
-                CheckInKind::Pain.emoji().to_string(),
-            ))
-            .style(serenity::ButtonStyle::Primary),
-    ])
 }
 
 /// Edits of group messages' tallies, spaced out per message.
@@ -385,7 +302,7 @@ async fn command_answer(
         crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;
     serenity::CreateInteractionResponse::Message(
         serenity::CreateInteractionResponseMessage::new()
-            .embed(super::commands::embed(&reply.message))
+            .embed(embed(&reply.message))
             .ephemeral(private),
     )
 }
@@ -467,6 +384,7 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discord::render::custom_id;
 
     #[test]
     fn every_choice_has_a_button_that_parses_back() {

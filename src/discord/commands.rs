@@ -5,18 +5,14 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
+use super::render::embed;
 use super::{Error, PLATFORM};
 use crate::commands::{self as core, Command, Member, Place};
 use crate::content::TopicId;
 use crate::engine::Engine;
-use crate::message::{Message, Reply, clip};
+use crate::message::Reply;
 
 type Context<'a> = poise::Context<'a, Engine, Error>;
-
-/// Discord's limits for an embed (the whole message stays under 6,000).
-const TITLE_LIMIT: usize = 256;
-const DESCRIPTION_LIMIT: usize = 4096;
-const FOOTER_LIMIT: usize = 2048;
 
 /// Interactions must be answered within 3 s; past this, defer and follow up.
 const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
@@ -75,19 +71,6 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         group(),
         help(),
     ]
-}
-
-/// A message as an embed within Discord's limits.
-pub fn embed(message: &Message) -> serenity::CreateEmbed {
-    let mut embed =
-        serenity::CreateEmbed::new().description(clip(&message.body, DESCRIPTION_LIMIT));
-    if let Some(title) = &message.title {
-        embed = embed.title(clip(title, TITLE_LIMIT));
-    }
-    if let Some(footer) = &message.footer {
-        embed = embed.footer(serenity::CreateEmbedFooter::new(clip(footer, FOOTER_LIMIT)));
-    }
-    embed
 }
 
 /// The member as this server shows them, from the interaction.

@@ -8,6 +8,7 @@ mod errors;
 mod limiter;
 pub mod platform;
 pub mod proxy;
+mod render;
 
 use std::sync::Arc;
 

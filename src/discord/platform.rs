@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 
-use super::buttons;
-use super::commands::embed;
 use super::errors::{UNKNOWN_MEMBER, UNKNOWN_USER, classify};
 use super::proxy::ProxyRest;
+use super::render::{self, embed};
 use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::store::deliveries::Kind;
@@ -147,13 +146,13 @@ impl Platform for DiscordPlatform {
             _ if !outgoing.choices.is_empty() => {
                 let mut message = outgoing.message.clone();
                 if outgoing.kind == Kind::Exercise {
-                    message.footer = Some(buttons::HOW_TO_CHECK_IN.to_string());
+                    message.footer = Some(render::HOW_TO_CHECK_IN.to_string());
                 }
                 // A member's first message of the day can also be moved.
                 let movable = outgoing.opens_day && matches!(to, Destination::Direct { .. });
-                let mut rows = buttons::rows(outgoing.kind, outgoing.choices, None);
+                let mut rows = render::rows(outgoing.kind, outgoing.choices, None);
                 if movable {
-                    rows.push(buttons::later_row());
+                    rows.push(render::later_row());
                 }
                 serenity::CreateMessage::new()
                     .embed(embed(&message))
@@ -162,7 +161,7 @@ impl Platform for DiscordPlatform {
             // The advice after a 🤕 asks how strong: a button opens the form.
             Kind::Advice => serenity::CreateMessage::new()
                 .embed(embed(outgoing.message))
-                .components(vec![buttons::rate_row()]),
+                .components(vec![render::rate_row()]),
             _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }
         .nonce(serenity::Nonce::String(nonce(outgoing.key)))
