@@ -137,6 +137,21 @@ pub async fn on_press(
         return Ok(());
     };
     let in_group = press.guild_id.is_some();
+    let (outcome, deferred) = record_check_in(ctx, engine, press, kind, in_group).await?;
+    let answer = answer_to(ctx, engine, press, outcome, in_group).await;
+    answer.send(ctx, press, deferred, in_group).await
+}
+
+/// Records the press as a check-in of `kind`. An engine slower than
+/// [`ANSWER_BEFORE_DEFERRING`] gets the interaction deferred first; the
+/// second value says whether it was.
+async fn record_check_in(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+    kind: CheckInKind,
+    in_group: bool,
+) -> Result<(ReactionOutcome, bool), Error> {
     let choice = ChoiceEvent {
         platform: PLATFORM.to_string(),
         message_id: press.message.id.to_string(),
@@ -150,24 +165,36 @@ pub async fn on_press(
         tokio::spawn(async move { engine.on_choice(choice).await })
     };
     tokio::pin!(recording);
-    let (outcome, deferred) =
-        match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
-            Ok(outcome) => (outcome??, false),
-            Err(_) => {
-                // In a DM the message itself will change; in a group the
-                // presser gets a private answer: defer the same way.
-                let defer = if in_group {
-                    serenity::CreateInteractionResponse::Defer(
-                        serenity::CreateInteractionResponseMessage::new().ephemeral(true),
-                    )
-                } else {
-                    serenity::CreateInteractionResponse::Acknowledge
-                };
-                press.create_response(&ctx.http, defer).await?;
-                (recording.await??, true)
-            }
-        };
+    match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
+        Ok(outcome) => Ok((outcome??, false)),
+        Err(_) => {
+            press.create_response(&ctx.http, deferral(in_group)).await?;
+            Ok((recording.await??, true))
+        }
+    }
+}
 
+/// In a DM the message itself will change; in a group the presser gets a
+/// private answer: defer the same way.
+fn deferral(in_group: bool) -> serenity::CreateInteractionResponse {
+    if in_group {
+        serenity::CreateInteractionResponse::Defer(
+            serenity::CreateInteractionResponseMessage::new().ephemeral(true),
+        )
+    } else {
+        serenity::CreateInteractionResponse::Acknowledge
+    }
+}
+
+/// What the presser is told of the engine's `outcome`; a recorded check-in
+/// in a group also gets the message's tally updated.
+async fn answer_to(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+    outcome: ReactionOutcome,
+    in_group: bool,
+) -> Answer {
     let original = press
         .message
         .embeds
@@ -175,17 +202,9 @@ pub async fn on_press(
         .cloned()
         .map(serenity::CreateEmbed::from)
         .unwrap_or_default();
-    let answer = match (outcome, in_group) {
+    match (outcome, in_group) {
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), true) => {
-            if let Some(tallies) = ctx.data.read().await.get::<Tallies>().cloned() {
-                tallies.press(
-                    Arc::clone(&ctx.http),
-                    engine.clone(),
-                    press.channel_id,
-                    press.message.id,
-                    original,
-                );
-            }
+            update_tally(ctx, engine, press, original).await;
             Answer::Private(format!("Recorded: {} {}", kind.emoji(), label(kind)))
         }
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), false) => {
@@ -215,8 +234,26 @@ pub async fn on_press(
             "Nothing to record: these buttons are for the member this message was sent to."
                 .to_string(),
         ),
-    };
-    answer.send(ctx, press, deferred, in_group).await
+    }
+}
+
+/// Counts the press in the group message's tally, `original` being the
+/// message's embed to put the tally under.
+async fn update_tally(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+    original: serenity::CreateEmbed,
+) {
+    if let Some(tallies) = ctx.data.read().await.get::<Tallies>().cloned() {
+        tallies.press(
+            Arc::clone(&ctx.http),
+            engine.clone(),
+            press.channel_id,
+            press.message.id,
+            original,
+        );
+    }
 }
 
 /// "How strong?" pressed: a form with the score and where it hurt.
