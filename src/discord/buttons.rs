@@ -1,8 +1,9 @@
-//! Check-in buttons: what the engine's messages carry on Discord, and what a
-//! press does. Each press is answered within Discord's 3 s: in a DM the
-//! message is updated in place to show what was recorded; in a group's
-//! channel the presser alone is told, and the message's tally is edited at
-//! most once every [`TALLY_EVERY`] however many press at once.
+//! Check-in buttons: what a press does (the buttons themselves, and their
+//! ids, are drawn in [`super::render`]). Each press is answered within
+//! Discord's 3 s: in a DM the message is updated in place to show what was
+//! recorded; in a group's channel the presser alone is told, and the
+//! message's tally is edited at most once every [`TALLY_EVERY`] however many
+//! press at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,25 +11,15 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
+use super::render::{AGREE, LATER, PREFIX, RATE, embed, label, rows};
 use super::{Error, PLATFORM};
 use crate::check_in::CheckInKind;
 use crate::engine::{ChoiceEvent, Engine, ReactionOutcome};
 use crate::store::deliveries::Kind;
 
-/// The disclaimer's one button; it agrees, as ✅ on the disclaimer does.
-const AGREE: &str = "upright:agree";
-/// On a member's first message of the day: `later` (one hour).
-const LATER: &str = "upright:later";
-/// On the advice after a 🤕: opens the form asking how strong and where.
-const RATE: &str = "upright:rate";
 /// The form's fields.
 const SCORE_FIELD: &str = "score";
 const WHERE_FIELD: &str = "where";
-const PREFIX: &str = "upright:";
-
-/// The footer of a message whose check-ins are buttons.
-pub const HOW_TO_CHECK_IN: &str =
-    "Check in with a button below (your own ✅ ⏭️ 🤕 reactions count too).";
 
 /// How often a group message's tally may be edited.
 pub const TALLY_EVERY: Duration = Duration::from_secs(10);
@@ -36,86 +27,12 @@ pub const TALLY_EVERY: Duration = Duration::from_secs(10);
 /// Interactions must be answered within 3 s; past this, acknowledge first.
 const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
 
-fn custom_id(kind: CheckInKind) -> String {
-    format!("{PREFIX}{}", kind.as_str())
-}
-
 /// The check-in a button stands for; `None` for buttons that are not ours.
 pub fn parse(custom_id: &str) -> Option<CheckInKind> {
     if custom_id == AGREE {
         return Some(CheckInKind::Done);
     }
     CheckInKind::from_db(custom_id.strip_prefix(PREFIX)?)
-}
-
-fn label(kind: CheckInKind) -> &'static str {
-    match kind {
-        CheckInKind::Done => "Done",
-        CheckInKind::Skip => "Skip",
-        CheckInKind::Pain => "Pain",
-    }
-}
-
-/// The buttons for a message of `kind` offering `choices` (emoji), with
-/// `chosen` highlighted once a member has pressed it.
-pub fn rows(
-    kind: Kind,
-    choices: &[String],
-    chosen: Option<CheckInKind>,
-) -> Vec<serenity::CreateActionRow> {
-    if choices.is_empty() {
-        return Vec::new();
-    }
-    let buttons = if kind == Kind::Disclaimer {
-        vec![
-            serenity::CreateButton::new(AGREE)
-                .label("I agree")
-                .emoji(serenity::ReactionType::Unicode(
-                    CheckInKind::Done.emoji().to_string(),
-                ))
-                .style(serenity::ButtonStyle::Primary)
-                .disabled(chosen.is_some()),
-        ]
-    } else {
-        choices
-            .iter()
-            .filter_map(|emoji| CheckInKind::from_emoji(emoji))
-            .map(|kind| {
-                let style = if chosen == Some(kind) {
-                    serenity::ButtonStyle::Success
-                } else {
-                    serenity::ButtonStyle::Secondary
-                };
-                serenity::CreateButton::new(custom_id(kind))
-                    .label(label(kind))
-                    .emoji(serenity::ReactionType::Unicode(kind.emoji().to_string()))
-                    .style(style)
-            })
-            .collect()
-    };
-    vec![serenity::CreateActionRow::Buttons(buttons)]
-}
-
-/// The row with the "Later" button, under a member's first message.
-pub fn later_row() -> serenity::CreateActionRow {
-    serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(LATER)
-            .label("Later (1 h)")
-            .emoji(serenity::ReactionType::Unicode("⏰".to_string()))
-            .style(serenity::ButtonStyle::Secondary),
-    ])
-}
-
-/// The row with the "How strong?" button, under the advice after a 🤕.
-pub fn rate_row() -> serenity::CreateActionRow {
-    serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(RATE)
-            .label("How strong? (0–10)")
-            .emoji(serenity::ReactionType::Unicode(
-                CheckInKind::Pain.emoji().to_string(),
-            ))
-            .style(serenity::ButtonStyle::Primary),
-    ])
 }
 
 /// Edits of group messages' tallies, spaced out per message.
@@ -220,6 +137,21 @@ pub async fn on_press(
         return Ok(());
     };
     let in_group = press.guild_id.is_some();
+    let (outcome, deferred) = record_check_in(ctx, engine, press, kind, in_group).await?;
+    let answer = answer_to(ctx, engine, press, outcome, in_group).await;
+    answer.send(ctx, press, deferred, in_group).await
+}
+
+/// Records the press as a check-in of `kind`. An engine slower than
+/// [`ANSWER_BEFORE_DEFERRING`] gets the interaction deferred first; the
+/// second value says whether it was.
+async fn record_check_in(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+    kind: CheckInKind,
+    in_group: bool,
+) -> Result<(ReactionOutcome, bool), Error> {
     let choice = ChoiceEvent {
         platform: PLATFORM.to_string(),
         message_id: press.message.id.to_string(),
@@ -233,24 +165,36 @@ pub async fn on_press(
         tokio::spawn(async move { engine.on_choice(choice).await })
     };
     tokio::pin!(recording);
-    let (outcome, deferred) =
-        match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
-            Ok(outcome) => (outcome??, false),
-            Err(_) => {
-                // In a DM the message itself will change; in a group the
-                // presser gets a private answer: defer the same way.
-                let defer = if in_group {
-                    serenity::CreateInteractionResponse::Defer(
-                        serenity::CreateInteractionResponseMessage::new().ephemeral(true),
-                    )
-                } else {
-                    serenity::CreateInteractionResponse::Acknowledge
-                };
-                press.create_response(&ctx.http, defer).await?;
-                (recording.await??, true)
-            }
-        };
+    match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
+        Ok(outcome) => Ok((outcome??, false)),
+        Err(_) => {
+            press.create_response(&ctx.http, deferral(in_group)).await?;
+            Ok((recording.await??, true))
+        }
+    }
+}
 
+/// In a DM the message itself will change; in a group the presser gets a
+/// private answer: defer the same way.
+fn deferral(in_group: bool) -> serenity::CreateInteractionResponse {
+    if in_group {
+        serenity::CreateInteractionResponse::Defer(
+            serenity::CreateInteractionResponseMessage::new().ephemeral(true),
+        )
+    } else {
+        serenity::CreateInteractionResponse::Acknowledge
+    }
+}
+
+/// What the presser is told of the engine's `outcome`; a recorded check-in
+/// in a group also gets the message's tally updated.
+async fn answer_to(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+    outcome: ReactionOutcome,
+    in_group: bool,
+) -> Answer {
     let original = press
         .message
         .embeds
@@ -258,17 +202,9 @@ pub async fn on_press(
         .cloned()
         .map(serenity::CreateEmbed::from)
         .unwrap_or_default();
-    let answer = match (outcome, in_group) {
+    match (outcome, in_group) {
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), true) => {
-            if let Some(tallies) = ctx.data.read().await.get::<Tallies>().cloned() {
-                tallies.press(
-                    Arc::clone(&ctx.http),
-                    engine.clone(),
-                    press.channel_id,
-                    press.message.id,
-                    original,
-                );
-            }
+            update_tally(ctx, engine, press, original).await;
             Answer::Private(format!("Recorded: {} {}", kind.emoji(), label(kind)))
         }
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), false) => {
@@ -298,8 +234,26 @@ pub async fn on_press(
             "Nothing to record: these buttons are for the member this message was sent to."
                 .to_string(),
         ),
-    };
-    answer.send(ctx, press, deferred, in_group).await
+    }
+}
+
+/// Counts the press in the group message's tally, `original` being the
+/// message's embed to put the tally under.
+async fn update_tally(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    press: &serenity::ComponentInteraction,
+    original: serenity::CreateEmbed,
+) {
+    if let Some(tallies) = ctx.data.read().await.get::<Tallies>().cloned() {
+        tallies.press(
+            Arc::clone(&ctx.http),
+            engine.clone(),
+            press.channel_id,
+            press.message.id,
+            original,
+        );
+    }
 }
 
 /// "How strong?" pressed: a form with the score and where it hurt.
@@ -385,7 +339,7 @@ async fn command_answer(
         crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;
     serenity::CreateInteractionResponse::Message(
         serenity::CreateInteractionResponseMessage::new()
-            .embed(super::commands::embed(&reply.message))
+            .embed(embed(&reply.message))
             .ephemeral(private),
     )
 }
@@ -467,6 +421,7 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discord::render::custom_id;
 
     #[test]
     fn every_choice_has_a_button_that_parses_back() {

@@ -1,22 +1,21 @@
 //! Slash commands: each turns its options into a core [`Command`] and sends
 //! the core's reply back, ephemeral in servers when it is personal.
 
+// A group's commands have their own file, as in the core (src/commands/group.rs).
+mod group;
+
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
+use super::render::embed;
 use super::{Error, PLATFORM};
 use crate::commands::{self as core, Command, Member, Place};
 use crate::content::TopicId;
 use crate::engine::Engine;
-use crate::message::{Message, Reply, clip};
+use crate::message::Reply;
 
 type Context<'a> = poise::Context<'a, Engine, Error>;
-
-/// Discord's limits for an embed (the whole message stays under 6,000).
-const TITLE_LIMIT: usize = 256;
-const DESCRIPTION_LIMIT: usize = 4096;
-const FOOTER_LIMIT: usize = 2048;
 
 /// Interactions must be answered within 3 s; past this, defer and follow up.
 const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
@@ -70,24 +69,11 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         trends(),
         privacy(),
         weekly(),
-        leaderboard(),
+        group::leaderboard(),
         nudges(),
-        group(),
+        group::group(),
         help(),
     ]
-}
-
-/// A message as an embed within Discord's limits.
-pub fn embed(message: &Message) -> serenity::CreateEmbed {
-    let mut embed =
-        serenity::CreateEmbed::new().description(clip(&message.body, DESCRIPTION_LIMIT));
-    if let Some(title) = &message.title {
-        embed = embed.title(clip(title, TITLE_LIMIT));
-    }
-    if let Some(footer) = &message.footer {
-        embed = embed.footer(serenity::CreateEmbedFooter::new(clip(footer, FOOTER_LIMIT)));
-    }
-    embed
 }
 
 /// The member as this server shows them, from the interaction.
@@ -512,12 +498,6 @@ pub async fn weekly(
     .await
 }
 
-/// The streaks of this channel's group
-#[poise::command(slash_command)]
-pub async fn leaderboard(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Leaderboard).await
-}
-
 /// Whether a group may mention you before its summary
 #[poise::command(slash_command)]
 pub async fn nudges(
@@ -528,106 +508,6 @@ pub async fn nudges(
         ctx,
         Command::Nudges {
             on: setting.is_on(),
-        },
-    )
-    .await
-}
-
-/// Do the routine together in this channel (Manage Server)
-#[poise::command(
-    slash_command,
-    guild_only,
-    default_member_permissions = "MANAGE_GUILD",
-    subcommands(
-        "group_setup",
-        "group_status",
-        "group_off",
-        "group_nudges",
-        "group_skip",
-        "group_pause"
-    ),
-    subcommand_required
-)]
-pub async fn group(_ctx: Context<'_>) -> Result<(), Error> {
-    Ok(())
-}
-
-/// Post the routine here each day, with a summary in the evening
-#[poise::command(slash_command, rename = "setup")]
-pub async fn group_setup(
-    ctx: Context<'_>,
-    #[description = "Local time, e.g. 07:30"]
-    #[max_length = 16]
-    time: String,
-    #[description = "The group's time zone, e.g. Europe/Berlin"]
-    #[autocomplete = "zones"]
-    #[max_length = 64]
-    timezone: Option<String>,
-    #[description = "Which days"] days: Option<Days>,
-    #[description = "Local time of the day's summary, e.g. 21:00"]
-    #[max_length = 16]
-    summary: Option<String>,
-) -> Result<(), Error> {
-    let command = Command::GroupSetup {
-        time,
-        timezone,
-        days: days.map(|d| d.as_text().to_string()),
-        summary,
-    };
-    answer(ctx, command).await
-}
-
-/// This channel's group: schedule, members, nudges
-#[poise::command(slash_command, rename = "status")]
-pub async fn group_status(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::GroupStatus).await
-}
-
-/// Stop this channel's group (history is kept)
-#[poise::command(slash_command, rename = "off")]
-pub async fn group_off(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::GroupOff).await
-}
-
-/// Mention members who haven't checked in, an hour before the summary
-#[poise::command(slash_command, rename = "nudges")]
-pub async fn group_nudges(
-    ctx: Context<'_>,
-    #[description = "on or off"] setting: Switch,
-) -> Result<(), Error> {
-    answer(
-        ctx,
-        Command::GroupNudges {
-            on: setting.is_on(),
-        },
-    )
-    .await
-}
-
-/// No group session on one day (neutral for streaks)
-#[poise::command(slash_command, rename = "skip")]
-pub async fn group_skip(
-    ctx: Context<'_>,
-    #[description = "The day, e.g. 2027-05-05, today or tomorrow"]
-    #[max_length = 16]
-    date: String,
-) -> Result<(), Error> {
-    answer(ctx, Command::GroupSkip { date }).await
-}
-
-/// No group sessions for some days from tomorrow (neutral for streaks)
-#[poise::command(slash_command, rename = "pause")]
-pub async fn group_pause(
-    ctx: Context<'_>,
-    #[description = "How many days"]
-    #[min = 1]
-    #[max = 60]
-    days: u32,
-) -> Result<(), Error> {
-    answer(
-        ctx,
-        Command::GroupPause {
-            days: days.to_string(),
         },
     )
     .await

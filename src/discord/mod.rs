@@ -1,11 +1,24 @@
 //! The Discord adapter: serenity for the gateway and REST, poise for slash
 //! commands. Interactions become commands, reactions become check-ins, and
 //! [`platform::DiscordPlatform`] sends the engine's messages.
+//!
+//! Inbound: `commands` (slash commands; a group's in `commands/group.rs`)
+//! and `buttons` (what a press on a button does). Outbound: `platform`
+//! (sends, DMs, reactions), `render` (how a message looks: embeds and button
+//! rows, also used when a press updates a message) and, behind
+//! DISCORD_API_BASE, [`proxy`] (the engine's calls made directly) with its
+//! rate limiter in `limiter`. `errors` says what a failed call means for the
+//! engine, for serenity's calls and the proxy's alike. What sending shares
+//! with the inbound files lives in `render`, so sending imports nothing
+//! inbound.
 
 mod buttons;
 mod commands;
+mod errors;
+mod limiter;
 pub mod platform;
 pub mod proxy;
+mod render;
 
 use std::sync::Arc;
 

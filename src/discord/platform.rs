@@ -8,25 +8,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 
-use super::buttons;
-use super::commands::embed;
+use super::errors::{UNKNOWN_MEMBER, UNKNOWN_USER, classify};
 use super::proxy::ProxyRest;
+use super::render::{self, embed};
 use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::store::deliveries::Kind;
-
-/// Discord: "Cannot send messages to this user".
-const CANNOT_MESSAGE_USER: isize = 50007;
-/// Discord: "You are opening direct messages too fast".
-const OPENING_DMS_TOO_FAST: isize = 40003;
-/// Discord: "Unknown Member" (not, or no longer, in the server).
-const UNKNOWN_MEMBER: isize = 10007;
-/// Discord: "Unknown User" (the account is gone).
-const UNKNOWN_USER: isize = 10013;
-
-/// A 429 seen through serenity carries no `retry_after` (serenity's own
-/// limiter normally waits it out before we see anything); then wait this.
-const RATE_LIMIT_FALLBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 pub struct DiscordPlatform {
     http: Arc<serenity::Http>,
@@ -138,36 +125,6 @@ pub fn nonce(key: &str) -> String {
     format!("u{hash:016x}")
 }
 
-/// What a failed Discord call means for the engine, from its status and
-/// Discord's error code.
-pub fn classify_status(status: u16, code: isize, message: &str) -> SendError {
-    match (status, code) {
-        (_, CANNOT_MESSAGE_USER) => {
-            SendError::Unreachable(format!("{message} ({CANNOT_MESSAGE_USER})"))
-        }
-        (_, OPENING_DMS_TOO_FAST) => SendError::RetryAfter(chrono::TimeDelta::minutes(1)),
-        (429, _) => SendError::RetryAfter(RATE_LIMIT_FALLBACK),
-        (500.., _) => SendError::Transient(format!("{status}: {message}")),
-        _ => SendError::Rejected(format!("{status}: {message} ({code})")),
-    }
-}
-
-pub fn classify(error: &serenity::Error) -> SendError {
-    match error {
-        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
-            classify_status(
-                response.status_code.as_u16(),
-                response.error.code,
-                &response.error.message,
-            )
-        }
-        serenity::Error::Http(serenity::HttpError::Request(_)) => {
-            SendError::Transient(error.to_string())
-        }
-        _ => SendError::Rejected(error.to_string()),
-    }
-}
-
 #[async_trait]
 impl Platform for DiscordPlatform {
     fn conventions(&self) -> &'static Conventions {
@@ -189,13 +146,13 @@ impl Platform for DiscordPlatform {
             _ if !outgoing.choices.is_empty() => {
                 let mut message = outgoing.message.clone();
                 if outgoing.kind == Kind::Exercise {
-                    message.footer = Some(buttons::HOW_TO_CHECK_IN.to_string());
+                    message.footer = Some(render::HOW_TO_CHECK_IN.to_string());
                 }
                 // A member's first message of the day can also be moved.
                 let movable = outgoing.opens_day && matches!(to, Destination::Direct { .. });
-                let mut rows = buttons::rows(outgoing.kind, outgoing.choices, None);
+                let mut rows = render::rows(outgoing.kind, outgoing.choices, None);
                 if movable {
-                    rows.push(buttons::later_row());
+                    rows.push(render::later_row());
                 }
                 serenity::CreateMessage::new()
                     .embed(embed(&message))
@@ -204,7 +161,7 @@ impl Platform for DiscordPlatform {
             // The advice after a 🤕 asks how strong: a button opens the form.
             Kind::Advice => serenity::CreateMessage::new()
                 .embed(embed(outgoing.message))
-                .components(vec![buttons::rate_row()]),
+                .components(vec![render::rate_row()]),
             _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }
         .nonce(serenity::Nonce::String(nonce(outgoing.key)))
