@@ -154,9 +154,8 @@ impl Config {
             .read("UPRIGHT_RETENTION", parse_retention)
             .unwrap_or(Duration::days(400));
         let metrics_addr = env.read("UPRIGHT_METRICS_ADDR", |text| {
-            text.parse::<SocketAddr>().map_err(|_| {
-                format!("`{text}` is not an address and port, e.g. `127.0.0.1:9187`")
-            })
+            text.parse::<SocketAddr>()
+                .map_err(|_| format!("`{text}` is not an address and port, e.g. `127.0.0.1:9187`"))
         });
         let discord = DiscordConfig::read(&env);
         let matrix = MatrixConfig::read(&env);
@@ -234,7 +233,9 @@ impl DiscordConfig {
     fn read(env: &Reader<'_>) -> Option<DiscordConfig> {
         let Some(token) = env.get("DISCORD_TOKEN") else {
             if env.get("DISCORD_GUILD_ID").is_some() {
-                env.problem("DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too");
+                env.problem(
+                    "DISCORD_GUILD_ID is set but DISCORD_TOKEN is not; set the bot token too",
+                );
             }
             return None;
         };
@@ -332,7 +333,9 @@ fn parse_log_format(text: &str) -> Result<LogFormat, String> {
     match text {
         "text" => Ok(LogFormat::Text),
         "json" => Ok(LogFormat::Json),
-        other => Err(format!("`{other}` is not a log format; use `text` or `json`")),
+        other => Err(format!(
+            "`{other}` is not a log format; use `text` or `json`"
+        )),
     }
 }
 

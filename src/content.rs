@@ -491,10 +491,7 @@ fn check_exercise(file: &Path, i: usize, exercise: &Exercise, problems: &mut Vec
     if let Some(hold) = exercise.hold_seconds
         && !(1..=120).contains(&hold)
     {
-        report(
-            "hold_seconds",
-            format!("{hold} is outside 1–120 seconds"),
-        );
+        report("hold_seconds", format!("{hold} is outside 1–120 seconds"));
     }
     let length = exercise.setup.len() + exercise.steps.iter().map(String::len).sum::<usize>();
     if length > MAX_MESSAGE_TEXT {

@@ -1,7 +1,7 @@
 //! Members' direct channels, as the platforms report them: a DM the member
 //! opened with the bot, and a DM that stopped being private.
 
-use super::{Engine, sessions};
+use super::{Engine, disclaimer};
 use crate::store::{Result, users};
 
 impl Engine {
@@ -55,8 +55,8 @@ impl Engine {
                 let tx = c.transaction()?;
                 if let Some(user) = users::find(&tx, &platform, &user_id)? {
                     match &message_id {
-                        Some(id) => sessions::disclaimer_answered(&tx, &content, &user, id, now)?,
-                        None => sessions::send_disclaimer(&tx, &content, &user, now)?,
+                        Some(id) => disclaimer::disclaimer_answered(&tx, &content, &user, id, now)?,
+                        None => disclaimer::send_disclaimer(&tx, &content, &user, now)?,
                     }
                 }
                 tx.commit()?;

@@ -8,10 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use rusqlite::Connection;
 
-use super::sessions::{
-    Audience, Occasion, SessionRules, delivery_key, due_occurrences, enqueue, record, routine,
-    status_of,
-};
+use super::outgoing::{Audience, SessionMessage, delivery_key, enqueue};
+use super::sessions::{Occasion, SessionRules, due_occurrences, record, routine, status_of};
 use super::{Engine, render};
 use crate::coaching::{self, History, Streak, completion};
 use crate::content::Content;
@@ -278,11 +276,13 @@ fn post(
         c,
         session,
         &to,
-        kind,
-        part,
-        priority::LATER,
-        post.message,
-        Vec::new(),
+        SessionMessage {
+            kind,
+            step: part,
+            priority: priority::LATER,
+            message: post.message,
+            reactions: Vec::new(),
+        },
         now,
     )?;
     post_names::record(c, &key, &post.named)

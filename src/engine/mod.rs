@@ -8,10 +8,12 @@
 //! [`ManualClock`](crate::clock::ManualClock) through [`Engine::run_until`].
 
 mod direct;
+pub mod disclaimer;
 pub mod followup;
 pub mod groups;
 mod membership;
 mod outbox;
+mod outgoing;
 pub mod platform;
 mod rate_limits;
 mod reactions;

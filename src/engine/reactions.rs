@@ -355,17 +355,15 @@ fn apply_in_dm(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    check_in(
-        c,
-        content,
-        event.added,
-        via,
-        &session,
+    let check_in = CheckIn {
+        session: &session,
         step,
-        &user,
+        user: &user,
         kind,
-        now,
-    )
+        added: event.added,
+        via,
+    };
+    record_check_in(c, content, &check_in, now)
 }
 
 /// In a group channel anyone's reaction is their own check-in, and makes
@@ -409,17 +407,15 @@ fn apply_in_group(
     if event.added {
         groups::join(c, group_id, user.id, event.display_name.as_deref(), now)?;
     }
-    check_in(
-        c,
-        content,
-        event.added,
-        via,
-        &session,
+    let check_in = CheckIn {
+        session: &session,
         step,
-        &user,
+        user: &user,
         kind,
-        now,
-    )
+        added: event.added,
+        via,
+    };
+    record_check_in(c, content, &check_in, now)
 }
 
 /// The session and step a reaction is on, if check-ins still count there:
@@ -446,31 +442,44 @@ pub fn report_pain(
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
-    check_in(
-        c,
-        content,
-        true,
-        Via::Reaction,
+    let check_in = CheckIn {
         session,
         step,
         user,
-        CheckInKind::Pain,
-        now,
-    )
+        kind: CheckInKind::Pain,
+        added: true,
+        via: Via::Reaction,
+    };
+    record_check_in(c, content, &check_in, now)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_in(
-    c: &Connection,
-    content: &Content,
+/// A member's check-in on one step of a session, or its withdrawal.
+struct CheckIn<'a> {
+    session: &'a Session,
+    step: u32,
+    user: &'a User,
+    kind: CheckInKind,
+    /// `false`: the reaction was taken back.
     added: bool,
     via: Via,
-    session: &Session,
-    step: u32,
-    user: &User,
-    kind: CheckInKind,
+}
+
+/// Records a check-in (or its withdrawal) and what follows from it: advice
+/// and a stop after pain, the next exercise of a member's own session.
+fn record_check_in(
+    c: &Connection,
+    content: &Content,
+    check_in: &CheckIn<'_>,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
+    let &CheckIn {
+        session,
+        step,
+        user,
+        kind,
+        added,
+        via,
+    } = check_in;
     if via == Via::Button {
         // The latest press is the member's answer: a double click changes
         // nothing, another button replaces the earlier choice.

@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
+use super::outgoing::{Audience, SessionMessage, enqueue, session_key};
 use super::render;
 use crate::check_in::CheckInKind;
 use crate::coaching::{self, History};
 use crate::content::{Content, Routine};
 use crate::schedule::{Occurrence, Schedule};
 use crate::store::check_ins;
-use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
-use crate::store::groups::{self as store_groups, Group};
+use crate::store::deliveries::{self, Kind, NewDelivery, priority};
+use crate::store::groups as store_groups;
 use crate::store::sessions::{self, MissedBecause, NewSession, Owner, Session, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users::{self, User};
@@ -40,20 +41,6 @@ pub(super) fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine>
     content
         .routine(id)
         .ok_or_else(|| StoreError::Corrupt(format!("routine `{id}` is not in the content folder")))
-}
-
-/// The idempotency key prefix of a session: its subscription or group,
-/// routine, local date.
-fn session_key(session: &Session) -> String {
-    match (session.subscription_id, session.group_id) {
-        (Some(sub), _) => format!("sub{sub}/{}/{}", session.routine_id, session.local_date),
-        (None, group) => format!(
-            "group{}/{}/{}",
-            group.unwrap_or_default(),
-            session.routine_id,
-            session.local_date
-        ),
-    }
 }
 
 /// Reading a member's history from the database (the rules over it are
@@ -301,11 +288,13 @@ fn begin(
             c,
             &session,
             to,
-            Kind::Opening,
-            None,
-            priority::OPENING,
-            opening,
-            Vec::new(),
+            SessionMessage {
+                kind: Kind::Opening,
+                step: None,
+                priority: priority::OPENING,
+                message: opening,
+                reactions: Vec::new(),
+            },
             first_at,
         )?;
         return sessions::set_progress(c, session.id, 0, None, Status::Finished);
@@ -315,11 +304,13 @@ fn begin(
         c,
         &session,
         to,
-        Kind::Exercise,
-        Some(step),
-        priority::OPENING,
-        render::first_exercise(opening, first),
-        CheckInKind::reaction_set(),
+        SessionMessage {
+            kind: Kind::Exercise,
+            step: Some(step),
+            priority: priority::OPENING,
+            message: render::first_exercise(opening, first),
+            reactions: CheckInKind::reaction_set(),
+        },
         first_at,
     )?;
     let next_step_at = first_at + Duration::minutes(pace_minutes.into());
@@ -364,78 +355,6 @@ pub fn move_started(
     sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
 }
 
-/// Where a session's messages go: a member's DM or a group's channel.
-pub(super) struct Audience {
-    pub platform: String,
-    pub recipient: Recipient,
-}
-
-impl Audience {
-    pub fn member(user: &User) -> Audience {
-        Audience {
-            platform: user.platform.clone(),
-            recipient: Recipient::Member(user.id),
-        }
-    }
-
-    pub fn channel(group: &Group) -> Audience {
-        Audience {
-            platform: group.platform.clone(),
-            recipient: Recipient::Channel(group.channel_id.clone()),
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(super) fn enqueue(
-    c: &Connection,
-    session: &Session,
-    to: &Audience,
-    kind: Kind,
-    step: Option<u32>,
-    priority: i64,
-    message: crate::message::Message,
-    reactions: Vec<String>,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    deliveries::enqueue(
-        c,
-        &NewDelivery {
-            key: delivery_key(session, to, kind, step),
-            platform: to.platform.clone(),
-            recipient: to.recipient.clone(),
-            session_id: Some(session.id),
-            kind,
-            step,
-            priority,
-            message,
-            reactions,
-            due_at: now,
-        },
-    )
-}
-
-/// The idempotency key of a session's message: the same message written
-/// twice (a pass repeated after a crash) is one delivery.
-pub(super) fn delivery_key(
-    session: &Session,
-    to: &Audience,
-    kind: Kind,
-    step: Option<u32>,
-) -> String {
-    let suffix = match (kind, step, &to.recipient) {
-        (Kind::Exercise, Some(step), _) => format!("ex{step}"),
-        // In a group, each member who reports pain gets their own advice.
-        (Kind::Advice, Some(step), Recipient::Member(user)) if session.group_id.is_some() => {
-            format!("advice{step}/user{user}")
-        }
-        (Kind::Advice, Some(step), _) => format!("advice{step}"),
-        (Kind::Nudge, Some(part), _) => format!("nudge{part}"),
-        (kind, _, _) => kind.as_str().to_string(),
-    };
-    format!("{}/{suffix}", session_key(session))
-}
-
 /// Exercise `step` of `session` at the session's load.
 fn exercise_message(
     content: &Content,
@@ -470,11 +389,13 @@ fn post_exercise(
         c,
         session,
         to,
-        Kind::Exercise,
-        Some(step),
-        priority::LATER,
-        message,
-        CheckInKind::reaction_set(),
+        SessionMessage {
+            kind: Kind::Exercise,
+            step: Some(step),
+            priority: priority::LATER,
+            message,
+            reactions: CheckInKind::reaction_set(),
+        },
         now,
     )?;
     let next_step_at = now + Duration::minutes(pace_minutes.into());
@@ -528,11 +449,13 @@ pub fn advance(
                     c,
                     session,
                     &to,
-                    Kind::Closing,
-                    None,
-                    priority::LATER,
-                    closing,
-                    Vec::new(),
+                    SessionMessage {
+                        kind: Kind::Closing,
+                        step: None,
+                        priority: priority::LATER,
+                        message: closing,
+                        reactions: Vec::new(),
+                    },
                     now,
                 )?;
                 return Ok(());
@@ -566,11 +489,13 @@ pub fn close(
         c,
         session,
         &Audience::member(user),
-        Kind::Closing,
-        None,
-        priority::LATER,
-        message,
-        Vec::new(),
+        SessionMessage {
+            kind: Kind::Closing,
+            step: None,
+            priority: priority::LATER,
+            message,
+            reactions: Vec::new(),
+        },
         now,
     )?;
     Ok(())
@@ -595,11 +520,13 @@ pub fn advise_on_pain(
         c,
         session,
         &Audience::member(user),
-        Kind::Advice,
-        Some(step),
-        priority::URGENT,
-        message,
-        Vec::new(),
+        SessionMessage {
+            kind: Kind::Advice,
+            step: Some(step),
+            priority: priority::URGENT,
+            message,
+            reactions: Vec::new(),
+        },
         now,
     )?;
     Ok(())
@@ -625,62 +552,4 @@ pub fn back_on_after(
         .resting_on(content.pain_rules(), routine, next_day)
         .get(&step)
         .map(|last_day| *last_day + chrono::Days::new(1)))
-}
-
-/// Writes the disclaimer to a member's DM, with ✅ to agree.
-pub fn send_disclaimer(
-    c: &Connection,
-    content: &Content,
-    user: &User,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let key = disclaimer_key(user.id);
-    if !deliveries::enqueue(c, &disclaimer_delivery(content, user, now))? {
-        // Sent before; if that failed (DMs were closed), try again now.
-        deliveries::retry_failed(c, &key, now)?;
-    }
-    Ok(())
-}
-
-/// Whether the member has been sent the disclaimer, or it is on its way.
-pub fn disclaimer_known(c: &Connection, user: &User) -> Result<bool> {
-    Ok(deliveries::find_by_key(c, &disclaimer_key(user.id))?.is_some())
-}
-
-/// Records an answer that carried the disclaimer (`message_id`, already in
-/// the member's DM) as the member's disclaimer: ✅ on it agrees, and the
-/// outbox adds that ✅ as it does on a disclaimer of its own.
-pub fn disclaimer_answered(
-    c: &Connection,
-    content: &Content,
-    user: &User,
-    message_id: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    deliveries::enqueue(c, &disclaimer_delivery(content, user, now))?;
-    if let Some(delivery) = deliveries::find_by_key(c, &disclaimer_key(user.id))?
-        && delivery.platform_message_id.is_none()
-    {
-        deliveries::mark_sent(c, delivery.id, message_id, now)?;
-    }
-    Ok(())
-}
-
-fn disclaimer_key(user_id: i64) -> String {
-    format!("user{user_id}/disclaimer")
-}
-
-fn disclaimer_delivery(content: &Content, user: &User, now: DateTime<Utc>) -> NewDelivery {
-    NewDelivery {
-        key: disclaimer_key(user.id),
-        platform: user.platform.clone(),
-        recipient: Recipient::Member(user.id),
-        session_id: None,
-        kind: Kind::Disclaimer,
-        step: None,
-        priority: priority::URGENT,
-        message: render::disclaimer(content),
-        reactions: vec![CheckInKind::Done.emoji().to_string()],
-        due_at: now,
-    }
 }
