@@ -6,7 +6,7 @@
 //! runs at `speed` × real time; `wait` jumps it ahead, delivering everything
 //! due on the way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -122,20 +122,44 @@ pub async fn run(
         let now = time.current().max(time.clock.now());
         engine.run_until(&time.clock, now).await?;
         let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
         if matches!(line, "quit" | "exit") {
             break;
         }
+        let input = Input {
+            engine: &engine,
+            console: &console,
+            db: &db,
+            attachment_dir: &attachment_dir,
+        };
+        input.handle(line, &mut time).await?;
+        engine.run_due().await?;
+    }
+    Ok(())
+}
+
+/// What a line typed in the demo acts on.
+struct Input<'a> {
+    engine: &'a Engine,
+    console: &'a Console,
+    db: &'a Db,
+    attachment_dir: &'a Path,
+}
+
+impl Input<'_> {
+    /// Acts on one line: a `/command`, `react`, `unreact` or `wait`.
+    async fn handle(&self, line: &str, time: &mut DemoTime) -> anyhow::Result<()> {
+        let (engine, console) = (self.engine, self.console);
+        if line.is_empty() {
+            return Ok(());
+        }
         if let Some(text) = line.strip_prefix('/') {
-            let reply = commands::handle_text(&engine, &member(), &Place::Direct, text).await;
-            update_zone(&db, &console).await;
-            console.print_reply(&reply, &attachment_dir);
+            let reply = commands::handle_text(engine, &member(), &Place::Direct, text).await;
+            update_zone(self.db, console).await;
+            console.print_reply(&reply, self.attachment_dir);
         } else if let Some(rest) = line.strip_prefix("unreact ") {
-            react(&engine, &console, rest, false).await?;
+            react(engine, console, rest, false).await?;
         } else if let Some(rest) = line.strip_prefix("react ") {
-            react(&engine, &console, rest, true).await?;
+            react(engine, console, rest, true).await?;
         } else if let Some(rest) = line.strip_prefix("wait ") {
             match parse_duration(rest) {
                 Ok(duration) => {
@@ -148,9 +172,8 @@ pub async fn run(
         } else {
             console.note("Commands start with `/` (try `/help`); also `react ✅ [#N]`, `unreact ✅ [#N]`, `wait 10m`, `quit`.");
         }
-        engine.run_due().await?;
+        Ok(())
     }
-    Ok(())
 }
 
 async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> anyhow::Result<()> {

@@ -324,6 +324,41 @@ impl Uia {
     }
 }
 
+fn as_json(raw: &str) -> serde_json::Value {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+/// Whether the keys the homeserver published for `own` show `device`
+/// signed by the account's self-signing key.
+fn signed_by_self_signing_key(
+    keys: &matrix_sdk::ruma::api::client::keys::get_keys::v3::Response,
+    own: &matrix_sdk::ruma::UserId,
+    device: &matrix_sdk::ruma::DeviceId,
+) -> bool {
+    let self_signing = keys
+        .self_signing_keys
+        .get(own)
+        .map(|raw| as_json(raw.json().get()))
+        .unwrap_or_default();
+    let self_signing_ids: Vec<String> = self_signing["keys"]
+        .as_object()
+        .map(|keys| keys.keys().cloned().collect())
+        .unwrap_or_default();
+    let device_keys = keys
+        .device_keys
+        .get(own)
+        .and_then(|devices| devices.get(device))
+        .map(|raw| as_json(raw.json().get()))
+        .unwrap_or_default();
+    device_keys["signatures"][own.as_str()]
+        .as_object()
+        .is_some_and(|signatures| {
+            self_signing_ids
+                .iter()
+                .any(|id| signatures.contains_key(id))
+        })
+}
+
 /// `upright doctor`: whether the homeserver publishes `device` signed by
 /// the account's self-signing key, and whether recovery is set up. Asks
 /// the homeserver only: the store is not opened while the bot may run.
@@ -346,7 +381,6 @@ pub async fn report(
         .send(query)
         .await
         .map_err(|e| format!("cannot read the bot's keys: {e}"))?;
-    let as_json = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap_or_default();
     if !keys.master_keys.contains_key(&own) {
         return Err(
             "the bot has no cross-signing identity, so Element members can neither read it nor \
@@ -354,29 +388,7 @@ pub async fn report(
                 .to_string(),
         );
     }
-    let self_signing = keys
-        .self_signing_keys
-        .get(&own)
-        .map(|raw| as_json(raw.json().get()))
-        .unwrap_or_default();
-    let self_signing_ids: Vec<String> = self_signing["keys"]
-        .as_object()
-        .map(|keys| keys.keys().cloned().collect())
-        .unwrap_or_default();
-    let device_keys = keys
-        .device_keys
-        .get(&own)
-        .and_then(|devices| devices.get(device))
-        .map(|raw| as_json(raw.json().get()))
-        .unwrap_or_default();
-    let signed = device_keys["signatures"][own.as_str()]
-        .as_object()
-        .is_some_and(|signatures| {
-            self_signing_ids
-                .iter()
-                .any(|id| signatures.contains_key(id))
-        });
-    if !signed {
+    if !signed_by_self_signing_key(&keys, &own, device) {
         return Err(format!(
             "device {device} is not signed by the bot's identity, so Element members cannot read \
              it; `upright run` signs it at its next start"

@@ -389,11 +389,7 @@ pub async fn sync<F>(
 where
     F: std::future::Future<Output = ()>,
 {
-    let Listener {
-        inbound,
-        checkpoints,
-        ..
-    } = listener;
+    let (inbound, checkpoints) = (&listener.inbound, &listener.checkpoints);
     let saver = tokio::spawn(save_positions(engine.clone(), Arc::clone(checkpoints)));
     let health = &engine.telemetry().health;
     let filter = sync_filter(&client);
@@ -438,14 +434,8 @@ where
             Err(error) => {
                 checkpoints.end(batch, None);
                 health.link(PLATFORM, Link::Lost(error.to_string()));
-                if let Some(ErrorKind::UnknownToken(token)) = error.client_api_error_kind() {
-                    tracing::error!(
-                        soft_logout = token.soft_logout,
-                        "the homeserver no longer accepts the bot's access token: {error}"
-                    );
-                    break SyncEnd::SignedOut {
-                        soft_logout: token.soft_logout,
-                    };
+                if let Some(soft_logout) = signed_out(&error) {
+                    break SyncEnd::SignedOut { soft_logout };
                 }
                 let pause = pauses.failed();
                 tracing::warn!(
@@ -461,6 +451,18 @@ where
     };
     saver.abort();
     end
+}
+
+/// Whether the homeserver signed the bot out (`Some(soft_logout)`).
+fn signed_out(error: &matrix_sdk::Error) -> Option<bool> {
+    let Some(ErrorKind::UnknownToken(token)) = error.client_api_error_kind() else {
+        return None;
+    };
+    tracing::error!(
+        soft_logout = token.soft_logout,
+        "the homeserver no longer accepts the bot's access token: {error}"
+    );
+    Some(token.soft_logout)
 }
 
 /// The token the next sync starts from (none before the first sync).

@@ -281,25 +281,9 @@ impl Inbound {
             return;
         }
         let target = if reply.ephemeral && !in_their_dm {
-            match self.private_room(&sender).await {
-                Ok(dm) => {
-                    let pointer_key = format!("{}/{sender}", room.room_id());
-                    if self.pointers.take(&pointer_key, self.engine.now()) {
-                        let pointer = Message::text("I've answered you in our direct messages.");
-                        let sent = room
-                            .send(notice(&pointer))
-                            .with_transaction_id(transaction_id(&format!("pointer/{command}")))
-                            .await;
-                        if let Err(error) = sent {
-                            tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
-                        }
-                    }
-                    dm
-                }
-                Err(error) => {
-                    tracing::warn!("cannot open a DM for a private answer: {error}");
-                    return;
-                }
+            match self.dm_pointed_to(&room, &sender, &command).await {
+                Some(dm) => dm,
+                None => return,
             }
         } else {
             room
@@ -327,6 +311,35 @@ impl Inbound {
             send_ms = handled.elapsed().as_millis() as u64,
             "answered a command"
         );
+    }
+
+    /// The member's DM, for a personal answer to a command given in a
+    /// shared `room`; there, a pointer to the DM at most once an hour.
+    async fn dm_pointed_to(
+        &self,
+        room: &Room,
+        sender: &UserId,
+        command: &OwnedEventId,
+    ) -> Option<Room> {
+        let dm = match self.private_room(sender).await {
+            Ok(dm) => dm,
+            Err(error) => {
+                tracing::warn!("cannot open a DM for a private answer: {error}");
+                return None;
+            }
+        };
+        let pointer_key = format!("{}/{sender}", room.room_id());
+        if self.pointers.take(&pointer_key, self.engine.now()) {
+            let pointer = Message::text("I've answered you in our direct messages.");
+            let sent = room
+                .send(notice(&pointer))
+                .with_transaction_id(transaction_id(&format!("pointer/{command}")))
+                .await;
+            if let Err(error) = sent {
+                tracing::warn!(room = %room.room_id(), "cannot point to the DM: {error}");
+            }
+        }
+        Some(dm)
     }
 
     /// The member's DM: the one the engine knows, while it is still theirs
