@@ -1,35 +1,34 @@
 //! Upright coaches people with upper back pain through a daily routine of
 //! five exercises, on Discord and Matrix.
 //!
-//! How the parts fit together:
+//! The modules, in the order data flows through them:
 //!
-//! - [`content`] loads what the bot says (routines, topics) from `content/`.
-//! - [`schedule`] turns "07:30 Europe/Berlin weekdays" into session instants,
-//!   with an explicit daylight-saving policy.
-//! - [`store`] is the SQLite database: members, subscriptions, sessions, the
-//!   delivery outbox and check-ins, migrated from `migrations/`.
-//! - [`engine`] is the bot itself: it starts due sessions, writes every message
-//!   to the outbox before handing it to a [`engine::Platform`], paces the
-//!   exercises, and turns reactions into check-ins.
-//! - [`coaching`] decides each day's load, counts streaks and rests an
-//!   exercise that keeps hurting: pure rules over a member's history.
-//! - [`progress`] draws the 12-week calendar picture; [`trends`] the 8 weeks
-//!   of each exercise.
-//! - [`commands`] answers member commands with platform-neutral [`message::Reply`]s.
-//! - [`console`] is a platform in the terminal, used by `upright demo`.
-//! - `matrix` and `discord` (features of the same names) are the adapters:
-//!   incoming commands and reactions go to the engine; each implements the
-//!   platform the engine sends through.
-//! - [`ordered`] runs a platform's incoming events in order per room, off its
-//!   receiving loop; [`checkpoint`] says when the stream position may be
-//!   saved (once the work made from the events before it is done).
-//! - [`telemetry`] counts what happens for Prometheus and says whether the
-//!   bot is healthy (`/metrics`, `/healthz`).
-//! - [`app`] wires the engine and the configured platforms for `upright run`.
-//!
-//! Data flows one way: a platform adapter turns an incoming event into a
-//! command or a reaction for the engine; the engine answers with messages it
-//! first records in the outbox, then sends through the platform.
+//! 1. Starting up. [`config`] reads the environment (with [`duration`] for
+//!    `2h`-style values); [`content`] loads what the bot says (routines,
+//!    topics) from `content/`; [`app`] wires the engine and the configured
+//!    platforms for `upright run`, [`demo`] for `upright demo`, and
+//!    [`doctor`] checks everything for `upright doctor`.
+//! 2. Events in. `discord` and `matrix` (features of the same names) are the
+//!    adapters, [`console`] the terminal's: each turns an incoming message
+//!    or reaction into a command or a check-in. [`ordered`] runs a
+//!    platform's events in order per room, off its receiving loop, and
+//!    [`checkpoint`] says when its stream position may be saved.
+//! 3. Understanding them. [`commands`] parses and answers member commands
+//!    (with [`budget`] against floods); [`check_in`] names the three
+//!    check-in reactions.
+//! 4. Deciding. [`engine`] is the bot itself: it starts due sessions (times
+//!    from [`schedule`], "now" from [`clock`]), paces exercises, turns
+//!    reactions into check-ins and runs groups; [`coaching`] holds the pure
+//!    rules over a member's history (loads, streaks, rest after pain);
+//!    [`progress`] and [`trends`] draw pictures of it.
+//! 5. Remembering. [`store`] is the SQLite database behind it all: members,
+//!    subscriptions, sessions, the outbox and check-ins, migrated from
+//!    `migrations/`, with writes retried through [`retry`]'s backoff.
+//! 6. Messages out. The engine writes every message to the outbox first,
+//!    then sends it through its platform as a [`message::Message`], shown
+//!    the platform's way ([`conventions`]).
+//! 7. Watching. [`telemetry`] counts what happens and judges the bot's
+//!    health; [`http`] serves both (`/metrics`, `/healthz`).
 
 // matrix-sdk's sync future is deeper than the default limit for `Send` checks.
 #![recursion_limit = "256"]
