@@ -14,7 +14,6 @@ mod parse;
 mod privacy;
 mod subscription;
 
-pub use help::COMMANDS;
 pub(crate) use later::Later;
 pub use parse::{Command, MAX_ARGUMENT_CHARS, ParseError};
 
@@ -287,6 +286,111 @@ fn pause_notice(ctx: &Ctx<'_>) -> Result<Option<String>, StoreError> {
         }))
 }
 
+/// Every command with a one-line description; adapters add their prefix.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (
+        "subscribe <time> [timezone] [days] [pace]",
+        "start or change your daily routine, e.g. `subscribe 07:30 Europe/Berlin weekdays`",
+    ),
+    (
+        "agree",
+        "accept the disclaimer (needed once, before your first session)",
+    ),
+    ("status", "your next session, streak and today's load"),
+    (
+        "pause [days]",
+        "pause your sessions, for good or for some days",
+    ),
+    ("resume", "start your sessions again"),
+    ("skip", "skip today's session"),
+    (
+        "later [30m|1h|2h|tonight]",
+        "move today's session once (1 h if you don't say)",
+    ),
+    (
+        "followup <HH:MM> / followup off",
+        "one reminder that evening if the day's session isn't done (off unless you ask)",
+    ),
+    (
+        "timezone <zone>",
+        "set your time zone, e.g. `timezone berlin`",
+    ),
+    ("unsubscribe", "stop your sessions (your history is kept)"),
+    (
+        "pain <0-10> [where]",
+        "how strong your latest 🤕 was, and where, e.g. `pain 6 left shoulder blade`",
+    ),
+    ("routine", "today's routine"),
+    ("exercise <number or name>", "one exercise in full"),
+    (
+        "causes / why / tips / precautions / disclaimer",
+        "background on upper back pain",
+    ),
+    ("streak", "your streak"),
+    ("progress", "a picture of your last 12 weeks"),
+    (
+        "trends",
+        "each exercise over 8 weeks: days done, load, pain scores (to show a physiotherapist)",
+    ),
+    (
+        "weekly on / weekly off",
+        "a summary of your week by direct message each Sunday",
+    ),
+    ("leaderboard", "the streaks of this channel's group"),
+    (
+        "nudges on / nudges off",
+        "whether a group may mention you before its summary",
+    ),
+    (
+        "group setup <time> [timezone] [days] [summary <time>]",
+        "admins: do the routine together in this channel, e.g. `group setup 07:30 Europe/Berlin weekdays summary 21:00`",
+    ),
+    (
+        "group status / group off / group nudges on|off",
+        "admins: see, stop, or turn nudges on or off for this channel's group",
+    ),
+    (
+        "group skip <date> / group pause <days>",
+        "admins: the group rests that day, or for some days from tomorrow (neutral for streaks)",
+    ),
+    (
+        "privacy export [csv] / privacy delete",
+        "all your data as a file / erase it",
+    ),
+    ("help", "this list"),
+];
+
+/// The commands that take nothing after their name, each with the line a
+/// platform's menu of commands shows (Discord's slash commands: at most 100
+/// characters). A platform with such a menu offers every one of these.
+pub const WITHOUT_ARGUMENTS: &[(&str, &str)] = &[
+    (
+        "agree",
+        "Accept the disclaimer (needed once, before your first session)",
+    ),
+    ("unsubscribe", "Stop your sessions (your history is kept)"),
+    ("resume", "Start your sessions again"),
+    ("skip", "Skip today's session"),
+    ("status", "Your next session, streak and today's load"),
+    ("routine", "Today's routine"),
+    ("causes", "What causes upper back pain"),
+    ("why", "Why exercise helps"),
+    ("tips", "Tips for making it a habit"),
+    (
+        "precautions",
+        "Precautions: exercising safely with back pain",
+    ),
+    ("disclaimer", "The medical disclaimer"),
+    ("streak", "Your streak"),
+    ("progress", "A picture of your last 12 weeks"),
+    (
+        "trends",
+        "Each exercise over 8 weeks: days done, load, pain scores",
+    ),
+    ("help", "What Upright does, and its commands"),
+];
+
+/// Who answers each command.
 fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
     match command {
         Command::Help => Ok(Reply::private(help::help(ctx.conventions))),
@@ -347,6 +451,22 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_command_without_arguments_parses_and_fits_a_menu() {
+        for (name, description) in WITHOUT_ARGUMENTS {
+            let command = Command::parse(name);
+            assert!(command.is_ok(), "{name}: {command:?}");
+            assert!(
+                (1..=100).contains(&description.chars().count()),
+                "{name}: {description}"
+            );
+            assert!(
+                COMMANDS.iter().any(|(usage, _)| usage.contains(name)),
+                "{name} is missing from the help"
+            );
+        }
+    }
 
     type Outcome = Result<(), Box<dyn std::error::Error>>;
 

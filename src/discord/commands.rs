@@ -11,7 +11,6 @@ use poise::serenity_prelude as serenity;
 use super::render::embed;
 use super::{Error, PLATFORM};
 use crate::commands::{self as core, Command, Member, Place};
-use crate::content::TopicId;
 use crate::engine::Engine;
 use crate::message::Reply;
 
@@ -45,35 +44,51 @@ pub fn all() -> Vec<poise::Command<Engine, Error>> {
 }
 
 fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
-    vec![
+    let with_options = vec![
         subscribe(),
-        agree(),
-        unsubscribe(),
         pause(),
-        resume(),
-        skip(),
         later(),
         followup(),
         pain(),
-        status(),
         timezone(),
-        routine(),
         exercise(),
-        causes(),
-        why(),
-        tips(),
-        precautions(),
-        disclaimer(),
-        streak(),
-        progress(),
-        trends(),
         privacy(),
         weekly(),
         group::leaderboard(),
         nudges(),
         group::group(),
-        help(),
-    ]
+    ];
+    let without = core::WITHOUT_ARGUMENTS
+        .iter()
+        .map(|(name, description)| without_arguments(name, description));
+    with_options.into_iter().chain(without).collect()
+}
+
+/// A slash command for a core command that takes nothing after its name:
+/// every one the core lists is offered, so a new one needs nothing here.
+fn without_arguments(name: &str, description: &str) -> poise::Command<Engine, Error> {
+    poise::Command {
+        name: name.to_string().into(),
+        qualified_name: name.to_string().into(),
+        identifying_name: name.to_string().into(),
+        source_code_name: name.to_string().into(),
+        description: Some(description.to_string().into()),
+        slash_action: Some(answer_without_arguments),
+        ..Default::default()
+    }
+}
+
+fn answer_without_arguments(
+    ctx: poise::ApplicationContext<'_, Engine, Error>,
+) -> poise::BoxFuture<'_, Result<(), poise::FrameworkError<'_, Engine, Error>>> {
+    Box::pin(async move {
+        let context = poise::Context::Application(ctx);
+        let answered = match Command::parse(&ctx.interaction.data.name) {
+            Ok(command) => answer(context, command).await,
+            Err(error) => Err(error.into()),
+        };
+        answered.map_err(|error| poise::FrameworkError::new_command(context, error))
+    })
 }
 
 /// The member as this server shows them, from the interaction.
@@ -244,18 +259,6 @@ pub async fn subscribe(
     answer(ctx, command).await
 }
 
-/// Accept the disclaimer (needed once, before your first session)
-#[poise::command(slash_command)]
-pub async fn agree(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Agree).await
-}
-
-/// Stop your sessions (your history is kept)
-#[poise::command(slash_command)]
-pub async fn unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Unsubscribe).await
-}
-
 /// Pause your sessions, until you resume or for some days
 #[poise::command(slash_command)]
 pub async fn pause(
@@ -272,18 +275,6 @@ pub async fn pause(
         },
     )
     .await
-}
-
-/// Start your sessions again
-#[poise::command(slash_command)]
-pub async fn resume(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Resume).await
-}
-
-/// Skip today's session
-#[poise::command(slash_command)]
-pub async fn skip(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Skip).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -345,18 +336,6 @@ pub async fn pain(
     answer(ctx, Command::Pain { score, place }).await
 }
 
-/// Each exercise over 8 weeks: days done, load, pain scores
-#[poise::command(slash_command)]
-pub async fn trends(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Trends).await
-}
-
-/// Your next session, streak and today's load
-#[poise::command(slash_command)]
-pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Status).await
-}
-
 /// Set your time zone
 #[poise::command(slash_command)]
 pub async fn timezone(
@@ -369,12 +348,6 @@ pub async fn timezone(
     answer(ctx, Command::Timezone { zone }).await
 }
 
-/// Today's routine
-#[poise::command(slash_command)]
-pub async fn routine(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Routine).await
-}
-
 /// One exercise in full
 #[poise::command(slash_command)]
 pub async fn exercise(
@@ -384,48 +357,6 @@ pub async fn exercise(
     which: String,
 ) -> Result<(), Error> {
     answer(ctx, Command::Exercise { which }).await
-}
-
-/// What causes upper back pain
-#[poise::command(slash_command)]
-pub async fn causes(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Topic(TopicId::Causes)).await
-}
-
-/// Why exercise helps
-#[poise::command(slash_command)]
-pub async fn why(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Topic(TopicId::Why)).await
-}
-
-/// Tips for making it a habit
-#[poise::command(slash_command)]
-pub async fn tips(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Topic(TopicId::Tips)).await
-}
-
-/// Precautions: exercising safely with back pain
-#[poise::command(slash_command)]
-pub async fn precautions(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Topic(TopicId::Precautions)).await
-}
-
-/// The medical disclaimer
-#[poise::command(slash_command)]
-pub async fn disclaimer(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Topic(TopicId::Disclaimer)).await
-}
-
-/// Your streak
-#[poise::command(slash_command)]
-pub async fn streak(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Streak).await
-}
-
-/// A picture of your last 12 weeks
-#[poise::command(slash_command)]
-pub async fn progress(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Progress).await
 }
 
 /// Your data: export it or erase it
@@ -511,10 +442,4 @@ pub async fn nudges(
         },
     )
     .await
-}
-
-/// What Upright does, and its commands
-#[poise::command(slash_command)]
-pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
-    answer(ctx, Command::Help).await
 }
