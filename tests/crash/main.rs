@@ -11,11 +11,13 @@
 //! README gives the larger run (50 members, 10 kills).
 #![cfg(all(feature = "matrix", feature = "discord"))]
 
+#[path = "../discord_fake/mod.rs"]
 mod discord_fake;
+#[path = "../synapse/mod.rs"]
 mod synapse;
 
 #[allow(dead_code)] // The bench's process helper; the CPU and memory readings are not used here.
-#[path = "../benches/burst/bot.rs"]
+#[path = "../../benches/burst/bot.rs"]
 mod bot;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,9 +2,8 @@
 //! something: a serenity 0.12 client connects to it, decodes every gateway
 //! event it sends, and every REST body on the way is checked against
 //! Discord's OpenAPI description.
-#![cfg(feature = "discord")]
 
-mod discord_fake;
+use crate::discord_fake;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -477,7 +476,7 @@ async fn the_bots_limiter_keeps_a_concurrent_burst_under_discords_limits() {
 
 // --- The adapter against the fake ------------------------------------------------
 
-mod common;
+use crate::common;
 
 use common::utc;
 use upright::clock::{Clock, ManualClock};

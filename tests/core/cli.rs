@@ -486,8 +486,7 @@ fn json_logs_are_one_object_per_line() {
 }
 
 #[cfg(feature = "discord")]
-#[path = "common/http.rs"]
-mod http;
+use crate::common::http;
 
 #[cfg(feature = "discord")]
 #[test]

@@ -4,7 +4,9 @@
 // matrix-sdk's sync future is deeper than the default limit for `Send` checks.
 #![recursion_limit = "256"]
 
+#[path = "../common/mod.rs"]
 mod common;
+#[path = "../synapse/mod.rs"]
 mod synapse;
 
 use std::io::{Read, Write};

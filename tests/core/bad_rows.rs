@@ -3,7 +3,7 @@
 //! reason; everyone else's sessions and messages go on, and the engine
 //! never fails a pass over it.
 
-mod common;
+use crate::common;
 
 use common::{Bot, utc};
 use upright::store::deliveries::Kind;

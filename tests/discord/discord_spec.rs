@@ -2,8 +2,7 @@
 //! Discord accepts and reject what it does not, or the Discord tests prove
 //! nothing.
 
-#[path = "discord_fake/spec.rs"]
-mod spec;
+use crate::discord_fake::spec;
 
 use serde_json::json;
 use spec::{Body, Spec};
