@@ -27,10 +27,16 @@ fn exercises_on(bot: &Bot, date: &str) -> Vec<Posted> {
 /// Monday 3 May 2027 at 06:00.
 async fn group_bot() -> Bot {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    set_up_group(&bot, ROOM).await;
+    bot
+}
+
+/// The same group's routine in `room` too.
+async fn set_up_group(bot: &Bot, room: &str) {
     let reply = bot
         .command_in(
             "admin",
-            ROOM,
+            room,
             true,
             "group setup 07:00 UTC daily summary 20:00",
         )
@@ -41,7 +47,6 @@ async fn group_bot() -> Bot {
         "{reply:?}"
     );
     assert!(!reply.ephemeral, "the channel sees the group start");
-    bot
 }
 
 /// Runs the day's session to its end, then each member checks in ✅ on the
@@ -654,15 +659,7 @@ async fn a_check_in_counts_only_in_the_groups_own_room_and_names_stay_one_line()
 #[tokio::test]
 async fn each_group_shows_the_name_its_server_knows_and_dms_keep_the_members_own() {
     let bot = group_bot().await;
-    let reply = bot
-        .command_in(
-            "admin",
-            "room-2",
-            true,
-            "group setup 07:00 UTC daily summary 20:00",
-        )
-        .await;
-    assert_eq!(reply.message.title.as_deref(), Some("Group set up"));
+    set_up_group(&bot, "room-2").await;
     bot.member("ana", "subscribe 06:30 UTC").await; // Her own name: "Ana".
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     for (room, name) in [(ROOM, "Coach Ana"), ("room-2", "Annie")] {
@@ -802,21 +799,7 @@ async fn a_big_groups_membership_check_holds_up_no_one_elses_session() {
     let first = exercises_on(&bot, "2027-05-03")[0].id.clone();
     let members: Vec<String> = (0..2000).map(|i| format!("m{i:04}")).collect();
     for member in &members {
-        let outcome = bot
-            .engine
-            .on_reaction(ReactionEvent {
-                platform: common::PLATFORM.into(),
-                message_id: first.clone(),
-                user_id: member.clone(),
-                display_name: None,
-                emoji: "✅".into(),
-                added: true,
-                reaction_id: None,
-                room: None,
-            })
-            .await
-            .unwrap();
-        assert!(matches!(outcome, ReactionOutcome::Recorded(_)));
+        check_in_as(&bot, member, member, &first, ROOM).await;
     }
     // All two thousand took part on Monday; on Tuesday they are quiet.
     bot.run_until(utc("2027-05-04T07:20:00Z")).await;
@@ -899,15 +882,7 @@ async fn check_in_as(bot: &Bot, user: &str, name: &str, message_id: &str, room: 
 #[tokio::test]
 async fn privacy_delete_finds_a_member_by_reference_not_by_their_name_as_text() {
     let bot = group_bot().await;
-    let reply = bot
-        .command_in(
-            "admin",
-            "room-2",
-            true,
-            "group setup 07:00 UTC daily summary 20:00",
-        )
-        .await;
-    assert_eq!(reply.message.title.as_deref(), Some("Group set up"));
+    set_up_group(&bot, "room-2").await;
     let first = |room: &str, date: &str| {
         of_kind(&bot.fake.posted_in(room), Kind::Exercise)
             .into_iter()

@@ -702,6 +702,15 @@ async fn every_command_is_registered_with_its_options() {
         assert_eq!(command["integration_types"], install, "{command}");
         assert_eq!(command["contexts"], contexts, "{command}");
     }
+    // Every command the core lists as taking nothing is offered as it says.
+    for (name, description) in upright::commands::WITHOUT_ARGUMENTS {
+        let command = commands.iter().find(|c| c["name"] == *name);
+        assert_eq!(
+            command.map(|c| c["description"].clone()),
+            Some(json!(description)),
+            "/{name}"
+        );
+    }
     let subscribe = commands.iter().find(|c| c["name"] == "subscribe").unwrap();
     assert!(!subscribe["description"].as_str().unwrap().is_empty());
     let option = |name: &str| {
@@ -1488,6 +1497,42 @@ async fn a_check_in_made_while_the_bot_was_away_is_caught_up_on_return() {
             .any(|m| text_of(m).contains("2/5"))
     })
     .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'"),
+        1
+    );
+    bot.stop().await;
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_missed_while_the_gateway_was_down_is_caught_up_on_resume() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("bot.sqlite3");
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &database, &clock, None).await;
+    let ana = user("5000", "ana", false);
+    let time = json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]);
+    reply_to(&fake, "subscribe", time, &ana, true).await;
+    reply_to(&fake, "agree", json!([]), &ana, true).await;
+    clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let dm = fake.dm_channel_for("5000");
+    let exercise = |n: u32| {
+        posted_in(&fake, &dm)
+            .into_iter()
+            .find(|m| text_of(m).contains(&format!("{n}/5")))
+    };
+    eventually("exercise 1", || exercise(1).is_some()).await;
+    let first_id = exercise(1).unwrap()["id"].as_str().unwrap().to_string();
+
+    // Ana checks in while the connection is gone; Discord sends no event
+    // for it, on resuming or ever. The bot stays up and resumes.
+    fake.reaction_unheard("5000", &first_id, "✅");
+    fake.drop_gateway();
+    eventually("the session resumed", || fake.resumes() == 1).await;
+    eventually("exercise 2, after catching up", || exercise(2).is_some()).await;
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'"),
         1

@@ -105,6 +105,8 @@ struct Inner {
     counts: Counts,
     /// Component interaction id → the message whose button was pressed.
     pressed: HashMap<String, String>,
+    /// Sessions resumed (op 6).
+    resumes: usize,
 }
 
 #[derive(Clone)]
@@ -117,6 +119,9 @@ pub struct FakeDiscord {
     dispatch: broadcast::Sender<Value>,
     sequence: Arc<AtomicU64>,
     options: Options,
+    /// Bumped to close every gateway connection, as Discord does now and
+    /// then; the client is expected to resume.
+    drops: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 pub fn user(id: &str, name: &str, bot: bool) -> Value {
@@ -146,6 +151,7 @@ impl FakeDiscord {
             dispatch,
             sequence: Arc::new(AtomicU64::new(0)),
             options,
+            drops: Arc::new(tokio::sync::watch::Sender::new(0)),
         };
         let app = axum::Router::new()
             .fallback(handle)
@@ -217,6 +223,23 @@ impl FakeDiscord {
         let _ = self
             .dispatch
             .send(json!({ "op": 0, "t": event, "s": sequence, "d": data }));
+    }
+
+    /// Closes every gateway connection with 4000 (unknown error), after
+    /// which a client resumes its session.
+    pub fn drop_gateway(&self) {
+        self.drops.send_modify(|drops| *drops += 1);
+    }
+
+    /// How many times a client resumed a session (op 6).
+    pub fn resumes(&self) -> usize {
+        self.inner.lock().unwrap().resumes
+    }
+
+    /// A member's reaction Discord keeps but sends no event for (the bot was
+    /// not connected to hear it).
+    pub fn reaction_unheard(&self, user_id: &str, message_id: &str, emoji: &str) {
+        self.remember_reaction(true, user_id, message_id, emoji);
     }
 
     /// The member leaves the guild: the member lookup answers Unknown Member.
@@ -652,8 +675,18 @@ impl FakeDiscord {
             return;
         }
         let mut dispatches = self.dispatch.subscribe();
+        let mut drops = self.drops.subscribe();
+        drops.mark_unchanged();
         loop {
             tokio::select! {
+                _ = drops.changed() => {
+                    let close = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                        code: 4000.into(),
+                        reason: "Unknown error".into(),
+                    };
+                    let _ = socket.send(WsMessage::Close(Some(close))).await;
+                    return;
+                }
                 incoming = socket.next() => {
                     let Some(Ok(frame)) = incoming else { return };
                     let WsMessage::Text(text) = frame else { continue };
@@ -671,6 +704,12 @@ impl FakeDiscord {
                                 "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
                                 "application": { "id": APPLICATION_ID, "flags": 0 },
                             }));
+                        }
+                        Some(6) => {
+                            self.inner.lock().unwrap().resumes += 1;
+                            let sequence = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
+                            let resumed = json!({ "op": 0, "t": "RESUMED", "s": sequence, "d": {} });
+                            if socket.send(WsMessage::Text(resumed.to_string())).await.is_err() { return; }
                         }
                         _ => {}
                     }
