@@ -11,6 +11,7 @@ mod fuzz_support;
 
 mod bad_rows;
 mod cli;
+mod code_map;
 mod content;
 mod demo;
 mod engine;
