@@ -157,14 +157,14 @@ impl Config {
             text.parse::<SocketAddr>()
                 .map_err(|_| format!("`{text}` is not an address and port, e.g. `127.0.0.1:9187`"))
         });
+        let database = env
+            .read("UPRIGHT_DATABASE", database_path)
+            .unwrap_or_else(|| "upright.sqlite3".into());
         let discord = DiscordConfig::read(&env);
         let matrix = MatrixConfig::read(&env);
         env.finish()?;
         Ok(Config {
-            database: env
-                .get("UPRIGHT_DATABASE")
-                .unwrap_or_else(|| "upright.sqlite3".into())
-                .into(),
+            database,
             content_dir: env
                 .get("UPRIGHT_CONTENT_DIR")
                 .unwrap_or_else(|| "content".into())
@@ -351,6 +351,32 @@ fn parse_retention(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// The SQLite file a database setting names: a path, or `sqlite://path`.
+/// A URL of any other kind is refused, so `postgres://…` never quietly
+/// becomes a SQLite file in a folder called `postgres:` (two processes
+/// "sharing" it would each run alone and send everything twice).
+pub fn database_path(text: &str) -> Result<PathBuf, String> {
+    if let Some(path) = text.strip_prefix("sqlite://") {
+        return if path.is_empty() {
+            Err("`sqlite://` needs a file after it, e.g. `sqlite://upright.sqlite3`".to_string())
+        } else {
+            Ok(PathBuf::from(path))
+        };
+    }
+    match text.split_once("://") {
+        Some(("postgres" | "postgresql", _)) => Err(
+            "PostgreSQL is not supported by this version of Upright; give the path of a SQLite \
+             file (e.g. `upright.sqlite3`), which one process uses on its own"
+                .to_string(),
+        ),
+        Some((scheme, _)) => Err(format!(
+            "`{scheme}://` is not a database Upright can use; give the path of a SQLite file, \
+             e.g. `upright.sqlite3` or `sqlite:///var/lib/upright/upright.sqlite3`"
+        )),
+        None => Ok(PathBuf::from(text)),
+    }
+}
+
 /// Pace in minutes: `3`, `3m`; 1 to 30.
 pub fn parse_pace(text: &str) -> Result<u32, String> {
     let minutes = if text.trim().bytes().all(|b| b.is_ascii_digit()) {
@@ -395,6 +421,36 @@ mod tests {
         assert_eq!(config.metrics_addr, None);
         assert_eq!(config.retention, Duration::days(400));
         assert!(config.discord.is_none() && config.matrix.is_none());
+    }
+
+    #[test]
+    fn a_database_url_is_a_sqlite_file_or_refused() {
+        let path = |text: &str| config(&[("UPRIGHT_DATABASE", text)]).map(|c| c.database);
+        assert_eq!(
+            path("data/bot.sqlite3").ok(),
+            Some("data/bot.sqlite3".into())
+        );
+        assert_eq!(
+            path("sqlite:///var/lib/upright/bot.sqlite3").ok(),
+            Some("/var/lib/upright/bot.sqlite3".into())
+        );
+        for (url, said) in [
+            (
+                "postgresql://upright:secret@db/upright",
+                "PostgreSQL is not supported",
+            ),
+            ("postgres://db/upright", "PostgreSQL is not supported"),
+            ("mysql://db/upright", "`mysql://` is not a database"),
+            ("sqlite://", "needs a file"),
+        ] {
+            let error = path(url).map_err(|e| e.to_string());
+            assert!(
+                error
+                    .as_ref()
+                    .is_err_and(|e| e.contains("UPRIGHT_DATABASE") && e.contains(said)),
+                "{url}: {error:?}"
+            );
+        }
     }
 
     #[test]

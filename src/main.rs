@@ -37,8 +37,8 @@ enum Cmd {
         /// The demo's starting instant (RFC 3339); default: now.
         #[arg(long)]
         start: Option<DateTime<Utc>>,
-        /// The SQLite file to use.
-        #[arg(long, default_value = "upright-demo.sqlite3")]
+        /// The SQLite file to use (a path, or `sqlite://path`).
+        #[arg(long, default_value = "upright-demo.sqlite3", value_parser = upright::config::database_path)]
         database: PathBuf,
     },
     /// Validate the content folder.

@@ -238,6 +238,26 @@ fn check_content_reads_the_configured_folder() {
 // --- migrate and backup -------------------------------------------------------------
 
 #[test]
+fn a_postgres_url_is_refused_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgresql://upright:secret@db.example.org/upright";
+    for args in [&["migrate"][..], &["demo", "--database", url][..]] {
+        let output = run(upright(args)
+            .current_dir(dir.path())
+            .env("UPRIGHT_DATABASE", url)
+            .env("UPRIGHT_CONTENT_DIR", manifest_dir().join("content")));
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            stderr(&output).contains("PostgreSQL is not supported"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let created: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert!(created.is_empty(), "nothing is created: {created:?}");
+}
+
+#[test]
 fn migrate_creates_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("data").join("upright.sqlite3");

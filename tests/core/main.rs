@@ -22,5 +22,6 @@ mod progress;
 mod retention;
 mod schedule_dst;
 mod senders;
+mod shape;
 mod store;
 mod telemetry;
