@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../postgres/mod.rs"]
 mod postgres;
 pub use postgres::Postgres;
 
