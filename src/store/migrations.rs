@@ -11,7 +11,9 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-/// Every migration, in order. A new file in `migrations/` is added here.
+/// Every migration, in order. A new file in `migrations/` is added here, and
+/// its PostgreSQL form under the same name in `migrations/postgres/`
+/// (`tests/store` checks both give the same schema).
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,

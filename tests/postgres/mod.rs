@@ -274,6 +274,16 @@ impl Postgres {
     /// Runs one SQL statement with `psql` as the cluster's role and returns
     /// what it prints (unaligned, tuples only).
     pub fn psql(&self, sql: &str) -> String {
+        self.run_psql(&["-c", sql])
+    }
+
+    /// Runs a file of SQL in one transaction, stopping at the first error.
+    pub fn psql_file(&self, path: &Path) -> String {
+        let path = path.to_string_lossy();
+        self.run_psql(&["-1", "-f", &path])
+    }
+
+    fn run_psql(&self, what: &[&str]) -> String {
         let output = Command::new(bin_dir().join("psql"))
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", ROLE])
             .args([
@@ -282,16 +292,16 @@ impl Postgres {
                 "-X",
                 "-A",
                 "-t",
+                "-q",
                 "-v",
                 "ON_ERROR_STOP=1",
-                "-c",
-                sql,
             ])
+            .args(what)
             .output()
             .unwrap_or_else(|e| panic!("psql: {e}"));
         assert!(
             output.status.success(),
-            "psql {sql}: {}",
+            "psql {what:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8_lossy(&output.stdout).trim().to_string()

@@ -35,3 +35,116 @@ fn a_throwaway_postgres_starts_answers_and_is_gone_when_dropped() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// Each table's columns as `name type null`, and the indexes made on purpose,
+/// in a form both engines can be read into.
+#[derive(Debug, PartialEq, Eq)]
+struct Schema {
+    columns: std::collections::BTreeMap<String, Vec<String>>,
+    indexes: std::collections::BTreeSet<String>,
+}
+
+/// The schema `upright` gives a new SQLite database.
+fn sqlite_schema() -> Schema {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.sqlite3");
+    drop(upright::store::Db::open(&path).unwrap());
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let tables: Vec<String> = c
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+             AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut columns = std::collections::BTreeMap::new();
+    for table in tables {
+        let mut statement = c
+            .prepare(&format!(
+                "SELECT name, type, \"notnull\", pk FROM pragma_table_info('{table}')"
+            ))
+            .unwrap();
+        let described: Vec<String> = statement
+            .query_map([], |row| {
+                let (name, kind): (String, String) = (row.get(0)?, row.get(1)?);
+                let (not_null, key): (bool, i64) = (row.get(2)?, row.get(3)?);
+                // A key column cannot be NULL, whatever SQLite's table says.
+                let null = if not_null || key > 0 {
+                    "not null"
+                } else {
+                    "null"
+                };
+                let kind = if kind == "INTEGER" { "integer" } else { "text" };
+                Ok(format!("{name} {kind} {null}"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        columns.insert(table, described);
+    }
+    let indexes = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    Schema { columns, indexes }
+}
+
+/// The schema the PostgreSQL migrations give a new database.
+fn postgres_schema(server: &Postgres) -> Schema {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    for migration in upright::store::MIGRATIONS {
+        let file = folder.join(format!("{:04}_{}.sql", migration.version, migration.name));
+        assert!(file.is_file(), "{} is missing", file.display());
+        server.psql_file(&file);
+    }
+    let listed = server.psql(
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+         WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    );
+    let mut columns = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for line in listed.lines() {
+        let [table, name, kind, nullable] = line.split('|').collect::<Vec<_>>()[..] else {
+            panic!("unexpected line {line}");
+        };
+        let kind = if kind == "bigint" { "integer" } else { kind };
+        let null = if nullable == "NO" { "not null" } else { "null" };
+        columns
+            .entry(table.to_string())
+            .or_default()
+            .push(format!("{name} {kind} {null}"));
+    }
+    let indexes = server
+        .psql(
+            "SELECT indexname FROM pg_indexes i WHERE schemaname = 'public'
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+        )
+        .lines()
+        .map(str::to_string)
+        .collect();
+    Schema { columns, indexes }
+}
+
+#[test]
+fn the_postgres_migrations_give_the_schema_sqlite_has() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let files = std::fs::read_dir(&folder).unwrap().count();
+    assert_eq!(
+        files,
+        upright::store::MIGRATIONS.len(),
+        "one PostgreSQL file per migration, under the same version"
+    );
+    let server = Postgres::start();
+    assert_eq!(postgres_schema(&server), sqlite_schema());
+    // Row ids are made by the database, as SQLite's are.
+    let id = server.psql(
+        "INSERT INTO users (platform, platform_user_id, created_at)
+         VALUES ('matrix', '@ana:example.org', 0) RETURNING id",
+    );
+    assert_eq!(id, "1");
+}
