@@ -15,6 +15,7 @@ pub mod post_names;
 pub mod reaction_events;
 mod retry;
 pub mod sessions;
+pub mod sql;
 pub mod stream_positions;
 pub mod subscriptions;
 pub mod users;
@@ -58,6 +59,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// A PostgreSQL error; `transient` when trying again may work (the
+    /// connection lost, the server starting or shutting down, a deadlock).
+    #[error("PostgreSQL: {message}")]
+    Postgres { message: String, transient: bool },
     #[error("database task stopped: {0}")]
     Task(String),
 }
@@ -94,6 +99,7 @@ impl StoreError {
                     | CannotOpen
             ),
             StoreError::Task(_) => true,
+            StoreError::Postgres { transient, .. } => *transient,
             _ => false,
         }
     }

@@ -242,6 +242,11 @@ impl Postgres {
         }
     }
 
+    /// The URL a client connects with.
+    pub fn url(&self) -> String {
+        format!("postgres://{ROLE}@127.0.0.1:{}/postgres", self.port)
+    }
+
     /// Runs one SQL statement with `psql` as the cluster's role and returns
     /// what it prints (unaligned, tuples only).
     pub fn psql(&self, sql: &str) -> String {

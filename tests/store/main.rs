@@ -95,14 +95,19 @@ fn sqlite_schema() -> Schema {
     Schema { columns, indexes }
 }
 
-/// The schema the PostgreSQL migrations give a new database.
-fn postgres_schema(server: &Postgres) -> Schema {
+/// Applies every PostgreSQL migration, in order.
+fn migrate(server: &Postgres) {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
     for migration in upright::store::MIGRATIONS {
         let file = folder.join(format!("{:04}_{}.sql", migration.version, migration.name));
         assert!(file.is_file(), "{} is missing", file.display());
         server.psql_file(&file);
     }
+}
+
+/// The schema the PostgreSQL migrations give a new database.
+fn postgres_schema(server: &Postgres) -> Schema {
+    migrate(server);
     let listed = server.psql(
         "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
          WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
@@ -147,4 +152,40 @@ fn the_postgres_migrations_give_the_schema_sqlite_has() {
          VALUES ('matrix', '@ana:example.org', 0) RETURNING id",
     );
     assert_eq!(id, "1");
+}
+
+/// The store's functions that speak through `store::sql` do the same on
+/// both engines.
+#[cfg(feature = "postgres")]
+#[test]
+fn stream_positions_are_kept_alike_on_both_engines() {
+    use upright::store::sql::{Conn, PgConn};
+    use upright::store::stream_positions::{get, save};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bot.sqlite3");
+    drop(upright::store::Db::open(&path).unwrap());
+    let sqlite = rusqlite::Connection::open(&path).unwrap();
+    let server = Postgres::start();
+    migrate(&server);
+    let postgres = PgConn::connect(&server.url()).unwrap();
+    let at = |seconds| chrono::DateTime::from_timestamp(seconds, 0).unwrap();
+    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+        assert_eq!(get(c, "matrix").unwrap(), None, "{engine}");
+        save(c, "matrix", "s1_batch", at(1_800_000_000)).unwrap();
+        save(c, "discord", "seq 7", at(1_800_000_001)).unwrap();
+        save(c, "matrix", "s2_batch", at(1_800_000_002)).unwrap();
+        assert_eq!(
+            get(c, "matrix").unwrap().as_deref(),
+            Some("s2_batch"),
+            "{engine}"
+        );
+        assert_eq!(
+            get(c, "discord").unwrap().as_deref(),
+            Some("seq 7"),
+            "{engine}"
+        );
+    }
+    let saved = server.psql("SELECT saved_at FROM stream_positions WHERE platform = 'matrix'");
+    assert_eq!(saved, "1800000002");
 }
