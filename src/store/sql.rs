@@ -9,7 +9,7 @@
 //! The store moves onto this one module at a time; `stream_positions` is
 //! the first.
 
-use super::{Result, StoreError};
+use super::Result;
 
 /// A statement's parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +60,6 @@ pub trait ConnExt: Conn {
 }
 
 impl<C: Conn + ?Sized> ConnExt for C {}
-
-/// A value a row must have.
-pub fn required<T>(value: Option<T>, what: &str) -> Result<T> {
-    value.ok_or_else(|| StoreError::Corrupt(format!("{what} is missing")))
-}
 
 impl rusqlite::ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {

@@ -994,6 +994,12 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
         bot.count("SELECT COUNT(*) FROM check_ins WHERE kind = 'done'"),
         1
     );
+    // The press is answered just after it is stored, maybe after the next
+    // exercise went out.
+    eventually("the press answered", || {
+        footer_of(&message_by_id(&fake, &first_id)).contains("Recorded")
+    })
+    .await;
     let update = callbacks().pop().unwrap();
     assert_eq!(
         update["type"],
@@ -1022,7 +1028,11 @@ async fn check_in_buttons_update_in_place_and_cost_no_requests() {
         bot.count("SELECT GROUP_CONCAT(kind) = 'skip' FROM check_ins") == 1
     })
     .await;
-    assert!(footer_of(&message_by_id(&fake, &first_id)).contains("Recorded: ⏭️ Skip"));
+    // The press is answered (the message updated) just after it is stored.
+    eventually("the message shows the skip", || {
+        footer_of(&message_by_id(&fake, &first_id)).contains("Recorded: ⏭️ Skip")
+    })
+    .await;
     assert!(
         find("3/5").is_none(),
         "presses on an answered exercise send nothing more"
