@@ -5,8 +5,7 @@
 //! searching text for a name, so a short name ("Mo") leaves "Monday" be, and
 //! a former nickname is found because the post recorded it.
 
-use rusqlite::Connection;
-
+use super::sql::{Conn, ConnExt, Value};
 use super::{Result, StoreError};
 use crate::message::Message;
 
@@ -22,47 +21,49 @@ pub struct Named {
 }
 
 /// Records whom the delivery with `key` names.
-pub fn record(c: &Connection, key: &str, named: &[Named]) -> Result<()> {
-    let mut statement = c.prepare_cached(
-        "INSERT INTO post_names (delivery_id, user_id, shown)
-         SELECT id, ?2, ?3 FROM deliveries WHERE idempotency_key = ?1
-         ON CONFLICT DO NOTHING",
-    )?;
+pub fn record(c: &dyn Conn, key: &str, named: &[Named]) -> Result<()> {
     for name in named {
-        statement.execute((key, name.user_id, &name.shown))?;
+        c.execute(
+            "INSERT INTO post_names (delivery_id, user_id, shown)
+             SELECT id, ?2, ?3 FROM deliveries WHERE idempotency_key = ?1
+             ON CONFLICT DO NOTHING",
+            &[
+                Value::Text(key),
+                Value::Int(name.user_id),
+                Value::Text(&name.shown),
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Marks the posts naming a member who erased their data, to be cleaned by
 /// [`clean_departed`] outside the command's transaction.
-pub fn mark_departed(c: &Connection, user_id: i64) -> Result<()> {
+pub fn mark_departed(c: &dyn Conn, user_id: i64) -> Result<()> {
     c.execute(
         "UPDATE post_names SET departed = 1 WHERE user_id = ?1",
-        [user_id],
+        &[Value::Int(user_id)],
     )?;
     Ok(())
 }
 
 /// Cleans up to `batch` posts that name departed members; returns how many.
-pub fn clean_departed(c: &Connection, batch: usize) -> Result<usize> {
-    let posts: Vec<(i64, String, String)> = c
-        .prepare_cached(
-            "SELECT d.id, d.state, d.body FROM deliveries d
-             WHERE d.id IN (SELECT DISTINCT delivery_id FROM post_names WHERE departed = 1 LIMIT ?1)",
-        )?
-        .query_map([batch as i64], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+pub fn clean_departed(c: &dyn Conn, batch: usize) -> Result<usize> {
+    let posts = c.query_all(
+        "SELECT d.id, d.state, d.body FROM deliveries d
+         WHERE d.id IN (SELECT DISTINCT delivery_id FROM post_names WHERE departed = 1 LIMIT ?1)",
+        &[Value::Int(i64::try_from(batch).unwrap_or(i64::MAX))],
+        |row| Ok((row.int(0)?, row.text(1)?, row.text(2)?)),
+    )?;
     for (id, state, body) in &posts {
         let body = if matches!(state.as_str(), "done" | "failed") {
             to_json(&Message::text(""))?
         } else {
-            let shown: Vec<String> = c
-                .prepare_cached(
-                    "SELECT shown FROM post_names WHERE delivery_id = ?1 AND departed = 1",
-                )?
-                .query_map([id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let shown = c.query_all(
+                "SELECT shown FROM post_names WHERE delivery_id = ?1 AND departed = 1",
+                &[Value::Int(*id)],
+                |row| row.text(0),
+            )?;
             let mut message: Message = serde_json::from_str(body)
                 .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?;
             for name in &shown {
@@ -76,10 +77,13 @@ pub fn clean_departed(c: &Connection, batch: usize) -> Result<usize> {
             }
             to_json(&message)?
         };
-        c.execute("UPDATE deliveries SET body = ?2 WHERE id = ?1", (id, body))?;
+        c.execute(
+            "UPDATE deliveries SET body = ?2 WHERE id = ?1",
+            &[Value::Int(*id), Value::Text(&body)],
+        )?;
         c.execute(
             "DELETE FROM post_names WHERE delivery_id = ?1 AND departed = 1",
-            [id],
+            &[Value::Int(*id)],
         )?;
     }
     Ok(posts.len())

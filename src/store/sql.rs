@@ -6,10 +6,10 @@
 //! the placeholders its way (`$N`). Values are `i64`, text and NULL, which
 //! both engines store alike (see `migrations/postgres/`).
 //!
-//! The store moves onto this one module at a time; `stream_positions` is
-//! the first.
+//! The store moves onto this one module at a time; `stream_positions` and
+//! `post_names` speak through it so far.
 
-use super::Result;
+use super::{Result, StoreError};
 
 /// A statement's parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +21,22 @@ pub enum Value<'a> {
 
 /// One row of a result, read by column index.
 pub trait Row {
-    fn int(&self, column: usize) -> Result<Option<i64>>;
-    fn text(&self, column: usize) -> Result<Option<String>>;
+    fn opt_int(&self, column: usize) -> Result<Option<i64>>;
+    fn opt_text(&self, column: usize) -> Result<Option<String>>;
+
+    /// A column that may not be NULL.
+    fn int(&self, column: usize) -> Result<i64> {
+        self.opt_int(column)?.ok_or_else(|| null_in(column))
+    }
+
+    /// A column that may not be NULL.
+    fn text(&self, column: usize) -> Result<String> {
+        self.opt_text(column)?.ok_or_else(|| null_in(column))
+    }
+}
+
+fn null_in(column: usize) -> StoreError {
+    StoreError::Corrupt(format!("column {column} is NULL where a value must be"))
 }
 
 /// A connection (or transaction) of either engine.
@@ -57,6 +71,21 @@ pub trait ConnExt: Conn {
         })?;
         Ok(first)
     }
+
+    /// Every row, read by `read`, in order.
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        read: impl Fn(&dyn Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        self.for_each_row(sql, params, &mut |row| {
+            all.push(read(row)?);
+            Ok(())
+        })?;
+        Ok(all)
+    }
 }
 
 impl<C: Conn + ?Sized> ConnExt for C {}
@@ -73,16 +102,16 @@ impl rusqlite::ToSql for Value<'_> {
 }
 
 impl Row for rusqlite::Row<'_> {
-    fn int(&self, column: usize) -> Result<Option<i64>> {
+    fn opt_int(&self, column: usize) -> Result<Option<i64>> {
         Ok(self.get(column)?)
     }
 
-    fn text(&self, column: usize) -> Result<Option<String>> {
+    fn opt_text(&self, column: usize) -> Result<Option<String>> {
         Ok(self.get(column)?)
     }
 }
 
-/// SQLite: a connection, or (through `Deref`) a transaction or savepoint.
+/// SQLite: a connection (transactions and savepoints below).
 impl Conn for rusqlite::Connection {
     fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
         let changed = self
@@ -105,6 +134,28 @@ impl Conn for rusqlite::Connection {
         Ok(())
     }
 }
+
+/// A transaction or savepoint is used as the connection it is part of.
+macro_rules! conn_through_deref {
+    ($($kind:ty),*) => {$(
+        impl Conn for $kind {
+            fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
+                Conn::execute(&**self, sql, params)
+            }
+
+            fn for_each_row(
+                &self,
+                sql: &str,
+                params: &[Value<'_>],
+                each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+            ) -> Result<()> {
+                Conn::for_each_row(&**self, sql, params, each)
+            }
+        }
+    )*};
+}
+
+conn_through_deref!(rusqlite::Transaction<'_>, rusqlite::Savepoint<'_>);
 
 /// `?N` placeholders as PostgreSQL's `$N`, outside quoted text.
 pub fn numbered_placeholders(sql: &str) -> String {
@@ -183,11 +234,11 @@ mod postgres_engine {
     }
 
     impl Row for postgres::Row {
-        fn int(&self, column: usize) -> Result<Option<i64>> {
+        fn opt_int(&self, column: usize) -> Result<Option<i64>> {
             self.try_get(column).map_err(error)
         }
 
-        fn text(&self, column: usize) -> Result<Option<String>> {
+        fn opt_text(&self, column: usize) -> Result<Option<String>> {
             self.try_get(column).map_err(error)
         }
     }

@@ -12,7 +12,7 @@ pub fn get(c: &dyn Conn, platform: &str) -> Result<Option<String>> {
         &[Value::Text(platform)],
         |row| row.text(0),
     )?;
-    Ok(position.flatten())
+    Ok(position)
 }
 
 pub fn save(c: &dyn Conn, platform: &str, position: &str, now: DateTime<Utc>) -> Result<()> {

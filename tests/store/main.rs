@@ -189,3 +189,65 @@ fn stream_positions_are_kept_alike_on_both_engines() {
     let saved = server.psql("SELECT saved_at FROM stream_positions WHERE platform = 'matrix'");
     assert_eq!(saved, "1800000002");
 }
+
+/// A channel post's stored text on either engine.
+#[cfg(feature = "postgres")]
+fn body_of(c: &dyn upright::store::sql::Conn, key: &str) -> String {
+    use upright::store::sql::{ConnExt, Value};
+    c.query_opt(
+        "SELECT body FROM deliveries WHERE idempotency_key = ?1",
+        &[Value::Text(key)],
+        |row| row.text(0),
+    )
+    .unwrap()
+    .unwrap()
+}
+
+/// Privacy delete's cleaning does the same on both engines: the waiting
+/// post names "a former member" (and keeps "Monday"), the sent one keeps
+/// no text.
+#[cfg(feature = "postgres")]
+#[test]
+fn posts_are_cleaned_of_a_departed_member_alike_on_both_engines() {
+    use upright::message::Message;
+    use upright::store::post_names::{Named, clean_departed, mark_departed, record};
+    use upright::store::sql::{Conn, PgConn, Value};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bot.sqlite3");
+    drop(upright::store::Db::open(&path).unwrap());
+    let sqlite = rusqlite::Connection::open(&path).unwrap();
+    let server = Postgres::start();
+    migrate(&server);
+    let postgres = PgConn::connect(&server.url()).unwrap();
+    let post = |text: &str| {
+        serde_json::to_string(&Message::new("Group summary · Monday 3 May", text)).unwrap()
+    };
+    let mo = [Named {
+        user_id: 7,
+        shown: "Mo".to_string(),
+    }];
+    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+        for (key, state) in [("waiting", "pending"), ("sent", "done")] {
+            let body = post("- **Mo**: ✅ 1\nNo check-in today: Momo");
+            c.execute(
+                "INSERT INTO deliveries (idempotency_key, platform, channel_id, kind, priority,
+                 body, state, due_at, created_at) VALUES (?1, 'fake', 'room-1', 'summary', 0, ?2, ?3, 0, 0)",
+                &[Value::Text(key), Value::Text(&body), Value::Text(state)],
+            )
+            .unwrap();
+            record(c, key, &mo).unwrap();
+        }
+        mark_departed(c, 7).unwrap();
+        assert_eq!(clean_departed(c, 10).unwrap(), 2, "{engine}");
+        assert_eq!(clean_departed(c, 10).unwrap(), 0, "{engine}: nothing left");
+        let waiting = body_of(c, "waiting");
+        assert!(
+            waiting.contains("**a former member**") && waiting.contains("Momo"),
+            "{engine}: {waiting}"
+        );
+        assert!(waiting.contains("Monday 3 May"), "{engine}: {waiting}");
+        let sent: Message = serde_json::from_str(&body_of(c, "sent")).unwrap();
+        assert_eq!(sent, Message::text(""), "{engine}");
+    }
+}
