@@ -26,23 +26,20 @@ const GROUPS_AT_ONCE: usize = 2;
 /// Lookups in flight for one group.
 const LOOKUPS_AT_ONCE: usize = 8;
 
-/// The background checks: when each group was last checked, which are
-/// being checked now, and how many.
+/// The background checks: when each group was last checked, and which are
+/// being checked now (watched, for [`Engine::membership_settled`]).
 pub(super) struct Membership {
     checked: Mutex<HashMap<i64, DateTime<Utc>>>,
-    running: Mutex<HashSet<i64>>,
+    running: watch::Sender<HashSet<i64>>,
     slots: Arc<Semaphore>,
-    /// Checks started and not yet finished, for [`Engine::membership_settled`].
-    in_flight: watch::Sender<usize>,
 }
 
 impl Default for Membership {
     fn default() -> Membership {
         Membership {
             checked: Mutex::default(),
-            running: Mutex::default(),
+            running: watch::Sender::new(HashSet::new()),
             slots: Arc::new(Semaphore::new(GROUPS_AT_ONCE)),
-            in_flight: watch::Sender::new(0),
         }
     }
 }
@@ -61,10 +58,13 @@ impl Engine {
         if checked.is_some_and(|at| now - at < MEMBERSHIP_TTL && at <= now) {
             return true;
         }
-        if !lock(&self.membership().running).insert(group_id) {
+        let started = self
+            .membership()
+            .running
+            .send_if_modified(|running| running.insert(group_id));
+        if !started {
             return false;
         }
-        self.membership().in_flight.send_modify(|count| *count += 1);
         let engine = self.clone();
         tokio::spawn(async move {
             let slots = engine.membership().slots.clone();
@@ -79,8 +79,9 @@ impl Engine {
             }
             let membership = engine.membership();
             lock(&membership.checked).insert(group_id, engine.now());
-            lock(&membership.running).remove(&group_id);
-            membership.in_flight.send_modify(|count| *count -= 1);
+            membership.running.send_modify(|running| {
+                running.remove(&group_id);
+            });
             engine.wake();
         });
         false
@@ -88,16 +89,16 @@ impl Engine {
 
     /// The groups being checked now.
     pub(super) fn membership_being_checked(&self) -> Vec<i64> {
-        lock(&self.membership().running).iter().copied().collect()
+        self.membership().running.borrow().iter().copied().collect()
     }
 
     /// Resolves once no membership check is running: for callers that
     /// do all due work before returning ([`Engine::run_due`]).
     pub(super) async fn membership_settled(&self) -> bool {
-        let mut in_flight = self.membership().in_flight.subscribe();
-        let waited = *in_flight.borrow() > 0;
+        let mut running = self.membership().running.subscribe();
+        let waited = !running.borrow().is_empty();
         // The sender lives in the engine, which `self` keeps alive.
-        let _settled = in_flight.wait_for(|count| *count == 0).await;
+        let _settled = running.wait_for(HashSet::is_empty).await;
         waited
     }
 

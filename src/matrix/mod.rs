@@ -52,19 +52,10 @@ pub async fn connect(config: &MatrixConfig, engine: &Engine) -> anyhow::Result<C
             config.store_dir.display()
         )
     })?;
-    let client = Client::builder()
-        .homeserver_url(&config.homeserver)
+    let client = client_builder(config)
         .sqlite_store(
             &config.store_dir,
             config.store_passphrase.as_ref().map(|p| p.expose()),
-        )
-        // No retrying inside matrix-sdk: a failed send goes back to the
-        // outbox, whose rate-limit and backoff rules apply, and a hung
-        // request never holds a sender for minutes.
-        .request_config(
-            RequestConfig::new()
-                .timeout(REQUEST_TIMEOUT)
-                .disable_retry(),
         )
         .build()
         .await
@@ -199,9 +190,10 @@ pub async fn doctor(config: &MatrixConfig) -> Vec<(&'static str, Result<String, 
         })
 }
 
-/// A client with no store and no session: for checks and logins that
-/// must change nothing the bot keeps.
-async fn bare_client(config: &MatrixConfig) -> anyhow::Result<Client> {
+/// Every client's homeserver and requests. No retrying inside matrix-sdk:
+/// a failed send goes back to the outbox, whose rate-limit and backoff
+/// rules apply, and a hung request never holds a sender for minutes.
+fn client_builder(config: &MatrixConfig) -> matrix_sdk::ClientBuilder {
     Client::builder()
         .homeserver_url(&config.homeserver)
         .request_config(
@@ -209,6 +201,12 @@ async fn bare_client(config: &MatrixConfig) -> anyhow::Result<Client> {
                 .timeout(REQUEST_TIMEOUT)
                 .disable_retry(),
         )
+}
+
+/// A client with no store and no session: for checks and logins that
+/// must change nothing the bot keeps.
+async fn bare_client(config: &MatrixConfig) -> anyhow::Result<Client> {
+    client_builder(config)
         .build()
         .await
         .with_context(|| format!("cannot reach the homeserver {}", config.homeserver))

@@ -664,21 +664,7 @@ async fn each_group_shows_the_name_its_server_knows_and_dms_keep_the_members_own
     bot.run_until(utc("2027-05-03T07:00:00Z")).await;
     for (room, name) in [(ROOM, "Coach Ana"), ("room-2", "Annie")] {
         let first = of_kind(&bot.fake.posted_in(room), Kind::Exercise)[0].clone();
-        let outcome = bot
-            .engine
-            .on_reaction(upright::engine::ReactionEvent {
-                platform: common::PLATFORM.into(),
-                message_id: first.id.clone(),
-                user_id: "ana".into(),
-                display_name: Some(name.into()),
-                emoji: "✅".into(),
-                added: true,
-                reaction_id: None,
-                room: Some(room.into()),
-            })
-            .await
-            .unwrap();
-        assert!(matches!(outcome, ReactionOutcome::Recorded(_)), "{room}");
+        check_in_as(&bot, "ana", name, &first.id, room).await;
     }
     bot.run_until(utc("2027-05-03T20:00:00Z")).await;
     let summary = |room: &str| {
