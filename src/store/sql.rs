@@ -6,10 +6,17 @@
 //! the placeholders its way (`$N`). Values are `i64`, text and NULL, which
 //! both engines store alike (see `migrations/postgres/`).
 //!
-//! The store moves onto this one module at a time; `stream_positions` and
-//! `post_names` speak through it so far.
+//! The few places where the engines' SQL differs ask the connection which
+//! engine it is ([`Conn::engine`]): a list parameter ([`in_list`]).
 
 use super::{Result, StoreError};
+
+/// Which database a connection speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
 
 /// A statement's parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +24,83 @@ pub enum Value<'a> {
     Null,
     Int(i64),
     Text(&'a str),
+    /// A list of texts, matched with [`in_list`].
+    TextList(&'a [String]),
+}
+
+impl From<i64> for Value<'_> {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+
+impl From<u32> for Value<'_> {
+    fn from(n: u32) -> Self {
+        Value::Int(i64::from(n))
+    }
+}
+
+impl From<u8> for Value<'_> {
+    fn from(n: u8) -> Self {
+        Value::Int(i64::from(n))
+    }
+}
+
+impl From<usize> for Value<'_> {
+    /// Counts and limits; one past `i64::MAX` is no limit at all.
+    fn from(n: usize) -> Self {
+        Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+/// Flags are stored as 0 and 1 on both engines.
+impl From<bool> for Value<'_> {
+    fn from(flag: bool) -> Self {
+        Value::Int(i64::from(flag))
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(text: &'a str) -> Self {
+        Value::Text(text)
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(text: &'a String) -> Self {
+        Value::Text(text)
+    }
+}
+
+impl<'a> From<&'a [String]> for Value<'a> {
+    fn from(list: &'a [String]) -> Self {
+        Value::TextList(list)
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Value::Null, Into::into)
+    }
+}
+
+/// A statement's parameters from plain values: `args![user_id, "matrix"]`.
+#[macro_export]
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {
+        &[$($crate::store::sql::Value::from($value)),*]
+    };
+}
+pub use args;
+
+/// `column` is one of the texts in the list parameter `?param`. SQLite's
+/// form keeps the planner on the due indexes (the `+` stops it from
+/// choosing the platform index instead).
+pub fn in_list(engine: Engine, column: &str, param: usize) -> String {
+    match engine {
+        Engine::Sqlite => format!("+{column} IN (SELECT value FROM json_each(?{param}))"),
+        Engine::Postgres => format!("{column} = ANY(?{param})"),
+    }
 }
 
 /// One row of a result, read by column index.
@@ -41,6 +125,11 @@ fn null_in(column: usize) -> StoreError {
 
 /// A connection (or transaction) of either engine.
 pub trait Conn {
+    fn engine(&self) -> Engine;
+
+    /// Runs statements without parameters (schema, transaction control).
+    fn batch(&self, sql: &str) -> Result<()>;
+
     /// Runs a statement; returns how many rows it changed.
     fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64>;
 
@@ -90,6 +179,96 @@ pub trait ConnExt: Conn {
 
 impl<C: Conn + ?Sized> ConnExt for C {}
 
+impl dyn Conn + '_ {
+    /// Begins a transaction; it is rolled back unless committed.
+    pub fn transaction(&self) -> Result<Tx<'_>> {
+        Tx::begin(self)
+    }
+}
+
+/// A transaction (or a savepoint inside one): statements run through it,
+/// and nothing it did stays unless [`Tx::commit`] is called.
+pub struct Tx<'c> {
+    conn: &'c dyn Conn,
+    /// `None` for the outer transaction, the savepoint's depth inside one.
+    savepoint: Option<u32>,
+    finished: bool,
+}
+
+impl<'c> Tx<'c> {
+    /// Begins a transaction on `conn`.
+    pub fn begin(conn: &'c dyn Conn) -> Result<Tx<'c>> {
+        conn.batch("BEGIN")?;
+        Ok(Tx {
+            conn,
+            savepoint: None,
+            finished: false,
+        })
+    }
+
+    /// A savepoint inside this transaction: undone alone when dropped.
+    pub fn savepoint(&self) -> Result<Tx<'_>> {
+        let depth = self.savepoint.map_or(1, |d| d + 1);
+        self.conn.batch(&format!("SAVEPOINT upright_{depth}"))?;
+        Ok(Tx {
+            conn: self,
+            savepoint: Some(depth),
+            finished: false,
+        })
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.finished = true;
+        match self.savepoint {
+            None => self.conn.batch("COMMIT"),
+            Some(depth) => self.conn.batch(&format!("RELEASE SAVEPOINT upright_{depth}")),
+        }
+    }
+
+    fn roll_back(&self) -> Result<()> {
+        match self.savepoint {
+            None => self.conn.batch("ROLLBACK"),
+            Some(depth) => self.conn.batch(&format!(
+                "ROLLBACK TO SAVEPOINT upright_{depth}; RELEASE SAVEPOINT upright_{depth}"
+            )),
+        }
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.finished
+            && let Err(error) = self.roll_back()
+        {
+            // The connection is unusable then; the next statement says so.
+            tracing::warn!(%error, "rolling back a transaction failed");
+        }
+    }
+}
+
+impl Conn for Tx<'_> {
+    fn engine(&self) -> Engine {
+        self.conn.engine()
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        self.conn.batch(sql)
+    }
+
+    fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
+        self.conn.execute(sql, params)
+    }
+
+    fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<()> {
+        self.conn.for_each_row(sql, params, each)
+    }
+}
+
 impl rusqlite::ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -97,6 +276,10 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
             Value::Int(n) => ToSqlOutput::Borrowed(ValueRef::Integer(*n)),
             Value::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            // A JSON array, read by `json_each` (see `in_list`).
+            Value::TextList(list) => ToSqlOutput::from(serde_json::to_string(list).map_err(
+                |e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+            )?),
         })
     }
 }
@@ -113,6 +296,14 @@ impl Row for rusqlite::Row<'_> {
 
 /// SQLite: a connection (transactions and savepoints below).
 impl Conn for rusqlite::Connection {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+
     fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
         let changed = self
             .prepare_cached(sql)?
@@ -139,6 +330,14 @@ impl Conn for rusqlite::Connection {
 macro_rules! conn_through_deref {
     ($($kind:ty),*) => {$(
         impl Conn for $kind {
+            fn engine(&self) -> Engine {
+                Engine::Sqlite
+            }
+
+            fn batch(&self, sql: &str) -> Result<()> {
+                Conn::batch(&**self, sql)
+            }
+
             fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
                 Conn::execute(&**self, sql, params)
             }
@@ -179,7 +378,7 @@ mod postgres_engine {
 
     use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-    use super::{Conn, Row, Value, numbered_placeholders};
+    use super::{Conn, Engine, Row, Value, numbered_placeholders};
     use crate::store::{Result, StoreError};
 
     /// A PostgreSQL session. Queries need the client mutably; the store
@@ -196,6 +395,11 @@ mod postgres_engine {
             Ok(PgConn {
                 client: RefCell::new(client),
             })
+        }
+
+        /// Whether the connection was lost (a pool drops it then).
+        pub fn is_broken(&self) -> bool {
+            self.client.borrow().is_closed()
         }
     }
 
@@ -219,23 +423,43 @@ mod postgres_engine {
             ty: &Type,
             out: &mut postgres::types::private::BytesMut,
         ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            // PostgreSQL types each parameter from where it stands; an
+            // integer may stand where a narrower one or a flag is wanted.
             match self {
                 Value::Null => Ok(IsNull::Yes),
+                Value::Int(n) if *ty == Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+                Value::Int(n) if *ty == Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+                Value::Int(n) if *ty == Type::BOOL => (*n != 0).to_sql(ty, out),
                 Value::Int(n) => n.to_sql(ty, out),
                 Value::Text(text) => text.to_sql(ty, out),
+                Value::TextList(list) => list.to_sql(ty, out),
             }
         }
 
         fn accepts(ty: &Type) -> bool {
-            <i64 as ToSql>::accepts(ty) || <&str as ToSql>::accepts(ty)
+            [Type::INT8, Type::INT4, Type::INT2, Type::BOOL].contains(ty)
+                || <&str as ToSql>::accepts(ty)
+                || <Vec<String> as ToSql>::accepts(ty)
         }
 
         to_sql_checked!();
     }
 
     impl Row for postgres::Row {
+        /// Integers of any width and flags (`EXISTS`, comparisons), so SQL
+        /// written for SQLite reads the same here.
         fn opt_int(&self, column: usize) -> Result<Option<i64>> {
-            self.try_get(column).map_err(error)
+            let kind = self
+                .columns()
+                .get(column)
+                .map(|c| c.type_().clone())
+                .ok_or_else(|| StoreError::Corrupt(format!("no column {column}")))?;
+            Ok(match kind {
+                Type::INT4 => self.try_get::<_, Option<i32>>(column).map_err(error)?.map(i64::from),
+                Type::INT2 => self.try_get::<_, Option<i16>>(column).map_err(error)?.map(i64::from),
+                Type::BOOL => self.try_get::<_, Option<bool>>(column).map_err(error)?.map(i64::from),
+                _ => self.try_get(column).map_err(error)?,
+            })
         }
 
         fn opt_text(&self, column: usize) -> Result<Option<String>> {
@@ -248,6 +472,14 @@ mod postgres_engine {
     }
 
     impl Conn for PgConn {
+        fn engine(&self) -> Engine {
+            Engine::Postgres
+        }
+
+        fn batch(&self, sql: &str) -> Result<()> {
+            self.client.borrow_mut().batch_execute(sql).map_err(error)
+        }
+
         fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<u64> {
             let sql = numbered_placeholders(sql);
             self.client
