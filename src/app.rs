@@ -26,7 +26,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         Content::load(&config.content_dir)
             .with_context(|| format!("content in {}", config.content_dir.display()))?,
     );
-    let db = Db::open(&config.database)?;
+    let db = Db::connect(&config.database)?;
     let engine = Engine::new(db, content, Arc::new(SystemClock), Settings::from(&config));
     let (stop, stopped) = watch::channel(false);
     // Served from the start, so a supervisor sees "connecting" while the
@@ -111,9 +111,9 @@ async fn serve_metrics(
     ))))
 }
 
-/// Each configured platform, running until shutdown; if one ends by itself
-/// (a revoked token, say), the whole bot stops with its error so a
-/// supervisor notices.
+/// Each configured platform, running until shutdown whenever this replica
+/// holds it (see [`crate::replica`]); if one ends by itself (a revoked
+/// token, say), the whole bot stops with its error so a supervisor notices.
 fn start_platforms(
     config: &Config,
     engine: &Engine,
@@ -121,22 +121,29 @@ fn start_platforms(
 ) -> anyhow::Result<JoinSet<anyhow::Result<()>>> {
     #[allow(unused_mut)]
     let mut platforms = JoinSet::new();
+    let replica = crate::replica::replica_id();
+    tracing::info!(%replica, database = %config.database, "this replica");
     #[cfg(feature = "matrix")]
     if let Some(matrix) = &config.matrix {
-        let health = &engine.telemetry().health;
-        health.link(crate::matrix::PLATFORM, crate::telemetry::Link::Connecting);
         let (matrix, engine, stopped) = (matrix.clone(), engine.clone(), stopped.clone());
+        let replica = replica.clone();
         platforms.spawn(async move {
-            crate::matrix::run(&matrix, &engine, until_stopped(stopped)).await
+            crate::replica::hold(&engine, crate::matrix::PLATFORM, &replica, stopped, |stop| {
+                let (matrix, engine) = (matrix.clone(), engine.clone());
+                async move { crate::matrix::run(&matrix, &engine, stop).await }
+            })
+            .await
         });
     }
     #[cfg(feature = "discord")]
     if let Some(discord) = config.discord.clone() {
-        let health = &engine.telemetry().health;
-        health.link(crate::discord::PLATFORM, crate::telemetry::Link::Connecting);
         let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
-            crate::discord::run(&discord, &engine, until_stopped(stopped)).await
+            crate::replica::hold(&engine, crate::discord::PLATFORM, &replica, stopped, |stop| {
+                let (discord, engine) = (discord.clone(), engine.clone());
+                async move { crate::discord::run(&discord, &engine, stop).await }
+            })
+            .await
         });
         tracing::info!("Discord is starting");
     }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use chrono::Duration;
 
 use crate::duration::parse_duration;
+use crate::store::Database;
 
 /// A value that must never reach a log.
 #[derive(Clone, PartialEq, Eq)]
@@ -100,7 +101,7 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub database: PathBuf,
+    pub database: Database,
     pub content_dir: PathBuf,
     pub pace_minutes: u32,
     pub grace: Duration,
@@ -158,8 +159,8 @@ impl Config {
                 .map_err(|_| format!("`{text}` is not an address and port, e.g. `127.0.0.1:9187`"))
         });
         let database = env
-            .read("UPRIGHT_DATABASE", database_path)
-            .unwrap_or_else(|| "upright.sqlite3".into());
+            .read("UPRIGHT_DATABASE", Database::parse)
+            .unwrap_or_else(|| Database::Sqlite("upright.sqlite3".into()));
         let discord = DiscordConfig::read(&env);
         let matrix = MatrixConfig::read(&env);
         env.finish()?;
@@ -351,32 +352,6 @@ fn parse_retention(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// The SQLite file a database setting names: a path, or `sqlite://path`.
-/// A URL of any other kind is refused, so `postgres://…` never quietly
-/// becomes a SQLite file in a folder called `postgres:` (two processes
-/// "sharing" it would each run alone and send everything twice).
-pub fn database_path(text: &str) -> Result<PathBuf, String> {
-    if let Some(path) = text.strip_prefix("sqlite://") {
-        return if path.is_empty() {
-            Err("`sqlite://` needs a file after it, e.g. `sqlite://upright.sqlite3`".to_string())
-        } else {
-            Ok(PathBuf::from(path))
-        };
-    }
-    match text.split_once("://") {
-        Some(("postgres" | "postgresql", _)) => Err(
-            "PostgreSQL is not supported by this version of Upright; give the path of a SQLite \
-             file (e.g. `upright.sqlite3`), which one process uses on its own"
-                .to_string(),
-        ),
-        Some((scheme, _)) => Err(format!(
-            "`{scheme}://` is not a database Upright can use; give the path of a SQLite file, \
-             e.g. `upright.sqlite3` or `sqlite:///var/lib/upright/upright.sqlite3`"
-        )),
-        None => Ok(PathBuf::from(text)),
-    }
-}
-
 /// Pace in minutes: `3`, `3m`; 1 to 30.
 pub fn parse_pace(text: &str) -> Result<u32, String> {
     let minutes = if text.trim().bytes().all(|b| b.is_ascii_digit()) {
@@ -411,7 +386,10 @@ mod tests {
     #[test]
     fn defaults() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.database, PathBuf::from("upright.sqlite3"));
+        assert_eq!(
+            config.database,
+            Database::Sqlite(PathBuf::from("upright.sqlite3"))
+        );
         assert_eq!(config.content_dir, PathBuf::from("content"));
         assert_eq!(config.pace_minutes, 3);
         assert_eq!(config.grace, Duration::hours(2));
@@ -424,26 +402,23 @@ mod tests {
     }
 
     #[test]
-    fn a_database_url_is_a_sqlite_file_or_refused() {
-        let path = |text: &str| config(&[("UPRIGHT_DATABASE", text)]).map(|c| c.database);
+    fn a_database_setting_is_a_sqlite_file_a_postgres_url_or_refused() {
+        let database = |text: &str| config(&[("UPRIGHT_DATABASE", text)]).map(|c| c.database);
         assert_eq!(
-            path("data/bot.sqlite3").ok(),
-            Some("data/bot.sqlite3".into())
+            database("sqlite:///var/lib/upright/bot.sqlite3").ok(),
+            Some(Database::Sqlite("/var/lib/upright/bot.sqlite3".into()))
         );
         assert_eq!(
-            path("sqlite:///var/lib/upright/bot.sqlite3").ok(),
-            Some("/var/lib/upright/bot.sqlite3".into())
+            database("postgresql://upright:secret@db/upright").ok(),
+            Some(Database::Postgres(
+                "postgresql://upright:secret@db/upright".into()
+            ))
         );
         for (url, said) in [
-            (
-                "postgresql://upright:secret@db/upright",
-                "PostgreSQL is not supported",
-            ),
-            ("postgres://db/upright", "PostgreSQL is not supported"),
             ("mysql://db/upright", "`mysql://` is not a database"),
             ("sqlite://", "needs a file"),
         ] {
-            let error = path(url).map_err(|e| e.to_string());
+            let error = database(url).map_err(|e| e.to_string());
             assert!(
                 error
                     .as_ref()
@@ -451,6 +426,7 @@ mod tests {
                 "{url}: {error:?}"
             );
         }
+    }
     }
 
     #[test]

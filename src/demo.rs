@@ -20,12 +20,12 @@ use crate::console::{self, Console};
 use crate::content::Content;
 use crate::duration::parse_duration;
 use crate::engine::{Engine, ReactionEvent, ReactionOutcome, Settings};
-use crate::store::{Db, users};
+use crate::store::{Database, Db, users};
 
 pub struct DemoOptions {
     pub speed: f64,
     pub start: Option<DateTime<Utc>>,
-    pub database: PathBuf,
+    pub database: Database,
     pub content: Arc<Content>,
     pub settings: Settings,
 }
@@ -76,7 +76,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let start = options.start.unwrap_or_else(Utc::now);
     let clock = ManualClock::new(start);
-    let db = Db::open(&options.database)?;
+    let db = Db::connect(&options.database)?;
     let engine = Engine::new(
         db.clone(),
         options.content,
@@ -85,11 +85,14 @@ pub async fn run(
     );
     let console = Console::new(output, Arc::new(clock.clone()));
     engine.add_platform(console::PLATFORM, Arc::new(console.clone()));
-    let attachment_dir = options
-        .database
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), PathBuf::from);
+    // Pictures go beside a SQLite file, or into the working folder.
+    let attachment_dir = match &options.database {
+        Database::Sqlite(path) => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from),
+        Database::Postgres(_) => PathBuf::from("."),
+    };
     let mut time = DemoTime {
         clock,
         speed: options.speed,

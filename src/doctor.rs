@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::content::{Content, TopicId};
-use crate::store::{Db, MIGRATIONS, StoreError};
+use crate::store::{Database, Db, MIGRATIONS, StoreError};
 
 /// One check's verdict: what is fine, or what is wrong and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,30 +89,32 @@ fn platforms(config: &Config) -> Result<String, String> {
     ))
 }
 
-fn database(path: &Path) -> Result<String, String> {
+fn database(database: &Database) -> Result<String, String> {
     let latest = MIGRATIONS.len() as u32;
-    if !path.exists() {
+    if let Database::Sqlite(path) = database
+        && !path.exists()
+    {
         return Ok(format!(
             "{} does not exist yet; `upright run` (or `upright migrate`) creates it",
             path.display()
         ));
     }
-    let db = Db::open_read_only(path).map_err(|error| match error {
+    let db = Db::open_existing(database).map_err(|error| match error {
         StoreError::TooNew { found, .. } => format!(
-            "{} is at migration {found}, newer than this binary knows ({latest}); run the newer upright",
-            path.display()
+            "{database} is at migration {found}, newer than this binary knows ({latest}); run the newer upright"
         ),
-        other => format!("{other}"),
+        other => format!("{database}: {other}"),
     })?;
     let version = db.schema_version().map_err(|e| e.to_string())?;
-    private_file(path)?;
+    if let Database::Sqlite(path) = database {
+        private_file(path)?;
+    }
     Ok(if version == latest {
-        format!("{} is at migration {version}, the latest", path.display())
+        format!("{database} is at migration {version}, the latest")
+    } else if version == 0 {
+        format!("{database} answers and is empty; `upright run` (or `upright migrate`) creates the tables")
     } else {
-        format!(
-            "{} is at migration {version}; `upright run` upgrades it to {latest}",
-            path.display()
-        )
+        format!("{database} is at migration {version}; `upright run` upgrades it to {latest}")
     })
 }
 

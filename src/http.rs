@@ -108,6 +108,7 @@ async fn healthz(State(engine): State<Engine>) -> impl IntoResponse {
         .iter()
         .map(|(name, link)| {
             let state = match link {
+                Link::StandingBy => "standing by".to_string(),
                 Link::Connecting => "connecting".to_string(),
                 Link::Connected => "connected".to_string(),
                 Link::Lost(why) => format!("disconnected: {why}"),

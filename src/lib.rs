@@ -56,6 +56,7 @@ pub mod matrix;
 pub mod message;
 pub mod ordered;
 pub mod progress;
+pub mod replica;
 pub mod retry;
 pub mod schedule;
 pub mod store;

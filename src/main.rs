@@ -12,7 +12,7 @@ use upright::config::{Config, LogFormat};
 use upright::content::{Content, TopicId};
 use upright::engine::Settings;
 use upright::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
-use upright::store::Db;
+use upright::store::{Database, Db};
 
 #[derive(Parser)]
 #[command(
@@ -37,9 +37,10 @@ enum Cmd {
         /// The demo's starting instant (RFC 3339); default: now.
         #[arg(long)]
         start: Option<DateTime<Utc>>,
-        /// The SQLite file to use (a path, or `sqlite://path`).
-        #[arg(long, default_value = "upright-demo.sqlite3", value_parser = upright::config::database_path)]
-        database: PathBuf,
+        /// The database to use: a SQLite file (a path, or `sqlite://path`)
+        /// or a PostgreSQL URL.
+        #[arg(long, default_value = "upright-demo.sqlite3", value_parser = Database::parse)]
+        database: Database,
     },
     /// Validate the content folder.
     CheckContent {
@@ -109,20 +110,14 @@ fn main() -> ExitCode {
             from,
             count,
         } => print_schedule(&time, &timezone, &days, from, count),
-        Cmd::Migrate => Db::open(&config.database)
+        Cmd::Migrate => Db::connect(&config.database)
             .and_then(|db| db.schema_version())
-            .map(|version| println!("{} is at migration {version}", config.database.display()))
+            .map(|version| println!("{} is at migration {version}", config.database))
             .map_err(Into::into),
         Cmd::Doctor => return doctor(&config),
-        Cmd::Backup { path } => Db::open_read_only(&config.database)
+        Cmd::Backup { path } => Db::open_existing(&config.database)
             .and_then(|db| db.backup(&path))
-            .map(|()| {
-                println!(
-                    "backed up {} to {}",
-                    config.database.display(),
-                    path.display()
-                )
-            })
+            .map(|()| println!("backed up {} to {}", config.database, path.display()))
             .map_err(Into::into),
     };
     match result {
@@ -164,7 +159,7 @@ fn demo(
     config: &Config,
     speed: f64,
     start: Option<DateTime<Utc>>,
-    database: PathBuf,
+    database: Database,
 ) -> anyhow::Result<()> {
     if !(speed.is_finite() && speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, like 1 or 60");

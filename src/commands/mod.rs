@@ -18,7 +18,7 @@ pub(crate) use later::Later;
 pub use parse::{Command, MAX_ARGUMENT_CHARS, ParseError};
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use crate::content::Content;
 use crate::conventions::Conventions;
@@ -76,7 +76,7 @@ impl From<crate::schedule::InputError> for CommandError {
 
 /// Everything a command handler needs, inside its transaction.
 pub(crate) struct Ctx<'a> {
-    pub c: &'a Connection,
+    pub c: &'a dyn Conn,
     pub content: &'a Content,
     pub settings: Settings,
     pub now: DateTime<Utc>,
@@ -232,7 +232,7 @@ async fn answer_in_store(
 /// shared channel is that server's or room's (a nickname): it names the
 /// member there, not everywhere.
 fn store_member(
-    c: &Connection,
+    c: &dyn Conn,
     member: &Member,
     place: &Place,
     now: DateTime<Utc>,
@@ -473,7 +473,7 @@ mod tests {
     /// Runs one command as `who` inside a transaction, the way `handle`
     /// does, and returns the reply with the work left for later.
     fn answer(
-        c: &mut Connection,
+        c: &dyn Conn,
         content: &Content,
         who: &str,
         place: Place,
@@ -515,7 +515,7 @@ mod tests {
             admin: true,
         };
         let (picture, board) = db.call_blocking(|c| {
-            let run = |c: &mut Connection, who: &str, place: Place, text: &str| {
+            let run = |c: &dyn Conn, who: &str, place: Place, text: &str| {
                 answer(c, &content, who, place, text)
                     .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
             };

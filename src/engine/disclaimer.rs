@@ -2,7 +2,7 @@
 //! once to their DM with ✅ under it, or carried by an answer that said it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use super::render;
 use crate::check_in::CheckInKind;
@@ -13,7 +13,7 @@ use crate::store::users::User;
 
 /// Writes the disclaimer to a member's DM, with ✅ to agree.
 pub fn send_disclaimer(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     user: &User,
     now: DateTime<Utc>,
@@ -27,7 +27,7 @@ pub fn send_disclaimer(
 }
 
 /// Whether the member has been sent the disclaimer, or it is on its way.
-pub fn disclaimer_known(c: &Connection, user: &User) -> Result<bool> {
+pub fn disclaimer_known(c: &dyn Conn, user: &User) -> Result<bool> {
     Ok(deliveries::find_by_key(c, &disclaimer_key(user.id))?.is_some())
 }
 
@@ -35,7 +35,7 @@ pub fn disclaimer_known(c: &Connection, user: &User) -> Result<bool> {
 /// the member's DM) as the member's disclaimer: ✅ on it agrees, and the
 /// outbox adds that ✅ as it does on a disclaimer of its own.
 pub fn disclaimer_answered(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     user: &User,
     message_id: &str,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use super::sessions::routine;
 use super::{Engine, render};
@@ -44,7 +44,7 @@ pub fn next_local(time: NaiveTime, zone: Tz, after: DateTime<Utc>) -> Option<Dat
 /// skip or pain; then the next day's. One late by more than the grace
 /// window is not sent.
 pub fn follow_up(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     subscription: &Subscription,
     grace: Duration,
@@ -103,7 +103,7 @@ impl Engine {
         let (now, content, grace) = (self.now(), self.content(), self.settings().grace);
         self.db()
             .call(move |c| {
-                let mut tx = c.transaction()?;
+                let tx = c.transaction()?;
                 for subscription in subscriptions::followups_due(&tx, now, &platforms, BATCH)? {
                     super::for_one_row(
                         &mut tx,

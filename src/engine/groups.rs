@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use super::outgoing::{Audience, SessionMessage, delivery_key, enqueue};
 use super::sessions::{Occasion, SessionRules, due_occurrences, record, routine, status_of};
@@ -68,7 +68,7 @@ pub fn nudge_schedule(group: &Group, exercises: usize) -> Schedule {
 
 /// Starts (or records as missed) every session of the group up to `now`.
 pub fn start_due(
-    c: &Connection,
+    c: &dyn Conn,
     rules: &SessionRules<'_>,
     group: &Group,
     now: DateTime<Utc>,
@@ -86,7 +86,7 @@ pub fn start_due(
 }
 
 fn record_occurrence(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     group: &Group,
     occurrence: &Occurrence,
@@ -135,7 +135,7 @@ pub struct GroupRecord {
 }
 
 impl GroupRecord {
-    pub fn load(c: &Connection, group: &Group) -> Result<GroupRecord> {
+    pub fn load(c: &dyn Conn, group: &Group) -> Result<GroupRecord> {
         Ok(GroupRecord {
             sessions: sessions::for_owner(c, Owner::Group(group.id))?,
             check_ins: check_ins::by_user_for_group(c, group.id)?,
@@ -147,7 +147,7 @@ impl GroupRecord {
 /// The group's present members, ordered for the leaderboard: current
 /// streak, then best streak, then name, then who joined first — so equal
 /// records always come out in the same order.
-pub fn standings(c: &Connection, content: &Content, group: &Group) -> Result<Vec<Standing>> {
+pub fn standings(c: &dyn Conn, content: &Content, group: &Group) -> Result<Vec<Standing>> {
     Ok(rank(content, GroupRecord::load(c, group)?))
 }
 
@@ -207,7 +207,7 @@ fn fresh(at: DateTime<Utc>, grace: Duration, now: DateTime<Utc>) -> bool {
 /// Mentions, once, the members who took part in the last week but have not
 /// checked in today — if the group has nudges on.
 pub fn nudge_due(
-    c: &Connection,
+    c: &dyn Conn,
     rules: &SessionRules<'_>,
     group: &Group,
     conventions: &Conventions,
@@ -254,7 +254,7 @@ fn quiet_members<'a>(
 }
 
 /// The group's session on `date`, if it started.
-fn started_on(c: &Connection, group: &Group, date: NaiveDate) -> Result<Option<Session>> {
+fn started_on(c: &dyn Conn, group: &Group, date: NaiveDate) -> Result<Option<Session>> {
     Ok(sessions::on_date(c, Owner::Group(group.id), date)?
         .filter(|s| matches!(s.status, Status::Running | Status::Finished)))
 }
@@ -262,7 +262,7 @@ fn started_on(c: &Connection, group: &Group, date: NaiveDate) -> Result<Option<S
 /// Writes a post for the group's channel, tied to the day's session, and
 /// whom it names.
 fn post(
-    c: &Connection,
+    c: &dyn Conn,
     group: &Group,
     session: &Session,
     kind: Kind,
@@ -291,7 +291,7 @@ fn post(
 /// Posts the day's summary: who checked in on what, streaks, and the
 /// group's completion against the week before.
 pub fn summary_due(
-    c: &Connection,
+    c: &dyn Conn,
     rules: &SessionRules<'_>,
     group: &Group,
     now: DateTime<Utc>,
@@ -322,7 +322,7 @@ pub fn summary_due(
 /// The summary of `session`, or none if nobody has ever taken part (no
 /// daily "nobody checked in" noise in a channel that never used the group).
 fn summary(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     group: &Group,
     session: &Session,
@@ -386,7 +386,7 @@ pub enum Whom {
 /// The members a check of `whom` asks the platform about, in leaderboard
 /// order.
 pub(super) fn members_to_check(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     group: &Group,
     whom: Whom,
@@ -406,13 +406,13 @@ pub(super) fn members_to_check(
 /// and moved on to its next day, so it holds up nobody else and the engine
 /// does not keep waking for it.
 fn for_group(
-    c: &Connection,
+    c: &dyn Conn,
     group: &Group,
     event: Event,
     now: DateTime<Utc>,
-    work: impl FnOnce(&Connection) -> Result<()>,
+    work: impl FnOnce(&dyn Conn) -> Result<()>,
 ) -> Result<()> {
-    let tx = c.unchecked_transaction()?;
+    let tx = c.transaction()?;
     match work(&tx) {
         Ok(()) => tx.commit()?,
         // Tried again by the next pass, within the grace window.
@@ -428,7 +428,7 @@ fn for_group(
 /// Work of `event` that cannot be done for `group` now is logged and moved
 /// to its next time, so it neither stops the other groups nor spins.
 fn give_up_until_next_time(
-    c: &Connection,
+    c: &dyn Conn,
     group: &Group,
     event: Event,
     now: DateTime<Utc>,

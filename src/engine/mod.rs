@@ -29,7 +29,7 @@ use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
+use crate::store::sql::{Conn, Tx};
 use tokio::sync::{Mutex, Notify, watch};
 
 pub use groups::Whom;
@@ -174,6 +174,16 @@ impl Engine {
             .cloned()
     }
 
+    /// Whether `sender` is still the one sending for its platform.
+    fn is_current(&self, sender: &Sender) -> bool {
+        self.inner
+            .platforms
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&sender.name)
+            .is_some_and(|current| std::ptr::eq(&**current, sender))
+    }
+
     fn senders(&self) -> Vec<Arc<Sender>> {
         self.inner
             .platforms
@@ -194,6 +204,17 @@ impl Engine {
             .get(platform)
             .copied()
             .unwrap_or(&Conventions::PLAIN)
+    }
+
+    /// Stops sending for a platform (its listener has stopped, or another
+    /// replica holds it now); what was in flight finishes.
+    pub fn remove_platform(&self, name: &str) {
+        self.inner
+            .platforms
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name);
+        self.wake();
     }
 
     fn platform_names(&self) -> Vec<String> {
@@ -294,7 +315,7 @@ impl Engine {
             let started = self
                 .db()
                 .call(move |c| {
-                    let mut tx = c.transaction()?;
+                    let tx = c.transaction()?;
                     let due = subscriptions::due(&tx, now, &names, START_BATCH)?;
                     let rules = SessionRules {
                         content: &content,
@@ -322,7 +343,7 @@ impl Engine {
         let content = self.content();
         self.db()
             .call(move |c| {
-                let mut tx = c.transaction()?;
+                let tx = c.transaction()?;
                 for session in session_rows::due_steps(&tx, now, u32::MAX)? {
                     for_one_row(
                         &mut tx,
@@ -507,9 +528,9 @@ pub fn retry_pause(failures: u32) -> std::time::Duration {
 /// why, so one bad row never stops everyone else's work; any other error
 /// (the database itself) fails the pass, which is retried with backoff.
 fn for_one_row(
-    tx: &mut rusqlite::Transaction<'_>,
-    work: impl FnOnce(&Connection) -> Result<()>,
-    set_aside: impl FnOnce(&Connection, &StoreError) -> Result<()>,
+    tx: &Tx<'_>,
+    work: impl FnOnce(&dyn Conn) -> Result<()>,
+    set_aside: impl FnOnce(&dyn Conn, &StoreError) -> Result<()>,
 ) -> Result<()> {
     let savepoint = tx.savepoint()?;
     match work(&savepoint) {
@@ -525,7 +546,7 @@ fn for_one_row(
 /// Records the disclaimer's acknowledgement and, if the member has an active
 /// subscription waiting for it, schedules the first session.
 pub(crate) fn agree(
-    c: &Connection,
+    c: &dyn Conn,
     user: &User,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>> {

@@ -345,7 +345,7 @@ pub(super) fn destination(delivery: &Delivery) -> Result<Destination> {
 /// The member cannot be messaged: stop trying, pause the subscription with
 /// the reason, and say so at their next command.
 fn pause_unreachable(
-    c: &rusqlite::Connection,
+    c: &dyn Conn,
     user_id: i64,
     reason: &str,
     now: DateTime<Utc>,

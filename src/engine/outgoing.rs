@@ -2,7 +2,7 @@
 //! idempotency key, so a message written twice is still one delivery.
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use crate::message::Message;
 use crate::store::Result;
@@ -47,7 +47,7 @@ pub(super) struct SessionMessage {
 /// Writes `message` of `session` for `to` to the outbox, due `now`; `false`
 /// if it was written before (its key is taken).
 pub(super) fn enqueue(
-    c: &Connection,
+    c: &dyn Conn,
     session: &Session,
     to: &Audience,
     message: SessionMessage,

@@ -107,6 +107,22 @@ pub trait Platform: Send + Sync {
     /// Sends a message; on success returns the platform's message id.
     async fn send(&self, to: &Destination, message: Outgoing<'_>) -> Result<Sent, SendError>;
 
+    /// The message an earlier send of a delivery may have become, when that
+    /// send's outcome was never recorded because its sender died mid-send
+    /// (another replica, or this process before a crash): one of the bot's
+    /// messages at `to` since `since`, other than `known` (those already
+    /// recorded there). Found by reading, never by sending again. Platforms
+    /// whose idempotency key holds across processes (Discord's nonce, per
+    /// token) need not look.
+    async fn already_sent(
+        &self,
+        _to: &Destination,
+        _since: chrono::DateTime<chrono::Utc>,
+        _known: &[String],
+    ) -> Result<Option<Sent>, SendError> {
+        Ok(None)
+    }
+
     /// Adds the bot's reactions to a message it sent, in order. Adding a
     /// reaction that is already there must succeed.
     async fn react(

@@ -2,7 +2,7 @@
 //! check-ins (or the disclaimer's acknowledgement).
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use super::Engine;
 use super::sessions::{self as session_flow};
@@ -273,7 +273,7 @@ impl Engine {
     /// Runs `work` in one transaction, and wakes the engine if it did anything.
     async fn record(
         &self,
-        work: impl FnOnce(&Connection, &Content, DateTime<Utc>) -> Result<ReactionOutcome>
+        work: impl FnOnce(&dyn Conn, &Content, DateTime<Utc>) -> Result<ReactionOutcome>
         + Send
         + 'static,
     ) -> Result<ReactionOutcome> {
@@ -295,7 +295,7 @@ impl Engine {
 }
 
 fn apply(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     event: &ReactionEvent,
     kind: CheckInKind,
@@ -314,7 +314,7 @@ fn apply(
 /// The session and step a check-in is on; a button on an ended session
 /// says so, a reaction there is simply ignored.
 fn session_step(
-    c: &Connection,
+    c: &dyn Conn,
     delivery: &Delivery,
     via: Via,
 ) -> Result<Result<(Session, u32), ReactionOutcome>> {
@@ -329,7 +329,7 @@ fn session_step(
 
 /// In a DM only the member it was sent to counts.
 fn apply_in_dm(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     event: &ReactionEvent,
     delivery: &Delivery,
@@ -369,7 +369,7 @@ fn apply_in_dm(
 /// In a group channel anyone's reaction is their own check-in, and makes
 /// them part of the group.
 fn apply_in_group(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     event: &ReactionEvent,
     delivery: &Delivery,
@@ -420,7 +420,7 @@ fn apply_in_group(
 
 /// The session and step a reaction is on, if check-ins still count there:
 /// late check-ins count until the owner's next session starts.
-fn open_session_step(c: &Connection, delivery: &Delivery) -> Result<Option<(Session, u32)>> {
+fn open_session_step(c: &dyn Conn, delivery: &Delivery) -> Result<Option<(Session, u32)>> {
     let (Some(session_id), Some(step)) = (delivery.session_id, delivery.step) else {
         return Ok(None);
     };
@@ -435,7 +435,7 @@ fn open_session_step(c: &Connection, delivery: &Delivery) -> Result<Option<(Sess
 /// Pain reported by command (`pain 6` with no 🤕 first) on exercise `step`
 /// of the member's own session: the same check-in, advice and stop as a 🤕.
 pub fn report_pain(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session: &Session,
     step: u32,
@@ -467,7 +467,7 @@ struct CheckIn<'a> {
 /// Records a check-in (or its withdrawal) and what follows from it: advice
 /// and a stop after pain, the next exercise of a member's own session.
 fn record_check_in(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     check_in: &CheckIn<'_>,
     now: DateTime<Utc>,

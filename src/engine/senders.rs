@@ -122,8 +122,14 @@ impl Engine {
                 // Hand out in order; a recipient's later messages wait for the earlier one.
                 let mut taken: HashSet<Recipient> = busy.values().map(|(_, r)| r.clone()).collect();
                 let mut waiting = VecDeque::with_capacity(batch.len());
+                // A platform given up (another replica holds it now) hands
+                // out nothing more; what is in flight finishes.
+                let current = self.is_current(sender);
                 while let Some(delivery) = batch.pop_front() {
-                    if in_flight.len() >= slots || !taken.insert(delivery.recipient.clone()) {
+                    if !current
+                        || in_flight.len() >= slots
+                        || !taken.insert(delivery.recipient.clone())
+                    {
                         waiting.push_back(delivery);
                         continue;
                     }
@@ -179,6 +185,10 @@ impl Engine {
     async fn send_loop(self, sender: Arc<Sender>, mut stop: watch::Receiver<bool>) {
         let mut failures = 0_u32;
         loop {
+            if !self.is_current(&sender) {
+                tracing::info!(platform = %sender.name, "sender stopped: the platform was given up");
+                return;
+            }
             let outcome = match self.drain(&sender).await {
                 Ok(()) => {
                     let names = vec![sender.name.clone()];
@@ -296,6 +306,9 @@ impl Running {
         let Some(name) = self.running.remove(&id) else {
             return;
         };
+        if !self.engine.senders().iter().any(|s| s.name == name) {
+            return; // given up on purpose (see `Engine::remove_platform`)
+        }
         let deaths = self.died.get(&name).map_or(0, |(n, _)| *n) + 1;
         let pause = retry_pause(deaths);
         tracing::error!(platform = %name, deaths, "a sender stopped ({why}); starting it again in {} s", pause.as_secs());

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use super::outgoing::{Audience, SessionMessage, enqueue, session_key};
 use super::render;
@@ -47,7 +47,7 @@ pub(super) fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine>
 /// in [`coaching`]).
 impl History {
     /// A member's history in their own sessions (a subscription) or in a group's.
-    pub fn load(c: &Connection, owner: Owner, user_id: i64) -> Result<History> {
+    pub fn load(c: &dyn Conn, owner: Owner, user_id: i64) -> Result<History> {
         Ok(History {
             sessions: sessions::for_owner(c, owner)?.into(),
             check_ins: check_ins::by_session_for_user(c, user_id)?,
@@ -105,7 +105,7 @@ pub(super) fn status_of(
 /// Starts, skips or records as missed every occurrence of this subscription
 /// up to `now`, then moves it to its next occurrence.
 pub fn start_due(
-    c: &Connection,
+    c: &dyn Conn,
     rules: &SessionRules<'_>,
     subscription: &Subscription,
     now: DateTime<Utc>,
@@ -150,7 +150,7 @@ pub fn start_due(
 }
 
 fn record_occurrence(
-    c: &Connection,
+    c: &dyn Conn,
     rules: &SessionRules<'_>,
     subscription: &Subscription,
     user: &User,
@@ -221,7 +221,7 @@ pub(super) struct Occasion<'a> {
 /// `opening` (given the new session's id) over the first exercise. The one
 /// implementation for members and groups.
 pub(super) fn record(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     occasion: Occasion<'_>,
     now: DateTime<Utc>,
@@ -271,7 +271,7 @@ pub(super) fn record(
 /// check-ins stop there), then writes the first exercise with the opening
 /// as its header: one message, not two, to start the day, due `first_at`.
 fn begin(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session_id: i64,
     to: &Audience,
@@ -322,7 +322,7 @@ fn begin(
 /// from there. Only while nothing has been checked in and exercise 1 is
 /// still the current one.
 pub fn move_started(
-    c: &Connection,
+    c: &dyn Conn,
     session: &Session,
     pace_minutes: u32,
     at: DateTime<Utc>,
@@ -376,7 +376,7 @@ fn exercise_message(
 
 /// Writes exercise `step` (after the first) and starts its pace.
 fn post_exercise(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session: &Session,
     to: &Audience,
@@ -404,7 +404,7 @@ fn post_exercise(
 
 /// Moves a running session on: the next exercise, or the closing message.
 pub fn advance(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session: &Session,
     now: DateTime<Utc>,
@@ -467,7 +467,7 @@ pub fn advance(
 
 /// Ends a member's session with its closing message (tally and streak).
 pub fn close(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session: &Session,
     user: &User,
@@ -503,7 +503,7 @@ pub fn close(
 
 /// Writes the stop-and-consult advice after a 🤕 (once per exercise and day).
 pub fn advise_on_pain(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session: &Session,
     user: &User,
@@ -536,7 +536,7 @@ pub fn advise_on_pain(
 /// make it rest from the day after `session` (only in their own sessions:
 /// a group keeps its routine).
 pub fn back_on_after(
-    c: &Connection,
+    c: &dyn Conn,
     content: &Content,
     session: &Session,
     user: &User,

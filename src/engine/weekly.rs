@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use rusqlite::Connection;
+use crate::store::sql::Conn;
 
 use super::sessions::routine;
 use super::{Engine, render};
@@ -32,7 +32,7 @@ pub fn schedule_in(zone: Tz) -> Schedule {
 
 /// Writes the summary for the week ending at `user.weekly_summary_at` and
 /// schedules the next one. A summary more than a day late is not sent.
-pub fn send_due(c: &Connection, content: &Content, user: &User, now: DateTime<Utc>) -> Result<()> {
+pub fn send_due(c: &dyn Conn, content: &Content, user: &User, now: DateTime<Utc>) -> Result<()> {
     let Some(at) = user.weekly_summary_at else {
         return Ok(());
     };
@@ -103,7 +103,7 @@ impl Engine {
         let content = self.content();
         self.db()
             .call(move |c| {
-                let mut tx = c.transaction()?;
+                let tx = c.transaction()?;
                 for user in users::weekly_due(&tx, now, &platforms)? {
                     super::for_one_row(
                         &mut tx,

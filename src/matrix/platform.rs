@@ -280,6 +280,46 @@ impl Platform for MatrixPlatform {
         })
     }
 
+    /// A transaction id deduplicates only per device, and each replica has
+    /// its own: so the room's latest events are read. Only what the server
+    /// shows in the clear is used (sender, type, instant, id), since this
+    /// device may hold no key to what another device sent.
+    async fn already_sent(
+        &self,
+        to: &Destination,
+        since: chrono::DateTime<chrono::Utc>,
+        known: &[String],
+    ) -> Result<Option<Sent>, SendError> {
+        if matches!(to, Destination::Direct { dm: None, .. }) {
+            return Ok(None); // no DM yet: nothing can have been sent there
+        }
+        let room = self.room_for(to).await?;
+        let Some(me) = self.dms.client().user_id().map(ToOwned::to_owned) else {
+            return Ok(None);
+        };
+        let mut options = matrix_sdk::room::MessagesOptions::backward();
+        options.limit = matrix_sdk::ruma::uint!(30);
+        let page = room.messages(options).await.map_err(|e| classify(&e))?;
+        // A second of leeway for the homeserver's clock against ours.
+        let since_ms = (since - chrono::Duration::seconds(1)).timestamp_millis();
+        let mine = page.chunk.iter().rev().find_map(|event| {
+            let raw = event.raw();
+            let sender = raw.get_field::<String>("sender").ok().flatten()?;
+            let kind = raw.get_field::<String>("type").ok().flatten()?;
+            let at = raw.get_field::<i64>("origin_server_ts").ok().flatten()?;
+            let id = raw.get_field::<String>("event_id").ok().flatten()?;
+            (sender == me.as_str()
+                && matches!(kind.as_str(), "m.room.message" | "m.room.encrypted")
+                && at >= since_ms
+                && !known.contains(&id))
+            .then_some(id)
+        });
+        Ok(mine.map(|message_id| Sent {
+            message_id,
+            dm: matches!(to, Destination::Direct { .. }).then(|| room.room_id().to_string()),
+        }))
+    }
+
     async fn react(
         &self,
         to: &Destination,

@@ -1,132 +1,140 @@
-//! Applies `migrations/NNNN_name.sql` in order, each in its own transaction,
-//! recording each in `schema_migrations` so running again changes nothing.
+//! Applies `migrations/NNNN_name.sql` (SQLite) or
+//! `migrations/postgres/NNNN_name.sql` (PostgreSQL) in order, each in its
+//! own transaction, recording each in `schema_migrations` so running again
+//! changes nothing. Both engines have the same versions.
 
-use rusqlite::{Connection, OptionalExtension};
-
+use super::sql::{Conn, ConnExt, Engine, args};
 use super::{Result, StoreError};
 
 pub struct Migration {
     pub version: u32,
     pub name: &'static str,
     pub sql: &'static str,
+    pub postgres_sql: &'static str,
+}
+
+impl Migration {
+    fn sql_for(&self, engine: Engine) -> &'static str {
+        match engine {
+            Engine::Sqlite => self.sql,
+            Engine::Postgres => self.postgres_sql,
+        }
+    }
+}
+
+/// One migration from its two files, named once.
+macro_rules! migrations {
+    ($($version:literal $name:ident,)*) => {
+        &[$(Migration {
+            version: $version,
+            name: stringify!($name),
+            sql: include_str!(concat!("../../migrations/", migration_file!($version, $name))),
+            postgres_sql: include_str!(concat!(
+                "../../migrations/postgres/",
+                migration_file!($version, $name)
+            )),
+        },)*]
+    };
+}
+
+/// `0007_group_names.sql` from `7 group_names`.
+macro_rules! migration_file {
+    ($version:literal, $name:ident) => {
+        concat!(
+            if $version < 10 { "000" } else { "00" },
+            $version,
+            "_",
+            stringify!($name),
+            ".sql"
+        )
+    };
 }
 
 /// Every migration, in order. A new file in `migrations/` is added here, and
 /// its PostgreSQL form under the same name in `migrations/postgres/`
 /// (`tests/store` checks both give the same schema).
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "members_and_schedules",
-        sql: include_str!("../../migrations/0001_members_and_schedules.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "sessions_outbox_check_ins",
-        sql: include_str!("../../migrations/0002_sessions_outbox_check_ins.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "reaction_events",
-        sql: include_str!("../../migrations/0003_reaction_events.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "groups",
-        sql: include_str!("../../migrations/0004_groups.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "direct_rooms",
-        sql: include_str!("../../migrations/0005_direct_rooms.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "retention",
-        sql: include_str!("../../migrations/0006_retention.sql"),
-    },
-    Migration {
-        version: 7,
-        name: "group_names",
-        sql: include_str!("../../migrations/0007_group_names.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "missed_sessions",
-        sql: include_str!("../../migrations/0008_missed_sessions.sql"),
-    },
-    Migration {
-        version: 9,
-        name: "later",
-        sql: include_str!("../../migrations/0009_later.sql"),
-    },
-    Migration {
-        version: 10,
-        name: "group_rest_days",
-        sql: include_str!("../../migrations/0010_group_rest_days.sql"),
-    },
-    Migration {
-        version: 11,
-        name: "followup",
-        sql: include_str!("../../migrations/0011_followup.sql"),
-    },
-    Migration {
-        version: 12,
-        name: "stream_positions",
-        sql: include_str!("../../migrations/0012_stream_positions.sql"),
-    },
-    Migration {
-        version: 13,
-        name: "pain_scores",
-        sql: include_str!("../../migrations/0013_pain_scores.sql"),
-    },
-    Migration {
-        version: 14,
-        name: "reaction_rooms",
-        sql: include_str!("../../migrations/0014_reaction_rooms.sql"),
-    },
-    Migration {
-        version: 15,
-        name: "post_names",
-        sql: include_str!("../../migrations/0015_post_names.sql"),
-    },
+pub const MIGRATIONS: &[Migration] = migrations![
+    1 members_and_schedules,
+    2 sessions_outbox_check_ins,
+    3 reaction_events,
+    4 groups,
+    5 direct_rooms,
+    6 retention,
+    7 group_names,
+    8 missed_sessions,
+    9 later,
+    10 group_rest_days,
+    11 followup,
+    12 stream_positions,
+    13 pain_scores,
+    14 reaction_rooms,
+    15 post_names,
+    16 leases,
 ];
+
+/// The lock replicas take on PostgreSQL while they migrate, so two starting
+/// at once apply each migration once (any number, fixed for Upright).
+const MIGRATION_LOCK: i64 = 0x7570_7269_6768_7401;
 
 /// The latest migration recorded; 0 for a database that has none (read
 /// only: a database opened for looking is never written).
-pub fn recorded_version(connection: &Connection) -> Result<u32> {
-    let has_table: bool = connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
-        [],
-        |row| row.get(0),
-    )?;
-    if !has_table {
+pub fn recorded_version(c: &dyn Conn) -> Result<u32> {
+    let exists = match c.engine() {
+        Engine::Sqlite => {
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                            WHERE type = 'table' AND name = 'schema_migrations')"
+        }
+        Engine::Postgres => "SELECT to_regclass('schema_migrations') IS NOT NULL",
+    };
+    if c.query_opt(exists, &[], |row| row.int(0))? != Some(1) {
         return Ok(0);
     }
-    let version: Option<u32> = connection
-        .query_row("SELECT MAX(version) FROM schema_migrations", [], |row| {
-            row.get(0)
-        })
-        .optional()?
-        .flatten();
-    Ok(version.unwrap_or(0))
+    let version = c
+        .query_opt("SELECT MAX(version) FROM schema_migrations", &[], |row| {
+            row.opt_int(0)
+        })?
+        .flatten()
+        .unwrap_or(0);
+    u32::try_from(version)
+        .map_err(|_| StoreError::Corrupt(format!("migration version {version} is out of range")))
 }
 
-fn ensure_table(connection: &Connection) -> Result<()> {
-    connection.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version    INTEGER PRIMARY KEY,
-             name       TEXT    NOT NULL,
-             applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-         );",
-    )?;
-    Ok(())
+fn ensure_table(c: &dyn Conn) -> Result<()> {
+    c.batch(match c.engine() {
+        Engine::Sqlite => {
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    INTEGER PRIMARY KEY,
+                 name       TEXT    NOT NULL,
+                 applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+             );"
+        }
+        Engine::Postgres => {
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    BIGINT PRIMARY KEY,
+                 name       TEXT   NOT NULL,
+                 applied_at TEXT   NOT NULL
+                            DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+             );"
+        }
+    })
 }
 
-/// Brings the database up to `target` (at most the latest migration).
-pub fn apply(connection: &mut Connection, target: u32) -> Result<()> {
-    ensure_table(connection)?;
-    let found = recorded_version(connection)?;
+/// Brings the database up to `target` (at most the latest migration). On
+/// PostgreSQL, under a lock: a second replica starting at the same moment
+/// waits, then finds nothing left to do.
+pub fn apply(c: &dyn Conn, target: u32) -> Result<()> {
+    if c.engine() == Engine::Postgres {
+        c.execute("SELECT pg_advisory_lock(?1)", args![MIGRATION_LOCK])?;
+        let applied = apply_unlocked(c, target);
+        c.execute("SELECT pg_advisory_unlock(?1)", args![MIGRATION_LOCK])?;
+        return applied;
+    }
+    apply_unlocked(c, target)
+}
+
+fn apply_unlocked(c: &dyn Conn, target: u32) -> Result<()> {
+    ensure_table(c)?;
+    let found = recorded_version(c)?;
     let known = MIGRATIONS.len() as u32;
     if found > known {
         return Err(StoreError::TooNew { found, known });
@@ -135,20 +143,21 @@ pub fn apply(connection: &mut Connection, target: u32) -> Result<()> {
         .iter()
         .filter(|m| m.version > found && m.version <= target)
     {
-        let failed = |source| StoreError::Migration {
+        let failed = |source: StoreError| StoreError::Migration {
             version: migration.version,
             name: migration.name,
-            source,
+            source: Box::new(source),
         };
-        let transaction = connection.transaction().map_err(failed)?;
-        transaction.execute_batch(migration.sql).map_err(failed)?;
-        transaction
-            .execute(
+        let applied = (|| {
+            let tx = c.transaction()?;
+            tx.batch(migration.sql_for(c.engine()))?;
+            tx.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
-                (migration.version, migration.name),
-            )
-            .map_err(failed)?;
-        transaction.commit().map_err(failed)?;
+                args![migration.version, migration.name],
+            )?;
+            tx.commit()
+        })();
+        applied.map_err(failed)?;
         tracing::info!(
             version = migration.version,
             name = migration.name,

@@ -1,16 +1,22 @@
-//! What the bot remembers: one SQLite file, opened with the same PRAGMAs on
-//! every connection, migrated from `migrations/` at open.
+//! What the bot remembers: a SQLite file (the embedded default, opened with
+//! the same PRAGMAs on every connection) or a PostgreSQL database that
+//! several replicas share, migrated from `migrations/` at open.
 //!
 //! SQL lives in one file per concern (`users`, `subscriptions`, `sessions`,
-//! `deliveries`, `check_ins`); each function takes a `&Connection` so it can
-//! run inside a caller's transaction. Async code reaches the database through
-//! [`Db::call`], which runs the closure on the blocking pool so the runtime is
-//! never stalled by disk I/O.
+//! `deliveries`, `check_ins`, …), written once for both engines through
+//! [`sql`]; each function takes a `&dyn Conn` so it can run inside a
+//! caller's transaction. Async code reaches the database through
+//! [`Db::call`], which runs the closure on the blocking pool so the runtime
+//! is never stalled by disk or network I/O.
 
 pub mod check_ins;
 pub mod deliveries;
 pub mod groups;
 mod migrations;
+mod database;
+pub mod leases;
+#[cfg(feature = "postgres")]
+mod pool;
 pub mod post_names;
 pub mod reaction_events;
 mod retry;
@@ -29,7 +35,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+pub use database::Database;
 pub use migrations::{MIGRATIONS, Migration};
+use sql::Conn;
 
 /// What can go wrong with the database.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +53,7 @@ pub enum StoreError {
     Migration {
         version: u32,
         name: &'static str,
-        source: rusqlite::Error,
+        source: Box<StoreError>,
     },
     #[error(
         "the database is at migration {found}, newer than this build knows ({known}); upgrade upright"
@@ -63,6 +71,10 @@ pub enum StoreError {
     /// connection lost, the server starting or shutting down, a deadlock).
     #[error("PostgreSQL: {message}")]
     Postgres { message: String, transient: bool },
+    /// Two transactions met (PostgreSQL's serialisation failure or a
+    /// deadlock): running the work again succeeds.
+    #[error("concurrent transactions met: {0}")]
+    Conflict(String),
     #[error("database task stopped: {0}")]
     Task(String),
 }
@@ -98,7 +110,7 @@ impl StoreError {
                     | OutOfMemory
                     | CannotOpen
             ),
-            StoreError::Task(_) => true,
+            StoreError::Task(_) | StoreError::Conflict(_) => true,
             StoreError::Postgres { transient, .. } => *transient,
             _ => false,
         }
@@ -107,97 +119,154 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A shared handle to the database. Clones share one connection; SQLite
-/// serialises writers anyway, and one connection keeps transactions simple.
+/// A shared handle to the database. Clones share it: on SQLite one
+/// connection (SQLite serialises writers anyway, and one connection keeps
+/// transactions simple); on PostgreSQL a small pool of sessions.
 #[derive(Clone)]
 pub struct Db {
-    connection: Arc<Mutex<Connection>>,
-    path: PathBuf,
+    backend: Arc<Backend>,
+    database: Database,
+}
+
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    #[cfg(feature = "postgres")]
+    Postgres(pool::PgPool),
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("path", &self.path).finish()
+        f.debug_struct("Db")
+            .field("database", &self.database)
+            .finish()
     }
 }
 
 impl Db {
-    /// Opens (creating with mode 0600 if needed) and migrates to the latest schema.
+    /// Opens (creating if needed) and migrates to the latest schema.
+    pub fn connect(database: &Database) -> Result<Db> {
+        Self::connect_at_migration(database, MIGRATIONS.len() as u32)
+    }
+
+    /// Connects and migrates up to `target` only; tests use it to build old databases.
+    pub fn connect_at_migration(database: &Database, target: u32) -> Result<Db> {
+        let backend = match database {
+            Database::Sqlite(path) => {
+                create_private_file(path).map_err(|e| StoreError::Open {
+                    path: path.to_path_buf(),
+                    source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+                })?;
+                Backend::Sqlite(Mutex::new(open_connection(path)?))
+            }
+            Database::Postgres(url) => postgres_backend(database, url)?,
+        };
+        let db = Db {
+            backend: Arc::new(backend),
+            database: database.clone(),
+        };
+        db.call_blocking(|c| migrations::apply(c, target))?;
+        Ok(db)
+    }
+
+    /// [`Db::connect`] for a SQLite file (tests, the demo).
     pub fn open(path: &Path) -> Result<Db> {
-        Self::open_at_migration(path, MIGRATIONS.len() as u32)
+        Self::connect(&Database::Sqlite(path.to_path_buf()))
     }
 
-    /// Opens and migrates up to `target` only; tests use it to build old databases.
+    /// [`Db::connect_at_migration`] for a SQLite file.
     pub fn open_at_migration(path: &Path, target: u32) -> Result<Db> {
-        create_private_file(path).map_err(|e| StoreError::Open {
-            path: path.to_path_buf(),
-            source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
-        })?;
-        let mut connection = open_connection(path)?;
-        migrations::apply(&mut connection, target)?;
-        Ok(Db {
-            connection: Arc::new(Mutex::new(connection)),
-            path: path.to_path_buf(),
-        })
+        Self::connect_at_migration(&Database::Sqlite(path.to_path_buf()), target)
     }
 
-    /// Opens an existing database read-only, for looking without touching:
-    /// never creates the file, never migrates, and refuses a database newer
+    /// Opens an existing database for looking without touching: never
+    /// creates a SQLite file, never migrates, and refuses a database newer
     /// than this binary (`upright backup`, `upright doctor`).
-    pub fn open_read_only(path: &Path) -> Result<Db> {
-        if !path.is_file() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection =
-            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        connection.busy_timeout(Duration::from_secs(5))?;
-        let found = migrations::recorded_version(&connection)?;
+    pub fn open_existing(database: &Database) -> Result<Db> {
+        let backend = match database {
+            Database::Sqlite(path) => {
+                if !path.is_file() {
+                    return Err(StoreError::Missing(path.to_path_buf()));
+                }
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let connection = Connection::open_with_flags(path, flags).map_err(|source| {
+                    StoreError::Open {
+                        path: path.to_path_buf(),
+                        source,
+                    }
+                })?;
+                connection.busy_timeout(Duration::from_secs(5))?;
+                Backend::Sqlite(Mutex::new(connection))
+            }
+            Database::Postgres(url) => postgres_backend(database, url)?,
+        };
+        let db = Db {
+            backend: Arc::new(backend),
+            database: database.clone(),
+        };
+        let found = db.schema_version()?;
         let known = MIGRATIONS.len() as u32;
         if found > known {
             return Err(StoreError::TooNew { found, known });
         }
-        Ok(Db {
-            connection: Arc::new(Mutex::new(connection)),
-            path: path.to_path_buf(),
-        })
+        Ok(db)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// What this handle is connected to.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
-    /// Runs `work` with the connection on the blocking thread pool.
+    /// Runs `work` with a connection on the blocking thread pool.
     pub async fn call<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        F: Fn(&dyn Conn) -> Result<T> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut connection)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.call_blocking(work))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    /// Runs `work` right here; for synchronous callers (CLI, tests).
-    pub fn call_blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        work(&mut connection)
+    /// Runs `work` right here; for synchronous callers (CLI, tests). On
+    /// PostgreSQL, work whose transaction met another's is run again.
+    pub fn call_blocking<T>(&self, work: impl Fn(&dyn Conn) -> Result<T>) -> Result<T> {
+        match &*self.backend {
+            Backend::Sqlite(connection) => {
+                let connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+                work(&*connection)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                let mut met = 0;
+                loop {
+                    match pool.with(|conn| work(conn)) {
+                        Err(StoreError::Conflict(why)) if met < CONFLICT_RETRIES => {
+                            met += 1;
+                            tracing::debug!(met, "running a transaction again: {why}");
+                            // Apart a little, so the two do not meet again.
+                            std::thread::sleep(Duration::from_millis(5 * met + u64::from(std::process::id() % 7)));
+                        }
+                        done => return done,
+                    }
+                }
+            }
+        }
     }
 
-    /// Writes a consistent copy of the live database to `target` (VACUUM INTO),
-    /// safe while the bot runs. The target must not exist; it is created with
-    /// mode 0600 before any data is written to it.
+    /// Writes a consistent copy of the live SQLite database to `target`
+    /// (VACUUM INTO), safe while the bot runs. The target must not exist; it
+    /// is created with mode 0600 before any data is written to it.
+    /// PostgreSQL is backed up with its own tools.
     pub fn backup(&self, target: &Path) -> Result<()> {
+        let Backend::Sqlite(connection) = &*self.backend else {
+            return Err(StoreError::Backup(format!(
+                "{} is PostgreSQL: back it up with its own tools, e.g. \
+                 `pg_dump --format=custom --file={} '<the database URL>'`",
+                self.database,
+                target.display()
+            )));
+        };
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new()
             .write(true)
@@ -206,16 +275,32 @@ impl Db {
             .open(target)
             .map_err(|e| StoreError::Backup(format!("cannot create {}: {e}", target.display())))?;
         let target_text = target.to_string_lossy().into_owned();
-        self.call_blocking(|c| {
-            c.execute("VACUUM INTO ?1", [target_text])?;
-            Ok(())
-        })
+        let connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+        connection.execute("VACUUM INTO ?1", [target_text])?;
+        Ok(())
     }
 
     /// The latest migration applied.
     pub fn schema_version(&self) -> Result<u32> {
-        self.call_blocking(|c| migrations::recorded_version(c))
+        self.call_blocking(migrations::recorded_version)
     }
+}
+
+/// How often work that met another transaction is run again.
+#[cfg(feature = "postgres")]
+const CONFLICT_RETRIES: u64 = 10;
+
+#[cfg(feature = "postgres")]
+fn postgres_backend(_database: &Database, url: &str) -> Result<Backend> {
+    Ok(Backend::Postgres(pool::PgPool::connect(url)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_backend(database: &Database, _url: &str) -> Result<Backend> {
+    Err(StoreError::Postgres {
+        message: format!("{database}: this build of upright has no PostgreSQL (feature `postgres`)"),
+        transient: false,
+    })
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
@@ -277,16 +362,12 @@ mod query_plans {
     use super::*;
 
     fn plan(db: &Db, sql: &str) -> Result<String> {
-        db.call_blocking(|c| {
-            let mut statement = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            // Parameters stay unbound: the plan does not depend on them.
-            let mut rows = statement.raw_query();
-            let mut steps = Vec::new();
-            while let Some(row) = rows.next()? {
-                steps.push(row.get::<_, String>(3)?);
-            }
-            Ok(steps.join("; "))
-        })
+        use sql::ConnExt;
+        // Parameters stay unbound (NULL): the plan does not depend on them.
+        let steps = db.call_blocking(|c| {
+            c.query_all(&format!("EXPLAIN QUERY PLAN {sql}"), &[], |row| row.text(3))
+        })?;
+        Ok(steps.join("; "))
     }
 
     #[test]

@@ -93,6 +93,17 @@ macro_rules! args {
 }
 pub use args;
 
+/// Locks the rows a due query reads until its transaction ends, passing
+/// over rows another replica holds: on PostgreSQL `FOR UPDATE OF table SKIP
+/// LOCKED`, so each due row is worked by one replica; SQLite has one writer
+/// at a time and needs nothing.
+pub fn claim_rows(engine: Engine, table: &str) -> String {
+    match engine {
+        Engine::Sqlite => String::new(),
+        Engine::Postgres => format!(" FOR UPDATE OF {table} SKIP LOCKED"),
+    }
+}
+
 /// `column` is one of the texts in the list parameter `?param`. SQLite's
 /// form keeps the planner on the due indexes (the `+` stops it from
 /// choosing the platform index instead).
@@ -196,9 +207,15 @@ pub struct Tx<'c> {
 }
 
 impl<'c> Tx<'c> {
-    /// Begins a transaction on `conn`.
+    /// Begins a transaction on `conn`. On PostgreSQL it is serializable, as
+    /// SQLite's transactions are (one writer at a time): two that meet fail
+    /// one of them with [`StoreError::Conflict`], and [`super::Db::call`]
+    /// runs its work again.
     pub fn begin(conn: &'c dyn Conn) -> Result<Tx<'c>> {
-        conn.batch("BEGIN")?;
+        conn.batch(match conn.engine() {
+            Engine::Sqlite => "BEGIN",
+            Engine::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        })?;
         Ok(Tx {
             conn,
             savepoint: None,
@@ -403,13 +420,15 @@ mod postgres_engine {
         }
     }
 
-    /// Connection and resource classes (08, 53, 57) and a lost
-    /// serialisation race or deadlock (40) pass; the rest would fail again.
+    /// Connection and resource classes (08, 53, 57) pass; a lost
+    /// serialisation race or deadlock (40) passes at once when the work is
+    /// run again; the rest would fail again.
     fn error(error: postgres::Error) -> StoreError {
         let class = error.code().map(|code| &code.code()[..2]);
-        let transient = error.is_closed() || matches!(class, Some("08" | "40" | "53" | "57"));
+        let transient = error.is_closed() || matches!(class, Some("08" | "53" | "57"));
         match class {
             Some("23") => StoreError::Constraint(error.to_string()),
+            Some("40") => StoreError::Conflict(error.to_string()),
             _ => StoreError::Postgres {
                 message: error.to_string(),
                 transient,

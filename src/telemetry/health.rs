@@ -13,6 +13,8 @@ pub const ENGINE_STALE_AFTER: Duration = Duration::minutes(2);
 /// A platform's connection, as its adapter last reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Link {
+    /// Another replica holds the platform; this one takes over if it dies.
+    StandingBy,
     Connecting,
     Connected,
     /// Lost, with why (a failed sync, a closed gateway).
@@ -77,7 +79,7 @@ impl Health {
         }
         for (platform, link) in &platforms {
             match link {
-                Link::Connected => {}
+                Link::Connected | Link::StandingBy => {}
                 Link::Connecting => problems.push(format!("{platform}: still connecting")),
                 Link::Lost(why) => problems.push(format!("{platform}: disconnected: {why}")),
             }

@@ -115,6 +115,18 @@ pub struct Metrics {
     groups_set_aside: Counter,
     outbox_due: Family<PlatformLabels, Gauge>,
     outbox_oldest: Family<PlatformLabels, Gauge<f64, AtomicU64>>,
+    leases_held: Family<LeaseLabels, Gauge>,
+    claims: Family<ClaimLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LeaseLabels {
+    lease: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClaimLabels {
+    work: &'static str,
 }
 
 impl Default for Metrics {
@@ -132,6 +144,8 @@ impl Default for Metrics {
             groups_set_aside: Counter::default(),
             outbox_due: Family::default(),
             outbox_oldest: Family::default(),
+            leases_held: Family::default(),
+            claims: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -189,6 +203,16 @@ impl Default for Metrics {
             "How long the oldest due message has waited",
             metrics.outbox_oldest.clone(),
         );
+        registry.register(
+            "lease_held",
+            "1 for each platform this replica holds (its listener and sender run here), else 0",
+            metrics.leases_held.clone(),
+        );
+        registry.register(
+            "claims",
+            "Due work this replica claimed, by kind (delivery, session, step, group, weekly, followup)",
+            metrics.claims.clone(),
+        );
         Metrics {
             registry,
             ..metrics
@@ -197,6 +221,22 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Whether this replica holds the lease `lease` (a platform) now.
+    pub fn lease_held(&self, lease: &str, held: bool) {
+        self.leases_held
+            .get_or_create(&LeaseLabels {
+                lease: lease.to_string(),
+            })
+            .set(i64::from(held));
+    }
+
+    /// This replica claimed `count` rows of due work of one kind.
+    pub fn claimed(&self, work: &'static str, count: u64) {
+        if count > 0 {
+            self.claims.get_or_create(&ClaimLabels { work }).inc_by(count);
+        }
+    }
+
     pub fn delivery(&self, platform: &str, outcome: DeliveryOutcome) {
         self.deliveries
             .get_or_create(&DeliveryLabels {

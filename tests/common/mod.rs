@@ -3,7 +3,10 @@
 //! temporary database with a manual clock.
 #![allow(dead_code)]
 
+pub mod database;
 pub mod http;
+#[path = "../postgres/mod.rs"]
+pub mod postgres;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -22,8 +25,9 @@ use upright::engine::{
     SendError, Sent, Settings,
 };
 use upright::message::Reply;
-use upright::store::Db;
 use upright::store::deliveries::Kind;
+use upright::store::sql::{ConnExt, Row};
+use upright::store::{Database, Db};
 
 pub const PLATFORM: &str = "fake";
 
@@ -264,7 +268,7 @@ pub struct Bot {
     pub engine: Engine,
     pub clock: ManualClock,
     pub fake: Arc<FakePlatform>,
-    pub db_path: PathBuf,
+    pub database: Database,
     pub settings: Settings,
     _dir: Arc<tempfile::TempDir>,
 }
@@ -276,27 +280,27 @@ impl Bot {
 
     pub fn start_with(at: DateTime<Utc>, settings: Settings) -> Bot {
         let dir = Arc::new(tempfile::tempdir().unwrap());
-        let db_path = dir.path().join("bot.sqlite3");
+        let database = database::fresh(dir.path());
         let clock = ManualClock::new(at);
         let fake = FakePlatform::new(clock.clone());
-        Self::assemble(db_path, clock, fake, settings, dir)
+        Self::assemble(database, clock, fake, settings, dir)
     }
 
     fn assemble(
-        db_path: PathBuf,
+        database: Database,
         clock: ManualClock,
         fake: Arc<FakePlatform>,
         settings: Settings,
         dir: Arc<tempfile::TempDir>,
     ) -> Bot {
-        let db = Db::open(&db_path).unwrap();
+        let db = Db::connect(&database).unwrap();
         let engine = Engine::new(db, content(), Arc::new(clock.clone()), settings);
         engine.add_platform(PLATFORM, fake.clone());
         Bot {
             engine,
             clock,
             fake,
-            db_path,
+            database,
             settings,
             _dir: dir,
         }
@@ -307,7 +311,7 @@ impl Bot {
     pub fn restart(&self) -> Bot {
         self.fake.hang_at(None);
         Self::assemble(
-            self.db_path.clone(),
+            self.database.clone(),
             self.clock.clone(),
             self.fake.clone(),
             self.settings,
@@ -396,23 +400,62 @@ impl Bot {
         self.engine.run_until(&self.clock, at).await.unwrap();
     }
 
-    pub fn query<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
-        self.engine
-            .db()
-            .call_blocking(|c| Ok(c.query_row(sql, [], |row| row.get(0))?))
-            .unwrap()
+    /// The first column of the one row `sql` gives.
+    pub fn query<T: Column>(&self, sql: &str) -> T {
+        self.query_row(sql, |row| row.get(0))
     }
 
     /// One row, read by `read`.
     pub fn query_row<T>(
         &self,
         sql: &str,
-        read: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        read: impl Fn(&dyn Row) -> upright::store::Result<T>,
     ) -> T {
         self.engine
             .db()
-            .call_blocking(|c| Ok(c.query_row(sql, [], read)?))
+            .call_blocking(|c| c.query_opt(sql, &[], read))
             .unwrap()
+            .unwrap_or_else(|| panic!("no row from {sql}"))
+    }
+}
+
+/// A value a test reads from a column, on either engine.
+pub trait Column: Sized {
+    fn read(row: &dyn Row, column: usize) -> upright::store::Result<Self>;
+}
+
+impl Column for i64 {
+    fn read(row: &dyn Row, column: usize) -> upright::store::Result<Self> {
+        row.int(column)
+    }
+}
+
+impl Column for Option<i64> {
+    fn read(row: &dyn Row, column: usize) -> upright::store::Result<Self> {
+        row.opt_int(column)
+    }
+}
+
+impl Column for String {
+    fn read(row: &dyn Row, column: usize) -> upright::store::Result<Self> {
+        row.text(column)
+    }
+}
+
+impl Column for Option<String> {
+    fn read(row: &dyn Row, column: usize) -> upright::store::Result<Self> {
+        row.opt_text(column)
+    }
+}
+
+/// `row.get(0)` for any [`Column`], as rusqlite's rows read.
+pub trait Get {
+    fn get<T: Column>(&self, column: usize) -> upright::store::Result<T>;
+}
+
+impl Get for dyn Row + '_ {
+    fn get<T: Column>(&self, column: usize) -> upright::store::Result<T> {
+        T::read(self, column)
     }
 }
 

@@ -3,7 +3,7 @@
 //! reason; everyone else's sessions and messages go on, and the engine
 //! never fails a pass over it.
 
-use crate::common;
+use super::common;
 
 use common::{Bot, utc};
 use upright::store::deliveries::Kind;

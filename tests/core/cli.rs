@@ -506,7 +506,7 @@ fn json_logs_are_one_object_per_line() {
 }
 
 #[cfg(feature = "discord")]
-use crate::common::http;
+use super::common::http;
 
 #[cfg(feature = "discord")]
 #[test]

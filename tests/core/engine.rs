@@ -1,7 +1,7 @@
 //! The routine engine end to end on a fake platform with a manual clock:
 //! sessions, pacing, check-ins, coaching, failures, restarts and bursts.
 
-use crate::common;
+use super::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

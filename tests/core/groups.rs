@@ -2,7 +2,7 @@
 //! checks, group sessions at a fixed pace, check-ins by anyone, nudges,
 //! summaries, the leaderboard, members leaving, and the weekly DM.
 
-use crate::common;
+use super::common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::{Bot, Posted, utc};

@@ -1,7 +1,7 @@
 //! A member who floods the bot with commands gets a polite "slow down" and
 //! nothing is stored; everyone else is answered as usual.
 
-use crate::common;
+use super::common;
 
 use chrono::Duration;
 use common::{Bot, utc};

@@ -2,7 +2,7 @@
 //! done days, empty sessions and days without a session differently; and
 //! the trends picture, whose series are told apart band by band.
 
-use crate::common;
+use super::common;
 
 use std::collections::BTreeMap;
 

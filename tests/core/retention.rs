@@ -1,7 +1,7 @@
 //! Sent messages and remembered reaction ids are purged after the
 //! retention period; check-ins stay, since streaks are made of them.
 
-use crate::common;
+use super::common;
 
 use chrono::Duration;
 use common::{Bot, PLATFORM, capitalized, utc};

@@ -2,7 +2,7 @@
 //! flight, a member's messages stay in order, one platform's trouble never
 //! delays another, and a failing engine never spins.
 
-use crate::common;
+use super::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

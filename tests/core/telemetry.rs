@@ -2,7 +2,7 @@
 //! `/healthz` answers 200 only while the engine works and every platform is
 //! connected. Both are scraped over HTTP after driving the engine.
 
-use crate::common;
+use super::common;
 
 use std::net::SocketAddr;
 

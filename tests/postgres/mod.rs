@@ -244,7 +244,12 @@ impl Postgres {
 
     /// The URL a client connects with.
     pub fn url(&self) -> String {
-        format!("postgres://{ROLE}@127.0.0.1:{}/postgres", self.port)
+        self.url_of("postgres")
+    }
+
+    /// The URL of another database on this server.
+    pub fn url_of(&self, database: &str) -> String {
+        format!("postgres://{ROLE}@127.0.0.1:{}/{database}", self.port)
     }
 
     /// Runs one SQL statement with `psql` as the cluster's role and returns

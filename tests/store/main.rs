@@ -6,6 +6,8 @@
 #[path = "../postgres/mod.rs"]
 mod postgres;
 
+mod leases;
+
 use postgres::Postgres;
 
 #[test]
@@ -95,8 +97,13 @@ fn sqlite_schema() -> Schema {
     Schema { columns, indexes }
 }
 
+/// An instant `seconds` after a fixed one.
+pub(crate) fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+}
+
 /// Applies every PostgreSQL migration, in order.
-fn migrate(server: &Postgres) {
+pub(crate) fn migrate(server: &Postgres) {
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
     for migration in upright::store::MIGRATIONS {
         let file = folder.join(format!("{:04}_{}.sql", migration.version, migration.name));
@@ -250,4 +257,43 @@ fn posts_are_cleaned_of_a_departed_member_alike_on_both_engines() {
         let sent: Message = serde_json::from_str(&body_of(c, "sent")).unwrap();
         assert_eq!(sent, Message::text(""), "{engine}");
     }
+}
+
+/// `Db::connect` migrates a PostgreSQL database as it does a SQLite file:
+/// every migration once, recorded under the same versions, even when
+/// several replicas start at the same moment; a newer database is refused.
+#[cfg(feature = "postgres")]
+#[test]
+fn replicas_starting_together_migrate_postgres_once() {
+    use upright::store::{Database, Db, MIGRATIONS, StoreError};
+
+    let server = Postgres::start();
+    let database = Database::Postgres(server.url());
+    let starts: Vec<_> = (0..3)
+        .map(|_| {
+            let database = database.clone();
+            std::thread::spawn(move || Db::connect(&database).map(|db| db.schema_version()))
+        })
+        .collect();
+    for start in starts {
+        let version = start.join().unwrap().unwrap().unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+    }
+    assert_eq!(
+        server.psql("SELECT count(*), count(DISTINCT version) FROM schema_migrations"),
+        format!("{0}|{0}", MIGRATIONS.len())
+    );
+    let db = Db::open_existing(&database).unwrap();
+    assert_eq!(db.schema_version().unwrap() as usize, MIGRATIONS.len());
+    server.psql("INSERT INTO schema_migrations (version, name) VALUES (999, 'from_the_future')");
+    assert!(matches!(
+        Db::connect(&database),
+        Err(StoreError::TooNew { found: 999, .. })
+    ));
+    // Nothing to copy: PostgreSQL is backed up with its own tools.
+    let refused = db.backup(std::path::Path::new("/tmp/never-written"));
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("pg_dump")),
+        "backup of PostgreSQL"
+    );
 }

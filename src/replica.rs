@@ -1,0 +1,175 @@
+//! Several `upright run` processes may share one PostgreSQL database, so a
+//! machine that dies costs nothing. Each platform's listener (the Discord
+//! gateway session, the Matrix account's sync) and its sender run in one
+//! process at a time: the one holding the platform's lease in the database.
+//! The others stand by, try to take it every few seconds, and one of them
+//! does once the holder has stopped renewing it.
+//!
+//! A holder that cannot renew stops the platform before its lease runs out,
+//! so two processes never send for one platform at once; what it had in
+//! flight is sent again by the next holder under the same idempotency key.
+//! On SQLite (one process) the lease is simply always held.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::engine::Engine;
+use crate::store::leases;
+use crate::telemetry::Link;
+
+/// How long a lease lasts without renewal: the longest a dead holder keeps
+/// a platform from the others.
+pub const LEASE: Duration = Duration::from_secs(20);
+/// How often the holder renews.
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+/// A holder whose renewals fail gives the platform up this long before its
+/// lease runs out, so the next holder never overlaps it.
+const MARGIN: Duration = Duration::from_secs(5);
+/// How often a standing-by process tries to take the lease.
+const TAKE_EVERY: Duration = Duration::from_secs(2);
+
+/// This process among the replicas: host, process id and start instant,
+/// so a restarted process is a new holder.
+pub fn replica_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "host".to_string());
+    format!(
+        "{host}/{}/{}",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    )
+}
+
+/// Why a held platform stopped.
+enum Ended {
+    Shutdown(anyhow::Result<()>),
+    /// The lease could not be renewed in time, or another took it.
+    LeaseLost(anyhow::Result<()>),
+}
+
+/// Runs `platform` (a listener and its sender) whenever this process holds
+/// the lease `name`, until `stopped`. `platform` is given a future that
+/// completes when it must stop; when it returns, the engine forgets the
+/// platform's sender. A platform that fails by itself fails the process
+/// (after giving the lease up), as it would alone.
+pub async fn hold<F, Fut>(
+    engine: &Engine,
+    name: &str,
+    replica: &str,
+    stopped: watch::Receiver<bool>,
+    mut platform: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let health = &engine.telemetry().health;
+    loop {
+        health.link(name, Link::StandingBy);
+        if !wait_to_take(engine, name, replica, &stopped).await {
+            return Ok(());
+        }
+        tracing::info!(lease = name, replica, "took the lease; starting the platform");
+        engine.telemetry().metrics.lease_held(name, true);
+        health.link(name, Link::Connecting);
+        let (lost_tx, lost_rx) = watch::channel(false);
+        let keeper = tokio::spawn(keep(engine.clone(), name.to_string(), replica.to_string(), lost_tx));
+        let stop = stop_when(stopped.clone(), lost_rx.clone());
+        let outcome = platform(Box::pin(stop)).await;
+        keeper.abort();
+        engine.remove_platform(name);
+        engine.telemetry().metrics.lease_held(name, false);
+        let ended = if *lost_rx.borrow() {
+            Ended::LeaseLost(outcome)
+        } else {
+            Ended::Shutdown(outcome)
+        };
+        match ended {
+            Ended::LeaseLost(outcome) => {
+                if let Err(error) = outcome {
+                    tracing::warn!(lease = name, "the platform stopped with an error: {error:#}");
+                }
+                tracing::warn!(lease = name, "lost the lease; standing by");
+            }
+            Ended::Shutdown(outcome) => {
+                let db = engine.db().clone();
+                let (lease, me) = (name.to_string(), replica.to_string());
+                if let Err(error) = db.call(move |c| leases::release(c, &lease, &me)).await {
+                    tracing::warn!(lease = name, "cannot give the lease up: {error}");
+                }
+                return outcome;
+            }
+        }
+    }
+}
+
+/// Waits until this process takes the lease; false if `stopped` first.
+async fn wait_to_take(
+    engine: &Engine,
+    name: &str,
+    replica: &str,
+    stopped: &watch::Receiver<bool>,
+) -> bool {
+    let mut stopped = stopped.clone();
+    loop {
+        if *stopped.borrow() {
+            return false;
+        }
+        match try_take(engine, name, replica).await {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(lease = name, "cannot reach the lease: {error}"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(TAKE_EVERY) => {}
+            _ = stopped.changed() => {}
+        }
+    }
+}
+
+async fn try_take(engine: &Engine, name: &str, replica: &str) -> crate::store::Result<bool> {
+    let now = Utc::now();
+    let until = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(20));
+    let (lease, me) = (name.to_string(), replica.to_string());
+    engine
+        .db()
+        .call(move |c| leases::take(c, &lease, &me, now, until))
+        .await
+}
+
+/// Renews the lease until it is lost: another holder has it, or no renewal
+/// succeeded until shortly before it runs out. Then says so on `lost`.
+async fn keep(engine: Engine, name: String, replica: String, lost: watch::Sender<bool>) {
+    let mut give_up_at = Instant::now() + LEASE - MARGIN;
+    loop {
+        let wait = RENEW_EVERY.min(give_up_at.saturating_duration_since(Instant::now()));
+        tokio::time::sleep(wait).await;
+        if Instant::now() >= give_up_at {
+            tracing::warn!(lease = %name, "could not renew the lease in time");
+            break;
+        }
+        let started = Instant::now();
+        match try_take(&engine, &name, &replica).await {
+            Ok(true) => give_up_at = started + LEASE - MARGIN,
+            Ok(false) => {
+                tracing::warn!(lease = %name, "another replica holds the lease now");
+                break;
+            }
+            Err(error) => tracing::warn!(lease = %name, "cannot renew the lease: {error}"),
+        }
+    }
+    lost.send_replace(true);
+}
+
+/// Completes when the process stops or the lease is lost.
+async fn stop_when(mut stopped: watch::Receiver<bool>, mut lost: watch::Receiver<bool>) {
+    tokio::select! {
+        _ = stopped.wait_for(|s| *s) => {}
+        _ = lost.wait_for(|l| *l) => {}
+    }
+}
