@@ -3,17 +3,40 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
+use super::sql::{Conn, ConnExt, Row, args};
 use super::{Result, StoreError, to_db_time};
 use crate::check_in::CheckInKind;
 
 /// The pain scores a member gave in one session, by step.
 pub type PainScores = BTreeMap<u32, u8>;
 
+/// A step number as stored.
+fn step_of(row: &dyn Row, column: usize) -> Result<u32> {
+    let step = row.int(column)?;
+    u32::try_from(step).map_err(|_| StoreError::Corrupt(format!("check-in step {step}")))
+}
+
+/// A pain score (0–10) as stored.
+fn score(score: i64) -> Result<u8> {
+    u8::try_from(score).map_err(|_| StoreError::Corrupt(format!("pain score {score}")))
+}
+
+/// A pain score, if the member gave one.
+fn score_of(row: &dyn Row, column: usize) -> Result<Option<u8>> {
+    row.opt_int(column)?.map(score).transpose()
+}
+
+/// A check-in kind as stored.
+fn kind_of(row: &dyn Row, column: usize) -> Result<CheckInKind> {
+    let kind_text = row.text(column)?;
+    CheckInKind::from_db(&kind_text)
+        .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))
+}
+
 /// Records a check-in; `false` if it was already there.
 pub fn record(
-    c: &Connection,
+    c: &dyn Conn,
     session_id: i64,
     step: u32,
     user_id: i64,
@@ -23,14 +46,14 @@ pub fn record(
     let inserted = c.execute(
         "INSERT INTO check_ins (session_id, step, user_id, kind, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        (session_id, step, user_id, kind.as_str(), to_db_time(now)),
+        args![session_id, step, user_id, kind.as_str(), to_db_time(now)],
     )?;
     Ok(inserted == 1)
 }
 
 /// Withdraws a check-in (the reaction was removed); `false` if there was none.
 pub fn withdraw(
-    c: &Connection,
+    c: &dyn Conn,
     session_id: i64,
     step: u32,
     user_id: i64,
@@ -38,76 +61,72 @@ pub fn withdraw(
 ) -> Result<bool> {
     let deleted = c.execute(
         "DELETE FROM check_ins WHERE session_id = ?1 AND step = ?2 AND user_id = ?3 AND kind = ?4",
-        (session_id, step, user_id, kind.as_str()),
+        args![session_id, step, user_id, kind.as_str()],
     )?;
     Ok(deleted == 1)
 }
 
 /// Whether anyone has checked in on a session.
-pub fn any_in_session(c: &Connection, session_id: i64) -> Result<bool> {
-    Ok(c.query_row(
+pub fn any_in_session(c: &dyn Conn, session_id: i64) -> Result<bool> {
+    let any = c.query_opt(
         "SELECT EXISTS (SELECT 1 FROM check_ins WHERE session_id = ?1)",
-        [session_id],
-        |row| row.get(0),
-    )?)
+        args![session_id],
+        |row| row.int(0),
+    )?;
+    Ok(any.is_some_and(|any| any != 0))
 }
 
 /// What one member has checked in on one session: step → kinds.
-pub fn of_session_for_user(
-    c: &Connection,
-    session_id: i64,
-    user_id: i64,
-) -> Result<SessionCheckIns> {
-    let mut statement = c.prepare_cached(
+pub fn of_session_for_user(c: &dyn Conn, session_id: i64, user_id: i64) -> Result<SessionCheckIns> {
+    let rows = c.query_all(
         "SELECT step, kind FROM check_ins WHERE session_id = ?1 AND user_id = ?2 ORDER BY step, kind",
+        args![session_id, user_id],
+        |row| Ok((step_of(row, 0)?, kind_of(row, 1)?)),
     )?;
-    let mut rows = statement.query((session_id, user_id))?;
     let mut out = SessionCheckIns::new();
-    while let Some(row) = rows.next()? {
-        let kind_text: String = row.get(1)?;
-        let kind = CheckInKind::from_db(&kind_text)
-            .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))?;
-        out.entry(row.get(0)?).or_default().push(kind);
+    for (step, kind) in rows {
+        out.entry(step).or_default().push(kind);
     }
     Ok(out)
 }
 
 /// How many checked in on one exercise of a session, by kind.
 pub fn count_by_kind(
-    c: &Connection,
+    c: &dyn Conn,
     session_id: i64,
     step: u32,
 ) -> Result<BTreeMap<CheckInKind, u32>> {
-    let mut statement = c.prepare_cached(
+    let rows = c.query_all(
         "SELECT kind, COUNT(*) FROM check_ins WHERE session_id = ?1 AND step = ?2 GROUP BY kind",
+        args![session_id, step],
+        |row| {
+            let count = row.int(1)?;
+            let count = u32::try_from(count)
+                .map_err(|_| StoreError::Corrupt(format!("{count} check-ins on one exercise")))?;
+            Ok((CheckInKind::from_db(&row.text(0)?), count))
+        },
     )?;
-    let mut rows = statement.query((session_id, step))?;
-    let mut counts = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        if let Some(kind) = CheckInKind::from_db(&row.get::<_, String>(0)?) {
-            counts.insert(kind, row.get(1)?);
-        }
-    }
-    Ok(counts)
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, count)| Some((kind?, count)))
+        .collect())
 }
 
 /// Check-ins of one member in one session: step → kinds.
 pub type SessionCheckIns = BTreeMap<u32, Vec<CheckInKind>>;
 
 /// A member's check-ins for each of their sessions: session id → step → kinds.
-pub fn by_session_for_user(c: &Connection, user_id: i64) -> Result<BTreeMap<i64, SessionCheckIns>> {
-    let mut statement = c.prepare_cached(
+pub fn by_session_for_user(c: &dyn Conn, user_id: i64) -> Result<BTreeMap<i64, SessionCheckIns>> {
+    let rows = c.query_all(
         "SELECT session_id, step, kind FROM check_ins WHERE user_id = ?1 ORDER BY session_id, step, kind",
+        args![user_id],
+        |row| Ok((row.int(0)?, step_of(row, 1)?, kind_of(row, 2)?)),
     )?;
-    let mut rows = statement.query([user_id])?;
     let mut out: BTreeMap<i64, SessionCheckIns> = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        let kind_text: String = row.get(2)?;
-        let kind = CheckInKind::from_db(&kind_text)
-            .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))?;
-        out.entry(row.get(0)?)
+    for (session_id, step, kind) in rows {
+        out.entry(session_id)
             .or_default()
-            .entry(row.get(1)?)
+            .entry(step)
             .or_default()
             .push(kind);
     }
@@ -116,25 +135,24 @@ pub fn by_session_for_user(c: &Connection, user_id: i64) -> Result<BTreeMap<i64,
 
 /// Everyone's check-ins on a group's sessions: user id → session id → step → kinds.
 pub fn by_user_for_group(
-    c: &Connection,
+    c: &dyn Conn,
     group_id: i64,
 ) -> Result<BTreeMap<i64, BTreeMap<i64, SessionCheckIns>>> {
-    let mut statement = c.prepare_cached(
+    // Ordered so each step's kinds come in the same order on every engine.
+    let rows = c.query_all(
         "SELECT c.user_id, c.session_id, c.step, c.kind
          FROM sessions s JOIN check_ins c ON c.session_id = s.id
-         WHERE s.group_id = ?1",
+         WHERE s.group_id = ?1 ORDER BY c.session_id, c.step, c.user_id, c.kind",
+        args![group_id],
+        |row| Ok((row.int(0)?, row.int(1)?, step_of(row, 2)?, kind_of(row, 3)?)),
     )?;
-    let mut rows = statement.query([group_id])?;
     let mut out: BTreeMap<i64, BTreeMap<i64, SessionCheckIns>> = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        let kind_text: String = row.get(3)?;
-        let kind = CheckInKind::from_db(&kind_text)
-            .ok_or_else(|| StoreError::Corrupt(format!("check-in kind `{kind_text}`")))?;
-        out.entry(row.get(0)?)
+    for (user_id, session_id, step, kind) in rows {
+        out.entry(user_id)
             .or_default()
-            .entry(row.get(1)?)
+            .entry(session_id)
             .or_default()
-            .entry(row.get(2)?)
+            .entry(step)
             .or_default()
             .push(kind);
     }
@@ -151,45 +169,43 @@ pub struct PainReport {
 }
 
 /// The member's latest pain report.
-pub fn latest_pain(c: &Connection, user_id: i64) -> Result<Option<PainReport>> {
-    let mut statement = c.prepare_cached(
+pub fn latest_pain(c: &dyn Conn, user_id: i64) -> Result<Option<PainReport>> {
+    c.query_opt(
         "SELECT id, session_id, step, pain_score FROM check_ins
          WHERE user_id = ?1 AND kind = 'pain' ORDER BY created_at DESC, id DESC LIMIT 1",
-    )?;
-    let mut rows = statement.query([user_id])?;
-    let Some(row) = rows.next()? else {
-        return Ok(None);
-    };
-    Ok(Some(PainReport {
-        id: row.get(0)?,
-        session_id: row.get(1)?,
-        step: row.get(2)?,
-        score: row.get(3)?,
-    }))
+        args![user_id],
+        |row| {
+            Ok(PainReport {
+                id: row.int(0)?,
+                session_id: row.int(1)?,
+                step: step_of(row, 2)?,
+                score: score_of(row, 3)?,
+            })
+        },
+    )
 }
 
 /// Gives a pain report its score and where it hurt (a later answer replaces
 /// an earlier one).
-pub fn rate_pain(c: &Connection, check_in_id: i64, score: u8, place: Option<&str>) -> Result<()> {
+pub fn rate_pain(c: &dyn Conn, check_in_id: i64, score: u8, place: Option<&str>) -> Result<()> {
     c.execute(
         "UPDATE check_ins SET pain_score = ?2, pain_where = ?3 WHERE id = ?1 AND kind = 'pain'",
-        (check_in_id, score, place),
+        args![check_in_id, score, place],
     )?;
     Ok(())
 }
 
 /// A member's pain scores: session id → step → score.
-pub fn pain_scores_for_user(c: &Connection, user_id: i64) -> Result<BTreeMap<i64, PainScores>> {
-    let mut statement = c.prepare_cached(
+pub fn pain_scores_for_user(c: &dyn Conn, user_id: i64) -> Result<BTreeMap<i64, PainScores>> {
+    let rows = c.query_all(
         "SELECT session_id, step, pain_score FROM check_ins
          WHERE user_id = ?1 AND kind = 'pain' AND pain_score IS NOT NULL",
+        args![user_id],
+        |row| Ok((row.int(0)?, step_of(row, 1)?, score(row.int(2)?)?)),
     )?;
-    let mut rows = statement.query([user_id])?;
     let mut out: BTreeMap<i64, PainScores> = BTreeMap::new();
-    while let Some(row) = rows.next()? {
-        out.entry(row.get(0)?)
-            .or_default()
-            .insert(row.get(1)?, row.get(2)?);
+    for (session_id, step, score) in rows {
+        out.entry(session_id).or_default().insert(step, score);
     }
     Ok(out)
 }
@@ -211,24 +227,24 @@ pub struct Logged {
 }
 
 /// A member's check-ins, oldest first, with their sessions' routine and loads.
-pub fn log_for_user(c: &Connection, user_id: i64) -> Result<Vec<Logged>> {
-    let mut statement = c.prepare_cached(
+pub fn log_for_user(c: &dyn Conn, user_id: i64) -> Result<Vec<Logged>> {
+    c.query_all(
         "SELECT s.local_date, s.routine_id, c.step, c.kind, s.loads, c.created_at,
                 c.pain_score, c.pain_where
          FROM check_ins c JOIN sessions s ON s.id = c.session_id
          WHERE c.user_id = ?1 ORDER BY s.local_date, c.step, c.kind",
-    )?;
-    let rows = statement.query_map([user_id], |row| {
-        Ok(Logged {
-            date: row.get(0)?,
-            routine_id: row.get(1)?,
-            step: row.get(2)?,
-            kind: row.get(3)?,
-            loads: row.get(4)?,
-            at: row.get(5)?,
-            pain_score: row.get(6)?,
-            pain_where: row.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        args![user_id],
+        |row| {
+            Ok(Logged {
+                date: row.text(0)?,
+                routine_id: row.text(1)?,
+                step: step_of(row, 2)?,
+                kind: row.text(3)?,
+                loads: row.text(4)?,
+                at: row.int(5)?,
+                pain_score: score_of(row, 6)?,
+                pain_where: row.opt_text(7)?,
+            })
+        },
+    )
 }

@@ -375,8 +375,14 @@ mod query_plans {
         let dir = tempfile::tempdir()?;
         let db = Db::open(&dir.path().join("plans.sqlite3"))?;
         for (sql, index) in [
-            (subscriptions::due_sql(), "subscriptions_due"),
-            (subscriptions::next_due_sql(), "subscriptions_due"),
+            (
+                subscriptions::due_sql(sql::Engine::Sqlite),
+                "subscriptions_due",
+            ),
+            (
+                subscriptions::next_due_sql(sql::Engine::Sqlite),
+                "subscriptions_due",
+            ),
             (deliveries::ready_sql(), "deliveries_due"),
             (deliveries::NEXT_DUE_SQL.to_string(), "deliveries_due"),
             (deliveries::DEPTH_SQL.to_string(), "deliveries_due"),
@@ -386,13 +392,16 @@ mod query_plans {
                 groups::due_sql(groups::Event::Summary),
                 "groups_summary_due",
             ),
-            (users::weekly_due_sql(), "users_weekly_due"),
             (
-                subscriptions::followups_due_sql(),
+                users::weekly_due_sql(sql::Engine::Sqlite),
+                "users_weekly_due",
+            ),
+            (
+                subscriptions::followups_due_sql(sql::Engine::Sqlite),
                 "subscriptions_followup_due",
             ),
             (
-                subscriptions::next_followup_sql(),
+                subscriptions::next_followup_sql(sql::Engine::Sqlite),
                 "subscriptions_followup_due",
             ),
         ] {

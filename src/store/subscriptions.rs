@@ -1,8 +1,8 @@
 //! Daily subscriptions and the indexed "who is due" query.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
 
+use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
 use super::{Result, StoreError, from_db_time, to_db_time};
 use crate::schedule::Schedule;
 
@@ -69,23 +69,27 @@ struct Raw {
     followup_at: Option<i64>,
 }
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<Raw> {
+fn raw(row: &dyn Row) -> Result<Raw> {
+    let id = row.int(0)?;
+    let pace_minutes = row.int(5)?;
     Ok(Raw {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        routine_id: row.get(2)?,
-        cron: row.get(3)?,
-        timezone: row.get(4)?,
-        pace_minutes: row.get(5)?,
-        state: row.get(6)?,
-        paused_until: row.get(7)?,
-        pause_reason: row.get(8)?,
-        skip_date: row.get(9)?,
-        next_run_at: row.get(10)?,
-        later_date: row.get(11)?,
-        later_at: row.get(12)?,
-        followup_time: row.get(13)?,
-        followup_at: row.get(14)?,
+        id,
+        user_id: row.int(1)?,
+        routine_id: row.text(2)?,
+        cron: row.text(3)?,
+        timezone: row.text(4)?,
+        pace_minutes: u32::try_from(pace_minutes).map_err(|_| {
+            StoreError::Corrupt(format!("subscription {id}: pace of {pace_minutes} minutes"))
+        })?,
+        state: row.text(6)?,
+        paused_until: row.opt_text(7)?,
+        pause_reason: row.opt_text(8)?,
+        skip_date: row.opt_text(9)?,
+        next_run_at: row.opt_int(10)?,
+        later_date: row.opt_text(11)?,
+        later_at: row.opt_int(12)?,
+        followup_time: row.opt_text(13)?,
+        followup_at: row.opt_int(14)?,
     })
 }
 
@@ -130,30 +134,30 @@ impl TryFrom<Raw> for Subscription {
     }
 }
 
-pub fn for_user(c: &Connection, user_id: i64) -> Result<Option<Subscription>> {
-    c.query_row(
+pub fn for_user(c: &dyn Conn, user_id: i64) -> Result<Option<Subscription>> {
+    c.query_opt(
         &format!("SELECT {COLUMNS} FROM subscriptions WHERE user_id = ?1"),
-        [user_id],
+        args![user_id],
         raw,
-    )
-    .optional()?
+    )?
     .map(Subscription::try_from)
     .transpose()
 }
 
-pub fn get(c: &Connection, id: i64) -> Result<Subscription> {
-    c.query_row(
+pub fn get(c: &dyn Conn, id: i64) -> Result<Subscription> {
+    c.query_opt(
         &format!("SELECT {COLUMNS} FROM subscriptions WHERE id = ?1"),
-        [id],
+        args![id],
         raw,
     )?
+    .ok_or_else(|| StoreError::Corrupt(format!("there is no subscription {id}")))?
     .try_into()
 }
 
 /// Creates or replaces the member's subscription; it starts active, with any
 /// pause or skip cleared. `next_run_at` is set by the caller.
 pub fn upsert(
-    c: &Connection,
+    c: &dyn Conn,
     user_id: i64,
     routine_id: &str,
     schedule: &Schedule,
@@ -161,7 +165,7 @@ pub fn upsert(
     next_run_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Subscription> {
-    let row = c.query_row(
+    let row = c.query_opt(
         &format!(
             "INSERT INTO subscriptions (user_id, routine_id, cron, timezone, pace_minutes, state,
                                         next_run_at, created_at, updated_at)
@@ -173,7 +177,7 @@ pub fn upsert(
                  next_run_at = excluded.next_run_at, updated_at = excluded.updated_at
              RETURNING {COLUMNS}"
         ),
-        (
+        args![
             user_id,
             routine_id,
             schedule.cron_expression(),
@@ -181,15 +185,20 @@ pub fn upsert(
             pace_minutes,
             next_run_at.map(to_db_time),
             to_db_time(now),
-        ),
+        ],
         raw,
     )?;
-    row.try_into()
+    row.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "the subscription of member {user_id} was not stored"
+        ))
+    })?
+    .try_into()
 }
 
 /// Sets state, pause details and the next run in one statement.
 pub fn set_state(
-    c: &Connection,
+    c: &dyn Conn,
     id: i64,
     state: State,
     paused_until: Option<NaiveDate>,
@@ -197,63 +206,62 @@ pub fn set_state(
     next_run_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let paused_until = paused_until.map(|d| d.to_string());
     c.execute(
         "UPDATE subscriptions
          SET state = ?2, paused_until = ?3, pause_reason = ?4, next_run_at = ?5, updated_at = ?6
          WHERE id = ?1",
-        (
+        args![
             id,
             state.as_str(),
-            paused_until.map(|d| d.to_string()),
+            paused_until.as_ref(),
             pause_reason,
             next_run_at.map(to_db_time),
             to_db_time(now),
-        ),
+        ],
     )?;
     Ok(())
 }
 
-pub fn set_next_run(c: &Connection, id: i64, next_run_at: Option<DateTime<Utc>>) -> Result<()> {
+pub fn set_next_run(c: &dyn Conn, id: i64, next_run_at: Option<DateTime<Utc>>) -> Result<()> {
     c.execute(
         "UPDATE subscriptions SET next_run_at = ?2 WHERE id = ?1",
-        (id, next_run_at.map(to_db_time)),
+        args![id, next_run_at.map(to_db_time)],
     )?;
     Ok(())
 }
 
 /// Turns the follow-up on (at local `time`, next due `at`) or off.
 pub fn set_followup(
-    c: &Connection,
+    c: &dyn Conn,
     id: i64,
     followup: Option<(NaiveTime, DateTime<Utc>)>,
 ) -> Result<()> {
+    let time = followup.map(|(time, _)| time.format("%H:%M").to_string());
     c.execute(
         "UPDATE subscriptions SET followup_time = ?2, followup_at = ?3 WHERE id = ?1",
-        (
-            id,
-            followup.map(|(time, _)| time.format("%H:%M").to_string()),
-            followup.map(|(_, at)| to_db_time(at)),
-        ),
+        args![id, time.as_ref(), followup.map(|(_, at)| to_db_time(at))],
     )?;
     Ok(())
 }
 
-pub(super) fn followups_due_sql() -> String {
+pub(super) fn followups_due_sql(engine: Engine) -> String {
     format!(
         "SELECT {COLUMNS} FROM subscriptions
-         WHERE followup_at IS NOT NULL AND followup_at <= ?1 AND {ON_RUNNING_PLATFORM}
-         ORDER BY followup_at, id LIMIT ?2"
+         WHERE followup_at IS NOT NULL AND followup_at <= ?1 AND {}
+         ORDER BY followup_at, id LIMIT ?2",
+        on_running_platform(engine, 3)
     )
 }
 
 /// Subscriptions whose follow-up is due, on running platforms.
 pub fn followups_due(
-    c: &Connection,
+    c: &dyn Conn,
     now: DateTime<Utc>,
     platforms: &[String],
     limit: u32,
 ) -> Result<Vec<Subscription>> {
-    let rows = due_rows(c, &followups_due_sql(), now, platforms, limit)?;
+    let rows = due_rows(c, &followups_due_sql(c.engine()), now, platforms, limit)?;
     readable(rows, |id, error| {
         // Unreadable: no follow-ups rather than a stuck queue.
         tracing::error!(
@@ -262,7 +270,7 @@ pub fn followups_due(
         );
         c.execute(
             "UPDATE subscriptions SET followup_time = NULL, followup_at = NULL WHERE id = ?1",
-            [id],
+            args![id],
         )?;
         Ok(())
     })
@@ -270,17 +278,13 @@ pub fn followups_due(
 
 /// The raw rows of a due query (`?1` now, `?2` limit, `?3` platforms).
 fn due_rows(
-    c: &Connection,
+    c: &dyn Conn,
     sql: &str,
     now: DateTime<Utc>,
     platforms: &[String],
     limit: u32,
 ) -> Result<Vec<Raw>> {
-    let mut statement = c.prepare_cached(sql)?;
-    let platforms = super::platform_list(platforms);
-    Ok(statement
-        .query_map((to_db_time(now), limit, platforms), raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
+    c.query_all(sql, args![to_db_time(now), limit, platforms], raw)
 }
 
 /// Decodes due rows; one that no longer reads goes to `unreadable`, so it
@@ -300,38 +304,37 @@ fn readable(
     Ok(due)
 }
 
-pub(super) fn next_followup_sql() -> String {
+pub(super) fn next_followup_sql(engine: Engine) -> String {
     format!(
         "SELECT followup_at FROM subscriptions
          WHERE followup_at IS NOT NULL AND {}
          ORDER BY followup_at LIMIT 1",
-        ON_RUNNING_PLATFORM.replace("?3", "?1")
+        on_running_platform(engine, 1)
     )
 }
 
 /// The earliest follow-up of members on running platforms.
-pub fn next_followup_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let platforms = super::platform_list(platforms);
-    let at: Option<i64> = c
-        .prepare_cached(&next_followup_sql())?
-        .query_row([platforms], |row| row.get(0))
-        .optional()?;
+pub fn next_followup_at(c: &dyn Conn, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let at = c.query_opt(&next_followup_sql(c.engine()), args![platforms], |row| {
+        row.int(0)
+    })?;
     at.map(from_db_time).transpose()
 }
 
 /// Records that the session of local `date` was moved to `at`.
-pub fn set_later(c: &Connection, id: i64, date: NaiveDate, at: DateTime<Utc>) -> Result<()> {
+pub fn set_later(c: &dyn Conn, id: i64, date: NaiveDate, at: DateTime<Utc>) -> Result<()> {
     c.execute(
         "UPDATE subscriptions SET later_date = ?2, later_at = ?3 WHERE id = ?1",
-        (id, date.to_string(), to_db_time(at)),
+        args![id, &date.to_string(), to_db_time(at)],
     )?;
     Ok(())
 }
 
-pub fn set_skip_date(c: &Connection, id: i64, date: Option<NaiveDate>) -> Result<()> {
+pub fn set_skip_date(c: &dyn Conn, id: i64, date: Option<NaiveDate>) -> Result<()> {
+    let date = date.map(|d| d.to_string());
     c.execute(
         "UPDATE subscriptions SET skip_date = ?2 WHERE id = ?1",
-        (id, date.map(|d| d.to_string())),
+        args![id, date.as_ref()],
     )?;
     Ok(())
 }
@@ -341,12 +344,12 @@ pub fn set_skip_date(c: &Connection, id: i64, date: Option<NaiveDate>) -> Result
 /// looks each row's member up by primary key (a correlated EXISTS), so the
 /// cost follows the due rows, not the number of members.
 pub fn due(
-    c: &Connection,
+    c: &dyn Conn,
     now: DateTime<Utc>,
     platforms: &[String],
     limit: u32,
 ) -> Result<Vec<Subscription>> {
-    let rows = due_rows(c, &due_sql(), now, platforms, limit)?;
+    let rows = due_rows(c, &due_sql(c.engine()), now, platforms, limit)?;
     readable(rows, |id, error| {
         set_aside(c, id, error, now)?;
         make_readable(c, id)
@@ -357,7 +360,7 @@ pub fn due(
 /// library upgrade no longer knows, a routine gone from the content), so it
 /// stops coming due and stopping everyone else's sessions. The member sees
 /// the reason at their next command.
-pub fn set_aside(c: &Connection, id: i64, error: &StoreError, now: DateTime<Utc>) -> Result<()> {
+pub fn set_aside(c: &dyn Conn, id: i64, error: &StoreError, now: DateTime<Utc>) -> Result<()> {
     tracing::error!(
         subscription = id,
         "pausing a subscription that cannot be started: {error}"
@@ -366,7 +369,7 @@ pub fn set_aside(c: &Connection, id: i64, error: &StoreError, now: DateTime<Utc>
         "UPDATE subscriptions
          SET state = 'paused', next_run_at = NULL, pause_reason = ?2, updated_at = ?3
          WHERE id = ?1",
-        (id, UNREADABLE, to_db_time(now)),
+        args![id, UNREADABLE, to_db_time(now)],
     )?;
     Ok(())
 }
@@ -374,7 +377,7 @@ pub fn set_aside(c: &Connection, id: i64, error: &StoreError, now: DateTime<Utc>
 /// Replaces a stored schedule that no longer reads with a placeholder, so
 /// the member's commands work again while the subscription waits, paused,
 /// for them to subscribe anew.
-fn make_readable(c: &Connection, id: i64) -> Result<()> {
+fn make_readable(c: &dyn Conn, id: i64) -> Result<()> {
     let placeholder = Schedule::new(
         chrono::NaiveTime::MIN,
         crate::schedule::Weekdays::DAILY,
@@ -384,7 +387,7 @@ fn make_readable(c: &Connection, id: i64) -> Result<()> {
         "UPDATE subscriptions
          SET cron = ?2, timezone = ?3, paused_until = NULL, skip_date = NULL
          WHERE id = ?1",
-        (id, placeholder.cron_expression(), placeholder.zone().name()),
+        args![id, placeholder.cron_expression(), placeholder.zone().name()],
     )?;
     Ok(())
 }
@@ -393,54 +396,59 @@ fn make_readable(c: &Connection, id: i64) -> Result<()> {
 const UNREADABLE: &str = "your saved schedule could not be read after an update. \
                           Send `subscribe` with your time again to set it anew";
 
-pub(super) fn due_sql() -> String {
+pub(super) fn due_sql(engine: Engine) -> String {
     format!(
         "SELECT {COLUMNS} FROM subscriptions
-         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1 AND {ON_RUNNING_PLATFORM}
-         ORDER BY next_run_at, id LIMIT ?2"
+         WHERE next_run_at IS NOT NULL AND next_run_at <= ?1 AND {}
+         ORDER BY next_run_at, id LIMIT ?2",
+        on_running_platform(engine, 3)
     )
 }
 
-/// The subscription's member is on a running platform (`?3` in `due`, `?1`
-/// in `next_due`): one primary-key lookup per row visited.
-const ON_RUNNING_PLATFORM: &str = "EXISTS (SELECT 1 FROM users
-      WHERE users.id = subscriptions.user_id AND users.platform IN (SELECT value FROM json_each(?3)))";
+/// The subscription's member is on a running platform, the list parameter
+/// `?param` (`?3` in `due`, `?1` in `next_due`): one primary-key lookup per
+/// row visited.
+fn on_running_platform(engine: Engine, param: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM users
+      WHERE users.id = subscriptions.user_id AND {})",
+        in_list(engine, "users.platform", param)
+    )
+}
 
-pub(super) fn next_due_sql() -> String {
+pub(super) fn next_due_sql(engine: Engine) -> String {
     format!(
         "SELECT next_run_at FROM subscriptions
          WHERE next_run_at IS NOT NULL AND {}
          ORDER BY next_run_at LIMIT 1",
-        ON_RUNNING_PLATFORM.replace("?3", "?1")
+        on_running_platform(engine, 1)
     )
 }
 
 /// The earliest scheduled session instant of members on running platforms.
-pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let platforms = super::platform_list(platforms);
+pub fn next_due_at(c: &dyn Conn, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
     // ORDER BY + LIMIT walks the `subscriptions_due` index and stops at the first match.
-    let at: Option<i64> = c
-        .prepare_cached(&next_due_sql())?
-        .query_row([platforms], |row| row.get(0))
-        .optional()?;
+    let at = c.query_opt(&next_due_sql(c.engine()), args![platforms], |row| {
+        row.int(0)
+    })?;
     at.map(from_db_time).transpose()
 }
 
 /// Moves a subscription to a new schedule (a new time zone).
 pub fn set_schedule(
-    c: &Connection,
+    c: &dyn Conn,
     id: i64,
     schedule: &Schedule,
     next_run_at: Option<DateTime<Utc>>,
 ) -> Result<()> {
     c.execute(
         "UPDATE subscriptions SET cron = ?2, timezone = ?3, next_run_at = ?4 WHERE id = ?1",
-        (
+        args![
             id,
             schedule.cron_expression(),
             schedule.zone().name(),
             next_run_at.map(to_db_time),
-        ),
+        ],
     )?;
     Ok(())
 }

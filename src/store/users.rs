@@ -1,9 +1,9 @@
 //! Members as the platforms know them, with their cached DM channel.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Result, to_db_time};
+use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
+use super::{Result, StoreError, to_db_time};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -23,18 +23,18 @@ pub struct User {
 const COLUMNS: &str = "id, platform, platform_user_id, display_name, dm_target, timezone, \
                        agreed_at, nudges_off, weekly_summary_at";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+fn from_row(row: &dyn Row) -> Result<User> {
     Ok(User {
-        id: row.get(0)?,
-        platform: row.get(1)?,
-        platform_user_id: row.get(2)?,
-        display_name: row.get(3)?,
-        dm_target: row.get(4)?,
-        timezone: row.get(5)?,
-        agreed: row.get::<_, Option<i64>>(6)?.is_some(),
-        nudges_off: row.get(7)?,
+        id: row.int(0)?,
+        platform: row.text(1)?,
+        platform_user_id: row.text(2)?,
+        display_name: row.text(3)?,
+        dm_target: row.opt_text(4)?,
+        timezone: row.opt_text(5)?,
+        agreed: row.opt_int(6)?.is_some(),
+        nudges_off: row.int(7)? != 0,
         weekly_summary_at: row
-            .get::<_, Option<i64>>(8)?
+            .opt_int(8)?
             .and_then(|at| DateTime::from_timestamp(at, 0)),
     })
 }
@@ -68,7 +68,7 @@ pub fn clean_name(name: &str) -> String {
 /// Stores the member if new and returns them, leaving a known member's
 /// name as it is (for events in a group, whose names are the group's own).
 pub fn ensure(
-    c: &Connection,
+    c: &dyn Conn,
     platform: &str,
     platform_user_id: &str,
     display_name: &str,
@@ -83,7 +83,7 @@ pub fn ensure(
 /// Stores the member (or updates their name) and returns them. The name is
 /// cleaned first; a name with nothing left shows the platform's id.
 pub fn upsert(
-    c: &Connection,
+    c: &dyn Conn,
     platform: &str,
     platform_user_id: &str,
     display_name: &str,
@@ -93,7 +93,7 @@ pub fn upsert(
     if display_name.is_empty() {
         display_name = clean_name(platform_user_id);
     }
-    let user = c.query_row(
+    let user = c.query_opt(
         &format!(
             "INSERT INTO users (platform, platform_user_id, display_name, created_at)
              VALUES (?1, ?2, ?3, ?4)
@@ -101,126 +101,136 @@ pub fn upsert(
              DO UPDATE SET display_name = excluded.display_name
              RETURNING {COLUMNS}"
         ),
-        (platform, platform_user_id, &display_name, to_db_time(now)),
+        args![platform, platform_user_id, &display_name, to_db_time(now)],
         from_row,
     )?;
-    Ok(user)
+    user.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "member {platform} {platform_user_id} was not stored"
+        ))
+    })
 }
 
-pub fn find(c: &Connection, platform: &str, platform_user_id: &str) -> Result<Option<User>> {
-    let user = c
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM users WHERE platform = ?1 AND platform_user_id = ?2"),
-            (platform, platform_user_id),
-            from_row,
-        )
-        .optional()?;
-    Ok(user)
-}
-
-pub fn get(c: &Connection, id: i64) -> Result<User> {
-    Ok(c.query_row(
-        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
-        [id],
+pub fn find(c: &dyn Conn, platform: &str, platform_user_id: &str) -> Result<Option<User>> {
+    c.query_opt(
+        &format!("SELECT {COLUMNS} FROM users WHERE platform = ?1 AND platform_user_id = ?2"),
+        args![platform, platform_user_id],
         from_row,
-    )?)
+    )
 }
 
-pub fn set_dm_target(c: &Connection, id: i64, dm_target: &str) -> Result<()> {
+pub fn get(c: &dyn Conn, id: i64) -> Result<User> {
+    c.query_opt(
+        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+        args![id],
+        from_row,
+    )?
+    .ok_or_else(|| StoreError::Corrupt(format!("there is no member {id}")))
+}
+
+pub fn set_dm_target(c: &dyn Conn, id: i64, dm_target: &str) -> Result<()> {
     c.execute(
         "UPDATE users SET dm_target = ?2 WHERE id = ?1",
-        (id, dm_target),
+        args![id, dm_target],
     )?;
     Ok(())
 }
 
 /// The room is no longer anyone's private DM (a third member came in).
 /// Returns how many members lost it.
-pub fn forget_dm_target(c: &Connection, platform: &str, dm_target: &str) -> Result<usize> {
-    Ok(c.execute(
+pub fn forget_dm_target(c: &dyn Conn, platform: &str, dm_target: &str) -> Result<usize> {
+    let forgotten = c.execute(
         "UPDATE users SET dm_target = NULL WHERE platform = ?1 AND dm_target = ?2",
-        (platform, dm_target),
-    )?)
+        args![platform, dm_target],
+    )?;
+    Ok(usize::try_from(forgotten).unwrap_or(usize::MAX))
 }
 
-pub fn set_timezone(c: &Connection, id: i64, timezone: &str) -> Result<()> {
+pub fn set_timezone(c: &dyn Conn, id: i64, timezone: &str) -> Result<()> {
     c.execute(
         "UPDATE users SET timezone = ?2 WHERE id = ?1",
-        (id, timezone),
+        args![id, timezone],
     )?;
     Ok(())
 }
 
-pub fn agree(c: &Connection, id: i64, now: DateTime<Utc>) -> Result<()> {
+pub fn agree(c: &dyn Conn, id: i64, now: DateTime<Utc>) -> Result<()> {
     c.execute(
         "UPDATE users SET agreed_at = COALESCE(agreed_at, ?2) WHERE id = ?1",
-        (id, to_db_time(now)),
+        args![id, to_db_time(now)],
     )?;
     Ok(())
 }
 
-pub fn set_nudges_off(c: &Connection, id: i64, off: bool) -> Result<()> {
-    c.execute("UPDATE users SET nudges_off = ?2 WHERE id = ?1", (id, off))?;
+pub fn set_nudges_off(c: &dyn Conn, id: i64, off: bool) -> Result<()> {
+    c.execute(
+        "UPDATE users SET nudges_off = ?2 WHERE id = ?1",
+        args![id, off],
+    )?;
     Ok(())
 }
 
-pub fn set_weekly_summary_at(c: &Connection, id: i64, at: Option<DateTime<Utc>>) -> Result<()> {
+pub fn set_weekly_summary_at(c: &dyn Conn, id: i64, at: Option<DateTime<Utc>>) -> Result<()> {
     c.execute(
         "UPDATE users SET weekly_summary_at = ?2 WHERE id = ?1",
-        (id, at.map(to_db_time)),
+        args![id, at.map(to_db_time)],
     )?;
     Ok(())
 }
 
-pub(super) fn weekly_due_sql() -> String {
+pub(super) fn weekly_due_sql(engine: Engine) -> String {
     format!(
         "SELECT {COLUMNS} FROM users
          WHERE weekly_summary_at IS NOT NULL AND weekly_summary_at <= ?1
-           AND +platform IN (SELECT value FROM json_each(?2))
-         ORDER BY weekly_summary_at, id"
+           AND {}
+         ORDER BY weekly_summary_at, id",
+        in_list(engine, "platform", 2)
     )
 }
 
 /// Members on running platforms whose weekly summary is due (walks `users_weekly_due`).
-pub fn weekly_due(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<User>> {
-    let mut statement = c.prepare_cached(&weekly_due_sql())?;
-    let platforms = super::platform_list(platforms);
-    let rows = statement.query_map((to_db_time(now), platforms), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn weekly_due(c: &dyn Conn, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<User>> {
+    c.query_all(
+        &weekly_due_sql(c.engine()),
+        args![to_db_time(now), platforms],
+        from_row,
+    )
 }
 
-pub fn next_weekly_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let platforms = super::platform_list(platforms);
-    let at: Option<i64> = c
-        .query_row(
+pub fn next_weekly_due_at(c: &dyn Conn, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let at = c.query_opt(
+        &format!(
             "SELECT weekly_summary_at FROM users
-             WHERE weekly_summary_at IS NOT NULL AND +platform IN (SELECT value FROM json_each(?1))
+             WHERE weekly_summary_at IS NOT NULL AND {}
              ORDER BY weekly_summary_at LIMIT 1",
-            [platforms],
-            |row| row.get(0),
-        )
-        .optional()?;
+            in_list(c.engine(), "platform", 1)
+        ),
+        args![platforms],
+        |row| row.int(0),
+    )?;
     at.map(super::from_db_time).transpose()
 }
 
 /// The members still in a group, in the order they joined.
-pub fn in_group(c: &Connection, group_id: i64) -> Result<Vec<User>> {
+pub fn in_group(c: &dyn Conn, group_id: i64) -> Result<Vec<User>> {
     // Each member under the name this group knows them by, if any.
     let columns = COLUMNS.replace(
         "display_name",
         "COALESCE(group_members.display_name, users.display_name)",
     );
-    let mut statement = c.prepare_cached(&format!(
-        "SELECT {columns} FROM group_members JOIN users ON users.id = group_members.user_id
-         WHERE group_id = ?1 AND left_at IS NULL ORDER BY joined_at, user_id"
-    ))?;
-    let rows = statement.query_map([group_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    c.query_all(
+        &format!(
+            "SELECT {columns} FROM group_members JOIN users ON users.id = group_members.user_id
+             WHERE group_id = ?1 AND left_at IS NULL ORDER BY joined_at, user_id"
+        ),
+        args![group_id],
+        from_row,
+    )
 }
 
 /// Erases the member and, by cascade, everything recorded about them.
-pub fn delete(c: &Connection, id: i64) -> Result<()> {
-    c.execute("DELETE FROM users WHERE id = ?1", [id])?;
+pub fn delete(c: &dyn Conn, id: i64) -> Result<()> {
+    c.execute("DELETE FROM users WHERE id = ?1", args![id])?;
     Ok(())
 }
 

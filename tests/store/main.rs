@@ -10,6 +10,13 @@ mod leases;
 
 use postgres::Postgres;
 
+#[cfg(feature = "postgres")]
+mod check_ins;
+#[cfg(feature = "postgres")]
+mod subscriptions;
+#[cfg(feature = "postgres")]
+mod users;
+
 #[test]
 fn a_throwaway_postgres_starts_answers_and_is_gone_when_dropped() {
     let server = Postgres::start();
