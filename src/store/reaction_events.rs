@@ -2,8 +2,8 @@
 //! deleting it (a Matrix redaction carries only the reaction's id).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
 
+use super::sql::{Conn, ConnExt, Row, args};
 use super::{Result, to_db_time};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,16 @@ pub struct RememberedReaction {
     pub emoji: String,
     /// Where it was made; `None` for reactions remembered before rooms were.
     pub room: Option<String>,
+}
+
+/// Reads `message_id, user_id, emoji, room`.
+fn from_row(row: &dyn Row) -> Result<RememberedReaction> {
+    Ok(RememberedReaction {
+        message_id: row.text(0)?,
+        user_id: row.text(1)?,
+        emoji: row.text(2)?,
+        room: row.opt_text(3)?,
+    })
 }
 
 /// A reaction as a platform reported it, to remember by its own id.
@@ -26,11 +36,11 @@ pub struct Reaction<'a> {
     pub room: Option<&'a str>,
 }
 
-pub fn remember(c: &Connection, reaction: &Reaction<'_>, now: DateTime<Utc>) -> Result<()> {
+pub fn remember(c: &dyn Conn, reaction: &Reaction<'_>, now: DateTime<Utc>) -> Result<()> {
     c.execute(
         "INSERT INTO reaction_events (platform, reaction_id, message_id, user_id, emoji, room, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-        (
+        args![
             reaction.platform,
             reaction.reaction_id,
             reaction.message_id,
@@ -38,90 +48,61 @@ pub fn remember(c: &Connection, reaction: &Reaction<'_>, now: DateTime<Utc>) -> 
             reaction.emoji,
             reaction.room,
             to_db_time(now),
-        ),
+        ],
     )?;
     Ok(())
 }
 
 /// Forgets reactions remembered before `cutoff` (the retention period).
-pub fn purge_before(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
-    Ok(c.execute(
+pub fn purge_before(c: &dyn Conn, cutoff: DateTime<Utc>) -> Result<usize> {
+    let purged = c.execute(
         "DELETE FROM reaction_events WHERE created_at < ?1",
-        [to_db_time(cutoff)],
-    )?)
+        args![to_db_time(cutoff)],
+    )?;
+    Ok(usize::try_from(purged).unwrap_or(usize::MAX))
 }
 
 /// The reaction with this id, if it was remembered.
-pub fn find(
-    c: &Connection,
-    platform: &str,
-    reaction_id: &str,
-) -> Result<Option<RememberedReaction>> {
-    Ok(c.query_row(
+pub fn find(c: &dyn Conn, platform: &str, reaction_id: &str) -> Result<Option<RememberedReaction>> {
+    c.query_opt(
         "SELECT message_id, user_id, emoji, room FROM reaction_events
          WHERE platform = ?1 AND reaction_id = ?2",
-        (platform, reaction_id),
-        |row| {
-            Ok(RememberedReaction {
-                message_id: row.get(0)?,
-                user_id: row.get(1)?,
-                emoji: row.get(2)?,
-                room: row.get(3)?,
-            })
-        },
+        args![platform, reaction_id],
+        from_row,
     )
-    .optional()?)
 }
 
 /// Returns and forgets the reaction with this id, if it was remembered.
-pub fn take(
-    c: &Connection,
-    platform: &str,
-    reaction_id: &str,
-) -> Result<Option<RememberedReaction>> {
-    let found = c
-        .query_row(
-            "DELETE FROM reaction_events WHERE platform = ?1 AND reaction_id = ?2
-             RETURNING message_id, user_id, emoji, room",
-            (platform, reaction_id),
-            |row| {
-                Ok(RememberedReaction {
-                    message_id: row.get(0)?,
-                    user_id: row.get(1)?,
-                    emoji: row.get(2)?,
-                    room: row.get(3)?,
-                })
-            },
-        )
-        .optional()?;
-    Ok(found)
+pub fn take(c: &dyn Conn, platform: &str, reaction_id: &str) -> Result<Option<RememberedReaction>> {
+    c.query_opt(
+        "DELETE FROM reaction_events WHERE platform = ?1 AND reaction_id = ?2
+         RETURNING message_id, user_id, emoji, room",
+        args![platform, reaction_id],
+        from_row,
+    )
+}
+
+/// A member's remembered reactions, for their export.
+pub fn all_for_user(c: &dyn Conn, platform: &str, user_id: &str) -> Result<Vec<serde_json::Value>> {
+    c.query_all(
+        "SELECT message_id, emoji, created_at FROM reaction_events
+         WHERE platform = ?1 AND user_id = ?2 ORDER BY created_at",
+        args![platform, user_id],
+        |row| {
+            Ok(serde_json::json!({
+                "message": row.text(0)?,
+                "emoji": row.text(1)?,
+                "at": row.int(2)?,
+            }))
+        },
+    )
 }
 
 /// Forgets every reaction of a member (privacy delete).
-/// A member's remembered reactions, for their export.
-pub fn all_for_user(
-    c: &Connection,
-    platform: &str,
-    user_id: &str,
-) -> Result<Vec<serde_json::Value>> {
-    let mut statement = c.prepare(
-        "SELECT message_id, emoji, created_at FROM reaction_events
-         WHERE platform = ?1 AND user_id = ?2 ORDER BY created_at",
-    )?;
-    let rows = statement.query_map((platform, user_id), |row| {
-        Ok(serde_json::json!({
-            "message": row.get::<_, String>(0)?,
-            "emoji": row.get::<_, String>(1)?,
-            "at": row.get::<_, i64>(2)?,
-        }))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn forget_user(c: &Connection, platform: &str, user_id: &str) -> Result<()> {
+pub fn forget_user(c: &dyn Conn, platform: &str, user_id: &str) -> Result<()> {
     c.execute(
         "DELETE FROM reaction_events WHERE platform = ?1 AND user_id = ?2",
-        (platform, user_id),
+        args![platform, user_id],
     )?;
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Sessions: one local day's run of a routine, and where it stands.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
 
+use super::sql::{Conn, ConnExt, Row, args};
 use super::{Result, StoreError, from_db_time, subscriptions::parse_date, to_db_time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,23 +70,23 @@ type RawRow = (
     String,
     i64,
     String,
-    u32,
+    i64,
     Option<i64>,
     String,
 );
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+fn raw(row: &dyn Row) -> Result<RawRow> {
     Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-        row.get(9)?,
+        row.int(0)?,
+        row.opt_int(1)?,
+        row.opt_int(2)?,
+        row.text(3)?,
+        row.text(4)?,
+        row.int(5)?,
+        row.text(6)?,
+        row.int(7)?,
+        row.opt_int(8)?,
+        row.text(9)?,
     ))
 }
 
@@ -102,7 +102,8 @@ fn decode(raw: RawRow) -> Result<Session> {
         scheduled_at: from_db_time(scheduled)?,
         status: Status::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("session status `{status}`")))?,
-        current_step: step,
+        current_step: u32::try_from(step)
+            .map_err(|_| StoreError::Corrupt(format!("session {id} step {step}")))?,
         next_step_at: next.map(from_db_time).transpose()?,
         loads: serde_json::from_str(&loads)
             .map_err(|e| StoreError::Corrupt(format!("session {id} loads: {e}")))?,
@@ -182,45 +183,46 @@ pub struct NewSession<'a> {
 }
 
 /// Records a session; `None` if its owner already has one that day.
-pub fn insert(c: &Connection, new: &NewSession<'_>) -> Result<Option<i64>> {
+pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<i64>> {
     let loads =
         serde_json::to_string(new.loads).map_err(|e| StoreError::Corrupt(format!("loads: {e}")))?;
-    let id = c
-        .query_row(
-            &format!(
-                "INSERT INTO sessions ({}, routine_id, local_date, scheduled_at,
-                                       started_at, status, loads)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT DO NOTHING
-                 RETURNING id",
-                new.owner.column()
-            ),
-            (
-                new.owner.id(),
-                new.routine_id,
-                new.local_date.to_string(),
-                to_db_time(new.scheduled_at),
-                new.started_at.map(to_db_time),
-                new.status.as_str(),
-                loads,
-            ),
-            |row| row.get(0),
-        )
-        .optional()?;
-    Ok(id)
+    let local_date = new.local_date.to_string();
+    c.query_opt(
+        &format!(
+            "INSERT INTO sessions ({}, routine_id, local_date, scheduled_at,
+                                   started_at, status, loads)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT DO NOTHING
+             RETURNING id",
+            new.owner.column()
+        ),
+        args![
+            new.owner.id(),
+            new.routine_id,
+            &local_date,
+            to_db_time(new.scheduled_at),
+            new.started_at.map(to_db_time),
+            new.status.as_str(),
+            &loads,
+        ],
+        |row| row.int(0),
+    )
 }
 
-pub fn get(c: &Connection, id: i64) -> Result<Session> {
-    decode(c.query_row(
-        &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
-        [id],
-        raw,
-    )?)
+pub fn get(c: &dyn Conn, id: i64) -> Result<Session> {
+    let raw = c
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+            args![id],
+            raw,
+        )?
+        .ok_or_else(|| StoreError::Corrupt(format!("session {id} does not exist")))?;
+    decode(raw)
 }
 
 /// Records which exercise was posted last and when the pace runs out.
 pub fn set_progress(
-    c: &Connection,
+    c: &dyn Conn,
     id: i64,
     current_step: u32,
     next_step_at: Option<DateTime<Utc>>,
@@ -228,27 +230,27 @@ pub fn set_progress(
 ) -> Result<()> {
     c.execute(
         "UPDATE sessions SET current_step = ?2, next_step_at = ?3, status = ?4 WHERE id = ?1",
-        (
+        args![
             id,
             current_step,
             next_step_at.map(to_db_time),
             status.as_str(),
-        ),
+        ],
     )?;
     Ok(())
 }
 
 /// Running sessions whose pace ran out (uses `sessions_next_step`).
-pub fn due_steps(c: &Connection, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
-    let mut statement = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM sessions
-         WHERE next_step_at IS NOT NULL AND next_step_at <= ?1
-         ORDER BY next_step_at, id LIMIT ?2"
-    ))?;
-    let rows = statement
-        .query_map((to_db_time(now), limit), raw)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(statement);
+pub fn due_steps(c: &dyn Conn, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
+    let rows = c.query_all(
+        &format!(
+            "SELECT {COLUMNS} FROM sessions
+             WHERE next_step_at IS NOT NULL AND next_step_at <= ?1
+             ORDER BY next_step_at, id LIMIT ?2"
+        ),
+        args![to_db_time(now), limit],
+        raw,
+    )?;
     let mut due = Vec::with_capacity(rows.len());
     for row in rows {
         let id = row.0;
@@ -262,76 +264,78 @@ pub fn due_steps(c: &Connection, now: DateTime<Utc>, limit: u32) -> Result<Vec<S
 
 /// Ends a session that cannot be read or moved on, so it stops coming due
 /// and holding up everyone else's.
-pub fn set_aside(c: &Connection, id: i64, error: &StoreError) -> Result<()> {
+pub fn set_aside(c: &dyn Conn, id: i64, error: &StoreError) -> Result<()> {
     tracing::error!(session = id, "ending a session that cannot go on: {error}");
     c.execute(
         "UPDATE sessions SET status = 'failed', next_step_at = NULL WHERE id = ?1",
-        [id],
+        args![id],
     )?;
     Ok(())
 }
 
-pub fn next_step_due_at(c: &Connection) -> Result<Option<DateTime<Utc>>> {
-    let at: Option<i64> = c.query_row(
+pub fn next_step_due_at(c: &dyn Conn) -> Result<Option<DateTime<Utc>>> {
+    let at = c.query_opt(
         "SELECT MIN(next_step_at) FROM sessions WHERE next_step_at IS NOT NULL",
-        [],
-        |row| row.get(0),
+        args![],
+        |row| row.opt_int(0),
     )?;
-    at.map(from_db_time).transpose()
+    at.flatten().map(from_db_time).transpose()
 }
 
 /// Every session of a subscription or group, oldest first.
-pub fn for_owner(c: &Connection, owner: Owner) -> Result<Vec<Session>> {
-    let mut statement = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM sessions WHERE {} = ?1 ORDER BY local_date",
-        owner.column()
-    ))?;
-    let rows = statement.query_map([owner.id()], raw)?;
-    rows.map(|r| decode(r?)).collect()
+pub fn for_owner(c: &dyn Conn, owner: Owner) -> Result<Vec<Session>> {
+    let rows = c.query_all(
+        &format!(
+            "SELECT {COLUMNS} FROM sessions WHERE {} = ?1 ORDER BY local_date",
+            owner.column()
+        ),
+        args![owner.id()],
+        raw,
+    )?;
+    rows.into_iter().map(decode).collect()
 }
 
 /// The session of a subscription or group on a local date, if any.
-pub fn on_date(c: &Connection, owner: Owner, date: NaiveDate) -> Result<Option<Session>> {
-    c.query_row(
+pub fn on_date(c: &dyn Conn, owner: Owner, date: NaiveDate) -> Result<Option<Session>> {
+    let date = date.to_string();
+    c.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM sessions WHERE {} = ?1 AND local_date = ?2",
             owner.column()
         ),
-        (owner.id(), date.to_string()),
+        args![owner.id(), &date],
         raw,
-    )
-    .optional()?
+    )?
     .map(decode)
     .transpose()
 }
 
 /// The most recent session that actually started for a subscription or group.
-pub fn latest_started(c: &Connection, owner: Owner) -> Result<Option<Session>> {
-    c.query_row(
+pub fn latest_started(c: &dyn Conn, owner: Owner) -> Result<Option<Session>> {
+    c.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM sessions
              WHERE {} = ?1 AND status IN ('running', 'finished')
              ORDER BY local_date DESC LIMIT 1",
             owner.column()
         ),
-        [owner.id()],
+        args![owner.id()],
         raw,
-    )
-    .optional()?
+    )?
     .map(decode)
     .transpose()
 }
 
 /// Ends every running session of a subscription or group (it was stopped,
 /// paused or turned off).
-pub fn stop_running(c: &Connection, owner: Owner, status: Status) -> Result<()> {
+pub fn stop_running(c: &dyn Conn, owner: Owner, status: Status) -> Result<()> {
     c.execute(
         &format!(
             "UPDATE sessions SET status = ?2, next_step_at = NULL
              WHERE {} = ?1 AND status = 'running'",
             owner.column()
         ),
-        (owner.id(), status.as_str()),
+        args![owner.id(), status.as_str()],
     )?;
     Ok(())
 }
@@ -361,10 +365,10 @@ impl MissedBecause {
     }
 }
 
-pub fn set_missed_because(c: &Connection, id: i64, why: MissedBecause) -> Result<()> {
+pub fn set_missed_because(c: &dyn Conn, id: i64, why: MissedBecause) -> Result<()> {
     c.execute(
         "UPDATE sessions SET missed_reason = ?2 WHERE id = ?1",
-        (id, why.as_str()),
+        args![id, why.as_str()],
     )?;
     Ok(())
 }
@@ -372,15 +376,14 @@ pub fn set_missed_because(c: &Connection, id: i64, why: MissedBecause) -> Result
 /// Sessions whose first message is about to be given up on (created before
 /// `cutoff`, never sent) and that nobody checked in on become missed: the
 /// day was lost to an outage, not to the member.
-pub fn miss_undelivered(c: &Connection, cutoff: DateTime<Utc>) -> Result<()> {
-    let mut statement = c.prepare_cached(
+pub fn miss_undelivered(c: &dyn Conn, cutoff: DateTime<Utc>) -> Result<()> {
+    let lost = c.query_all(
         "SELECT session_id FROM deliveries
          WHERE state = 'pending' AND kind = 'exercise' AND step = 1
            AND session_id IS NOT NULL AND created_at < ?1",
+        args![to_db_time(cutoff)],
+        |row| row.int(0),
     )?;
-    let lost = statement
-        .query_map([to_db_time(cutoff)], |row| row.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
     for session in lost {
         miss_if_unanswered(c, session, MissedBecause::Unreachable)?;
     }
@@ -389,18 +392,18 @@ pub fn miss_undelivered(c: &Connection, cutoff: DateTime<Utc>) -> Result<()> {
 
 /// A session whose first message was given up on becomes missed, unless
 /// someone checked in on it anyway.
-pub fn miss_if_unanswered(c: &Connection, id: i64, why: MissedBecause) -> Result<()> {
+pub fn miss_if_unanswered(c: &dyn Conn, id: i64, why: MissedBecause) -> Result<()> {
     let missed = c.execute(
         "UPDATE sessions SET status = 'missed', missed_reason = ?2, next_step_at = NULL
          WHERE id = ?1 AND status IN ('running', 'finished')
            AND NOT EXISTS (SELECT 1 FROM check_ins WHERE check_ins.session_id = sessions.id)",
-        (id, why.as_str()),
+        args![id, why.as_str()],
     )?;
     if missed == 1 {
         // What its first message told never arrived: tell it next time.
         c.execute(
             "UPDATE sessions SET missed_told_in = NULL WHERE missed_told_in = ?1",
-            [id],
+            args![id],
         )?;
     }
     Ok(())
@@ -409,20 +412,17 @@ pub fn miss_if_unanswered(c: &Connection, id: i64, why: MissedBecause) -> Result
 /// A subscription's missed sessions its member has not been told about,
 /// oldest first; marks them told in session `telling`.
 pub fn take_untold_missed(
-    c: &Connection,
+    c: &dyn Conn,
     subscription_id: i64,
     telling: i64,
 ) -> Result<Vec<(NaiveDate, MissedBecause)>> {
-    let mut statement = c.prepare_cached(
+    let rows = c.query_all(
         "UPDATE sessions SET missed_told_in = ?2
          WHERE subscription_id = ?1 AND status = 'missed' AND missed_told_in IS NULL
          RETURNING local_date, COALESCE(missed_reason, 'offline')",
+        args![subscription_id, telling],
+        |row| Ok((row.text(0)?, row.text(1)?)),
     )?;
-    let rows = statement
-        .query_map((subscription_id, telling), |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut missed = rows
         .iter()
         .map(|(date, why)| Ok((parse_date(date)?, MissedBecause::from_db(why))))
@@ -433,26 +433,24 @@ pub fn take_untold_missed(
 
 /// Ends every other running session of a subscription or group (a new one
 /// started).
-pub fn stop_running_except(c: &Connection, owner: Owner, keep: i64, status: Status) -> Result<()> {
+pub fn stop_running_except(c: &dyn Conn, owner: Owner, keep: i64, status: Status) -> Result<()> {
     c.execute(
         &format!(
             "UPDATE sessions SET status = ?3, next_step_at = NULL
              WHERE {} = ?1 AND id != ?2 AND status = 'running'",
             owner.column()
         ),
-        (owner.id(), keep, status.as_str()),
+        args![owner.id(), keep, status.as_str()],
     )?;
     Ok(())
 }
 
 /// When a session was due to start, to measure how late its first message was.
-pub fn scheduled_at(c: &Connection, session_id: i64) -> Result<Option<DateTime<Utc>>> {
-    let at: Option<i64> = c
-        .query_row(
-            "SELECT scheduled_at FROM sessions WHERE id = ?1",
-            [session_id],
-            |row| row.get(0),
-        )
-        .optional()?;
+pub fn scheduled_at(c: &dyn Conn, session_id: i64) -> Result<Option<DateTime<Utc>>> {
+    let at = c.query_opt(
+        "SELECT scheduled_at FROM sessions WHERE id = ?1",
+        args![session_id],
+        |row| row.int(0),
+    )?;
     at.map(from_db_time).transpose()
 }

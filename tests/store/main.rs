@@ -5,6 +5,8 @@
 
 #[path = "../postgres/mod.rs"]
 mod postgres;
+mod reaction_events;
+mod sessions;
 
 mod leases;
 
