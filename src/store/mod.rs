@@ -274,6 +274,7 @@ pub fn from_db_time(seconds: i64) -> Result<DateTime<Utc>> {
 mod query_plans {
     //! The due queries run on every engine pass; they must walk their
     //! partial indexes, never whole tables.
+    use super::sql::Engine;
     use super::*;
 
     fn plan(db: &Db, sql: &str) -> Result<String> {
@@ -296,13 +297,19 @@ mod query_plans {
         for (sql, index) in [
             (subscriptions::due_sql(), "subscriptions_due"),
             (subscriptions::next_due_sql(), "subscriptions_due"),
-            (deliveries::ready_sql(), "deliveries_due"),
-            (deliveries::NEXT_DUE_SQL.to_string(), "deliveries_due"),
-            (deliveries::DEPTH_SQL.to_string(), "deliveries_due"),
-            (groups::due_sql(groups::Event::Session), "groups_due"),
-            (groups::due_sql(groups::Event::Nudge), "groups_nudge_due"),
+            (deliveries::ready_sql(Engine::Sqlite), "deliveries_due"),
+            (deliveries::next_due_sql(Engine::Sqlite), "deliveries_due"),
+            (deliveries::depth_sql(Engine::Sqlite), "deliveries_due"),
             (
-                groups::due_sql(groups::Event::Summary),
+                groups::due_sql(Engine::Sqlite, groups::Event::Session),
+                "groups_due",
+            ),
+            (
+                groups::due_sql(Engine::Sqlite, groups::Event::Nudge),
+                "groups_nudge_due",
+            ),
+            (
+                groups::due_sql(Engine::Sqlite, groups::Event::Summary),
                 "groups_summary_due",
             ),
             (users::weekly_due_sql(), "users_weekly_due"),

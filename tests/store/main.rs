@@ -6,6 +6,11 @@
 #[path = "../postgres/mod.rs"]
 mod postgres;
 
+#[cfg(feature = "postgres")]
+mod deliveries;
+#[cfg(feature = "postgres")]
+mod groups;
+
 use postgres::Postgres;
 
 #[test]
