@@ -2,9 +2,9 @@
 //! before a platform sees it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Result, StoreError, from_db_time, platform_list, to_db_time};
+use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
+use super::{Result, StoreError, from_db_time, to_db_time};
 use crate::message::Message;
 
 /// Who a delivery goes to.
@@ -162,15 +162,33 @@ const SELECT: &str =
        u.platform_user_id, u.dm_target, d.priority
   FROM deliveries d LEFT JOIN users u ON u.id = d.user_id";
 
-fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
-    let id: i64 = row.get(0)?;
-    let user_id: Option<i64> = row.get(3)?;
-    let channel_id: Option<String> = row.get(4)?;
-    let kind: String = row.get(6)?;
-    let body: String = row.get(8)?;
-    let reactions: String = row.get(9)?;
-    let state: String = row.get(10)?;
-    let partial = (|| {
+/// A delivery's row: the outer error when a column cannot be read at all,
+/// the inner one when what it holds does not decode (the row is set aside).
+fn decode(row: &dyn Row) -> Result<Result<Delivery>> {
+    let id = row.int(0)?;
+    let user_id = row.opt_int(3)?;
+    let channel_id = row.opt_text(4)?;
+    let kind = row.text(6)?;
+    let body = row.text(8)?;
+    let reactions = row.text(9)?;
+    let state = row.text(10)?;
+    let key = row.text(1)?;
+    let platform = row.text(2)?;
+    let session_id = row.opt_int(5)?;
+    let step = row.opt_int(7)?;
+    let attempts = row.int(11)?;
+    let platform_message_id = row.opt_text(12)?;
+    let priority = row.int(15)?;
+    let member = row
+        .opt_text(13)?
+        .map(|platform_user_id| -> Result<MemberAddress> {
+            Ok(MemberAddress {
+                platform_user_id,
+                dm: row.opt_text(14)?,
+            })
+        })
+        .transpose()?;
+    let decoded = (|| {
         let recipient = match (user_id, channel_id) {
             (Some(user), None) => Recipient::Member(user),
             (None, Some(channel)) => Recipient::Channel(channel),
@@ -180,71 +198,63 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
                 )));
             }
         };
-        Ok((
+        let kind = Kind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("delivery kind `{kind}`")))?;
+        Ok(Delivery {
+            id,
+            key,
+            platform,
             recipient,
-            Kind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("delivery kind `{kind}`")))?,
-            serde_json::from_str::<Message>(&body)
+            session_id,
+            kind,
+            step: step
+                .map(|step| {
+                    u32::try_from(step)
+                        .map_err(|_| StoreError::Corrupt(format!("delivery {id} step {step}")))
+                })
+                .transpose()?,
+            message: serde_json::from_str::<Message>(&body)
                 .map_err(|e| StoreError::Corrupt(format!("delivery {id} body: {e}")))?,
-            State::parse(&state)
+            reactions: reactions.split_whitespace().map(str::to_string).collect(),
+            state: State::parse(&state)
                 .ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?,
-        ))
-    })();
-    let key: String = row.get(1)?;
-    let platform: String = row.get(2)?;
-    let session_id: Option<i64> = row.get(5)?;
-    let step: Option<u32> = row.get(7)?;
-    let attempts: u32 = row.get(11)?;
-    let platform_message_id: Option<String> = row.get(12)?;
-    let priority: i64 = row.get(15)?;
-    let member = row
-        .get::<_, Option<String>>(13)?
-        .map(|platform_user_id| -> rusqlite::Result<MemberAddress> {
-            Ok(MemberAddress {
-                platform_user_id,
-                dm: row.get(14)?,
-            })
+            attempts: u32::try_from(attempts)
+                .map_err(|_| StoreError::Corrupt(format!("delivery {id} attempts {attempts}")))?,
+            platform_message_id,
+            member,
+            opens_day: kind == Kind::Exercise && priority == priority::OPENING,
         })
-        .transpose()?;
-    Ok(partial.map(|(recipient, kind, message, state)| Delivery {
-        id,
-        key,
-        platform,
-        recipient,
-        session_id,
-        kind,
-        step,
-        message,
-        reactions: reactions.split_whitespace().map(str::to_string).collect(),
-        state,
-        attempts,
-        platform_message_id,
-        member,
-        opens_day: kind == Kind::Exercise && priority == priority::OPENING,
-    }))
+    })();
+    Ok(decoded)
+}
+
+/// Rows changed, as the count the callers keep.
+fn changed(rows: u64) -> usize {
+    usize::try_from(rows).unwrap_or(usize::MAX)
 }
 
 /// Writes a delivery; a second one with the same key is ignored (`false`).
-pub fn enqueue(c: &Connection, new: &NewDelivery) -> Result<bool> {
+pub fn enqueue(c: &dyn Conn, new: &NewDelivery) -> Result<bool> {
     let body = serde_json::to_string(&new.message)
         .map_err(|e| StoreError::Corrupt(format!("message: {e}")))?;
     let (user_id, channel_id) = new.recipient.columns();
+    let reactions = new.reactions.join(" ");
     let inserted = c.execute(
         "INSERT INTO deliveries (idempotency_key, platform, user_id, channel_id, session_id, kind,
                                  step, priority, body, reactions, state, due_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?11)
          ON CONFLICT (idempotency_key) DO NOTHING",
-        rusqlite::params![
-            new.key,
-            new.platform,
+        args![
+            &new.key,
+            &new.platform,
             user_id,
             channel_id,
             new.session_id,
             new.kind.as_str(),
             new.step,
             new.priority,
-            body,
-            new.reactions.join(" "),
+            &body,
+            &reactions,
             to_db_time(new.due_at),
         ],
     )?;
@@ -254,26 +264,18 @@ pub fn enqueue(c: &Connection, new: &NewDelivery) -> Result<bool> {
 /// Outbox work that is due, in burst order: pending messages by priority,
 /// with reactions of sent messages ranked between first exercises and later
 /// steps. Only deliveries of the given (running) platforms are considered;
-/// the unary `+` keeps SQLite on the `deliveries_due` index.
+/// on SQLite the unary `+` keeps the planner on the `deliveries_due` index.
 pub fn ready(
-    c: &Connection,
+    c: &dyn Conn,
     now: DateTime<Utc>,
     platforms: &[String],
     limit: u32,
 ) -> Result<Vec<Delivery>> {
-    let mut statement = c.prepare_cached(&ready_sql())?;
-    let rows = statement
-        .query_map(
-            (
-                to_db_time(now),
-                priority::REACTIONS,
-                platform_list(platforms),
-                limit,
-            ),
-            |row| Ok((row.get::<_, i64>(0)?, decode(row)?)),
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(statement);
+    let rows = c.query_all(
+        &ready_sql(c.engine()),
+        args![to_db_time(now), priority::REACTIONS, platforms, limit],
+        |row| Ok((row.int(0)?, decode(row)?)),
+    )?;
     let mut ready = Vec::with_capacity(rows.len());
     for (id, delivery) in rows {
         match delivery {
@@ -292,30 +294,41 @@ pub fn ready(
     Ok(ready)
 }
 
-pub(super) fn ready_sql() -> String {
+pub(super) fn ready_sql(engine: Engine) -> String {
     format!(
         "{SELECT}
          WHERE d.state IN ('pending', 'sent') AND d.due_at <= ?1
-           AND +d.platform IN (SELECT value FROM json_each(?3))
+           AND {platform}
          ORDER BY CASE d.state WHEN 'sent' THEN ?2 ELSE d.priority END, d.due_at, d.id
-         LIMIT ?4"
+         LIMIT ?4",
+        platform = in_list(engine, "d.platform", 3),
     )
 }
 
-pub(super) const NEXT_DUE_SQL: &str =
-    "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
-           AND +platform IN (SELECT value FROM json_each(?1))";
-
-pub fn next_due_at(c: &Connection, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
-    let at: Option<i64> =
-        c.query_row(NEXT_DUE_SQL, [platform_list(platforms)], |row| row.get(0))?;
-    at.map(from_db_time).transpose()
+pub(super) fn next_due_sql(engine: Engine) -> String {
+    format!(
+        "SELECT MIN(due_at) FROM deliveries WHERE state IN ('pending', 'sent')
+           AND {platform}",
+        platform = in_list(engine, "platform", 1),
+    )
 }
 
-pub(super) const DEPTH_SQL: &str = "SELECT platform, COUNT(*), MIN(due_at) FROM deliveries
+pub fn next_due_at(c: &dyn Conn, platforms: &[String]) -> Result<Option<DateTime<Utc>>> {
+    let at = c.query_opt(&next_due_sql(c.engine()), args![platforms], |row| {
+        row.opt_int(0)
+    })?;
+    at.flatten().map(from_db_time).transpose()
+}
+
+pub(super) fn depth_sql(engine: Engine) -> String {
+    format!(
+        "SELECT platform, COUNT(*), MIN(due_at) FROM deliveries
      WHERE state IN ('pending', 'sent') AND due_at <= ?1
-       AND +platform IN (SELECT value FROM json_each(?2))
-     GROUP BY platform";
+       AND {platform}
+     GROUP BY platform",
+        platform = in_list(engine, "platform", 2),
+    )
+}
 
 /// One platform's outbox as a scrape sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -329,24 +342,26 @@ pub struct OutboxDepth {
 
 /// How much is due now on each platform, and since when: what `/metrics`
 /// shows of the outbox (read through the `deliveries_due` index).
-pub fn depth(c: &Connection, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<OutboxDepth>> {
+pub fn depth(c: &dyn Conn, now: DateTime<Utc>, platforms: &[String]) -> Result<Vec<OutboxDepth>> {
     let now_seconds = to_db_time(now);
-    let mut statement = c.prepare_cached(DEPTH_SQL)?;
-    let rows = statement.query_map((now_seconds, platform_list(platforms)), |row| {
-        let oldest: i64 = row.get(2)?;
-        Ok(OutboxDepth {
-            platform: row.get(0)?,
-            due: row.get(1)?,
-            oldest_due_seconds: (now_seconds - oldest).max(0) as f64,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    c.query_all(
+        &depth_sql(c.engine()),
+        args![now_seconds, platforms],
+        |row| {
+            let oldest = row.int(2)?;
+            Ok(OutboxDepth {
+                platform: row.text(0)?,
+                due: row.int(1)?,
+                oldest_due_seconds: (now_seconds - oldest).max(0) as f64,
+            })
+        },
+    )
 }
 
 /// The platform accepted the message. With reactions still to add it stays
 /// in the outbox as `sent`; otherwise it is `done`.
 pub fn mark_sent(
-    c: &Connection,
+    c: &dyn Conn,
     id: i64,
     platform_message_id: &str,
     now: DateTime<Utc>,
@@ -356,60 +371,56 @@ pub fn mark_sent(
          SET state = CASE WHEN reactions = '' THEN 'done' ELSE 'sent' END,
              platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL
          WHERE id = ?1",
-        (id, platform_message_id, to_db_time(now)),
+        args![id, platform_message_id, to_db_time(now)],
     )?;
     Ok(())
 }
 
-pub fn mark_done(c: &Connection, id: i64) -> Result<()> {
+pub fn mark_done(c: &dyn Conn, id: i64) -> Result<()> {
     c.execute(
         "UPDATE deliveries SET state = 'done', last_error = NULL WHERE id = ?1",
-        [id],
+        args![id],
     )?;
     Ok(())
 }
 
 /// Tries again at `due_at`, counting the attempt.
-pub fn retry_at(c: &Connection, id: i64, due_at: DateTime<Utc>, error: &str) -> Result<()> {
+pub fn retry_at(c: &dyn Conn, id: i64, due_at: DateTime<Utc>, error: &str) -> Result<()> {
     c.execute(
         "UPDATE deliveries SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
-        (id, to_db_time(due_at), error),
+        args![id, to_db_time(due_at), error],
     )?;
     Ok(())
 }
 
 /// Holds back everything still waiting for the same recipient until `until`,
 /// so a rate limit does not reorder a member's messages.
-pub fn postpone_recipient(
-    c: &Connection,
-    recipient: &Recipient,
-    until: DateTime<Utc>,
-) -> Result<()> {
+pub fn postpone_recipient(c: &dyn Conn, recipient: &Recipient, until: DateTime<Utc>) -> Result<()> {
     let (user_id, channel_id) = recipient.columns();
     c.execute(
-        "UPDATE deliveries SET due_at = MAX(due_at, ?3)
+        "UPDATE deliveries SET due_at = CASE WHEN due_at > ?3 THEN due_at ELSE ?3 END
          WHERE state IN ('pending', 'sent') AND (user_id = ?1 OR channel_id = ?2)",
-        (user_id, channel_id, to_db_time(until)),
+        args![user_id, channel_id, to_db_time(until)],
     )?;
     Ok(())
 }
 
 /// Drops a session's messages not sent yet (the member skipped the day).
-pub fn cancel_pending_for_session(c: &Connection, session_id: i64) -> Result<()> {
+pub fn cancel_pending_for_session(c: &dyn Conn, session_id: i64) -> Result<()> {
     c.execute(
         "UPDATE deliveries SET state = 'failed', last_error = 'cancelled: the session was skipped'
          WHERE session_id = ?1 AND state = 'pending'",
-        [session_id],
+        args![session_id],
     )?;
     Ok(())
 }
 
 /// A message not sent yet waits until `at` (the member moved their session);
 /// the grace window counts from then.
-pub fn postpone(c: &Connection, id: i64, at: DateTime<Utc>) -> Result<()> {
+pub fn postpone(c: &dyn Conn, id: i64, at: DateTime<Utc>) -> Result<()> {
     c.execute(
         "UPDATE deliveries SET due_at = ?2, created_at = ?2 WHERE id = ?1 AND state = 'pending'",
-        (id, to_db_time(at)),
+        args![id, to_db_time(at)],
     )?;
     Ok(())
 }
@@ -417,64 +428,64 @@ pub fn postpone(c: &Connection, id: i64, at: DateTime<Utc>) -> Result<()> {
 /// Gives up on session messages still unsent after `cutoff` (written before
 /// it): after a long outage or with a platform switched off for a while, an
 /// old exercise must not arrive out of the blue. Returns how many.
-pub fn expire_stale(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
-    Ok(c.execute(
+pub fn expire_stale(c: &dyn Conn, cutoff: DateTime<Utc>) -> Result<usize> {
+    Ok(changed(c.execute(
         "UPDATE deliveries SET state = 'failed', last_error = 'expired: not sent within the grace window'
          WHERE state IN ('pending', 'sent') AND session_id IS NOT NULL AND created_at < ?1",
-        [to_db_time(cutoff)],
-    )?)
+        args![to_db_time(cutoff)],
+    )?))
 }
 
 /// Puts a delivery that was given up on back in the queue, due `now`.
-pub fn retry_failed(c: &Connection, key: &str, now: DateTime<Utc>) -> Result<bool> {
+pub fn retry_failed(c: &dyn Conn, key: &str, now: DateTime<Utc>) -> Result<bool> {
     let changed = c.execute(
         "UPDATE deliveries SET state = 'pending', attempts = 0, last_error = NULL, due_at = ?2
          WHERE idempotency_key = ?1 AND state = 'failed'",
-        (key, to_db_time(now)),
+        args![key, to_db_time(now)],
     )?;
     Ok(changed == 1)
 }
 
 /// Gives up on one delivery.
-pub fn fail(c: &Connection, id: i64, error: &str) -> Result<()> {
+pub fn fail(c: &dyn Conn, id: i64, error: &str) -> Result<()> {
     c.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE id = ?1",
-        (id, error),
+        args![id, error],
     )?;
     Ok(())
 }
 
 /// Everything sent (or to be sent) to one member, oldest first, for their export.
-pub fn all_for_member(c: &Connection, user_id: i64) -> Result<Vec<serde_json::Value>> {
-    let mut statement = c.prepare(
+pub fn all_for_member(c: &dyn Conn, user_id: i64) -> Result<Vec<serde_json::Value>> {
+    c.query_all(
         "SELECT kind, state, created_at, sent_at, body FROM deliveries
          WHERE user_id = ?1 ORDER BY id",
-    )?;
-    let rows = statement.query_map([user_id], |row| {
-        let body: String = row.get(4)?;
-        Ok(serde_json::json!({
-            "kind": row.get::<_, String>(0)?,
-            "state": row.get::<_, String>(1)?,
-            "created_at": row.get::<_, i64>(2)?,
-            "sent_at": row.get::<_, Option<i64>>(3)?,
-            "message": serde_json::from_str::<serde_json::Value>(&body).unwrap_or(serde_json::Value::String(body)),
-        }))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        args![user_id],
+        |row| {
+            let body = row.text(4)?;
+            Ok(serde_json::json!({
+                "kind": row.text(0)?,
+                "state": row.text(1)?,
+                "created_at": row.int(2)?,
+                "sent_at": row.opt_int(3)?,
+                "message": serde_json::from_str::<serde_json::Value>(&body).unwrap_or(serde_json::Value::String(body)),
+            }))
+        },
+    )
 }
 
 /// Deletes finished deliveries (sent or given up on) created before
 /// `cutoff`, a batch at a time so no transaction grows large.
-pub fn purge_finished_before(c: &Connection, cutoff: DateTime<Utc>) -> Result<usize> {
+pub fn purge_finished_before(c: &dyn Conn, cutoff: DateTime<Utc>) -> Result<usize> {
     const BATCH: usize = 5_000;
     let mut purged = 0;
     loop {
-        let deleted = c.execute(
+        let deleted = changed(c.execute(
             "DELETE FROM deliveries WHERE id IN (
                  SELECT id FROM deliveries
                  WHERE state IN ('done', 'failed') AND created_at < ?1 LIMIT ?2)",
-            (to_db_time(cutoff), BATCH),
-        )?;
+            args![to_db_time(cutoff), BATCH],
+        )?);
         purged += deleted;
         if deleted < BATCH {
             return Ok(purged);
@@ -483,78 +494,89 @@ pub fn purge_finished_before(c: &Connection, cutoff: DateTime<Utc>) -> Result<us
 }
 
 /// Gives up on everything still waiting for a member (they cannot be messaged).
-pub fn fail_pending_for_member(c: &Connection, user_id: i64, error: &str) -> Result<()> {
+pub fn fail_pending_for_member(c: &dyn Conn, user_id: i64, error: &str) -> Result<()> {
     c.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?2
          WHERE user_id = ?1 AND state IN ('pending', 'sent')",
-        (user_id, error),
+        args![user_id, error],
     )?;
     Ok(())
 }
 
 /// The delivery a platform message belongs to (a reaction's target).
 pub fn find_by_message(
-    c: &Connection,
+    c: &dyn Conn,
     platform: &str,
     platform_message_id: &str,
 ) -> Result<Option<Delivery>> {
-    c.query_row(
+    c.query_opt(
         &format!("{SELECT} WHERE d.platform = ?1 AND d.platform_message_id = ?2"),
-        (platform, platform_message_id),
+        args![platform, platform_message_id],
         decode,
-    )
-    .optional()?
+    )?
     .transpose()
 }
 
 /// The exercise messages of sessions started since `since` on `platform`
 /// (check-ins on them still count), for catching up on reactions.
 pub fn recent_exercises(
-    c: &Connection,
+    c: &dyn Conn,
     platform: &str,
     since: DateTime<Utc>,
 ) -> Result<Vec<Delivery>> {
-    let mut statement = c.prepare(&format!(
-        "{SELECT} JOIN sessions s ON s.id = d.session_id
-         WHERE d.platform = ?1 AND d.kind = 'exercise' AND d.platform_message_id IS NOT NULL
-           AND s.started_at >= ?2
-         ORDER BY d.id"
-    ))?;
-    let rows = statement.query_map((platform, to_db_time(since)), decode)?;
-    rows.map(|row| row?).collect()
+    c.query_all(
+        &format!(
+            "{SELECT} JOIN sessions s ON s.id = d.session_id
+             WHERE d.platform = ?1 AND d.kind = 'exercise' AND d.platform_message_id IS NOT NULL
+               AND s.started_at >= ?2
+             ORDER BY d.id"
+        ),
+        args![platform, to_db_time(since)],
+        decode,
+    )?
+    .into_iter()
+    .collect()
 }
 
-pub fn find_by_key(c: &Connection, key: &str) -> Result<Option<Delivery>> {
-    c.query_row(
+pub fn find_by_key(c: &dyn Conn, key: &str) -> Result<Option<Delivery>> {
+    c.query_opt(
         &format!("{SELECT} WHERE d.idempotency_key = ?1"),
-        [key],
+        args![key],
         decode,
-    )
-    .optional()?
+    )?
     .transpose()
 }
 
+/// A count as read from the database.
+fn count(n: i64) -> Result<u64> {
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+}
+
 /// Counts by state, for status output and tests.
-pub fn count_in_state(c: &Connection, state: State) -> Result<u64> {
-    Ok(c.query_row(
+pub fn count_in_state(c: &dyn Conn, state: State) -> Result<u64> {
+    let n = c.query_opt(
         "SELECT COUNT(*) FROM deliveries WHERE state = ?1",
-        [state.as_str()],
-        |row| row.get(0),
-    )?)
+        args![state.as_str()],
+        |row| row.int(0),
+    )?;
+    count(n.unwrap_or(0))
 }
 
 /// What a platform's outbox holds (messages waiting to be sent) and how many
 /// it took since `since`: the rate a rate limit leaves.
 pub fn backlog_and_sent_since(
-    c: &Connection,
+    c: &dyn Conn,
     platform: &str,
     since: DateTime<Utc>,
 ) -> Result<(u64, u64)> {
-    Ok(c.query_row(
-        "SELECT
-            (SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND state = 'pending'),
-            (SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND sent_at >= ?2)",
-        (platform, to_db_time(since)),
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
+    let (backlog, sent) = c
+        .query_opt(
+            "SELECT
+                (SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND state = 'pending'),
+                (SELECT COUNT(*) FROM deliveries WHERE platform = ?1 AND sent_at >= ?2)",
+            args![platform, to_db_time(since)],
+            |row| Ok((row.int(0)?, row.int(1)?)),
+        )?
+        .unwrap_or((0, 0));
+    Ok((count(backlog)?, count(sent)?))
 }

@@ -1,9 +1,9 @@
 //! Accountability groups (one per channel or room) and who takes part.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Result, StoreError, from_db_time, platform_list, to_db_time};
+use super::sql::{Conn, ConnExt, Engine, Row, Value, args, in_list};
+use super::{Result, StoreError, from_db_time, to_db_time};
 use crate::schedule::Schedule;
 
 #[derive(Debug, Clone)]
@@ -36,54 +36,64 @@ impl Group {
 const COLUMNS: &str = "id, platform, channel_id, routine_id, cron, timezone, pace_minutes, \
                        summary_time, nudges, active, next_run_at, next_nudge_at, next_summary_at";
 
-type RawRow = (
-    (i64, String, String, String, String, String, u32),
-    (String, bool, bool, Option<i64>, Option<i64>, Option<i64>),
-);
+/// A group's columns as read, before what they hold is decoded.
+struct RawRow {
+    id: i64,
+    platform: String,
+    channel_id: String,
+    routine_id: String,
+    cron: String,
+    zone: String,
+    pace_minutes: i64,
+    summary: String,
+    nudges: bool,
+    active: bool,
+    next_run: Option<i64>,
+    next_nudge: Option<i64>,
+    next_summary: Option<i64>,
+}
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<RawRow> {
-    Ok((
-        (
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-            row.get(5)?,
-            row.get(6)?,
-        ),
-        (
-            row.get(7)?,
-            row.get(8)?,
-            row.get(9)?,
-            row.get(10)?,
-            row.get(11)?,
-            row.get(12)?,
-        ),
-    ))
+fn raw(row: &dyn Row) -> Result<RawRow> {
+    Ok(RawRow {
+        id: row.int(0)?,
+        platform: row.text(1)?,
+        channel_id: row.text(2)?,
+        routine_id: row.text(3)?,
+        cron: row.text(4)?,
+        zone: row.text(5)?,
+        pace_minutes: row.int(6)?,
+        summary: row.text(7)?,
+        nudges: row.int(8)? != 0,
+        active: row.int(9)? != 0,
+        next_run: row.opt_int(10)?,
+        next_nudge: row.opt_int(11)?,
+        next_summary: row.opt_int(12)?,
+    })
 }
 
 fn decode(raw: RawRow) -> Result<Group> {
-    let ((id, platform, channel_id, routine_id, cron, zone, pace_minutes), rest) = raw;
-    let (summary, nudges, active, next_run, next_nudge, next_summary) = rest;
-    let schedule = Schedule::from_stored(&cron, &zone)
+    let id = raw.id;
+    let schedule = Schedule::from_stored(&raw.cron, &raw.zone)
         .map_err(|e| StoreError::Corrupt(format!("group {id}: {e}")))?;
-    let summary_time = NaiveTime::parse_from_str(&summary, "%H:%M")
+    let summary = &raw.summary;
+    let summary_time = NaiveTime::parse_from_str(summary, "%H:%M")
         .map_err(|e| StoreError::Corrupt(format!("group {id} summary time `{summary}`: {e}")))?;
+    let pace_minutes = u32::try_from(raw.pace_minutes)
+        .map_err(|_| StoreError::Corrupt(format!("group {id} pace {}", raw.pace_minutes)))?;
     let time = |at: Option<i64>| at.map(from_db_time).transpose();
     Ok(Group {
         id,
-        platform,
-        channel_id,
-        routine_id,
+        platform: raw.platform,
+        channel_id: raw.channel_id,
+        routine_id: raw.routine_id,
         schedule,
         pace_minutes,
         summary_time,
-        nudges,
-        active,
-        next_run_at: time(next_run)?,
-        next_nudge_at: time(next_nudge)?,
-        next_summary_at: time(next_summary)?,
+        nudges: raw.nudges,
+        active: raw.active,
+        next_run_at: time(raw.next_run)?,
+        next_nudge_at: time(raw.next_nudge)?,
+        next_summary_at: time(raw.next_summary)?,
     })
 }
 
@@ -102,7 +112,8 @@ pub struct Setup<'a> {
 
 /// Creates the channel's group or sets it up again (history and the nudge
 /// choice are kept).
-pub fn set_up(c: &Connection, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<Group> {
+pub fn set_up(c: &dyn Conn, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<Group> {
+    let summary_time = setup.summary_time.format("%H:%M").to_string();
     c.execute(
         "INSERT INTO groups (platform, channel_id, routine_id, cron, timezone, pace_minutes,
                              summary_time, active, next_run_at, next_nudge_at, next_summary_at, created_at)
@@ -112,14 +123,14 @@ pub fn set_up(c: &Connection, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<G
              pace_minutes = excluded.pace_minutes, summary_time = excluded.summary_time, active = 1,
              next_run_at = excluded.next_run_at, next_nudge_at = excluded.next_nudge_at,
              next_summary_at = excluded.next_summary_at",
-        rusqlite::params![
+        args![
             setup.platform,
             setup.channel_id,
             setup.routine_id,
             setup.schedule.cron_expression(),
             setup.schedule.zone().name(),
             setup.pace_minutes,
-            setup.summary_time.format("%H:%M").to_string(),
+            &summary_time,
             setup.next_run_at.map(to_db_time),
             setup.next_nudge_at.map(to_db_time),
             setup.next_summary_at.map(to_db_time),
@@ -130,37 +141,39 @@ pub fn set_up(c: &Connection, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<G
         .ok_or_else(|| StoreError::Corrupt("a group just set up is not there".to_string()))
 }
 
-pub fn for_channel(c: &Connection, platform: &str, channel_id: &str) -> Result<Option<Group>> {
-    c.query_row(
+pub fn for_channel(c: &dyn Conn, platform: &str, channel_id: &str) -> Result<Option<Group>> {
+    c.query_opt(
         &format!("SELECT {COLUMNS} FROM groups WHERE platform = ?1 AND channel_id = ?2"),
-        (platform, channel_id),
+        args![platform, channel_id],
         raw,
-    )
-    .optional()?
+    )?
     .map(decode)
     .transpose()
 }
 
-pub fn get(c: &Connection, id: i64) -> Result<Group> {
-    decode(c.query_row(
-        &format!("SELECT {COLUMNS} FROM groups WHERE id = ?1"),
-        [id],
-        raw,
-    )?)
+pub fn get(c: &dyn Conn, id: i64) -> Result<Group> {
+    let raw = c
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM groups WHERE id = ?1"),
+            args![id],
+            raw,
+        )?
+        .ok_or_else(|| StoreError::Corrupt(format!("there is no group {id}")))?;
+    decode(raw)
 }
 
 /// Stops a group: nothing more is scheduled; its history stays.
-pub fn turn_off(c: &Connection, id: i64) -> Result<()> {
+pub fn turn_off(c: &dyn Conn, id: i64) -> Result<()> {
     c.execute(
         "UPDATE groups SET active = 0, next_run_at = NULL, next_nudge_at = NULL,
                            next_summary_at = NULL WHERE id = ?1",
-        [id],
+        args![id],
     )?;
     Ok(())
 }
 
-pub fn set_nudges(c: &Connection, id: i64, on: bool) -> Result<()> {
-    c.execute("UPDATE groups SET nudges = ?2 WHERE id = ?1", (id, on))?;
+pub fn set_nudges(c: &dyn Conn, id: i64, on: bool) -> Result<()> {
+    c.execute("UPDATE groups SET nudges = ?2 WHERE id = ?1", args![id, on])?;
     Ok(())
 }
 
@@ -182,10 +195,10 @@ impl Event {
     }
 }
 
-pub fn set_next(c: &Connection, id: i64, event: Event, at: Option<DateTime<Utc>>) -> Result<()> {
+pub fn set_next(c: &dyn Conn, id: i64, event: Event, at: Option<DateTime<Utc>>) -> Result<()> {
     c.execute(
         &format!("UPDATE groups SET {} = ?2 WHERE id = ?1", event.column()),
-        (id, at.map(to_db_time)),
+        args![id, at.map(to_db_time)],
     )?;
     Ok(())
 }
@@ -197,18 +210,19 @@ pub fn set_next(c: &Connection, id: i64, event: Event, at: Option<DateTime<Utc>>
 /// [`set_aside`]) and its id returned beside the others, so one damaged
 /// row cannot stop every group's work.
 pub fn due(
-    c: &Connection,
+    c: &dyn Conn,
     event: Event,
     now: DateTime<Utc>,
     platforms: &[String],
 ) -> Result<(Vec<Group>, Vec<i64>)> {
-    let rows = c
-        .prepare_cached(&due_sql(event))?
-        .query_map((to_db_time(now), platform_list(platforms)), raw)?
-        .collect::<rusqlite::Result<Vec<RawRow>>>()?;
+    let rows = c.query_all(
+        &due_sql(c.engine(), event),
+        args![to_db_time(now), platforms],
+        raw,
+    )?;
     let (mut due, mut set_aside_ids) = (Vec::with_capacity(rows.len()), Vec::new());
     for row in rows {
-        let (id, routine_id) = (row.0.0, row.0.3.clone());
+        let (id, routine_id) = (row.id, row.routine_id.clone());
         match decode(row) {
             Ok(group) => due.push(group),
             Err(error) => {
@@ -225,7 +239,7 @@ pub fn due(
 /// summaries until a moderator runs `group setup` again, and the day is
 /// recorded `missed` — dated in UTC, since its own zone is what is lost.
 pub fn set_aside(
-    c: &Connection,
+    c: &dyn Conn,
     id: i64,
     routine_id: &str,
     error: &StoreError,
@@ -238,30 +252,35 @@ pub fn set_aside(
     c.execute(
         "UPDATE groups SET next_run_at = NULL, next_nudge_at = NULL, next_summary_at = NULL
          WHERE id = ?1",
-        [id],
+        args![id],
     )?;
-    super::sessions::insert(
-        c,
-        &super::sessions::NewSession {
-            owner: super::sessions::Owner::Group(id),
+    // The row `sessions::insert` writes for a group's missed day, with no
+    // loads; a session already recorded for the date stays as it is.
+    let date = now.date_naive().to_string();
+    c.execute(
+        "INSERT INTO sessions (group_id, routine_id, local_date, scheduled_at,
+                               started_at, status, loads)
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5, '[]')
+         ON CONFLICT DO NOTHING",
+        args![
+            id,
             routine_id,
-            local_date: now.date_naive(),
-            scheduled_at: now,
-            started_at: None,
-            status: super::sessions::Status::Missed,
-            loads: &[],
-        },
+            &date,
+            to_db_time(now),
+            super::sessions::Status::Missed.as_str(),
+        ],
     )?;
     Ok(())
 }
 
-pub(super) fn due_sql(event: Event) -> String {
+pub(super) fn due_sql(engine: Engine, event: Event) -> String {
     let column = event.column();
     format!(
         "SELECT {COLUMNS} FROM groups
          WHERE {column} IS NOT NULL AND {column} <= ?1
-           AND +platform IN (SELECT value FROM json_each(?2))
-         ORDER BY {column}, id"
+           AND {platform}
+         ORDER BY {column}, id",
+        platform = in_list(engine, "platform", 2),
     )
 }
 
@@ -269,60 +288,59 @@ pub(super) fn due_sql(event: Event) -> String {
 /// Nudges and summaries of the groups in `waiting` are left out: they wait
 /// for something else (a membership check), not for the clock.
 pub fn next_due_at(
-    c: &Connection,
+    c: &dyn Conn,
     platforms: &[String],
     waiting: &[i64],
 ) -> Result<Option<DateTime<Utc>>> {
-    let platforms = platform_list(platforms);
-    let waiting = serde_json::Value::from(waiting.to_vec()).to_string();
     let mut earliest = None;
     for event in [Event::Session, Event::Nudge, Event::Summary] {
         let column = event.column();
-        let skip = if event == Event::Session {
-            "[]"
+        let skip: &[i64] = if event == Event::Session {
+            &[]
         } else {
-            waiting.as_str()
+            waiting
         };
-        let at: Option<i64> = c
-            .query_row(
-                &format!(
-                    "SELECT {column} FROM groups
-                     WHERE {column} IS NOT NULL AND +platform IN (SELECT value FROM json_each(?1))
-                       AND id NOT IN (SELECT value FROM json_each(?2))
-                     ORDER BY {column} LIMIT 1"
-                ),
-                (&platforms, skip),
-                |row| row.get(0),
-            )
-            .optional()?;
+        let at = c.query_opt(
+            &format!(
+                "SELECT {column} FROM groups
+                 WHERE {column} IS NOT NULL AND {platform}
+                   AND NOT ({skipped})
+                 ORDER BY {column} LIMIT 1",
+                platform = in_list(c.engine(), "platform", 1),
+                skipped = in_list(c.engine(), "id", 2),
+            ),
+            &[Value::TextList(platforms), Value::IntList(skip)],
+            |row| row.int(0),
+        )?;
         earliest = earliest.into_iter().chain(at).min();
     }
     earliest.map(from_db_time).transpose()
 }
 
 /// Days the group rests: no session, neutral for everyone.
-pub fn add_rest_days(c: &Connection, group_id: i64, dates: &[NaiveDate]) -> Result<()> {
-    let mut statement = c.prepare_cached(
-        "INSERT INTO group_rest_days (group_id, local_date) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?;
+pub fn add_rest_days(c: &dyn Conn, group_id: i64, dates: &[NaiveDate]) -> Result<()> {
     for date in dates {
-        statement.execute((group_id, date.to_string()))?;
+        c.execute(
+            "INSERT INTO group_rest_days (group_id, local_date) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            args![group_id, &date.to_string()],
+        )?;
     }
     Ok(())
 }
 
-pub fn is_rest_day(c: &Connection, group_id: i64, date: NaiveDate) -> Result<bool> {
-    Ok(c.query_row(
+pub fn is_rest_day(c: &dyn Conn, group_id: i64, date: NaiveDate) -> Result<bool> {
+    let rests = c.query_opt(
         "SELECT EXISTS (SELECT 1 FROM group_rest_days WHERE group_id = ?1 AND local_date = ?2)",
-        (group_id, date.to_string()),
-        |row| row.get(0),
-    )?)
+        args![group_id, &date.to_string()],
+        |row| row.int(0),
+    )?;
+    Ok(rests.is_some_and(|n| n != 0))
 }
 
 /// Records that a member takes part (again, if they had left), under the
 /// name this group's server or room shows them by, when the platform says.
 pub fn join(
-    c: &Connection,
+    c: &dyn Conn,
     group_id: i64,
     user_id: i64,
     name: Option<&str>,
@@ -332,17 +350,18 @@ pub fn join(
     c.execute(
         "INSERT INTO group_members (group_id, user_id, joined_at, display_name) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (group_id, user_id)
-         DO UPDATE SET left_at = NULL, display_name = COALESCE(excluded.display_name, display_name)",
-        (group_id, user_id, to_db_time(now), name),
+         DO UPDATE SET left_at = NULL,
+                       display_name = COALESCE(excluded.display_name, group_members.display_name)",
+        args![group_id, user_id, to_db_time(now), name.as_ref()],
     )?;
     Ok(())
 }
 
 /// The member is no longer in the channel or room.
-pub fn leave(c: &Connection, group_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+pub fn leave(c: &dyn Conn, group_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<()> {
     c.execute(
         "UPDATE group_members SET left_at = ?3 WHERE group_id = ?1 AND user_id = ?2 AND left_at IS NULL",
-        (group_id, user_id, to_db_time(now)),
+        args![group_id, user_id, to_db_time(now)],
     )?;
     Ok(())
 }
@@ -356,18 +375,18 @@ pub struct Membership {
 }
 
 /// The groups a member takes part in, for the privacy export.
-pub fn memberships(c: &Connection, user_id: i64) -> Result<Vec<Membership>> {
-    let mut statement = c.prepare_cached(
+pub fn memberships(c: &dyn Conn, user_id: i64) -> Result<Vec<Membership>> {
+    c.query_all(
         "SELECT g.channel_id, m.joined_at, m.left_at, m.display_name FROM group_members m
          JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1 ORDER BY m.joined_at",
-    )?;
-    let rows = statement.query_map([user_id], |row| {
-        Ok(Membership {
-            channel: row.get(0)?,
-            joined_at: row.get(1)?,
-            left_at: row.get(2)?,
-            name: row.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        args![user_id],
+        |row| {
+            Ok(Membership {
+                channel: row.text(0)?,
+                joined_at: row.int(1)?,
+                left_at: row.opt_int(2)?,
+                name: row.opt_text(3)?,
+            })
+        },
+    )
 }

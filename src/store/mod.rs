@@ -359,6 +359,7 @@ pub fn from_db_time(seconds: i64) -> Result<DateTime<Utc>> {
 mod query_plans {
     //! The due queries run on every engine pass; they must walk their
     //! partial indexes, never whole tables.
+    use super::sql::Engine;
     use super::*;
 
     fn plan(db: &Db, sql: &str) -> Result<String> {
@@ -375,33 +376,33 @@ mod query_plans {
         let dir = tempfile::tempdir()?;
         let db = Db::open(&dir.path().join("plans.sqlite3"))?;
         for (sql, index) in [
+            (subscriptions::due_sql(Engine::Sqlite), "subscriptions_due"),
+            (subscriptions::next_due_sql(Engine::Sqlite), "subscriptions_due"),
+            (deliveries::ready_sql(Engine::Sqlite), "deliveries_due"),
+            (deliveries::next_due_sql(Engine::Sqlite), "deliveries_due"),
+            (deliveries::depth_sql(Engine::Sqlite), "deliveries_due"),
             (
-                subscriptions::due_sql(sql::Engine::Sqlite),
-                "subscriptions_due",
+                groups::due_sql(Engine::Sqlite, groups::Event::Session),
+                "groups_due",
             ),
             (
-                subscriptions::next_due_sql(sql::Engine::Sqlite),
-                "subscriptions_due",
+                groups::due_sql(Engine::Sqlite, groups::Event::Nudge),
+                "groups_nudge_due",
             ),
-            (deliveries::ready_sql(), "deliveries_due"),
-            (deliveries::NEXT_DUE_SQL.to_string(), "deliveries_due"),
-            (deliveries::DEPTH_SQL.to_string(), "deliveries_due"),
-            (groups::due_sql(groups::Event::Session), "groups_due"),
-            (groups::due_sql(groups::Event::Nudge), "groups_nudge_due"),
             (
-                groups::due_sql(groups::Event::Summary),
+                groups::due_sql(Engine::Sqlite, groups::Event::Summary),
                 "groups_summary_due",
             ),
             (
-                users::weekly_due_sql(sql::Engine::Sqlite),
+                users::weekly_due_sql(Engine::Sqlite),
                 "users_weekly_due",
             ),
             (
-                subscriptions::followups_due_sql(sql::Engine::Sqlite),
+                subscriptions::followups_due_sql(Engine::Sqlite),
                 "subscriptions_followup_due",
             ),
             (
-                subscriptions::next_followup_sql(sql::Engine::Sqlite),
+                subscriptions::next_followup_sql(Engine::Sqlite),
                 "subscriptions_followup_due",
             ),
         ] {

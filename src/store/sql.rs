@@ -26,6 +26,8 @@ pub enum Value<'a> {
     Text(&'a str),
     /// A list of texts, matched with [`in_list`].
     TextList(&'a [String]),
+    /// A list of integers (row ids), matched with [`in_list`].
+    IntList(&'a [i64]),
 }
 
 impl From<i64> for Value<'_> {
@@ -78,6 +80,12 @@ impl<'a> From<&'a [String]> for Value<'a> {
     }
 }
 
+impl<'a> From<&'a [i64]> for Value<'a> {
+    fn from(list: &'a [i64]) -> Self {
+        Value::IntList(list)
+    }
+}
+
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
     fn from(value: Option<T>) -> Self {
         value.map_or(Value::Null, Into::into)
@@ -104,7 +112,8 @@ pub fn claim_rows(engine: Engine, table: &str) -> String {
     }
 }
 
-/// `column` is one of the texts in the list parameter `?param`. SQLite's
+/// `column` is one of the texts (or integers) in the list parameter
+/// `?param`; `NOT (…)` around it for none of them. SQLite's
 /// form keeps the planner on the due indexes (the `+` stops it from
 /// choosing the platform index instead).
 pub fn in_list(engine: Engine, column: &str, param: usize) -> String {
@@ -238,7 +247,9 @@ impl<'c> Tx<'c> {
         self.finished = true;
         match self.savepoint {
             None => self.conn.batch("COMMIT"),
-            Some(depth) => self.conn.batch(&format!("RELEASE SAVEPOINT upright_{depth}")),
+            Some(depth) => self
+                .conn
+                .batch(&format!("RELEASE SAVEPOINT upright_{depth}")),
         }
     }
 
@@ -294,9 +305,14 @@ impl rusqlite::ToSql for Value<'_> {
             Value::Int(n) => ToSqlOutput::Borrowed(ValueRef::Integer(*n)),
             Value::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
             // A JSON array, read by `json_each` (see `in_list`).
-            Value::TextList(list) => ToSqlOutput::from(serde_json::to_string(list).map_err(
-                |e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
-            )?),
+            Value::TextList(list) => ToSqlOutput::from(
+                serde_json::to_string(list)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            ),
+            Value::IntList(list) => ToSqlOutput::from(
+                serde_json::to_string(list)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            ),
         })
     }
 }
@@ -452,6 +468,7 @@ mod postgres_engine {
                 Value::Int(n) => n.to_sql(ty, out),
                 Value::Text(text) => text.to_sql(ty, out),
                 Value::TextList(list) => list.to_sql(ty, out),
+                Value::IntList(list) => list.to_sql(ty, out),
             }
         }
 
@@ -459,6 +476,7 @@ mod postgres_engine {
             [Type::INT8, Type::INT4, Type::INT2, Type::BOOL].contains(ty)
                 || <&str as ToSql>::accepts(ty)
                 || <Vec<String> as ToSql>::accepts(ty)
+                || <Vec<i64> as ToSql>::accepts(ty)
         }
 
         to_sql_checked!();
@@ -474,9 +492,18 @@ mod postgres_engine {
                 .map(|c| c.type_().clone())
                 .ok_or_else(|| StoreError::Corrupt(format!("no column {column}")))?;
             Ok(match kind {
-                Type::INT4 => self.try_get::<_, Option<i32>>(column).map_err(error)?.map(i64::from),
-                Type::INT2 => self.try_get::<_, Option<i16>>(column).map_err(error)?.map(i64::from),
-                Type::BOOL => self.try_get::<_, Option<bool>>(column).map_err(error)?.map(i64::from),
+                Type::INT4 => self
+                    .try_get::<_, Option<i32>>(column)
+                    .map_err(error)?
+                    .map(i64::from),
+                Type::INT2 => self
+                    .try_get::<_, Option<i16>>(column)
+                    .map_err(error)?
+                    .map(i64::from),
+                Type::BOOL => self
+                    .try_get::<_, Option<bool>>(column)
+                    .map_err(error)?
+                    .map(i64::from),
                 _ => self.try_get(column).map_err(error)?,
             })
         }

@@ -10,6 +10,11 @@ mod sessions;
 
 mod leases;
 
+#[cfg(feature = "postgres")]
+mod deliveries;
+#[cfg(feature = "postgres")]
+mod groups;
+
 use postgres::Postgres;
 
 #[cfg(feature = "postgres")]
