@@ -128,10 +128,16 @@ fn start_platforms(
         let (matrix, engine, stopped) = (matrix.clone(), engine.clone(), stopped.clone());
         let replica = replica.clone();
         platforms.spawn(async move {
-            crate::replica::hold(&engine, crate::matrix::PLATFORM, &replica, stopped, |stop| {
-                let (matrix, engine) = (matrix.clone(), engine.clone());
-                async move { crate::matrix::run(&matrix, &engine, stop).await }
-            })
+            crate::replica::hold(
+                &engine,
+                crate::matrix::PLATFORM,
+                &replica,
+                stopped,
+                |stop| {
+                    let (matrix, engine) = (matrix.clone(), engine.clone());
+                    async move { crate::matrix::run(&matrix, &engine, stop).await }
+                },
+            )
             .await
         });
     }
@@ -139,10 +145,16 @@ fn start_platforms(
     if let Some(discord) = config.discord.clone() {
         let (engine, stopped) = (engine.clone(), stopped.clone());
         platforms.spawn(async move {
-            crate::replica::hold(&engine, crate::discord::PLATFORM, &replica, stopped, |stop| {
-                let (discord, engine) = (discord.clone(), engine.clone());
-                async move { crate::discord::run(&discord, &engine, stop).await }
-            })
+            crate::replica::hold(
+                &engine,
+                crate::discord::PLATFORM,
+                &replica,
+                stopped,
+                |stop| {
+                    let (discord, engine) = (discord.clone(), engine.clone());
+                    async move { crate::discord::run(&discord, &engine, stop).await }
+                },
+            )
             .await
         });
         tracing::info!("Discord is starting");

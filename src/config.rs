@@ -427,7 +427,6 @@ mod tests {
             );
         }
     }
-    }
 
     #[test]
     fn a_retention_past_a_hundred_years_is_refused_not_a_panic() {

@@ -112,7 +112,9 @@ fn database(database: &Database) -> Result<String, String> {
     Ok(if version == latest {
         format!("{database} is at migration {version}, the latest")
     } else if version == 0 {
-        format!("{database} answers and is empty; `upright run` (or `upright migrate`) creates the tables")
+        format!(
+            "{database} answers and is empty; `upright run` (or `upright migrate`) creates the tables"
+        )
     } else {
         format!("{database} is at migration {version}; `upright run` upgrades it to {latest}")
     })

@@ -74,11 +74,20 @@ where
         if !wait_to_take(engine, name, replica, &stopped).await {
             return Ok(());
         }
-        tracing::info!(lease = name, replica, "took the lease; starting the platform");
+        tracing::info!(
+            lease = name,
+            replica,
+            "took the lease; starting the platform"
+        );
         engine.telemetry().metrics.lease_held(name, true);
         health.link(name, Link::Connecting);
         let (lost_tx, lost_rx) = watch::channel(false);
-        let keeper = tokio::spawn(keep(engine.clone(), name.to_string(), replica.to_string(), lost_tx));
+        let keeper = tokio::spawn(keep(
+            engine.clone(),
+            name.to_string(),
+            replica.to_string(),
+            lost_tx,
+        ));
         let stop = stop_when(stopped.clone(), lost_rx.clone());
         let outcome = platform(Box::pin(stop)).await;
         keeper.abort();
@@ -92,7 +101,10 @@ where
         match ended {
             Ended::LeaseLost(outcome) => {
                 if let Err(error) = outcome {
-                    tracing::warn!(lease = name, "the platform stopped with an error: {error:#}");
+                    tracing::warn!(
+                        lease = name,
+                        "the platform stopped with an error: {error:#}"
+                    );
                 }
                 tracing::warn!(lease = name, "lost the lease; standing by");
             }

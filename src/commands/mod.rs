@@ -17,8 +17,8 @@ mod subscription;
 pub(crate) use later::Later;
 pub use parse::{Command, MAX_ARGUMENT_CHARS, ParseError};
 
-use chrono::{DateTime, Utc};
 use crate::store::sql::Conn;
+use chrono::{DateTime, Utc};
 
 use crate::content::Content;
 use crate::conventions::Conventions;
@@ -201,7 +201,7 @@ async fn answer_in_store(
                 settings,
                 now,
                 user,
-                place,
+                place: place.clone(),
                 conventions,
                 profile_zone: member
                     .profile_zone
@@ -210,7 +210,7 @@ async fn answer_in_store(
                 later: std::cell::RefCell::new(None),
             };
             let notice = pause_notice(&ctx)?;
-            match dispatch(&ctx, command) {
+            match dispatch(&ctx, command.clone()) {
                 Ok(reply) => {
                     let later = ctx.later.take();
                     drop(ctx);

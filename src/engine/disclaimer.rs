@@ -1,8 +1,8 @@
 //! The disclaimer a member agrees to before their first session: written
 //! once to their DM with ✅ under it, or carried by an answer that said it.
 
-use chrono::{DateTime, Utc};
 use crate::store::sql::Conn;
+use chrono::{DateTime, Utc};
 
 use super::render;
 use crate::check_in::CheckInKind;

@@ -1,9 +1,9 @@
 //! The evening follow-up members can ask for (`followup 20:00`): one
 //! gentle message when the day's session ran and is not done yet.
 
+use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use crate::store::sql::Conn;
 
 use super::sessions::routine;
 use super::{Engine, render};
@@ -106,7 +106,7 @@ impl Engine {
                 let tx = c.transaction()?;
                 for subscription in subscriptions::followups_due(&tx, now, &platforms, BATCH)? {
                     super::for_one_row(
-                        &mut tx,
+                        &tx,
                         |c| follow_up(c, &content, &subscription, grace, now),
                         |c, error| {
                             tracing::error!(

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use crate::store::sql::Conn;
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::outgoing::{Audience, SessionMessage, delivery_key, enqueue};
 use super::sessions::{Occasion, SessionRules, due_occurrences, record, routine, status_of};

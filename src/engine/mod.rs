@@ -28,8 +28,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
 use crate::store::sql::{Conn, Tx};
+use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Mutex, Notify, watch};
 
 pub use groups::Whom;
@@ -323,7 +323,7 @@ impl Engine {
                     };
                     for subscription in &due {
                         for_one_row(
-                            &mut tx,
+                            &tx,
                             |c| sessions::start_due(c, &rules, subscription, now),
                             |c, error| subscriptions::set_aside(c, subscription.id, error, now),
                         )?;
@@ -346,7 +346,7 @@ impl Engine {
                 let tx = c.transaction()?;
                 for session in session_rows::due_steps(&tx, now, u32::MAX)? {
                     for_one_row(
-                        &mut tx,
+                        &tx,
                         |c| sessions::advance(c, &content, &session, now),
                         |c, error| session_rows::set_aside(c, session.id, error),
                     )?;

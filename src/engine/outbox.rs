@@ -9,6 +9,7 @@ use super::platform::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::retry::Backoff;
 use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, MissedBecause, Owner, Status};
+use crate::store::sql::Conn;
 use crate::store::subscriptions::{self, State as SubscriptionState};
 use crate::store::{Result, StoreError, users};
 use crate::telemetry::DeliveryOutcome;
@@ -163,9 +164,10 @@ impl Engine {
                     // The buttons are the choices: no reactions to add.
                     deliveries::mark_done(&tx, id)?;
                 }
-                if let (Recipient::Member(user_id), Some(dm)) = (recipient, recording.dm.as_deref())
+                if let (Recipient::Member(user_id), Some(dm)) =
+                    (&recipient, recording.dm.as_deref())
                 {
-                    users::set_dm_target(&tx, user_id, dm)?;
+                    users::set_dm_target(&tx, *user_id, dm)?;
                 }
                 let scheduled = match opened {
                     Some(session) => sessions::scheduled_at(&tx, session)?,
@@ -344,12 +346,7 @@ pub(super) fn destination(delivery: &Delivery) -> Result<Destination> {
 
 /// The member cannot be messaged: stop trying, pause the subscription with
 /// the reason, and say so at their next command.
-fn pause_unreachable(
-    c: &dyn Conn,
-    user_id: i64,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
+fn pause_unreachable(c: &dyn Conn, user_id: i64, reason: &str, now: DateTime<Utc>) -> Result<()> {
     deliveries::fail_pending_for_member(c, user_id, reason)?;
     if let Some(subscription) = subscriptions::for_user(c, user_id)?
         && subscription.state != SubscriptionState::Stopped

@@ -1,8 +1,8 @@
 //! Writing a session's messages to the outbox: for whom, and under which
 //! idempotency key, so a message written twice is still one delivery.
 
-use chrono::{DateTime, Utc};
 use crate::store::sql::Conn;
+use chrono::{DateTime, Utc};
 
 use crate::message::Message;
 use crate::store::Result;

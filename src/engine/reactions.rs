@@ -1,8 +1,8 @@
 //! Where a check-in is stored: reactions on the bot's messages become
 //! check-ins (or the disclaimer's acknowledgement).
 
-use chrono::{DateTime, Duration, Utc};
 use crate::store::sql::Conn;
+use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
 use super::sessions::{self as session_flow};
@@ -256,13 +256,13 @@ impl Engine {
                 return Ok(ReactionOutcome::Ignored);
             };
             let event = ReactionEvent {
-                platform,
+                platform: platform.clone(),
                 message_id: reaction.message_id,
                 user_id: reaction.user_id,
                 display_name: None,
                 emoji: reaction.emoji,
                 added: false,
-                reaction_id: Some(reaction_id),
+                reaction_id: Some(reaction_id.clone()),
                 room: None,
             };
             apply(c, content, &event, kind, Via::Reaction, now)
@@ -273,9 +273,7 @@ impl Engine {
     /// Runs `work` in one transaction, and wakes the engine if it did anything.
     async fn record(
         &self,
-        work: impl FnOnce(&dyn Conn, &Content, DateTime<Utc>) -> Result<ReactionOutcome>
-        + Send
-        + 'static,
+        work: impl Fn(&dyn Conn, &Content, DateTime<Utc>) -> Result<ReactionOutcome> + Send + 'static,
     ) -> Result<ReactionOutcome> {
         let (now, content) = (self.now(), self.content());
         let outcome = self

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
 use crate::store::sql::Conn;
+use chrono::{DateTime, Duration, Utc};
 
 use super::outgoing::{Audience, SessionMessage, enqueue, session_key};
 use super::render;

@@ -1,9 +1,9 @@
 //! The weekly summary DM members can ask for: days done, streak and how
 //! their load changed over the last seven days.
 
+use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use crate::store::sql::Conn;
 
 use super::sessions::routine;
 use super::{Engine, render};
@@ -106,7 +106,7 @@ impl Engine {
                 let tx = c.transaction()?;
                 for user in users::weekly_due(&tx, now, &platforms)? {
                     super::for_one_row(
-                        &mut tx,
+                        &tx,
                         |c| send_due(c, &content, &user, now),
                         |c, error| {
                             tracing::error!(

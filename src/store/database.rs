@@ -21,7 +21,10 @@ impl Database {
         let text = text.trim();
         if let Some(path) = text.strip_prefix("sqlite://") {
             return if path.is_empty() {
-                Err("`sqlite://` needs a file after it, e.g. `sqlite://upright.sqlite3`".to_string())
+                Err(
+                    "`sqlite://` needs a file after it, e.g. `sqlite://upright.sqlite3`"
+                        .to_string(),
+                )
             } else {
                 Ok(Database::Sqlite(PathBuf::from(path)))
             };
@@ -80,7 +83,11 @@ fn without_password(url: &str) -> String {
     match authority.rsplit_once('@') {
         Some((credentials, host)) => {
             let user = credentials.split(':').next().unwrap_or_default();
-            let hidden = if credentials.contains(':') { ":***" } else { "" };
+            let hidden = if credentials.contains(':') {
+                ":***"
+            } else {
+                ""
+            };
             format!("{scheme}://{user}{hidden}@{host}{path}")
         }
         None => url.to_string(),

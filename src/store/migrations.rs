@@ -22,31 +22,20 @@ impl Migration {
     }
 }
 
-/// One migration from its two files, named once.
+/// One migration from its two files, named once: `7 "0007" group_names`
+/// reads `migrations/0007_group_names.sql` and its PostgreSQL form.
 macro_rules! migrations {
-    ($($version:literal $name:ident,)*) => {
+    ($($version:literal $number:literal $name:ident,)*) => {
         &[$(Migration {
             version: $version,
             name: stringify!($name),
-            sql: include_str!(concat!("../../migrations/", migration_file!($version, $name))),
+            sql: include_str!(concat!(
+                "../../migrations/", $number, "_", stringify!($name), ".sql"
+            )),
             postgres_sql: include_str!(concat!(
-                "../../migrations/postgres/",
-                migration_file!($version, $name)
+                "../../migrations/postgres/", $number, "_", stringify!($name), ".sql"
             )),
         },)*]
-    };
-}
-
-/// `0007_group_names.sql` from `7 group_names`.
-macro_rules! migration_file {
-    ($version:literal, $name:ident) => {
-        concat!(
-            if $version < 10 { "000" } else { "00" },
-            $version,
-            "_",
-            stringify!($name),
-            ".sql"
-        )
     };
 }
 
@@ -54,22 +43,22 @@ macro_rules! migration_file {
 /// its PostgreSQL form under the same name in `migrations/postgres/`
 /// (`tests/store` checks both give the same schema).
 pub const MIGRATIONS: &[Migration] = migrations![
-    1 members_and_schedules,
-    2 sessions_outbox_check_ins,
-    3 reaction_events,
-    4 groups,
-    5 direct_rooms,
-    6 retention,
-    7 group_names,
-    8 missed_sessions,
-    9 later,
-    10 group_rest_days,
-    11 followup,
-    12 stream_positions,
-    13 pain_scores,
-    14 reaction_rooms,
-    15 post_names,
-    16 leases,
+    1 "0001" members_and_schedules,
+    2 "0002" sessions_outbox_check_ins,
+    3 "0003" reaction_events,
+    4 "0004" groups,
+    5 "0005" direct_rooms,
+    6 "0006" retention,
+    7 "0007" group_names,
+    8 "0008" missed_sessions,
+    9 "0009" later,
+    10 "0010" group_rest_days,
+    11 "0011" followup,
+    12 "0012" stream_positions,
+    13 "0013" pain_scores,
+    14 "0014" reaction_rooms,
+    15 "0015" post_names,
+    16 "0016" leases,
 ];
 
 /// The lock replicas take on PostgreSQL while they migrate, so two starting

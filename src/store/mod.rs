@@ -10,11 +10,11 @@
 //! is never stalled by disk or network I/O.
 
 pub mod check_ins;
+mod database;
 pub mod deliveries;
 pub mod groups;
-mod migrations;
-mod database;
 pub mod leases;
+mod migrations;
 #[cfg(feature = "postgres")]
 mod pool;
 pub mod post_names;
@@ -223,14 +223,26 @@ impl Db {
         F: Fn(&dyn Conn) -> Result<T> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || db.call_blocking(work))
+        tokio::task::spawn_blocking(move || db.run_here(&work))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    /// Runs `work` right here; for synchronous callers (CLI, tests). On
-    /// PostgreSQL, work whose transaction met another's is run again.
-    pub fn call_blocking<T>(&self, work: impl Fn(&dyn Conn) -> Result<T>) -> Result<T> {
+    /// Runs `work` and waits for it; for synchronous callers (CLI, tests).
+    pub fn call_blocking<T: Send>(
+        &self,
+        work: impl Fn(&dyn Conn) -> Result<T> + Sync,
+    ) -> Result<T> {
+        match &*self.backend {
+            Backend::Sqlite(_) => self.run_here(&work),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => pool::off_runtime(|| self.run_here(&work)),
+        }
+    }
+
+    /// Runs `work` on this thread, which may block. On PostgreSQL, work
+    /// whose transaction met another's is run again.
+    fn run_here<T>(&self, work: &dyn Fn(&dyn Conn) -> Result<T>) -> Result<T> {
         match &*self.backend {
             Backend::Sqlite(connection) => {
                 let connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
@@ -245,7 +257,9 @@ impl Db {
                             met += 1;
                             tracing::debug!(met, "running a transaction again: {why}");
                             // Apart a little, so the two do not meet again.
-                            std::thread::sleep(Duration::from_millis(5 * met + u64::from(std::process::id() % 7)));
+                            std::thread::sleep(Duration::from_millis(
+                                5 * met + u64::from(std::process::id() % 7),
+                            ));
                         }
                         done => return done,
                     }
@@ -291,14 +305,23 @@ impl Db {
 const CONFLICT_RETRIES: u64 = 10;
 
 #[cfg(feature = "postgres")]
-fn postgres_backend(_database: &Database, url: &str) -> Result<Backend> {
-    Ok(Backend::Postgres(pool::PgPool::connect(url)?))
+fn postgres_backend(database: &Database, url: &str) -> Result<Backend> {
+    let pool = pool::off_runtime(|| pool::PgPool::connect(url)).map_err(|error| match error {
+        StoreError::Postgres { message, transient } => StoreError::Postgres {
+            message: format!("cannot connect to {database}: {message}"),
+            transient,
+        },
+        other => other,
+    })?;
+    Ok(Backend::Postgres(pool))
 }
 
 #[cfg(not(feature = "postgres"))]
 fn postgres_backend(database: &Database, _url: &str) -> Result<Backend> {
     Err(StoreError::Postgres {
-        message: format!("{database}: this build of upright has no PostgreSQL (feature `postgres`)"),
+        message: format!(
+            "{database}: this build of upright has no PostgreSQL (feature `postgres`)"
+        ),
         transient: false,
     })
 }
@@ -341,11 +364,6 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
 }
 
 /// Instants are stored as unix seconds.
-/// The running platforms as a JSON array, for `IN (SELECT value FROM json_each(?))`.
-pub(crate) fn platform_list(platforms: &[String]) -> String {
-    serde_json::Value::from(platforms.to_vec()).to_string()
-}
-
 pub fn to_db_time(at: DateTime<Utc>) -> i64 {
     at.timestamp()
 }
@@ -363,10 +381,22 @@ mod query_plans {
     use super::*;
 
     fn plan(db: &Db, sql: &str) -> Result<String> {
-        use sql::ConnExt;
-        // Parameters stay unbound (NULL): the plan does not depend on them.
+        use sql::{ConnExt, Value};
+        // Every parameter NULL: the plan does not depend on them.
+        let highest = sql
+            .split('?')
+            .skip(1)
+            .filter_map(|after| {
+                let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse::<usize>().ok()
+            })
+            .max()
+            .unwrap_or(0);
+        let nulls = vec![Value::Null; highest];
         let steps = db.call_blocking(|c| {
-            c.query_all(&format!("EXPLAIN QUERY PLAN {sql}"), &[], |row| row.text(3))
+            c.query_all(&format!("EXPLAIN QUERY PLAN {sql}"), &nulls, |row| {
+                row.text(3)
+            })
         })?;
         Ok(steps.join("; "))
     }
@@ -377,7 +407,10 @@ mod query_plans {
         let db = Db::open(&dir.path().join("plans.sqlite3"))?;
         for (sql, index) in [
             (subscriptions::due_sql(Engine::Sqlite), "subscriptions_due"),
-            (subscriptions::next_due_sql(Engine::Sqlite), "subscriptions_due"),
+            (
+                subscriptions::next_due_sql(Engine::Sqlite),
+                "subscriptions_due",
+            ),
             (deliveries::ready_sql(Engine::Sqlite), "deliveries_due"),
             (deliveries::next_due_sql(Engine::Sqlite), "deliveries_due"),
             (deliveries::depth_sql(Engine::Sqlite), "deliveries_due"),
@@ -393,10 +426,7 @@ mod query_plans {
                 groups::due_sql(Engine::Sqlite, groups::Event::Summary),
                 "groups_summary_due",
             ),
-            (
-                users::weekly_due_sql(Engine::Sqlite),
-                "users_weekly_due",
-            ),
+            (users::weekly_due_sql(Engine::Sqlite), "users_weekly_due"),
             (
                 subscriptions::followups_due_sql(Engine::Sqlite),
                 "subscriptions_followup_due",

@@ -95,6 +95,32 @@ impl PgPool {
     }
 }
 
+impl Drop for PgPool {
+    /// A session's client ends a small runtime of its own, which may not
+    /// happen on a thread that drives async tasks: they end on a thread of
+    /// their own.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let idle = std::mem::take(&mut state.idle);
+        if !idle.is_empty() {
+            let _detached = std::thread::Builder::new()
+                .name("upright-pg-close".into())
+                .spawn(move || drop(idle));
+        }
+    }
+}
+
+/// Runs `work` where the sync PostgreSQL client may block: on this thread,
+/// or, if this thread may be driving async tasks (a Tokio runtime is
+/// current), on a thread of its own.
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return work();
+    }
+    std::thread::scope(|scope| scope.spawn(work).join())
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// A session that will not come back: counted out of the pool on drop.
 struct Lost<'p>(&'p PgPool);
 

@@ -148,75 +148,85 @@ impl Default for Metrics {
             claims: Family::default(),
             registry: Registry::default(),
         };
-        registry.register(
-            "deliveries",
-            "Delivery attempts by platform and outcome (sent, retried, failed, paused)",
-            metrics.deliveries.clone(),
-        );
-        registry.register(
-            "platform_errors",
-            "Platform errors by kind (rate_limited, transient, timeout, unreachable, rejected)",
-            metrics.platform_errors.clone(),
-        );
-        registry.register(
-            "send_seconds",
-            "How long the platform took over one send or one message's reactions",
-            metrics.send_seconds.clone(),
-        );
-        registry.register(
-            "session_start_lag_seconds",
-            "From a session's scheduled instant to its first message being sent",
-            metrics.session_start_lag.clone(),
-        );
-        registry.register(
-            "check_ins",
-            "Check-ins recorded, by platform and kind (done, skip, pain)",
-            metrics.check_ins.clone(),
-        );
-        registry.register(
-            "commands",
-            "Commands answered, by command and outcome (ok, refused, invalid, error, limited)",
-            metrics.commands.clone(),
-        );
-        registry.register(
-            "engine_passes",
-            "Engine passes over due work",
-            metrics.passes.clone(),
-        );
-        registry.register(
-            "engine_failed_passes",
-            "Engine passes that failed (retried with backoff)",
-            metrics.failed_passes.clone(),
-        );
-        registry.register(
-            "groups_set_aside",
-            "Groups set aside because their stored schedule no longer reads",
-            metrics.groups_set_aside.clone(),
-        );
-        registry.register(
-            "outbox_due",
-            "Messages and reactions due now, not yet handed to the platform",
-            metrics.outbox_due.clone(),
-        );
-        registry.register(
-            "outbox_oldest_due_seconds",
-            "How long the oldest due message has waited",
-            metrics.outbox_oldest.clone(),
-        );
-        registry.register(
-            "lease_held",
-            "1 for each platform this replica holds (its listener and sender run here), else 0",
-            metrics.leases_held.clone(),
-        );
-        registry.register(
-            "claims",
-            "Due work this replica claimed, by kind (delivery, session, step, group, weekly, followup)",
-            metrics.claims.clone(),
-        );
+        metrics.register_sending(&mut registry);
+        metrics.register_work(&mut registry);
         Metrics {
             registry,
             ..metrics
         }
+    }
+}
+
+impl Metrics {
+    fn register_sending(&self, registry: &mut Registry) {
+        registry.register(
+            "deliveries",
+            "Delivery attempts by platform and outcome (sent, retried, failed, paused)",
+            self.deliveries.clone(),
+        );
+        registry.register(
+            "platform_errors",
+            "Platform errors by kind (rate_limited, transient, timeout, unreachable, rejected)",
+            self.platform_errors.clone(),
+        );
+        registry.register(
+            "send_seconds",
+            "How long the platform took over one send or one message's reactions",
+            self.send_seconds.clone(),
+        );
+        registry.register(
+            "session_start_lag_seconds",
+            "From a session's scheduled instant to its first message being sent",
+            self.session_start_lag.clone(),
+        );
+    }
+
+    fn register_work(&self, registry: &mut Registry) {
+        registry.register(
+            "check_ins",
+            "Check-ins recorded, by platform and kind (done, skip, pain)",
+            self.check_ins.clone(),
+        );
+        registry.register(
+            "commands",
+            "Commands answered, by command and outcome (ok, refused, invalid, error, limited)",
+            self.commands.clone(),
+        );
+        registry.register(
+            "engine_passes",
+            "Engine passes over due work",
+            self.passes.clone(),
+        );
+        registry.register(
+            "engine_failed_passes",
+            "Engine passes that failed (retried with backoff)",
+            self.failed_passes.clone(),
+        );
+        registry.register(
+            "groups_set_aside",
+            "Groups set aside because their stored schedule no longer reads",
+            self.groups_set_aside.clone(),
+        );
+        registry.register(
+            "outbox_due",
+            "Messages and reactions due now, not yet handed to the platform",
+            self.outbox_due.clone(),
+        );
+        registry.register(
+            "outbox_oldest_due_seconds",
+            "How long the oldest due message has waited",
+            self.outbox_oldest.clone(),
+        );
+        registry.register(
+            "lease_held",
+            "1 for each platform this replica holds (its listener and sender run here), else 0",
+            self.leases_held.clone(),
+        );
+        registry.register(
+            "claims",
+            "Due work this replica claimed, by kind (delivery, session, step, group, weekly, followup)",
+            self.claims.clone(),
+        );
     }
 }
 
@@ -233,7 +243,9 @@ impl Metrics {
     /// This replica claimed `count` rows of due work of one kind.
     pub fn claimed(&self, work: &'static str, count: u64) {
         if count > 0 {
-            self.claims.get_or_create(&ClaimLabels { work }).inc_by(count);
+            self.claims
+                .get_or_create(&ClaimLabels { work })
+                .inc_by(count);
         }
     }
 

@@ -30,43 +30,43 @@ pub fn fresh(dir: &Path) -> Database {
 
 #[cfg(feature = "postgres")]
 mod on_server {
+    use super::super::postgres::Postgres;
     use super::*;
-    use crate::common::postgres::Postgres;
     use upright::store::sql::{Conn, PgConn};
 
-pub fn fresh() -> Database {
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    let name = format!("bot_{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let url = with_server(|server| {
-        let admin = PgConn::connect(&server.url()).expect("the test server answers");
-        admin
-            .batch(&format!("CREATE DATABASE {name}"))
-            .expect("a fresh database");
-        server.url_of(&name)
-    });
-    Database::Postgres(url)
-}
-
-static SERVER: OnceLock<Mutex<Option<Postgres>>> = OnceLock::new();
-
-fn with_server<T>(work: impl FnOnce(&Postgres) -> T) -> T {
-    let server = SERVER.get_or_init(|| {
-        // Statics are never dropped: the server is stopped at exit instead.
-        unsafe extern "C" {
-            fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
-        }
-        // SAFETY: registers a plain function, once, as the C library allows.
-        unsafe { atexit(stop_server) };
-        Mutex::new(Some(Postgres::start()))
-    });
-    let server = server.lock().unwrap_or_else(|e| e.into_inner());
-    work(server.as_ref().expect("the server runs until exit"))
-}
-
-extern "C" fn stop_server() {
-    if let Some(server) = SERVER.get() {
-        let stopped = server.lock().unwrap_or_else(|e| e.into_inner()).take();
-        drop(stopped);
+    pub fn fresh() -> Database {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let name = format!("bot_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let url = with_server(|server| {
+            let admin = PgConn::connect(&server.url()).expect("the test server answers");
+            admin
+                .batch(&format!("CREATE DATABASE {name}"))
+                .expect("a fresh database");
+            server.url_of(&name)
+        });
+        Database::Postgres(url)
     }
-}
+
+    static SERVER: OnceLock<Mutex<Option<Postgres>>> = OnceLock::new();
+
+    fn with_server<T>(work: impl FnOnce(&Postgres) -> T) -> T {
+        let server = SERVER.get_or_init(|| {
+            // Statics are never dropped: the server is stopped at exit instead.
+            unsafe extern "C" {
+                fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+            }
+            // SAFETY: registers a plain function, once, as the C library allows.
+            unsafe { atexit(stop_server) };
+            Mutex::new(Some(Postgres::start()))
+        });
+        let server = server.lock().unwrap_or_else(|e| e.into_inner());
+        work(server.as_ref().expect("the server runs until exit"))
+    }
+
+    extern "C" fn stop_server() {
+        if let Some(server) = SERVER.get() {
+            let stopped = server.lock().unwrap_or_else(|e| e.into_inner()).take();
+            drop(stopped);
+        }
+    }
 }

@@ -9,7 +9,7 @@ pub mod http;
 pub mod postgres;
 
 use std::collections::{HashMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -401,19 +401,19 @@ impl Bot {
     }
 
     /// The first column of the one row `sql` gives.
-    pub fn query<T: Column>(&self, sql: &str) -> T {
+    pub fn query<T: Column + Send>(&self, sql: &str) -> T {
         self.query_row(sql, |row| row.get(0))
     }
 
     /// One row, read by `read`.
-    pub fn query_row<T>(
+    pub fn query_row<T: Send>(
         &self,
         sql: &str,
-        read: impl Fn(&dyn Row) -> upright::store::Result<T>,
+        read: impl Fn(&dyn Row) -> upright::store::Result<T> + Sync,
     ) -> T {
         self.engine
             .db()
-            .call_blocking(|c| c.query_opt(sql, &[], read))
+            .call_blocking(|c| c.query_opt(sql, &[], &read))
             .unwrap()
             .unwrap_or_else(|| panic!("no row from {sql}"))
     }

@@ -12,10 +12,7 @@ fn execute(bot: &Bot, sql: &str) {
     let sql = sql.to_string();
     bot.engine
         .db()
-        .call_blocking(move |c| {
-            c.execute_batch(&sql)?;
-            Ok(())
-        })
+        .call_blocking(move |c| c.batch(&sql))
         .unwrap();
 }
 

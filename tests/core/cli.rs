@@ -237,21 +237,31 @@ fn check_content_reads_the_configured_folder() {
 
 // --- migrate and backup -------------------------------------------------------------
 
+/// A URL is never taken for a file name: an unknown scheme is refused, and
+/// a PostgreSQL server that does not answer is said to be one, without its
+/// password.
 #[test]
-fn a_postgres_url_is_refused_and_creates_nothing() {
+fn a_database_url_is_never_a_file_name() {
     let dir = tempfile::tempdir().unwrap();
-    let url = "postgresql://upright:secret@db.example.org/upright";
-    for args in [&["migrate"][..], &["demo", "--database", url][..]] {
-        let output = run(upright(args)
-            .current_dir(dir.path())
-            .env("UPRIGHT_DATABASE", url)
-            .env("UPRIGHT_CONTENT_DIR", manifest_dir().join("content")));
-        assert!(!output.status.success(), "{args:?}");
-        assert!(
-            stderr(&output).contains("PostgreSQL is not supported"),
-            "{args:?}: {}",
-            stderr(&output)
-        );
+    let unknown = "mysql://upright:secret@db.example.org/upright";
+    // Port 1 on this machine: nothing listens there.
+    let silent = "postgresql://upright:secret@127.0.0.1:1/upright";
+    for (url, says) in [
+        (unknown, "`mysql://` is not a database"),
+        (silent, "postgresql://upright:***@127.0.0.1:1/upright"),
+    ] {
+        for args in [&["migrate"][..], &["demo", "--database", url][..]] {
+            let output = run(upright(args)
+                .current_dir(dir.path())
+                .env("UPRIGHT_DATABASE", url)
+                .env("UPRIGHT_CONTENT_DIR", manifest_dir().join("content")));
+            assert!(!output.status.success(), "{args:?}");
+            let said = stderr(&output);
+            assert!(said.contains(says), "{args:?}: {said}");
+            if url == silent {
+                assert!(!said.contains("secret"), "{args:?}: {said}");
+            }
+        }
     }
     let created: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
     assert!(created.is_empty(), "nothing is created: {created:?}");

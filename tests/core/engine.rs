@@ -6,7 +6,7 @@ use super::common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
-use common::{Bot, Hang, utc};
+use common::{Bot, Get, Hang, utc};
 use upright::engine::{ReactionEvent, ReactionOutcome, SendError, Settings, Withdrawal};
 use upright::store::deliveries::Kind;
 
@@ -1314,7 +1314,7 @@ async fn messages_older_than_the_grace_window_are_dropped_not_sent_late() {
 
     // The platform goes away; the session keeps pacing.
     let without_platform = upright::engine::Engine::new(
-        upright::store::Db::open(&bot.db_path).unwrap(),
+        upright::store::Db::connect(&bot.database).unwrap(),
         common::content(),
         std::sync::Arc::new(bot.clock.clone()),
         bot.settings,
@@ -1515,17 +1515,20 @@ async fn a_message_sent_but_not_recorded_is_never_sent_again() {
     let fault = |sql: &'static str| {
         bot.engine
             .db()
-            .call_blocking(move |c| {
-                c.execute_batch(sql)?;
-                Ok(())
-            })
+            .call_blocking(move |c| c.batch(sql))
             .unwrap()
     };
-    fault(
+    let on_postgres = matches!(bot.database, upright::store::Database::Postgres(_));
+    fault(if on_postgres {
+        "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN RAISE EXCEPTION 'injected: the disk is full'; END $$;
+         CREATE TRIGGER injected_fault BEFORE UPDATE OF sent_at ON deliveries FOR EACH ROW
+         WHEN (OLD.sent_at IS NULL AND NEW.sent_at IS NOT NULL) EXECUTE FUNCTION injected_fault();"
+    } else {
         "CREATE TRIGGER injected_fault BEFORE UPDATE OF sent_at ON deliveries
          WHEN OLD.sent_at IS NULL AND NEW.sent_at IS NOT NULL
-         BEGIN SELECT RAISE(ABORT, 'injected: the disk is full'); END;",
-    );
+         BEGIN SELECT RAISE(ABORT, 'injected: the disk is full'); END;"
+    });
     // Pass after pass fails to record exercise 1, for ten minutes.
     for minute in 0..10 {
         let at = utc("2027-05-03T07:00:00Z") + Duration::minutes(minute);
@@ -1547,7 +1550,11 @@ async fn a_message_sent_but_not_recorded_is_never_sent_again() {
     };
     sent_once(&bot);
     // Writes work again: recorded, and the session goes on.
-    fault("DROP TRIGGER injected_fault;");
+    fault(if on_postgres {
+        "DROP TRIGGER injected_fault ON deliveries;"
+    } else {
+        "DROP TRIGGER injected_fault;"
+    });
     bot.run_until(utc("2027-05-03T07:30:00Z")).await;
     sent_once(&bot);
     let unsent: i64 = bot.query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'");

@@ -522,7 +522,7 @@ async fn a_broken_group_holds_up_nobody_else() {
         .call_blocking(|c| {
             c.execute(
                 "UPDATE groups SET routine_id = 'gone' WHERE channel_id = ?1",
-                [ROOM],
+                upright::store::sql::args![ROOM],
             )?;
             Ok(())
         })

@@ -16,6 +16,7 @@ use upright::commands::{self, Command, Member, Place};
 use upright::engine::{Destination, Engine, Outgoing, Platform, SendError, Sent, Settings};
 use upright::store::Db;
 use upright::store::deliveries::Kind;
+use upright::store::sql::ConnExt;
 
 /// A platform that takes a little while over every call and checks, as it
 /// goes, that no recipient ever has two calls in flight.
@@ -104,7 +105,7 @@ impl Platform for SlowPlatform {
 }
 
 fn engine(clock: &ManualClock, dir: &tempfile::TempDir, settings: Settings) -> Engine {
-    let db = Db::open(&dir.path().join("bot.sqlite3")).unwrap();
+    let db = Db::connect(&common::database::fresh(dir.path())).unwrap();
     Engine::new(db, content(), Arc::new(clock.clone()), settings)
 }
 
@@ -274,13 +275,14 @@ async fn a_rate_limited_or_failing_platform_does_not_delay_another() {
             .engine
             .db()
             .call_blocking(|c| {
-                Ok(c.query_row(
+                c.query_opt(
                     "SELECT COUNT(*) FROM deliveries WHERE state = 'failed'",
-                    [],
-                    |row| row.get(0),
-                )?)
+                    &[],
+                    |row| row.int(0),
+                )
             })
-            .unwrap();
+            .unwrap()
+            .unwrap_or(0);
         assert_eq!(failed, 0, "{error}");
         bot.troubled.outage(None);
         bot.clock.set(utc("2027-05-03T07:02:00Z"));
@@ -307,7 +309,7 @@ async fn a_failing_engine_pass_backs_off_instead_of_spinning() {
     // only be set aside).
     engine
         .db()
-        .call_blocking(|c| Ok(c.execute("ALTER TABLE groups RENAME TO groups_gone", [])?))
+        .call_blocking(|c| c.batch("ALTER TABLE groups RENAME TO groups_gone"))
         .unwrap();
     clock.set(utc("2027-05-03T07:00:00Z"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -433,7 +435,7 @@ async fn a_failed_engine_loop_starts_again_and_gives_up_only_when_it_keeps_faili
         inner: manual.clone(),
         panics: std::sync::atomic::AtomicU32::new(0),
     });
-    let db = Db::open(&dir.path().join("bot.sqlite3")).unwrap();
+    let db = Db::connect(&common::database::fresh(dir.path())).unwrap();
     let engine = Engine::new(db, content(), clock.clone(), Settings::default());
     let fake = FakePlatform::new(manual.clone());
     engine.add_platform("fake", fake.clone());

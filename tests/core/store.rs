@@ -5,9 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::Connection;
 use upright::check_in::CheckInKind;
 use upright::schedule::{Schedule, Weekdays, parse_time};
+use upright::store::sql::{ConnExt, Row};
 use upright::store::{Db, MIGRATIONS, StoreError, check_ins, sessions, subscriptions, users};
 
 const TABLES: [&str; 7] = [
@@ -40,37 +40,41 @@ fn mode(path: &Path) -> u32 {
 
 fn tables(db: &Db) -> Vec<String> {
     db.call_blocking(|c| {
-        let mut statement =
-            c.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
-        let names = statement
-            .query_map([], |row| row.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(names)
+        c.query_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            &[],
+            |row| row.text(0),
+        )
     })
     .unwrap()
 }
 
 fn schema(db: &Db) -> Vec<(String, String, Option<String>)> {
     db.call_blocking(|c| {
-        let mut statement =
-            c.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        c.query_all(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name",
+            &[],
+            |row| Ok((row.text(0)?, row.text(1)?, row.opt_text(2)?)),
+        )
     })
     .unwrap()
 }
 
+/// The one value a query gives.
+fn one<T: Send>(
+    db: &Db,
+    sql: &str,
+    read: impl Fn(&dyn Row) -> upright::store::Result<T> + Sync,
+) -> T {
+    db.call_blocking(|c| c.query_opt(sql, &[], &read))
+        .unwrap()
+        .expect("a row")
+}
+
 fn count(db: &Db, table: &str) -> i64 {
-    db.call_blocking(|c| {
-        Ok(
-            c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-                row.get(0)
-            })?,
-        )
+    one(db, &format!("SELECT COUNT(*) FROM {table}"), |row| {
+        row.int(0)
     })
-    .unwrap()
 }
 
 fn daily_berlin() -> Schedule {
@@ -112,7 +116,7 @@ fn migrations_apply_to_an_empty_file() {
     let db = Db::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(MIGRATIONS.len(), 15);
+    assert_eq!(MIGRATIONS.len(), 16);
     let found = tables(&db);
     for table in TABLES.iter().chain(&["schema_migrations"]) {
         assert!(
@@ -172,14 +176,14 @@ fn a_version_1_database_upgrades_with_its_rows() {
             c.execute(
                 "INSERT INTO users (id, platform, platform_user_id, display_name, timezone, created_at)
                  VALUES (7, 'matrix', '@ada:example.org', 'Ada', 'Europe/Berlin', 1800000000)",
-                [],
+                &[],
             )?;
             c.execute(
                 "INSERT INTO subscriptions (id, user_id, routine_id, cron, timezone, pace_minutes,
                                             state, next_run_at, created_at, updated_at)
                  VALUES (3, 7, 'upper-back', '0 30 7 * * Mon,Wed,Fri', 'Europe/Berlin', 3,
                          'active', 1800003600, 1800000000, 1800000000)",
-                [],
+                &[],
             )?;
             Ok(())
         })
@@ -209,15 +213,9 @@ fn a_version_1_database_upgrades_with_its_rows() {
         upright::schedule::parse_days("mon,wed,fri").unwrap()
     );
     assert_eq!(subscription.schedule.zone(), chrono_tz::Tz::Europe__Berlin);
-    let cron: String = db
-        .call_blocking(|c| {
-            Ok(
-                c.query_row("SELECT cron FROM subscriptions WHERE id = 3", [], |r| {
-                    r.get(0)
-                })?,
-            )
-        })
-        .unwrap();
+    let cron = one(&db, "SELECT cron FROM subscriptions WHERE id = 3", |r| {
+        r.text(0)
+    });
     assert_eq!(cron, "0 30 7 * * Mon,Wed,Fri");
     // The new tables work with the old rows.
     let session = db
@@ -258,14 +256,9 @@ fn the_file_is_created_private() {
 fn the_connection_has_the_pragmas() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&db_path(&dir)).unwrap();
-    let (journal, foreign_keys, busy_timeout): (String, i64, i64) = db
-        .call_blocking(|c| {
-            let journal = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-            let foreign_keys = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
-            let busy = c.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
-            Ok((journal, foreign_keys, busy))
-        })
-        .unwrap();
+    let journal = one(&db, "PRAGMA journal_mode", |r| r.text(0));
+    let foreign_keys = one(&db, "PRAGMA foreign_keys", |r| r.int(0));
+    let busy_timeout = one(&db, "PRAGMA busy_timeout", |r| r.int(0));
     assert_eq!(journal.to_lowercase(), "wal");
     assert_eq!(foreign_keys, 1);
     assert!(busy_timeout > 0, "busy_timeout = {busy_timeout}");
@@ -288,7 +281,7 @@ fn a_duplicate_member_is_a_constraint_error() {
         c.execute(
             "INSERT INTO users (platform, platform_user_id, display_name, created_at)
              VALUES ('discord', '42', 'Copy', 0)",
-            [],
+            &[],
         )?;
         Ok(())
     });
@@ -312,7 +305,7 @@ fn an_unknown_check_in_kind_is_a_constraint_error() {
         c.execute(
             "INSERT INTO check_ins (session_id, step, user_id, kind, created_at)
              VALUES (?1, 1, ?2, 'maybe', 0)",
-            (session, user),
+            upright::store::sql::args![session, user],
         )?;
         Ok(())
     });
@@ -348,7 +341,7 @@ fn a_check_in_for_a_missing_session_is_a_constraint_error() {
         c.execute(
             "INSERT INTO check_ins (session_id, step, user_id, kind, created_at)
              VALUES (9999, 1, ?1, 'done', 0)",
-            [user],
+            upright::store::sql::args![user],
         )?;
         Ok(())
     });
@@ -378,7 +371,7 @@ fn a_backup_is_a_private_copy_with_the_rows() {
     db.backup(&target).unwrap();
     assert_eq!(mode(&target), 0o600);
 
-    let copy = Connection::open(&target).unwrap();
+    let copy = rusqlite::Connection::open(&target).unwrap();
     let names: i64 = copy
         .query_row(
             "SELECT COUNT(*) FROM users WHERE id = ?1 AND platform_user_id = '42'",
@@ -430,7 +423,7 @@ fn a_database_from_a_newer_build_is_refused() {
         db.call_blocking(|c| {
             c.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (99, 'from_the_future')",
-                [],
+                &[],
             )?;
             Ok(())
         })
@@ -448,7 +441,7 @@ fn a_database_from_a_newer_build_is_refused() {
         Db::open_at_migration(&path, 1),
         Err(StoreError::TooNew { .. })
     ));
-    let rows: i64 = Connection::open(&path)
+    let rows: i64 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();

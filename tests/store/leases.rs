@@ -18,12 +18,21 @@ fn a_lease_has_one_holder_until_it_runs_out_or_is_given_up() {
     let postgres = PgConn::connect(&server.url()).unwrap();
     for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
         assert!(take(c, "matrix", "a", at(0), at(20)).unwrap(), "{engine}");
-        assert!(!take(c, "matrix", "b", at(5), at(25)).unwrap(), "{engine}: a holds it");
+        assert!(
+            !take(c, "matrix", "b", at(5), at(25)).unwrap(),
+            "{engine}: a holds it"
+        );
         // Renewed by its holder, keeping when it was taken.
         assert!(take(c, "matrix", "a", at(10), at(30)).unwrap(), "{engine}");
         let lease = current(c, "matrix", at(10)).unwrap().unwrap();
-        assert_eq!((lease.holder.as_str(), lease.held_until, lease.taken_at), ("a", at(30), at(0)));
-        assert!(!take(c, "matrix", "b", at(30), at(50)).unwrap(), "{engine}: not run out yet");
+        assert_eq!(
+            (lease.holder.as_str(), lease.held_until, lease.taken_at),
+            ("a", at(30), at(0))
+        );
+        assert!(
+            !take(c, "matrix", "b", at(30), at(50)).unwrap(),
+            "{engine}: not run out yet"
+        );
         // Run out: b takes it, and a cannot renew.
         assert!(take(c, "matrix", "b", at(31), at(51)).unwrap(), "{engine}");
         assert!(!take(c, "matrix", "a", at(32), at(52)).unwrap(), "{engine}");
@@ -36,6 +45,10 @@ fn a_lease_has_one_holder_until_it_runs_out_or_is_given_up() {
         assert!(release(c, "matrix", "b").unwrap(), "{engine}");
         assert_eq!(current(c, "matrix", at(33)).unwrap(), None, "{engine}");
         assert!(take(c, "matrix", "c", at(33), at(53)).unwrap(), "{engine}");
-        assert_eq!(current(c, "matrix", at(60)).unwrap(), None, "{engine}: run out");
+        assert_eq!(
+            current(c, "matrix", at(60)).unwrap(),
+            None,
+            "{engine}: run out"
+        );
     }
 }

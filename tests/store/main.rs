@@ -8,6 +8,7 @@ mod postgres;
 mod reaction_events;
 mod sessions;
 
+#[cfg(feature = "postgres")]
 mod leases;
 
 #[cfg(feature = "postgres")]
