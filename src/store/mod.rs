@@ -256,10 +256,7 @@ impl Db {
                         Err(StoreError::Conflict(why)) if met < CONFLICT_RETRIES => {
                             met += 1;
                             tracing::debug!(met, "running a transaction again: {why}");
-                            // Apart a little, so the two do not meet again.
-                            std::thread::sleep(Duration::from_millis(
-                                5 * met + u64::from(std::process::id() % 7),
-                            ));
+                            std::thread::sleep(apart(met));
                         }
                         done => return done,
                     }
@@ -302,7 +299,18 @@ impl Db {
 
 /// How often work that met another transaction is run again.
 #[cfg(feature = "postgres")]
-const CONFLICT_RETRIES: u64 = 10;
+const CONFLICT_RETRIES: u32 = 30;
+
+/// A pause before running work again that met another transaction: random
+/// (so the two do not meet again) and growing, up to a third of a second.
+#[cfg(feature = "postgres")]
+fn apart(met: u32) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    let ceiling = 5_u64 << met.min(6);
+    Duration::from_millis(u64::from(nanos) % ceiling + 1)
+}
 
 #[cfg(feature = "postgres")]
 fn postgres_backend(database: &Database, url: &str) -> Result<Backend> {

@@ -442,13 +442,15 @@ mod postgres_engine {
     fn error(error: postgres::Error) -> StoreError {
         let class = error.code().map(|code| &code.code()[..2]);
         let transient = error.is_closed() || matches!(class, Some("08" | "53" | "57"));
+        // The server's own words and code, not only "db error".
+        let message = match error.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => error.to_string(),
+        };
         match class {
-            Some("23") => StoreError::Constraint(error.to_string()),
-            Some("40") => StoreError::Conflict(error.to_string()),
-            _ => StoreError::Postgres {
-                message: error.to_string(),
-                transient,
-            },
+            Some("23") => StoreError::Constraint(message),
+            Some("40") => StoreError::Conflict(message),
+            _ => StoreError::Postgres { message, transient },
         }
     }
 

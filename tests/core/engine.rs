@@ -244,7 +244,8 @@ async fn days_lost_to_an_outage_keep_the_streak_and_are_told_once() {
     bot.run_until(utc("2027-05-06T09:30:00Z")).await;
     bot.fake.outage(None);
     let reasons: String = bot.query(
-        "SELECT GROUP_CONCAT(local_date || ' ' || missed_reason, ', ') FROM sessions WHERE status = 'missed'",
+        "SELECT STRING_AGG(local_date || ' ' || missed_reason, ', ' ORDER BY local_date)
+         FROM sessions WHERE status = 'missed'",
     );
     assert_eq!(reasons, "2027-05-05 offline, 2027-05-06 unreachable");
 
@@ -885,8 +886,9 @@ async fn a_button_press_is_the_latest_answer_and_a_double_click_changes_nothing(
     let first = of_kind(&bot.fake.posted_to("hal"), Kind::Exercise)[0]
         .id
         .clone();
-    let kinds =
-        || -> String { bot.query("SELECT COALESCE(GROUP_CONCAT(kind), '') FROM check_ins") };
+    let kinds = || -> String {
+        bot.query("SELECT COALESCE(STRING_AGG(kind, ',' ORDER BY id), '') FROM check_ins")
+    };
 
     assert_eq!(
         bot.press("hal", &first, Done).await,
