@@ -16,6 +16,7 @@ use upright::content::Content;
 use upright::engine::{Destination, Engine, Outgoing, Platform, SendError, Sent, Settings};
 use upright::schedule::{Schedule, Weekdays, parse_time, parse_zone};
 use upright::store::Db;
+use upright::store::sql::{Conn, ConnExt, args};
 
 #[derive(Default)]
 struct CountingPlatform {
@@ -179,15 +180,16 @@ async fn main() {
             .call_blocking(move |c| {
                 let tx = c.transaction()?;
                 for i in 0..members {
-                    tx.execute(
+                    let name = format!("m{i}");
+                    let user = tx.query_one(
                         "INSERT INTO users (platform, platform_user_id, display_name, created_at)
-                         VALUES ('bench', ?1, ?1, 0)",
-                        [format!("m{i}")],
+                         VALUES ('bench', ?1, ?1, 0) RETURNING id",
+                        args![&name],
+                        |row| row.int(0),
                     )?;
-                    let user = tx.last_insert_rowid();
                     tx.execute(
                         "INSERT INTO group_members (group_id, user_id, joined_at) VALUES (1, ?1, 0)",
-                        [user],
+                        args![user],
                     )?;
                     // Most members do most days: three ✅ on about 70% of them.
                     tx.execute(
@@ -195,7 +197,7 @@ async fn main() {
                          SELECT s.id, step.n, ?1, 'done', 0
                          FROM sessions s, (SELECT 1 AS n UNION SELECT 2 UNION SELECT 3) step
                          WHERE s.group_id = 1 AND (s.id * 7 + ?1 * 13) % 10 < 7",
-                        [user],
+                        args![user],
                     )?;
                 }
                 tx.commit()?;
@@ -246,20 +248,18 @@ async fn main() {
             .db()
             .call_blocking(move |c| {
                 let tx = c.transaction()?;
-                {
-                    let mut user = tx.prepare(
+                for id in 1..=i64::from(subscriptions) {
+                    tx.execute(
                         "INSERT INTO users (id, platform, platform_user_id, created_at)
                          VALUES (?1, 'bench', 'idle' || ?1, 0)",
+                        args![id],
                     )?;
-                    let mut subscription = tx.prepare(
+                    tx.execute(
                         "INSERT INTO subscriptions (user_id, routine_id, cron, timezone, pace_minutes,
                                                     state, next_run_at, created_at, updated_at)
                          VALUES (?1, 'upper-back', '0 0 7 * * *', 'UTC', 3, 'active', ?2 + ?1 % 3600, 0, 0)",
+                        args![id, later],
                     )?;
-                    for id in 1..=subscriptions {
-                        user.execute([id])?;
-                        subscription.execute([id, later])?;
-                    }
                 }
                 tx.commit()?;
                 Ok(())

@@ -181,6 +181,17 @@ pub trait ConnExt: Conn {
         Ok(first)
     }
 
+    /// The one row the query must give, read by `read`.
+    fn query_one<T>(
+        &self,
+        sql: &str,
+        params: &[Value<'_>],
+        read: impl Fn(&dyn Row) -> Result<T>,
+    ) -> Result<T> {
+        self.query_opt(sql, params, read)?
+            .ok_or_else(|| StoreError::Corrupt(format!("no row from: {sql}")))
+    }
+
     /// Every row, read by `read`, in order.
     fn query_all<T>(
         &self,

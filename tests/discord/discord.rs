@@ -478,11 +478,12 @@ async fn the_bots_limiter_keeps_a_concurrent_burst_under_discords_limits() {
 
 use crate::common;
 
-use common::utc;
+use common::{Get, utc};
 use upright::clock::{Clock, ManualClock};
 use upright::config::{DiscordConfig, Secret};
 use upright::engine::{Engine, Settings};
 use upright::store::Db;
+use upright::store::sql::ConnExt;
 
 struct Bot {
     engine: Engine,
@@ -569,7 +570,7 @@ impl Bot {
         let sql = sql.to_string();
         self.engine
             .db()
-            .call_blocking(move |c| Ok(c.query_row(&sql, [], |r| r.get(0))?))
+            .call_blocking(move |c| c.query_one(&sql, &[], |r| r.get(0)))
             .unwrap()
     }
 }

@@ -30,12 +30,13 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedUserId};
 use matrix_sdk::{Client, RoomMemberships};
 use tokio::sync::watch;
 
-use common::utc;
+use common::{Get, utc};
 use synapse::{Synapse, encode};
 use upright::clock::{Clock, ManualClock};
 use upright::config::{AllowedServers, MatrixConfig, Secret};
 use upright::engine::{Engine, Settings};
 use upright::store::Db;
+use upright::store::sql::ConnExt;
 
 const BOT: &str = "upright";
 const BOT_PASSWORD: &str = "bot-password-1";
@@ -478,11 +479,11 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         bot.engine
             .db()
             .call_blocking(|c| {
-                Ok(c.query_row(
+                c.query_one(
                     "SELECT agreed_at IS NOT NULL FROM users WHERE platform_user_id LIKE '@ana:%'",
-                    [],
-                    |r| r.get::<_, bool>(0),
-                )?)
+                    &[],
+                    |r| r.int(0).map(|n| n != 0),
+                )
             })
             .unwrap()
     };
@@ -529,11 +530,11 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         .engine
         .db()
         .call_blocking(|c| {
-            Ok(c.query_row(
+            c.query_one(
                 "SELECT COUNT(*) FROM check_ins WHERE kind = 'done'",
-                [],
+                &[],
                 |r| r.get(0),
-            )?)
+            )
         })
         .unwrap();
     assert_eq!(done, 1);
@@ -546,7 +547,7 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         let left: i64 = bot
             .engine
             .db()
-            .call_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM check_ins", [], |r| r.get(0))?))
+            .call_blocking(|c| c.query_one("SELECT COUNT(*) FROM check_ins", &[], |r| r.get(0)))
             .unwrap();
         (left == 0).then_some(())
     })
@@ -610,11 +611,11 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         bot.engine
             .db()
             .call_blocking(|c| {
-                Ok(c.query_row(
+                c.query_one(
                     "SELECT pain_score, pain_where FROM check_ins WHERE kind = 'pain'",
-                    [],
+                    &[],
                     |r| Ok((r.get(0)?, r.get(1)?)),
-                )?)
+                )
             })
             .unwrap()
     };
@@ -713,12 +714,12 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         .engine
         .db()
         .call_blocking(|c| {
-            Ok(c.query_row(
+            c.query_one(
                 "SELECT id, platform_message_id FROM deliveries
                  WHERE kind = 'exercise' AND platform_message_id IS NOT NULL ORDER BY id LIMIT 1",
-                [],
+                &[],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
+            )
         })
         .unwrap();
     let annotated = OwnedEventId::try_from(message).unwrap();
@@ -737,7 +738,7 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
         .call_blocking(move |c| {
             c.execute(
                 "UPDATE deliveries SET state = 'sent', reactions = '👍', due_at = ?2 WHERE id = ?1",
-                (delivery, now),
+                upright::store::sql::args![delivery, now],
             )?;
             Ok(())
         })
@@ -748,11 +749,11 @@ async fn the_bot_coaches_a_member_in_an_encrypted_dm() {
             .engine
             .db()
             .call_blocking(move |c| {
-                Ok(c.query_row(
+                c.query_one(
                     "SELECT state || ' ' || COALESCE(last_error, '') FROM deliveries WHERE id = ?1",
-                    [delivery],
+                    upright::store::sql::args![delivery],
                     |r| r.get(0),
-                )?)
+                )
             })
             .unwrap();
         (!state.starts_with("sent")).then_some(state)
@@ -863,11 +864,11 @@ async fn the_bot_opens_an_encrypted_dm_when_the_member_has_none() {
         .engine
         .db()
         .call_blocking(|c| {
-            Ok(c.query_row(
+            c.query_one(
                 "SELECT dm_target FROM users WHERE platform_user_id LIKE '@ben:%'",
-                [],
+                &[],
                 |r| r.get(0),
-            )?)
+            )
         })
         .unwrap();
     assert_eq!(
@@ -945,7 +946,7 @@ fn assert_private(dir: &Path) {
 fn count(engine: &Engine, sql: &'static str) -> i64 {
     engine
         .db()
-        .call_blocking(move |c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+        .call_blocking(move |c| c.query_one(sql, &[], |r| r.get(0)))
         .unwrap()
 }
 
@@ -1360,11 +1361,11 @@ async fn twenty_members_opening_dms_at_once_are_each_answered_in_their_own_room(
         let dm: Option<String> = engine
             .db()
             .call_blocking(|c| {
-                Ok(c.query_row(
+                c.query_one(
                     "SELECT dm_target FROM users WHERE platform_user_id = '@member00:localhost'",
-                    [],
+                    &[],
                     |row| row.get(0),
-                )?)
+                )
             })
             .unwrap();
         dm
@@ -2102,11 +2103,11 @@ async fn a_revoked_token_brings_the_bot_back_as_a_new_signed_device_or_marks_mat
         engine
             .db()
             .call_blocking(|c| {
-                Ok(c.query_row(
+                c.query_one(
                     "SELECT state, COALESCE(last_error, '') FROM deliveries WHERE kind = 'exercise'",
-                    [],
+                    &[],
                     |r| Ok((r.get(0)?, r.get(1)?)),
-                )?)
+                )
             })
             .ok()
             .filter(|(_, error): &(String, String)| !error.is_empty())
