@@ -28,6 +28,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     );
     let db = Db::connect(&config.database)?;
     let engine = Engine::new(db, content, Arc::new(SystemClock), Settings::from(&config));
+    engine.name_sender(crate::replica::sender_name(&config));
     let (stop, stopped) = watch::channel(false);
     // Served from the start, so a supervisor sees "connecting" while the
     // platforms log in.

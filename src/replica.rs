@@ -17,6 +17,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::store::leases;
 use crate::telemetry::Link;
@@ -35,14 +36,36 @@ const TAKE_EVERY: Duration = Duration::from_secs(2);
 /// This process among the replicas: host, process id and start instant,
 /// so a restarted process is a new holder.
 pub fn replica_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_string())
-        .unwrap_or_else(|_| "host".to_string());
     format!(
-        "{host}/{}/{}",
+        "{}/{}/{}",
+        host(),
         std::process::id(),
         Utc::now().timestamp_millis()
     )
+}
+
+/// The name this replica's senders claim deliveries by (`store::claims`):
+/// the same across its restarts, so a restarted replica sends its own
+/// unfinished deliveries again under the same idempotency key (which its
+/// platform, and its Matrix device, deduplicate); different between
+/// replicas, so one finds what another left unfinished and looks before
+/// sending. The host and the Matrix store folder (each replica has its
+/// own) tell replicas apart.
+pub fn sender_name(config: &Config) -> String {
+    let place = config
+        .matrix
+        .as_ref()
+        .map(|matrix| matrix.store_dir.clone())
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let place = std::fs::canonicalize(&place).unwrap_or(place);
+    format!("{}:{}", host(), place.display())
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "host".to_string())
 }
 
 /// Why a held platform stopped.

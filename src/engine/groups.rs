@@ -413,6 +413,13 @@ fn for_group(
     work: impl FnOnce(&dyn Conn) -> Result<()>,
 ) -> Result<()> {
     let tx = c.transaction()?;
+    // Another replica may have done it since the group was read.
+    let Some(due) = group.next_at(event) else {
+        return Ok(());
+    };
+    if !groups::claim(&tx, group.id, event, due)? {
+        return Ok(());
+    }
     match work(&tx) {
         Ok(()) => tx.commit()?,
         // Tried again by the next pass, within the grace window.
@@ -439,12 +446,7 @@ fn give_up_until_next_time(
         ?event,
         "group work failed; trying again on its next day: {error}"
     );
-    let due = match event {
-        Event::Session => group.next_run_at,
-        Event::Nudge => group.next_nudge_at,
-        Event::Summary => group.next_summary_at,
-    };
-    if let Some(at) = due {
+    if let Some(at) = group.next_at(event) {
         let schedule = Schedule::new(
             group.schedule.local(at).time(),
             group.schedule.days(),
@@ -507,10 +509,7 @@ impl Engine {
     /// A due nudge or summary, after asking the platform who is still there.
     async fn post_group_event(&self, event: Event, group: Group, now: DateTime<Utc>) -> Result<()> {
         let grace = self.settings().grace;
-        let at = match event {
-            Event::Nudge => group.next_nudge_at,
-            _ => group.next_summary_at,
-        };
+        let at = group.next_at(event);
         // Who left is asked of the platform before anyone is named; until
         // that is known the post waits, and the pass goes on without it.
         let names_someone = event == Event::Summary || group.nudges;

@@ -114,6 +114,9 @@ struct Inner {
     unrecorded: std::sync::Mutex<std::collections::HashMap<i64, platform::Sent>>,
     /// Who is still in each group, checked in the background.
     membership: membership::Membership,
+    /// The name this replica's senders claim deliveries by (see
+    /// `store::claims`); it stays the same across restarts.
+    sender_name: std::sync::OnceLock<String>,
 }
 
 /// A cheap handle to the running bot; clones share everything.
@@ -140,6 +143,7 @@ impl Engine {
                 rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
                 unrecorded: std::sync::Mutex::default(),
                 membership: membership::Membership::default(),
+                sender_name: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -204,6 +208,18 @@ impl Engine {
             .get(platform)
             .copied()
             .unwrap_or(&Conventions::PLAIN)
+    }
+
+    /// Names this replica's senders, once, before they start (see
+    /// [`crate::replica::sender_name`]); "local" if never named.
+    pub fn name_sender(&self, name: String) {
+        if self.inner.sender_name.set(name).is_err() {
+            tracing::warn!("the sender was named already");
+        }
+    }
+
+    fn sender_name(&self) -> &str {
+        self.inner.sender_name.get().map_or("local", String::as_str)
     }
 
     /// Stops sending for a platform (its listener has stopped, or another
@@ -332,6 +348,7 @@ impl Engine {
                     Ok(due.len())
                 })
                 .await?;
+            self.telemetry().metrics.claimed("session", started as u64);
             if started < START_BATCH as usize {
                 return Ok(());
             }
@@ -344,17 +361,19 @@ impl Engine {
         self.db()
             .call(move |c| {
                 let tx = c.transaction()?;
-                for session in session_rows::due_steps(&tx, now, u32::MAX)? {
+                let due = session_rows::due_steps(&tx, now, u32::MAX)?;
+                for session in &due {
                     for_one_row(
                         &tx,
-                        |c| sessions::advance(c, &content, &session, now),
+                        |c| sessions::advance(c, &content, session, now),
                         |c, error| session_rows::set_aside(c, session.id, error),
                     )?;
                 }
                 tx.commit()?;
-                Ok(())
+                Ok(due.len())
             })
             .await
+            .map(|advanced| self.telemetry().metrics.claimed("step", advanced as u64))
     }
 
     /// The earliest instant at which there will be work, if any.

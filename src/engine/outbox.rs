@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::Engine;
 use super::platform::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::retry::Backoff;
+use crate::store::claims::{self, Claim, Unfinished};
 use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, MissedBecause, Owner, Status};
 use crate::store::sql::Conn;
@@ -32,6 +33,10 @@ const SIGNED_OUT_WAIT: Duration = Duration::minutes(1);
 /// The longest a platform may take over one send before it counts as a
 /// transient failure (the same key makes a late success harmless).
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a sender's claim on a delivery lasts: past the longest send, so
+/// no other sender takes a delivery that may still be going out.
+pub const CLAIM: std::time::Duration = std::time::Duration::from_secs(65);
 
 impl Engine {
     /// Gives up on session messages older than the grace window: after an
@@ -76,6 +81,9 @@ impl Engine {
                 .map(|()| true);
         }
         let destination = destination(&delivery)?;
+        if let Some(settled) = self.take_in_hand(platform, &delivery).await? {
+            return Ok(settled);
+        }
         let handed_over = async {
             match (&delivery.state, &delivery.platform_message_id) {
                 (State::Sent, Some(message_id)) => platform
@@ -136,6 +144,113 @@ impl Engine {
                 .await
                 .map(|()| false),
         }
+    }
+
+    /// Claims `delivery` before it is handed over. `Some` when there is
+    /// nothing to hand over: another sender has it (`false`, it waits), or
+    /// a sender that stopped before recording its send is found to have
+    /// sent it (`true`, recorded now), or that cannot be told yet (`false`).
+    async fn take_in_hand(
+        &self,
+        platform: &dyn Platform,
+        delivery: &Delivery,
+    ) -> Result<Option<bool>> {
+        let unfinished = match self.claim(delivery).await? {
+            Claim::Held { until } => {
+                self.wait_for_claim(delivery, until).await?;
+                return Ok(Some(false));
+            }
+            Claim::Ours { unfinished: None } => return Ok(None),
+            Claim::Ours {
+                unfinished: Some(unfinished),
+            } => unfinished,
+        };
+        match self
+            .find_unrecorded(platform, delivery, unfinished.since)
+            .await
+        {
+            Ok(Some(sent)) => {
+                tracing::info!(delivery = delivery.id, key = %delivery.key, "found sent by a sender that stopped before recording it");
+                let choices_attached = platform.attaches_choices();
+                self.record_sent(delivery, sent, self.now(), choices_attached)
+                    .await
+                    .map(|()| Some(true))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => {
+                tracing::warn!(delivery = delivery.id, key = %delivery.key, "cannot tell yet whether it was sent; looking again later: {error}");
+                self.look_again_later(delivery, unfinished).await?;
+                Ok(Some(false))
+            }
+        }
+    }
+
+    /// Claims `delivery` for this replica's sender before it is handed over.
+    async fn claim(&self, delivery: &Delivery) -> Result<Claim> {
+        let (id, sender, now) = (delivery.id, self.sender_name().to_string(), self.now());
+        let claimed_for = Duration::from_std(CLAIM).unwrap_or(Duration::seconds(90));
+        let claim = self
+            .db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let claim = claims::claim(&tx, id, &sender, now, claimed_for)?;
+                tx.commit()?;
+                Ok(claim)
+            })
+            .await?;
+        if matches!(claim, Claim::Ours { .. }) {
+            self.telemetry().metrics.claimed("delivery", 1);
+        }
+        Ok(claim)
+    }
+
+    /// Holds `delivery` (and the recipient's later messages, to keep their
+    /// order) until another sender's claim on it runs out.
+    async fn wait_for_claim(&self, delivery: &Delivery, until: DateTime<Utc>) -> Result<()> {
+        let recipient = delivery.recipient.clone();
+        self.db()
+            .call(move |c| deliveries::postpone_recipient(c, &recipient, until))
+            .await
+    }
+
+    /// Whether an unfinished claim's send went out cannot be told now (the
+    /// platform did not answer): the claim goes back as it was, and the
+    /// delivery waits a little.
+    async fn look_again_later(&self, delivery: &Delivery, unfinished: Unfinished) -> Result<()> {
+        let (id, recipient) = (delivery.id, delivery.recipient.clone());
+        let at = self.now() + backoff(0);
+        self.db()
+            .call(move |c| {
+                let tx = c.transaction()?;
+                claims::restore(&tx, id, &unfinished)?;
+                deliveries::postpone_recipient(&tx, &recipient, at)?;
+                tx.commit()
+            })
+            .await
+    }
+
+    /// A message the platform shows was sent for `delivery` by a sender
+    /// that stopped before recording it (its claim made at `since`): read,
+    /// never sent again.
+    async fn find_unrecorded(
+        &self,
+        platform: &dyn Platform,
+        delivery: &Delivery,
+        since: DateTime<Utc>,
+    ) -> std::result::Result<Option<Sent>, SendError> {
+        if delivery.state == State::Sent {
+            return Ok(None); // its reactions: adding one twice changes nothing
+        }
+        let recipient = delivery.recipient.clone();
+        let known = self
+            .db()
+            .call(move |c| claims::recorded_since(c, &recipient, since))
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let to = destination(delivery).map_err(|e| SendError::Rejected(e.to_string()))?;
+        tokio::time::timeout(SEND_TIMEOUT, platform.already_sent(&to, since, &known))
+            .await
+            .unwrap_or_else(|_elapsed| Err(SendError::Transient("no answer".into())))
     }
 
     /// Records that the platform took `delivery` as `sent`. If the outbox

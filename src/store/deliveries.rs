@@ -18,7 +18,7 @@ pub enum Recipient {
 
 impl Recipient {
     /// As stored: (`user_id`, `channel_id`), exactly one of them set.
-    fn columns(&self) -> (Option<i64>, Option<&str>) {
+    pub(super) fn columns(&self) -> (Option<i64>, Option<&str>) {
         match self {
             Recipient::Member(user) => (Some(*user), None),
             Recipient::Channel(channel) => (None, Some(channel.as_str())),
@@ -369,7 +369,8 @@ pub fn mark_sent(
     c.execute(
         "UPDATE deliveries
          SET state = CASE WHEN reactions = '' THEN 'done' ELSE 'sent' END,
-             platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL
+             platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL,
+             claimed_by = NULL, claimed_until = NULL
          WHERE id = ?1",
         args![id, platform_message_id, to_db_time(now)],
     )?;
@@ -378,7 +379,8 @@ pub fn mark_sent(
 
 pub fn mark_done(c: &dyn Conn, id: i64) -> Result<()> {
     c.execute(
-        "UPDATE deliveries SET state = 'done', last_error = NULL WHERE id = ?1",
+        "UPDATE deliveries SET state = 'done', last_error = NULL,
+                claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
         args![id],
     )?;
     Ok(())
@@ -387,7 +389,8 @@ pub fn mark_done(c: &dyn Conn, id: i64) -> Result<()> {
 /// Tries again at `due_at`, counting the attempt.
 pub fn retry_at(c: &dyn Conn, id: i64, due_at: DateTime<Utc>, error: &str) -> Result<()> {
     c.execute(
-        "UPDATE deliveries SET due_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1",
+        "UPDATE deliveries SET due_at = ?2, attempts = attempts + 1, last_error = ?3,
+                claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
         args![id, to_db_time(due_at), error],
     )?;
     Ok(())
@@ -449,7 +452,8 @@ pub fn retry_failed(c: &dyn Conn, key: &str, now: DateTime<Utc>) -> Result<bool>
 /// Gives up on one delivery.
 pub fn fail(c: &dyn Conn, id: i64, error: &str) -> Result<()> {
     c.execute(
-        "UPDATE deliveries SET state = 'failed', last_error = ?2 WHERE id = ?1",
+        "UPDATE deliveries SET state = 'failed', last_error = ?2,
+                claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
         args![id, error],
     )?;
     Ok(())

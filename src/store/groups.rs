@@ -195,12 +195,36 @@ impl Event {
     }
 }
 
+impl Group {
+    /// When `event` is next due, if it is planned.
+    pub fn next_at(&self, event: Event) -> Option<DateTime<Utc>> {
+        match event {
+            Event::Session => self.next_run_at,
+            Event::Nudge => self.next_nudge_at,
+            Event::Summary => self.next_summary_at,
+        }
+    }
+}
+
 pub fn set_next(c: &dyn Conn, id: i64, event: Event, at: Option<DateTime<Utc>>) -> Result<()> {
     c.execute(
         &format!("UPDATE groups SET {} = ?2 WHERE id = ?1", event.column()),
         args![id, at.map(to_db_time)],
     )?;
     Ok(())
+}
+
+/// Claims the group's `event`, due at `at`, for the caller's transaction:
+/// false if it is no longer due then (another replica did it meanwhile).
+/// The row stays locked until the transaction ends, so no one else works
+/// it at the same time.
+pub fn claim(c: &dyn Conn, id: i64, event: Event, at: DateTime<Utc>) -> Result<bool> {
+    let column = event.column();
+    let changed = c.execute(
+        &format!("UPDATE groups SET {column} = {column} WHERE id = ?1 AND {column} = ?2"),
+        args![id, to_db_time(at)],
+    )?;
+    Ok(changed == 1)
 }
 
 /// Groups on running platforms with `event` due by `now` (each query walks

@@ -10,6 +10,7 @@
 //! is never stalled by disk or network I/O.
 
 pub mod check_ins;
+pub mod claims;
 mod database;
 pub mod deliveries;
 pub mod groups;

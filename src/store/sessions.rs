@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::sql::{Conn, ConnExt, Row, args};
+use super::sql::{Conn, ConnExt, Row, args, claim_rows};
 use super::{Result, StoreError, from_db_time, subscriptions::parse_date, to_db_time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,7 +246,8 @@ pub fn due_steps(c: &dyn Conn, now: DateTime<Utc>, limit: u32) -> Result<Vec<Ses
         &format!(
             "SELECT {COLUMNS} FROM sessions
              WHERE next_step_at IS NOT NULL AND next_step_at <= ?1
-             ORDER BY next_step_at, id LIMIT ?2"
+             ORDER BY next_step_at, id LIMIT ?2{}",
+            claim_rows(c.engine(), "sessions")
         ),
         args![to_db_time(now), limit],
         raw,

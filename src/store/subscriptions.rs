@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
+use super::sql::{Conn, ConnExt, Engine, Row, args, claim_rows, in_list};
 use super::{Result, StoreError, from_db_time, to_db_time};
 use crate::schedule::Schedule;
 
@@ -249,8 +249,9 @@ pub(super) fn followups_due_sql(engine: Engine) -> String {
     format!(
         "SELECT {COLUMNS} FROM subscriptions
          WHERE followup_at IS NOT NULL AND followup_at <= ?1 AND {}
-         ORDER BY followup_at, id LIMIT ?2",
-        on_running_platform(engine, 3)
+         ORDER BY followup_at, id LIMIT ?2{}",
+        on_running_platform(engine, 3),
+        claim_rows(engine, "subscriptions")
     )
 }
 
@@ -400,8 +401,9 @@ pub(super) fn due_sql(engine: Engine) -> String {
     format!(
         "SELECT {COLUMNS} FROM subscriptions
          WHERE next_run_at IS NOT NULL AND next_run_at <= ?1 AND {}
-         ORDER BY next_run_at, id LIMIT ?2",
-        on_running_platform(engine, 3)
+         ORDER BY next_run_at, id LIMIT ?2{}",
+        on_running_platform(engine, 3),
+        claim_rows(engine, "subscriptions")
     )
 }
 

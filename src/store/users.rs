@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
+use super::sql::{Conn, ConnExt, Engine, Row, args, claim_rows, in_list};
 use super::{Result, StoreError, to_db_time};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,8 +183,9 @@ pub(super) fn weekly_due_sql(engine: Engine) -> String {
         "SELECT {COLUMNS} FROM users
          WHERE weekly_summary_at IS NOT NULL AND weekly_summary_at <= ?1
            AND {}
-         ORDER BY weekly_summary_at, id",
-        in_list(engine, "platform", 2)
+         ORDER BY weekly_summary_at, id{}",
+        in_list(engine, "platform", 2),
+        claim_rows(engine, "users")
     )
 }
 

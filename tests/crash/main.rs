@@ -20,48 +20,23 @@ mod synapse;
 #[path = "../../benches/burst/bot.rs"]
 mod bot;
 
-use std::collections::{BTreeMap, BTreeSet};
+#[cfg(feature = "postgres")]
+mod failover;
+mod members;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use discord_fake::{FakeDiscord, user};
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
-use serde_json::{Value, json};
-use synapse::{Synapse, encode};
+use discord_fake::FakeDiscord;
+use members::{
+    BOT, DiscordMember, MARKERS, MatrixMember, Member, PASSWORD, Random, Received, follow_session,
+    next_minute_after, open_dms, setting, subscribe_on_discord, subscribe_on_matrix,
+};
+use synapse::Synapse;
 use tokio::time::Instant;
-
-const BOT: &str = "upright";
-const PASSWORD: &str = "crash-password-1";
-const BOT_USER: &str = "@upright:localhost";
-
-/// A small, seeded generator (SplitMix64): the same seed, the same run.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A duration in `[0, limit)`.
-    fn below(&mut self, limit: Duration) -> Duration {
-        let millis = limit.as_millis().max(1) as u64;
-        Duration::from_millis(self.next() % millis)
-    }
-}
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The bot as a child process, started again after each kill.
 struct Process {
@@ -90,74 +65,6 @@ impl Process {
     }
 }
 
-/// What the bot sent into one member's room, by what it is.
-#[derive(Debug, Default)]
-struct Received {
-    /// Bot messages by marker: "opening", "1/5" … "5/5", "closing".
-    counts: BTreeMap<&'static str, usize>,
-    /// The exercise messages, step → event id.
-    exercises: BTreeMap<u32, String>,
-}
-
-const MARKERS: [(&str, &str); 7] = [
-    ("opening", "exercises today, one message each"),
-    ("1/5", "1/5 · "),
-    ("2/5", "2/5 · "),
-    ("3/5", "3/5 · "),
-    ("4/5", "4/5 · "),
-    ("5/5", "5/5 · "),
-    ("closing", "Routine complete"),
-];
-
-async fn read_room(synapse: &Synapse, token: &str, room: &str) -> Received {
-    let path = format!(
-        "/_matrix/client/v3/rooms/{}/messages?dir=f&limit=500",
-        encode(room)
-    );
-    let history = synapse
-        .call("GET", &path, token, None)
-        .await
-        .unwrap_or(Value::Null);
-    let mut received = Received::default();
-    for event in history["chunk"].as_array().into_iter().flatten() {
-        if event["type"] != "m.room.message" || event["sender"] != BOT_USER {
-            continue;
-        }
-        let body = event["content"]["body"].as_str().unwrap_or_default();
-        received.note(body, event["event_id"].as_str().unwrap_or_default());
-    }
-    received
-}
-
-impl Received {
-    /// Counts one bot message by what it is.
-    fn note(&mut self, text: &str, id: &str) {
-        for (marker, needle) in MARKERS {
-            if text.contains(needle) {
-                *self.counts.entry(marker).or_default() += 1;
-                if let Some(step) = marker.strip_suffix("/5").and_then(|s| s.parse().ok()) {
-                    self.exercises.entry(step).or_insert(id.to_string());
-                }
-            }
-        }
-    }
-
-    /// What is wrong with a member's messages: each exactly once.
-    fn problems(&self, member: &str) -> Vec<String> {
-        MARKERS
-            .iter()
-            .filter_map(|(marker, _)| {
-                let count = self.counts.get(marker).copied().unwrap_or(0);
-                (count != 1).then(|| format!("{member}: `{marker}` arrived {count} times"))
-            })
-            .collect()
-    }
-
-    fn total(&self) -> usize {
-        self.counts.values().sum()
-    }
-}
-
 /// Where and when to kill, and how members take their time: all from the seed.
 struct Plan {
     /// From the start of the killing, when each kill comes.
@@ -171,13 +78,22 @@ struct Plan {
 impl Plan {
     /// `kills` moments from 10 s before `minute` to two minutes into the session.
     fn new(random: &mut Random, members: usize, kills: usize, minute: DateTime<Utc>) -> Plan {
+        Plan::within(random, members, kills, minute, Duration::from_secs(130))
+    }
+
+    /// `kills` moments in `window` from 10 s before `minute`.
+    fn within(
+        random: &mut Random,
+        members: usize,
+        kills: usize,
+        minute: DateTime<Utc>,
+        window: Duration,
+    ) -> Plan {
         let start = (minute - Utc::now())
             .to_std()
             .unwrap_or_default()
             .saturating_sub(Duration::from_secs(10));
-        let mut kill_at: Vec<Duration> = (0..kills)
-            .map(|_| start + random.below(Duration::from_secs(130)))
-            .collect();
+        let mut kill_at: Vec<Duration> = (0..kills).map(|_| start + random.below(window)).collect();
         kill_at.sort();
         let downtimes = (0..kills)
             .map(|_| random.below(Duration::from_secs(4)))
@@ -259,16 +175,6 @@ async fn wait_for_agreement(database: &Path, members: usize, bot: &Process) {
     }
 }
 
-/// What a platform lets a test member do.
-trait Member: Send + Sync + 'static {
-    /// How the bot's database knows them.
-    fn name(&self) -> String;
-    /// What the bot has sent them so far.
-    fn received(&self) -> impl std::future::Future<Output = Received> + Send;
-    /// Reacts ✅ to one of the bot's messages.
-    fn check_in(&self, message: String, step: u32) -> impl std::future::Future<Output = ()> + Send;
-}
-
 /// What a session under kills left behind.
 struct Outcome {
     names: Vec<String>,
@@ -290,44 +196,12 @@ async fn run_session<M: Member>(
     bot: &mut Process,
     database: &Path,
 ) -> Outcome {
-    let sent: Mutex<BTreeSet<(String, u32)>> = Mutex::default();
-    let deadline = Instant::now()
-        + (minute - Utc::now()).to_std().unwrap_or_default()
-        + Duration::from_secs(480);
-    let checking_in = members.iter().enumerate().map(|(i, member)| {
-        let sent = &sent;
-        async move {
-            let mut reacted = BTreeSet::new();
-            // Check-ins under way while the member keeps reading.
-            let mut reactions = FuturesUnordered::new();
-            while Instant::now() < deadline {
-                let received = member.received().await;
-                for (step, message) in &received.exercises {
-                    if reacted.insert(*step) {
-                        let (step, message) = (*step, message.clone());
-                        reactions.push(async move {
-                            tokio::time::sleep(plan.delay(i, step)).await;
-                            member.check_in(message, step).await;
-                            sent.lock().unwrap().insert((member.name(), step));
-                        });
-                    }
-                }
-                if received.counts.contains_key("closing") && reacted.len() == 5 {
-                    break;
-                }
-                let pause = tokio::time::sleep(poll);
-                tokio::pin!(pause);
-                loop {
-                    tokio::select! {
-                        () = &mut pause => break,
-                        Some(()) = reactions.next() => {}
-                    }
-                }
-            }
-            while reactions.next().await.is_some() {}
-        }
-    });
-    tokio::join!(futures_util::future::join_all(checking_in), plan.kill(bot));
+    let deadline = session_deadline(minute);
+    let delay = |member: usize, step: u32| plan.delay(member, step);
+    let (sent, ()) = tokio::join!(
+        follow_session(members, &delay, deadline, poll),
+        plan.kill(bot)
+    );
     settle(database).await;
     let log = bot.log();
     bot.kill();
@@ -338,9 +212,14 @@ async fn run_session<M: Member>(
     Outcome {
         names: members.iter().map(Member::name).collect(),
         received,
-        sent: sent.into_inner().unwrap(),
+        sent,
         log,
     }
+}
+
+/// When members stop waiting for their session of `minute` to close.
+fn session_deadline(minute: DateTime<Utc>) -> Instant {
+    Instant::now() + (minute - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(480)
 }
 
 /// The verdict: every session message once, every check-in recorded.
@@ -409,32 +288,6 @@ impl Run {
         );
         run
     }
-}
-
-/// The first whole minute at least `lead` from now, in UTC.
-fn next_minute_after(lead: Duration) -> DateTime<Utc> {
-    let earliest = Utc::now() + chrono::Duration::from_std(lead).unwrap_or_default();
-    let whole = (earliest.timestamp() / 60 + 1) * 60;
-    DateTime::from_timestamp(whole, 0).expect("a minute in range")
-}
-
-async fn send(synapse: &Synapse, token: &str, room: &str, kind: &str, txn: &str, content: Value) {
-    let path = format!(
-        "/_matrix/client/v3/rooms/{}/send/{kind}/{txn}",
-        encode(room)
-    );
-    // A member's client retries until the homeserver has it.
-    for _ in 0..20 {
-        if synapse
-            .call("PUT", &path, token, Some(&content))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    panic!("cannot send {kind} into {room}");
 }
 
 fn check_ins_recorded(database: &Path) -> BTreeSet<(String, u32)> {
@@ -525,52 +378,10 @@ async fn matrix_world(members: usize) -> MatrixWorld {
     bot.start();
 
     // Each member opens a direct chat with the bot and subscribes to one minute.
-    let mut rooms = Vec::new();
-    let create = json!({"preset": "trusted_private_chat", "is_direct": true, "invite": [BOT_USER]});
-    for token in &member_tokens {
-        let mut created = None;
-        for _ in 0..60 {
-            match synapse
-                .call(
-                    "POST",
-                    "/_matrix/client/v3/createRoom",
-                    token,
-                    Some(&create),
-                )
-                .await
-            {
-                Ok(answer) => {
-                    created = answer["room_id"].as_str().map(str::to_string);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-            }
-        }
-        rooms.push(created.expect("a member's DM"));
-    }
+    let rooms = open_dms(&synapse, &member_tokens).await;
     let minute =
         next_minute_after(Duration::from_secs(40) + Duration::from_millis(300) * members as u32);
-    let hhmm = minute.format("%H:%M").to_string();
-    for (i, token) in member_tokens.iter().enumerate() {
-        for (n, body) in [
-            format!("!upright subscribe {hhmm} UTC"),
-            "!upright agree".into(),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let content = json!({"msgtype": "m.text", "body": body});
-            send(
-                &synapse,
-                token,
-                &rooms[i],
-                "m.room.message",
-                &format!("cmd{n}"),
-                content,
-            )
-            .await;
-        }
-    }
+    subscribe_on_matrix(&synapse, &member_tokens, &rooms, minute).await;
     wait_for_agreement(&database, members, &bot).await;
     let members = (0..members)
         .map(|i| MatrixMember {
@@ -683,39 +494,6 @@ async fn a_check_in_received_but_not_recorded_when_the_bot_is_killed_is_recorded
     assert_eq!(received.counts.get("2/5"), Some(&1), "{received:?}");
 }
 
-/// A member as a plain Matrix client in their DM with the bot.
-struct MatrixMember {
-    synapse: Arc<Synapse>,
-    token: String,
-    room: String,
-    user: String,
-}
-
-impl Member for MatrixMember {
-    fn name(&self) -> String {
-        self.user.clone()
-    }
-
-    async fn received(&self) -> Received {
-        read_room(&self.synapse, &self.token, &self.room).await
-    }
-
-    async fn check_in(&self, message: String, step: u32) {
-        let content = json!({"m.relates_to": {
-            "rel_type": "m.annotation", "event_id": message, "key": "✅"}});
-        let txn = format!("done{step}");
-        send(
-            &self.synapse,
-            &self.token,
-            &self.room,
-            "m.reaction",
-            &txn,
-            content,
-        )
-        .await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_random_moments_on_discord_the_bot_loses_nothing_and_sends_nothing_twice() {
     let run = Run::from_env();
@@ -758,14 +536,7 @@ async fn killed_at_random_moments_on_discord_the_bot_loses_nothing_and_sends_not
     let channels: Vec<String> = ids.iter().map(|id| fake.dm_channel_for(id)).collect();
     let minute =
         next_minute_after(Duration::from_secs(30) + Duration::from_millis(100) * members as u32);
-    let hhmm = minute.format("%H:%M").to_string();
-    for id in &ids {
-        let member = user(id, &format!("member{id}"), false);
-        let time = json!([{ "name": "time", "type": 3, "value": hhmm }, { "name": "timezone", "type": 3, "value": "UTC" }]);
-        fake.interaction("subscribe", time, &member, false);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        fake.interaction("agree", json!([]), &member, false);
-    }
+    subscribe_on_discord(&fake, &ids, minute).await;
     wait_for_agreement(&database, members, &bot).await;
     let plan = Arc::new(Plan::new(&mut random, members, kills, minute));
 
@@ -789,46 +560,4 @@ async fn killed_at_random_moments_on_discord_the_bot_loses_nothing_and_sends_not
     .await;
     verdict(&run, &outcome, &database);
     assert_eq!(fake.violations(), Vec::<String>::new());
-}
-
-/// A member of the fake Discord in their DM with the bot. Discord keeps a
-/// reaction made while the bot is away, without telling it.
-struct DiscordMember {
-    fake: FakeDiscord,
-    id: String,
-    channel: String,
-}
-
-impl Member for DiscordMember {
-    fn name(&self) -> String {
-        self.id.clone()
-    }
-
-    async fn received(&self) -> Received {
-        discord_messages(&self.fake, &self.channel)
-    }
-
-    async fn check_in(&self, message: String, _step: u32) {
-        self.fake
-            .reaction(true, &self.id, &self.channel, &message, "✅");
-    }
-}
-
-/// What the bot posted in one DM channel of the fake Discord.
-fn discord_messages(fake: &FakeDiscord, channel: &str) -> Received {
-    let mut received = Received::default();
-    for message in fake
-        .messages()
-        .iter()
-        .filter(|m| m["channel_id"] == channel)
-    {
-        let embed = &message["embeds"][0];
-        let text = format!(
-            "{} {}",
-            embed["title"].as_str().unwrap_or_default(),
-            embed["description"].as_str().unwrap_or_default()
-        );
-        received.note(&text, message["id"].as_str().unwrap_or_default());
-    }
-    received
 }
