@@ -220,6 +220,33 @@ impl Platform for FakePlatform {
         Ok(Sent { message_id: id, dm })
     }
 
+    /// As Matrix finds it: by where and when, not by key (another
+    /// device's transaction ids are not visible).
+    async fn already_sent(
+        &self,
+        to: &Destination,
+        since: DateTime<Utc>,
+        known: &[String],
+    ) -> Result<Option<Sent>, SendError> {
+        let mut state = self.state.lock().unwrap();
+        state.calls.push(("already_sent".into(), format!("{to:?}")));
+        let same_place = |posted: &Destination| match (posted, to) {
+            (Destination::Direct { user_id: a, .. }, Destination::Direct { user_id: b, .. }) => {
+                a == b
+            }
+            (a, b) => a == b,
+        };
+        let found = state
+            .posted
+            .iter()
+            .find(|p| same_place(&p.to) && p.at >= since && !known.contains(&p.id))
+            .map(|p| Sent {
+                message_id: p.id.clone(),
+                dm: None,
+            });
+        Ok(found)
+    }
+
     async fn react(
         &self,
         _to: &Destination,

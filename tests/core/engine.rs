@@ -186,6 +186,66 @@ async fn a_crash_between_written_and_sent_sends_each_message_once() {
     }
 }
 
+/// Another replica takes over from one that died mid-send: a message the
+/// platform already has is found there and recorded, never sent again; one
+/// it never got is sent. The claim the dead sender left is waited out first.
+#[tokio::test]
+async fn a_replica_taking_over_finds_what_the_dead_one_sent_and_sends_it_never_twice() {
+    for hang in [Hang::BeforeSend, Hang::AfterSend] {
+        let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+        bot.engine.name_sender("replica-a".into());
+        bot.member("cy", "subscribe 07:00 UTC").await;
+        bot.clock.set(utc("2027-05-03T07:00:00Z"));
+        bot.fake.hang_at(Some(hang));
+        tokio::select! {
+            result = bot.engine.run_due() => panic!("the fake should hang, got {result:?}"),
+            () = bot.fake.hung.notified() => {}
+        }
+        // The send that never came back: exercise 1, headed by the opening.
+        let (_, key) = bot.fake.calls().last().cloned().unwrap();
+        let other = bot.restart();
+        other.engine.name_sender("replica-b".into());
+        drop(bot.engine.clone());
+        let sends_of_key = |bot: &Bot| {
+            let calls = bot.fake.calls();
+            calls
+                .iter()
+                .filter(|(call, k)| call == "send" && *k == key)
+                .count()
+        };
+        // Still claimed by the dead sender: nothing is handed over yet.
+        other.engine.run_due().await.unwrap();
+        assert_eq!(sends_of_key(&other), 1, "{hang:?}: waits for the claim");
+        // Past the claim: looked for, then sent only if it never went out.
+        other.clock.set(utc("2027-05-03T07:01:10Z"));
+        other.engine.run_due().await.unwrap();
+        let posted = other.fake.posted_to("cy");
+        assert_eq!(common::openings(&posted).len(), 1, "{hang:?}");
+        let first = &of_kind(&posted, Kind::Exercise)[0];
+        assert_eq!(first.key, key, "{hang:?}");
+        let looked = other
+            .fake
+            .calls()
+            .iter()
+            .filter(|(c, _)| c == "already_sent")
+            .count();
+        assert_eq!(looked, 1, "{hang:?}: looked for once");
+        let expected = if hang == Hang::AfterSend { 1 } else { 2 };
+        assert_eq!(
+            sends_of_key(&other),
+            expected,
+            "{hang:?}: handed over again only if never sent"
+        );
+        let recorded: String = other.query(
+            "SELECT platform_message_id FROM deliveries WHERE kind = 'exercise' AND step = 1",
+        );
+        assert_eq!(
+            recorded, first.id,
+            "{hang:?}: recorded as the message found"
+        );
+    }
+}
+
 #[tokio::test]
 async fn downtime_within_the_grace_window_starts_late_and_beyond_it_is_missed() {
     let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
