@@ -105,15 +105,15 @@ where
         engine.telemetry().metrics.lease_held(name, true);
         health.link(name, Link::Connecting);
         let (lost_tx, lost_rx) = watch::channel(false);
-        let keeper = tokio::spawn(keep(
+        let keeper = Renewing(tokio::spawn(keep(
             engine.clone(),
             name.to_string(),
             replica.to_string(),
             lost_tx,
-        ));
+        )));
         let stop = stop_when(stopped.clone(), lost_rx.clone());
         let outcome = platform(Box::pin(stop)).await;
-        keeper.abort();
+        drop(keeper);
         engine.remove_platform(name);
         engine.telemetry().metrics.lease_held(name, false);
         let ended = if *lost_rx.borrow() {
@@ -199,6 +199,16 @@ async fn keep(engine: Engine, name: String, replica: String, lost: watch::Sender
         }
     }
     lost.send_replace(true);
+}
+
+/// The task renewing a lease; stopped when this is dropped, so a lease is
+/// never renewed for a platform that no longer runs.
+struct Renewing(tokio::task::JoinHandle<()>);
+
+impl Drop for Renewing {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes when the process stops or the lease is lost.

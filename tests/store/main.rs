@@ -12,6 +12,8 @@ mod sessions;
 mod claims;
 #[cfg(feature = "postgres")]
 mod leases;
+#[cfg(feature = "postgres")]
+mod replicas;
 
 #[cfg(feature = "postgres")]
 mod deliveries;
