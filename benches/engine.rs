@@ -1,9 +1,21 @@
-//! Throughput of the core, printed as a table: `cargo bench --bench engine`.
+//! Throughput of the core, printed as a table:
+//! `cargo bench --bench engine [-- --database sqlite|postgres]` (default
+//! sqlite).
 //!
 //! The platform here answers instantly, so the figures are the bot's own
 //! cost per message (database writes, rendering, scheduling); real sends
 //! are bounded by the platform's rate limits long before this.
+//!
+//! With `--database sqlite` each bench bot has a file in a temporary
+//! folder; with `--database postgres` a throwaway PostgreSQL server is
+//! started on 127.0.0.1 (tests/postgres) and each bench bot gets a fresh
+//! database on it.
 
+#[cfg(feature = "postgres")]
+#[path = "../tests/postgres/mod.rs"]
+mod postgres;
+
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -15,8 +27,73 @@ use upright::commands::{self, Command, Member, Place};
 use upright::content::Content;
 use upright::engine::{Destination, Engine, Outgoing, Platform, SendError, Sent, Settings};
 use upright::schedule::{Schedule, Weekdays, parse_time, parse_zone};
+use upright::store::sql::{Conn, ConnExt, Engine as SqlEngine, args};
 use upright::store::Db;
-use upright::store::sql::{Conn, ConnExt, args};
+
+const USAGE: &str = "usage: cargo bench --bench engine -- [--database sqlite|postgres]";
+
+/// Where the bench bots keep their memory.
+enum Store {
+    /// A SQLite file in each bot's temporary folder.
+    Sqlite,
+    /// A fresh database per bot on one throwaway server.
+    #[cfg(feature = "postgres")]
+    Postgres {
+        server: postgres::Postgres,
+        databases: std::sync::atomic::AtomicUsize,
+    },
+}
+
+impl Store {
+    fn from_args() -> Result<Store, String> {
+        let mut engine = "sqlite".to_string();
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                // cargo bench passes this to every bench target.
+                "--bench" => {}
+                "--database" => engine = args.next().unwrap_or_default(),
+                "-h" | "--help" => return Err(USAGE.to_string()),
+                other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            }
+        }
+        match engine.as_str() {
+            "sqlite" => Ok(Store::Sqlite),
+            #[cfg(feature = "postgres")]
+            "postgres" => {
+                eprintln!("engine bench: starting a throwaway PostgreSQL …");
+                Ok(Store::Postgres {
+                    server: postgres::Postgres::start(),
+                    databases: std::sync::atomic::AtomicUsize::new(0),
+                })
+            }
+            #[cfg(not(feature = "postgres"))]
+            "postgres" => Err("--database postgres needs the `postgres` feature".to_string()),
+            other => Err(format!("--database {other:?}: sqlite or postgres\n{USAGE}")),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Store::Sqlite => "SQLite",
+            #[cfg(feature = "postgres")]
+            Store::Postgres { .. } => "PostgreSQL",
+        }
+    }
+
+    /// A fresh, migrated database for one bench bot.
+    fn fresh(&self, dir: &std::path::Path) -> Db {
+        match self {
+            Store::Sqlite => Db::open(&dir.join("bench.sqlite3")).unwrap(),
+            #[cfg(feature = "postgres")]
+            Store::Postgres { server, databases } => {
+                let name = format!("bench_{}", databases.fetch_add(1, Ordering::Relaxed));
+                server.psql(&format!("CREATE DATABASE {name}"));
+                Db::connect(&upright::store::Database::Postgres(server.url_of(&name))).unwrap()
+            }
+        }
+    }
+}
 
 #[derive(Default)]
 struct CountingPlatform {
@@ -56,6 +133,7 @@ fn start() -> DateTime<Utc> {
 }
 
 async fn bot(
+    store: &Store,
     members: usize,
     zones: &[&str],
 ) -> (
@@ -70,7 +148,7 @@ async fn bot(
     );
     let clock = ManualClock::new(start());
     let engine = Engine::new(
-        Db::open(&dir.path().join("bench.sqlite3")).unwrap(),
+        store.fresh(dir.path()),
         content,
         Arc::new(clock.clone()),
         Settings::default(),
@@ -108,13 +186,20 @@ fn row(what: &str, count: u64, seconds: f64, unit: &str) {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
-    println!("| what | count | time | rate |");
+async fn main() -> ExitCode {
+    let store = match Store::from_args() {
+        Ok(store) => store,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("| what (database: {}) | count | time | rate |", store.name());
     println!("|---|---:|---:|---:|");
 
     // A burst: every member's session falls due at the same instant.
     for members in [1_000, 5_000] {
-        let (engine, clock, platform, _dir) = bot(members, &["UTC"]).await;
+        let (engine, clock, platform, _dir) = bot(&store, members, &["UTC"]).await;
         let before = platform.sends.load(Ordering::Relaxed);
         clock.set(start() + Duration::hours(1));
         let t = Instant::now();
@@ -131,6 +216,7 @@ async fn main() {
 
     // Two whole days for 1,000 members in five zones, paced by the clock alone.
     let (engine, clock, platform, _dir) = bot(
+        &store,
         1_000,
         &[
             "Europe/Berlin",
@@ -158,7 +244,7 @@ async fn main() {
     // Groups: the leaderboard and a whole group day (session, nudge, summary)
     // for groups with 12 weeks of check-ins.
     for members in [50, 500] {
-        let (engine, clock, platform, _dir) = bot(0, &["UTC"]).await;
+        let (engine, clock, platform, _dir) = bot(&store, 0, &["UTC"]).await;
         let admin = Member {
             platform: "bench".into(),
             user_id: "admin".into(),
@@ -242,28 +328,11 @@ async fn main() {
     // An idle pass: many subscriptions, none due. Its cost must follow the
     // due work, not the number of members.
     for subscriptions in [10_000, 100_000, 1_000_000] {
-        let (engine, _clock, _platform, _dir) = bot(0, &["UTC"]).await;
+        let (engine, _clock, _platform, _dir) = bot(&store, 0, &["UTC"]).await;
         let later = (start() + Duration::days(30)).timestamp();
         engine
             .db()
-            .call_blocking(move |c| {
-                let tx = c.transaction()?;
-                for id in 1..=i64::from(subscriptions) {
-                    tx.execute(
-                        "INSERT INTO users (id, platform, platform_user_id, created_at)
-                         VALUES (?1, 'bench', 'idle' || ?1, 0)",
-                        args![id],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO subscriptions (user_id, routine_id, cron, timezone, pace_minutes,
-                                                    state, next_run_at, created_at, updated_at)
-                         VALUES (?1, 'upper-back', '0 0 7 * * *', 'UTC', 3, 'active', ?2 + ?1 % 3600, 0, 0)",
-                        args![id, later],
-                    )?;
-                }
-                tx.commit()?;
-                Ok(())
-            })
+            .call_blocking(move |c| idle_subscriptions(c, subscriptions, later))
             .unwrap();
         let passes = 50;
         let t = Instant::now();
@@ -300,4 +369,39 @@ async fn main() {
         t.elapsed().as_secs_f64(),
         "call",
     );
+    ExitCode::SUCCESS
+}
+
+/// `count` idle members, each subscribed, none due before `later`: one
+/// statement per table (a recursive CTE on SQLite, `generate_series` on
+/// PostgreSQL), in one transaction.
+fn idle_subscriptions(c: &dyn Conn, count: u32, later: i64) -> upright::store::Result<()> {
+    let tx = c.transaction()?;
+    let users = match tx.engine() {
+        SqlEngine::Sqlite => {
+            "INSERT INTO users (id, platform, platform_user_id, created_at)
+             WITH RECURSIVE n(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM n WHERE id < ?1)
+             SELECT id, 'bench', 'idle' || id, 0 FROM n"
+        }
+        SqlEngine::Postgres => {
+            "INSERT INTO users (id, platform, platform_user_id, created_at)
+             SELECT id, 'bench', 'idle' || id, 0 FROM generate_series(1, ?1::BIGINT) AS n(id)"
+        }
+    };
+    tx.execute(users, args![count])?;
+    tx.execute(
+        "INSERT INTO subscriptions (user_id, routine_id, cron, timezone, pace_minutes,
+                                    state, next_run_at, created_at, updated_at)
+         SELECT id, 'upper-back', '0 0 7 * * *', 'UTC', 3, 'active', ?1 + id % 3600, 0, 0
+         FROM users WHERE platform = 'bench'",
+        args![later],
+    )?;
+    if tx.engine() == SqlEngine::Postgres {
+        // Rows given their ids: the identity goes on after them.
+        tx.execute(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), ?1::BIGINT)",
+            args![count],
+        )?;
+    }
+    tx.commit()
 }

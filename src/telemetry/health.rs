@@ -118,5 +118,8 @@ mod tests {
             health.verdict(at(60)).problems,
             ["matrix: disconnected: sync failed"]
         );
+        // A replica standing by while another holds the platform is well.
+        health.link("matrix", Link::StandingBy);
+        assert!(health.verdict(at(60)).healthy());
     }
 }

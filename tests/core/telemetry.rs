@@ -188,6 +188,26 @@ async fn health_is_ok_only_with_a_recent_pass_and_every_platform_connected() {
     assert!(body.contains("no pass has finished for 180 s"), "{body}");
     bot.engine.run_due().await.unwrap();
     assert_eq!(scrape(addr, "/healthz").await.0, 200);
+
+    // Another replica holds the platform: this one stands by, and is well;
+    // /metrics says which platforms it holds and what it claimed.
+    health.link(PLATFORM, Link::StandingBy);
+    let metrics = &bot.engine.telemetry().metrics;
+    metrics.lease_held(PLATFORM, false);
+    metrics.claimed("session", 2);
+    let (status, body) = scrape(addr, "/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["platforms"][PLATFORM], "standing by");
+    let (_, metrics) = scrape(addr, "/metrics").await;
+    assert!(
+        metrics.contains(&format!("upright_lease_held{{lease=\"{PLATFORM}\"}} 0")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("upright_claims_total{work=\"session\"} 2"),
+        "{metrics}"
+    );
 }
 
 /// `/metrics` and `/healthz` take a few short connections: one that never

@@ -316,3 +316,61 @@ fn replicas_starting_together_migrate_postgres_once() {
         "backup of PostgreSQL"
     );
 }
+
+/// The commands that take a database speak PostgreSQL too: `migrate`
+/// creates the tables, `doctor` checks the connection and the migration
+/// level, `backup` points to PostgreSQL's own tools; none shows the password.
+#[cfg(feature = "postgres")]
+#[test]
+fn migrate_doctor_and_backup_take_a_postgres_url() {
+    let server = Postgres::start();
+    server.psql("CREATE ROLE upright LOGIN PASSWORD 's3cret-pw'");
+    server.psql("CREATE DATABASE upright OWNER upright");
+    let url = format!(
+        "postgres://upright:s3cret-pw@127.0.0.1:{}/upright",
+        server.port
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let upright = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_upright"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("UPRIGHT_DATABASE", &url)
+            .env(
+                "UPRIGHT_CONTENT_DIR",
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+            )
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("MATRIX_HOMESERVER")
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!said.contains("s3cret-pw"), "the password shows: {said}");
+        (output.status.success(), said)
+    };
+    let latest = upright::store::MIGRATIONS.len();
+    let (_, before) = upright(&["doctor"]);
+    assert!(before.contains("answers and is empty"), "{before}");
+    let (migrated, said) = upright(&["migrate"]);
+    assert!(migrated, "{said}");
+    assert!(
+        said.contains(&format!("is at migration {latest}")),
+        "{said}"
+    );
+    let (_, checked) = upright(&["doctor"]);
+    let line = checked
+        .lines()
+        .find(|line| line.contains("database"))
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("ok") && line.contains(&format!("migration {latest}, the latest")),
+        "{checked}"
+    );
+    let (backed_up, refused) = upright(&["backup", "copy.sqlite3"]);
+    assert!(!backed_up && refused.contains("pg_dump"), "{refused}");
+    assert!(!dir.path().join("copy.sqlite3").exists());
+}
