@@ -27,8 +27,8 @@ use upright::commands::{self, Command, Member, Place};
 use upright::content::Content;
 use upright::engine::{Destination, Engine, Outgoing, Platform, SendError, Sent, Settings};
 use upright::schedule::{Schedule, Weekdays, parse_time, parse_zone};
-use upright::store::sql::{Conn, ConnExt, Engine as SqlEngine, args};
 use upright::store::Db;
+use upright::store::sql::{Conn, ConnExt, Engine as SqlEngine, args};
 
 const USAGE: &str = "usage: cargo bench --bench engine -- [--database sqlite|postgres]";
 
@@ -194,7 +194,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!("| what (database: {}) | count | time | rate |", store.name());
+    println!(
+        "| what (database: {}) | count | time | rate |",
+        store.name()
+    );
     println!("|---|---:|---:|---:|");
 
     // A burst: every member's session falls due at the same instant.

@@ -18,7 +18,8 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::bot::Bot;
+use crate::Deployment;
+use crate::bot::{Program, Replicas};
 use crate::discord_fake::{FakeDiscord, Options, limits::GLOBAL_PER_SECOND, user};
 use crate::report::{Report, duration};
 
@@ -36,29 +37,36 @@ const DISCLAIMER_MARK: &str = "To agree";
 /// When each interaction was answered (callback arrival, status), by id.
 type Answers = Arc<Mutex<HashMap<String, (Instant, u16)>>>;
 
-pub async fn run(members: usize) -> anyhow::Result<Report> {
+pub async fn run(members: usize, deployment: &Deployment) -> anyhow::Result<Report> {
     let fake = FakeDiscord::start_with(Options {
         latency: LATENCY,
         rate_limits: true,
     })
     .await;
-    let dir = tempfile::tempdir()?;
-    let database = dir.path().join("burst.sqlite3");
-    let mut bot = Bot::spawn(
-        crate::bot::Program::Upright,
-        dir.path(),
-        &[
-            ("DISCORD_TOKEN", "fake-token".into()),
-            ("DISCORD_API_BASE", fake.rest_url.clone()),
-            ("UPRIGHT_DATABASE", database.display().to_string()),
-            (
-                "UPRIGHT_CONTENT_DIR",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
-            ),
-            ("RUST_LOG", "warn".into()),
-        ],
-    )?;
+    let first_dir = tempfile::tempdir()?;
+    let database = deployment.database("discord", first_dir.path());
+    let env = [
+        ("DISCORD_TOKEN", "fake-token".into()),
+        ("DISCORD_API_BASE", fake.rest_url.clone()),
+        ("UPRIGHT_DATABASE", crate::database_setting(&database)),
+        (
+            "UPRIGHT_CONTENT_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
+        ),
+        // Warnings, and which replica holds the lease.
+        (
+            "RUST_LOG",
+            "warn,upright::app=info,upright::replica=info".into(),
+        ),
+    ];
+    let mut bot = Replicas::new();
+    bot.spawn(Program::Upright, first_dir, &env)?;
     wait_for_registration(&fake, &mut bot).await?;
+    // The others start once the first holds the lease, and stand by.
+    for _ in 1..deployment.replicas {
+        bot.spawn(Program::Upright, tempfile::tempdir()?, &env)?;
+    }
+    crate::bot::wait_for_replicas(&mut bot).await?;
 
     let lead = Duration::from_secs(60).max(Duration::from_secs(20) + per_member_lead(members));
     let (minute_utc, minute) = next_minute_after(lead)?;
@@ -92,13 +100,14 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
         .unwrap_or(minute);
     tokio::time::sleep_until(before_minute.into()).await;
     let disclaimers = members_with_messages_before(&fake, &channels, minute);
-    let cpu_before = bot.cpu()?;
+    let cpu_before = bot.cpu_each()?;
 
     let deadline = minute + Duration::from_secs(60) + per_member_lead(members);
     let firsts = watch_first_messages(&fake, &mut bot, &channels, minute, deadline).await?;
-    let cpu_after = bot.cpu()?;
+    let cpu_after = bot.cpu_each()?;
     let peak_rss = bot.peak_rss_kib()?;
-    drop(bot);
+    bot.stop();
+    bot.save_logs(deployment.log_name("discord"))?;
 
     let first_message_after_minute: Vec<Duration> = firsts
         .iter()
@@ -109,7 +118,7 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
     let duplicated = firsts.iter().flatten().filter(|f| f.copies > 1).count();
     let last = firsts.iter().flatten().map(|f| f.at).max();
 
-    let mut extra = Vec::new();
+    let mut extra = crate::bot::replica_rows(&bot, &cpu_before, &cpu_after);
     extra.push((
         "commands done before the minute".to_string(),
         match minute.checked_duration_since(commands_done) {
@@ -179,8 +188,11 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
         eprintln!("burst: spec violation: {violation}");
     }
 
+    let cpu_after: Duration = cpu_after.into_iter().sum();
     Ok(Report {
         platform: "discord",
+        database: deployment.engine(),
+        replicas: bot.len(),
         members,
         commands_sent,
         commands_answered,
@@ -188,7 +200,7 @@ pub async fn run(members: usize) -> anyhow::Result<Report> {
         first_message_after_minute,
         missing,
         duplicated,
-        bot_cpu: cpu_after.saturating_sub(cpu_before),
+        bot_cpu: cpu_after.saturating_sub(cpu_before.iter().sum()),
         bot_peak_rss_kib: peak_rss,
         extra,
     })
@@ -216,7 +228,7 @@ fn next_minute_after(lead: Duration) -> anyhow::Result<(DateTime<Utc>, Instant)>
 
 /// The bot is ready once its commands are registered (poise does that on
 /// READY, before it handles any interaction).
-async fn wait_for_registration(fake: &FakeDiscord, bot: &mut Bot) -> anyhow::Result<()> {
+async fn wait_for_registration(fake: &FakeDiscord, bot: &mut Replicas) -> anyhow::Result<()> {
     let deadline = Instant::now() + STARTUP_TIMEOUT;
     loop {
         bot.check_running()?;
@@ -366,7 +378,7 @@ struct First {
 /// until every member has one and `SETTLE` has passed, or `deadline`.
 async fn watch_first_messages(
     fake: &FakeDiscord,
-    bot: &mut Bot,
+    bot: &mut Replicas,
     channels: &HashMap<String, usize>,
     minute: Instant,
     deadline: Instant,

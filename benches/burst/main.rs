@@ -2,11 +2,20 @@
 //! like the real one, measured from outside.
 //!
 //! `cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]
-//! [--synapse-db sqlite|postgres] [--bot upright|reference]` (defaults: both,
-//! 200, sqlite, upright). Each member subscribes to the same minute and
-//! agrees to the disclaimer, spread over about a second; the bench then
-//! waits for every member's first session message after that minute and
-//! prints one column per platform.
+//! [--database sqlite|postgres] [--replicas N] [--synapse-db sqlite|postgres]
+//! [--bot upright|reference]` (defaults: both, 200, sqlite, 1, sqlite,
+//! upright). Each member subscribes to the same minute and agrees to the
+//! disclaimer, spread over about a second; the bench then waits for every
+//! member's first session message after that minute and prints one column
+//! per platform.
+//!
+//! `--database` is the bot's own: a SQLite file, or a throwaway PostgreSQL
+//! server the bench starts (tests/postgres), a fresh database on it per
+//! platform. `--replicas N` (PostgreSQL only) starts N `upright run`
+//! processes on that database, each in its own folder with its own Matrix
+//! store: the first takes the platform's lease before the others start
+//! (they stand by, as replicas do), and the others restore the bot's
+//! Matrix identity with the first one's recovery key.
 //!
 //! - Discord: the fake Discord of the tests (`tests/discord_fake`), with
 //!   80 ms of latency on every answer and Discord's global and per-route
@@ -30,16 +39,66 @@ mod discord_fake;
 #[path = "../../tests/synapse/mod.rs"]
 mod synapse;
 
+use std::path::Path;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--synapse-db sqlite|postgres] [--bot upright|reference]";
+use upright::store::Database;
+
+const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--database sqlite|postgres] [--replicas N] [--synapse-db sqlite|postgres] [--bot upright|reference]";
 
 struct Args {
     matrix: bool,
     discord: bool,
     members: usize,
+    postgres: bool,
+    replicas: usize,
     synapse_db: synapse::Storage,
     bot: bot::Program,
+}
+
+/// Where the bot keeps its memory, and how many processes share it.
+pub struct Deployment {
+    /// The throwaway server when the bot runs on PostgreSQL.
+    pub postgres: Option<synapse::Postgres>,
+    pub replicas: usize,
+    /// Both platforms run, one after the other (their logs are kept apart).
+    pub both: bool,
+}
+
+impl Deployment {
+    /// The bot's database for `platform`'s run: a SQLite file in `dir`, or
+    /// a new database on the server.
+    pub fn database(&self, platform: &str, dir: &Path) -> Database {
+        match &self.postgres {
+            None => Database::Sqlite(dir.join("burst.sqlite3")),
+            Some(server) => {
+                let name = format!("burst_{platform}");
+                server.psql(&format!("CREATE DATABASE {name}"));
+                Database::Postgres(server.url_of(&name))
+            }
+        }
+    }
+
+    /// The engine's name for the report.
+    pub fn engine(&self) -> &'static str {
+        match self.postgres {
+            None => "SQLite",
+            Some(_) => "PostgreSQL",
+        }
+    }
+
+    /// Where `UPRIGHT_BURST_BOT_LOG` goes for `platform`.
+    pub fn log_name(&self, platform: &'static str) -> Option<&'static str> {
+        self.both.then_some(platform)
+    }
+}
+
+/// `UPRIGHT_DATABASE` for `database` (a path, or the URL: it has no password).
+pub fn database_setting(database: &Database) -> String {
+    match database {
+        Database::Sqlite(path) => path.display().to_string(),
+        Database::Postgres(url) => url.clone(),
+    }
 }
 
 fn args() -> Result<Args, String> {
@@ -47,6 +106,8 @@ fn args() -> Result<Args, String> {
         matrix: true,
         discord: true,
         members: 200,
+        postgres: false,
+        replicas: 1,
         synapse_db: synapse::Storage::Sqlite,
         bot: bot::Program::Upright,
     };
@@ -68,6 +129,18 @@ fn args() -> Result<Args, String> {
                     .filter(|n| (1..=10_000).contains(n))
                     .ok_or("--members takes a number from 1 to 10000")?;
             }
+            "--database" => match args.next().as_deref() {
+                Some("sqlite") => parsed.postgres = false,
+                Some("postgres") => parsed.postgres = true,
+                other => return Err(format!("--database {other:?}: sqlite or postgres")),
+            },
+            "--replicas" => {
+                parsed.replicas = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| (1..=16).contains(n))
+                    .ok_or("--replicas takes a number from 1 to 16")?;
+            }
             "--synapse-db" => match args.next().as_deref() {
                 Some("sqlite") => parsed.synapse_db = synapse::Storage::Sqlite,
                 Some("postgres") => parsed.synapse_db = synapse::Storage::Postgres,
@@ -85,6 +158,19 @@ fn args() -> Result<Args, String> {
     if parsed.bot == bot::Program::Reference && parsed.discord {
         return Err("the reference bot speaks Matrix only: add --platform matrix".into());
     }
+    if parsed.replicas > 1 && !parsed.postgres {
+        return Err(format!(
+            "--replicas {} needs --database postgres: replicas share one PostgreSQL database \
+             (a SQLite file belongs to one process)",
+            parsed.replicas
+        ));
+    }
+    if parsed.bot == bot::Program::Reference && (parsed.postgres || parsed.replicas > 1) {
+        return Err(
+            "the reference bot keeps a SQLite file of its own: it takes neither --database postgres nor --replicas"
+                .into(),
+        );
+    }
     Ok(parsed)
 }
 
@@ -97,11 +183,33 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let postgres = if args.postgres {
+        eprintln!("burst: starting a throwaway PostgreSQL for the bot …");
+        match tokio::task::spawn_blocking(synapse::Postgres::start).await {
+            Ok(server) => Some(server),
+            Err(error) => {
+                eprintln!("burst: PostgreSQL did not start: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let deployment = Deployment {
+        postgres,
+        replicas: args.replicas,
+        both: args.matrix && args.discord,
+    };
     let mut reports = Vec::new();
     let mut failed = false;
     if args.matrix {
-        eprintln!("burst: Matrix, {} members …", args.members);
-        match matrix::run(args.members, args.synapse_db, args.bot).await {
+        eprintln!(
+            "burst: Matrix, {} members, {} × {} …",
+            args.members,
+            deployment.replicas,
+            deployment.engine()
+        );
+        match matrix::run(args.members, args.synapse_db, args.bot, &deployment).await {
             Ok(report) => reports.push(report),
             Err(error) => {
                 eprintln!("burst: Matrix failed: {error:#}");
@@ -110,8 +218,13 @@ async fn main() -> ExitCode {
         }
     }
     if args.discord {
-        eprintln!("burst: Discord, {} members …", args.members);
-        match discord::run(args.members).await {
+        eprintln!(
+            "burst: Discord, {} members, {} × {} …",
+            args.members,
+            deployment.replicas,
+            deployment.engine()
+        );
+        match discord::run(args.members, &deployment).await {
             Ok(report) => reports.push(report),
             Err(error) => {
                 eprintln!("burst: Discord failed: {error:#}");

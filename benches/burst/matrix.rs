@@ -19,7 +19,11 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::bot::{Bot, Program};
+use upright::store::Database;
+use upright::store::sql::ConnExt;
+
+use crate::Deployment;
+use crate::bot::{Program, Replicas};
 use crate::report::Report;
 use crate::synapse::{Storage, Synapse, encode};
 
@@ -28,7 +32,12 @@ const PASSWORD: &str = "burst-password-1";
 /// Member requests in flight at once (a community's clients, not a flood).
 const CLIENTS_AT_ONCE: usize = 32;
 
-pub async fn run(members: usize, storage: Storage, program: Program) -> anyhow::Result<Report> {
+pub async fn run(
+    members: usize,
+    storage: Storage,
+    program: Program,
+    deployment: &Deployment,
+) -> anyhow::Result<Report> {
     let synapse = tokio::task::spawn_blocking(move || Synapse::start_with(storage)).await?;
     let mut names = vec![BOT.to_string()];
     names.extend((0..members).map(|i| format!("member{i:04}")));
@@ -37,34 +46,50 @@ pub async fn run(members: usize, storage: Storage, program: Program) -> anyhow::
     let synapse = Arc::new(synapse);
     let bot_user = format!("@{BOT}:localhost");
 
-    let dir = tempfile::tempdir()?;
-    let mut bot = Bot::spawn(
-        program,
-        dir.path(),
-        &[
+    let first_dir = tempfile::tempdir()?;
+    let database = deployment.database("matrix", first_dir.path());
+    // Each replica its own folder and Matrix store; the same database.
+    let env = |dir: &std::path::Path, recovery_key: Option<&str>| {
+        let mut env = vec![
             ("MATRIX_HOMESERVER", synapse.url.clone()),
             ("MATRIX_USER", BOT.into()),
             ("MATRIX_PASSWORD", PASSWORD.into()),
             (
                 "MATRIX_STORE_DIR",
-                dir.path().join("store").display().to_string(),
+                dir.join("store").display().to_string(),
             ),
             ("MATRIX_STORE_PASSPHRASE", "burst-store".into()),
-            (
-                "UPRIGHT_DATABASE",
-                dir.path().join("burst.sqlite3").display().to_string(),
-            ),
+            ("UPRIGHT_DATABASE", crate::database_setting(&database)),
             (
                 "UPRIGHT_CONTENT_DIR",
                 concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
             ),
             (
                 "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,upright::app=info".into()),
+                std::env::var("RUST_LOG").unwrap_or_else(|_| {
+                    "warn,upright::app=info,upright::matrix=info,upright::replica=info".into()
+                }),
             ),
-        ],
-    )?;
+        ];
+        if let Some(key) = recovery_key {
+            env.push(("MATRIX_RECOVERY_KEY", key.to_string()));
+        }
+        env
+    };
+    let mut bot = Replicas::new();
+    let first_env = env(first_dir.path(), None);
+    bot.spawn(program, first_dir, &first_env)?;
     wait_for_log(&mut bot, "Matrix is running", Duration::from_secs(60)).await?;
+    if deployment.replicas > 1 {
+        // The others restore the identity the first one made.
+        let key = recovery_key(&bot.dir(0).join("store")).await?;
+        for _ in 1..deployment.replicas {
+            let dir = tempfile::tempdir()?;
+            let replica_env = env(dir.path(), Some(&key));
+            bot.spawn(program, dir, &replica_env)?;
+        }
+        crate::bot::wait_for_replicas(&mut bot).await?;
+    }
 
     // Every member opens a DM with the bot; the bot joins them all.
     let opened = Instant::now();
@@ -125,17 +150,18 @@ pub async fn run(members: usize, storage: Storage, program: Program) -> anyhow::
     // From just before the minute: CPU, then every member's first message.
     let until_minute = (minute - Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(until_minute.saturating_sub(Duration::from_millis(500))).await;
-    let cpu_before = bot.cpu()?;
-    let database = dir.path().join("burst.sqlite3");
+    let cpu_before = bot.cpu_each()?;
     let deadline = Instant::now() + Duration::from_secs(120) + until_minute;
     wait_for_openings(&database, members, deadline, &mut bot).await?;
-    let cpu = bot.cpu()?.saturating_sub(cpu_before);
+    let cpu_after = bot.cpu_each()?;
+    let cpu = cpu_after
+        .iter()
+        .sum::<Duration>()
+        .saturating_sub(cpu_before.iter().sum());
     let peak_rss = bot.peak_rss_kib()?;
-    drop(bot);
+    bot.stop();
     // The bot's own log (RUST_LOG chooses how much it says).
-    if let Some(path) = std::env::var_os("UPRIGHT_BURST_BOT_LOG") {
-        std::fs::copy(dir.path().join("bot.log"), &path)?;
-    }
+    bot.save_logs(deployment.log_name("matrix"))?;
     // For a closer look: the homeserver's request log of the whole run.
     if let Some(path) = std::env::var_os("UPRIGHT_BURST_SYNAPSE_LOG") {
         std::fs::write(&path, synapse.log())?;
@@ -160,8 +186,22 @@ pub async fn run(members: usize, storage: Storage, program: Program) -> anyhow::
     })
     .await?;
     let minute_ms = minute.timestamp_millis();
+    let mut extra = vec![
+        ("bot".into(), program.name().into()),
+        (
+            "homeserver database".into(),
+            match storage {
+                Storage::Sqlite => "SQLite",
+                Storage::Postgres => "PostgreSQL",
+            }
+            .into(),
+        ),
+    ];
+    extra.extend(crate::bot::replica_rows(&bot, &cpu_before, &cpu_after));
     let mut report = Report {
         platform: "matrix",
+        database: deployment.engine(),
+        replicas: bot.len(),
         members,
         commands_sent: members * 2,
         commands_answered: 0,
@@ -171,17 +211,7 @@ pub async fn run(members: usize, storage: Storage, program: Program) -> anyhow::
         duplicated: 0,
         bot_cpu: cpu,
         bot_peak_rss_kib: peak_rss,
-        extra: vec![
-            ("bot".into(), program.name().into()),
-            (
-                "homeserver database".into(),
-                match storage {
-                    Storage::Sqlite => "SQLite",
-                    Storage::Postgres => "PostgreSQL",
-                }
-                .into(),
-            ),
-        ],
+        extra,
     };
     let mut last_answer = i64::MIN;
     for history in &histories {
@@ -308,9 +338,10 @@ where
     Ok(results)
 }
 
-async fn wait_for_log(bot: &mut Bot, line: &str, limit: Duration) -> anyhow::Result<()> {
+/// Waits until the first replica's log holds `line`.
+async fn wait_for_log(bot: &mut Replicas, line: &str, limit: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + limit;
-    while !bot.log_tail(2000).contains(line) {
+    while !bot.log_contains(0, line) {
         bot.check_running()?;
         if Instant::now() > deadline {
             bail!("the bot did not say `{line}`:\n{}", bot.log_tail(30));
@@ -324,7 +355,7 @@ async fn wait_until_joined(
     synapse: &Synapse,
     bot_token: &str,
     rooms: &[String],
-    bot: &mut Bot,
+    bot: &mut Replicas,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
@@ -347,27 +378,46 @@ async fn wait_until_joined(
 /// Waits until the bot has sent every member's opening (read from its own
 /// database, so the homeserver is not polled during the burst).
 async fn wait_for_openings(
-    database: &std::path::Path,
+    database: &Database,
     members: usize,
     deadline: Instant,
-    bot: &mut Bot,
+    bot: &mut Replicas,
 ) -> anyhow::Result<()> {
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
-    let connection = rusqlite::Connection::open_with_flags(database, flags)?;
-    connection.busy_timeout(Duration::from_secs(5))?;
+    let db = upright::store::Db::open_existing(database)?;
     loop {
-        let sent: usize = connection.query_row(
-            "SELECT COUNT(*) FROM deliveries WHERE kind = 'exercise' AND step = 1 AND state IN ('sent', 'done')",
-            [],
-            |row| row.get(0),
-        )?;
-        if sent >= members || Instant::now() > deadline {
+        let sent = db
+            .call(|c| {
+                c.query_one(
+                    "SELECT COUNT(*) FROM deliveries WHERE kind = 'exercise' AND step = 1 AND state IN ('sent', 'done')",
+                    &[],
+                    |row| row.int(0),
+                )
+            })
+            .await?;
+        if usize::try_from(sent).unwrap_or_default() >= members || Instant::now() > deadline {
             // A moment for the last sends to settle before reading the rooms.
             tokio::time::sleep(Duration::from_secs(2)).await;
             return Ok(());
         }
         bot.check_running()?;
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The recovery key the first replica wrote into its Matrix store.
+async fn recovery_key(store: &std::path::Path) -> anyhow::Result<String> {
+    let path = store.join(upright::matrix::RECOVERY_KEY_FILE);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(key) = std::fs::read_to_string(&path)
+            && !key.trim().is_empty()
+        {
+            return Ok(key.trim().to_string());
+        }
+        if Instant::now() > deadline {
+            bail!("the first replica wrote no recovery key to {}", path.display());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

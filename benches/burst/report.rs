@@ -5,6 +5,10 @@ use std::time::Duration;
 /// The figures of one platform's run.
 pub struct Report {
     pub platform: &'static str,
+    /// The bot's database engine: `SQLite` or `PostgreSQL`.
+    pub database: &'static str,
+    /// The bot's processes sharing that database.
+    pub replicas: usize,
     pub members: usize,
     pub commands_sent: usize,
     pub commands_answered: usize,
@@ -16,9 +20,10 @@ pub struct Report {
     pub missing: usize,
     /// Members who got their first session message more than once.
     pub duplicated: usize,
-    /// The bot's user + system CPU time from just before the minute to the end.
+    /// The bot's user + system CPU time from just before the minute to the
+    /// end, every replica's together.
     pub bot_cpu: Duration,
-    /// The bot's peak resident memory (VmHWM).
+    /// The bot's peak resident memory (VmHWM), the largest replica's.
     pub bot_peak_rss_kib: u64,
     /// Platform-specific rows, in order.
     pub extra: Vec<(String, String)>,
@@ -48,6 +53,14 @@ pub fn duration(value: Duration) -> String {
     }
 }
 
+/// `count` over `span`, per second; `—` without a span.
+fn per_second(count: usize, span: Option<Duration>) -> String {
+    match span {
+        Some(span) if !span.is_zero() => format!("{:.1}/s", count as f64 / span.as_secs_f64()),
+        _ => "—".to_string(),
+    }
+}
+
 fn optional(value: Option<Duration>) -> String {
     value.map_or_else(|| "—".to_string(), duration)
 }
@@ -57,6 +70,14 @@ impl Report {
         let latency = &self.command_latency;
         let first = &self.first_message_after_minute;
         let mut rows = vec![
+            ("bot database".to_string(), self.database.to_string()),
+            (
+                "bot processes".to_string(),
+                match self.replicas {
+                    1 => "1".to_string(),
+                    n => format!("{n} replicas"),
+                },
+            ),
             ("members".to_string(), self.members.to_string()),
             (
                 "commands answered / sent".into(),
@@ -83,6 +104,10 @@ impl Report {
                 optional(max(first)),
             ),
             (
+                "first messages per second (delivered / max)".into(),
+                per_second(first.len(), max(first)),
+            ),
+            (
                 "missing / duplicated".into(),
                 format!("{} / {}", self.missing, self.duplicated),
             ),
@@ -92,7 +117,11 @@ impl Report {
             ),
             (
                 "bot peak RSS".into(),
-                format!("{:.1} MiB", self.bot_peak_rss_kib as f64 / 1024.0),
+                format!(
+                    "{:.1} MiB{}",
+                    self.bot_peak_rss_kib as f64 / 1024.0,
+                    if self.replicas > 1 { " (largest replica)" } else { "" }
+                ),
             ),
         ];
         rows.extend(self.extra.iter().cloned());
