@@ -54,10 +54,7 @@ pub async fn run(
             ("MATRIX_HOMESERVER", synapse.url.clone()),
             ("MATRIX_USER", BOT.into()),
             ("MATRIX_PASSWORD", PASSWORD.into()),
-            (
-                "MATRIX_STORE_DIR",
-                dir.join("store").display().to_string(),
-            ),
+            ("MATRIX_STORE_DIR", dir.join("store").display().to_string()),
             ("MATRIX_STORE_PASSPHRASE", "burst-store".into()),
             ("UPRIGHT_DATABASE", crate::database_setting(&database)),
             (
@@ -415,7 +412,10 @@ async fn recovery_key(store: &std::path::Path) -> anyhow::Result<String> {
             return Ok(key.trim().to_string());
         }
         if Instant::now() > deadline {
-            bail!("the first replica wrote no recovery key to {}", path.display());
+            bail!(
+                "the first replica wrote no recovery key to {}",
+                path.display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

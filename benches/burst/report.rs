@@ -120,7 +120,11 @@ impl Report {
                 format!(
                     "{:.1} MiB{}",
                     self.bot_peak_rss_kib as f64 / 1024.0,
-                    if self.replicas > 1 { " (largest replica)" } else { "" }
+                    if self.replicas > 1 {
+                        " (largest replica)"
+                    } else {
+                        ""
+                    }
                 ),
             ),
         ];

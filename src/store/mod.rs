@@ -271,13 +271,19 @@ impl Db {
     /// is created with mode 0600 before any data is written to it.
     /// PostgreSQL is backed up with its own tools.
     pub fn backup(&self, target: &Path) -> Result<()> {
-        let Backend::Sqlite(connection) = &*self.backend else {
-            return Err(StoreError::Backup(format!(
-                "{} is PostgreSQL: back it up with its own tools, e.g. \
-                 `pg_dump --format=custom --file={} '<the database URL>'`",
-                self.database,
-                target.display()
-            )));
+        // A single arm in a build without PostgreSQL.
+        #[allow(clippy::infallible_destructuring_match)]
+        let connection = match &*self.backend {
+            Backend::Sqlite(connection) => connection,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => {
+                return Err(StoreError::Backup(format!(
+                    "{} is PostgreSQL: back it up with its own tools, e.g. \
+                     `pg_dump --format=custom --file={} '<the database URL>'`",
+                    self.database,
+                    target.display()
+                )));
+            }
         };
         use std::os::unix::fs::OpenOptionsExt;
         std::fs::OpenOptions::new()
