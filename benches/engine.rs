@@ -281,11 +281,12 @@ async fn main() -> ExitCode {
                         args![user],
                     )?;
                     // Most members do most days: three ✅ on about 70% of them.
+                    // The casts give PostgreSQL one type for the parameter.
                     tx.execute(
                         "INSERT INTO check_ins (session_id, step, user_id, kind, created_at)
-                         SELECT s.id, step.n, ?1, 'done', 0
+                         SELECT s.id, step.n, CAST(?1 AS BIGINT), 'done', 0
                          FROM sessions s, (SELECT 1 AS n UNION SELECT 2 UNION SELECT 3) step
-                         WHERE s.group_id = 1 AND (s.id * 7 + ?1 * 13) % 10 < 7",
+                         WHERE s.group_id = 1 AND (s.id * 7 + CAST(?1 AS BIGINT) * 13) % 10 < 7",
                         args![user],
                     )?;
                 }

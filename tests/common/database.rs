@@ -4,8 +4,6 @@
 //! PostgreSQL server the test binary shares, stopped when the binary exits.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use upright::store::Database;
 
@@ -33,6 +31,9 @@ pub fn fresh(dir: &Path) -> Database {
 
 #[cfg(feature = "postgres")]
 mod on_server {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Mutex, OnceLock};
+
     use super::super::postgres::Postgres;
     use super::*;
     use upright::store::sql::{Conn, PgConn};

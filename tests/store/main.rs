@@ -117,6 +117,7 @@ fn sqlite_schema() -> Schema {
 }
 
 /// An instant `seconds` after a fixed one.
+#[cfg(feature = "postgres")]
 pub(crate) fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
 }
