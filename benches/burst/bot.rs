@@ -248,11 +248,6 @@ impl Replicas {
         self.bots.iter().map(Bot::cpu).collect()
     }
 
-    /// Every replica's CPU time so far, together.
-    pub fn cpu(&self) -> anyhow::Result<Duration> {
-        Ok(self.cpu_each()?.into_iter().sum())
-    }
-
     /// The largest replica's peak resident memory, in KiB.
     pub fn peak_rss_kib(&self) -> anyhow::Result<u64> {
         let mut peak = 0;

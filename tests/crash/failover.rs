@@ -17,7 +17,6 @@
 //! members each side, 5 kills).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,20 +24,19 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::discord_fake::{self, FakeDiscord, user};
+mod cluster;
+
+use cluster::{Cluster, Takeover, kill_holders, print_takeovers, sql, start_cluster};
+
+use crate::discord_fake::{FakeDiscord, user};
 use crate::members::{
     BOT, DiscordMember, MARKERS, MatrixMember, Member, PASSWORD, Random, Received, STATUS_ANSWER,
     follow_session, next_minute_after, open_dms, send, setting, subscribe_on_discord,
     subscribe_on_matrix,
 };
-use crate::synapse::{Postgres, Synapse};
-use crate::{Plan, Process, session_deadline};
+use crate::synapse::{Postgres, Synapse, encode};
+use crate::{Plan, session_deadline};
 
-const REPLICAS: usize = 3;
-/// The leases, killed in turn.
-const PLATFORMS: [&str; 2] = ["matrix", "discord"];
-/// How long a take-over may take before the test calls it lost.
-const TAKE_OVER_LIMIT: Duration = Duration::from_secs(180);
 /// How long a Discord member waits for an answer before asking again.
 const ANSWER_WAIT: Duration = Duration::from_secs(15);
 /// How often a Discord member asks before giving up.
@@ -61,6 +59,7 @@ async fn the_listener_holder_killed_at_random_moments_another_replica_takes_over
     );
     let asks = moments(&mut random, 2 * size.members, world.minute, window);
     let outcome = run_session(&mut world, &plan, &asks).await;
+    explain(&world, &outcome).await;
     verdict(&size, &outcome, &mut world);
 }
 
@@ -105,307 +104,6 @@ impl Size {
     }
 }
 
-/// One `upright run` among the replicas, started again after each kill.
-struct Replica {
-    process: Process,
-    /// Where it serves /metrics and /healthz.
-    addr: String,
-    starts: usize,
-}
-
-impl Replica {
-    /// Starts it; the log of each earlier start is kept beside (bot.1.log …).
-    fn start(&mut self) {
-        if self.starts > 0 {
-            let earlier = format!("bot.{}.log", self.starts);
-            let _ = std::fs::rename(
-                self.process.dir.join("bot.log"),
-                self.process.dir.join(earlier),
-            );
-        }
-        self.starts += 1;
-        self.process.start();
-    }
-
-    fn pid(&self) -> Option<u32> {
-        self.process.running.as_ref().map(crate::bot::Bot::pid)
-    }
-
-    /// What its /healthz says of each platform ("connected", "standing by" …).
-    async fn platforms(&self) -> BTreeMap<String, String> {
-        let body = tokio::time::timeout(Duration::from_secs(5), get_healthz(&self.addr))
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or(Value::Null);
-        body["platforms"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(name, state)| (name.clone(), state.as_str().unwrap_or_default().into()))
-            .collect()
-    }
-
-    /// Whether its /healthz shows every platform in `state`.
-    async fn shows_all(&self, state: &str) -> bool {
-        let platforms = self.platforms().await;
-        PLATFORMS
-            .iter()
-            .all(|p| platforms.get(*p).is_some_and(|s| s == state))
-    }
-}
-
-/// GET /healthz over HTTP/1.0: the JSON body, whatever the status.
-async fn get_healthz(addr: &str) -> Option<Value> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let request = "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.ok()?;
-    let response = String::from_utf8_lossy(&response);
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    serde_json::from_str(body).ok()
-}
-
-/// A free 127.0.0.1 address for a replica's /healthz.
-fn free_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
-}
-
-/// One SQL statement through `psql`, off the async threads.
-async fn sql(postgres: &Arc<Postgres>, query: &str) -> String {
-    let (postgres, query) = (Arc::clone(postgres), query.to_string());
-    tokio::task::spawn_blocking(move || postgres.psql(&query))
-        .await
-        .expect("psql ran")
-}
-
-/// The replicas and the database they share.
-struct Cluster {
-    replicas: Vec<Replica>,
-    postgres: Arc<Postgres>,
-}
-
-/// One take-over: of which platform, from which replica to which, how long.
-struct Takeover {
-    platform: String,
-    seconds: f64,
-}
-
-impl Cluster {
-    /// Who holds each lease: platform → "<host>/<pid>/<start millis>".
-    async fn leases(&self) -> BTreeMap<String, String> {
-        sql(&self.postgres, "SELECT name, holder FROM leases")
-            .await
-            .lines()
-            .filter_map(|line| line.split_once('|'))
-            .map(|(name, holder)| (name.to_string(), holder.to_string()))
-            .collect()
-    }
-
-    /// The running replica a holder is, by its process id.
-    fn replica_of(&self, holder: &str) -> Option<usize> {
-        let pid: u32 = holder.split('/').nth(1)?.parse().ok()?;
-        self.replicas.iter().position(|r| r.pid() == Some(pid))
-    }
-
-    /// The end of each replica's log.
-    fn logs(&self) -> String {
-        let mut logs = String::new();
-        for (n, replica) in self.replicas.iter().enumerate() {
-            let tail = replica.process.log();
-            logs.push_str(&format!(
-                "== replica {n} (pid {:?}):\n{tail}\n",
-                replica.pid()
-            ));
-        }
-        logs
-    }
-
-    /// The replica holding `platform` now, and every lease it holds.
-    async fn holder_of(&self, platform: &str) -> (usize, BTreeMap<String, String>) {
-        let limit = Instant::now() + Duration::from_secs(60);
-        loop {
-            let leases = self.leases().await;
-            if let Some(victim) = leases.get(platform).and_then(|h| self.replica_of(h)) {
-                let held = leases
-                    .into_iter()
-                    .filter(|(_, holder)| self.replica_of(holder) == Some(victim))
-                    .collect();
-                return (victim, held);
-            }
-            assert!(
-                Instant::now() < limit,
-                "no running replica holds {platform}: {leases:?}\n{}",
-                self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-
-    /// Kills the replica holding `platform` (SIGKILL), starts it again after
-    /// `down`, and waits until each platform it held is taken over.
-    async fn kill_holder(&mut self, kill: usize, platform: &str, down: Duration) -> Vec<Takeover> {
-        let (victim, held) = self.holder_of(platform).await;
-        let pid = self.replicas[victim].pid();
-        self.replicas[victim].process.kill();
-        let killed = Instant::now();
-        let names: Vec<&String> = held.keys().collect();
-        println!("kill {kill}: replica {victim} (pid {pid:?}) holding {names:?}");
-        tokio::time::sleep(down).await;
-        self.replicas[victim].start();
-        self.await_takeovers(kill, held, killed).await
-    }
-
-    /// Waits until another holder has each of `held` (platform → the killed
-    /// holder) and its replica's /healthz shows the platform connected.
-    async fn await_takeovers(
-        &self,
-        kill: usize,
-        mut held: BTreeMap<String, String>,
-        killed: Instant,
-    ) -> Vec<Takeover> {
-        let mut takeovers = Vec::new();
-        while !held.is_empty() {
-            let leases = self.leases().await;
-            assert!(
-                killed.elapsed() < TAKE_OVER_LIMIT,
-                "kill {kill}: {:?} not taken over in {} s; leases: {leases:?}\n{}",
-                held.keys(),
-                TAKE_OVER_LIMIT.as_secs(),
-                self.logs()
-            );
-            for (platform, old) in held.clone() {
-                let Some(to) = leases
-                    .get(&platform)
-                    .filter(|holder| **holder != old)
-                    .and_then(|holder| self.replica_of(holder))
-                else {
-                    continue;
-                };
-                let state = self.replicas[to].platforms().await.remove(&platform);
-                if state.as_deref() == Some("connected") {
-                    let seconds = killed.elapsed().as_secs_f64();
-                    println!(
-                        "kill {kill}: {platform} taken over by replica {to} in {seconds:.1} s"
-                    );
-                    takeovers.push(Takeover {
-                        platform: platform.clone(),
-                        seconds,
-                    });
-                    held.remove(&platform);
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        takeovers
-    }
-}
-
-/// A replica's settings: both platforms, the shared database, a store
-/// folder and a /healthz address of its own.
-fn replica(
-    n: usize,
-    postgres: &Postgres,
-    synapse: &Synapse,
-    fake: &FakeDiscord,
-    work: &Path,
-) -> Replica {
-    let dir = work.join(format!("replica{n}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let addr = free_addr();
-    let env = vec![
-        ("MATRIX_HOMESERVER", synapse.url.clone()),
-        ("MATRIX_USER", BOT.into()),
-        ("MATRIX_PASSWORD", PASSWORD.into()),
-        ("MATRIX_STORE_DIR", dir.join("store").display().to_string()),
-        ("MATRIX_STORE_PASSPHRASE", "failover-store".into()),
-        ("DISCORD_TOKEN", discord_fake::TOKEN.into()),
-        ("DISCORD_API_BASE", fake.rest_url.clone()),
-        ("UPRIGHT_DATABASE", postgres.url()),
-        (
-            "UPRIGHT_CONTENT_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
-        ),
-        ("UPRIGHT_PACE", "1".into()),
-        ("UPRIGHT_METRICS_ADDR", addr.clone()),
-        ("RUST_LOG", "warn,upright=info".into()),
-    ];
-    let process = Process {
-        dir,
-        env,
-        running: None,
-    };
-    Replica {
-        process,
-        addr,
-        starts: 0,
-    }
-}
-
-/// Starts the first replica, waits until it holds both platforms and has
-/// written the recovery key, then starts the others with that key.
-async fn start_cluster(
-    postgres: &Arc<Postgres>,
-    synapse: &Synapse,
-    fake: &FakeDiscord,
-    work: &Path,
-) -> Cluster {
-    let replicas = (0..REPLICAS)
-        .map(|n| replica(n, postgres, synapse, fake, work))
-        .collect();
-    let mut cluster = Cluster {
-        replicas,
-        postgres: Arc::clone(postgres),
-    };
-    cluster.replicas[0].start();
-    let key_file = work.join("replica0/store/recovery-key");
-    let limit = Instant::now() + Duration::from_secs(240);
-    loop {
-        // /healthz is served once the database is migrated.
-        if cluster.replicas[0].shows_all("connected").await && key_file.exists() {
-            let leases = cluster.leases().await;
-            let holders: BTreeSet<_> = leases.values().map(|h| cluster.replica_of(h)).collect();
-            if leases.len() == PLATFORMS.len() && holders == BTreeSet::from([Some(0)]) {
-                break;
-            }
-        }
-        assert!(
-            Instant::now() < limit,
-            "the first replica did not take both platforms:\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    let key = std::fs::read_to_string(&key_file)
-        .unwrap()
-        .trim()
-        .to_string();
-    for replica in &mut cluster.replicas {
-        replica
-            .process
-            .env
-            .push(("MATRIX_RECOVERY_KEY", key.clone()));
-    }
-    for replica in &mut cluster.replicas[1..] {
-        replica.start();
-    }
-    let limit = Instant::now() + Duration::from_secs(120);
-    for replica in &cluster.replicas[1..] {
-        while !replica.shows_all("standing by").await {
-            assert!(
-                Instant::now() < limit,
-                "a replica is not standing by:\n{}",
-                cluster.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-    cluster
-}
-
 /// PostgreSQL, Synapse, the fake Discord, the replicas, and members on
 /// both platforms subscribed to one minute and agreed.
 struct World {
@@ -437,6 +135,7 @@ async fn world(members: usize) -> World {
     let ids: Vec<String> = (0..members).map(|i| (20_000_000 + i).to_string()).collect();
     let minute =
         next_minute_after(Duration::from_secs(40) + Duration::from_millis(400) * members as u32);
+    println!("the session starts at {} UTC", minute.format("%H:%M:%S"));
     subscribe_on_matrix(&synapse, &tokens, &rooms, minute).await;
     subscribe_on_discord(&fake, &ids, minute).await;
     wait_for_agreement(&cluster, 2 * members).await;
@@ -548,18 +247,6 @@ async fn run_session(world: &mut World, plan: &Plan, asks: &[Duration]) -> Outco
     }
 }
 
-/// At each planned moment, kills the holder of Matrix and of Discord in
-/// turn, and waits for its platforms to be taken over before the next.
-async fn kill_holders(cluster: &mut Cluster, plan: &Plan, started: Instant) -> Vec<Takeover> {
-    let mut takeovers = Vec::new();
-    for (n, (at, down)) in plan.kill_at.iter().zip(&plan.downtimes).enumerate() {
-        tokio::time::sleep_until(started + *at).await;
-        let platform = PLATFORMS[n % PLATFORMS.len()];
-        takeovers.extend(cluster.kill_holder(n + 1, platform, *down).await);
-    }
-    takeovers
-}
-
 /// Each Matrix member sends `!upright status` at their moment; the room
 /// keeps it for whichever replica reads it.
 async fn ask_on_matrix(members: &[MatrixMember], at: &[Duration], started: Instant) {
@@ -643,36 +330,123 @@ fn answered_twice(fake: &FakeDiscord) -> Vec<String> {
         .collect()
 }
 
-/// The 95th percentile (nearest rank) and the largest of `times`.
-fn p95_and_max(times: &[f64]) -> (f64, f64) {
-    let mut sorted = times.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((sorted.len() as f64) * 0.95).ceil() as usize;
-    let p95 = sorted.get(rank.saturating_sub(1)).copied().unwrap_or(0.0);
-    (p95, sorted.last().copied().unwrap_or(0.0))
+/// Prints what the database holds for each member whose messages or
+/// check-ins are wrong, and when each Matrix `status` answered twice was
+/// asked and answered, to read beside the replicas' logs.
+async fn explain(world: &World, outcome: &Outcome) {
+    let postgres = &world.cluster.postgres;
+    let lost: BTreeSet<&String> = outcome
+        .sent
+        .difference(&outcome.recorded)
+        .map(|(name, _)| name)
+        .collect();
+    for (name, received) in &outcome.received {
+        if !received.problems(name).is_empty() || lost.contains(name) {
+            println!("{}", member_rows(postgres, name).await);
+        }
+    }
+    for member in &world.matrix {
+        if outcome
+            .received
+            .iter()
+            .any(|(name, r)| *name == member.user && !r.problems(name).is_empty())
+        {
+            println!(
+                "{}: in {}, invited to {:?}",
+                member.user,
+                member.room,
+                invites(member).await
+            );
+        }
+        let (asked, answered) = status_times(member).await;
+        if answered.len() > 1 {
+            println!(
+                "{}: `status` asked at {asked:?}, answered at {answered:?}",
+                member.user
+            );
+        }
+    }
 }
 
-/// Prints each take-over time, per platform, with p95 and max.
-fn print_takeovers(takeovers: &[Takeover]) {
-    for platform in PLATFORMS {
-        let times: Vec<f64> = takeovers
-            .iter()
-            .filter(|t| t.platform == platform)
-            .map(|t| t.seconds)
-            .collect();
-        let shown: Vec<String> = times.iter().map(|s| format!("{s:.1}")).collect();
-        let (p95, max) = p95_and_max(&times);
-        println!(
-            "take-overs of {platform}: {} s (p95 {p95:.1} s, max {max:.1} s)",
-            shown.join(", ")
-        );
-    }
-    let all: Vec<f64> = takeovers.iter().map(|t| t.seconds).collect();
-    let (p95, max) = p95_and_max(&all);
-    println!(
-        "take-overs: {} in all, p95 {p95:.1} s, max {max:.1} s",
-        all.len()
+/// A member's session, deliveries and check-ins, as the database holds them.
+async fn member_rows(postgres: &Arc<Postgres>, member: &str) -> String {
+    let who = format!("(SELECT id FROM users WHERE platform_user_id = '{member}')");
+    let at = |column: &str| format!("(to_timestamp({column}) AT TIME ZONE 'UTC')::time");
+    let session = format!(
+        "SELECT s.status, s.current_step, {} FROM sessions s \
+         JOIN subscriptions b ON b.id = s.subscription_id WHERE b.user_id = {who}",
+        at("s.next_step_at")
     );
+    let deliveries = format!(
+        "SELECT id, kind, step, state, attempts, {}, {}, platform_message_id, last_error, \
+         claimed_by, {} FROM deliveries WHERE user_id = {who} ORDER BY id",
+        at("due_at"),
+        at("sent_at"),
+        at("claimed_until")
+    );
+    let check_ins = format!(
+        "SELECT step, kind, {} FROM check_ins WHERE user_id = {who} ORDER BY id",
+        at("created_at")
+    );
+    format!(
+        "{member}: DM {}; session (status|step|next step at) {}\n  deliveries (id|kind|step|state|\
+         attempts|due|sent|message|error|claimed by|until):\n  {}\n  check-ins: {}",
+        sql(
+            postgres,
+            &format!("SELECT dm_target FROM users WHERE id = {who}")
+        )
+        .await,
+        sql(postgres, &session).await,
+        sql(postgres, &deliveries).await.replace('\n', "\n  "),
+        sql(postgres, &check_ins).await.replace('\n', "; ")
+    )
+}
+
+/// The rooms a Matrix member is invited to (a DM the bot opened anew).
+async fn invites(member: &MatrixMember) -> Vec<String> {
+    let sync = member
+        .synapse
+        .call(
+            "GET",
+            "/_matrix/client/v3/sync?timeout=0",
+            &member.token,
+            None,
+        )
+        .await
+        .unwrap_or(Value::Null);
+    sync["rooms"]["invite"]
+        .as_object()
+        .into_iter()
+        .flat_map(|rooms| rooms.keys().cloned())
+        .collect()
+}
+
+/// When a Matrix member asked `status`, and when each answer came (UTC).
+async fn status_times(member: &MatrixMember) -> (Vec<String>, Vec<String>) {
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/messages?dir=f&limit=500",
+        encode(&member.room)
+    );
+    let history = member
+        .synapse
+        .call("GET", &path, &member.token, None)
+        .await
+        .unwrap_or(Value::Null);
+    let (mut asked, mut answered) = (Vec::new(), Vec::new());
+    for event in history["chunk"].as_array().into_iter().flatten() {
+        let body = event["content"]["body"].as_str().unwrap_or_default();
+        let at = event["origin_server_ts"]
+            .as_i64()
+            .and_then(DateTime::from_timestamp_millis)
+            .map(|t| t.format("%H:%M:%S%.3f").to_string())
+            .unwrap_or_default();
+        if body == "!upright status" {
+            asked.push(at);
+        } else if body.contains(STATUS_ANSWER) {
+            answered.push(at);
+        }
+    }
+    (asked, answered)
 }
 
 /// The verdict: every session message once, every check-in recorded,

@@ -3,6 +3,9 @@
 #![cfg(feature = "matrix")]
 // matrix-sdk's sync future is deeper than the default limit for `Send` checks.
 #![recursion_limit = "256"]
+// tests/postgres comes in twice, through tests/common (bots on PostgreSQL)
+// and tests/synapse (Synapse on PostgreSQL); each use is self-contained.
+#![allow(clippy::duplicate_mod)]
 
 #[path = "../common/mod.rs"]
 mod common;
