@@ -7,7 +7,8 @@ use upright::store::check_ins::{self, Logged, PainReport};
 use upright::store::sql::{Conn, ConnExt, Value};
 use upright::store::users;
 
-use crate::users::{Engines, at};
+use crate::Engines;
+use crate::users::at;
 
 /// A session of the subscription or the group, with its loads.
 fn session(c: &dyn Conn, subscription: Option<i64>, group: Option<i64>, date: &str, loads: &str) {

@@ -7,8 +7,7 @@ use upright::store::claims::{Claim, Unfinished, claim, recorded_since, restore};
 use upright::store::deliveries::{self, Recipient};
 use upright::store::sql::{ConnExt, args};
 
-use crate::at;
-use crate::users::Engines;
+use crate::{Engines, at};
 
 #[test]
 fn a_claim_holds_a_delivery_for_one_sender_until_its_outcome_or_its_end() {

@@ -5,9 +5,9 @@ use upright::message::Message;
 use upright::store::deliveries::{
     self, Kind, MemberAddress, NewDelivery, OutboxDepth, Recipient, State, priority,
 };
-use upright::store::sql::{Conn, ConnExt, PgConn, Value};
+use upright::store::sql::{Conn, ConnExt, Value};
 
-use crate::{migrate, postgres::Postgres};
+use crate::Engines;
 
 const T: i64 = 1_800_000_000;
 
@@ -103,14 +103,8 @@ fn state_of(c: &dyn Conn, key: &str) -> State {
 /// Queued, read in burst order, sent and found again: the same on both.
 #[test]
 fn the_outbox_queues_and_sends_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
         let (user, session) = member_and_session(c);
         let ana = || Recipient::Member(user);
         let room = || Recipient::Channel("room-1".to_string());
@@ -378,14 +372,8 @@ fn the_outbox_queues_and_sends_alike_on_both_engines() {
 /// Retried, postponed, expired, given up on and purged: the same on both.
 #[test]
 fn the_outbox_retries_expires_and_purges_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
         let (user, session) = member_and_session(c);
         let plan = |key, session, due| Plan {
             key,

@@ -4,9 +4,9 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use upright::schedule::Schedule;
 use upright::store::groups::{self, Event, Setup};
-use upright::store::sql::{Conn, ConnExt, PgConn, Value};
+use upright::store::sql::{Conn, ConnExt, Value};
 
-use crate::{migrate, postgres::Postgres};
+use crate::Engines;
 
 const T: i64 = 1_800_000_000;
 
@@ -30,17 +30,11 @@ fn count(c: &dyn Conn, sql: &str, params: &[Value<'_>]) -> i64 {
 /// on both.
 #[test]
 fn groups_are_set_up_and_found_due_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
+    let engines = Engines::start();
     let berlin = Schedule::from_stored("0 30 7 * * Mon-Fri", "Europe/Berlin").unwrap();
     let daily = Schedule::from_stored("0 0 9 * * *", "UTC").unwrap();
     let eight_pm = NaiveTime::from_hms_opt(20, 0, 0).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    for (engine, c) in engines.each() {
         let setup = |platform, channel_id, schedule, pace_minutes, next: [i64; 3]| Setup {
             platform,
             channel_id,
@@ -254,16 +248,10 @@ fn groups_are_set_up_and_found_due_alike_on_both_engines() {
 /// Rest days and members: the same on both.
 #[test]
 fn group_rest_days_and_members_are_kept_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
+    let engines = Engines::start();
     let daily = Schedule::from_stored("0 0 9 * * *", "UTC").unwrap();
     let day = |d| NaiveDate::from_ymd_opt(2027, 1, d).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    for (engine, c) in engines.each() {
         let group = |channel_id| {
             let setup = Setup {
                 platform: "matrix",

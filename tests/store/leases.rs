@@ -2,21 +2,13 @@
 //! holder, taken by another only once it has run out, given up at once.
 
 use upright::store::leases::{current, release, take};
-use upright::store::sql::{Conn, PgConn};
 
-use crate::postgres::Postgres;
-use crate::{at, migrate};
+use crate::{Engines, at};
 
 #[test]
 fn a_lease_has_one_holder_until_it_runs_out_or_is_given_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
         assert!(take(c, "matrix", "a", at(0), at(20)).unwrap(), "{engine}");
         assert!(
             !take(c, "matrix", "b", at(5), at(25)).unwrap(),

@@ -116,6 +116,47 @@ fn sqlite_schema() -> Schema {
     Schema { columns, indexes }
 }
 
+#[cfg(feature = "postgres")]
+/// A new SQLite database and a new PostgreSQL one, both migrated, with what
+/// keeps them alive (the folder, the server).
+pub(crate) struct Engines {
+    sqlite: rusqlite::Connection,
+    _dir: tempfile::TempDir,
+    postgres: upright::store::sql::PgConn,
+    _server: Postgres,
+}
+
+#[cfg(feature = "postgres")]
+impl Engines {
+    pub(crate) fn start() -> Engines {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.sqlite3");
+        drop(upright::store::Db::open(&path).unwrap());
+        let sqlite = rusqlite::Connection::open(&path).unwrap();
+        // As the store's own connections have it: deletes cascade.
+        sqlite.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        let server = Postgres::start();
+        migrate(&server);
+        let postgres = upright::store::sql::PgConn::connect(&server.url()).unwrap();
+        Engines {
+            sqlite,
+            _dir: dir,
+            postgres,
+            _server: server,
+        }
+    }
+
+    /// The PostgreSQL server, for looking with `psql`.
+    pub(crate) fn server(&self) -> &Postgres {
+        &self._server
+    }
+
+    /// Each engine's name and connection.
+    pub(crate) fn each(&self) -> [(&'static str, &dyn upright::store::sql::Conn); 2] {
+        [("sqlite", &self.sqlite), ("postgres", &self.postgres)]
+    }
+}
+
 /// An instant `seconds` after a fixed one.
 #[cfg(feature = "postgres")]
 pub(crate) fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
@@ -186,18 +227,11 @@ fn the_postgres_migrations_give_the_schema_sqlite_has() {
 #[cfg(feature = "postgres")]
 #[test]
 fn stream_positions_are_kept_alike_on_both_engines() {
-    use upright::store::sql::{Conn, PgConn};
     use upright::store::stream_positions::{get, save};
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
+    let engines = Engines::start();
     let at = |seconds| chrono::DateTime::from_timestamp(seconds, 0).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    for (engine, c) in engines.each() {
         assert_eq!(get(c, "matrix").unwrap(), None, "{engine}");
         save(c, "matrix", "s1_batch", at(1_800_000_000)).unwrap();
         save(c, "discord", "seq 7", at(1_800_000_001)).unwrap();
@@ -213,7 +247,9 @@ fn stream_positions_are_kept_alike_on_both_engines() {
             "{engine}"
         );
     }
-    let saved = server.psql("SELECT saved_at FROM stream_positions WHERE platform = 'matrix'");
+    let saved = engines
+        .server()
+        .psql("SELECT saved_at FROM stream_positions WHERE platform = 'matrix'");
     assert_eq!(saved, "1800000002");
 }
 
@@ -238,15 +274,9 @@ fn body_of(c: &dyn upright::store::sql::Conn, key: &str) -> String {
 fn posts_are_cleaned_of_a_departed_member_alike_on_both_engines() {
     use upright::message::Message;
     use upright::store::post_names::{Named, clean_departed, mark_departed, record};
-    use upright::store::sql::{Conn, PgConn, Value};
+    use upright::store::sql::Value;
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
+    let engines = Engines::start();
     let post = |text: &str| {
         serde_json::to_string(&Message::new("Group summary · Monday 3 May", text)).unwrap()
     };
@@ -254,7 +284,7 @@ fn posts_are_cleaned_of_a_departed_member_alike_on_both_engines() {
         user_id: 7,
         shown: "Mo".to_string(),
     }];
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    for (engine, c) in engines.each() {
         for (key, state) in [("waiting", "pending"), ("sent", "done")] {
             let body = post("- **Mo**: ✅ 1\nNo check-in today: Momo");
             c.execute(

@@ -7,9 +7,8 @@ use chrono::{DateTime, Utc};
 use upright::store::reaction_events::{
     Reaction, RememberedReaction, all_for_user, find, forget_user, purge_before, remember, take,
 };
-use upright::store::sql::{Conn, PgConn};
 
-use crate::{migrate, postgres::Postgres};
+use crate::Engines;
 
 fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap()
@@ -43,14 +42,8 @@ fn remembered(user: &str, emoji: &str, room: Option<&str>) -> RememberedReaction
 
 #[test]
 fn reactions_are_remembered_and_forgotten_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
         let room = Some("!room:example.org");
         remember(c, &reaction("matrix", "$r1", "@ana", "✅", room), at(100)).unwrap();
         // The same id again changes nothing.

@@ -11,9 +11,9 @@ use upright::store::sessions::{
     set_aside, set_missed_because, set_progress, stop_running, stop_running_except,
     take_untold_missed,
 };
-use upright::store::sql::{Conn, ConnExt, PgConn, Value};
+use upright::store::sql::{Conn, ConnExt, Value};
 
-use crate::{migrate, postgres::Postgres};
+use crate::Engines;
 
 fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap()
@@ -78,14 +78,8 @@ fn text_of(c: &dyn Conn, sql: &str, id: i64) -> Option<String> {
 
 #[test]
 fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
         let (_, subscription, group) = owners(c);
         let member = Owner::Subscription(subscription);
         let team = Owner::Group(group);
@@ -306,14 +300,8 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
 
 #[test]
 fn sessions_are_missed_and_told_alike_on_both_engines() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bot.sqlite3");
-    drop(upright::store::Db::open(&path).unwrap());
-    let sqlite = rusqlite::Connection::open(&path).unwrap();
-    let server = Postgres::start();
-    migrate(&server);
-    let postgres = PgConn::connect(&server.url()).unwrap();
-    for (engine, c) in [("sqlite", &sqlite as &dyn Conn), ("postgres", &postgres)] {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
         let (user, subscription, group) = owners(c);
         let member = Owner::Subscription(subscription);
         let session = |date: &str, status| {

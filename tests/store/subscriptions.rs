@@ -7,7 +7,8 @@ use upright::store::sql::{ConnExt, Value};
 use upright::store::subscriptions::{self, State, Subscription};
 use upright::store::users;
 
-use crate::users::{Engines, at, platforms};
+use crate::Engines;
+use crate::users::{at, platforms};
 
 fn ids(subscriptions: &[Subscription]) -> Vec<i64> {
     subscriptions.iter().map(|s| s.id).collect()

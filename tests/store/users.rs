@@ -2,44 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use upright::store::StoreError;
-use upright::store::sql::{Conn, ConnExt, PgConn, Value};
+use upright::store::sql::{ConnExt, Value};
 use upright::store::users::{self, User};
 
-use crate::{migrate, postgres::Postgres};
-
-/// A new SQLite database and a new PostgreSQL one, both migrated, with what
-/// keeps them alive (the folder, the server).
-pub(crate) struct Engines {
-    sqlite: rusqlite::Connection,
-    _dir: tempfile::TempDir,
-    postgres: PgConn,
-    _server: Postgres,
-}
-
-impl Engines {
-    pub(crate) fn start() -> Engines {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bot.sqlite3");
-        drop(upright::store::Db::open(&path).unwrap());
-        let sqlite = rusqlite::Connection::open(&path).unwrap();
-        // As the store's own connections have it: deletes cascade.
-        sqlite.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        let server = Postgres::start();
-        migrate(&server);
-        let postgres = PgConn::connect(&server.url()).unwrap();
-        Engines {
-            sqlite,
-            _dir: dir,
-            postgres,
-            _server: server,
-        }
-    }
-
-    /// Each engine's name and connection.
-    pub(crate) fn each(&self) -> [(&'static str, &dyn Conn); 2] {
-        [("sqlite", &self.sqlite), ("postgres", &self.postgres)]
-    }
-}
+use crate::Engines;
 
 pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap()
