@@ -8,7 +8,9 @@
 //! A holder that cannot renew stops the platform before its lease runs out,
 //! so two processes never send for one platform at once; what it had in
 //! flight is sent again by the next holder under the same idempotency key.
-//! On SQLite (one process) the lease is simply always held.
+//! On SQLite the same lease is kept in the file: one process takes it at
+//! once, and one restarted after a crash waits for its predecessor's lease
+//! to run out (at most `LEASE`) before its platforms connect again.
 
 use std::future::Future;
 use std::time::Duration;
