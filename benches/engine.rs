@@ -174,6 +174,8 @@ async fn bot(
             display_name: format!("u{i}"),
             dm: None,
             profile_zone: None,
+            locale: None,
+            server_locale: None,
         };
         let zone = zones[i % zones.len()];
         for text in [format!("subscribe 07:00 {zone}"), "agree".to_string()] {
@@ -267,6 +269,8 @@ async fn main() -> ExitCode {
             display_name: "admin".into(),
             dm: None,
             profile_zone: None,
+            locale: None,
+            server_locale: None,
         };
         let room = Place::Channel {
             id: "room".into(),
@@ -314,6 +318,8 @@ async fn main() -> ExitCode {
             display_name: "m0".into(),
             dm: None,
             profile_zone: None,
+            locale: None,
+            server_locale: None,
         };
         let boards = 10;
         let t = Instant::now();

@@ -1,5 +1,6 @@
 //! What the bot says: routines (`content/routines/<id>.toml`) and topics
-//! (`content/topics/<id>.toml`), loaded once and validated as a whole so that
+//! (`content/topics/<id>.toml`), in English and translated under
+//! `content/<language>/`, loaded once and validated as a whole so that
 //! every problem is reported at once, each with its file, field and line.
 
 use std::collections::{BTreeMap, HashSet};
@@ -7,6 +8,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::i18n::Language;
+
+mod translation;
 
 /// The routine new subscriptions follow.
 pub const DEFAULT_ROUTINE: &str = "upper-back";
@@ -156,9 +161,17 @@ impl PainRules {
     }
 }
 
-/// Everything the bot says, validated.
+/// Everything the bot says, validated: English, and the languages
+/// translated in `content/<code>/`.
 #[derive(Debug, Clone)]
 pub struct Content {
+    english: Library,
+    translated: BTreeMap<Language, Library>,
+}
+
+/// One language's routines and topics.
+#[derive(Debug, Clone, Default)]
+struct Library {
     routines: BTreeMap<String, Routine>,
     topics: BTreeMap<TopicId, Topic>,
 }
@@ -200,16 +213,118 @@ impl fmt::Display for ContentError {
 }
 
 impl Content {
-    /// Loads and validates `dir/routines/*.toml` and `dir/topics/*.toml`.
+    /// Loads and validates `dir/routines/*.toml` and `dir/topics/*.toml`
+    /// (English), and each translation in `dir/<code>/` (`de`, `es`)
+    /// against them.
     pub fn load(dir: &Path) -> Result<Content, ContentError> {
         let mut problems = Vec::new();
+        let english = Library::load(dir, &mut problems);
+        let mut translated = BTreeMap::new();
+        for language in Language::ALL {
+            let folder = dir.join(language.code());
+            if language == Language::En || !folder.is_dir() {
+                continue;
+            }
+            let library = Library::load(&folder, &mut problems);
+            translation::compare(&english, &library, &folder, &mut problems);
+            translated.insert(language, library);
+        }
+        if problems.is_empty() {
+            Ok(Content {
+                english,
+                translated,
+            })
+        } else {
+            Err(ContentError(problems))
+        }
+    }
+
+    /// The languages with routines and topics of their own (English first).
+    pub fn languages(&self) -> Vec<Language> {
+        std::iter::once(Language::En)
+            .chain(self.translated.keys().copied())
+            .collect()
+    }
+
+    fn library(&self, language: Language) -> &Library {
+        self.translated.get(&language).unwrap_or(&self.english)
+    }
+
+    /// A routine in English: its ids, counts and numbers are every
+    /// language's.
+    pub fn routine(&self, id: &str) -> Option<&Routine> {
+        self.english.routines.get(id)
+    }
+
+    /// A routine's words in `language` (English if not translated).
+    pub fn routine_in(&self, language: Language, id: &str) -> Option<&Routine> {
+        self.library(language)
+            .routines
+            .get(id)
+            .or_else(|| self.routine(id))
+    }
+
+    pub fn routines(&self) -> impl Iterator<Item = &Routine> {
+        self.english.routines.values()
+    }
+
+    pub fn topic(&self, id: TopicId) -> &Topic {
+        self.topic_in(Language::En, id)
+    }
+
+    /// A topic in `language` (English if not translated).
+    pub fn topic_in(&self, language: Language, id: TopicId) -> &Topic {
+        // `load` refuses a folder without every topic, so this always finds one.
+        self.library(language)
+            .topics
+            .get(&id)
+            .unwrap_or_else(|| &self.english.topics[&id])
+    }
+
+    /// How pain is asked about and when an exercise rests.
+    pub fn pain_rules(&self) -> &PainRules {
+        self.pain_rules_in(Language::En)
+    }
+
+    /// The pain rules with their texts in `language` (the numbers are the
+    /// same in every language: `load` checks).
+    pub fn pain_rules_in(&self, language: Language) -> &PainRules {
+        // `load` refuses precautions without them, so the fallback is never used.
+        static NONE: std::sync::OnceLock<PainRules> = std::sync::OnceLock::new();
+        self.topic_in(language, TopicId::Precautions)
+            .pain
+            .as_ref()
+            .unwrap_or_else(|| {
+                NONE.get_or_init(|| PainRules {
+                    ask: String::new(),
+                    rest_from_score: 11,
+                    rest_after_reports: usize::MAX,
+                    rest_within_sessions: 0,
+                    rest_days: 0,
+                    rest_notice: String::new(),
+                })
+            })
+    }
+
+    /// The advice sent right after a 🤕 check-in, in `language`.
+    pub fn pain_advice(&self, language: Language) -> &str {
+        self.topic_in(language, TopicId::Precautions)
+            .on_pain
+            .as_deref()
+            .unwrap_or_default()
+    }
+}
+
+impl Library {
+    /// One language's folder, every problem reported to `problems`.
+    fn load(dir: &Path, problems: &mut Vec<Problem>) -> Library {
         let routines_dir = dir.join("routines");
         let topics_dir = dir.join("topics");
 
         let mut routines = BTreeMap::new();
-        for file in toml_files(&routines_dir, &mut problems) {
-            if let Some(routine) = parse_file::<Routine>(&file, &mut problems) {
-                check_routine(&file, &routine, &mut problems);
+        for file in toml_files(&routines_dir, problems) {
+            if let Some(routine) = parse_file::<Routine>(&file, problems) {
+                check_routine(&file, &routine, problems);
                 if routines.contains_key(&routine.id) {
                     problems.push(problem(
                         &file,
@@ -236,9 +351,9 @@ impl Content {
         }
 
         let mut topics = BTreeMap::new();
-        for file in toml_files(&topics_dir, &mut problems) {
-            if let Some(topic) = parse_file::<Topic>(&file, &mut problems)
-                && let Some(id) = check_topic(&file, &topic, &mut problems)
+        for file in toml_files(&topics_dir, problems) {
+            if let Some(topic) = parse_file::<Topic>(&file, problems)
+                && let Some(id) = check_topic(&file, &topic, problems)
             {
                 topics.insert(id, topic);
             }
@@ -254,52 +369,7 @@ impl Content {
                 });
             }
         }
-
-        if problems.is_empty() {
-            Ok(Content { routines, topics })
-        } else {
-            Err(ContentError(problems))
-        }
-    }
-
-    pub fn routine(&self, id: &str) -> Option<&Routine> {
-        self.routines.get(id)
-    }
-
-    pub fn routines(&self) -> impl Iterator<Item = &Routine> {
-        self.routines.values()
-    }
-
-    pub fn topic(&self, id: TopicId) -> &Topic {
-        // `load` refuses a folder without every topic, so this always finds one.
-        &self.topics[&id]
-    }
-
-    /// How pain is asked about and when an exercise rests.
-    pub fn pain_rules(&self) -> &PainRules {
-        // `load` refuses precautions without them, so the fallback is never used.
-        static NONE: std::sync::OnceLock<PainRules> = std::sync::OnceLock::new();
-        self.topic(TopicId::Precautions)
-            .pain
-            .as_ref()
-            .unwrap_or_else(|| {
-                NONE.get_or_init(|| PainRules {
-                    ask: String::new(),
-                    rest_from_score: 11,
-                    rest_after_reports: usize::MAX,
-                    rest_within_sessions: 0,
-                    rest_days: 0,
-                    rest_notice: String::new(),
-                })
-            })
-    }
-
-    /// The advice sent right after a 🤕 check-in.
-    pub fn pain_advice(&self) -> &str {
-        self.topic(TopicId::Precautions)
-            .on_pain
-            .as_deref()
-            .unwrap_or_default()
+        Library { routines, topics }
     }
 }
 

@@ -7,18 +7,20 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::duration::describe;
+use crate::i18n::{Language, TextId, dates, text_id};
 use crate::message::escape_markdown;
 
 #[derive(Debug)]
 pub struct Conventions {
-    /// One sentence for the help text.
-    pub how_to_type_commands: &'static str,
-    /// The refusal when someone else tries to change a group.
-    pub who_manages_groups: &'static str,
+    /// One sentence for the help text (a Fluent id).
+    pub how_to_type_commands: TextId,
+    /// The refusal when someone else tries to change a group (a Fluent id).
+    pub who_manages_groups: TextId,
     /// A member named so that the platform notifies them.
     pub mention: fn(platform_user_id: &str, display_name: &str) -> String,
-    /// An instant as its reader should see it, and how far off it is.
-    pub instant: fn(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String,
+    /// An instant as its reader should see it, and how far off it is, in
+    /// their language.
+    pub instant: fn(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>, lang: Language) -> String,
     /// An answer in the member's DM may carry the disclaimer itself: the
     /// platform reports the answer's message once sent
     /// ([`Engine::disclaimer_answered`](crate::engine::Engine::disclaimer_answered)),
@@ -30,8 +32,8 @@ pub struct Conventions {
 impl Conventions {
     /// Text everywhere: the demo, and any platform without its own.
     pub const PLAIN: Conventions = Conventions {
-        how_to_type_commands: "Type them with a leading `/`, e.g. `/subscribe 07:30 Europe/Berlin`.",
-        who_manages_groups: "Only admins can set up or change this group.",
+        how_to_type_commands: text_id!("conventions-plain-commands"),
+        who_manages_groups: text_id!("conventions-plain-group-admins"),
         mention: at_name,
         instant: in_local_time,
         answer_carries_disclaimer: false,
@@ -39,14 +41,16 @@ impl Conventions {
 }
 
 /// `Mon 3 May at 07:00 (Europe/Berlin), in 2 h 5 min`: the member's own
-/// zone, written out.
-pub fn in_local_time(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>) -> String {
+/// zone, written out in their language.
+pub fn in_local_time(at: DateTime<Utc>, zone: Tz, now: DateTime<Utc>, lang: Language) -> String {
     let local = at.with_timezone(&zone);
-    format!(
-        "{} ({}), in {}",
-        local.format("%a %-d %b at %H:%M"),
-        zone.name(),
-        describe(at - now)
+    crate::tr!(
+        lang,
+        "instant-local",
+        date = dates::short_date(lang, local.date_naive()),
+        time = local.format("%H:%M").to_string(),
+        zone = zone.name(),
+        from_now = describe(lang, at - now)
     )
 }
 

@@ -39,6 +39,8 @@ fn member() -> Member {
         display_name: "You".to_string(),
         dm: None,
         profile_zone: None,
+        locale: None,
+        server_locale: None,
     }
 }
 

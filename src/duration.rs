@@ -2,6 +2,8 @@
 
 use chrono::Duration;
 
+use crate::i18n::Language;
+
 /// Parses `<number><unit>` with unit `s`, `m`, `h` or `d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -25,11 +27,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     duration.ok_or_else(problem)
 }
 
-/// Writes a duration the way people say it: `3 minutes`, `2 h 5 min`.
-pub fn describe(duration: Duration) -> String {
+/// Writes a duration the way people say it: `3 min`, `2 h 5 min` (the
+/// units read the same in every language Upright speaks).
+pub fn describe(lang: Language, duration: Duration) -> String {
     let minutes = duration.num_minutes();
     if minutes < 1 {
-        return "less than a minute".to_string();
+        return crate::tr!(lang, "duration-less-than-a-minute");
     }
     let (days, hours, minutes) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
     let mut parts = Vec::new();
@@ -63,9 +66,12 @@ mod tests {
 
     #[test]
     fn describes_for_people() {
-        assert_eq!(describe(Duration::seconds(30)), "less than a minute");
-        assert_eq!(describe(Duration::minutes(3)), "3 min");
-        assert_eq!(describe(Duration::minutes(125)), "2 h 5 min");
-        assert_eq!(describe(Duration::hours(49)), "2 d 1 h");
+        assert_eq!(
+            describe(Language::En, Duration::seconds(30)),
+            "less than a minute"
+        );
+        assert_eq!(describe(Language::En, Duration::minutes(3)), "3 min");
+        assert_eq!(describe(Language::En, Duration::minutes(125)), "2 h 5 min");
+        assert_eq!(describe(Language::En, Duration::hours(49)), "2 d 1 h");
     }
 }

@@ -51,6 +51,7 @@ pub mod doctor;
 pub mod duration;
 pub mod engine;
 pub mod http;
+pub mod i18n;
 #[cfg(feature = "matrix")]
 pub mod matrix;
 pub mod message;

@@ -8,9 +8,10 @@
 //! A holder that cannot renew stops the platform before its lease runs out,
 //! so two processes never send for one platform at once; what it had in
 //! flight is sent again by the next holder under the same idempotency key.
-//! On SQLite the same lease is kept in the file: one process takes it at
-//! once, and one restarted after a crash waits for its predecessor's lease
-//! to run out (at most `LEASE`) before its platforms connect again.
+//! On SQLite the same lease is kept in the file, which only processes on
+//! one machine can share: one restarted after a crash finds its
+//! predecessor's process gone and takes the lease at once, without waiting
+//! for it to run out.
 
 use std::future::Future;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::store::leases;
+use crate::store::sql::Engine as SqlEngine;
 use crate::telemetry::Link;
 
 /// How long a lease lasts without renewal: the longest a dead holder keeps
@@ -175,8 +177,37 @@ async fn try_take(engine: &Engine, name: &str, replica: &str) -> crate::store::R
     let (lease, me) = (name.to_string(), replica.to_string());
     engine
         .db()
-        .call(move |c| leases::take(c, &lease, &me, now, until))
+        .call(move |c| {
+            if c.engine() == SqlEngine::Sqlite
+                && let Some(held) = leases::current(c, &lease, now)?
+                && held.holder != me
+                && died_on_this_host(&held.holder)
+            {
+                tracing::info!(
+                    lease,
+                    holder = held.holder,
+                    "the lease's holder has died; taking it over"
+                );
+                leases::release(c, &lease, &held.holder)?;
+            }
+            leases::take(c, &lease, &me, now, until)
+        })
         .await
+}
+
+/// Whether `holder` (a [`replica_id`]) was a process on this host that no
+/// longer runs: its process id is gone, or is ours (a restarted container
+/// often runs as the same pid). Only asked on SQLite, whose file never has
+/// holders on two machines; on PostgreSQL another host with the same name
+/// may run it.
+fn died_on_this_host(holder: &str) -> bool {
+    let mut parts = holder.split('/');
+    let (Some(host_name), Some(Ok(pid))) = (parts.next(), parts.next().map(str::parse::<u32>))
+    else {
+        return false;
+    };
+    host_name == host()
+        && (pid == std::process::id() || !std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
 /// Renews the lease until it is lost: another holder has it, or no renewal
@@ -218,5 +249,27 @@ async fn stop_when(mut stopped: watch::Receiver<bool>, mut lost: watch::Receiver
     tokio::select! {
         _ = stopped.wait_for(|s| *s) => {}
         _ = lost.wait_for(|l| *l) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_is_dead_only_when_it_ran_here_and_its_process_is_gone() {
+        let here = host();
+        // Ours: a restarted process (or container) under the same pid.
+        assert!(died_on_this_host(&format!(
+            "{here}/{}/1",
+            std::process::id()
+        )));
+        // Above the kernel's largest pid: no such process.
+        assert!(died_on_this_host(&format!("{here}/4294967295/1")));
+        // Alive: pid 1 always runs, and is not this test.
+        assert!(!died_on_this_host(&format!("{here}/1/1")));
+        // Another host's process is never judged from here.
+        assert!(!died_on_this_host("elsewhere.example/4294967295/1"));
+        assert!(!died_on_this_host("not a replica id"));
     }
 }

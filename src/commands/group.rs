@@ -9,6 +9,7 @@ use crate::content::DEFAULT_ROUTINE;
 use crate::engine::groups::{GroupRecord, NUDGE_LEAD, nudge_time, session_end};
 use crate::engine::render;
 use crate::engine::weekly;
+use crate::i18n::Language;
 use crate::message::{Message, Reply};
 use crate::schedule::{Schedule, parse_time};
 use crate::store::groups::{self, Group, Setup};
@@ -31,9 +32,33 @@ fn admin_channel<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, CommandError> {
                 .to_string(),
         )),
         Place::Channel { admin: false, .. } => Err(CommandError::Refused(
-            ctx.conventions.who_manages_groups.to_string(),
+            ctx.conventions.who_manages_groups.in_language(ctx.lang),
         )),
         Place::Channel { id, admin: true } => Ok(id),
+    }
+}
+
+/// The language of a group's posts: the one named, else the one it had,
+/// else the server's (Discord's `guild_locale`), else English.
+fn group_language(
+    ctx: &Ctx<'_>,
+    named: Option<&str>,
+    existing: Option<&Group>,
+) -> Result<Language, CommandError> {
+    match named {
+        Some(code) => Language::from_tag(code).ok_or_else(|| {
+            let offered: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+            CommandError::Refused(crate::tr!(
+                ctx.lang,
+                "language-unknown",
+                asked = code,
+                languages = offered.join(", ")
+            ))
+        }),
+        None => Ok(existing
+            .map(|group| group.language)
+            .or(ctx.server_language)
+            .unwrap_or_default()),
     }
 }
 
@@ -112,9 +137,11 @@ pub(crate) fn setup(
     timezone: Option<&str>,
     days: Option<&str>,
     summary: Option<&str>,
+    language: Option<&str>,
 ) -> Result<Reply, CommandError> {
     let channel = admin_channel(ctx)?;
     let existing = groups::for_channel(ctx.c, &ctx.user.platform, channel)?;
+    let language = group_language(ctx, language, existing.as_ref())?;
     let time = parse_time(time)?;
     // A group's zone is the room's, never one admin's profile.
     let (zone, zone_from, days) = zone_and_days(
@@ -151,6 +178,7 @@ pub(crate) fn setup(
             next_run_at,
             next_nudge_at: nudge.next_after(ctx.now).map(|o| o.at),
             next_summary_at: summary_schedule.next_after(ctx.now).map(|o| o.at),
+            language,
         },
         ctx.now,
     )?;

@@ -8,6 +8,7 @@
 mod group;
 mod help;
 mod info;
+mod language;
 mod later;
 mod pain;
 mod parse;
@@ -23,6 +24,7 @@ use chrono::{DateTime, Utc};
 use crate::content::Content;
 use crate::conventions::Conventions;
 use crate::engine::{Engine, Settings};
+use crate::i18n::Language;
 use crate::message::{Message, Reply};
 use crate::store::{StoreError, subscriptions, users};
 use crate::telemetry::CommandOutcome;
@@ -50,6 +52,12 @@ pub struct Member {
     /// The zone the member's profile gives (Matrix's `m.tz`), for a
     /// `subscribe` without one when none is known yet.
     pub profile_zone: Option<String>,
+    /// The language the member's app reports (Discord's `locale`): theirs
+    /// until they choose one with `language`.
+    pub locale: Option<String>,
+    /// The language of the server the command came from (Discord's
+    /// `guild_locale`): a new group's, unless the admin names one.
+    pub server_locale: Option<String>,
 }
 
 /// What went wrong while answering.
@@ -86,6 +94,10 @@ pub(crate) struct Ctx<'a> {
     pub conventions: &'static Conventions,
     /// The zone in the member's profile, if their platform has one.
     pub profile_zone: Option<chrono_tz::Tz>,
+    /// The language the answer is written in: the member's.
+    pub lang: Language,
+    /// The server's language, for a new group (see [`Member::server_locale`]).
+    pub server_language: Option<Language>,
     /// Work the answer needs once the connection is released.
     pub later: std::cell::RefCell<Option<Later>>,
 }
@@ -93,7 +105,7 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// An instant as the member's platform shows it.
     pub fn instant(&self, at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
-        (self.conventions.instant)(at, zone, self.now)
+        (self.conventions.instant)(at, zone, self.now, self.lang)
     }
 }
 
@@ -196,6 +208,8 @@ async fn answer_in_store(
             let tx = c.transaction()?;
             let user = store_member(&tx, &member, &place, now)?;
             let ctx = Ctx {
+                lang: user.language(),
+                server_language: member.server_locale.as_deref().and_then(Language::from_tag),
                 c: &tx,
                 content: &content,
                 settings,
@@ -250,6 +264,14 @@ fn store_member(
     )?;
     if let Some(dm) = &member.dm {
         users::set_dm_target(c, user.id, dm)?;
+    }
+    let reported = member.locale.as_deref().and_then(Language::from_tag);
+    if let Some(language) = reported.filter(|&l| user.platform_language != Some(l)) {
+        users::set_platform_language(c, user.id, language)?;
+        return Ok(users::User {
+            platform_language: Some(language),
+            ..user
+        });
     }
     Ok(user)
 }
@@ -357,6 +379,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "privacy export [csv] / privacy delete",
         "all your data as a file / erase it",
     ),
+    (
+        "language [code]",
+        "the language I write to you in: `language de`, `language es`, `language en`",
+    ),
     ("help", "this list"),
 ];
 
@@ -430,13 +456,16 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
             timezone,
             days,
             summary,
+            language,
         } => group::setup(
             ctx,
             &time,
             timezone.as_deref(),
             days.as_deref(),
             summary.as_deref(),
+            language.as_deref(),
         ),
+        Command::Language { code } => language::choose(ctx, code.as_deref()),
         Command::GroupOff => group::off(ctx),
         Command::GroupStatus => group::status(ctx),
         Command::GroupNudges { on } => group::set_group_nudges(ctx, on),
@@ -491,6 +520,8 @@ mod tests {
             place,
             conventions: &Conventions::PLAIN,
             profile_zone: None,
+            lang: Language::En,
+            server_language: None,
             later: std::cell::RefCell::new(None),
         };
         let command = Command::parse(text)?;

@@ -61,6 +61,8 @@ pub enum Command {
         timezone: Option<String>,
         days: Option<String>,
         summary: Option<String>,
+        /// The language of the group's posts (`de`, `es-ES`, …).
+        language: Option<String>,
     },
     GroupOff,
     GroupStatus,
@@ -82,6 +84,10 @@ pub enum Command {
     },
     Weekly {
         on: bool,
+    },
+    /// The member's language (`de`, `es-ES`, …); `None` lists them.
+    Language {
+        code: Option<String>,
     },
 }
 
@@ -161,6 +167,11 @@ impl Command {
             "nudges" => return parse_on_off("nudges", words).map(|on| Command::Nudges { on }),
             "weekly" => return parse_on_off("weekly", words).map(|on| Command::Weekly { on }),
             "group" => return Self::parse_group(words),
+            "language" | "lang" | "sprache" | "idioma" => {
+                let usage = "Use `language` to see the languages, or `language de`.";
+                let code = optional_word("language", usage, words)?;
+                return Ok(Command::Language { code });
+            }
             "privacy" => return Self::parse_privacy(words),
             other => match TopicId::from_name(other) {
                 Some(topic) => Command::Topic(topic),
@@ -275,7 +286,7 @@ impl Command {
             return Err(missing);
         };
         let (time, rest) = with_meridiem(time, rest);
-        let mut summary = None;
+        let (mut summary, mut language) = (None, None);
         let (mut zone, mut days) = (Vec::new(), Vec::new());
         let mut rest = rest.into_iter();
         while let Some(word) = rest.next() {
@@ -288,6 +299,15 @@ impl Command {
                     });
                 };
                 summary = Some(at.to_string());
+            } else if word.eq_ignore_ascii_case("language") {
+                let Some(code) = rest.next() else {
+                    return Err(ParseError::Missing {
+                        command: "group setup",
+                        what: "a language after `language`",
+                        example: "group setup 07:30 Europe/Berlin language de",
+                    });
+                };
+                language = Some(code.to_string());
             } else if summary.is_none() && crate::schedule::parse_time(word).is_ok() {
                 // A second time on its own is the summary's.
                 summary = Some(word.to_string());
@@ -302,6 +322,7 @@ impl Command {
             timezone: (!zone.is_empty()).then(|| zone.join(" ")),
             days: (!days.is_empty()).then(|| days.join(",")),
             summary,
+            language,
         })
     }
 
@@ -464,6 +485,7 @@ impl Command {
             Command::Leaderboard => "leaderboard",
             Command::Nudges { .. } => "nudges",
             Command::Weekly { .. } => "weekly",
+            Command::Language { .. } => "language",
         }
     }
 }

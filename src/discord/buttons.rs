@@ -315,25 +315,39 @@ pub async fn on_how_strong(
         score: value(SCORE_FIELD).unwrap_or_default(),
         place: value(WHERE_FIELD),
     };
-    let answer = command_answer(engine, &form.user, command, form.guild_id.is_some()).await;
+    let asking = Asking {
+        user: &form.user,
+        locale: &form.locale,
+        server_locale: form.guild_locale.as_deref(),
+    };
+    let answer = command_answer(engine, asking, command, form.guild_id.is_some()).await;
     form.create_response(&ctx.http, answer).await?;
     Ok(())
+}
+
+/// Who pressed or sent, and the languages their interaction reports.
+struct Asking<'a> {
+    user: &'a serenity::User,
+    locale: &'a str,
+    server_locale: Option<&'a str>,
 }
 
 /// A command run for the member who pressed a button or sent a form, as
 /// the interaction's answer (only they see it when `private`).
 async fn command_answer(
     engine: &Engine,
-    user: &serenity::User,
+    asking: Asking<'_>,
     command: crate::commands::Command,
     private: bool,
 ) -> serenity::CreateInteractionResponse {
     let member = crate::commands::Member {
         platform: PLATFORM.to_string(),
-        user_id: user.id.to_string(),
-        display_name: user.display_name().to_string(),
+        user_id: asking.user.id.to_string(),
+        display_name: asking.user.display_name().to_string(),
         dm: None,
         profile_zone: None,
+        locale: Some(asking.locale.to_string()),
+        server_locale: asking.server_locale.map(str::to_string),
     };
     let reply =
         crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;
@@ -351,7 +365,12 @@ async fn move_later(
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
     let command = crate::commands::Command::Later { delay: None };
-    let answer = command_answer(engine, &press.user, command, true).await;
+    let asking = Asking {
+        user: &press.user,
+        locale: &press.locale,
+        server_locale: press.guild_locale.as_deref(),
+    };
+    let answer = command_answer(engine, asking, command, true).await;
     press.create_response(&ctx.http, answer).await?;
     Ok(())
 }

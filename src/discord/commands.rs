@@ -54,6 +54,7 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
         exercise(),
         privacy(),
         weekly(),
+        language(),
         group::leaderboard(),
         nudges(),
         group::group(),
@@ -129,6 +130,11 @@ async fn answer(ctx: Context<'_>, command: Command) -> Result<(), Error> {
         display_name,
         dm: None,
         profile_zone: None,
+        locale: ctx.locale().map(str::to_string),
+        server_locale: match ctx {
+            poise::Context::Application(app) => app.interaction.guild_locale.clone(),
+            poise::Context::Prefix(_) => None,
+        },
     };
     let place = place(ctx);
     let engine = ctx.data().clone();
@@ -412,6 +418,37 @@ impl Switch {
     fn is_on(self) -> bool {
         matches!(self, Switch::On)
     }
+}
+
+/// The languages a member or group can choose, by their own names.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum LanguageChoice {
+    #[name = "English"]
+    En,
+    #[name = "Deutsch"]
+    De,
+    #[name = "Español"]
+    Es,
+}
+
+impl LanguageChoice {
+    fn code(self) -> &'static str {
+        match self {
+            LanguageChoice::En => "en",
+            LanguageChoice::De => "de",
+            LanguageChoice::Es => "es",
+        }
+    }
+}
+
+/// The language I write to you in
+#[poise::command(slash_command)]
+pub async fn language(
+    ctx: Context<'_>,
+    #[description = "Leave it out to see the languages"] language: Option<LanguageChoice>,
+) -> Result<(), Error> {
+    let code = language.map(|l| l.code().to_string());
+    answer(ctx, Command::Language { code }).await
 }
 
 /// A summary of your week by DM each Sunday

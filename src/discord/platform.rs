@@ -93,8 +93,8 @@ impl DiscordPlatform {
 /// Discord's ways: slash commands, Manage Server, `<@id>` mentions, and
 /// timestamps each reader's app shows in their own zone and language.
 pub static CONVENTIONS: Conventions = Conventions {
-    how_to_type_commands: "Use them as slash commands, e.g. `/subscribe`.",
-    who_manages_groups: "Only members with the Manage Server permission can set up or change this group.",
+    how_to_type_commands: crate::i18n::text_id!("conventions-discord-commands"),
+    who_manages_groups: crate::i18n::text_id!("conventions-discord-group-admins"),
     mention: user_mention,
     instant: timestamp,
     answer_carries_disclaimer: false,
@@ -110,6 +110,7 @@ fn timestamp(
     at: chrono::DateTime<chrono::Utc>,
     _zone: chrono_tz::Tz,
     _now: chrono::DateTime<chrono::Utc>,
+    _lang: crate::i18n::Language,
 ) -> String {
     let seconds = at.timestamp();
     format!("<t:{seconds}:f> (<t:{seconds}:R>)")

@@ -90,7 +90,7 @@ pub fn opening(
     if let Some(late) = late_by {
         body.push_str(&format!(
             "Sorry, this comes {} late: I was offline at your session time.\n\n",
-            describe(late)
+            describe(crate::i18n::Language::En, late)
         ));
     }
     body.push_str(&format!(
@@ -211,7 +211,7 @@ pub fn streak_line(streak: Streak) -> String {
 /// when), and the question how strong and where.
 pub fn pain_advice(content: &Content, exercise: &Exercise, back_on: Option<NaiveDate>) -> Message {
     let rules = content.pain_rules();
-    let mut body = content.pain_advice().to_string();
+    let mut body = content.pain_advice(crate::i18n::Language::En).to_string();
     if let Some(back_on) = back_on {
         body.push_str("\n\n");
         body.push_str(&rules.rest_notice(&exercise.title, &long_date(back_on)));

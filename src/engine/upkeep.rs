@@ -1,4 +1,5 @@
-//! Housekeeping in every pass: records past the retention period go, and
+//! Housekeeping in every pass: records past the retention period (and
+//! answered commands past a day) go, and
 //! the posts naming a member who erased their data are cleaned.
 
 use std::sync::PoisonError;
@@ -6,10 +7,14 @@ use std::sync::PoisonError;
 use chrono::Duration;
 
 use super::Engine;
-use crate::store::{Result, deliveries, post_names, reaction_events};
+use crate::store::{Result, answered_commands, deliveries, post_names, reaction_events};
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::hours(1);
+
+/// How long answered commands are remembered: longer than any replay
+/// (commands older than a few minutes are not answered at all).
+const ANSWERS_REMEMBERED: Duration = Duration::days(1);
 
 /// Posts cleaned in one transaction, so a member named in thousands of
 /// posts never holds the database for long.
@@ -33,15 +38,18 @@ impl Engine {
             *purged_at = Some(now);
         }
         // Checked: a retention past the calendar keeps everything.
-        let Some(cutoff) = now.checked_sub_signed(self.settings().retention) else {
-            return Ok(());
-        };
+        let cutoff = now.checked_sub_signed(self.settings().retention);
+        let answers_cutoff = now - ANSWERS_REMEMBERED;
         let (deliveries, reactions) = self
             .db()
             .call(move |c| {
                 let tx = c.transaction()?;
-                let deliveries = deliveries::purge_finished_before(&tx, cutoff)?;
-                let reactions = reaction_events::purge_before(&tx, cutoff)?;
+                answered_commands::purge_before(&tx, answers_cutoff)?;
+                let (mut deliveries, mut reactions) = (0, 0);
+                if let Some(cutoff) = cutoff {
+                    deliveries = deliveries::purge_finished_before(&tx, cutoff)?;
+                    reactions = reaction_events::purge_before(&tx, cutoff)?;
+                }
                 tx.commit()?;
                 Ok((deliveries, reactions))
             })

@@ -416,6 +416,7 @@ where
                     "synced"
                 );
                 health.link(PLATFORM, Link::Connected);
+                listener.dms.mark_synced();
                 if let Some(since) = &since {
                     let missed = tokio::select! {
                         () = shutdown.as_mut() => break SyncEnd::Stopped,

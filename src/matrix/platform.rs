@@ -34,6 +34,11 @@ pub struct MatrixPlatform {
 pub(super) struct DmRooms {
     client: std::sync::RwLock<Client>,
     created: tokio::sync::Mutex<std::collections::HashMap<OwnedUserId, OwnedRoomId>>,
+    /// Whether a sync has filled the store. Before the first one a new
+    /// device's store (a replica's first take-over) knows no rooms: a
+    /// member's DM would look gone and be created again, a group room
+    /// would look left.
+    synced: tokio::sync::watch::Sender<bool>,
 }
 
 impl DmRooms {
@@ -41,6 +46,7 @@ impl DmRooms {
         DmRooms {
             client: std::sync::RwLock::new(client),
             created: tokio::sync::Mutex::default(),
+            synced: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -49,6 +55,20 @@ impl DmRooms {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// A sync has filled the store: the engine's sends may go.
+    pub(super) fn mark_synced(&self) {
+        self.synced
+            .send_if_modified(|synced| !std::mem::replace(synced, true));
+    }
+
+    /// The client, once a sync has filled its store. Only the engine's
+    /// sends wait here: the handlers run inside the sync they would wait for.
+    pub(super) async fn synced_client(&self) -> Client {
+        // `self` holds the sender, so this ends only once synced.
+        let _ = self.synced.subscribe().wait_for(|synced| *synced).await;
+        self.client()
     }
 
     /// Sends go through `client` from now on.
@@ -195,12 +215,12 @@ impl MatrixPlatform {
     }
 
     async fn room_for(&self, to: &Destination) -> Result<Room, SendError> {
+        let client = self.dms.synced_client().await;
         match to {
             Destination::Channel(id) => {
                 let id = OwnedRoomId::try_from(id.as_str())
                     .map_err(|e| SendError::Rejected(e.to_string()))?;
-                self.dms
-                    .client()
+                client
                     .get_room(&id)
                     .ok_or_else(|| SendError::Unreachable(format!("not in room {id}")))
             }
@@ -208,7 +228,7 @@ impl MatrixPlatform {
                 if let Some(room) = dm
                     .as_deref()
                     .and_then(|id| OwnedRoomId::try_from(id).ok())
-                    .and_then(|id| self.dms.client().get_room(&id))
+                    .and_then(|id| client.get_room(&id))
                     .filter(|room| room.state() == RoomState::Joined)
                 {
                     return Ok(room);
@@ -232,8 +252,8 @@ const MATRIX_SEND_CONCURRENCY: usize = 32;
 /// links clients show as the member's name), times written out in the
 /// member's zone (clients have no timestamp markup).
 pub static CONVENTIONS: Conventions = Conventions {
-    how_to_type_commands: "Write them after `!upright`, e.g. `!upright subscribe 07:30 Europe/Berlin`.",
-    who_manages_groups: "Only members who may change this room's settings (power level 50 unless the room asks for another) can set up or change this group.",
+    how_to_type_commands: crate::i18n::text_id!("conventions-matrix-commands"),
+    who_manages_groups: crate::i18n::text_id!("conventions-matrix-group-admins"),
     mention: pill,
     instant: crate::conventions::in_local_time,
     answer_carries_disclaimer: true,

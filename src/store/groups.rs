@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::sql::{Conn, ConnExt, Engine, Row, Value, args, in_list};
 use super::{Result, StoreError, from_db_time, to_db_time};
+use crate::i18n::Language;
 use crate::schedule::Schedule;
 
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct Group {
     pub next_run_at: Option<DateTime<Utc>>,
     pub next_nudge_at: Option<DateTime<Utc>>,
     pub next_summary_at: Option<DateTime<Utc>>,
+    /// What its posts are written in.
+    pub language: Language,
 }
 
 impl Group {
@@ -34,7 +37,8 @@ impl Group {
 }
 
 const COLUMNS: &str = "id, platform, channel_id, routine_id, cron, timezone, pace_minutes, \
-                       summary_time, nudges, active, next_run_at, next_nudge_at, next_summary_at";
+                       summary_time, nudges, active, next_run_at, next_nudge_at, next_summary_at, \
+                       language";
 
 /// A group's columns as read, before what they hold is decoded.
 struct RawRow {
@@ -51,6 +55,7 @@ struct RawRow {
     next_run: Option<i64>,
     next_nudge: Option<i64>,
     next_summary: Option<i64>,
+    language: Option<String>,
 }
 
 fn raw(row: &dyn Row) -> Result<RawRow> {
@@ -68,6 +73,7 @@ fn raw(row: &dyn Row) -> Result<RawRow> {
         next_run: row.opt_int(10)?,
         next_nudge: row.opt_int(11)?,
         next_summary: row.opt_int(12)?,
+        language: row.opt_text(13)?,
     })
 }
 
@@ -94,6 +100,11 @@ fn decode(raw: RawRow) -> Result<Group> {
         next_run_at: time(raw.next_run)?,
         next_nudge_at: time(raw.next_nudge)?,
         next_summary_at: time(raw.next_summary)?,
+        language: raw
+            .language
+            .as_deref()
+            .and_then(Language::from_tag)
+            .unwrap_or_default(),
     })
 }
 
@@ -108,6 +119,7 @@ pub struct Setup<'a> {
     pub next_run_at: Option<DateTime<Utc>>,
     pub next_nudge_at: Option<DateTime<Utc>>,
     pub next_summary_at: Option<DateTime<Utc>>,
+    pub language: Language,
 }
 
 /// Creates the channel's group or sets it up again (history and the nudge
@@ -116,13 +128,14 @@ pub fn set_up(c: &dyn Conn, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<Gro
     let summary_time = setup.summary_time.format("%H:%M").to_string();
     c.execute(
         "INSERT INTO groups (platform, channel_id, routine_id, cron, timezone, pace_minutes,
-                             summary_time, active, next_run_at, next_nudge_at, next_summary_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11)
+                             summary_time, active, next_run_at, next_nudge_at, next_summary_at, created_at,
+                             language)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (platform, channel_id) DO UPDATE SET
              routine_id = excluded.routine_id, cron = excluded.cron, timezone = excluded.timezone,
              pace_minutes = excluded.pace_minutes, summary_time = excluded.summary_time, active = 1,
              next_run_at = excluded.next_run_at, next_nudge_at = excluded.next_nudge_at,
-             next_summary_at = excluded.next_summary_at",
+             next_summary_at = excluded.next_summary_at, language = excluded.language",
         args![
             setup.platform,
             setup.channel_id,
@@ -135,6 +148,7 @@ pub fn set_up(c: &dyn Conn, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<Gro
             setup.next_nudge_at.map(to_db_time),
             setup.next_summary_at.map(to_db_time),
             to_db_time(now),
+            setup.language.code(),
         ],
     )?;
     for_channel(c, setup.platform, setup.channel_id)?

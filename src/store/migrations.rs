@@ -59,6 +59,8 @@ pub const MIGRATIONS: &[Migration] = migrations![
     14 "0014" reaction_rooms,
     15 "0015" post_names,
     16 "0016" leases,
+    17 "0017" answered_commands,
+    18 "0018" languages,
 ];
 
 /// The lock replicas take on PostgreSQL while they migrate, so two starting

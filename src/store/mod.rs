@@ -9,6 +9,7 @@
 //! [`Db::call`], which runs the closure on the blocking pool so the runtime
 //! is never stalled by disk or network I/O.
 
+pub mod answered_commands;
 pub mod check_ins;
 pub mod claims;
 mod database;

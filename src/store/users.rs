@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{Conn, ConnExt, Engine, Row, args, claim_rows, in_list};
 use super::{Result, StoreError, to_db_time};
+use crate::i18n::Language;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -18,10 +19,25 @@ pub struct User {
     pub nudges_off: bool,
     /// When the next weekly summary DM is due; `None` = not wanted.
     pub weekly_summary_at: Option<DateTime<Utc>>,
+    /// The language they chose with `language`.
+    pub chosen_language: Option<Language>,
+    /// The language their platform last reported for them (Discord's
+    /// interaction locale), when it is one Upright speaks.
+    pub platform_language: Option<Language>,
+}
+
+impl User {
+    /// The language they read: the one they chose, else their platform's,
+    /// else English.
+    pub fn language(&self) -> Language {
+        self.chosen_language
+            .or(self.platform_language)
+            .unwrap_or_default()
+    }
 }
 
 const COLUMNS: &str = "id, platform, platform_user_id, display_name, dm_target, timezone, \
-                       agreed_at, nudges_off, weekly_summary_at";
+                       agreed_at, nudges_off, weekly_summary_at, language, platform_language";
 
 fn from_row(row: &dyn Row) -> Result<User> {
     Ok(User {
@@ -36,6 +52,8 @@ fn from_row(row: &dyn Row) -> Result<User> {
         weekly_summary_at: row
             .opt_int(8)?
             .and_then(|at| DateTime::from_timestamp(at, 0)),
+        chosen_language: row.opt_text(9)?.as_deref().and_then(Language::from_tag),
+        platform_language: row.opt_text(10)?.as_deref().and_then(Language::from_tag),
     })
 }
 
@@ -126,6 +144,24 @@ pub fn get(c: &dyn Conn, id: i64) -> Result<User> {
         from_row,
     )?
     .ok_or_else(|| StoreError::Corrupt(format!("there is no member {id}")))
+}
+
+/// The language the member chose (`None`: back to their platform's).
+pub fn set_language(c: &dyn Conn, id: i64, language: Option<Language>) -> Result<()> {
+    c.execute(
+        "UPDATE users SET language = ?2 WHERE id = ?1",
+        args![id, language.map(Language::code)],
+    )?;
+    Ok(())
+}
+
+/// The language the member's platform reports for them now.
+pub fn set_platform_language(c: &dyn Conn, id: i64, language: Language) -> Result<()> {
+    c.execute(
+        "UPDATE users SET platform_language = ?2 WHERE id = ?1",
+        args![id, language.code()],
+    )?;
+    Ok(())
 }
 
 pub fn set_dm_target(c: &dyn Conn, id: i64, dm_target: &str) -> Result<()> {

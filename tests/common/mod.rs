@@ -366,6 +366,8 @@ impl Bot {
             display_name: capitalized(user),
             dm: None,
             profile_zone: None,
+            locale: None,
+            server_locale: None,
         };
         let reply = commands::handle_text(&self.engine, &member, place, text).await;
         self.engine.run_due().await.unwrap();

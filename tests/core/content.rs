@@ -112,7 +112,12 @@ fn the_real_content_loads() {
         assert!(!topic.points.is_empty(), "{}", id.name());
         assert!(!topic.title.trim().is_empty(), "{}", id.name());
     }
-    assert!(!content.pain_advice().trim().is_empty());
+    assert!(
+        !content
+            .pain_advice(upright::i18n::Language::En)
+            .trim()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -207,7 +212,9 @@ fn precautions_carry_the_seed_facts() {
         "precautions",
         &["sharp pain", "sharp or intense pain"],
     );
-    let advice = content.pain_advice().to_lowercase();
+    let advice = content
+        .pain_advice(upright::i18n::Language::En)
+        .to_lowercase();
     assert_mentions(&advice, "on_pain", &["stop"]);
     assert_mentions(&advice, "on_pain", &["healthcare professional"]);
 }

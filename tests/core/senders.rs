@@ -117,6 +117,8 @@ async fn subscribe(engine: &Engine, platform: &str, user: &str) {
         display_name: user.into(),
         dm: None,
         profile_zone: None,
+        locale: None,
+        server_locale: None,
     };
     for text in ["subscribe 07:00 UTC", "agree"] {
         let command = Command::parse(text).unwrap();

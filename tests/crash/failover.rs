@@ -475,7 +475,11 @@ fn verdict(size: &Size, outcome: &Outcome, world: &mut World) {
             unanswered.push(name);
         }
     }
-    let matrix_twice = matrix.iter().filter(|(_, r)| r.statuses > 1).count();
+    let matrix_twice: Vec<&String> = matrix
+        .iter()
+        .filter(|(_, r)| r.statuses > 1)
+        .map(|(name, _)| name)
+        .collect();
     let asked_again = outcome
         .discord_asks
         .iter()
@@ -485,7 +489,7 @@ fn verdict(size: &Size, outcome: &Outcome, world: &mut World) {
     println!(
         "fail-over test: {members} members on each platform, {kills} kills (seed {seed}): \
          {messages} session messages read, {} expected; {} check-ins sent, {} recorded, {} lost; \
-         {} of {} commands answered (Matrix answers that came twice: {matrix_twice}; Discord \
+         {} of {} commands answered (Matrix answers that came twice: {}; Discord \
          members who asked again after an unanswered interaction: {asked_again})",
         2 * members * MARKERS.len(),
         outcome.sent.len(),
@@ -493,10 +497,14 @@ fn verdict(size: &Size, outcome: &Outcome, world: &mut World) {
         lost.len(),
         2 * members - unanswered.len(),
         2 * members,
+        matrix_twice.len(),
     );
     print_takeovers(&outcome.takeovers);
-    let failed =
-        !(problems.is_empty() && lost.is_empty() && unanswered.is_empty() && twice.is_empty());
+    let failed = !(problems.is_empty()
+        && lost.is_empty()
+        && unanswered.is_empty()
+        && twice.is_empty()
+        && matrix_twice.is_empty());
     if failed && let Some(work) = world.work.take() {
         println!("the replicas' logs stay in {}", work.keep().display());
     }
@@ -511,6 +519,10 @@ fn verdict(size: &Size, outcome: &Outcome, world: &mut World) {
         "seed {seed}: commands not answered: {unanswered:?}\n{logs}"
     );
     assert!(twice.is_empty(), "seed {seed}: {twice:#?}\n{logs}");
+    assert!(
+        matrix_twice.is_empty(),
+        "seed {seed}: Matrix members whose `status` was answered twice: {matrix_twice:?}\n{logs}"
+    );
     assert_eq!(
         outcome.sent.len(),
         2 * members * 5,

@@ -45,6 +45,7 @@ fn groups_are_set_up_and_found_due_alike_on_both_engines() {
             next_run_at: Some(at(next[0])),
             next_nudge_at: Some(at(next[1])),
             next_summary_at: Some(at(next[2])),
+            language: Default::default(),
         };
         let room = groups::set_up(
             c,
@@ -263,6 +264,7 @@ fn group_rest_days_and_members_are_kept_alike_on_both_engines() {
                 next_run_at: None,
                 next_nudge_at: None,
                 next_summary_at: None,
+                language: Default::default(),
             };
             groups::set_up(c, &setup, at(T)).unwrap().id
         };

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use upright::clock::SystemClock;
 use upright::content::Content;
 use upright::engine::{Engine, Settings};
-use upright::store::{Database, Db};
+use upright::store::{Database, Db, leases};
 
 use crate::postgres::Postgres;
 
@@ -26,6 +26,11 @@ struct Replica {
 
 impl Replica {
     fn start(name: &'static str, database: Database, running: Running) -> Replica {
+        Replica::start_as(name, name.to_string(), database, running)
+    }
+
+    /// A replica that holds leases as `id`.
+    fn start_as(name: &'static str, id: String, database: Database, running: Running) -> Replica {
         let (stop, stopped) = watch::channel(false);
         let (kill, killed) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -42,7 +47,7 @@ impl Replica {
                     Arc::new(SystemClock),
                     Settings::default(),
                 );
-                let held = upright::replica::hold(&engine, "fake", name, stopped, |stop| {
+                let held = upright::replica::hold(&engine, "fake", &id, stopped, |stop| {
                     let running = running.clone();
                     async move {
                         running.lock().unwrap().push(name);
@@ -140,4 +145,40 @@ fn a_platform_runs_in_one_replica_and_another_takes_over_when_it_dies() {
     );
     other.stop();
     assert_eq!(server.psql("SELECT count(*) FROM leases"), "0", "given up");
+}
+
+/// On SQLite, whose file only one machine's processes share, a process
+/// restarted after a crash takes its dead predecessor's lease at once; on
+/// PostgreSQL, where a holder of the same name may run on another host, the
+/// lease is waited out.
+#[test]
+fn on_sqlite_a_dead_predecessors_lease_is_taken_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Postgres::start();
+    let databases = [
+        Database::Sqlite(dir.path().join("bot.sqlite3")),
+        Database::Postgres(server.url()),
+    ];
+    for database in databases {
+        let me = upright::replica::replica_id();
+        let host = me.split('/').next().unwrap();
+        // Above the kernel's largest pid: a process that is gone.
+        let dead = format!("{host}/4294967295/1");
+        let db = Db::connect(&database).unwrap();
+        let now = chrono::Utc::now();
+        let held_until = now + chrono::Duration::hours(1);
+        assert!(
+            db.call_blocking(|c| leases::take(c, "fake", &dead, now, held_until))
+                .unwrap()
+        );
+        let running = Running::default();
+        let restarted = Replica::start_as("restarted", me, database.clone(), running.clone());
+        if matches!(database, Database::Sqlite(_)) {
+            until_running(&running, &["restarted"], Duration::from_secs(30));
+        } else {
+            std::thread::sleep(Duration::from_secs(5));
+            assert!(running.lock().unwrap().is_empty(), "waits for the lease");
+        }
+        restarted.stop();
+    }
 }

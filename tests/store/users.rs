@@ -1,6 +1,7 @@
 //! `store::users` alike on SQLite and PostgreSQL.
 
 use chrono::{DateTime, Utc};
+use upright::i18n::Language;
 use upright::store::StoreError;
 use upright::store::sql::{ConnExt, Value};
 use upright::store::users::{self, User};
@@ -42,7 +43,31 @@ fn members_are_kept_alike_on_both_engines() {
                 agreed: false,
                 nudges_off: false,
                 weekly_summary_at: None,
+                chosen_language: None,
+                platform_language: None,
             },
+            "{engine}"
+        );
+        // English until the platform or the member says otherwise; a
+        // choice outranks what the platform reports.
+        assert_eq!(ana.language(), Language::En, "{engine}");
+        users::set_platform_language(c, ana.id, Language::Es).unwrap();
+        assert_eq!(
+            users::get(c, ana.id).unwrap().language(),
+            Language::Es,
+            "{engine}"
+        );
+        users::set_language(c, ana.id, Some(Language::De)).unwrap();
+        users::set_platform_language(c, ana.id, Language::Es).unwrap();
+        assert_eq!(
+            users::get(c, ana.id).unwrap().language(),
+            Language::De,
+            "{engine}"
+        );
+        users::set_language(c, ana.id, None).unwrap();
+        assert_eq!(
+            users::get(c, ana.id).unwrap().language(),
+            Language::Es,
             "{engine}"
         );
         let ana = users::upsert(c, "matrix", "@ana:x", "Ana", at(2_000)).unwrap();

@@ -1,7 +1,7 @@
 //! A group's slash commands: `/group` with its subcommands and
 //! `/leaderboard`, installed and used in servers only (see [`super::all`]).
 
-use super::{Context, Days, Error, Switch, answer, zones};
+use super::{Context, Days, Error, LanguageChoice, Switch, answer, zones};
 use crate::commands::Command;
 
 /// The streaks of this channel's group
@@ -44,12 +44,16 @@ pub async fn group_setup(
     #[description = "Local time of the day's summary, e.g. 21:00"]
     #[max_length = 16]
     summary: Option<String>,
+    #[description = "The language of the group's posts (default: the server's)"] language: Option<
+        LanguageChoice,
+    >,
 ) -> Result<(), Error> {
     let command = Command::GroupSetup {
         time,
         timezone,
         days: days.map(|d| d.as_text().to_string()),
         summary,
+        language: language.map(|l| l.code().to_string()),
     };
     answer(ctx, command).await
 }

@@ -253,6 +253,15 @@ impl Inbound {
         asked: Asked,
     ) {
         let started = std::time::Instant::now();
+        // A replica taking over, or a restart, may be handed it again.
+        match self.engine.was_answered(PLATFORM, command.as_str()).await {
+            Ok(true) => {
+                tracing::debug!(%command, "answered already");
+                return;
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%command, "cannot tell whether it was answered: {error}"),
+        }
         let in_their_dm = self.is_dm_with(&room, &sender).await;
         let room_member = room_member(&room, &sender).await;
         let member = Member {
@@ -263,6 +272,9 @@ impl Inbound {
                 .map_or_else(|| sender.localpart().to_string(), |m| m.name().to_string()),
             dm: in_their_dm.then(|| room.room_id().to_string()),
             profile_zone: profile_zone(&room, &sender, &text).await,
+            // Matrix says nothing of a member's language: `language` sets it.
+            locale: None,
+            server_locale: None,
         };
         let place = if in_their_dm {
             Place::Direct
@@ -290,8 +302,14 @@ impl Inbound {
         };
         let answer = format!("answer/{command}");
         let sent = send_reply(&target, &reply, &answer).await;
-        if let Err(error) = &sent {
-            tracing::warn!(room = %target.room_id(), "cannot send a reply: {error}");
+        match &sent {
+            Ok(_) => {
+                stored("record the answer", || {
+                    self.engine.answered(PLATFORM, command.as_str())
+                })
+                .await;
+            }
+            Err(error) => tracing::warn!(room = %target.room_id(), "cannot send a reply: {error}"),
         }
         if reply.carries_disclaimer {
             let message = sent.ok().map(|event| event.to_string());
