@@ -9,6 +9,8 @@ mod reaction_events;
 mod sessions;
 
 #[cfg(feature = "postgres")]
+mod answered_commands;
+#[cfg(feature = "postgres")]
 mod claims;
 #[cfg(feature = "postgres")]
 mod leases;
