@@ -11,8 +11,10 @@ use chrono_tz::Tz;
 
 use crate::clock::Clock;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
+use crate::i18n::{Language, dates};
 use crate::message::{Message, Reply};
 use crate::store::deliveries::Kind;
+use crate::tr;
 
 pub const PLATFORM: &str = "console";
 
@@ -23,6 +25,8 @@ struct State {
     /// The latest message a check-in can refer to (an exercise, or the disclaimer).
     latest_reactable: Option<String>,
     zone: Tz,
+    /// The member's language, for dates and the terminal's own words.
+    language: Language,
     out: Box<dyn Write + Send>,
 }
 
@@ -41,6 +45,7 @@ impl Console {
                 sent_keys: HashMap::new(),
                 latest_reactable: None,
                 zone: Tz::UTC,
+                language: Language::default(),
                 out,
             })),
             clock,
@@ -54,6 +59,15 @@ impl Console {
     /// Times are printed in the member's zone once it is known.
     pub fn set_zone(&self, zone: Tz) {
         self.lock().zone = zone;
+    }
+
+    /// Dates and the terminal's own words follow the member's language.
+    pub fn set_language(&self, language: Language) {
+        self.lock().language = language;
+    }
+
+    pub fn language(&self) -> Language {
+        self.lock().language
     }
 
     pub fn latest_reactable(&self) -> Option<String> {
@@ -71,17 +85,23 @@ impl Console {
     pub fn print_reply(&self, reply: &Reply, attachment_dir: &Path) -> String {
         let mut message = reply.message.clone();
         if let Some(attachment) = &reply.attachment {
-            let number = self.lock().next_number;
+            let (number, lang) = {
+                let state = self.lock();
+                (state.next_number, state.language)
+            };
             let path = attachment_path(attachment_dir, number, &attachment.filename);
-            match std::fs::write(&path, &attachment.bytes) {
-                Ok(()) => message
-                    .body
-                    .push_str(&format!("\n[attachment: {}]", path.display())),
-                Err(e) => message.body.push_str(&format!(
-                    "\n[attachment could not be written to {}: {e}]",
-                    path.display()
-                )),
-            }
+            let shown = path.display().to_string();
+            let line = match std::fs::write(&path, &attachment.bytes) {
+                Ok(()) => tr!(lang, "demo-attachment", path = shown),
+                Err(e) => tr!(
+                    lang,
+                    "demo-attachment-failed",
+                    path = shown,
+                    error = e.to_string()
+                ),
+            };
+            message.body.push('\n');
+            message.body.push_str(&line);
         }
         self.print(&message)
     }
@@ -93,8 +113,9 @@ impl Console {
         state.next_number += 1;
         let local = now.with_timezone(&state.zone);
         let text = format!(
-            "\n#{number} · {}\n{}\n",
-            local.format("%a %-d %b %H:%M %Z"),
+            "\n#{number} · {} {}\n{}\n",
+            dates::short_date(state.language, local.date_naive()),
+            local.format("%H:%M %Z"),
             message.to_markdown()
         );
         write_or_log(&mut state.out, &text);

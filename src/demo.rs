@@ -4,7 +4,8 @@
 //! Input lines: `/command args` as on Discord, `react <emoji> [#N]`,
 //! `unreact <emoji> [#N]`, `wait <duration>`, `quit`. Between lines the clock
 //! runs at `speed` × real time; `wait` jumps it ahead, delivering everything
-//! due on the way.
+//! due on the way. The terminal speaks the member's language, which
+//! `--lang` (or `/language`) chooses.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +21,9 @@ use crate::console::{self, Console};
 use crate::content::Content;
 use crate::duration::parse_duration;
 use crate::engine::{Engine, ReactionEvent, ReactionOutcome, Settings};
+use crate::i18n::{Language, dates};
 use crate::store::{Database, Db, users};
+use crate::tr;
 
 pub struct DemoOptions {
     pub speed: f64,
@@ -28,15 +31,19 @@ pub struct DemoOptions {
     pub database: Database,
     pub content: Arc<Content>,
     pub settings: Settings,
+    /// The language the member chooses before the first line; `None`
+    /// keeps theirs (English for a new member).
+    pub language: Option<Language>,
 }
 
 const MEMBER_ID: &str = "you";
+const MEMBER_NAME: &str = "You";
 
 fn member() -> Member {
     Member {
         platform: console::PLATFORM.to_string(),
         user_id: MEMBER_ID.to_string(),
-        display_name: "You".to_string(),
+        display_name: MEMBER_NAME.to_string(),
         dm: None,
         profile_zone: None,
         locale: None,
@@ -102,12 +109,11 @@ pub async fn run(
         anchor_real: Instant::now(),
     };
 
-    update_zone(&db, &console).await;
-    let soon = (start + Duration::minutes(2)).format("%H:%M");
-    console.note(&format!(
-        "Upright demo. It is {} UTC here. Try:\n   /subscribe {soon} UTC   then   /agree   then   wait 2m\n   react ✅ (or ⏭️, 🤕) checks in on the latest exercise; /help lists commands; quit ends.",
-        start.format("%a %-d %b %H:%M")
-    ));
+    if let Some(language) = options.language {
+        choose_language(&db, language, start).await?;
+    }
+    follow_member(&db, &console).await;
+    introduce(&console, start);
 
     let mut lines = input.lines();
     loop {
@@ -159,7 +165,7 @@ impl Input<'_> {
         }
         if let Some(text) = line.strip_prefix('/') {
             let reply = commands::handle_text(engine, &member(), &Place::Direct, text).await;
-            update_zone(self.db, console).await;
+            follow_member(self.db, console).await;
             console.print_reply(&reply, self.attachment_dir);
         } else if let Some(rest) = line.strip_prefix("unreact ") {
             react(engine, console, rest, false).await?;
@@ -175,7 +181,7 @@ impl Input<'_> {
                 Err(problem) => console.note(&problem),
             }
         } else {
-            console.note("Commands start with `/` (try `/help`); also `react ✅ [#N]`, `unreact ✅ [#N]`, `wait 10m`, `quit`.");
+            console.note(&tr!(console.language(), "demo-unknown-input"));
         }
         Ok(())
     }
@@ -188,8 +194,9 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
         .next()
         .map(|n| n.trim_start_matches('#').to_string())
         .or_else(|| console.latest_reactable());
+    let lang = console.language();
     let Some(message_id) = target else {
-        console.note("There is no exercise to check in on yet.");
+        console.note(&tr!(lang, "demo-nothing-to-react-to"));
         return Ok(());
     };
     let outcome = engine
@@ -204,24 +211,64 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
             room: None,
         })
         .await?;
-    let verb = if added { "reacted" } else { "removed" };
-    match outcome {
-        ReactionOutcome::Ignored => console.note(&format!(
-            "({verb} {emoji} on #{message_id}: nothing to check in there)"
-        )),
-        _ => console.note(&format!("(you {verb} {emoji} on #{message_id})")),
-    }
+    let (emoji, number) = (emoji.as_str(), message_id.as_str());
+    let said = match (outcome, added) {
+        (ReactionOutcome::Ignored, true) => {
+            tr!(lang, "demo-reacted-nothing", emoji = emoji, number = number)
+        }
+        (ReactionOutcome::Ignored, false) => {
+            tr!(
+                lang,
+                "demo-unreacted-nothing",
+                emoji = emoji,
+                number = number
+            )
+        }
+        (_, true) => tr!(lang, "demo-reacted", emoji = emoji, number = number),
+        (_, false) => tr!(lang, "demo-unreacted", emoji = emoji, number = number),
+    };
+    console.note(&said);
     engine.run_due().await?;
     Ok(())
 }
 
-async fn update_zone(db: &Db, console: &Console) {
+/// The first lines: the time, and what to try.
+fn introduce(console: &Console, start: DateTime<Utc>) {
+    let lang = console.language();
+    let now = format!(
+        "{} {}",
+        dates::short_date(lang, start.date_naive()),
+        start.format("%H:%M")
+    );
+    let soon = (start + Duration::minutes(2)).format("%H:%M").to_string();
+    console.note(&format!(
+        "{}\n   {}\n   {}",
+        tr!(lang, "demo-intro", now = now),
+        tr!(lang, "demo-intro-start", time = soon),
+        tr!(lang, "demo-intro-more"),
+    ));
+}
+
+/// `--lang`: the member (stored now if new) chooses `language`, as
+/// `/language` would.
+async fn choose_language(db: &Db, language: Language, now: DateTime<Utc>) -> anyhow::Result<()> {
+    db.call(move |c| {
+        let user = users::ensure(c, console::PLATFORM, MEMBER_ID, MEMBER_NAME, now)?;
+        users::set_language(c, user.id, Some(language))
+    })
+    .await?;
+    Ok(())
+}
+
+/// The terminal follows the member: their zone once known, their language.
+async fn follow_member(db: &Db, console: &Console) {
     let user = db
         .call(|c| users::find(c, console::PLATFORM, MEMBER_ID))
         .await;
-    if let Ok(Some(user)) = user
-        && let Some(zone) = user.timezone.and_then(|z| z.parse::<Tz>().ok())
-    {
-        console.set_zone(zone);
+    if let Ok(Some(user)) = user {
+        console.set_language(user.language());
+        if let Some(zone) = user.timezone.and_then(|z| z.parse::<Tz>().ok()) {
+            console.set_zone(zone);
+        }
     }
 }

@@ -6,11 +6,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
 use upright::config::{Config, LogFormat};
 use upright::content::{Content, TopicId};
 use upright::engine::Settings;
+use upright::i18n::Language;
 use upright::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
 use upright::store::{Database, Db};
 
@@ -41,6 +43,10 @@ enum Cmd {
         /// or a PostgreSQL URL.
         #[arg(long, default_value = "upright-demo.sqlite3", value_parser = Database::parse)]
         database: Database,
+        /// The language the bot writes to you in (`/language` changes it
+        /// later); default: the one chosen before, else English.
+        #[arg(long, value_parser = language_code())]
+        lang: Option<Language>,
     },
     /// Validate the content folder.
     CheckContent {
@@ -99,7 +105,8 @@ fn main() -> ExitCode {
             speed,
             start,
             database,
-        } => demo(&config, speed, start, database),
+            lang,
+        } => demo(&config, speed, start, database, lang),
         Cmd::CheckContent { dir } => {
             return check_content(&dir.unwrap_or_else(|| config.content_dir.clone()));
         }
@@ -155,11 +162,19 @@ fn run(config: &Config) -> anyhow::Result<()> {
     ))
 }
 
+/// A language by its code (`en`, `de`, `es`); clap lists them when another
+/// is given.
+fn language_code() -> impl TypedValueParser<Value = Language> {
+    PossibleValuesParser::new(Language::ALL.map(Language::code))
+        .map(|code| Language::from_tag(&code).unwrap_or_default())
+}
+
 fn demo(
     config: &Config,
     speed: f64,
     start: Option<DateTime<Utc>>,
     database: Database,
+    language: Option<Language>,
 ) -> anyhow::Result<()> {
     if !(speed.is_finite() && speed > 0.0) {
         anyhow::bail!("--speed must be a positive number, like 1 or 60");
@@ -170,6 +185,7 @@ fn demo(
         database,
         content: load_content(config)?,
         settings: Settings::from(config),
+        language,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(upright::demo::run(

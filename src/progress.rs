@@ -9,12 +9,15 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use image::ImageEncoder;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::coaching::Streak;
+use crate::i18n::Language;
+use crate::i18n::dates::weekday_short;
+use crate::tr;
 
 pub const WIDTH: u32 = 720;
 pub const HEIGHT: u32 = 500;
@@ -124,6 +127,8 @@ pub struct Picture {
     pub today: NaiveDate,
     pub days: BTreeMap<NaiveDate, f32>,
     pub streak: Streak,
+    /// The member's, for the words drawn in.
+    pub language: Language,
 }
 
 impl Picture {
@@ -132,14 +137,15 @@ impl Picture {
         Ok(crate::message::Attachment {
             filename: "progress.png".to_string(),
             mime: "image/png",
-            bytes: render(self.today, &self.days, self.streak)?,
+            bytes: render(self.language, self.today, &self.days, self.streak)?,
         })
     }
 }
 
-/// Draws the picture as PNG bytes. `days` maps each day with a session to the
-/// share of the routine done (0.0–1.0).
+/// Draws the picture as PNG bytes, its words in `lang`. `days` maps each day
+/// with a session to the share of the routine done (0.0–1.0).
 pub fn render(
+    lang: Language,
     today: NaiveDate,
     days: &BTreeMap<NaiveDate, f32>,
     streak: Streak,
@@ -148,19 +154,18 @@ pub fn render(
         let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
         let dark = RGBColor(0x20, 0x20, 0x20);
         root.draw(&Text::new(
-            "Upright · last 12 weeks",
+            tr!(lang, "session-progress-title"),
             (24, 16),
             text(30, dark),
         ))
         .map_err(problem)?;
-        let days_word = |n: u32| if n == 1 { "day" } else { "days" };
-        let line = format!(
-            "Streak {} {} · best {} · {} {} done",
-            streak.current,
-            days_word(streak.current),
-            streak.best,
-            streak.done_days,
-            days_word(streak.done_days)
+        let day_count = |n: u32| tr!(lang, "session-days", count = n);
+        let line = tr!(
+            lang,
+            "session-progress-streak",
+            current = day_count(streak.current),
+            best = streak.best,
+            done_days = day_count(streak.done_days)
         );
         root.draw(&Text::new(
             line,
@@ -168,8 +173,9 @@ pub fn render(
             text(22, RGBColor(0x08, 0x30, 0x6B)),
         ))
         .map_err(problem)?;
-        for (weekday, name) in [(0, "Mon"), (2, "Wed"), (4, "Fri"), (6, "Sun")] {
-            let (_, y) = cell_origin(0, weekday);
+        for day in [Weekday::Mon, Weekday::Wed, Weekday::Fri, Weekday::Sun] {
+            let (_, y) = cell_origin(0, day.num_days_from_monday());
+            let name = weekday_short(lang, day);
             root.draw(&Text::new(name, (20, (y + 14) as i32), text(17, dark)))
                 .map_err(problem)?;
         }
@@ -191,28 +197,41 @@ pub fn render(
                 .map_err(problem)?;
             }
         }
-        // Legend, left to right: no session, none, some, half or more, all.
-        let legend_y = (HEIGHT - 32) as i32;
-        root.draw(&Text::new(
-            "less",
-            (LEFT as i32, legend_y - 2),
-            text(16, dark),
-        ))
-        .map_err(problem)?;
-        for (i, color) in std::iter::once(NO_SESSION).chain(SHADES).enumerate() {
-            let x = LEFT as i32 + 48 + i as i32 * 26;
-            root.draw(&Rectangle::new(
-                [(x, legend_y - 2), (x + 20, legend_y + 18)],
-                color.filled(),
-            ))
-            .map_err(problem)?;
-        }
-        root.draw(&Text::new(
-            "more",
-            (LEFT as i32 + 48 + 5 * 26 + 6, legend_y - 2),
-            text(16, dark),
-        ))
-        .map_err(problem)?;
+        draw_legend(root, lang)?;
         Ok(())
     })
+}
+
+/// The legend, left to right: no session, none, some, half or more, all;
+/// its squares move right when "less" is a longer word.
+fn draw_legend(root: &Canvas<'_>, lang: Language) -> Result<(), ProgressError> {
+    let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
+    let dark = RGBColor(0x20, 0x20, 0x20);
+    let legend_y = (HEIGHT - 32) as i32;
+    let less = tr!(lang, "session-progress-less");
+    let (less_width, _) = root
+        .estimate_text_size(&less, &text(16, dark))
+        .map_err(problem)?;
+    let squares = LEFT as i32 + 48.max(less_width as i32 + 8);
+    root.draw(&Text::new(
+        less,
+        (LEFT as i32, legend_y - 2),
+        text(16, dark),
+    ))
+    .map_err(problem)?;
+    for (i, color) in std::iter::once(NO_SESSION).chain(SHADES).enumerate() {
+        let x = squares + i as i32 * 26;
+        root.draw(&Rectangle::new(
+            [(x, legend_y - 2), (x + 20, legend_y + 18)],
+            color.filled(),
+        ))
+        .map_err(problem)?;
+    }
+    root.draw(&Text::new(
+        tr!(lang, "session-progress-more"),
+        (squares + 5 * 26 + 6, legend_y - 2),
+        text(16, dark),
+    ))
+    .map_err(problem)?;
+    Ok(())
 }

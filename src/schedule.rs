@@ -24,6 +24,9 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use crate::i18n::{Language, dates};
+use crate::tr;
+
 /// A set of weekdays, Monday first.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Weekdays(u8);
@@ -75,19 +78,25 @@ impl Weekdays {
             .collect::<Vec<_>>()
             .join(",")
     }
+
+    /// `daily`, `weekdays`, `weekends` or `Mon, Wed, Fri`, in `lang`.
+    pub fn describe(self, lang: Language) -> String {
+        match self {
+            Self::DAILY => tr!(lang, "cmd-days-daily"),
+            Self::WEEKDAYS => tr!(lang, "cmd-days-weekdays"),
+            Self::WEEKENDS => tr!(lang, "cmd-days-weekends"),
+            days => {
+                let names: Vec<String> =
+                    days.iter().map(|d| dates::weekday_short(lang, d)).collect();
+                names.join(", ")
+            }
+        }
+    }
 }
 
 impl fmt::Display for Weekdays {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Self::DAILY => f.write_str("daily"),
-            Self::WEEKDAYS => f.write_str("weekdays"),
-            Self::WEEKENDS => f.write_str("weekends"),
-            days => {
-                let names: Vec<String> = days.iter().map(|d| format!("{d:?}")).collect();
-                f.write_str(&names.join(", "))
-            }
-        }
+        f.write_str(&self.describe(Language::En))
     }
 }
 
@@ -97,38 +106,67 @@ impl fmt::Debug for Weekdays {
     }
 }
 
-/// A mistake in what a member typed, worded for the member.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A mistake in what a member typed, worded for the member in their
+/// language by [`InputError::message`]; `Display` is the English one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputError {
-    #[error("`{0}` is not a time. Write it as HH:MM, for example `07:30` or `7:30am`.")]
     NotATime(String),
-    #[error(
-        "There is no hour {0}. Use 00–23, or 1–12 with am/pm (for example `07:30` or `7:30pm`)."
-    )]
     HourOutOfRange(u32),
-    #[error("There is no minute {0}. Minutes go from 00 to 59 (for example `07:30`).")]
     MinuteOutOfRange(u32),
-    #[error("I don't know the time zone `{input}`.{hint} Use an IANA name such as `Europe/Berlin` or a city such as `berlin`.", hint = suggestion_hint(.suggestions))]
     UnknownZone {
         input: String,
         suggestions: Vec<String>,
     },
-    #[error("`{input}` matches several time zones: {}. Please give the full name.", .candidates.join(", "))]
     AmbiguousZone {
         input: String,
         candidates: Vec<String>,
     },
-    #[error("`{0}` is not a day. Use `daily`, `weekdays`, `weekends`, or days like `mon,wed,fri`.")]
     UnknownDay(String),
 }
 
-fn suggestion_hint(suggestions: &[String]) -> String {
-    if suggestions.is_empty() {
-        String::new()
-    } else {
-        format!(" Did you mean {}?", suggestions.join(" or "))
+impl InputError {
+    /// What went wrong and what would work, in `lang`.
+    pub fn message(&self, lang: Language) -> String {
+        match self {
+            InputError::NotATime(input) => {
+                tr!(lang, "cmd-input-not-a-time", input = input.as_str())
+            }
+            InputError::HourOutOfRange(hour) => tr!(lang, "cmd-input-hour", hour = *hour),
+            InputError::MinuteOutOfRange(minute) => {
+                tr!(lang, "cmd-input-minute", minute = *minute)
+            }
+            InputError::UnknownZone { input, suggestions } if suggestions.is_empty() => {
+                tr!(lang, "cmd-input-unknown-zone", input = input.as_str())
+            }
+            InputError::UnknownZone { input, suggestions } => {
+                let or = format!(" {} ", tr!(lang, "cmd-input-or"));
+                tr!(
+                    lang,
+                    "cmd-input-unknown-zone-suggest",
+                    input = input.as_str(),
+                    suggestions = suggestions.join(&or)
+                )
+            }
+            InputError::AmbiguousZone { input, candidates } => tr!(
+                lang,
+                "cmd-input-ambiguous-zone",
+                input = input.as_str(),
+                candidates = candidates.join(", ")
+            ),
+            InputError::UnknownDay(input) => {
+                tr!(lang, "cmd-input-unknown-day", input = input.as_str())
+            }
+        }
     }
 }
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Language::En))
+    }
+}
+
+impl std::error::Error for InputError {}
 
 /// Parses `07:30`, `7:30`, `7:30am`, `7 pm`, `12:00am` into a wall-clock time.
 pub fn parse_time(input: &str) -> Result<NaiveTime, InputError> {
@@ -245,7 +283,7 @@ pub struct Occurrence {
     pub at: DateTime<Utc>,
 }
 
-/// A daily local time on some weekdays in one zone.
+/// A daily local time on some weekdays in one zone (`Display`: English).
 #[derive(Clone)]
 pub struct Schedule {
     time: NaiveTime,
@@ -344,6 +382,17 @@ impl Schedule {
         self.zone
     }
 
+    /// `07:30 weekdays (Europe/Berlin)` as a member reads it in `lang`.
+    pub fn describe(&self, lang: Language) -> String {
+        tr!(
+            lang,
+            "cmd-schedule",
+            time = self.time.format("%H:%M").to_string(),
+            days = self.days.describe(lang),
+            zone = self.zone.name()
+        )
+    }
+
     /// The 6-field cron expression stored in the database.
     pub fn cron_expression(&self) -> &str {
         self.cron.source()
@@ -431,13 +480,7 @@ impl fmt::Debug for Schedule {
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} ({})",
-            self.time.format("%H:%M"),
-            self.days,
-            self.zone.name()
-        )
+        f.write_str(&self.describe(Language::En))
     }
 }
 
@@ -469,6 +512,32 @@ mod tests {
         assert!(matches!(parse_time(""), Err(InputError::NotATime(_))));
         let message = parse_time("25:00").unwrap_err().to_string();
         assert!(message.contains("00–23"), "{message}");
+    }
+
+    /// English reads as it always did; the other languages say it in theirs.
+    #[test]
+    fn mistakes_and_schedules_read_in_the_members_language() {
+        let suggestions = vec!["Europe/Berlin".into(), "Europe/Paris".into()];
+        let unknown = InputError::UnknownZone {
+            input: "eurpoe".into(),
+            suggestions,
+        };
+        let english = unknown.to_string();
+        assert!(english.contains("Did you mean Europe/Berlin or Europe/Paris? Use"));
+        let german = unknown.message(Language::De);
+        assert!(
+            german.contains("Europe/Berlin oder Europe/Paris"),
+            "{german}"
+        );
+        let time = parse_time("07:30").unwrap();
+        let mwf = Schedule::new(time, parse_days("mon,wed,fri").unwrap(), Tz::Europe__Berlin);
+        assert_eq!(mwf.to_string(), "07:30 Mon, Wed, Fri (Europe/Berlin)");
+        assert_eq!(
+            mwf.describe(Language::De),
+            "Mo., Mi., Fr. um 07:30 (Europe/Berlin)"
+        );
+        let daily = Schedule::new(time, Weekdays::DAILY, Tz::UTC).describe(Language::Es);
+        assert_eq!(daily, "todos los días a las 07:30 (UTC)");
     }
 
     #[test]

@@ -12,10 +12,13 @@ use plotters::prelude::*;
 
 use crate::check_in::CheckInKind;
 use crate::coaching::History;
-use crate::content::Routine;
+use crate::content::{Content, Routine};
+use crate::i18n::Language;
+use crate::i18n::dates::short_date;
 use crate::message::clip;
 use crate::progress::{Canvas, FONT, ProgressError, png, problem};
 use crate::store::sessions::Session;
+use crate::tr;
 
 pub const WEEKS: i64 = 8;
 pub const WIDTH: u32 = 960;
@@ -53,6 +56,7 @@ pub struct Day {
 /// One exercise's last 8 weeks.
 #[derive(Debug, Clone)]
 pub struct Exercise {
+    /// In the member's language.
     pub title: String,
     pub days: Vec<Day>,
 }
@@ -63,24 +67,33 @@ pub struct Exercise {
 pub struct Trends {
     pub today: NaiveDate,
     pub exercises: Vec<Exercise>,
+    /// The member's, for the words drawn in.
+    pub language: Language,
 }
 
 impl Trends {
     /// Each exercise of `routine` over the 8 weeks up to `today` in a
     /// member's `history`: the days it was asked for, done, and reported
-    /// painful (with the score).
-    pub fn of(history: &History, routine: &Routine, today: NaiveDate) -> Trends {
+    /// painful (with the score); titled in `language`.
+    pub fn of(
+        content: &Content,
+        language: Language,
+        history: &History,
+        routine: &Routine,
+        today: NaiveDate,
+    ) -> Trends {
+        let words = content.routine_in(language, &routine.id).unwrap_or(routine);
         let first = Trends::first_day(today);
-        let shown: Vec<&Session> = history
+        let delivered: Vec<&Session> = history
             .sessions
             .iter()
             .filter(|s| s.routine_id == routine.id && s.was_delivered())
             .filter(|s| (first..=today).contains(&s.local_date))
             .collect();
         let exercises = (1..)
-            .zip(&routine.exercises)
-            .map(|(step, exercise): (u32, _)| {
-                let days = shown
+            .zip(routine.exercises.iter().zip(&words.exercises))
+            .map(|(step, (exercise, shown)): (u32, _)| {
+                let days = delivered
                     .iter()
                     .map(|s| {
                         let kinds = history.check_ins_of(s.id).get(&step);
@@ -99,12 +112,16 @@ impl Trends {
                     })
                     .collect();
                 Exercise {
-                    title: exercise.title.clone(),
+                    title: shown.title.clone(),
                     days,
                 }
             })
             .collect();
-        Trends { today, exercises }
+        Trends {
+            today,
+            exercises,
+            language,
+        }
     }
 
     /// The pixel rows of exercise `index`'s band (0 is the first exercise).
@@ -135,41 +152,15 @@ impl Trends {
     }
 
     fn render(&self) -> Result<Vec<u8>, ProgressError> {
+        let lang = self.language;
         png(WIDTH, HEIGHT, |root| {
-            let text = |size: u32, color: RGBColor| (FONT, size).into_font().color(&color);
             root.draw(&Text::new(
-                "Upright · last 8 weeks, exercise by exercise",
+                tr!(lang, "session-trends-title"),
                 (24, 16),
                 text(28, INK),
             ))
             .map_err(problem)?;
-            // The legend says in words and shapes what each colour is.
-            let legend_y = 60;
-            root.draw(&Rectangle::new(
-                [(24, legend_y), (40, legend_y + 16)],
-                DONE.filled(),
-            ))
-            .map_err(problem)?;
-            root.draw(&Text::new("done", (46, legend_y - 2), text(18, INK)))
-                .map_err(problem)?;
-            root.draw(&PathElement::new(
-                vec![(120, legend_y + 8), (150, legend_y + 8)],
-                LOAD.stroke_width(4),
-            ))
-            .map_err(problem)?;
-            root.draw(&Text::new(
-                "load (reps)",
-                (156, legend_y - 2),
-                text(18, INK),
-            ))
-            .map_err(problem)?;
-            root.draw(&triangle((290, legend_y + 8))).map_err(problem)?;
-            root.draw(&Text::new(
-                "pain, with its score 0–10",
-                (304, legend_y - 2),
-                text(18, INK),
-            ))
-            .map_err(problem)?;
+            legend(root, lang)?;
             for (i, exercise) in self.exercises.iter().take(5).enumerate() {
                 self.band(root, i as u32, exercise)?;
             }
@@ -177,14 +168,14 @@ impl Trends {
             for weeks_ago in [8, 6, 4, 2] {
                 let date = self.today - Duration::weeks(weeks_ago) + Duration::days(1);
                 root.draw(&Text::new(
-                    date.format("%-d %b").to_string(),
+                    axis_date(lang, date),
                     (self.x_of(date) - 18, axis_y),
                     text(16, INK),
                 ))
                 .map_err(problem)?;
             }
             root.draw(&Text::new(
-                "today",
+                tr!(lang, "session-trends-today"),
                 (self.x_of(self.today) - 40, axis_y),
                 text(16, INK),
             ))
@@ -205,7 +196,7 @@ impl Trends {
         let top = (HEADER + index * BAND) as i32;
         let bottom = top + BAND as i32 - 12;
         let offered: Vec<&Day> = exercise.days.iter().filter(|d| d.load > 0).collect();
-        labels(root, top, exercise, &offered)?;
+        labels(root, self.language, top, exercise, &offered)?;
         self.done_squares(root, bottom, &offered)?;
         let line = (top + 18, bottom - SQUARE - 14);
         self.load_line(root, line, exercise, &offered)?;
@@ -303,10 +294,59 @@ fn text(size: u32, color: RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color)
 }
 
+/// The legend: each colour with its shape and name, in a row. An item
+/// moves right of its usual place when the name before it needs the room.
+fn legend(root: &Canvas<'_>, lang: Language) -> Result<(), ProgressError> {
+    const GAP: i32 = 12;
+    let y = 60;
+    let style = text(18, INK);
+    let width = |label: &str| {
+        root.estimate_text_size(label, &style)
+            .map(|(width, _)| width as i32)
+            .map_err(problem)
+    };
+    let done = tr!(lang, "session-trends-done");
+    root.draw(&Rectangle::new([(24, y), (40, y + 16)], DONE.filled()))
+        .map_err(problem)?;
+    root.draw(&Text::new(done.as_str(), (46, y - 2), style.clone()))
+        .map_err(problem)?;
+    let line = 120.max(46 + width(&done)? + GAP);
+    root.draw(&PathElement::new(
+        vec![(line, y + 8), (line + 30, y + 8)],
+        LOAD.stroke_width(4),
+    ))
+    .map_err(problem)?;
+    let load = tr!(lang, "session-trends-load");
+    root.draw(&Text::new(load.as_str(), (line + 36, y - 2), style.clone()))
+        .map_err(problem)?;
+    let mark = 290.max(line + 36 + width(&load)? + GAP + 7);
+    root.draw(&triangle((mark, y + 8))).map_err(problem)?;
+    root.draw(&Text::new(
+        tr!(lang, "session-trends-pain"),
+        (mark + 14, y - 2),
+        style,
+    ))
+    .map_err(problem)?;
+    Ok(())
+}
+
+/// "3 May", "3. Mai", "3 de mayo": a date on the axis, without its weekday.
+fn axis_date(lang: Language, date: NaiveDate) -> String {
+    // `short_date` leads with the weekday: "Mon 3 May", "Mo., 3. Mai",
+    // "lun., 3 de mayo".
+    let short = short_date(lang, date);
+    let after_weekday = match lang {
+        Language::En => short.split_once(' '),
+        Language::De | Language::Es => short.split_once(", "),
+    };
+    after_weekday.map_or(short.clone(), |(_, rest)| rest.to_string())
+}
+
 /// The band's left side: a rule above, the exercise's name, the share done,
 /// the pain reports and the load from first to last.
 fn labels(
     root: &Canvas<'_>,
+    lang: Language,
     top: i32,
     exercise: &Exercise,
     offered: &[&Day],
@@ -324,21 +364,22 @@ fn labels(
     .map_err(problem)?;
     let done = offered.iter().filter(|d| d.done).count();
     let share = if offered.is_empty() {
-        "no sessions yet".to_string()
+        tr!(lang, "session-trends-no-sessions")
     } else {
-        format!(
-            "done {done} of {} ({}%)",
-            offered.len(),
-            done * 100 / offered.len()
+        tr!(
+            lang,
+            "session-trends-done-share",
+            done = done,
+            count = offered.len(),
+            percent = done * 100 / offered.len()
         )
     };
     root.draw(&Text::new(share, (24, top + 44), text(17, INK)))
         .map_err(problem)?;
     let pains = exercise.days.iter().filter(|d| d.pain.is_some()).count();
     if pains > 0 {
-        let word = if pains == 1 { "report" } else { "reports" };
         root.draw(&Text::new(
-            format!("{pains} pain {word}"),
+            tr!(lang, "session-trends-pain-reports", count = pains),
             (24, top + 70),
             text(17, PAIN),
         ))
@@ -346,7 +387,12 @@ fn labels(
     }
     if let (Some(first), Some(last)) = (offered.first(), offered.last()) {
         root.draw(&Text::new(
-            format!("{} → {} reps", first.load, last.load),
+            tr!(
+                lang,
+                "session-trends-load-range",
+                first = first.load,
+                last = last.load
+            ),
             (24, top + 96),
             text(16, LOAD),
         ))
@@ -376,6 +422,7 @@ mod tests {
         let trends = Trends {
             today,
             exercises: Vec::new(),
+            language: Language::En,
         };
         let first = trends.x_of(Trends::first_day(today));
         let last = trends.x_of(today);

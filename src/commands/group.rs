@@ -9,12 +9,13 @@ use crate::content::DEFAULT_ROUTINE;
 use crate::engine::groups::{GroupRecord, NUDGE_LEAD, nudge_time, session_end};
 use crate::engine::render;
 use crate::engine::weekly;
-use crate::i18n::Language;
+use crate::i18n::{Language, dates};
 use crate::message::{Message, Reply};
 use crate::schedule::{Schedule, parse_time};
 use crate::store::groups::{self, Group, Setup};
 use crate::store::sessions::{self, Owner, Status};
 use crate::store::users;
+use crate::tr;
 
 /// The summary's default time, unless the routine ends later.
 const DEFAULT_SUMMARY: (u32, u32) = (21, 0);
@@ -22,15 +23,10 @@ const DEFAULT_SUMMARY: (u32, u32) = (21, 0);
 /// A summary comes at least this long after the last exercise.
 const SUMMARY_AFTER_END: Duration = Duration::minutes(30);
 
-const NO_GROUP: &str = "There is no group in this channel. An admin can start one with `group setup 07:30 Europe/Berlin`.";
-
 /// The channel a group command was given in, if the member may run it there.
 fn admin_channel<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, CommandError> {
     match &ctx.place {
-        Place::Direct => Err(CommandError::Refused(
-            "Group commands work in the channel or room the group meets in, not in a direct message."
-                .to_string(),
-        )),
+        Place::Direct => Err(CommandError::Refused(tr!(ctx.lang, "cmd-group-not-here"))),
         Place::Channel { admin: false, .. } => Err(CommandError::Refused(
             ctx.conventions.who_manages_groups.in_language(ctx.lang),
         )),
@@ -65,23 +61,24 @@ fn group_language(
 fn group_here(ctx: &Ctx<'_>, channel: &str) -> Result<Group, CommandError> {
     groups::for_channel(ctx.c, &ctx.user.platform, channel)?
         .filter(|g| g.active)
-        .ok_or_else(|| CommandError::Refused(NO_GROUP.to_string()))
+        .ok_or_else(|| CommandError::Refused(tr!(ctx.lang, "cmd-no-group")))
 }
 
 fn exercise_count(ctx: &Ctx<'_>, routine_id: &str) -> Result<usize, CommandError> {
     ctx.content
         .routine(routine_id)
         .map(|r| r.exercises.len())
-        .ok_or_else(|| CommandError::Refused("The routine is not available right now.".to_string()))
+        .ok_or_else(|| CommandError::Refused(tr!(ctx.lang, "cmd-routine-unavailable")))
 }
 
 fn hm(time: NaiveTime) -> String {
     time.format("%H:%M").to_string()
 }
 
-/// When a session at `time` ends, refused if that leaves no time for the
-/// day's summary before midnight.
+/// When a session at `time` ends, refused (in `lang`) if that leaves no
+/// time for the day's summary before midnight.
 fn session_end_by_evening(
+    lang: Language,
     time: NaiveTime,
     pace: u32,
     exercises: usize,
@@ -90,19 +87,22 @@ fn session_end_by_evening(
     let (end, past_midnight) = session_end(time, pace, exercises);
     if past_midnight || end > last_end {
         let routine_length = Duration::minutes(i64::from(pace) * exercises as i64);
-        return Err(CommandError::Refused(format!(
-            "A session at {} would end at {}, with no time left for the day's summary; start it by {}.",
-            hm(time),
-            hm(end),
-            hm(last_end - routine_length)
+        return Err(CommandError::Refused(tr!(
+            lang,
+            "cmd-group-ends-too-late",
+            time = hm(time),
+            end = hm(end),
+            latest = hm(last_end - routine_length)
         )));
     }
     Ok(end)
 }
 
 /// The summary's time: the one asked for (not before the routine ends), else
-/// the group's present one if it still fits, else the default.
+/// the group's present one if it still fits, else the default. Refusals
+/// are in `lang`.
 fn summary_time(
+    lang: Language,
     asked: Option<&str>,
     existing: Option<NaiveTime>,
     start: NaiveTime,
@@ -119,13 +119,14 @@ fn summary_time(
     };
     let summary = parse_time(text)?;
     if summary < earliest {
-        return Err(CommandError::Refused(format!(
-            "The summary at {} would come before the routine is over ({} exercises from {} end at {}); pick {} or later.",
-            hm(summary),
-            exercises,
-            hm(start),
-            hm(end),
-            hm(earliest)
+        return Err(CommandError::Refused(tr!(
+            lang,
+            "cmd-group-summary-too-early",
+            summary = hm(summary),
+            count = exercises,
+            start = hm(start),
+            end = hm(end),
+            earliest = hm(earliest)
         )));
     }
     Ok(summary)
@@ -159,9 +160,9 @@ pub(crate) fn setup(
         .as_ref()
         .map_or(DEFAULT_ROUTINE.to_string(), |g| g.routine_id.clone());
     let exercises = exercise_count(ctx, &routine_id)?;
-    let end = session_end_by_evening(time, pace, exercises)?;
+    let end = session_end_by_evening(ctx.lang, time, pace, exercises)?;
     let existing_summary = existing.as_ref().map(|g| g.summary_time);
-    let summary_time = summary_time(summary, existing_summary, time, end, exercises)?;
+    let summary_time = summary_time(ctx.lang, summary, existing_summary, time, end, exercises)?;
     let schedule = Schedule::new(time, days, zone);
     let summary_schedule = Schedule::new(summary_time, days, zone);
     let nudge = Schedule::new(nudge_time(time, pace, summary_time, exercises), days, zone);
@@ -182,26 +183,38 @@ pub(crate) fn setup(
         },
         ctx.now,
     )?;
-    let mut body = format!(
-        "This channel now does the routine together: {schedule}, one exercise every {pace} min, summary at {}.\n",
-        hm(summary_time)
+    Ok(Reply::public(set_up_post(ctx, &group, zone_guessed)))
+}
+
+/// The announcement of a group just set up, posted for the whole channel:
+/// in the group's language.
+fn set_up_post(ctx: &Ctx<'_>, group: &Group, zone_guessed: bool) -> Message {
+    let lang = group.language;
+    let mut body = tr!(
+        lang,
+        "cmd-group-set-up",
+        schedule = group.schedule.describe(lang),
+        pace = group.pace_minutes,
+        summary = hm(group.summary_time)
     );
+    body.push('\n');
     if zone_guessed {
-        body.push_str("I used UTC because no time zone was given; add one, e.g. `group setup 07:30 Europe/Berlin`.\n");
+        body.push_str(&tr!(lang, "cmd-group-zone-guessed"));
+        body.push('\n');
     }
-    if let Some(at) = next_run_at {
-        body.push_str(&format!("First session: {}.\n", ctx.instant(at, zone)));
+    if let Some(at) = group.next_run_at {
+        let when = (ctx.conventions.instant)(at, group.schedule.zone(), ctx.now, lang);
+        body.push_str(&tr!(lang, "cmd-group-first-session", when = when));
+        body.push('\n');
     }
-    body.push_str(&format!(
-        "\nEveryone checks in by reacting {}. Nudges are {}.",
-        render::how_to_check_in(),
-        if group.nudges {
-            "on (`group nudges off` to stop them)"
-        } else {
-            "off; `group nudges on` mentions members who haven't checked in an hour before the summary"
-        }
-    ));
-    Ok(Reply::public(Message::new("Group set up", body)))
+    body.push('\n');
+    let how = render::how_to_check_in(lang);
+    body.push_str(&if group.nudges {
+        tr!(lang, "cmd-group-set-up-nudges-on", how = how)
+    } else {
+        tr!(lang, "cmd-group-set-up-nudges-off", how = how)
+    });
+    Message::new(tr!(lang, "cmd-title-group-set-up"), body)
 }
 
 pub(crate) fn off(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
@@ -210,8 +223,8 @@ pub(crate) fn off(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     groups::turn_off(ctx.c, group.id)?;
     sessions::stop_running(ctx.c, Owner::Group(group.id), Status::Finished)?;
     Ok(Reply::public(Message::new(
-        "Group stopped",
-        "No more group sessions here. Streaks and history are kept; `group setup` starts again.",
+        tr!(group.language, "cmd-title-group-stopped"),
+        tr!(group.language, "cmd-group-stopped"),
     )))
 }
 
@@ -219,36 +232,43 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let channel = admin_channel(ctx)?;
     let group = group_here(ctx, channel)?;
     let members = users::in_group(ctx.c, group.id)?.len();
-    let mut body = format!(
-        "{}, one exercise every {} min, summary at {}.\n",
-        group.schedule,
-        group.pace_minutes,
-        hm(group.summary_time)
+    let mut body = tr!(
+        ctx.lang,
+        "cmd-group-status",
+        schedule = group.schedule.describe(ctx.lang),
+        pace = group.pace_minutes,
+        summary = hm(group.summary_time)
     );
+    body.push('\n');
     if let Some(at) = group.next_run_at {
-        body.push_str(&format!(
-            "Next session: {}.\n",
-            ctx.instant(at, group.schedule.zone())
-        ));
+        let when = ctx.instant(at, group.schedule.zone());
+        body.push_str(&tr!(ctx.lang, "cmd-next-session", when = when));
+        body.push('\n');
     }
-    body.push_str(&format!(
-        "Members taking part: {members}. Nudges: {}.",
-        if group.nudges { "on" } else { "off" }
-    ));
-    Ok(Reply::private(Message::new("Group status", body)))
+    body.push_str(&if group.nudges {
+        tr!(ctx.lang, "cmd-group-status-nudges-on", members = members)
+    } else {
+        tr!(ctx.lang, "cmd-group-status-nudges-off", members = members)
+    });
+    Ok(Reply::private(Message::new(
+        tr!(ctx.lang, "cmd-title-group-status"),
+        body,
+    )))
 }
 
 pub(crate) fn set_group_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {
     let channel = admin_channel(ctx)?;
     let group = group_here(ctx, channel)?;
     groups::set_nudges(ctx.c, group.id, on)?;
-    let lead = NUDGE_LEAD.num_minutes();
+    // Posted for the whole channel: in the group's language.
     let body = if on {
-        format!(
-            "Nudges on: {lead} min before the summary I'll mention members who took part this week but haven't checked in today. Anyone can opt out with `nudges off`."
+        tr!(
+            group.language,
+            "cmd-group-nudges-on",
+            lead = NUDGE_LEAD.num_minutes()
         )
     } else {
-        "Nudges off: nobody is mentioned before the summary.".to_string()
+        tr!(group.language, "cmd-group-nudges-off")
     };
     Ok(Reply::public(Message::text(body)))
 }
@@ -266,30 +286,30 @@ pub(crate) fn rest_on(ctx: &Ctx<'_>, date: &str) -> Result<Reply, CommandError> 
         "today" => today,
         "tomorrow" => today + Duration::days(1),
         other => chrono::NaiveDate::parse_from_str(other, "%Y-%m-%d").map_err(|_| {
-            CommandError::Refused(format!(
-                "`{date}` is not a date I can read; write it like `2027-05-05`, or `today` or `tomorrow`."
-            ))
+            CommandError::Refused(tr!(ctx.lang, "cmd-group-not-a-date", date = date))
         })?,
     };
     if day < today {
-        return Err(CommandError::Refused(format!(
-            "{} has passed; choose today or a later day.",
-            render::long_date(day)
+        return Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-group-date-passed",
+            date = dates::long_date(ctx.lang, day)
         )));
     }
     if day > today + Duration::days(REST_AHEAD_DAYS) {
-        return Err(CommandError::Refused(
-            "That is more than a year ahead; choose a nearer day.".to_string(),
-        ));
+        return Err(CommandError::Refused(tr!(ctx.lang, "cmd-group-too-far")));
     }
     if day == today && started_today(ctx, &group, today)? {
-        return Err(CommandError::Refused(
-            "Today's session has already started; it runs its course. Choose a later day."
-                .to_string(),
-        ));
+        return Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-group-already-started"
+        )));
     }
     groups::add_rest_days(ctx.c, group.id, &[day])?;
-    Ok(Reply::public(Message::text(render::rest_day_notice(day))))
+    Ok(Reply::public(Message::text(render::rest_day_notice(
+        group.language,
+        day,
+    ))))
 }
 
 /// `group pause <days>`: the group rests for some days, from tomorrow.
@@ -301,8 +321,11 @@ pub(crate) fn rest_for(ctx: &Ctx<'_>, days: &str) -> Result<Reply, CommandError>
         .ok()
         .filter(|d| (1..=LONGEST_PAUSE_DAYS).contains(d))
         .ok_or_else(|| {
-            CommandError::Refused(format!(
-                "`{days}` is not a number of days from 1 to {LONGEST_PAUSE_DAYS}, e.g. `group pause 3`."
+            CommandError::Refused(tr!(
+                ctx.lang,
+                "cmd-group-pause-not-days",
+                days = days,
+                longest = LONGEST_PAUSE_DAYS
             ))
         })?;
     let tomorrow = group.schedule.local(ctx.now).date_naive() + Duration::days(1);
@@ -311,10 +334,13 @@ pub(crate) fn rest_for(ctx: &Ctx<'_>, days: &str) -> Result<Reply, CommandError>
         .collect();
     groups::add_rest_days(ctx.c, group.id, &dates)?;
     let last = tomorrow + Duration::days((days - 1).into());
-    Ok(Reply::public(Message::text(format!(
-        "The group rests from {} to {}: no sessions, and those days don't count against anyone's streak.",
-        render::long_date(tomorrow),
-        render::long_date(last)
+    // Posted for the whole channel: in the group's language.
+    let lang = group.language;
+    Ok(Reply::public(Message::text(tr!(
+        lang,
+        "cmd-group-rests",
+        from = dates::long_date(lang, tomorrow),
+        to = dates::long_date(lang, last)
     ))))
 }
 
@@ -329,23 +355,27 @@ fn started_today(
 
 pub(crate) fn leaderboard(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let Place::Channel { id, .. } = &ctx.place else {
-        return Err(CommandError::Refused(
-            "Use `leaderboard` in the channel or room of a group.".to_string(),
-        ));
+        return Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-leaderboard-not-here"
+        )));
     };
     let group = groups::for_channel(ctx.c, &ctx.user.platform, id)?
-        .ok_or_else(|| CommandError::Refused(NO_GROUP.to_string()))?;
+        .ok_or_else(|| CommandError::Refused(tr!(ctx.lang, "cmd-no-group")))?;
     // Ranked after the connection is released (see `Later`).
-    *ctx.later.borrow_mut() = Some(Later::Leaderboard(GroupRecord::load(ctx.c, &group)?));
+    *ctx.later.borrow_mut() = Some(Later::Leaderboard(
+        GroupRecord::load(ctx.c, &group)?,
+        group.language,
+    ));
     Ok(Reply::public(Message::text("")))
 }
 
 pub(crate) fn member_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {
     users::set_nudges_off(ctx.c, ctx.user.id, !on)?;
     let body = if on {
-        "Group nudges are on for you again: I may mention you before a summary if you haven't checked in."
+        tr!(ctx.lang, "cmd-nudges-on")
     } else {
-        "Done: I won't mention you in group nudges."
+        tr!(ctx.lang, "cmd-nudges-off")
     };
     Ok(Reply::private(Message::text(body)))
 }
@@ -353,22 +383,23 @@ pub(crate) fn member_nudges(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandErr
 pub(crate) fn weekly_summary(ctx: &Ctx<'_>, on: bool) -> Result<Reply, CommandError> {
     if !on {
         users::set_weekly_summary_at(ctx.c, ctx.user.id, None)?;
-        return Ok(Reply::private(Message::text(
-            "Weekly summary off.".to_string(),
-        )));
+        return Ok(Reply::private(Message::text(tr!(
+            ctx.lang,
+            "cmd-weekly-off"
+        ))));
     }
     let schedule = weekly::schedule(&ctx.user);
     let next = schedule.next_after(ctx.now).map(|o| o.at);
     users::set_weekly_summary_at(ctx.c, ctx.user.id, next)?;
-    let when = next.map_or_else(String::new, |at| {
-        format!(" First one: {}.", ctx.instant(at, schedule.zone()))
-    });
-    let no_routine = if crate::store::subscriptions::for_user(ctx.c, ctx.user.id)?.is_none() {
-        " It covers your own daily routine, which you can start with `subscribe 07:30 Europe/Berlin`."
-    } else {
-        ""
-    };
-    Ok(Reply::private(Message::text(format!(
-        "Weekly summary on: each Sunday at 18:00 I'll send you your days done, streak and load changes by direct message.{when}{no_routine}"
-    ))))
+    let mut body = tr!(ctx.lang, "cmd-weekly-on");
+    if let Some(at) = next {
+        let when = ctx.instant(at, schedule.zone());
+        body.push(' ');
+        body.push_str(&tr!(ctx.lang, "cmd-weekly-first", when = when));
+    }
+    if crate::store::subscriptions::for_user(ctx.c, ctx.user.id)?.is_none() {
+        body.push(' ');
+        body.push_str(&tr!(ctx.lang, "cmd-weekly-no-routine"));
+    }
+    Ok(Reply::private(Message::text(body)))
 }

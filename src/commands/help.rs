@@ -1,20 +1,174 @@
-//! The `help` answer: every command with a line on what it does.
+//! What the commands are and do, as members read them: the `help` answer,
+//! and the lines a platform's menu of commands shows.
 
-use super::COMMANDS;
 use crate::conventions::Conventions;
+use crate::i18n::{Language, TextId, text_id};
 use crate::message::Message;
+use crate::tr;
 
-/// The list of commands, written for the member's platform.
-pub(super) fn help(conventions: &Conventions) -> Message {
-    let mut body = format!(
-        "I send you a short routine of exercises for your upper back each day, one at a time. \
-         React ✅ when done, ⏭️ to skip, 🤕 if it hurts. {}\n\n",
-        conventions
-            .how_to_type_commands
-            .in_language(crate::i18n::Language::En)
+/// The list of commands, written for the member's platform in their
+/// language. The usages stay as typed: command words are English.
+pub(super) fn help(conventions: &Conventions, lang: Language) -> Message {
+    let mut body = tr!(
+        lang,
+        "cmd-help-intro",
+        how_to_type = conventions.how_to_type_commands.in_language(lang)
     );
+    body.push_str("\n\n");
     for (usage, what) in COMMANDS {
-        body.push_str(&format!("- `{usage}`: {what}\n"));
+        body.push_str(&format!("- `{usage}`: {}\n", what.in_language(lang)));
     }
-    Message::new("Upright: commands", body)
+    Message::new(tr!(lang, "cmd-help-title"), body)
+}
+
+/// Every command with its one-line description (a Fluent id, read in the
+/// member's language); adapters add their prefix. The usage stays as typed:
+/// command words are English everywhere.
+pub const COMMANDS: &[(&str, TextId)] = &[
+    (
+        "subscribe <time> [timezone] [days] [pace]",
+        text_id!("cmd-help-subscribe"),
+    ),
+    ("agree", text_id!("cmd-help-agree")),
+    ("status", text_id!("cmd-help-status")),
+    ("pause [days]", text_id!("cmd-help-pause")),
+    ("resume", text_id!("cmd-help-resume")),
+    ("skip", text_id!("cmd-help-skip")),
+    ("later [30m|1h|2h|tonight]", text_id!("cmd-help-later")),
+    (
+        "followup <HH:MM> / followup off",
+        text_id!("cmd-help-followup"),
+    ),
+    ("timezone <zone>", text_id!("cmd-help-timezone")),
+    ("unsubscribe", text_id!("cmd-help-unsubscribe")),
+    ("pain <0-10> [where]", text_id!("cmd-help-pain")),
+    ("routine", text_id!("cmd-help-routine")),
+    ("exercise <number or name>", text_id!("cmd-help-exercise")),
+    (
+        "causes / why / tips / precautions / disclaimer",
+        text_id!("cmd-help-topics"),
+    ),
+    ("streak", text_id!("cmd-help-streak")),
+    ("progress", text_id!("cmd-help-progress")),
+    ("trends", text_id!("cmd-help-trends")),
+    ("weekly on / weekly off", text_id!("cmd-help-weekly")),
+    ("leaderboard", text_id!("cmd-help-leaderboard")),
+    ("nudges on / nudges off", text_id!("cmd-help-nudges")),
+    (
+        "group setup <time> [timezone] [days] [summary <time>]",
+        text_id!("cmd-help-group-setup"),
+    ),
+    (
+        "group status / group off / group nudges on|off",
+        text_id!("cmd-help-group-status"),
+    ),
+    (
+        "group skip <date> / group pause <days>",
+        text_id!("cmd-help-group-rest"),
+    ),
+    (
+        "privacy export [csv] / privacy delete",
+        text_id!("cmd-help-privacy"),
+    ),
+    ("language [code]", text_id!("cmd-help-language")),
+    ("help", text_id!("cmd-help-help")),
+];
+
+/// The commands that take nothing after their name, each with the line a
+/// platform's menu of commands shows (Discord's slash commands: at most 100
+/// characters). A platform with such a menu offers every one of these.
+pub const WITHOUT_ARGUMENTS: &[(&str, &str)] = &[
+    (
+        "agree",
+        "Accept the disclaimer (needed once, before your first session)",
+    ),
+    ("unsubscribe", "Stop your sessions (your history is kept)"),
+    ("resume", "Start your sessions again"),
+    ("skip", "Skip today's session"),
+    ("status", "Your next session, streak and today's load"),
+    ("routine", "Today's routine"),
+    ("causes", "What causes upper back pain"),
+    ("why", "Why exercise helps"),
+    ("tips", "Tips for making it a habit"),
+    (
+        "precautions",
+        "Precautions: exercising safely with back pain",
+    ),
+    ("disclaimer", "The medical disclaimer"),
+    ("streak", "Your streak"),
+    ("progress", "A picture of your last 12 weeks"),
+    (
+        "trends",
+        "Each exercise over 8 weeks: days done, load, pain scores",
+    ),
+    ("help", "What Upright does, and its commands"),
+];
+
+/// The line a platform's menu shows for a command of [`WITHOUT_ARGUMENTS`],
+/// in `lang` (at most 100 characters, like the English): for Discord's
+/// `description_localizations`. `None` for any other name.
+pub fn describe_command(name: &str, lang: Language) -> Option<String> {
+    let id = match name {
+        "agree" => text_id!("cmd-describe-agree"),
+        "unsubscribe" => text_id!("cmd-describe-unsubscribe"),
+        "resume" => text_id!("cmd-describe-resume"),
+        "skip" => text_id!("cmd-describe-skip"),
+        "status" => text_id!("cmd-describe-status"),
+        "routine" => text_id!("cmd-describe-routine"),
+        "causes" => text_id!("cmd-describe-causes"),
+        "why" => text_id!("cmd-describe-why"),
+        "tips" => text_id!("cmd-describe-tips"),
+        "precautions" => text_id!("cmd-describe-precautions"),
+        "disclaimer" => text_id!("cmd-describe-disclaimer"),
+        "streak" => text_id!("cmd-describe-streak"),
+        "progress" => text_id!("cmd-describe-progress"),
+        "trends" => text_id!("cmd-describe-trends"),
+        "help" => text_id!("cmd-describe-help"),
+        _ => return None,
+    };
+    Some(id.in_language(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::Command;
+
+    #[test]
+    fn every_command_without_arguments_parses_and_fits_a_menu() {
+        for (name, description) in WITHOUT_ARGUMENTS {
+            let command = Command::parse(name);
+            assert!(command.is_ok(), "{name}: {command:?}");
+            assert!(
+                (1..=100).contains(&description.chars().count()),
+                "{name}: {description}"
+            );
+            assert!(
+                COMMANDS.iter().any(|(usage, _)| usage.contains(name)),
+                "{name} is missing from the help"
+            );
+        }
+    }
+
+    /// Discord registers the English of `WITHOUT_ARGUMENTS` and the other
+    /// languages from Fluent: the two Englishes agree, and every language's
+    /// line fits Discord's 100 characters.
+    #[test]
+    fn every_menu_description_fits_in_every_language() {
+        for (name, english) in WITHOUT_ARGUMENTS {
+            assert_eq!(
+                describe_command(name, Language::En).as_deref(),
+                Some(*english),
+                "{name}"
+            );
+            for lang in Language::ALL {
+                let described = describe_command(name, lang).unwrap_or_default();
+                assert!(
+                    (1..=100).contains(&described.chars().count()),
+                    "{name} in {lang}: {described:?}"
+                );
+            }
+        }
+        assert_eq!(describe_command("subscribe", Language::De), None);
+    }
 }

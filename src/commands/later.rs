@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use crate::content::Content;
 use crate::engine::Engine;
+use crate::i18n::Language;
 use crate::message::Reply;
+use crate::tr;
 
-/// A drawn picture as the reply's attachment, or an apology.
+/// A drawn picture as the reply's attachment, or an apology in `lang`.
 fn attach(
     drawn: Result<crate::message::Attachment, crate::progress::ProgressError>,
     mut reply: Reply,
+    lang: Language,
 ) -> Result<Reply, String> {
     match drawn {
         Ok(attachment) => {
@@ -20,7 +23,7 @@ fn attach(
         }
         Err(error) => {
             tracing::error!("{error}");
-            Err("I could not draw your picture just now; please try again later.".to_string())
+            Err(tr!(lang, "cmd-picture-failed"))
         }
     }
 }
@@ -33,30 +36,44 @@ pub(crate) enum Later {
     Picture(crate::progress::Picture),
     /// The trends picture, to draw and attach.
     Trends(crate::trends::Trends),
-    /// A group's record, to rank into the leaderboard.
-    Leaderboard(crate::engine::groups::GroupRecord),
+    /// A group's record, to rank into the leaderboard, in the group's
+    /// language (the board is posted for the whole channel).
+    Leaderboard(crate::engine::groups::GroupRecord, Language),
 }
 
 impl Later {
-    pub(super) async fn finish(self, content: Arc<Content>, reply: Reply) -> Result<Reply, String> {
-        let done = tokio::task::spawn_blocking(move || self.finish_now(&content, reply)).await;
+    /// Does the work; an apology, if any, is in `lang` (the member's).
+    pub(super) async fn finish(
+        self,
+        content: Arc<Content>,
+        reply: Reply,
+        lang: Language,
+    ) -> Result<Reply, String> {
+        let done =
+            tokio::task::spawn_blocking(move || self.finish_now(&content, reply, lang)).await;
         done.unwrap_or_else(|error| {
             tracing::error!("an answer's work failed: {error}");
-            Err("Something went wrong on my side; please try again in a minute.".to_string())
+            Err(tr!(lang, "cmd-work-failed"))
         })
     }
 
-    pub(super) fn finish_now(self, content: &Content, mut reply: Reply) -> Result<Reply, String> {
+    pub(super) fn finish_now(
+        self,
+        content: &Content,
+        mut reply: Reply,
+        lang: Language,
+    ) -> Result<Reply, String> {
         match self {
-            Later::Picture(picture) => attach(picture.draw(), reply),
-            Later::Trends(trends) => attach(trends.draw(), reply),
-            Later::Leaderboard(record) => {
+            Later::Picture(picture) => attach(picture.draw(), reply, lang),
+            Later::Trends(trends) => attach(trends.draw(), reply, lang),
+            Later::Leaderboard(record, group_lang) => {
                 use crate::engine::groups::{LEADERBOARD_SIZE, rank};
                 let rows: Vec<_> = rank(content, record)
                     .into_iter()
                     .map(|s| (s.user.display_name, s.streak))
                     .collect();
-                reply.message = crate::engine::render::leaderboard(&rows, LEADERBOARD_SIZE);
+                reply.message =
+                    crate::engine::render::leaderboard(group_lang, &rows, LEADERBOARD_SIZE);
                 Ok(reply)
             }
         }

@@ -15,19 +15,21 @@ mod parse;
 mod privacy;
 mod subscription;
 
+pub use help::{COMMANDS, WITHOUT_ARGUMENTS, describe_command};
 pub(crate) use later::Later;
-pub use parse::{Command, MAX_ARGUMENT_CHARS, ParseError};
+pub use parse::{MAX_ARGUMENT_CHARS, ParseError};
 
 use crate::store::sql::Conn;
 use chrono::{DateTime, Utc};
 
-use crate::content::Content;
+use crate::content::{Content, TopicId};
 use crate::conventions::Conventions;
 use crate::engine::{Engine, Settings};
 use crate::i18n::Language;
 use crate::message::{Message, Reply};
 use crate::store::{StoreError, subscriptions, users};
 use crate::telemetry::CommandOutcome;
+use crate::tr;
 
 /// Where a command was given.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -60,12 +62,103 @@ pub struct Member {
     pub server_locale: Option<String>,
 }
 
+/// A member command, as parsed from text or built from a platform's
+/// options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Subscribe {
+        time: String,
+        timezone: Option<String>,
+        days: Option<String>,
+        pace: Option<String>,
+    },
+    Agree,
+    Unsubscribe,
+    Pause {
+        days: Option<String>,
+    },
+    Resume,
+    Skip,
+    /// An evening follow-up at a local time when the day is not done;
+    /// `None` turns it off.
+    Followup {
+        time: Option<String>,
+    },
+    /// Moves today's session: `30m`, `1h` (the default), `2h` or `tonight`.
+    Later {
+        delay: Option<String>,
+    },
+    /// How strong the latest pain was (0–10) and where.
+    Pain {
+        score: String,
+        place: Option<String>,
+    },
+    Status,
+    Timezone {
+        zone: String,
+    },
+    Routine,
+    Exercise {
+        which: String,
+    },
+    Topic(TopicId),
+    Streak,
+    Progress,
+    /// The last 8 weeks per exercise: done, load, pain.
+    Trends,
+    /// Everything as JSON, or (`csv`) the check-ins as a table.
+    PrivacyExport {
+        csv: bool,
+    },
+    PrivacyDelete {
+        confirmed: bool,
+    },
+    GroupSetup {
+        time: String,
+        timezone: Option<String>,
+        days: Option<String>,
+        summary: Option<String>,
+        /// The language of the group's posts (`de`, `es-ES`, …).
+        language: Option<String>,
+    },
+    GroupOff,
+    GroupStatus,
+    GroupNudges {
+        on: bool,
+    },
+    /// The group rests on one day (`YYYY-MM-DD`, `today` or `tomorrow`).
+    GroupSkip {
+        date: String,
+    },
+    /// The group rests for some days, from tomorrow.
+    GroupPause {
+        days: String,
+    },
+    Leaderboard,
+    /// The member's own choice about being mentioned in group nudges.
+    Nudges {
+        on: bool,
+    },
+    Weekly {
+        on: bool,
+    },
+    /// The member's language (`de`, `es-ES`, …); `None` lists them.
+    Language {
+        code: Option<String>,
+    },
+}
+
 /// What went wrong while answering.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CommandError {
     /// The member asked for something that cannot be done; say why.
     #[error("{0}")]
     Refused(String),
+    /// A time, zone or days the member typed that do not read; worded in
+    /// their language once the answer is written.
+    #[error(transparent)]
+    Input(#[from] crate::schedule::InputError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -73,12 +166,6 @@ pub(crate) enum CommandError {
 impl From<rusqlite::Error> for CommandError {
     fn from(error: rusqlite::Error) -> CommandError {
         CommandError::Store(error.into())
-    }
-}
-
-impl From<crate::schedule::InputError> for CommandError {
-    fn from(error: crate::schedule::InputError) -> CommandError {
-        CommandError::Refused(error.to_string())
     }
 }
 
@@ -113,15 +200,42 @@ impl Ctx<'_> {
 pub async fn handle_text(engine: &Engine, member: &Member, place: &Place, text: &str) -> Reply {
     match Command::parse(text) {
         Ok(command) => handle(engine, member, place, command).await,
-        Err(error) => {
-            over_budget(engine, member).unwrap_or_else(|| parse_error_reply(engine, &error))
-        }
+        Err(error) => match over_budget(engine, member).await {
+            Some(slow_down) => slow_down,
+            None => {
+                let lang = language_of(engine, member).await;
+                parse_error_reply(engine, &error, lang)
+            }
+        },
     }
+}
+
+/// The language `member` reads, for answers given before their command
+/// runs: the one they chose, else the one their platform reports now, else
+/// the one it reported before, else English. A failed lookup reads as one
+/// that found nothing.
+pub async fn language_of(engine: &Engine, member: &Member) -> Language {
+    let reported = member.locale.as_deref().and_then(Language::from_tag);
+    let (platform, user_id) = (member.platform.clone(), member.user_id.clone());
+    let stored = engine
+        .db()
+        .call(move |c| users::find(c, &platform, &user_id))
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!("cannot read a member's language: {error}");
+            None
+        });
+    stored
+        .as_ref()
+        .and_then(|user| user.chosen_language)
+        .or(reported)
+        .or(stored.and_then(|user| user.platform_language))
+        .unwrap_or_default()
 }
 
 /// The polite answer to a member sending commands faster than anyone types;
 /// `None` while they are within their budget. Nothing is stored either way.
-fn over_budget(engine: &Engine, member: &Member) -> Option<Reply> {
+async fn over_budget(engine: &Engine, member: &Member) -> Option<Reply> {
     let key = format!("{}/{}", member.platform, member.user_id);
     if engine.command_budget().take(&key, engine.now()) {
         return None;
@@ -130,15 +244,14 @@ fn over_budget(engine: &Engine, member: &Member) -> Option<Reply> {
         .telemetry()
         .metrics
         .command("any", CommandOutcome::Limited);
-    Some(Reply::slow_down(Message::text(
-        "You're sending commands faster than I can answer them well. Give me a few seconds, then try again.",
-    )))
+    let lang = language_of(engine, member).await;
+    Some(Reply::slow_down(Message::text(tr!(lang, "cmd-slow-down"))))
 }
 
 /// Answers one command. Never fails: problems become a short reply, and
 /// unexpected ones are logged.
 pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Command) -> Reply {
-    if let Some(slow_down) = over_budget(engine, member) {
+    if let Some(slow_down) = over_budget(engine, member).await {
         return slow_down;
     }
     if let (Command::Leaderboard, Place::Channel { id, .. }) = (&command, place) {
@@ -152,9 +265,10 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
             reply,
             later,
             notice,
+            lang,
         })) => {
             let finished = match later {
-                Some(later) => later.finish(engine.content(), reply).await,
+                Some(later) => later.finish(engine.content(), reply, lang).await,
                 None => Ok(reply),
             };
             Ok(finished.map(|reply| with_notice(reply, notice)))
@@ -173,9 +287,8 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
         Ok(Err(refusal)) => Reply::private(Message::text(refusal)),
         Err(error) => {
             tracing::error!(command = name, platform = %member.platform, "command failed: {error}");
-            Reply::private(Message::text(
-                "Something went wrong on my side, and nothing was changed. Please try again in a minute.",
-            ))
+            let lang = language_of(engine, member).await;
+            Reply::private(Message::text(tr!(lang, "cmd-failed")))
         }
     }
 }
@@ -187,6 +300,8 @@ struct Answered {
     later: Option<Later>,
     /// Said before the answer (a paused subscription).
     notice: Option<String>,
+    /// The member's language, for the work left for later.
+    lang: Language,
 }
 
 /// Runs the command in one transaction, committed only if it succeeds; a
@@ -223,6 +338,7 @@ async fn answer_in_store(
                     .and_then(|zone| zone.parse().ok()),
                 later: std::cell::RefCell::new(None),
             };
+            let lang = ctx.lang;
             let notice = pause_notice(&ctx)?;
             match dispatch(&ctx, command.clone()) {
                 Ok(reply) => {
@@ -233,9 +349,11 @@ async fn answer_in_store(
                         reply,
                         later,
                         notice,
+                        lang,
                     }))
                 }
                 Err(CommandError::Refused(text)) => Ok(Err(text)),
+                Err(CommandError::Input(error)) => Ok(Err(error.message(lang))),
                 Err(CommandError::Store(error)) => Err(error),
             }
         })
@@ -283,8 +401,8 @@ fn with_notice(mut reply: Reply, notice: Option<String>) -> Reply {
     reply
 }
 
-/// A reply to text that did not parse.
-fn parse_error_reply(engine: &Engine, error: &ParseError) -> Reply {
+/// A reply to text that did not parse, in the member's language.
+fn parse_error_reply(engine: &Engine, error: &ParseError, lang: Language) -> Reply {
     let command = match error {
         ParseError::Missing { command, .. } | ParseError::Unexpected { command, .. } => command,
         ParseError::Unknown(_) | ParseError::TooLong(_) => "unknown",
@@ -293,7 +411,7 @@ fn parse_error_reply(engine: &Engine, error: &ParseError) -> Reply {
         .telemetry()
         .metrics
         .command(command, CommandOutcome::Invalid);
-    Reply::private(Message::text(error.to_string()))
+    Reply::private(Message::text(error.message(lang)))
 }
 
 /// If the bot paused this member's subscription, say why at every command
@@ -303,123 +421,13 @@ fn pause_notice(ctx: &Ctx<'_>) -> Result<Option<String>, StoreError> {
     Ok(subscription
         .filter(|s| s.state == subscriptions::State::Paused)
         .and_then(|s| s.pause_reason)
-        .map(|reason| {
-            format!("**Your sessions are paused:** I could not message you ({reason}). Allow direct messages from me, then send `resume`.")
-        }))
+        .map(|reason| tr!(ctx.lang, "cmd-paused-notice", reason = reason)))
 }
-
-/// Every command with a one-line description; adapters add their prefix.
-pub const COMMANDS: &[(&str, &str)] = &[
-    (
-        "subscribe <time> [timezone] [days] [pace]",
-        "start or change your daily routine, e.g. `subscribe 07:30 Europe/Berlin weekdays`",
-    ),
-    (
-        "agree",
-        "accept the disclaimer (needed once, before your first session)",
-    ),
-    ("status", "your next session, streak and today's load"),
-    (
-        "pause [days]",
-        "pause your sessions, for good or for some days",
-    ),
-    ("resume", "start your sessions again"),
-    ("skip", "skip today's session"),
-    (
-        "later [30m|1h|2h|tonight]",
-        "move today's session once (1 h if you don't say)",
-    ),
-    (
-        "followup <HH:MM> / followup off",
-        "one reminder that evening if the day's session isn't done (off unless you ask)",
-    ),
-    (
-        "timezone <zone>",
-        "set your time zone, e.g. `timezone berlin`",
-    ),
-    ("unsubscribe", "stop your sessions (your history is kept)"),
-    (
-        "pain <0-10> [where]",
-        "how strong your latest 🤕 was, and where, e.g. `pain 6 left shoulder blade`",
-    ),
-    ("routine", "today's routine"),
-    ("exercise <number or name>", "one exercise in full"),
-    (
-        "causes / why / tips / precautions / disclaimer",
-        "background on upper back pain",
-    ),
-    ("streak", "your streak"),
-    ("progress", "a picture of your last 12 weeks"),
-    (
-        "trends",
-        "each exercise over 8 weeks: days done, load, pain scores (to show a physiotherapist)",
-    ),
-    (
-        "weekly on / weekly off",
-        "a summary of your week by direct message each Sunday",
-    ),
-    ("leaderboard", "the streaks of this channel's group"),
-    (
-        "nudges on / nudges off",
-        "whether a group may mention you before its summary",
-    ),
-    (
-        "group setup <time> [timezone] [days] [summary <time>]",
-        "admins: do the routine together in this channel, e.g. `group setup 07:30 Europe/Berlin weekdays summary 21:00`",
-    ),
-    (
-        "group status / group off / group nudges on|off",
-        "admins: see, stop, or turn nudges on or off for this channel's group",
-    ),
-    (
-        "group skip <date> / group pause <days>",
-        "admins: the group rests that day, or for some days from tomorrow (neutral for streaks)",
-    ),
-    (
-        "privacy export [csv] / privacy delete",
-        "all your data as a file / erase it",
-    ),
-    (
-        "language [code]",
-        "the language I write to you in: `language de`, `language es`, `language en`",
-    ),
-    ("help", "this list"),
-];
-
-/// The commands that take nothing after their name, each with the line a
-/// platform's menu of commands shows (Discord's slash commands: at most 100
-/// characters). A platform with such a menu offers every one of these.
-pub const WITHOUT_ARGUMENTS: &[(&str, &str)] = &[
-    (
-        "agree",
-        "Accept the disclaimer (needed once, before your first session)",
-    ),
-    ("unsubscribe", "Stop your sessions (your history is kept)"),
-    ("resume", "Start your sessions again"),
-    ("skip", "Skip today's session"),
-    ("status", "Your next session, streak and today's load"),
-    ("routine", "Today's routine"),
-    ("causes", "What causes upper back pain"),
-    ("why", "Why exercise helps"),
-    ("tips", "Tips for making it a habit"),
-    (
-        "precautions",
-        "Precautions: exercising safely with back pain",
-    ),
-    ("disclaimer", "The medical disclaimer"),
-    ("streak", "Your streak"),
-    ("progress", "A picture of your last 12 weeks"),
-    (
-        "trends",
-        "Each exercise over 8 weeks: days done, load, pain scores",
-    ),
-    ("help", "What Upright does, and its commands"),
-];
 
 /// Who answers each command.
 fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
     match command {
-        Command::Help => Ok(Reply::private(help::help(ctx.conventions))),
+        Command::Help => Ok(Reply::private(help::help(ctx.conventions, ctx.lang))),
         Command::Subscribe {
             time,
             timezone,
@@ -444,7 +452,7 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
         Command::Timezone { zone } => subscription::timezone(ctx, &zone),
         Command::Routine => info::routine(ctx),
         Command::Exercise { which } => info::exercise(ctx, &which),
-        Command::Topic(topic) => Ok(info::topic(ctx.content, topic)),
+        Command::Topic(topic) => Ok(info::topic(ctx.content, topic, ctx.lang)),
         Command::Streak => info::streak(ctx),
         Command::Progress => info::progress(ctx),
         Command::Trends => info::trends(ctx),
@@ -480,22 +488,6 @@ fn dispatch(ctx: &Ctx<'_>, command: Command) -> Result<Reply, CommandError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_command_without_arguments_parses_and_fits_a_menu() {
-        for (name, description) in WITHOUT_ARGUMENTS {
-            let command = Command::parse(name);
-            assert!(command.is_ok(), "{name}: {command:?}");
-            assert!(
-                (1..=100).contains(&description.chars().count()),
-                "{name}: {description}"
-            );
-            assert!(
-                COMMANDS.iter().any(|(usage, _)| usage.contains(name)),
-                "{name} is missing from the help"
-            );
-        }
-    }
 
     type Outcome = Result<(), Box<dyn std::error::Error>>;
 
@@ -569,14 +561,14 @@ mod tests {
             return Err("progress drew its picture inside the transaction".into());
         };
         assert!(reply.attachment.is_none());
-        let reply = later.finish_now(&content, reply)?;
+        let reply = later.finish_now(&content, reply, Language::En)?;
         let png = reply.attachment.ok_or("no picture attached")?;
         assert!(png.bytes.starts_with(b"\x89PNG"), "not a PNG");
 
-        let (reply, Some(later @ Later::Leaderboard(_))) = board else {
+        let (reply, Some(later @ Later::Leaderboard(..))) = board else {
             return Err("leaderboard ranked inside the transaction".into());
         };
-        let reply = later.finish_now(&content, reply)?;
+        let reply = later.finish_now(&content, reply, Language::En)?;
         assert!(reply.message.body.contains("Ben"), "{}", reply.message.body);
         Ok(())
     }

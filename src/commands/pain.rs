@@ -8,18 +8,20 @@ use crate::engine::sessions::back_on_after;
 use crate::message::Reply;
 use crate::store::sessions::{self, Owner, Session, Status};
 use crate::store::{StoreError, check_ins, subscriptions, users};
+use crate::tr;
 
 pub(super) fn rate(ctx: &Ctx<'_>, score: &str, place: Option<&str>) -> Result<Reply, CommandError> {
-    let score = parse_score(score)?;
+    let score = parse_score(ctx, score)?;
     let place = place.map(users::clean_name).filter(|p| !p.is_empty());
     let (session, step, report) = match open_report(ctx)? {
         Some(found) => found,
         None => report_now(ctx)?,
     };
     check_ins::rate_pain(ctx.c, report, score, place.as_deref())?;
+    // In the member's words; the numbers are the same in every language.
     let exercise = ctx
         .content
-        .routine(&session.routine_id)
+        .routine_in(ctx.lang, &session.routine_id)
         .and_then(|routine| routine.exercises.get(step as usize - 1))
         .ok_or_else(|| {
             StoreError::Corrupt(format!("session {} has no exercise {step}", session.id))
@@ -30,6 +32,7 @@ pub(super) fn rate(ctx: &Ctx<'_>, score: &str, place: Option<&str>) -> Result<Re
         None
     };
     Ok(Reply::private(render::pain_rated(
+        ctx.lang,
         ctx.content,
         exercise,
         score,
@@ -39,12 +42,14 @@ pub(super) fn rate(ctx: &Ctx<'_>, score: &str, place: Option<&str>) -> Result<Re
 }
 
 /// "6" or "6/10".
-fn parse_score(text: &str) -> Result<u8, CommandError> {
+fn parse_score(ctx: &Ctx<'_>, text: &str) -> Result<u8, CommandError> {
     let number = text.strip_suffix("/10").unwrap_or(text);
     match number.parse::<u8>() {
         Ok(score) if score <= 10 => Ok(score),
-        _ => Err(CommandError::Refused(format!(
-            "`{text}` is not a score: give a whole number from 0 (nothing) to 10 (the worst you can imagine), for example `pain 6 neck`."
+        _ => Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-pain-not-a-score",
+            score = text
         ))),
     }
 }
@@ -73,10 +78,10 @@ fn report_now(ctx: &Ctx<'_>) -> Result<(Session, u32, i64), CommandError> {
         None => None,
     };
     let Some(session) = running else {
-        return Err(CommandError::Refused(
-            "There's no pain report to rate and no session under way. When an exercise hurts, react 🤕 to it, then tell me how strong."
-                .to_string(),
-        ));
+        return Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-pain-nothing-to-rate"
+        )));
     };
     let step = session.current_step;
     crate::engine::report_pain(ctx.c, ctx.content, &session, step, &ctx.user, ctx.now)?;

@@ -1,118 +1,82 @@
 //! Reading a command from text: `subscribe 07:30 berlin weekdays` becomes a
 //! [`Command`], or a [`ParseError`] that tells the member what would work.
 
+use std::fmt;
+
+use super::Command;
 use crate::content::TopicId;
+use crate::i18n::{Language, TextId, text_id};
+use crate::tr;
 
 /// Longest single argument accepted (a zone name is at most ~30 characters).
 pub const MAX_ARGUMENT_CHARS: usize = 64;
 
+/// Why a line of text is not a command, worded for the member in their
+/// language by [`ParseError::message`]; `Display` is the English one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    Help,
-    Subscribe {
-        time: String,
-        timezone: Option<String>,
-        days: Option<String>,
-        pace: Option<String>,
-    },
-    Agree,
-    Unsubscribe,
-    Pause {
-        days: Option<String>,
-    },
-    Resume,
-    Skip,
-    /// An evening follow-up at a local time when the day is not done;
-    /// `None` turns it off.
-    Followup {
-        time: Option<String>,
-    },
-    /// Moves today's session: `30m`, `1h` (the default), `2h` or `tonight`.
-    Later {
-        delay: Option<String>,
-    },
-    /// How strong the latest pain was (0–10) and where.
-    Pain {
-        score: String,
-        place: Option<String>,
-    },
-    Status,
-    Timezone {
-        zone: String,
-    },
-    Routine,
-    Exercise {
-        which: String,
-    },
-    Topic(TopicId),
-    Streak,
-    Progress,
-    /// The last 8 weeks per exercise: done, load, pain.
-    Trends,
-    /// Everything as JSON, or (`csv`) the check-ins as a table.
-    PrivacyExport {
-        csv: bool,
-    },
-    PrivacyDelete {
-        confirmed: bool,
-    },
-    GroupSetup {
-        time: String,
-        timezone: Option<String>,
-        days: Option<String>,
-        summary: Option<String>,
-        /// The language of the group's posts (`de`, `es-ES`, …).
-        language: Option<String>,
-    },
-    GroupOff,
-    GroupStatus,
-    GroupNudges {
-        on: bool,
-    },
-    /// The group rests on one day (`YYYY-MM-DD`, `today` or `tomorrow`).
-    GroupSkip {
-        date: String,
-    },
-    /// The group rests for some days, from tomorrow.
-    GroupPause {
-        days: String,
-    },
-    Leaderboard,
-    /// The member's own choice about being mentioned in group nudges.
-    Nudges {
-        on: bool,
-    },
-    Weekly {
-        on: bool,
-    },
-    /// The member's language (`de`, `es-ES`, …); `None` lists them.
-    Language {
-        code: Option<String>,
-    },
-}
-
-/// Why a line of text is not a command, worded for the member.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
-    #[error("I don't know the command `{0}`. Send `help` to see what I can do.")]
     Unknown(String),
-    #[error("`{command}` needs {what}, for example `{example}`.")]
     Missing {
         command: &'static str,
-        what: &'static str,
+        /// What is missing (`a time`), looked up in the member's language.
+        what: TextId,
         example: &'static str,
     },
-    #[error(
-        "That argument is too long ({0} characters); keep each one under {MAX_ARGUMENT_CHARS}."
-    )]
     TooLong(usize),
-    #[error("`{command}` takes no `{extra}`. {usage}")]
     Unexpected {
         command: &'static str,
         extra: String,
-        usage: &'static str,
+        /// What would work instead, looked up in the member's language.
+        usage: TextId,
     },
 }
+
+impl ParseError {
+    /// What went wrong and what would work, in `lang`.
+    pub fn message(&self, lang: Language) -> String {
+        match self {
+            ParseError::Unknown(command) => {
+                tr!(lang, "cmd-parse-unknown", command = command.as_str())
+            }
+            ParseError::Missing {
+                command,
+                what,
+                example,
+            } => tr!(
+                lang,
+                "cmd-parse-missing",
+                command = *command,
+                what = what.in_language(lang),
+                example = *example
+            ),
+            ParseError::TooLong(length) => tr!(
+                lang,
+                "cmd-parse-too-long",
+                length = *length,
+                max = MAX_ARGUMENT_CHARS
+            ),
+            ParseError::Unexpected {
+                command,
+                extra,
+                usage,
+            } => tr!(
+                lang,
+                "cmd-parse-unexpected",
+                command = *command,
+                extra = extra.as_str(),
+                usage = usage.in_language(lang)
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Language::En))
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 fn looks_like_pace(token: &str) -> bool {
     let digits = token.strip_suffix('m').unwrap_or(token);
@@ -138,26 +102,35 @@ impl Command {
             "agree" => Command::Agree,
             "unsubscribe" | "stop" => Command::Unsubscribe,
             "pause" => {
-                let days = optional_word("pause", "Use `pause` or `pause 3` (days).", words)?;
+                let days = optional_word("pause", text_id!("cmd-usage-pause"), words)?;
                 return Ok(Command::Pause { days });
             }
             "resume" => Command::Resume,
             "skip" => Command::Skip,
             "followup" | "follow-up" => return Self::parse_followup(words),
             "later" => {
-                let usage = "Use `later`, `later 30m`, `later 1h`, `later 2h` or `later tonight`.";
-                let delay = optional_word("later", usage, words)?;
+                let delay = optional_word("later", text_id!("cmd-usage-later"), words)?;
                 return Ok(Command::Later { delay });
             }
             "pain" => return Self::parse_pain(words),
             "status" => Command::Status,
             "timezone" | "tz" => {
-                let zone = all_words("timezone", "a time zone", "timezone Europe/Berlin", words)?;
+                let zone = all_words(
+                    "timezone",
+                    text_id!("cmd-what-zone"),
+                    "timezone Europe/Berlin",
+                    words,
+                )?;
                 return Ok(Command::Timezone { zone });
             }
             "routine" => Command::Routine,
             "exercise" => {
-                let which = all_words("exercise", "a number or a name", "exercise 2", words)?;
+                let which = all_words(
+                    "exercise",
+                    text_id!("cmd-what-exercise"),
+                    "exercise 2",
+                    words,
+                )?;
                 return Ok(Command::Exercise { which });
             }
             "streak" => Command::Streak,
@@ -168,8 +141,7 @@ impl Command {
             "weekly" => return parse_on_off("weekly", words).map(|on| Command::Weekly { on }),
             "group" => return Self::parse_group(words),
             "language" | "lang" | "sprache" | "idioma" => {
-                let usage = "Use `language` to see the languages, or `language de`.";
-                let code = optional_word("language", usage, words)?;
+                let code = optional_word("language", text_id!("cmd-usage-language"), words)?;
                 return Ok(Command::Language { code });
             }
             "privacy" => return Self::parse_privacy(words),
@@ -178,7 +150,7 @@ impl Command {
                 None => return Err(ParseError::Unknown(other.to_string())),
             },
         };
-        nothing_more(command.name(), "It needs nothing after its name.", words)?;
+        nothing_more(command.name(), text_id!("cmd-usage-no-arguments"), words)?;
         Ok(command)
     }
 
@@ -187,12 +159,12 @@ impl Command {
         let Some((first, rest)) = words.split_first() else {
             return Err(ParseError::Missing {
                 command: "followup",
-                what: "a time or `off`",
+                what: text_id!("cmd-what-followup"),
                 example: "followup 20:00",
             });
         };
         let (time, rest) = with_meridiem(first, rest);
-        nothing_more("followup", "Use `followup 20:00` or `followup off`.", &rest)?;
+        nothing_more("followup", text_id!("cmd-usage-followup"), &rest)?;
         Ok(Command::Followup {
             time: (!time.eq_ignore_ascii_case("off")).then_some(time),
         })
@@ -203,7 +175,7 @@ impl Command {
         let Some((score, place)) = words.split_first() else {
             return Err(ParseError::Missing {
                 command: "pain",
-                what: "a score from 0 to 10 (and where, if you like)",
+                what: text_id!("cmd-what-pain"),
                 example: "pain 6 between the shoulder blades",
             });
         };
@@ -223,7 +195,7 @@ impl Command {
                 Some(other) => Err(ParseError::Unexpected {
                     command: "privacy export",
                     extra: other.to_string(),
-                    usage: "Use `privacy export` (JSON) or `privacy export csv`.",
+                    usage: text_id!("cmd-usage-privacy-export"),
                 }),
             },
             Some("delete") => Ok(Command::PrivacyDelete {
@@ -231,7 +203,7 @@ impl Command {
             }),
             _ => Err(ParseError::Missing {
                 command: "privacy",
-                what: "`export` or `delete`",
+                what: text_id!("cmd-what-privacy"),
                 example: "privacy export",
             }),
         }
@@ -242,13 +214,13 @@ impl Command {
     fn parse_group(words: &[&str]) -> Result<Command, ParseError> {
         let usage = ParseError::Missing {
             command: "group",
-            what: "`setup`, `off`, `status`, `nudges`, `skip` or `pause`",
+            what: text_id!("cmd-what-group"),
             example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
         };
         let Some((sub, rest)) = words.split_first() else {
             return Err(usage);
         };
-        let no_more = |command| nothing_more(command, "It needs nothing more.", rest);
+        let no_more = |command| nothing_more(command, text_id!("cmd-usage-nothing-more"), rest);
         match sub.to_lowercase().as_str() {
             "setup" => Self::parse_group_setup(rest),
             "off" => no_more("group off").map(|()| Command::GroupOff),
@@ -258,17 +230,17 @@ impl Command {
             }),
             "skip" => one_value(
                 "group skip",
-                "a date",
+                text_id!("cmd-what-date"),
                 "group skip 2027-05-05",
-                "Write one date like `2027-05-05`, or `today` or `tomorrow`.",
+                text_id!("cmd-usage-group-skip"),
                 rest,
             )
             .map(|date| Command::GroupSkip { date }),
             "pause" => one_value(
                 "group pause",
-                "a number of days",
+                text_id!("cmd-what-days"),
                 "group pause 3",
-                "Write one number of days, e.g. `group pause 3`.",
+                text_id!("cmd-usage-group-pause"),
                 rest,
             )
             .map(|days| Command::GroupPause { days }),
@@ -279,7 +251,7 @@ impl Command {
     fn parse_group_setup(words: &[&str]) -> Result<Command, ParseError> {
         let missing = ParseError::Missing {
             command: "group setup",
-            what: "a time",
+            what: text_id!("cmd-what-time"),
             example: "group setup 07:30 Europe/Berlin weekdays summary 21:00",
         };
         let Some((time, rest)) = words.split_first() else {
@@ -294,7 +266,7 @@ impl Command {
                 let Some(at) = rest.next() else {
                     return Err(ParseError::Missing {
                         command: "group setup",
-                        what: "a time after `summary`",
+                        what: text_id!("cmd-what-summary-time"),
                         example: "group setup 07:30 Europe/Berlin summary 21:00",
                     });
                 };
@@ -303,7 +275,7 @@ impl Command {
                 let Some(code) = rest.next() else {
                     return Err(ParseError::Missing {
                         command: "group setup",
-                        what: "a language after `language`",
+                        what: text_id!("cmd-what-language"),
                         example: "group setup 07:30 Europe/Berlin language de",
                     });
                 };
@@ -332,7 +304,7 @@ impl Command {
         let Some((time, rest)) = words.split_first() else {
             return Err(ParseError::Missing {
                 command: "subscribe",
-                what: "a time",
+                what: text_id!("cmd-what-time"),
                 example: "subscribe 07:30 Europe/Berlin weekdays",
             });
         };
@@ -357,11 +329,7 @@ impl Command {
 }
 
 /// Fails if anything follows where nothing should.
-fn nothing_more(
-    command: &'static str,
-    usage: &'static str,
-    words: &[&str],
-) -> Result<(), ParseError> {
+fn nothing_more(command: &'static str, usage: TextId, words: &[&str]) -> Result<(), ParseError> {
     match words.first() {
         Some(extra) => Err(ParseError::Unexpected {
             command,
@@ -375,7 +343,7 @@ fn nothing_more(
 /// At most one word, e.g. `pause [days]`.
 fn optional_word(
     command: &'static str,
-    usage: &'static str,
+    usage: TextId,
     words: &[&str],
 ) -> Result<Option<String>, ParseError> {
     nothing_more(command, usage, words.get(1..).unwrap_or(&[]))?;
@@ -385,7 +353,7 @@ fn optional_word(
 /// Every word, at least one, e.g. `timezone new york`.
 fn all_words(
     command: &'static str,
-    what: &'static str,
+    what: TextId,
     example: &'static str,
     words: &[&str],
 ) -> Result<String, ParseError> {
@@ -402,9 +370,9 @@ fn all_words(
 /// Exactly one word, e.g. `group pause 3`.
 fn one_value(
     command: &'static str,
-    what: &'static str,
+    what: TextId,
     example: &'static str,
-    usage: &'static str,
+    usage: TextId,
     words: &[&str],
 ) -> Result<String, ParseError> {
     match words {
@@ -447,7 +415,7 @@ fn parse_on_off(command: &'static str, words: &[&str]) -> Result<bool, ParseErro
         [word] if word.eq_ignore_ascii_case("off") => Ok(false),
         _ => Err(ParseError::Missing {
             command,
-            what: "`on` or `off`",
+            what: text_id!("cmd-what-on-off"),
             example,
         }),
     }
@@ -583,5 +551,37 @@ mod tests {
         ));
         let text = Command::parse("subscribe").unwrap_err().to_string();
         assert!(text.contains("subscribe 07:30"), "{text}");
+    }
+
+    /// English reads as it always did; other languages keep the command
+    /// words and examples as typed.
+    #[test]
+    fn mistakes_read_in_the_members_language() {
+        let missing = Command::parse("subscribe").unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "`subscribe` needs a time, for example `subscribe 07:30 Europe/Berlin weekdays`."
+        );
+        assert_eq!(
+            missing.message(Language::De),
+            "`subscribe` braucht eine Uhrzeit, zum Beispiel `subscribe 07:30 Europe/Berlin weekdays`."
+        );
+        let extra = Command::parse("later 1h now").unwrap_err();
+        assert_eq!(
+            extra.to_string(),
+            "`later` takes no `now`. Use `later`, `later 30m`, `later 1h`, `later 2h` or `later tonight`."
+        );
+        assert!(
+            extra
+                .message(Language::Es)
+                .starts_with("`later` no admite `now`. Usa `later`")
+        );
+        let long = Command::parse(&"x".repeat(70)).unwrap_err();
+        assert_eq!(
+            long.to_string(),
+            "That argument is too long (70 characters); keep each one under 64."
+        );
+        let unknown = Command::parse("dance").unwrap_err();
+        assert!(unknown.message(Language::De).contains("`dance`"));
     }
 }

@@ -8,6 +8,7 @@ use crate::store::sessions::Owner;
 use crate::store::{
     check_ins, deliveries, groups, post_names, reaction_events, sessions, subscriptions, users,
 };
+use crate::tr;
 
 pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let user = &ctx.user;
@@ -53,20 +54,24 @@ pub(crate) fn export(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         "reactions": reaction_events::all_for_user(ctx.c, &user.platform, &user.platform_user_id)?,
         "messages_to_you": deliveries::all_for_member(ctx.c, user.id)?,
     });
-    let bytes = serde_json::to_vec_pretty(&data)
-        .map_err(|e| CommandError::Refused(format!("The export could not be written: {e}")))?;
-    Ok(Reply::private(Message::text(
-        "Here is everything I store about you, as JSON.",
-    ))
-    .with_attachment(Attachment {
-        filename: "upright-export.json".to_string(),
-        mime: "application/json",
-        bytes,
-    }))
+    let bytes = serde_json::to_vec_pretty(&data).map_err(|e| {
+        CommandError::Refused(tr!(ctx.lang, "cmd-export-failed", error = e.to_string()))
+    })?;
+    Ok(
+        Reply::private(Message::text(tr!(ctx.lang, "cmd-export-json"))).with_attachment(
+            Attachment {
+                filename: "upright-export.json".to_string(),
+                mime: "application/json",
+                bytes,
+            },
+        ),
+    )
 }
 
 /// The member's check-ins as CSV, one row each, to share with a
 /// physiotherapist: date, exercise, what was checked in, and the load.
+/// The header and the check-in kinds stay English (a file's fixed columns
+/// and codes); the exercise and its load are in the member's language.
 pub(crate) fn export_csv(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let mut csv =
         String::from("date,exercise_number,exercise,check_in,load,pain_score,pain_location\n");
@@ -74,13 +79,15 @@ pub(crate) fn export_csv(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     for row in &logged {
         let exercise = ctx
             .content
-            .routine(&row.routine_id)
+            .routine_in(ctx.lang, &row.routine_id)
             .and_then(|r| r.exercises.get(row.step as usize - 1));
         let reps = serde_json::from_str::<Vec<u32>>(&row.loads)
             .ok()
             .and_then(|loads| loads.get(row.step as usize - 1).copied());
         let load = match (exercise, reps) {
-            (Some(exercise), Some(reps)) => crate::engine::render::load_text(exercise, reps),
+            (Some(exercise), Some(reps)) => {
+                crate::engine::render::load_text(ctx.lang, exercise, reps)
+            }
             _ => String::new(),
         };
         let fields = [
@@ -96,9 +103,10 @@ pub(crate) fn export_csv(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
-    Ok(Reply::private(Message::text(format!(
-        "Your {} check-ins as CSV, one row each, to open in a spreadsheet or share with a physiotherapist.",
-        logged.len()
+    Ok(Reply::private(Message::text(tr!(
+        ctx.lang,
+        "cmd-export-csv",
+        count = logged.len()
     )))
     .with_attachment(Attachment {
         filename: "upright-check-ins.csv".to_string(),
@@ -121,18 +129,18 @@ fn csv_field(text: &str) -> String {
 
 pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandError> {
     if !confirmed {
-        return Ok(Reply::private(Message::text(
-            "This erases your subscription, sessions, check-ins and group records for good. To go ahead, send `privacy delete confirm`.",
-        )));
+        return Ok(Reply::private(Message::text(tr!(
+            ctx.lang,
+            "cmd-delete-confirm"
+        ))));
     }
     let user = &ctx.user;
     reaction_events::forget_user(ctx.c, &user.platform, &user.platform_user_id)?;
     // The posts naming them are cleaned by the engine, a batch at a time.
     post_names::mark_departed(ctx.c, user.id)?;
     users::delete(ctx.c, user.id)?;
-    Ok(Reply::private(Message::text(
-        "Done: everything I stored about you is erased. You're welcome back any time with `subscribe`.",
-    )))
+    // Written in the language they read until now: their record is gone.
+    Ok(Reply::private(Message::text(tr!(ctx.lang, "cmd-deleted"))))
 }
 
 #[cfg(test)]

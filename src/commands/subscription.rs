@@ -9,20 +9,20 @@ use crate::config::parse_pace;
 use crate::content::DEFAULT_ROUTINE;
 use crate::engine::disclaimer::{disclaimer_known, send_disclaimer};
 use crate::engine::render::{self, load_text, streak_line};
+use crate::i18n::dates;
 use crate::message::{Message, Reply};
 use crate::schedule::{Schedule, Weekdays, parse_days, parse_time, parse_zone};
 use crate::store::sessions::Owner;
 use crate::store::sessions::{self, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::{check_ins, users};
-
-const NO_SUBSCRIPTION: &str = "You have no daily routine yet. Start one with `subscribe 07:30 Europe/Berlin` (time, then your time zone).";
+use crate::tr;
 
 /// "Fri 27 Nov at 07:30 (Europe/Berlin), in 18 h 5 min".
 fn active_subscription(ctx: &Ctx<'_>) -> Result<Subscription, CommandError> {
     match subscriptions::for_user(ctx.c, ctx.user.id)? {
         Some(s) if s.state != State::Stopped => Ok(s),
-        _ => Err(CommandError::Refused(NO_SUBSCRIPTION.to_string())),
+        _ => Err(CommandError::Refused(tr!(ctx.lang, "cmd-no-subscription"))),
     }
 }
 
@@ -50,11 +50,13 @@ fn next_session_from(
 
 fn next_line(ctx: &Ctx<'_>, schedule: &Schedule, next: Option<DateTime<Utc>>) -> String {
     match next {
-        Some(at) => format!("Next session: {}.", ctx.instant(at, schedule.zone())),
-        None if !ctx.user.agreed => {
-            "Your first session is scheduled once you `agree` to the disclaimer.".to_string()
-        }
-        None => "No session is scheduled.".to_string(),
+        Some(at) => tr!(
+            ctx.lang,
+            "cmd-next-session",
+            when = ctx.instant(at, schedule.zone())
+        ),
+        None if !ctx.user.agreed => tr!(ctx.lang, "cmd-next-after-agree"),
+        None => tr!(ctx.lang, "cmd-next-none"),
     }
 }
 
@@ -112,6 +114,46 @@ fn set_zone(ctx: &Ctx<'_>, zone: Tz) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// What a subscription now is, and where its zone came from if the command
+/// named none: a line each, each ending in a newline.
+fn schedule_lines(
+    ctx: &Ctx<'_>,
+    updated: bool,
+    schedule: &Schedule,
+    pace: u32,
+    zone_from: ZoneFrom,
+) -> String {
+    let described = schedule.describe(ctx.lang);
+    let what = if updated {
+        tr!(
+            ctx.lang,
+            "cmd-subscription-updated",
+            schedule = described,
+            pace = pace
+        )
+    } else {
+        tr!(
+            ctx.lang,
+            "cmd-subscribed",
+            schedule = described,
+            pace = pace
+        )
+    };
+    let zone = match zone_from {
+        ZoneFrom::Known => None,
+        ZoneFrom::Profile => Some(tr!(
+            ctx.lang,
+            "cmd-zone-from-profile",
+            zone = schedule.zone().name()
+        )),
+        ZoneFrom::Guessed => Some(tr!(ctx.lang, "cmd-zone-guessed")),
+    };
+    std::iter::once(what)
+        .chain(zone)
+        .map(|line| line + "\n")
+        .collect()
+}
+
 pub(crate) fn subscribe(
     ctx: &Ctx<'_>,
     time: &str,
@@ -129,7 +171,10 @@ pub(crate) fn subscribe(
         ctx.profile_zone,
     )?;
     let pace = match pace {
-        Some(text) => parse_pace(text).map_err(CommandError::Refused)?,
+        // Every pace that does not read gets the one answer of what would.
+        Some(text) => parse_pace(text).map_err(|_| {
+            CommandError::Refused(tr!(ctx.lang, "cmd-pace-invalid", pace = text.trim()))
+        })?,
         None => existing
             .as_ref()
             .map_or(ctx.settings.default_pace_minutes, |s| s.pace_minutes),
@@ -147,20 +192,7 @@ pub(crate) fn subscribe(
         ctx.now,
     )?;
 
-    let verb = if existing.is_some() {
-        "Updated"
-    } else {
-        "Subscribed"
-    };
-    let mut body = format!("{verb}: {schedule}, {pace} min between exercises.\n");
-    match zone_from {
-        ZoneFrom::Known => {}
-        ZoneFrom::Profile => body.push_str(&format!(
-            "I used the time zone in your profile, {}; set another with `timezone <zone>`.\n",
-            zone.name()
-        )),
-        ZoneFrom::Guessed => body.push_str("I used UTC because I don't know your time zone yet; set it with `timezone <zone>`, e.g. `timezone berlin`.\n"),
-    }
+    let mut body = schedule_lines(ctx, existing.is_some(), &schedule, pace, zone_from);
     let mut carries_disclaimer = false;
     if ctx.user.agreed {
         body.push_str(&next_line(ctx, &schedule, next));
@@ -170,16 +202,15 @@ pub(crate) fn subscribe(
     {
         // In the member's DM the answer is the disclaimer: one message,
         // recorded as the disclaimer once the platform has sent it.
-        body.push_str("Before your first session, please read this.\n\n");
-        body.push_str(&render::disclaimer(ctx.content).to_markdown());
+        body.push_str(&tr!(ctx.lang, "cmd-disclaimer-below"));
+        body.push_str("\n\n");
+        body.push_str(&render::disclaimer(ctx.lang, ctx.content).to_markdown());
         carries_disclaimer = true;
     } else {
         send_disclaimer(ctx.c, ctx.content, &ctx.user, ctx.now)?;
-        body.push_str(
-            "Before your first session, please read the disclaimer I sent you by direct message, then send `agree` (or react ✅ to it).",
-        );
+        body.push_str(&tr!(ctx.lang, "cmd-disclaimer-sent"));
     }
-    let mut reply = Reply::private(Message::new("Daily routine", body));
+    let mut reply = Reply::private(Message::new(tr!(ctx.lang, "cmd-title-daily-routine"), body));
     reply.carries_disclaimer = carries_disclaimer;
     Ok(reply)
 }
@@ -188,13 +219,12 @@ pub(crate) fn agree(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let next = crate::engine::agree(ctx.c, &ctx.user, ctx.now)?;
     let subscription = subscriptions::for_user(ctx.c, ctx.user.id)?;
     let body = match (subscription, next) {
-        (Some(s), Some(at)) => format!(
-            "Thank you. Your first session: {}.",
-            ctx.instant(at, s.schedule.zone())
+        (Some(s), Some(at)) => tr!(
+            ctx.lang,
+            "cmd-agreed-first-session",
+            when = ctx.instant(at, s.schedule.zone())
         ),
-        _ => {
-            "Thank you. Start your daily routine with `subscribe 07:30 Europe/Berlin`.".to_string()
-        }
+        _ => tr!(ctx.lang, "cmd-agreed-subscribe"),
     };
     Ok(Reply::private(Message::text(body)))
 }
@@ -215,9 +245,10 @@ pub(crate) fn unsubscribe(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         Owner::Subscription(subscription.id),
         Status::Finished,
     )?;
-    Ok(Reply::private(Message::text(
-        "Your daily routine is stopped. Your history is kept: `subscribe` starts again where you left off, `privacy delete` erases it.",
-    )))
+    Ok(Reply::private(Message::text(tr!(
+        ctx.lang,
+        "cmd-unsubscribed"
+    ))))
 }
 
 pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandError> {
@@ -227,7 +258,9 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
             text.parse::<u32>()
                 .ok()
                 .filter(|d| (1..=365).contains(d))
-                .ok_or_else(|| CommandError::Refused(format!("`{text}` is not a number of days. Use `pause` to pause until you resume, or `pause 3` for 1 to 365 days.")))
+                .ok_or_else(|| {
+                    CommandError::Refused(tr!(ctx.lang, "cmd-pause-not-days", text = text))
+                })
         })
         .transpose()?;
     sessions::stop_running(
@@ -247,7 +280,7 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
                 None,
                 ctx.now,
             )?;
-            "Paused. Send `resume` when you want your sessions back.".to_string()
+            tr!(ctx.lang, "cmd-paused")
         }
         Some(days) => {
             let today = schedule.local(ctx.now).date_naive();
@@ -262,9 +295,11 @@ pub(crate) fn pause(ctx: &Ctx<'_>, days: Option<&str>) -> Result<Reply, CommandE
                 next,
                 ctx.now,
             )?;
-            format!(
-                "Paused for {days} day(s). Sessions start again on {}.",
-                until.format("%a %-d %b")
+            tr!(
+                ctx.lang,
+                "cmd-paused-for",
+                days = days,
+                date = dates::short_date(ctx.lang, until)
             )
         }
     };
@@ -276,8 +311,10 @@ pub(crate) fn resume(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let schedule = &subscription.schedule;
     if subscription.state == State::Active {
         let line = next_line(ctx, schedule, subscription.next_run_at);
-        return Ok(Reply::private(Message::text(format!(
-            "You're not paused. {line}"
+        return Ok(Reply::private(Message::text(tr!(
+            ctx.lang,
+            "cmd-not-paused",
+            next = line
         ))));
     }
     let next = next_session(ctx, schedule);
@@ -290,9 +327,10 @@ pub(crate) fn resume(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         next,
         ctx.now,
     )?;
-    Ok(Reply::private(Message::text(format!(
-        "Welcome back. {}",
-        next_line(ctx, schedule, next)
+    Ok(Reply::private(Message::text(tr!(
+        ctx.lang,
+        "cmd-welcome-back",
+        next = next_line(ctx, schedule, next)
     ))))
 }
 
@@ -307,23 +345,26 @@ pub(crate) fn skip(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
         sessions::stop_running(ctx.c, Owner::Subscription(subscription.id), Status::Skipped)?;
         // A first message moved with `later` and not sent yet stays unsent.
         crate::store::deliveries::cancel_pending_for_session(ctx.c, latest.id)?;
-        return Ok(Reply::private(Message::text(format!(
-            "Today's session is skipped; it won't count against your streak. {}",
-            next_line(ctx, schedule, subscription.next_run_at)
+        return Ok(Reply::private(Message::text(tr!(
+            ctx.lang,
+            "cmd-skipped-today",
+            next = next_line(ctx, schedule, subscription.next_run_at)
         ))));
     }
     match subscription.next_run_at {
         Some(at) if schedule.local(at).date_naive() == today => {
             subscriptions::set_skip_date(ctx.c, subscription.id, Some(today))?;
             let after = schedule.next_after(at).map(|o| o.at);
-            Ok(Reply::private(Message::text(format!(
-                "Today's session is skipped; it won't count against your streak. {}",
-                next_line(ctx, schedule, after)
+            Ok(Reply::private(Message::text(tr!(
+                ctx.lang,
+                "cmd-skipped-today",
+                next = next_line(ctx, schedule, after)
             ))))
         }
-        next => Ok(Reply::private(Message::text(format!(
-            "There is no session left to skip today. {}",
-            next_line(ctx, schedule, next)
+        next => Ok(Reply::private(Message::text(tr!(
+            ctx.lang,
+            "cmd-nothing-to-skip",
+            next = next_line(ctx, schedule, next)
         )))),
     }
 }
@@ -339,8 +380,6 @@ const TONIGHT: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(19, 0, 
     None => chrono::NaiveTime::MIN,
 };
 
-const LATER_USAGE: &str = "Use `later`, `later 30m`, `later 1h`, `later 2h` or `later tonight`.";
-
 /// `later`: today's session moves once, within today, never past 23:00.
 pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
@@ -350,9 +389,10 @@ pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, Command
     if let Some((date, at)) = subscription.later
         && date == today
     {
-        return Err(CommandError::Refused(format!(
-            "Today's session has already been moved once, to {}.",
-            at.with_timezone(&zone).format("%H:%M")
+        return Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-later-already-moved",
+            time = at.with_timezone(&zone).format("%H:%M").to_string()
         )));
     }
     let owner = Owner::Subscription(subscription.id);
@@ -364,18 +404,16 @@ pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, Command
                 || session.current_step > session.first_step()
                 || check_ins::any_in_session(ctx.c, session.id)?;
             if under_way {
-                return Err(CommandError::Refused(
-                    "Today's session is already under way, so it goes on at its own pace; `skip` stops it for today."
-                        .to_string(),
-                ));
+                return Err(CommandError::Refused(tr!(ctx.lang, "cmd-later-under-way")));
             }
             ctx.now
         }
         (None, Some(at)) if schedule.local(at).date_naive() == today => at,
         (None, _) => {
-            return Err(CommandError::Refused(
-                "There's no session left today to move.".to_string(),
-            ));
+            return Err(CommandError::Refused(tr!(
+                ctx.lang,
+                "cmd-later-nothing-left"
+            )));
         }
     };
     let to = match delay.map(str::to_lowercase).as_deref() {
@@ -391,32 +429,34 @@ pub(crate) fn later(ctx: &Ctx<'_>, delay: Option<&str>) -> Result<Reply, Command
             match tonight {
                 Some(tonight) if tonight > from => tonight,
                 _ => {
-                    return Err(CommandError::Refused(format!(
-                        "It's already evening by your session's time; try `later 1h`. {LATER_USAGE}"
-                    )));
+                    return Err(CommandError::Refused(tr!(ctx.lang, "cmd-later-evening")));
                 }
             }
         }
         Some(other) => {
-            return Err(CommandError::Refused(format!(
-                "`{other}` is not a delay I know. {LATER_USAGE}"
+            return Err(CommandError::Refused(tr!(
+                ctx.lang,
+                "cmd-later-unknown",
+                delay = other
             )));
         }
     };
     let local = to.with_timezone(&zone);
     if local.date_naive() != today || local.time() > LATEST_LATER {
-        return Err(CommandError::Refused(format!(
-            "That would be {}, past 23:00: too late for today's session. Try a shorter delay, or `skip` it.",
-            local.format("%H:%M")
+        return Err(CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-later-too-late",
+            time = local.format("%H:%M").to_string()
         )));
     }
     subscriptions::set_later(ctx.c, subscription.id, today, to)?;
     if let Some(session) = &started {
         crate::engine::sessions::move_started(ctx.c, session, subscription.pace_minutes, to)?;
     }
-    Ok(Reply::private(Message::text(format!(
-        "Moved: today's session now starts {}.",
-        ctx.instant(to, zone)
+    Ok(Reply::private(Message::text(tr!(
+        ctx.lang,
+        "cmd-later-moved",
+        when = ctx.instant(to, zone)
     ))))
 }
 
@@ -425,23 +465,28 @@ pub(crate) fn followup(ctx: &Ctx<'_>, time: Option<&str>) -> Result<Reply, Comma
     let subscription = active_subscription(ctx)?;
     let Some(text) = time else {
         subscriptions::set_followup(ctx.c, subscription.id, None)?;
-        return Ok(Reply::private(Message::text(
-            "Follow-ups off: no reminders in the evening.",
-        )));
+        return Ok(Reply::private(Message::text(tr!(
+            ctx.lang,
+            "cmd-followup-off"
+        ))));
     };
     let time = parse_time(text)?;
     let zone = subscription.schedule.zone();
     let next = crate::engine::followup::next_local(time, zone, ctx.now).ok_or_else(|| {
-        CommandError::Refused(format!(
-            "{} does not exist in {zone} in the next days.",
-            time.format("%H:%M")
+        CommandError::Refused(tr!(
+            ctx.lang,
+            "cmd-followup-no-such-time",
+            time = time.format("%H:%M").to_string(),
+            zone = zone.name()
         ))
     })?;
     subscriptions::set_followup(ctx.c, subscription.id, Some((time, next)))?;
-    Ok(Reply::private(Message::text(format!(
-        "Follow-up on: at {} ({zone}) I'll send one reminder if that day's session isn't done yet — not after a skip or a 🤕, nor while paused. The first check is {}.",
-        time.format("%H:%M"),
-        ctx.instant(next, zone)
+    Ok(Reply::private(Message::text(tr!(
+        ctx.lang,
+        "cmd-followup-on",
+        time = time.format("%H:%M").to_string(),
+        zone = zone.name(),
+        when = ctx.instant(next, zone)
     ))))
 }
 
@@ -449,37 +494,57 @@ pub(crate) fn status(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
     let subscription = active_subscription(ctx)?;
     let schedule = &subscription.schedule;
     let history = History::load(ctx.c, Owner::Subscription(subscription.id), ctx.user.id)?;
-    let mut body = format!(
-        "Schedule: {schedule}, {} min between exercises.\n",
-        subscription.pace_minutes
+    let mut body = tr!(
+        ctx.lang,
+        "cmd-status-schedule",
+        schedule = schedule.describe(ctx.lang),
+        pace = subscription.pace_minutes
     );
+    body.push('\n');
     match (subscription.state, subscription.paused_until) {
         (State::Paused, Some(until)) => {
-            body.push_str(&format!("Paused until {}.\n", until.format("%a %-d %b")))
+            let date = dates::short_date(ctx.lang, until);
+            body.push_str(&tr!(ctx.lang, "cmd-status-paused-until", date = date));
+            body.push('\n');
         }
-        (State::Paused, None) => body.push_str("Paused until you `resume`.\n"),
+        (State::Paused, None) => {
+            body.push_str(&tr!(ctx.lang, "cmd-status-paused"));
+            body.push('\n');
+        }
         _ => {}
     }
     body.push_str(&next_line(ctx, schedule, subscription.next_run_at));
-    body.push_str(&format!("\n{}\n", streak_line(history.streak(ctx.content))));
+    body.push_str(&format!(
+        "\n{}\n",
+        streak_line(ctx.lang, history.streak(ctx.content))
+    ));
     if let Some(routine) = ctx.content.routine(&subscription.routine_id) {
         let loads = super::info::todays_loads(ctx, routine)?;
-        body.push_str("\nToday's load:\n");
-        for (exercise, reps) in routine.exercises.iter().zip(loads) {
+        body.push('\n');
+        body.push_str(&tr!(ctx.lang, "cmd-status-load"));
+        body.push('\n');
+        let words = ctx
+            .content
+            .routine_in(ctx.lang, &subscription.routine_id)
+            .unwrap_or(routine);
+        for (exercise, reps) in words.exercises.iter().zip(loads) {
             body.push_str(&format!(
                 "- {}: {}\n",
                 exercise.title,
-                load_text(exercise, reps)
+                load_text(ctx.lang, exercise, reps)
             ));
         }
     }
-    Ok(Reply::private(Message::new("Your routine", body)))
+    Ok(Reply::private(Message::new(
+        tr!(ctx.lang, "cmd-title-your-routine"),
+        body,
+    )))
 }
 
 pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError> {
     let zone = parse_zone(zone)?;
     set_zone(ctx, zone)?;
-    let mut body = format!("Your time zone is now {}.", zone.name());
+    let mut body = tr!(ctx.lang, "cmd-timezone-set", zone = zone.name());
     if let Some(subscription) =
         subscriptions::for_user(ctx.c, ctx.user.id)?.filter(|s| s.state != State::Stopped)
     {
@@ -491,7 +556,8 @@ pub(crate) fn timezone(ctx: &Ctx<'_>, zone: &str) -> Result<Reply, CommandError>
         let next = next_session_from(ctx, &schedule, subscription.paused_until)
             .filter(|_| subscription.state == State::Active || subscription.paused_until.is_some());
         subscriptions::set_schedule(ctx.c, subscription.id, &schedule, next)?;
-        body.push_str(&format!(" {}", next_line(ctx, &schedule, next)));
+        body.push(' ');
+        body.push_str(&next_line(ctx, &schedule, next));
     }
     Ok(Reply::private(Message::text(body)))
 }

@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Exercise, Library, Problem, Routine, Topic, problem};
+use super::checks::problem;
+use super::{Exercise, Library, Problem, Routine, Topic};
 
 /// Reports to `problems` every way `translated` (loaded from `folder`)
 /// differs in shape from `english`.

@@ -14,8 +14,12 @@ use poise::serenity_prelude as serenity;
 use super::render::{AGREE, LATER, PREFIX, RATE, embed, label, rows};
 use super::{Error, PLATFORM};
 use crate::check_in::CheckInKind;
+use crate::commands::Member;
 use crate::engine::{ChoiceEvent, Engine, ReactionOutcome};
+use crate::i18n::Language;
 use crate::store::deliveries::Kind;
+use crate::store::groups;
+use crate::tr;
 
 /// The form's fields.
 const SCORE_FIELD: &str = "score";
@@ -26,6 +30,10 @@ pub const TALLY_EVERY: Duration = Duration::from_secs(10);
 
 /// Interactions must be answered within 3 s; past this, acknowledge first.
 const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
+
+/// How long an answer waits for the member's language before it takes
+/// the one their app reports.
+const LANGUAGE_LOOKUP: Duration = Duration::from_millis(500);
 
 /// The check-in a button stands for; `None` for buttons that are not ours.
 pub fn parse(custom_id: &str) -> Option<CheckInKind> {
@@ -110,8 +118,11 @@ impl Tallies {
                 })
                 .collect::<Vec<_>>()
                 .join(" · ");
-            let embed = base.footer(serenity::CreateEmbedFooter::new(format!(
-                "Checked in so far: {tally}"
+            let lang = group_language(&engine, channel).await;
+            let embed = base.footer(serenity::CreateEmbedFooter::new(tr!(
+                lang,
+                "discord-tally",
+                tally = tally
             )));
             let edit = serenity::EditMessage::new().embed(embed);
             if let Err(error) = channel.edit_message(&http, message, edit).await {
@@ -131,27 +142,35 @@ pub async fn on_press(
         return move_later(ctx, engine, press).await;
     }
     if press.data.custom_id == RATE {
-        return ask_how_strong(ctx, press).await;
+        return ask_how_strong(ctx, engine, press).await;
     }
     let Some(kind) = parse(&press.data.custom_id) else {
         return Ok(());
     };
     let in_group = press.guild_id.is_some();
-    let (outcome, deferred) = record_check_in(ctx, engine, press, kind, in_group).await?;
-    let answer = answer_to(ctx, engine, press, outcome, in_group).await;
-    answer.send(ctx, press, deferred, in_group).await
+    let recorded = record_check_in(ctx, engine, press, kind, in_group).await?;
+    let answer = answer_to(ctx, engine, press, &recorded, in_group).await;
+    answer.send(ctx, press, recorded.deferred, in_group).await
 }
 
-/// Records the press as a check-in of `kind`. An engine slower than
-/// [`ANSWER_BEFORE_DEFERRING`] gets the interaction deferred first; the
-/// second value says whether it was.
+/// A press recorded: what the engine made of it, the presser's language,
+/// and whether the interaction had to be deferred meanwhile.
+struct Recorded {
+    outcome: ReactionOutcome,
+    lang: Language,
+    deferred: bool,
+}
+
+/// Records the press as a check-in of `kind`, looking up the presser's
+/// language meanwhile. An engine slower than [`ANSWER_BEFORE_DEFERRING`]
+/// gets the interaction deferred first.
 async fn record_check_in(
     ctx: &serenity::Context,
     engine: &Engine,
     press: &serenity::ComponentInteraction,
     kind: CheckInKind,
     in_group: bool,
-) -> Result<(ReactionOutcome, bool), Error> {
+) -> Result<Recorded, Error> {
     let choice = ChoiceEvent {
         platform: PLATFORM.to_string(),
         message_id: press.message.id.to_string(),
@@ -161,15 +180,53 @@ async fn record_check_in(
         room: Some(press.channel_id.to_string()),
     };
     let recording = {
-        let engine = engine.clone();
-        tokio::spawn(async move { engine.on_choice(choice).await })
+        let (engine, member) = (engine.clone(), Asking::press(press).member());
+        tokio::spawn(async move {
+            let (outcome, lang) =
+                tokio::join!(engine.on_choice(choice), member_language(&engine, &member));
+            outcome.map(|outcome| (outcome, lang))
+        })
     };
     tokio::pin!(recording);
-    match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
-        Ok(outcome) => Ok((outcome??, false)),
-        Err(_) => {
-            press.create_response(&ctx.http, deferral(in_group)).await?;
-            Ok((recording.await??, true))
+    let ((outcome, lang), deferred) =
+        match tokio::time::timeout(ANSWER_BEFORE_DEFERRING, &mut recording).await {
+            Ok(recorded) => (recorded??, false),
+            Err(_) => {
+                press.create_response(&ctx.http, deferral(in_group)).await?;
+                (recording.await??, true)
+            }
+        };
+    Ok(Recorded {
+        outcome,
+        lang,
+        deferred,
+    })
+}
+
+/// The language the core answers `member` in; the one their app reports
+/// when the store is slow to say.
+async fn member_language(engine: &Engine, member: &Member) -> Language {
+    let stored = crate::commands::language_of(engine, member);
+    tokio::time::timeout(LANGUAGE_LOOKUP, stored)
+        .await
+        .unwrap_or_else(|_| {
+            let reported = member.locale.as_deref().and_then(Language::from_tag);
+            reported.unwrap_or_default()
+        })
+}
+
+/// The language of the group posting in `channel` (English if none does).
+async fn group_language(engine: &Engine, channel: serenity::ChannelId) -> Language {
+    let channel = channel.to_string();
+    match engine
+        .db()
+        .call(move |c| groups::for_channel(c, PLATFORM, &channel))
+        .await
+    {
+        Ok(group) => group.map(|group| group.language).unwrap_or_default(),
+        Err(error) => {
+            tracing::warn!("cannot read a group's language: {error}");
+            Language::default()
         }
     }
 }
@@ -186,15 +243,16 @@ fn deferral(in_group: bool) -> serenity::CreateInteractionResponse {
     }
 }
 
-/// What the presser is told of the engine's `outcome`; a recorded check-in
-/// in a group also gets the message's tally updated.
+/// What the presser is told of the engine's outcome, in their language; a
+/// recorded check-in in a group also gets the message's tally updated.
 async fn answer_to(
     ctx: &serenity::Context,
     engine: &Engine,
     press: &serenity::ComponentInteraction,
-    outcome: ReactionOutcome,
+    recorded: &Recorded,
     in_group: bool,
 ) -> Answer {
+    let lang = recorded.lang;
     let original = press
         .message
         .embeds
@@ -202,38 +260,49 @@ async fn answer_to(
         .cloned()
         .map(serenity::CreateEmbed::from)
         .unwrap_or_default();
-    match (outcome, in_group) {
+    match (recorded.outcome, in_group) {
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), true) => {
             update_tally(ctx, engine, press, original).await;
-            Answer::Private(format!("Recorded: {} {}", kind.emoji(), label(kind)))
+            Answer::Private(tr!(
+                lang,
+                "discord-recorded",
+                emoji = kind.emoji(),
+                label = label(kind, lang)
+            ))
         }
         (ReactionOutcome::Recorded(kind) | ReactionOutcome::Unchanged(kind), false) => {
+            let footer = tr!(
+                lang,
+                "discord-recorded-change",
+                emoji = kind.emoji(),
+                label = label(kind, lang)
+            );
             Answer::Update(
-                Box::new(original.footer(serenity::CreateEmbedFooter::new(format!(
-                    "Recorded: {} {} — press another button to change it.",
-                    kind.emoji(),
-                    label(kind)
-                )))),
-                rows(Kind::Exercise, &CheckInKind::reaction_set(), Some(kind)),
+                Box::new(original.footer(serenity::CreateEmbedFooter::new(footer))),
+                rows(
+                    Kind::Exercise,
+                    &CheckInKind::reaction_set(),
+                    Some(kind),
+                    lang,
+                ),
             )
         }
         (ReactionOutcome::Agreed, _) => Answer::Update(
-            Box::new(original.footer(serenity::CreateEmbedFooter::new(
-                "Agreed, thank you. /status shows your next session.",
-            ))),
+            Box::new(original.footer(serenity::CreateEmbedFooter::new(tr!(
+                lang,
+                "discord-agreed"
+            )))),
             rows(
                 Kind::Disclaimer,
                 &[CheckInKind::Done.emoji().to_string()],
                 Some(CheckInKind::Done),
+                lang,
             ),
         ),
-        (ReactionOutcome::SessionOver, _) => Answer::Private(
-            "That session is over: check-ins count until the next one starts.".to_string(),
-        ),
-        (ReactionOutcome::Ignored | ReactionOutcome::Withdrawn(_), _) => Answer::Private(
-            "Nothing to record: these buttons are for the member this message was sent to."
-                .to_string(),
-        ),
+        (ReactionOutcome::SessionOver, _) => Answer::Private(tr!(lang, "discord-session-over")),
+        (ReactionOutcome::Ignored | ReactionOutcome::Withdrawn(_), _) => {
+            Answer::Private(tr!(lang, "discord-not-yours"))
+        }
     }
 }
 
@@ -259,11 +328,13 @@ async fn update_tally(
 /// "How strong?" pressed: a form with the score and where it hurt.
 async fn ask_how_strong(
     ctx: &serenity::Context,
+    engine: &Engine,
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    let lang = member_language(engine, &Asking::press(press).member()).await;
     let score = serenity::CreateInputText::new(
         serenity::InputTextStyle::Short,
-        "How strong, from 0 (nothing) to 10?",
+        tr!(lang, "discord-pain-form-score"),
         SCORE_FIELD,
     )
     .placeholder("0–10")
@@ -272,16 +343,17 @@ async fn ask_how_strong(
     .required(true);
     let place = serenity::CreateInputText::new(
         serenity::InputTextStyle::Short,
-        "Where did you feel it?",
+        tr!(lang, "discord-pain-form-where"),
         WHERE_FIELD,
     )
-    .placeholder("For example: left shoulder blade")
+    .placeholder(tr!(lang, "discord-pain-form-where-example"))
     .max_length(crate::commands::MAX_ARGUMENT_CHARS as u16)
     .required(false);
-    let form = serenity::CreateModal::new(RATE, "How did it hurt?").components(vec![
-        serenity::CreateActionRow::InputText(score),
-        serenity::CreateActionRow::InputText(place),
-    ]);
+    let form =
+        serenity::CreateModal::new(RATE, tr!(lang, "discord-pain-form-title")).components(vec![
+            serenity::CreateActionRow::InputText(score),
+            serenity::CreateActionRow::InputText(place),
+        ]);
     press
         .create_response(&ctx.http, serenity::CreateInteractionResponse::Modal(form))
         .await?;
@@ -332,6 +404,29 @@ struct Asking<'a> {
     server_locale: Option<&'a str>,
 }
 
+impl Asking<'_> {
+    fn press(press: &serenity::ComponentInteraction) -> Asking<'_> {
+        Asking {
+            user: &press.user,
+            locale: &press.locale,
+            server_locale: press.guild_locale.as_deref(),
+        }
+    }
+
+    /// The member as the core knows them.
+    fn member(&self) -> Member {
+        Member {
+            platform: PLATFORM.to_string(),
+            user_id: self.user.id.to_string(),
+            display_name: self.user.display_name().to_string(),
+            dm: None,
+            profile_zone: None,
+            locale: Some(self.locale.to_string()),
+            server_locale: self.server_locale.map(str::to_string),
+        }
+    }
+}
+
 /// A command run for the member who pressed a button or sent a form, as
 /// the interaction's answer (only they see it when `private`).
 async fn command_answer(
@@ -340,15 +435,7 @@ async fn command_answer(
     command: crate::commands::Command,
     private: bool,
 ) -> serenity::CreateInteractionResponse {
-    let member = crate::commands::Member {
-        platform: PLATFORM.to_string(),
-        user_id: asking.user.id.to_string(),
-        display_name: asking.user.display_name().to_string(),
-        dm: None,
-        profile_zone: None,
-        locale: Some(asking.locale.to_string()),
-        server_locale: asking.server_locale.map(str::to_string),
-    };
+    let member = asking.member();
     let reply =
         crate::commands::handle(engine, &member, &crate::commands::Place::Direct, command).await;
     serenity::CreateInteractionResponse::Message(
@@ -365,12 +452,7 @@ async fn move_later(
     press: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
     let command = crate::commands::Command::Later { delay: None };
-    let asking = Asking {
-        user: &press.user,
-        locale: &press.locale,
-        server_locale: press.guild_locale.as_deref(),
-    };
-    let answer = command_answer(engine, asking, command, true).await;
+    let answer = command_answer(engine, Asking::press(press), command, true).await;
     press.create_response(&ctx.http, answer).await?;
     Ok(())
 }

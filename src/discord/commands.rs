@@ -3,6 +3,8 @@
 
 // A group's commands have their own file, as in the core (src/commands/group.rs).
 mod group;
+// Their descriptions and choices in each language, from the Fluent files.
+mod localised;
 
 use std::time::Duration;
 
@@ -12,7 +14,9 @@ use super::render::embed;
 use super::{Error, PLATFORM};
 use crate::commands::{self as core, Command, Member, Place};
 use crate::engine::Engine;
+use crate::i18n::Language;
 use crate::message::Reply;
+use crate::tr;
 
 type Context<'a> = poise::Context<'a, Engine, Error>;
 
@@ -22,6 +26,7 @@ const ANSWER_BEFORE_DEFERRING: Duration = Duration::from_millis(1500);
 /// Every command, with where it may be installed and used: a member's own
 /// commands work in servers and, installed to the member's account, in the
 /// bot's DM and other private chats; a group's live in its server only.
+/// Discord shows their descriptions and choices in the member's language.
 pub fn all() -> Vec<poise::Command<Engine, Error>> {
     use serenity::{InstallationContext, InteractionContext};
     let mut commands = member_and_group_commands();
@@ -39,6 +44,7 @@ pub fn all() -> Vec<poise::Command<Engine, Error>> {
                 InteractionContext::PrivateChannel,
             ]);
         }
+        localised::localise(command);
     }
     commands
 }
@@ -185,8 +191,13 @@ pub async fn on_error(error: poise::FrameworkError<'_, Engine, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, "Discord command failed: {error}");
+            // The store may be what failed: the app's language, not the member's stored one.
+            let lang = ctx
+                .locale()
+                .and_then(Language::from_tag)
+                .unwrap_or_default();
             let sorry = poise::CreateReply::default()
-                .content("Something went wrong on my side, and nothing was changed. Please try again in a minute.")
+                .content(tr!(lang, "discord-error"))
                 .ephemeral(true);
             if let Err(e) = ctx.send(sorry).await {
                 tracing::warn!("cannot tell the member about an error: {e}");

@@ -13,6 +13,7 @@ use super::proxy::ProxyRest;
 use super::render::{self, embed};
 use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
+use crate::i18n::Language;
 use crate::store::deliveries::Kind;
 
 pub struct DiscordPlatform {
@@ -110,7 +111,7 @@ fn timestamp(
     at: chrono::DateTime<chrono::Utc>,
     _zone: chrono_tz::Tz,
     _now: chrono::DateTime<chrono::Utc>,
-    _lang: crate::i18n::Language,
+    _lang: Language,
 ) -> String {
     let seconds = at.timestamp();
     format!("<t:{seconds}:f> (<t:{seconds}:R>)")
@@ -139,6 +140,7 @@ impl Platform for DiscordPlatform {
 
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         let channel = self.channel(to).await?;
+        let lang = outgoing.language;
         let message = match outgoing.kind {
             // Mentions only notify in a message's content, not in an embed.
             Kind::Nudge => serenity::CreateMessage::new()
@@ -147,13 +149,13 @@ impl Platform for DiscordPlatform {
             _ if !outgoing.choices.is_empty() => {
                 let mut message = outgoing.message.clone();
                 if outgoing.kind == Kind::Exercise {
-                    message.footer = Some(render::HOW_TO_CHECK_IN.to_string());
+                    message.footer = Some(render::how_to_check_in(lang));
                 }
                 // A member's first message of the day can also be moved.
                 let movable = outgoing.opens_day && matches!(to, Destination::Direct { .. });
-                let mut rows = render::rows(outgoing.kind, outgoing.choices, None);
+                let mut rows = render::rows(outgoing.kind, outgoing.choices, None, lang);
                 if movable {
-                    rows.push(render::later_row());
+                    rows.push(render::later_row(lang));
                 }
                 serenity::CreateMessage::new()
                     .embed(embed(&message))
@@ -162,7 +164,7 @@ impl Platform for DiscordPlatform {
             // The advice after a 🤕 asks how strong: a button opens the form.
             Kind::Advice => serenity::CreateMessage::new()
                 .embed(embed(outgoing.message))
-                .components(vec![render::rate_row()]),
+                .components(vec![render::rate_row(lang)]),
             _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }
         .nonce(serenity::Nonce::String(nonce(outgoing.key)))

@@ -7,8 +7,10 @@
 use poise::serenity_prelude as serenity;
 
 use crate::check_in::CheckInKind;
+use crate::i18n::Language;
 use crate::message::{Message, clip};
 use crate::store::deliveries::Kind;
+use crate::tr;
 
 /// Discord's limits for an embed (the whole message stays under 6,000).
 const TITLE_LIMIT: usize = 256;
@@ -25,8 +27,9 @@ pub(super) const RATE: &str = "upright:rate";
 pub(super) const PREFIX: &str = "upright:";
 
 /// The footer of a message whose check-ins are buttons.
-pub const HOW_TO_CHECK_IN: &str =
-    "Check in with a button below (your own ✅ ⏭️ 🤕 reactions count too).";
+pub fn how_to_check_in(lang: Language) -> String {
+    tr!(lang, "discord-how-to-check-in")
+}
 
 /// A message as an embed within Discord's limits.
 pub fn embed(message: &Message) -> serenity::CreateEmbed {
@@ -47,20 +50,21 @@ pub(super) fn custom_id(kind: CheckInKind) -> String {
 }
 
 /// The word on a check-in's button, also used when telling what was recorded.
-pub(super) fn label(kind: CheckInKind) -> &'static str {
+pub(super) fn label(kind: CheckInKind, lang: Language) -> String {
     match kind {
-        CheckInKind::Done => "Done",
-        CheckInKind::Skip => "Skip",
-        CheckInKind::Pain => "Pain",
+        CheckInKind::Done => tr!(lang, "discord-button-done"),
+        CheckInKind::Skip => tr!(lang, "discord-button-skip"),
+        CheckInKind::Pain => tr!(lang, "discord-button-pain"),
     }
 }
 
 /// The buttons for a message of `kind` offering `choices` (emoji), with
-/// `chosen` highlighted once a member has pressed it.
+/// `chosen` highlighted once a member has pressed it, labelled in `lang`.
 pub fn rows(
     kind: Kind,
     choices: &[String],
     chosen: Option<CheckInKind>,
+    lang: Language,
 ) -> Vec<serenity::CreateActionRow> {
     if choices.is_empty() {
         return Vec::new();
@@ -68,7 +72,7 @@ pub fn rows(
     let buttons = if kind == Kind::Disclaimer {
         vec![
             serenity::CreateButton::new(AGREE)
-                .label("I agree")
+                .label(tr!(lang, "discord-button-agree"))
                 .emoji(serenity::ReactionType::Unicode(
                     CheckInKind::Done.emoji().to_string(),
                 ))
@@ -86,7 +90,7 @@ pub fn rows(
                     serenity::ButtonStyle::Secondary
                 };
                 serenity::CreateButton::new(custom_id(kind))
-                    .label(label(kind))
+                    .label(label(kind, lang))
                     .emoji(serenity::ReactionType::Unicode(kind.emoji().to_string()))
                     .style(style)
             })
@@ -96,20 +100,20 @@ pub fn rows(
 }
 
 /// The row with the "Later" button, under a member's first message.
-pub fn later_row() -> serenity::CreateActionRow {
+pub fn later_row(lang: Language) -> serenity::CreateActionRow {
     serenity::CreateActionRow::Buttons(vec![
         serenity::CreateButton::new(LATER)
-            .label("Later (1 h)")
+            .label(tr!(lang, "discord-button-later"))
             .emoji(serenity::ReactionType::Unicode("⏰".to_string()))
             .style(serenity::ButtonStyle::Secondary),
     ])
 }
 
 /// The row with the "How strong?" button, under the advice after a 🤕.
-pub fn rate_row() -> serenity::CreateActionRow {
+pub fn rate_row(lang: Language) -> serenity::CreateActionRow {
     serenity::CreateActionRow::Buttons(vec![
         serenity::CreateButton::new(RATE)
-            .label("How strong? (0–10)")
+            .label(tr!(lang, "discord-button-how-strong"))
             .emoji(serenity::ReactionType::Unicode(
                 CheckInKind::Pain.emoji().to_string(),
             ))

@@ -63,7 +63,7 @@ fn disclaimer_delivery(content: &Content, user: &User, now: DateTime<Utc>) -> Ne
         kind: Kind::Disclaimer,
         step: None,
         priority: priority::URGENT,
-        message: render::disclaimer(content),
+        message: render::disclaimer(user.language(), content),
         reactions: vec![CheckInKind::Done.emoji().to_string()],
         due_at: now,
     }

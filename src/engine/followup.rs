@@ -76,17 +76,19 @@ pub fn follow_up(
                 .values()
                 .filter(|kinds| kinds.contains(&CheckInKind::Done))
                 .count();
+            let user = users::get(c, subscription.user_id)?;
+            let message = render::followup(user.language(), done_so_far, routine.exercises.len());
             deliveries::enqueue(
                 c,
                 &NewDelivery {
                     key: format!("sub{}/followup/{date}", subscription.id),
-                    platform: users::get(c, subscription.user_id)?.platform,
+                    platform: user.platform,
                     recipient: Recipient::Member(subscription.user_id),
                     session_id: Some(session.id),
                     kind: Kind::Followup,
                     step: None,
                     priority: priority::LATER,
-                    message: render::followup(done_so_far, routine.exercises.len()),
+                    message,
                     reactions: Vec::new(),
                     due_at: now,
                 },

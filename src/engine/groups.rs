@@ -9,7 +9,9 @@ use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::outgoing::{Audience, SessionMessage, delivery_key, enqueue};
-use super::sessions::{Occasion, SessionRules, due_occurrences, record, routine, status_of};
+use super::sessions::{
+    Occasion, SessionRules, due_occurrences, in_language, record, routine, status_of,
+};
 use super::{Engine, render};
 use crate::coaching::{self, History, Streak, completion};
 use crate::content::Content;
@@ -108,7 +110,8 @@ fn record_occurrence(
     };
     record(c, content, occasion, now, |_| {
         Ok(render::group_opening(
-            routine,
+            group.language,
+            in_language(content, group.language, routine),
             occurrence.local_date,
             &loads,
             group.pace_minutes,
@@ -227,7 +230,7 @@ pub fn nudge_due(
         let quiet = quiet_members(&standings, &session, date);
         // Several messages for a big group: a chat message has a length limit.
         for (part, members) in quiet.chunks(MENTIONS_PER_NUDGE).enumerate() {
-            let nudge = render::nudge(members, group.summary_time, conventions);
+            let nudge = render::nudge(group.language, members, group.summary_time, conventions);
             let part = Some(part as u32 + 1);
             post(c, group, &session, Kind::Nudge, part, nudge, now)?;
         }
@@ -308,10 +311,8 @@ pub fn summary_due(
         // A rest day is announced the evening before.
         let tomorrow = date + Duration::days(1);
         if groups::is_rest_day(c, group.id, tomorrow)? {
-            summary
-                .message
-                .body
-                .push_str(&format!("\n\n{}", render::rest_day_notice(tomorrow)));
+            let notice = render::rest_day_notice(group.language, tomorrow);
+            summary.message.body.push_str(&format!("\n\n{notice}"));
         }
         post(c, group, &session, Kind::Summary, None, summary, now)?;
     }
@@ -362,6 +363,7 @@ fn summary(
         date - Duration::days(7),
     );
     Ok(Some(render::group_summary(
+        group.language,
         date,
         &checked_in,
         &not_yet,

@@ -97,6 +97,7 @@ impl Engine {
                         message: &delivery.message,
                         choices: &delivery.reactions,
                         opens_day: delivery.opens_day,
+                        language: delivery.language,
                     };
                     platform.send(&destination, outgoing).await.map(Some)
                 }

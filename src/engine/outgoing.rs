@@ -4,6 +4,7 @@
 use crate::store::sql::Conn;
 use chrono::{DateTime, Utc};
 
+use crate::i18n::Language;
 use crate::message::Message;
 use crate::store::Result;
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient};
@@ -11,10 +12,12 @@ use crate::store::groups::Group;
 use crate::store::sessions::Session;
 use crate::store::users::User;
 
-/// Where a session's messages go: a member's DM or a group's channel.
+/// Where a session's messages go: a member's DM or a group's channel, and
+/// the language they are written in there.
 pub(super) struct Audience {
     pub platform: String,
     pub recipient: Recipient,
+    pub language: Language,
 }
 
 impl Audience {
@@ -22,6 +25,7 @@ impl Audience {
         Audience {
             platform: user.platform.clone(),
             recipient: Recipient::Member(user.id),
+            language: user.language(),
         }
     }
 
@@ -29,6 +33,7 @@ impl Audience {
         Audience {
             platform: group.platform.clone(),
             recipient: Recipient::Channel(group.channel_id.clone()),
+            language: group.language,
         }
     }
 }

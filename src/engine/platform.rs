@@ -30,6 +30,8 @@ pub struct Outgoing<'a> {
     /// The day's first message (its first exercise, headed by the
     /// opening), which a member may move with `later`.
     pub opens_day: bool,
+    /// The reader's language, for what the platform adds (button labels).
+    pub language: crate::i18n::Language,
 }
 
 /// What the platform says after sending.

@@ -1,4 +1,7 @@
-//! The words of every message the engine sends on its own.
+//! The words of every message the engine sends on its own, in the reader's
+//! language: a member's DM in theirs, a group's channel in the group's.
+//! Exercise and topic texts come from the content in that language (the
+//! caller passes the routine in it); the framing around them is Fluent's.
 
 use std::collections::BTreeMap;
 
@@ -6,54 +9,69 @@ use chrono::{Duration, NaiveDate, NaiveTime};
 
 use crate::check_in::CheckInKind;
 use crate::coaching::{Completion, Streak, Tally};
-use crate::content::{Content, Exercise, Routine, TopicId};
+use crate::content::{Content, Exercise, Kind, Routine, TopicId};
 use crate::conventions::Conventions;
 use crate::duration::describe;
+use crate::i18n::dates::{long_date, short_date};
+use crate::i18n::{Language, list};
 use crate::message::{Message, escape_markdown};
 use crate::store::check_ins::SessionCheckIns;
 use crate::store::post_names::Named;
 use crate::store::sessions::MissedBecause;
 use crate::store::users::User;
+use crate::tr;
+
+mod group;
+pub use group::{
+    Rendered, SummaryLine, group_closing, group_opening, group_summary, leaderboard, nudge,
+    rest_day_notice,
+};
 
 /// "10 reps, hold 3 s" or "10 reps each side, hold 3 s".
-pub fn load_text(exercise: &Exercise, reps: u32) -> String {
+pub fn load_text(lang: Language, exercise: &Exercise, reps: u32) -> String {
     if reps == 0 {
-        return "resting after pain".to_string();
+        return tr!(lang, "session-load-resting");
     }
-    let side = if exercise.reps.per_side {
-        " each side"
+    let load = if exercise.reps.per_side {
+        tr!(lang, "session-load-reps-each-side", reps = reps)
     } else {
-        ""
+        tr!(lang, "session-load-reps", reps = reps)
     };
     match exercise.hold_seconds {
-        Some(hold) => format!("{reps} reps{side}, hold {hold} s"),
-        None => format!("{reps} reps{side}"),
+        Some(hold) => tr!(lang, "session-load-hold", load = load, seconds = hold),
+        None => load,
     }
 }
 
-pub fn how_to_check_in() -> String {
-    format!(
-        "React {} when done, {} to skip, {} if it hurts.",
-        CheckInKind::Done.emoji(),
-        CheckInKind::Skip.emoji(),
-        CheckInKind::Pain.emoji()
+pub fn how_to_check_in(lang: Language) -> String {
+    tr!(
+        lang,
+        "session-how-to-check-in",
+        done_emoji = CheckInKind::Done.emoji(),
+        skip_emoji = CheckInKind::Skip.emoji(),
+        pain_emoji = CheckInKind::Pain.emoji(),
     )
 }
 
-/// `a`, `a and b`, `a, b and c`.
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+/// "1 day", "3 days".
+fn days(lang: Language, n: u32) -> String {
+    tr!(lang, "session-days", count = n)
+}
+
+/// An exercise kind as members read it ("strength").
+fn kind_name(lang: Language, kind: Kind) -> String {
+    match kind {
+        Kind::Strength => tr!(lang, "session-kind-strength"),
+        Kind::Stretch => tr!(lang, "session-kind-stretch"),
+        Kind::Mobility => tr!(lang, "session-kind-mobility"),
     }
 }
 
-pub fn long_date(date: NaiveDate) -> String {
-    date.format("%A %-d %B").to_string()
-}
-
+/// The day's first words: days lost while the bot could not send, a late
+/// start, then the exercises with their loads. `routine` is in `lang`.
+#[allow(clippy::too_many_arguments)]
 pub fn opening(
+    lang: Language,
     routine: &Routine,
     date: NaiveDate,
     loads: &[u32],
@@ -67,51 +85,53 @@ pub fn opening(
         let days: Vec<String> = missed
             .iter()
             .filter(|(_, because)| *because == why)
-            .map(|(date, _)| date.format("%A %-d %B").to_string())
+            .map(|(date, _)| long_date(lang, *date))
             .collect();
         if days.is_empty() {
             continue;
         }
-        let cause = match why {
-            MissedBecause::Offline => "Upright was offline",
-            MissedBecause::Unreachable => "the chat service could not be reached",
-        };
-        let (sessions, it) = if days.len() == 1 {
-            ("session", "It doesn't")
-        } else {
-            ("sessions", "They don't")
-        };
-        body.push_str(&format!(
-            "Your {sessions} on {} {} not sent: {cause}. {it} count against your streak.\n\n",
-            join_and(&days),
-            if days.len() == 1 { "was" } else { "were" }
-        ));
+        let (count, days) = (days.len(), list(lang, &days));
+        body.push_str(&match why {
+            MissedBecause::Offline => {
+                tr!(lang, "session-missed-offline", count = count, days = days)
+            }
+            MissedBecause::Unreachable => {
+                tr!(
+                    lang,
+                    "session-missed-unreachable",
+                    count = count,
+                    days = days
+                )
+            }
+        });
+        body.push_str("\n\n");
     }
     if let Some(late) = late_by {
-        body.push_str(&format!(
-            "Sorry, this comes {} late: I was offline at your session time.\n\n",
-            describe(crate::i18n::Language::En, late)
-        ));
+        body.push_str(&tr!(lang, "session-late", late = describe(lang, late)));
+        body.push_str("\n\n");
     }
-    body.push_str(&format!(
-        "{} exercises today, one message each:\n",
-        routine.exercises.len() - resting.len()
-    ));
+    let count = routine.exercises.len() - resting.len();
+    body.push_str(&tr!(lang, "session-opening-exercises", count = count));
+    body.push('\n');
     for (step, (exercise, reps)) in (1..).zip(routine.exercises.iter().zip(loads)) {
         let load = match resting.get(&step) {
-            Some(last_day) => format!(
-                "resting after pain, back on {}",
-                long_date(*last_day + chrono::Days::new(1))
-            ),
-            None => load_text(exercise, *reps),
+            Some(last_day) => {
+                let back_on = long_date(lang, *last_day + chrono::Days::new(1));
+                tr!(lang, "session-opening-resting", date = back_on)
+            }
+            None => load_text(lang, exercise, *reps),
         };
         body.push_str(&format!("- {}: {load}\n", exercise.title));
     }
     body.push_str(&format!(
-        "\n{} The next exercise follows when you check in, or after {pace_minutes} min.",
-        how_to_check_in()
+        "\n{} {}",
+        how_to_check_in(lang),
+        tr!(lang, "session-opening-pace", minutes = pace_minutes)
     ));
-    Message::new(format!("{} · {}", routine.title, long_date(date)), body)
+    Message::new(
+        format!("{} · {}", routine.title, long_date(lang, date)),
+        body,
+    )
 }
 
 /// The day's first message: the opening as a header, then exercise 1.
@@ -128,15 +148,38 @@ pub fn first_exercise(opening: Message, first: Message) -> Message {
     }
 }
 
-pub fn exercise(routine: &Routine, number: usize, exercise: &Exercise, reps: u32) -> Message {
-    let mut body = format!("_{}_\n\n**Setup:** {}\n", exercise.purpose, exercise.setup);
+/// Exercise `number` in full; `routine` and `exercise` are in `lang`.
+pub fn exercise(
+    lang: Language,
+    routine: &Routine,
+    number: usize,
+    exercise: &Exercise,
+    reps: u32,
+) -> Message {
+    let mut body = format!(
+        "_{}_\n\n{}\n",
+        exercise.purpose,
+        tr!(
+            lang,
+            "session-exercise-setup",
+            setup = exercise.setup.as_str()
+        )
+    );
     for (i, step) in exercise.steps.iter().enumerate() {
         body.push_str(&format!("{}. {}\n", i + 1, step));
     }
     body.push_str(&format!(
-        "\n**Today:** {}\n**Safety:** {}",
-        load_text(exercise, reps),
-        exercise.safety
+        "\n{}\n{}",
+        tr!(
+            lang,
+            "session-exercise-today",
+            load = load_text(lang, exercise, reps)
+        ),
+        tr!(
+            lang,
+            "session-exercise-safety",
+            safety = exercise.safety.as_str()
+        )
     ));
     Message::new(
         format!(
@@ -147,346 +190,164 @@ pub fn exercise(routine: &Routine, number: usize, exercise: &Exercise, reps: u32
         ),
         body,
     )
-    .with_footer(how_to_check_in())
+    .with_footer(how_to_check_in(lang))
 }
 
-/// One exercise in full, outside a session (the `exercise` command).
+/// One exercise in full, outside a session (the `exercise` command);
+/// `routine` and `exercise` are in `lang`.
 pub fn exercise_reference(
+    lang: Language,
     routine: &Routine,
     number: usize,
     exercise: &Exercise,
     reps: u32,
 ) -> Message {
-    let mut message = self::exercise(routine, number, exercise, reps);
-    message.footer = Some(format!(
-        "{} · {}",
-        exercise.kind, "part of your daily routine"
+    let mut message = self::exercise(lang, routine, number, exercise, reps);
+    message.footer = Some(tr!(
+        lang,
+        "session-exercise-reference-footer",
+        kind = kind_name(lang, exercise.kind)
     ));
     message
 }
 
-pub fn closing(tally: Tally, streak: Streak, stopped_for_pain: bool) -> Message {
-    let mut body = String::new();
-    if stopped_for_pain {
-        body.push_str("We stopped early today because something hurt. Rest, and see how you feel tomorrow.\n\n");
+pub fn closing(lang: Language, tally: Tally, streak: Streak, stopped_for_pain: bool) -> Message {
+    let mut body = if stopped_for_pain {
+        tr!(lang, "session-closing-stopped-for-pain")
     } else {
-        body.push_str("That's the whole routine for today. Well done for showing up.\n\n");
-    }
-    body.push_str(&format!(
-        "{} {} done · {} {} skipped · {} {} pain",
-        CheckInKind::Done.emoji(),
-        tally.done,
-        CheckInKind::Skip.emoji(),
-        tally.skipped,
-        CheckInKind::Pain.emoji(),
-        tally.pain
+        tr!(lang, "session-closing-done")
+    };
+    body.push_str("\n\n");
+    body.push_str(&tr!(
+        lang,
+        "session-closing-tally",
+        done_emoji = CheckInKind::Done.emoji(),
+        done = tally.done,
+        skip_emoji = CheckInKind::Skip.emoji(),
+        skipped = tally.skipped,
+        pain_emoji = CheckInKind::Pain.emoji(),
+        pain = tally.pain,
     ));
     if tally.unanswered > 0 {
-        body.push_str(&format!(
-            " · {} without a check-in (you can still react)",
-            tally.unanswered
+        body.push_str(" · ");
+        body.push_str(&tr!(
+            lang,
+            "session-closing-unanswered",
+            count = tally.unanswered
         ));
     }
-    body.push_str(&format!("\n{}", streak_line(streak)));
-    Message::new("Routine complete", body)
+    body.push_str(&format!("\n{}", streak_line(lang, streak)));
+    Message::new(tr!(lang, "session-closing-title"), body)
 }
 
-pub fn streak_line(streak: Streak) -> String {
-    let days = |n: u32| {
-        if n == 1 {
-            "1 day".to_string()
-        } else {
-            format!("{n} days")
-        }
-    };
-    format!(
-        "Streak: {} (best {}, {} done in all)",
-        days(streak.current),
-        days(streak.best),
-        days(streak.done_days)
+pub fn streak_line(lang: Language, streak: Streak) -> String {
+    tr!(
+        lang,
+        "session-streak-line",
+        current = days(lang, streak.current),
+        best = days(lang, streak.best),
+        done_days = days(lang, streak.done_days),
     )
 }
 
 /// After a 🤕: stop and consult, whether the exercise now rests (and until
-/// when), and the question how strong and where.
-pub fn pain_advice(content: &Content, exercise: &Exercise, back_on: Option<NaiveDate>) -> Message {
-    let rules = content.pain_rules();
-    let mut body = content.pain_advice(crate::i18n::Language::En).to_string();
+/// when), and the question how strong and where. `exercise` is in `lang`.
+pub fn pain_advice(
+    lang: Language,
+    content: &Content,
+    exercise: &Exercise,
+    back_on: Option<NaiveDate>,
+) -> Message {
+    let rules = content.pain_rules_in(lang);
+    let mut body = content.pain_advice(lang).to_string();
     if let Some(back_on) = back_on {
         body.push_str("\n\n");
-        body.push_str(&rules.rest_notice(&exercise.title, &long_date(back_on)));
+        body.push_str(&rules.rest_notice(&exercise.title, &long_date(lang, back_on)));
     }
     body.push_str(&format!(
-        "\n\n{} Answer with `pain <0-10> [where]`, for example `pain 6 between the shoulder blades`.\n\nSee `precautions` for more.",
-        rules.ask
+        "\n\n{} {}\n\n{}",
+        rules.ask,
+        tr!(lang, "session-pain-answer-with"),
+        tr!(lang, "session-pain-see-precautions")
     ));
-    Message::new(format!("Stop: {}", exercise.title), body)
+    Message::new(
+        tr!(
+            lang,
+            "session-pain-title",
+            exercise = exercise.title.as_str()
+        ),
+        body,
+    )
 }
 
-/// The answer to `pain <0-10> [where]`.
+/// The answer to `pain <0-10> [where]`; `exercise` is in `lang`.
 pub fn pain_rated(
+    lang: Language,
     content: &Content,
     exercise: &Exercise,
     score: u8,
     place: Option<&str>,
     back_on: Option<NaiveDate>,
 ) -> Message {
-    let place = place.map(|p| format!(", {p}")).unwrap_or_default();
-    let mut body = format!(
-        "Noted: {score}/10{place}, on {}. It's stored with that check-in; `trends` and `privacy export csv` show your reports, to share with a physiotherapist.",
-        exercise.title
-    );
+    let title = exercise.title.as_str();
+    let mut body = match place {
+        Some(place) => tr!(
+            lang,
+            "session-pain-noted-at",
+            score = score,
+            place = place,
+            exercise = title
+        ),
+        None => tr!(lang, "session-pain-noted", score = score, exercise = title),
+    };
     if let Some(back_on) = back_on {
         body.push_str("\n\n");
         body.push_str(
             &content
-                .pain_rules()
-                .rest_notice(&exercise.title, &long_date(back_on)),
+                .pain_rules_in(lang)
+                .rest_notice(title, &long_date(lang, back_on)),
         );
     } else if score >= 4 {
-        body.push_str(
-            "\n\nIf it stays this strong or gets worse, please see a healthcare professional.",
-        );
+        body.push_str("\n\n");
+        body.push_str(&tr!(lang, "session-pain-see-professional"));
     }
     Message::text(body)
 }
 
-pub fn disclaimer(content: &Content) -> Message {
-    let topic = content.topic(TopicId::Disclaimer);
+pub fn disclaimer(lang: Language, content: &Content) -> Message {
+    let topic = content.topic_in(lang, TopicId::Disclaimer);
     let mut body = format!("{}\n", topic.intro);
     for point in &topic.points {
         body.push_str(&format!("- {point}\n"));
     }
-    body.push_str(&format!(
-        "\nTo agree, use `agree` or react {} to this message.",
-        CheckInKind::Done.emoji()
+    body.push('\n');
+    body.push_str(&tr!(
+        lang,
+        "session-disclaimer-agree",
+        done_emoji = CheckInKind::Done.emoji()
     ));
     Message::new(topic.title.clone(), body)
 }
 
-pub fn group_opening(
-    routine: &Routine,
-    date: NaiveDate,
-    loads: &[u32],
-    pace_minutes: u32,
-    summary_time: NaiveTime,
-) -> Message {
-    let mut body = format!(
-        "Group session: {} exercises, one every {pace_minutes} min. Start here and do more if it feels easy:\n",
-        routine.exercises.len()
-    );
-    for (exercise, reps) in routine.exercises.iter().zip(loads) {
-        body.push_str(&format!(
-            "- {}: {}\n",
-            exercise.title,
-            load_text(exercise, *reps)
-        ));
-    }
-    body.push_str(&format!(
-        "\nEveryone's reaction is their own check-in. {} The summary follows at {}. New here? Read `disclaimer` first: this is not medical advice.",
-        how_to_check_in(),
-        summary_time.format("%H:%M")
-    ));
-    Message::new(format!("{} · {}", routine.title, long_date(date)), body)
-}
-
-pub fn group_closing(exercises: usize, summary_time: NaiveTime) -> Message {
-    Message::new(
-        "That's the routine for today",
-        format!(
-            "All {exercises} exercises are above. React on the ones you did, even later today; the summary comes at {}.",
-            summary_time.format("%H:%M")
-        ),
-    )
-}
-
-/// A channel post with the members it names, exactly as it shows them (for
-/// `privacy delete`).
-pub struct Rendered {
-    pub message: Message,
-    pub named: Vec<Named>,
-}
-
-/// A nudge mentioning `members`.
-pub fn nudge(members: &[&User], summary_time: NaiveTime, conventions: &Conventions) -> Rendered {
-    let named: Vec<Named> = members
-        .iter()
-        .map(|u| Named {
-            user_id: u.id,
-            shown: (conventions.mention)(&u.platform_user_id, &u.display_name),
-        })
-        .collect();
-    let shown: Vec<&str> = named.iter().map(|n| n.shown.as_str()).collect();
-    let message = Message::text(format!(
-        "{}: there's still time for today's routine (it's above). React {} on each exercise you do before the summary at {}. (Send `nudges off` if you'd rather not be mentioned.)",
-        shown.join(", "),
-        CheckInKind::Done.emoji(),
-        summary_time.format("%H:%M")
-    ));
-    Rendered { message, named }
-}
-
-/// One member's line in a group summary.
-#[derive(Debug, Clone)]
-pub struct SummaryLine {
-    pub user_id: i64,
-    pub name: String,
-    pub check_ins: SessionCheckIns,
-    pub streak: Streak,
-}
-
-fn days(n: u32) -> String {
-    if n == 1 {
-        "1 day".to_string()
-    } else {
-        format!("{n} days")
-    }
-}
-
-/// "✅ 1, 2, 3 · ⏭️ 4"
-fn check_in_list(check_ins: &SessionCheckIns) -> String {
-    [CheckInKind::Done, CheckInKind::Skip, CheckInKind::Pain]
-        .into_iter()
-        .filter_map(|kind| {
-            let steps: Vec<String> = check_ins
-                .iter()
-                .filter(|(_, kinds)| kinds.contains(&kind))
-                .map(|(step, _)| step.to_string())
-                .collect();
-            (!steps.is_empty()).then(|| format!("{} {}", kind.emoji(), steps.join(", ")))
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// Members listed by name in a summary; the rest are counted (a chat
-/// message has a length limit).
-const SUMMARY_NAMES: usize = 30;
-
 /// The evening follow-up, when the day's session is not done yet.
-pub fn followup(done: usize, exercises: usize) -> Message {
-    let so_far = match done {
-        0 => "Nothing checked in yet today".to_string(),
-        n => format!("{n} of {exercises} exercises checked in so far"),
-    };
-    Message::text(format!(
-        "{so_far}: there's still time for today's routine, even a part of it. React {} on each one you do; check-ins count until tomorrow's session. (`followup off` stops these.)",
-        CheckInKind::Done.emoji()
-    ))
-}
-
-/// The announcement of a day the group rests.
-pub fn rest_day_notice(date: NaiveDate) -> String {
-    format!(
-        "No group session on {}: the group rests, and the day doesn't count against anyone's streak.",
-        long_date(date)
-    )
-}
-
-/// The day's summary.
-pub fn group_summary(
-    date: NaiveDate,
-    checked_in: &[SummaryLine],
-    not_yet: &[(i64, String)],
-    this_week: Completion,
-    last_week: Completion,
-) -> Rendered {
-    let mut named = Vec::new();
-    // The group's figure first, so a long list never pushes it out.
-    let mut body = match (this_week.percent(), last_week.percent()) {
-        (Some(now), Some(before)) => {
-            let change = i64::from(now) - i64::from(before);
-            let trend = match change {
-                0 => "the same as".to_string(),
-                c if c > 0 => format!("up {c} points from"),
-                c => format!("down {} points from", -c),
-            };
-            format!(
-                "Group completion over 7 days: {now}% of member-days done ({} of {}), {trend} the week before ({before}%).",
-                this_week.done, this_week.possible
-            )
-        }
-        (Some(now), None) => format!(
-            "Group completion over 7 days: {now}% of member-days done ({} of {}); nothing to compare with the week before.",
-            this_week.done, this_week.possible
+pub fn followup(lang: Language, done: usize, exercises: usize) -> Message {
+    let done_emoji = CheckInKind::Done.emoji();
+    Message::text(match done {
+        0 => tr!(lang, "session-followup-none", done_emoji = done_emoji),
+        n => tr!(
+            lang,
+            "session-followup-some",
+            done = n,
+            count = exercises,
+            done_emoji = done_emoji
         ),
-        (None, _) => "No check-ins this week yet.".to_string(),
-    };
-    body.push_str("\n\n");
-    if checked_in.is_empty() {
-        body.push_str("Nobody checked in today. Tomorrow is another chance.\n");
-    }
-    for line in checked_in.iter().take(SUMMARY_NAMES) {
-        let shown = escape_markdown(&line.name);
-        body.push_str(&format!(
-            "- **{shown}**: {} · streak {} (best {})\n",
-            check_in_list(&line.check_ins),
-            days(line.streak.current),
-            days(line.streak.best)
-        ));
-        named.push(Named {
-            user_id: line.user_id,
-            shown,
-        });
-    }
-    if checked_in.len() > SUMMARY_NAMES {
-        body.push_str(&format!(
-            "…and {} more checked in.\n",
-            checked_in.len() - SUMMARY_NAMES
-        ));
-    }
-    if !not_yet.is_empty() {
-        let listed: Vec<Named> = not_yet
-            .iter()
-            .take(SUMMARY_NAMES)
-            .map(|(user_id, name)| Named {
-                user_id: *user_id,
-                shown: escape_markdown(name),
-            })
-            .collect();
-        let mut names: Vec<String> = listed.iter().map(|n| n.shown.clone()).collect();
-        named.extend(listed);
-        if not_yet.len() > SUMMARY_NAMES {
-            names.push(format!("and {} more", not_yet.len() - SUMMARY_NAMES));
-        }
-        body.push_str(&format!("\nNo check-in today: {}\n", names.join(", ")));
-    }
-    let message = Message::new(format!("Group summary · {}", long_date(date)), body);
-    Rendered { message, named }
+    })
 }
 
-/// The leaderboard's first `shown` rows, with tied members sharing a rank.
-pub fn leaderboard(rows: &[(String, Streak)], shown: usize) -> Message {
-    if rows.is_empty() {
-        return Message::new(
-            "Leaderboard",
-            "Nobody has checked in here yet. React to today's exercises to get on the board.",
-        );
-    }
-    let mut body = String::new();
-    let mut rank = 0;
-    let mut previous: Option<(u32, u32)> = None;
-    for (i, (name, streak)) in rows.iter().enumerate().take(shown) {
-        let key = (streak.current, streak.best);
-        if previous != Some(key) {
-            rank = i + 1;
-            previous = Some(key);
-        }
-        body.push_str(&format!(
-            "{rank}. **{}**: {} (best {})\n",
-            escape_markdown(name),
-            days(streak.current),
-            days(streak.best)
-        ));
-    }
-    if rows.len() > shown {
-        body.push_str(&format!("…and {} more.\n", rows.len() - shown));
-    }
-    body.push_str("\nOrdered by current streak, then best streak, then name.");
-    Message::new("Leaderboard", body)
-}
-
+/// A member's week; `load_changes` are already in `lang` (see
+/// [`load_change`]).
 pub fn weekly(
+    lang: Language,
     from: NaiveDate,
     to: NaiveDate,
     done: usize,
@@ -494,22 +355,38 @@ pub fn weekly(
     streak: Streak,
     load_changes: &[String],
 ) -> Message {
-    let mut body = format!(
-        "{} to {}: {done} of {sessions} sessions done.\n{}\n",
-        from.format("%a %-d %b"),
-        to.format("%a %-d %b"),
-        streak_line(streak)
+    let mut body = tr!(
+        lang,
+        "session-weekly-done",
+        from = short_date(lang, from),
+        to = short_date(lang, to),
+        done = done,
+        count = sessions
     );
+    body.push_str(&format!("\n{}\n\n", streak_line(lang, streak)));
     if load_changes.is_empty() {
-        body.push_str("\nYour load stayed the same this week.");
+        body.push_str(&tr!(lang, "session-weekly-same-load"));
     } else {
-        body.push_str("\nLoad changes:\n");
+        body.push_str(&tr!(lang, "session-weekly-load-changes"));
+        body.push('\n');
         for change in load_changes {
             body.push_str(&format!("- {change}\n"));
         }
     }
-    body.push_str("\n\nSend `weekly off` to stop these.");
-    Message::new("Your week", body)
+    body.push_str("\n\n");
+    body.push_str(&tr!(lang, "session-weekly-off"));
+    Message::new(tr!(lang, "session-weekly-title"), body)
+}
+
+/// One line of [`weekly`]'s load changes: "Chin tucks: 10 → 11 reps".
+pub fn load_change(lang: Language, exercise: &Exercise, before: u32, after: u32) -> String {
+    tr!(
+        lang,
+        "session-weekly-load-change",
+        exercise = exercise.title.as_str(),
+        before = before,
+        after = after
+    )
 }
 
 #[cfg(test)]
@@ -535,11 +412,30 @@ mod tests {
         .into_iter()
         .map(|(name, s)| (name.to_string(), s))
         .collect();
-        let board = leaderboard(&rows, 3).body;
+        let board = leaderboard(Language::En, &rows, 3).body;
         let lines: Vec<&str> = board.lines().collect();
         assert_eq!(lines[0], "1. **Ana**: 3 days (best 3 days)");
         assert_eq!(lines[1], "2. **Ben**: 2 days (best 4 days)");
         assert_eq!(lines[2], "2. **Cy**: 2 days (best 4 days)");
         assert_eq!(lines[3], "…and 1 more.");
+    }
+
+    #[test]
+    fn a_group_and_a_member_read_their_own_language() {
+        let rows = vec![("Ana".to_string(), streak(1, 2))];
+        let board = leaderboard(Language::De, &rows, 3);
+        assert_eq!(board.title.as_deref(), Some("Bestenliste"));
+        assert!(
+            board
+                .body
+                .starts_with("1. **Ana**: 1 Tag (Bestwert 2 Tage)")
+        );
+        let line = streak_line(Language::Es, streak(1, 3));
+        assert_eq!(
+            line,
+            "Racha: 1 día (mejor: 3 días; en total, 3 días con la rutina hecha)"
+        );
+        let date = NaiveDate::from_ymd_opt(2027, 3, 7).unwrap_or_default();
+        assert!(rest_day_notice(Language::De, date).contains("Sonntag, 7. März"));
     }
 }

@@ -12,6 +12,7 @@ use super::render;
 use crate::check_in::CheckInKind;
 use crate::coaching::{self, History};
 use crate::content::{Content, Routine};
+use crate::i18n::Language;
 use crate::schedule::{Occurrence, Schedule};
 use crate::store::check_ins;
 use crate::store::deliveries::{self, Kind, NewDelivery, priority};
@@ -41,6 +42,16 @@ pub(super) fn routine<'a>(content: &'a Content, id: &str) -> Result<&'a Routine>
     content
         .routine(id)
         .ok_or_else(|| StoreError::Corrupt(format!("routine `{id}` is not in the content folder")))
+}
+
+/// `routine` with its words in `lang`, to show; its ids and numbers are
+/// the same in every language.
+pub(super) fn in_language<'a>(
+    content: &'a Content,
+    lang: Language,
+    routine: &'a Routine,
+) -> &'a Routine {
+    content.routine_in(lang, &routine.id).unwrap_or(routine)
 }
 
 /// Reading a member's history from the database (the rules over it are
@@ -190,8 +201,10 @@ fn record_occurrence(
             Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
         // Told once, in the first message after: which days were lost, and why.
         let missed = sessions::take_untold_missed(c, subscription.id, session_id)?;
+        let lang = user.language();
         Ok(render::opening(
-            routine,
+            lang,
+            in_language(rules.content, lang, routine),
             occurrence.local_date,
             &loads,
             &resting,
@@ -299,7 +312,7 @@ fn begin(
         )?;
         return sessions::set_progress(c, session.id, 0, None, Status::Finished);
     };
-    let first = exercise_message(content, &session, step)?;
+    let first = exercise_message(content, &session, step, to.language)?;
     enqueue(
         c,
         &session,
@@ -355,11 +368,12 @@ pub fn move_started(
     sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
 }
 
-/// Exercise `step` of `session` at the session's load.
+/// Exercise `step` of `session` at the session's load, in `lang`.
 fn exercise_message(
     content: &Content,
     session: &Session,
     step: u32,
+    lang: Language,
 ) -> Result<crate::message::Message> {
     let routine = routine(content, &session.routine_id)?;
     let index = step as usize - 1;
@@ -371,7 +385,9 @@ fn exercise_message(
         .get(index)
         .copied()
         .unwrap_or(exercise.reps.min);
-    Ok(render::exercise(routine, step as usize, exercise, reps))
+    let words = in_language(content, lang, routine);
+    let shown = words.exercises.get(index).unwrap_or(exercise);
+    Ok(render::exercise(lang, words, step as usize, shown, reps))
 }
 
 /// Writes exercise `step` (after the first) and starts its pace.
@@ -384,7 +400,7 @@ fn post_exercise(
     pace_minutes: u32,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let message = exercise_message(content, session, step)?;
+    let message = exercise_message(content, session, step, to.language)?;
     enqueue(
         c,
         session,
@@ -444,7 +460,11 @@ pub fn advance(
                     None,
                     Status::Finished,
                 )?;
-                let closing = render::group_closing(routine.exercises.len(), group.summary_time);
+                let closing = render::group_closing(
+                    group.language,
+                    routine.exercises.len(),
+                    group.summary_time,
+                );
                 enqueue(
                     c,
                     session,
@@ -484,7 +504,12 @@ pub fn close(
         history.check_ins_of(session.id),
         session.current_step,
     );
-    let message = render::closing(tally, history.streak(content), stopped_for_pain);
+    let message = render::closing(
+        user.language(),
+        tally,
+        history.streak(content),
+        stopped_for_pain,
+    );
     enqueue(
         c,
         session,
@@ -511,11 +536,13 @@ pub fn advise_on_pain(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let routine = routine(content, &session.routine_id)?;
-    let Some(exercise) = routine.exercises.get(step as usize - 1) else {
+    let lang = user.language();
+    let words = in_language(content, lang, routine);
+    let Some(exercise) = words.exercises.get(step as usize - 1) else {
         return Ok(());
     };
     let back_on = back_on_after(c, content, session, user, step)?;
-    let message = render::pain_advice(content, exercise, back_on);
+    let message = render::pain_advice(lang, content, exercise, back_on);
     enqueue(
         c,
         session,

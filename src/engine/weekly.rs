@@ -5,7 +5,7 @@ use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::sessions::routine;
+use super::sessions::{in_language, routine};
 use super::{Engine, render};
 use crate::coaching::{DayOutcome, History};
 use crate::content::Content;
@@ -61,14 +61,16 @@ pub fn send_due(c: &dyn Conn, content: &Content, user: &User, now: DateTime<Utc>
             .count();
         let before = history.loads_before(routine, week_start);
         let after = history.loads_before(routine, week_end + Duration::days(1));
-        let changes: Vec<String> = routine
+        let lang = user.language();
+        let changes: Vec<String> = in_language(content, lang, routine)
             .exercises
             .iter()
             .zip(before.iter().zip(&after))
             .filter(|(_, (b, a))| b != a)
-            .map(|(exercise, (b, a))| format!("{}: {b} → {a} reps", exercise.title))
+            .map(|(exercise, (b, a))| render::load_change(lang, exercise, *b, *a))
             .collect();
         let message = render::weekly(
+            lang,
             week_start,
             week_end,
             done,

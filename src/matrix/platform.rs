@@ -18,7 +18,9 @@ use matrix_sdk::{Client, RoomMemberships, RoomState};
 
 use crate::conventions::Conventions;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
+use crate::i18n::Language;
 use crate::message::{Message, Reply};
+use crate::tr;
 
 /// Sends the engine's messages into Matrix rooms.
 pub struct MatrixPlatform {
@@ -132,19 +134,18 @@ pub(super) fn notice(message: &Message) -> RoomMessageEventContent {
 
 /// Sends an answer and returns its event; `key` names it, so the same
 /// answer sent again (a command received again after a crash) is
-/// deduplicated by the homeserver.
+/// deduplicated by the homeserver. A refusal to send a file is written in
+/// `lang`, the member's language.
 pub(super) async fn send_reply(
     room: &Room,
     reply: &Reply,
     key: &str,
+    lang: Language,
 ) -> Result<OwnedEventId, matrix_sdk::Error> {
     // Files carry a member's records (exports, progress pictures): the
     // homeserver must not hold them in the clear.
     if reply.attachment.is_some() && !room.latest_encryption_state().await?.is_encrypted() {
-        let refusal = Message::text(
-            "I only send files with your records into an encrypted room, and this one is not. \
-             Turn on encryption here (room settings → Security) and ask again.",
-        );
+        let refusal = Message::text(tr!(lang, "matrix-files-need-encryption"));
         let sent = room
             .send(notice(&refusal))
             .with_transaction_id(transaction_id(key))

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
 use super::{Result, StoreError, from_db_time, to_db_time};
+use crate::i18n::Language;
 use crate::message::Message;
 
 /// Who a delivery goes to.
@@ -153,14 +154,19 @@ pub struct Delivery {
     pub member: Option<MemberAddress>,
     /// The day's first message: its first exercise, headed by the opening.
     pub opens_day: bool,
+    /// The language its reader reads (the member's, or the group's for a
+    /// channel post), for what a platform adds to it, such as buttons.
+    pub language: Language,
 }
 
 /// Every delivery column, with the member's address (`d` is the delivery).
 const SELECT: &str =
     "SELECT d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
        d.kind, d.step, d.body, d.reactions, d.state, d.attempts, d.platform_message_id,
-       u.platform_user_id, u.dm_target, d.priority
-  FROM deliveries d LEFT JOIN users u ON u.id = d.user_id";
+       u.platform_user_id, u.dm_target, d.priority,
+       COALESCE(u.language, u.platform_language, g.language)
+  FROM deliveries d LEFT JOIN users u ON u.id = d.user_id
+       LEFT JOIN groups g ON g.platform = d.platform AND g.channel_id = d.channel_id";
 
 /// A delivery's row: the outer error when a column cannot be read at all,
 /// the inner one when what it holds does not decode (the row is set aside).
@@ -179,6 +185,11 @@ fn decode(row: &dyn Row) -> Result<Result<Delivery>> {
     let attempts = row.int(11)?;
     let platform_message_id = row.opt_text(12)?;
     let priority = row.int(15)?;
+    let language = row
+        .opt_text(16)?
+        .as_deref()
+        .and_then(Language::from_tag)
+        .unwrap_or_default();
     let member = row
         .opt_text(13)?
         .map(|platform_user_id| -> Result<MemberAddress> {
@@ -223,6 +234,7 @@ fn decode(row: &dyn Row) -> Result<Result<Delivery>> {
             platform_message_id,
             member,
             opens_day: kind == Kind::Exercise && priority == priority::OPENING,
+            language,
         })
     })();
     Ok(decoded)

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use upright::content::{Content, ContentError, Kind, Problem, TopicId};
+use upright::i18n::Language;
 
 fn real_content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
@@ -21,11 +22,27 @@ struct Copy {
 
 impl Copy {
     fn new() -> Copy {
+        Copy::of(&["routines", "topics"])
+    }
+
+    /// English and its translations (`de/`, `es/`).
+    fn with_translations() -> Copy {
+        Copy::of(&[
+            "routines",
+            "topics",
+            "de/routines",
+            "de/topics",
+            "es/routines",
+            "es/topics",
+        ])
+    }
+
+    fn of(folders: &[&str]) -> Copy {
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["routines", "topics"] {
+        for sub in folders {
             let from = real_content_dir().join(sub);
             let to = dir.path().join(sub);
-            fs::create_dir(&to).unwrap();
+            fs::create_dir_all(&to).unwrap();
             for entry in fs::read_dir(&from).unwrap() {
                 let entry = entry.unwrap();
                 fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
@@ -466,4 +483,134 @@ fn a_duplicated_key_names_its_line() {
         Some(line_of(&text, "title = \"Again\"")),
         "{problem:?}"
     );
+}
+
+// --- Translations ---------------------------------------------------------------
+
+/// German and Spanish are translated, not copied, and keep every step,
+/// point and cue of English: the same counts, the same numbers.
+#[test]
+fn each_translation_keeps_every_step_point_and_cue() {
+    let content = real_content();
+    assert_eq!(
+        content.languages(),
+        [Language::En, Language::De, Language::Es]
+    );
+    let english = content.routine("upper-back").unwrap();
+    for language in [Language::De, Language::Es] {
+        let theirs = content.routine_in(language, "upper-back").unwrap();
+        assert_ne!(theirs.title, english.title, "{language}");
+        for (ours, translated) in english.exercises.iter().zip(&theirs.exercises) {
+            assert_eq!(ours.id, translated.id);
+            assert_eq!(
+                ours.steps.len(),
+                translated.steps.len(),
+                "{language} {}",
+                ours.id
+            );
+            assert_eq!(
+                (ours.reps, ours.hold_seconds),
+                (translated.reps, translated.hold_seconds)
+            );
+            assert_ne!(
+                ours.safety, translated.safety,
+                "{language} {}: translated",
+                ours.id
+            );
+        }
+        for id in TopicId::ALL {
+            let (ours, translated) = (content.topic(id), content.topic_in(language, id));
+            assert_eq!(
+                ours.points.len(),
+                translated.points.len(),
+                "{language} {}",
+                id.name()
+            );
+            assert_ne!(ours.intro, translated.intro, "{language} {}", id.name());
+        }
+        let (ours, translated) = (content.pain_rules(), content.pain_rules_in(language));
+        assert_eq!(
+            (
+                ours.rest_from_score,
+                ours.rest_after_reports,
+                ours.rest_days
+            ),
+            (
+                translated.rest_from_score,
+                translated.rest_after_reports,
+                translated.rest_days
+            )
+        );
+        assert!(
+            translated.rest_notice.contains("{exercise}")
+                && translated.rest_notice.contains("{until}")
+        );
+        assert_ne!(
+            content.pain_advice(language),
+            content.pain_advice(Language::En)
+        );
+    }
+}
+
+#[test]
+fn a_translation_missing_a_step_names_file_and_field() {
+    let copy = Copy::with_translations();
+    // The first exercise's last step, gone.
+    copy.replace(
+        "de/routines/upper-back.toml",
+        "  \"Senk die Brust sanft wieder auf den Boden ab.\",\n",
+        "",
+    );
+    let problem = only(copy.problems());
+    assert_eq!(problem.file, copy.file("de/routines/upper-back.toml"));
+    assert_eq!(problem.field.as_deref(), Some("exercises[0].steps"));
+    assert!(problem.message.contains("where English has 4"), "{problem}");
+}
+
+#[test]
+fn a_translation_with_other_placeholders_or_ids_names_each_field() {
+    let copy = Copy::with_translations();
+    copy.replace("es/topics/precautions.toml", "el {until}.", "el {hasta}.");
+    copy.replace(
+        "de/routines/upper-back.toml",
+        "id = \"cat-camel\"",
+        "id = \"katze-kamel\"",
+    );
+    let problems = copy.problems();
+    let fields: Vec<(String, Option<String>)> = problems
+        .iter()
+        .map(|p| {
+            (
+                p.file
+                    .strip_prefix(copy.path())
+                    .unwrap()
+                    .display()
+                    .to_string(),
+                p.field.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        fields.contains(&(
+            "es/topics/precautions.toml".into(),
+            Some("pain.rest_notice".into())
+        )),
+        "{problems:#?}"
+    );
+    assert!(
+        fields.contains(&(
+            "de/routines/upper-back.toml".into(),
+            Some("exercises[1].id".into())
+        )),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_missing_translated_topic_is_named() {
+    let copy = Copy::with_translations();
+    fs::remove_file(copy.file("es/topics/tips.toml")).unwrap();
+    let problem = only(copy.problems());
+    assert_eq!(problem.file, copy.file("es/topics/tips.toml"));
+    assert!(problem.message.contains("missing"), "{problem}");
 }

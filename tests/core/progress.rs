@@ -45,7 +45,8 @@ fn squares_show_done_empty_and_missing_days_apart() {
         best: 4,
         done_days: 9,
     };
-    let picture = decode(&progress::render(today, &days, streak).unwrap());
+    let picture =
+        decode(&progress::render(upright::i18n::Language::En, today, &days, streak).unwrap());
     assert_eq!((picture.width, picture.height), (WIDTH, HEIGHT));
     assert_eq!(
         picture.day(today, date("2027-05-17")),

@@ -1632,7 +1632,10 @@ async fn a_channel_does_the_routine_together_on_discord() {
         .iter()
         .map(|o| o["name"].as_str().unwrap())
         .collect();
-    assert_eq!(setup_options, ["time", "timezone", "days", "summary"]);
+    assert_eq!(
+        setup_options,
+        ["time", "timezone", "days", "summary", "language"]
+    );
     assert_eq!(setup["options"][1]["autocomplete"], json!(true));
     for everyone in ["leaderboard", "nudges", "weekly", "subscribe"] {
         assert!(

@@ -107,6 +107,9 @@ struct Inner {
     pressed: HashMap<String, String>,
     /// Sessions resumed (op 6).
     resumes: usize,
+    /// The members' app language and the server's, as interactions report
+    /// them (`en-US` unless a test says otherwise).
+    locales: Option<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -275,13 +278,13 @@ impl FakeDiscord {
         let mut data = json!({
             "id": id, "application_id": APPLICATION_ID, "type": 2, "token": token, "version": 1,
             "data": { "id": command_id, "name": name, "type": 1, "options": options },
-            "app_permissions": "2248473465835073", "locale": "en-US",
+            "app_permissions": "2248473465835073", "locale": self.locale(),
             "entitlements": [], "authorizing_integration_owners": { "0": GUILD_ID },
             "attachment_size_limit": 10485760,
         });
         if let Some(permissions) = permissions {
             data["guild_id"] = json!(GUILD_ID);
-            data["guild_locale"] = json!("en-US");
+            data["guild_locale"] = json!(self.guild_locale());
             data["channel_id"] = json!(GUILD_CHANNEL_ID);
             data["context"] = json!(0);
             data["member"] = json!({
@@ -312,13 +315,13 @@ impl FakeDiscord {
             "id": id, "application_id": APPLICATION_ID, "type": 3, "token": format!("token-{id}"),
             "version": 1, "message": message, "channel_id": message["channel_id"],
             "data": { "custom_id": custom_id, "component_type": 2 },
-            "app_permissions": "2248473465835073", "locale": "en-US", "entitlements": [],
+            "app_permissions": "2248473465835073", "locale": self.locale(), "entitlements": [],
             "authorizing_integration_owners": { "0": GUILD_ID },
             "attachment_size_limit": 10485760,
         });
         if in_guild {
             data["guild_id"] = json!(GUILD_ID);
-            data["guild_locale"] = json!("en-US");
+            data["guild_locale"] = json!(self.guild_locale());
             data["context"] = json!(0);
             data["member"] = json!({
                 "user": from, "roles": [], "joined_at": "2027-01-01T00:00:00.000000+00:00",
@@ -335,6 +338,28 @@ impl FakeDiscord {
             .insert(id.clone(), message_id.to_string());
         self.dispatch("INTERACTION_CREATE", data);
         id
+    }
+
+    /// From now on interactions report `locale` as the member's app
+    /// language and `guild_locale` as the server's (Discord sends both).
+    pub fn set_locales(&self, locale: &str, guild_locale: &str) {
+        self.inner.lock().unwrap().locales = Some((locale.to_string(), guild_locale.to_string()));
+    }
+
+    fn locale(&self) -> String {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .locales
+            .as_ref()
+            .map_or("en-US".to_string(), |(locale, _)| locale.clone())
+    }
+
+    fn guild_locale(&self) -> String {
+        let inner = self.inner.lock().unwrap();
+        inner
+            .locales
+            .as_ref()
+            .map_or("en-US".to_string(), |(_, guild)| guild.clone())
     }
 
     /// A member sending back a form (modal) the bot opened from a button on
@@ -363,7 +388,7 @@ impl FakeDiscord {
             "id": id, "application_id": APPLICATION_ID, "type": 5, "token": format!("token-{id}"),
             "version": 1, "message": message, "channel_id": message["channel_id"],
             "data": { "custom_id": custom_id, "components": rows },
-            "app_permissions": "2248473465835073", "locale": "en-US", "entitlements": [],
+            "app_permissions": "2248473465835073", "locale": self.locale(), "entitlements": [],
             "authorizing_integration_owners": { "0": GUILD_ID },
             "attachment_size_limit": 10485760, "context": 1, "user": from,
         });

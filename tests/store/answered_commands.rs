@@ -15,7 +15,10 @@ fn an_answered_command_is_known_until_it_is_purged() {
         // Recorded again (a retry after a crash): still one, no error.
         record(c, "matrix", "$command", at(5)).unwrap();
         assert!(contains(c, "matrix", "$command").unwrap(), "{engine}");
-        assert!(!contains(c, "discord", "$command").unwrap(), "{engine}: per platform");
+        assert!(
+            !contains(c, "discord", "$command").unwrap(),
+            "{engine}: per platform"
+        );
         record(c, "matrix", "$later", at(100)).unwrap();
         assert_eq!(purge_before(c, at(50)).unwrap(), 1, "{engine}");
         assert!(!contains(c, "matrix", "$command").unwrap(), "{engine}");

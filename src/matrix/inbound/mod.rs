@@ -49,12 +49,14 @@ use crate::checkpoint::Checkpoints;
 use crate::commands::{self, Member, Place};
 use crate::config::{AllowedServers, MatrixConfig};
 use crate::engine::Engine;
+use crate::i18n::Language;
 use crate::message::Message;
 use crate::ordered::OrderedWork;
 // A database write, tried again for as long as it fails for a passing
 // reason: meanwhile the sync position waits (so a crash replays the event),
 // and once the queue is full the sync itself waits; nothing is dropped.
 use crate::store::until_written as stored;
+use crate::tr;
 
 const PREFIX: &str = "!upright";
 
@@ -253,37 +255,11 @@ impl Inbound {
         asked: Asked,
     ) {
         let started = std::time::Instant::now();
-        // A replica taking over, or a restart, may be handed it again.
-        match self.engine.was_answered(PLATFORM, command.as_str()).await {
-            Ok(true) => {
-                tracing::debug!(%command, "answered already");
-                return;
-            }
-            Ok(false) => {}
-            Err(error) => tracing::warn!(%command, "cannot tell whether it was answered: {error}"),
+        if self.answered_already(&command).await {
+            return;
         }
-        let in_their_dm = self.is_dm_with(&room, &sender).await;
-        let room_member = room_member(&room, &sender).await;
-        let member = Member {
-            platform: PLATFORM.to_string(),
-            user_id: sender.to_string(),
-            display_name: room_member
-                .as_ref()
-                .map_or_else(|| sender.localpart().to_string(), |m| m.name().to_string()),
-            dm: in_their_dm.then(|| room.room_id().to_string()),
-            profile_zone: profile_zone(&room, &sender, &text).await,
-            // Matrix says nothing of a member's language: `language` sets it.
-            locale: None,
-            server_locale: None,
-        };
-        let place = if in_their_dm {
-            Place::Direct
-        } else {
-            Place::Channel {
-                id: room.room_id().to_string(),
-                admin: may(&room, &sender, Power::ManageGroup).await,
-            }
-        };
+        let (member, place) = self.asking(&room, &sender, &text).await;
+        let in_their_dm = place == Place::Direct;
         let looked_up = std::time::Instant::now();
         let reply = commands::handle_text(&self.engine, &member, &place, &text).await;
         let handled = std::time::Instant::now();
@@ -293,15 +269,21 @@ impl Inbound {
             return;
         }
         let target = if reply.ephemeral && !in_their_dm {
-            match self.dm_pointed_to(&room, &sender, &command).await {
+            match self.dm_pointed_to(&room, &sender, &member, &command).await {
                 Some(dm) => dm,
                 None => return,
             }
         } else {
             room
         };
+        // Only a file may need words of the adapter's own (a refusal), in
+        // the member's language: asked for only then.
+        let lang = match &reply.attachment {
+            Some(_) => commands::language_of(&self.engine, &member).await,
+            None => Language::default(),
+        };
         let answer = format!("answer/{command}");
-        let sent = send_reply(&target, &reply, &answer).await;
+        let sent = send_reply(&target, &reply, &answer, lang).await;
         match &sent {
             Ok(_) => {
                 stored("record the answer", || {
@@ -331,12 +313,55 @@ impl Inbound {
         );
     }
 
+    /// Who asks, and where: their DM, or a shared room (with whether they
+    /// may manage its group).
+    async fn asking(&self, room: &Room, sender: &OwnedUserId, text: &str) -> (Member, Place) {
+        let in_their_dm = self.is_dm_with(room, sender).await;
+        let room_member = room_member(room, sender).await;
+        let member = Member {
+            platform: PLATFORM.to_string(),
+            user_id: sender.to_string(),
+            display_name: room_member
+                .as_ref()
+                .map_or_else(|| sender.localpart().to_string(), |m| m.name().to_string()),
+            dm: in_their_dm.then(|| room.room_id().to_string()),
+            profile_zone: profile_zone(room, sender, text).await,
+            // Matrix says nothing of a member's language: `language` sets it.
+            locale: None,
+            server_locale: None,
+        };
+        let place = if in_their_dm {
+            Place::Direct
+        } else {
+            Place::Channel {
+                id: room.room_id().to_string(),
+                admin: may(room, sender, Power::ManageGroup).await,
+            }
+        };
+        (member, place)
+    }
+
+    /// Whether `command` has its answer: a replica taking over, or a
+    /// restart, may be handed it again. If that cannot be read, it is
+    /// answered (twice at worst, never not at all).
+    async fn answered_already(&self, command: &OwnedEventId) -> bool {
+        match self.engine.was_answered(PLATFORM, command.as_str()).await {
+            Ok(answered) => answered,
+            Err(error) => {
+                tracing::warn!(%command, "cannot tell whether it was answered: {error}");
+                false
+            }
+        }
+    }
+
     /// The member's DM, for a personal answer to a command given in a
-    /// shared `room`; there, a pointer to the DM at most once an hour.
+    /// shared `room`; there, a pointer to the DM at most once an hour, in
+    /// the member's language.
     async fn dm_pointed_to(
         &self,
         room: &Room,
         sender: &UserId,
+        member: &Member,
         command: &OwnedEventId,
     ) -> Option<Room> {
         let dm = match self.private_room(sender).await {
@@ -348,7 +373,8 @@ impl Inbound {
         };
         let pointer_key = format!("{}/{sender}", room.room_id());
         if self.pointers.take(&pointer_key, self.engine.now()) {
-            let pointer = Message::text("I've answered you in our direct messages.");
+            let lang = commands::language_of(&self.engine, member).await;
+            let pointer = Message::text(tr!(lang, "matrix-answered-in-dm"));
             let sent = room
                 .send(notice(&pointer))
                 .with_transaction_id(transaction_id(&format!("pointer/{command}")))
