@@ -4,8 +4,14 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn run_demo(database: &std::path::Path, script: &str) -> String {
+    run_demo_with(database, &[], script)
+}
+
+fn run_demo_with(database: &std::path::Path, flags: &[&str], script: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_upright"))
-        .args(["demo", "--start", "2027-03-01T05:00:00Z", "--database"])
+        .args(["demo", "--start", "2027-03-01T05:00:00Z"])
+        .args(flags)
+        .arg("--database")
         .arg(database)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DISCORD_TOKEN")
@@ -98,4 +104,93 @@ fn the_demo_reacts_to_a_numbered_message_and_writes_attachments_next_to_the_data
     assert_eq!(path.parent(), Some(dir.path()));
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     assert_eq!(json["check_ins"][0]["kind"], "pain");
+}
+
+/// The text `id` in `language` up to its first value: what every rendering
+/// of it starts with, whatever the values.
+fn opening_words(language: upright::i18n::Language, id: &str) -> String {
+    let text = upright::i18n::text(language, id, None);
+    text.split('{')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// A whole session in German (`--lang de`) and in Spanish (`/language es`
+/// first): the answers, the session's opening, exercises and closing, a
+/// topic, `status` and a bad input all in the member's language, the
+/// exercises from `content/<language>/`, the dates written as there.
+#[test]
+fn the_demo_runs_a_whole_session_in_german_and_in_spanish() {
+    use upright::i18n::Language;
+    let content = upright::content::Content::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+    )
+    .unwrap();
+    let session = "/subscribe 07:00 Europe/Berlin weekdays\n/agree\n/status\n/causes\n/subscribe 25:00\nwait 1h\nreact ✅\nreact ✅\nreact ✅\nreact ✅\nreact ✅\nquit\n";
+    for (language, flags, first) in [
+        (Language::De, &["--lang", "de"][..], ""),
+        (Language::Es, &[][..], "/language es\n"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run_demo_with(
+            &dir.path().join("demo.sqlite3"),
+            flags,
+            &format!("{first}{session}"),
+        );
+        let routine = content.routine_in(language, "upper-back").unwrap();
+        let opening = format!(
+            "{} · {}",
+            routine.title,
+            upright::i18n::dates::long_date(
+                language,
+                chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()
+            )
+        );
+        assert!(
+            out.contains(&opening),
+            "{language}: no `{opening}` in\n{out}"
+        );
+        let mut from = 0;
+        for exercise in &routine.exercises {
+            let at = out[from..].find(&exercise.title).unwrap_or_else(|| {
+                panic!(
+                    "{language}: {} missing or out of order:\n{out}",
+                    exercise.title
+                )
+            });
+            from += at + exercise.title.len();
+            assert!(
+                out.contains(&exercise.safety),
+                "{language}: {}",
+                exercise.title
+            );
+        }
+        for id in [
+            "session-closing-title",
+            "session-closing-done",
+            "cmd-next-session",
+            "cmd-input-hour",
+        ] {
+            let words = opening_words(language, id);
+            assert!(
+                out.contains(&words),
+                "{language}: no `{words}` ({id}) in\n{out}"
+            );
+        }
+        let causes = content.topic_in(language, upright::content::TopicId::Causes);
+        assert!(out.contains(&causes.title), "{language}: {}", causes.title);
+        for english in [
+            "Routine complete",
+            "Subscribed",
+            "Next session",
+            "There is no hour",
+        ] {
+            assert!(
+                !out.contains(english),
+                "{language}: English `{english}` in\n{out}"
+            );
+        }
+    }
 }

@@ -1851,3 +1851,95 @@ async fn a_channel_does_the_routine_together_on_discord() {
     assert_eq!(fake.violations(), Vec::<String>::new());
     bot.stop().await;
 }
+
+// --- Languages ---------------------------------------------------------------------
+
+/// The text `id` in `language` up to its first value.
+fn opening_words(language: upright::i18n::Language, id: &str) -> String {
+    let text = upright::i18n::text(language, id, None);
+    text.split('{')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// The labels of a message's buttons, in order.
+fn button_labels(message: &serde_json::Value) -> Vec<String> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|button| button["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A member whose Discord app is in Spanish (`locale: es-ES` on every
+/// interaction) is answered in Spanish, and the DMs the engine sends later
+/// are Spanish too, buttons included. A group set up in a server whose
+/// language is German (`guild_locale: de`) posts in German.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spanish_interaction_gets_spanish_and_so_does_the_next_session() {
+    use upright::i18n::Language;
+    let fake = FakeDiscord::start().await;
+    fake.set_locales("es-ES", "de");
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(&fake, &dir.path().join("bot.sqlite3"), &clock, None).await;
+    let content = common::content();
+    let ana = user("5000", "ana", false);
+
+    let subscribed = reply_to(&fake, "subscribe", json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]), &ana, false).await;
+    let words = opening_words(Language::Es, "cmd-subscribed");
+    assert!(reply_text(&subscribed).contains(&words), "{subscribed}");
+    let dm = fake.dm_channel_for("5000");
+    let disclaimer = content.topic_in(Language::Es, upright::content::TopicId::Disclaimer);
+    eventually("the Spanish disclaimer", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains(&disclaimer.points[0]))
+    })
+    .await;
+    let agreed = reply_to(&fake, "agree", json!([]), &ana, false).await;
+    let words = opening_words(Language::Es, "cmd-agreed-first-session");
+    assert!(reply_text(&agreed).contains(&words), "{agreed}");
+
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let routine = content.routine_in(Language::Es, "upper-back").unwrap();
+    let title = &routine.exercises[0].title;
+    eventually("exercise 1 in Spanish", || {
+        posted_in(&fake, &dm)
+            .iter()
+            .any(|m| text_of(m).contains(title.as_str()))
+    })
+    .await;
+    let first = posted_in(&fake, &dm)
+        .into_iter()
+        .find(|m| text_of(m).contains(title.as_str()))
+        .unwrap();
+    let labels = button_labels(&first);
+    for id in [
+        "discord-button-done",
+        "discord-button-skip",
+        "discord-button-pain",
+    ] {
+        let label = upright::i18n::text(Language::Es, id, None);
+        assert!(
+            labels.iter().any(|l| l.contains(&label)),
+            "{id}: {labels:?}"
+        );
+    }
+
+    // The server's language is the group's, unless the admin names one.
+    let boss = user("5001", "boss", false);
+    reply_with(&fake, "group", json!([{ "name": "setup", "type": 1, "options": [{ "name": "time", "type": 3, "value": "08:00" }, { "name": "timezone", "type": 3, "value": "UTC" }] }]), &boss, ADMIN_PERMISSIONS).await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM groups WHERE language = 'de'"),
+        1,
+        "the group took the server's language"
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    bot.stop().await;
+}
