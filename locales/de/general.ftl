@@ -12,7 +12,7 @@ instant-local = { $date } um { $time } ({ $zone }), in { $from_now }
 
 conventions-plain-commands = Tippe sie mit einem `/` davor, z. B. `/subscribe 07:30 Europe/Berlin`.
 conventions-plain-group-admins = Nur Admins können diese Gruppe einrichten oder ändern.
-conventions-discord-commands = Nutze sie als Slash-Befehle, z. B. `/subscribe`.
+conventions-discord-commands = Nutze sie als Slash-Befehle; Discord zeigt sie dir auf Deutsch, z. B. `/abonnieren` für `subscribe`.
 conventions-discord-group-admins = Nur Mitglieder mit der Berechtigung „Server verwalten“ können diese Gruppe einrichten oder ändern.
 conventions-matrix-commands = Schreib sie nach `!upright`, z. B. `!upright subscribe 07:30 Europe/Berlin`.
 conventions-matrix-group-admins = Nur Mitglieder, die die Einstellungen dieses Raums ändern dürfen (Berechtigungsstufe 50, sofern der Raum keine andere verlangt), können diese Gruppe einrichten oder ändern.

@@ -112,3 +112,34 @@ demo-reacted-nothing = ({ $emoji } auf #{ $number }: hier gibt es nichts einzuch
 demo-unreacted-nothing = ({ $emoji } von #{ $number } entfernt: hier gibt es nichts einzuchecken)
 demo-attachment = [Anhang: { $path }]
 demo-attachment-failed = [Anhang konnte nicht nach { $path } geschrieben werden: { $error }]
+
+# Namen der Slash-Befehle, wie Discord sie zeigt (klein, ohne Leerzeichen,
+# höchstens 32 Zeichen); der englische Name funktioniert immer auch.
+discord-name-subscribe = abonnieren
+discord-name-agree = zustimmen
+discord-name-unsubscribe = abbestellen
+discord-name-pause = pausieren
+discord-name-resume = fortsetzen
+discord-name-skip = überspringen
+discord-name-later = später
+discord-name-followup = nachfrage
+discord-name-pain = schmerz
+discord-name-status = status
+discord-name-timezone = zeitzone
+discord-name-routine = programm
+discord-name-exercise = übung
+discord-name-causes = ursachen
+discord-name-why = warum
+discord-name-tips = tipps
+discord-name-precautions = vorsicht
+discord-name-disclaimer = haftungshinweis
+discord-name-streak = serie
+discord-name-progress = fortschritt
+discord-name-trends = verlauf
+discord-name-weekly = wochenbericht
+discord-name-leaderboard = rangliste
+discord-name-nudges = stupser
+discord-name-privacy = datenschutz
+discord-name-language = sprache
+discord-name-help = hilfe
+discord-name-group = gruppe

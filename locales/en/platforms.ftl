@@ -112,3 +112,34 @@ demo-reacted-nothing = (reacted { $emoji } on #{ $number }: nothing to check in 
 demo-unreacted-nothing = (removed { $emoji } on #{ $number }: nothing to check in there)
 demo-attachment = [attachment: { $path }]
 demo-attachment-failed = [attachment could not be written to { $path }: { $error }]
+
+# Slash command names as Discord shows them (lowercase, no spaces, at most
+# 32 characters); the English name always works too.
+discord-name-subscribe = subscribe
+discord-name-agree = agree
+discord-name-unsubscribe = unsubscribe
+discord-name-pause = pause
+discord-name-resume = resume
+discord-name-skip = skip
+discord-name-later = later
+discord-name-followup = followup
+discord-name-pain = pain
+discord-name-status = status
+discord-name-timezone = timezone
+discord-name-routine = routine
+discord-name-exercise = exercise
+discord-name-causes = causes
+discord-name-why = why
+discord-name-tips = tips
+discord-name-precautions = precautions
+discord-name-disclaimer = disclaimer
+discord-name-streak = streak
+discord-name-progress = progress
+discord-name-trends = trends
+discord-name-weekly = weekly
+discord-name-leaderboard = leaderboard
+discord-name-nudges = nudges
+discord-name-privacy = privacy
+discord-name-language = language
+discord-name-help = help
+discord-name-group = group

@@ -12,7 +12,7 @@ instant-local = { $date } a las { $time } ({ $zone }), en { $from_now }
 
 conventions-plain-commands = Escríbelos con una `/` delante, por ejemplo `/subscribe 07:30 Europe/Berlin`.
 conventions-plain-group-admins = Solo los administradores pueden crear o cambiar este grupo.
-conventions-discord-commands = Úsalos como comandos de barra, por ejemplo `/subscribe`.
+conventions-discord-commands = Úsalos como comandos de barra; Discord te los muestra en español, por ejemplo `/suscribirse` para `subscribe`.
 conventions-discord-group-admins = Solo los miembros con el permiso «Gestionar servidor» pueden crear o cambiar este grupo.
 conventions-matrix-commands = Escríbelos después de `!upright`, por ejemplo `!upright subscribe 07:30 Europe/Berlin`.
 conventions-matrix-group-admins = Solo los miembros que pueden cambiar la configuración de esta sala (nivel de poder 50, salvo que la sala pida otro) pueden crear o cambiar este grupo.

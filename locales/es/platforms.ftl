@@ -113,3 +113,34 @@ demo-reacted-nothing = ({ $emoji } en #{ $number }: ahí no hay nada que registr
 demo-unreacted-nothing = ({ $emoji } quitado de #{ $number }: ahí no hay nada que registrar)
 demo-attachment = [adjunto: { $path }]
 demo-attachment-failed = [no se pudo escribir el adjunto en { $path }: { $error }]
+
+# Nombres de los comandos de barra tal como los muestra Discord (minúsculas,
+# sin espacios, 32 caracteres como máximo); el nombre en inglés siempre funciona.
+discord-name-subscribe = suscribirse
+discord-name-agree = aceptar
+discord-name-unsubscribe = darse-de-baja
+discord-name-pause = pausar
+discord-name-resume = reanudar
+discord-name-skip = saltar
+discord-name-later = más-tarde
+discord-name-followup = seguimiento
+discord-name-pain = dolor
+discord-name-status = estado
+discord-name-timezone = zona-horaria
+discord-name-routine = rutina
+discord-name-exercise = ejercicio
+discord-name-causes = causas
+discord-name-why = por-qué
+discord-name-tips = consejos
+discord-name-precautions = precauciones
+discord-name-disclaimer = descargo
+discord-name-streak = racha
+discord-name-progress = progreso
+discord-name-trends = tendencias
+discord-name-weekly = resumen-semanal
+discord-name-leaderboard = clasificación
+discord-name-nudges = recordatorios
+discord-name-privacy = privacidad
+discord-name-language = idioma
+discord-name-help = ayuda
+discord-name-group = grupo

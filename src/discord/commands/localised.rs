@@ -1,9 +1,10 @@
 //! The slash commands in the languages the bot speaks: each command's
-//! description, its options' descriptions and their choices, looked up in
-//! the Fluent files for the Discord locales of German and Spanish. Names
-//! stay English, so a command is the same word in every language (as the
-//! help and every answer write it), and the English texts are the ones
-//! registered as the default.
+//! name, its description, its options' descriptions and their choices,
+//! looked up in the Fluent files for the Discord locales of German and
+//! Spanish. The English texts are the ones registered as the default, and
+//! Discord sends a command by its default name whatever its reader saw, so
+//! every command keeps working by the English word the help and the answers
+//! use.
 
 use std::borrow::Cow;
 
@@ -183,6 +184,39 @@ const CHOICES: &[(&str, TextId)] = &[
     ("off", text_id!("discord-choice-off")),
 ];
 
+/// Each command's name in the other languages (top-level commands; their
+/// subcommands and options keep their English names).
+const NAMES: &[(&str, TextId)] = &[
+    ("subscribe", text_id!("discord-name-subscribe")),
+    ("agree", text_id!("discord-name-agree")),
+    ("unsubscribe", text_id!("discord-name-unsubscribe")),
+    ("pause", text_id!("discord-name-pause")),
+    ("resume", text_id!("discord-name-resume")),
+    ("skip", text_id!("discord-name-skip")),
+    ("later", text_id!("discord-name-later")),
+    ("followup", text_id!("discord-name-followup")),
+    ("pain", text_id!("discord-name-pain")),
+    ("status", text_id!("discord-name-status")),
+    ("timezone", text_id!("discord-name-timezone")),
+    ("routine", text_id!("discord-name-routine")),
+    ("exercise", text_id!("discord-name-exercise")),
+    ("causes", text_id!("discord-name-causes")),
+    ("why", text_id!("discord-name-why")),
+    ("tips", text_id!("discord-name-tips")),
+    ("precautions", text_id!("discord-name-precautions")),
+    ("disclaimer", text_id!("discord-name-disclaimer")),
+    ("streak", text_id!("discord-name-streak")),
+    ("progress", text_id!("discord-name-progress")),
+    ("trends", text_id!("discord-name-trends")),
+    ("weekly", text_id!("discord-name-weekly")),
+    ("leaderboard", text_id!("discord-name-leaderboard")),
+    ("nudges", text_id!("discord-name-nudges")),
+    ("privacy", text_id!("discord-name-privacy")),
+    ("language", text_id!("discord-name-language")),
+    ("help", text_id!("discord-name-help")),
+    ("group", text_id!("discord-name-group")),
+];
+
 type Localizations = Cow<'static, [(Cow<'static, str>, Cow<'static, str>)]>;
 
 /// Gives `command`, its options and its subcommands their descriptions
@@ -190,6 +224,9 @@ type Localizations = Cow<'static, [(Cow<'static, str>, Cow<'static, str>)]>;
 pub(super) fn localise(command: &mut poise::Command<Engine, Error>) {
     // Owned: `localise_at` changes the command it is named by.
     let name = command.name.to_string();
+    if let Some(localised) = in_every_locale(|language| localised_name(&name, language)) {
+        command.name_localizations = localised;
+    }
     localise_at(command, &name);
 }
 
@@ -216,6 +253,14 @@ fn localise_at(command: &mut poise::Command<Engine, Error>, path: &str) {
         let path = format!("{path} {}", subcommand.name);
         localise_at(subcommand, &path);
     }
+}
+
+/// The top-level command `name` as named in `language`.
+fn localised_name(name: &str, language: Language) -> Option<String> {
+    NAMES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, id)| id.in_language(language))
 }
 
 /// The command at `path` described in `language`.
@@ -309,6 +354,46 @@ mod tests {
                     let what = format!("{what} = {}", choice.name);
                     check(&what, &choice.localizations, &mut problems);
                 }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// Discord's rule for a command name, in every locale: lowercase
+    /// letters, digits, `-` and `_`, 1 to 32 of them, and one command per
+    /// name.
+    #[test]
+    fn every_localised_name_is_a_valid_discord_name_and_unique() {
+        let mut problems = Vec::new();
+        let commands = super::super::all();
+        for (locale, _) in LOCALES {
+            let mut seen = std::collections::BTreeSet::new();
+            for command in &commands {
+                let localised = command
+                    .name_localizations
+                    .iter()
+                    .find(|(l, _)| l.as_ref() == locale)
+                    .map(|(_, name)| name.to_string());
+                let Some(name) = localised else {
+                    problems.push(format!("{} has no name in {locale}", command.name));
+                    continue;
+                };
+                let valid = (1..=32).contains(&name.chars().count())
+                    && name
+                        .chars()
+                        .all(|c| c == '-' || c == '_' || c.is_numeric() || c.is_lowercase());
+                if !valid {
+                    problems.push(format!("{}: `{name}` in {locale}", command.name));
+                }
+                if !seen.insert(name.clone()) {
+                    problems.push(format!("`{name}` twice in {locale}"));
+                }
+            }
+        }
+        for command in &commands {
+            let english = localised_name(&command.name, Language::En);
+            if english.as_deref() != Some(command.name.as_ref()) {
+                problems.push(format!("{}: English name {english:?}", command.name));
             }
         }
         assert!(problems.is_empty(), "{problems:#?}");
