@@ -1,5 +1,5 @@
 //! Throughput of the core, printed as a table:
-//! `cargo bench --bench engine [-- --database sqlite|postgres]` (default
+//! `cargo bench --bench engine [-- --database sqlite|postgres [--synchronous-commit off]]` (default
 //! sqlite).
 //!
 //! The platform here answers instantly, so the figures are the bot's own
@@ -30,7 +30,7 @@ use upright::schedule::{Schedule, Weekdays, parse_time, parse_zone};
 use upright::store::Db;
 use upright::store::sql::{Conn, ConnExt, Engine as SqlEngine, args};
 
-const USAGE: &str = "usage: cargo bench --bench engine -- [--database sqlite|postgres]";
+const USAGE: &str = "usage: cargo bench --bench engine -- [--database sqlite|postgres] [--synchronous-commit on|off]";
 
 /// Where the bench bots keep their memory.
 enum Store {
@@ -41,18 +41,29 @@ enum Store {
     Postgres {
         server: postgres::Postgres,
         databases: std::sync::atomic::AtomicUsize,
+        /// `--synchronous-commit off`: each bench database set as an
+        /// operator may set theirs (`ALTER DATABASE … SET
+        /// synchronous_commit = off`), so a commit does not wait for the
+        /// disk.
+        commit_waits_for_disk: bool,
     },
 }
 
 impl Store {
     fn from_args() -> Result<Store, String> {
         let mut engine = "sqlite".to_string();
+        let mut commit_waits_for_disk = true;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 // cargo bench passes this to every bench target.
                 "--bench" => {}
                 "--database" => engine = args.next().unwrap_or_default(),
+                "--synchronous-commit" => match args.next().as_deref() {
+                    Some("on") => commit_waits_for_disk = true,
+                    Some("off") => commit_waits_for_disk = false,
+                    other => return Err(format!("--synchronous-commit {other:?}: on or off")),
+                },
                 "-h" | "--help" => return Err(USAGE.to_string()),
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
             }
@@ -65,6 +76,7 @@ impl Store {
                 Ok(Store::Postgres {
                     server: postgres::Postgres::start(),
                     databases: std::sync::atomic::AtomicUsize::new(0),
+                    commit_waits_for_disk,
                 })
             }
             #[cfg(not(feature = "postgres"))]
@@ -77,7 +89,14 @@ impl Store {
         match self {
             Store::Sqlite => "SQLite",
             #[cfg(feature = "postgres")]
-            Store::Postgres { .. } => "PostgreSQL; ANALYZE after each setup",
+            Store::Postgres {
+                commit_waits_for_disk: true,
+                ..
+            } => "PostgreSQL; ANALYZE after each setup",
+            #[cfg(feature = "postgres")]
+            Store::Postgres { .. } => {
+                "PostgreSQL, synchronous_commit off; ANALYZE after each setup"
+            }
         }
     }
 
@@ -98,9 +117,18 @@ impl Store {
         match self {
             Store::Sqlite => Db::open(&dir.join("bench.sqlite3")).unwrap(),
             #[cfg(feature = "postgres")]
-            Store::Postgres { server, databases } => {
+            Store::Postgres {
+                server,
+                databases,
+                commit_waits_for_disk,
+            } => {
                 let name = format!("bench_{}", databases.fetch_add(1, Ordering::Relaxed));
                 server.psql(&format!("CREATE DATABASE {name}"));
+                if !commit_waits_for_disk {
+                    server.psql(&format!(
+                        "ALTER DATABASE {name} SET synchronous_commit = off"
+                    ));
+                }
                 Db::connect(&upright::store::Database::Postgres(server.url_of(&name))).unwrap()
             }
         }

@@ -67,7 +67,7 @@ fn member_and_group_commands() -> Vec<poise::Command<Engine, Error>> {
     ];
     let without = core::WITHOUT_ARGUMENTS
         .iter()
-        .map(|(name, description)| without_arguments(name, description));
+        .map(|(name, description)| without_arguments(name, &description.in_language(Language::En)));
     with_options.into_iter().chain(without).collect()
 }
 

@@ -497,6 +497,17 @@ pub fn capitalized(user: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The text `id` in `language` up to its first value: what every rendering
+/// of it starts with, whatever the values.
+pub fn opening_words(language: upright::i18n::Language, id: &str) -> String {
+    let text = upright::i18n::text(language, id, None);
+    text.split('{')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 pub fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()

@@ -106,17 +106,6 @@ fn the_demo_reacts_to_a_numbered_message_and_writes_attachments_next_to_the_data
     assert_eq!(json["check_ins"][0]["kind"], "pain");
 }
 
-/// The text `id` in `language` up to its first value: what every rendering
-/// of it starts with, whatever the values.
-fn opening_words(language: upright::i18n::Language, id: &str) -> String {
-    let text = upright::i18n::text(language, id, None);
-    text.split('{')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 /// A whole session in German (`--lang de`) and in Spanish (`/language es`
 /// first): the answers, the session's opening, exercises and closing, a
 /// topic, `status` and a bad input all in the member's language, the
@@ -173,7 +162,7 @@ fn the_demo_runs_a_whole_session_in_german_and_in_spanish() {
             "cmd-next-session",
             "cmd-input-hour",
         ] {
-            let words = opening_words(language, id);
+            let words = super::common::opening_words(language, id);
             assert!(
                 out.contains(&words),
                 "{language}: no `{words}` ({id}) in\n{out}"

@@ -708,7 +708,7 @@ async fn every_command_is_registered_with_its_options() {
         let command = commands.iter().find(|c| c["name"] == *name);
         assert_eq!(
             command.map(|c| c["description"].clone()),
-            Some(json!(description)),
+            Some(json!(description.in_language(upright::i18n::Language::En))),
             "/{name}"
         );
     }
@@ -1854,16 +1854,6 @@ async fn a_channel_does_the_routine_together_on_discord() {
 
 // --- Languages ---------------------------------------------------------------------
 
-/// The text `id` in `language` up to its first value.
-fn opening_words(language: upright::i18n::Language, id: &str) -> String {
-    let text = upright::i18n::text(language, id, None);
-    text.split('{')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 /// The labels of a message's buttons, in order.
 fn button_labels(message: &serde_json::Value) -> Vec<String> {
     message["components"]
@@ -1891,7 +1881,7 @@ async fn a_spanish_interaction_gets_spanish_and_so_does_the_next_session() {
     let ana = user("5000", "ana", false);
 
     let subscribed = reply_to(&fake, "subscribe", json!([{ "name": "time", "type": 3, "value": "07:00" }, { "name": "timezone", "type": 3, "value": "UTC" }]), &ana, false).await;
-    let words = opening_words(Language::Es, "cmd-subscribed");
+    let words = common::opening_words(Language::Es, "cmd-subscribed");
     assert!(reply_text(&subscribed).contains(&words), "{subscribed}");
     let dm = fake.dm_channel_for("5000");
     let disclaimer = content.topic_in(Language::Es, upright::content::TopicId::Disclaimer);
@@ -1902,7 +1892,7 @@ async fn a_spanish_interaction_gets_spanish_and_so_does_the_next_session() {
     })
     .await;
     let agreed = reply_to(&fake, "agree", json!([]), &ana, false).await;
-    let words = opening_words(Language::Es, "cmd-agreed-first-session");
+    let words = common::opening_words(Language::Es, "cmd-agreed-first-session");
     assert!(reply_text(&agreed).contains(&words), "{agreed}");
 
     bot.clock.set(utc("2027-05-03T07:00:00Z"));
