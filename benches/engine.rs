@@ -52,7 +52,7 @@ enum Store {
 impl Store {
     fn from_args() -> Result<Store, String> {
         let mut engine = "sqlite".to_string();
-        let mut commit_waits_for_disk = true;
+        let mut synchronous_commit = None;
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -60,8 +60,8 @@ impl Store {
                 "--bench" => {}
                 "--database" => engine = args.next().unwrap_or_default(),
                 "--synchronous-commit" => match args.next().as_deref() {
-                    Some("on") => commit_waits_for_disk = true,
-                    Some("off") => commit_waits_for_disk = false,
+                    Some("on") => synchronous_commit = Some(true),
+                    Some("off") => synchronous_commit = Some(false),
                     other => return Err(format!("--synchronous-commit {other:?}: on or off")),
                 },
                 "-h" | "--help" => return Err(USAGE.to_string()),
@@ -69,6 +69,9 @@ impl Store {
             }
         }
         match engine.as_str() {
+            "sqlite" if synchronous_commit.is_some() => {
+                Err("--synchronous-commit is PostgreSQL's: use it with --database postgres".into())
+            }
             "sqlite" => Ok(Store::Sqlite),
             #[cfg(feature = "postgres")]
             "postgres" => {
@@ -76,7 +79,7 @@ impl Store {
                 Ok(Store::Postgres {
                     server: postgres::Postgres::start(),
                     databases: std::sync::atomic::AtomicUsize::new(0),
-                    commit_waits_for_disk,
+                    commit_waits_for_disk: synchronous_commit.unwrap_or(true),
                 })
             }
             #[cfg(not(feature = "postgres"))]

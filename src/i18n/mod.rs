@@ -1,9 +1,9 @@
 //! The member's language: every text the bot sends is looked up by id in
 //! Fluent files (`locales/<language>/*.ftl`, built into the binary), with
-//! Fluent's plural and number rules; English answers for any id a
-//! language lacks. Dates, decimals and lists have their own small rules
-//! here ([`dates`], [`decimal`], [`list`]), since Fluent leaves them to the
-//! caller.
+//! Fluent's plural rules; English answers for any id a language lacks.
+//! Dates and lists have their own small rules here ([`dates`], [`list`]),
+//! since Fluent leaves them to the caller. (No text a member reads holds a
+//! decimal number: counts and percentages are whole.)
 //!
 //! Code asks with [`tr!`](crate::tr): `tr!(lang, "subscribe-done", time = "07:30")`.
 
@@ -201,15 +201,6 @@ macro_rules! text_id {
 }
 pub use text_id;
 
-/// A decimal number as `language` writes it: `2.5`, `2,5`.
-pub fn decimal(language: Language, value: f64, digits: usize) -> String {
-    let written = format!("{value:.digits$}");
-    match language {
-        Language::En => written,
-        Language::De | Language::Es => written.replace('.', ","),
-    }
-}
-
 /// `a`, `a and b`, `a, b and c` in `language`.
 pub fn list(language: Language, items: &[String]) -> String {
     match items {
@@ -249,10 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn decimals_and_lists_follow_the_language() {
-        assert_eq!(decimal(Language::En, 2.5, 1), "2.5");
-        assert_eq!(decimal(Language::De, 2.5, 1), "2,5");
-        assert_eq!(decimal(Language::Es, 12.25, 2), "12,25");
+    fn lists_follow_the_language() {
         let items = ["a".to_string(), "b".to_string(), "c".to_string()];
         assert_eq!(list(Language::En, &items), "a, b and c");
         assert_eq!(list(Language::De, &items[1..]), "b und c");
