@@ -1755,8 +1755,6 @@ struct PlainWorld {
     tokens: Vec<String>,
     bot: RunningBot,
     bot_user: String,
-    /// The bot's clock, at 06:00 UTC on Monday 3 May 2027 to begin with.
-    clock: ManualClock,
     _work: tempfile::TempDir,
 }
 
@@ -1782,7 +1780,6 @@ async fn plain_world(members: &[&str]) -> PlainWorld {
         tokens,
         bot,
         bot_user,
-        clock,
         _work: work,
     }
 }
@@ -2214,61 +2211,83 @@ async fn who_may_run_a_group_follows_the_rooms_own_power_levels() {
     world.bot.stop().await;
 }
 
-/// The first notice from the bot in `room` holding `needle`.
-async fn notice_with(
-    synapse: &Synapse,
-    token: &str,
-    room: &str,
-    bot: &str,
-    needle: &str,
-) -> String {
-    wait(&format!("a notice with {needle:?}"), || {
-        bot_notices(synapse, token, room, bot)
-            .into_iter()
-            .map(|(_, body)| body)
-            .find(|body| body.contains(needle))
-    })
-    .await
-}
-
 /// A member who chooses German with `!upright language de` reads German:
 /// the answer at once, the disclaimer in their `subscribe` answer, and the
-/// session the engine sends later, its texts from `content/de/`.
+/// session the engine sends later, its texts from `content/de/`. She uses
+/// a client with Element's trust rules in an encrypted DM, so every German
+/// message is one she could actually read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_who_chooses_german_gets_german_sessions() {
+    use upright::content::TopicId;
     use upright::i18n::Language;
-    let world = plain_world(&["hanna"]).await;
-    let (synapse, token, bot_user) = (&world.synapse, &world.tokens[1], world.bot_user.as_str());
-    let german = common::content();
-    let direct = serde_json::json!({"preset": "trusted_private_chat", "is_direct": true});
-    let dm = room_with_bot(synapse, token, bot_user, direct).await;
-    say(synapse, token, &dm, "lang", "!upright language de").await;
-    let said = upright::tr!(Language::De, "language-set");
-    notice_with(synapse, token, &dm, bot_user, &said).await;
-    say(synapse, token, &dm, "sub", "!upright subscribe 07:00 UTC").await;
-    let disclaimer = &german.topic_in(Language::De, upright::content::TopicId::Disclaimer);
-    let answer = notice_with(synapse, token, &dm, bot_user, &disclaimer.points[0]).await;
-    assert!(!answer.contains("Subscribed"), "{answer}");
-    say(synapse, token, &dm, "agree", "!upright agree").await;
+    let synapse = Synapse::start();
+    synapse.register(BOT, BOT_PASSWORD);
+    synapse.register("hanna", "hanna-password-1");
+    let work = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(utc("2027-05-03T06:00:00Z"));
+    let bot = start_bot(
+        &synapse,
+        &work.path().join("matrix-store"),
+        &work.path().join("bot.sqlite3"),
+        &clock,
+    )
+    .await;
+    let bot_user = bot.client.user_id().unwrap().to_owned();
+    let hanna = MemberClient::login(&synapse, "hanna", "hanna-password-1").await;
+    let room = hanna.client.create_dm(&bot_user).await.unwrap();
+    assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
+    wait_until_joined(&room, 2).await;
+    let say = |text: &str| {
+        let (room, text) = (room.clone(), text.to_string());
+        async move {
+            room.send(RoomMessageEventContent::text_plain(text))
+                .await
+                .unwrap()
+        }
+    };
+    let content = common::content();
+
+    say("!upright language de").await;
+    let set = upright::tr!(Language::De, "language-set");
+    hanna
+        .wait_for_bot(&bot_user, "the German answer", |m| m.body.contains(&set))
+        .await;
+    say("!upright subscribe 07:00 UTC").await;
+    let disclaimer = content.topic_in(Language::De, TopicId::Disclaimer);
+    let answer = hanna
+        .wait_for_bot(&bot_user, "the German disclaimer", |m| {
+            m.body.contains(&disclaimer.points[0])
+        })
+        .await;
+    assert!(!answer.body.contains("Subscribed"), "{}", answer.body);
+    say("!upright agree").await;
     wait("the agreement recorded", || {
         (count(
-            &world.bot.engine,
+            &bot.engine,
             "SELECT COUNT(*) FROM users WHERE agreed_at IS NOT NULL",
         ) == 1)
             .then_some(())
     })
     .await;
 
-    world.clock.set(utc("2027-05-03T07:00:00Z"));
-    world.bot.engine.wake();
-    let routine = german.routine_in(Language::De, "upper-back").unwrap();
-    let first = notice_with(synapse, token, &dm, bot_user, &routine.exercises[0].title).await;
-    assert!(first.contains(&routine.exercises[0].steps[0]), "{first}");
-    let opening = bot_notices(synapse, token, &dm, bot_user)
-        .into_iter()
-        .map(|(_, body)| body)
-        .find(|body| body.contains(&routine.title))
-        .expect("the opening, titled in German");
-    assert!(opening.contains("Montag, 3. Mai"), "{opening}");
-    world.bot.stop().await;
+    clock.set(utc("2027-05-03T07:00:00Z"));
+    bot.engine.wake();
+    let routine = content.routine_in(Language::De, "upper-back").unwrap();
+    let first = hanna
+        .wait_for_bot(&bot_user, "exercise 1 in German", |m| {
+            m.body.contains(&routine.exercises[0].title)
+        })
+        .await;
+    assert!(
+        first.body.contains(&routine.exercises[0].steps[0]),
+        "{}",
+        first.body
+    );
+    let opening = hanna
+        .wait_for_bot(&bot_user, "the German opening", |m| {
+            m.body.contains(&routine.title)
+        })
+        .await;
+    assert!(opening.body.contains("Montag, 3. Mai"), "{}", opening.body);
+    bot.stop().await;
 }
