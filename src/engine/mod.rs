@@ -47,7 +47,8 @@ use crate::retry::Backoff;
 use crate::store::subscriptions::{self, State};
 use crate::store::users::User;
 use crate::store::{
-    Db, Result, StoreError, deliveries, groups as groups_store, sessions as session_rows, users,
+    Db, Result, StoreError, deliveries, groups as groups_store, outbox_figures,
+    sessions as session_rows, users,
 };
 use crate::telemetry::Telemetry;
 use senders::Sender;
@@ -315,7 +316,7 @@ impl Engine {
         let names = platforms.clone();
         let depths = self
             .db()
-            .call(move |c| deliveries::depth(c, now, &names))
+            .call(move |c| outbox_figures::depth(c, now, &names))
             .await?;
         self.telemetry().metrics.set_outbox(&platforms, &depths);
         Ok(())

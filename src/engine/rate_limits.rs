@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::Engine;
 use super::platform::Platform;
-use crate::store::deliveries;
+use crate::store::outbox_figures;
 
 /// The window the observed sending rate is measured over.
 const OBSERVED_OVER: Duration = Duration::minutes(10);
@@ -20,7 +20,7 @@ impl Engine {
         let (platform_name, since) = (name.to_string(), now - OBSERVED_OVER);
         let counted = self
             .db()
-            .call(move |c| deliveries::backlog_and_sent_since(c, &platform_name, since))
+            .call(move |c| outbox_figures::backlog_and_sent_since(c, &platform_name, since))
             .await;
         let advice = platform.rate_limit_advice().unwrap_or_default();
         match counted {

@@ -4,8 +4,9 @@
 //! The rules that make this safe:
 //! - one delivery at a time per recipient, so a member's messages (opening,
 //!   exercise, its reactions, the next exercise) arrive in order;
-//! - the outbox is read in burst order, so every first message goes out
-//!   before any reaction or later step;
+//! - the outbox is read in burst order, and nothing ranked after a first
+//!   message is handed out while one is in flight, so every first message
+//!   goes out before any reaction or later step;
 //! - each platform drains on its own task, so a platform that is slow, down
 //!   or rate limited never holds up another one, nor the engine's passes;
 //! - one drain per platform at a time, so nothing is handed over twice.
@@ -32,13 +33,31 @@ const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 /// is still pending and goes out after a restart with the same key.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Whether `batch` holds a delivery for a recipient with nothing in flight.
-fn has_dispatchable(
-    batch: &VecDeque<Delivery>,
-    busy: &HashMap<tokio::task::Id, (i64, Recipient)>,
-) -> bool {
-    let busy: HashSet<&Recipient> = busy.values().map(|(_, r)| r).collect();
-    batch.iter().any(|d| !busy.contains(&d.recipient))
+/// A delivery handed to the platform and not yet recorded.
+struct InFlight {
+    id: i64,
+    recipient: Recipient,
+    leads_a_burst: bool,
+}
+
+/// What is in flight, by task.
+type Busy = HashMap<tokio::task::Id, InFlight>;
+
+/// Whether `delivery` may be handed out now. A reaction or later step waits
+/// while any first message is still in flight: those tasks may not have
+/// reached the platform yet (a claim that met a conflict and paused), and a
+/// burst's first messages must all go out before anything ranked after them.
+fn may_go_now(delivery: &Delivery, busy: &Busy) -> bool {
+    delivery.leads_a_burst() || !busy.values().any(|f| f.leads_a_burst)
+}
+
+/// Whether `batch` holds a delivery that may go now, for a recipient with
+/// nothing in flight.
+fn has_dispatchable(batch: &VecDeque<Delivery>, busy: &Busy) -> bool {
+    let taken: HashSet<&Recipient> = busy.values().map(|f| &f.recipient).collect();
+    batch
+        .iter()
+        .any(|d| !taken.contains(&d.recipient) && may_go_now(d, busy))
 }
 
 /// One platform as the engine sends through it.
@@ -99,7 +118,7 @@ impl Engine {
             .unwrap_or_else(|| sender.platform.send_concurrency())
             .max(1);
         let mut in_flight = JoinSet::new();
-        let mut busy: HashMap<tokio::task::Id, (i64, Recipient)> = HashMap::new();
+        let mut busy = Busy::new();
         let mut batch: VecDeque<Delivery> = VecDeque::new();
         let mut read_at = tokio::time::Instant::now();
         let mut first_error = None;
@@ -109,7 +128,7 @@ impl Engine {
                 if stale || !has_dispatchable(&batch, &busy) {
                     match self.ready(sender, slots * ROWS_PER_SLOT + busy.len()).await {
                         Ok(rows) => {
-                            let sending: HashSet<i64> = busy.values().map(|(id, _)| *id).collect();
+                            let sending: HashSet<i64> = busy.values().map(|f| f.id).collect();
                             batch = rows
                                 .into_iter()
                                 .filter(|d| !sending.contains(&d.id))
@@ -119,27 +138,7 @@ impl Engine {
                         Err(error) => first_error = Some(error),
                     }
                 }
-                // Hand out in order; a recipient's later messages wait for the earlier one.
-                let mut taken: HashSet<Recipient> = busy.values().map(|(_, r)| r.clone()).collect();
-                let mut waiting = VecDeque::with_capacity(batch.len());
-                // A platform given up (another replica holds it now) hands
-                // out nothing more; what is in flight finishes.
-                let current = self.is_current(sender);
-                while let Some(delivery) = batch.pop_front() {
-                    if !current
-                        || in_flight.len() >= slots
-                        || !taken.insert(delivery.recipient.clone())
-                    {
-                        waiting.push_back(delivery);
-                        continue;
-                    }
-                    let key = (delivery.id, delivery.recipient.clone());
-                    let (engine, platform) = (self.clone(), Arc::clone(&sender.platform));
-                    let task =
-                        in_flight.spawn(async move { engine.deliver(&*platform, delivery).await });
-                    busy.insert(task.id(), key);
-                }
-                batch = waiting;
+                batch = self.hand_out(sender, slots, batch, &mut in_flight, &mut busy);
             }
             let Some(done) = in_flight.join_next_with_id().await else {
                 break;
@@ -154,7 +153,7 @@ impl Engine {
                     Ok((task, outcome)) => (task, outcome),
                     Err(join) => (join.id(), Err(StoreError::Task(join.to_string()))),
                 };
-                let recipient = busy.remove(&task).map(|(_, recipient)| recipient);
+                let recipient = busy.remove(&task).map(|flight| flight.recipient);
                 match outcome {
                     Ok(true) => {}
                     // The recipient's later messages were moved with the failed one.
@@ -169,6 +168,43 @@ impl Engine {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Starts sending from `batch` in order, up to `slots` in flight and one
+    /// per recipient (a recipient's later messages wait for the earlier
+    /// one); returns what has to wait.
+    fn hand_out(
+        &self,
+        sender: &Sender,
+        slots: usize,
+        mut batch: VecDeque<Delivery>,
+        in_flight: &mut JoinSet<Result<bool>>,
+        busy: &mut Busy,
+    ) -> VecDeque<Delivery> {
+        let mut taken: HashSet<Recipient> = busy.values().map(|f| f.recipient.clone()).collect();
+        let mut waiting = VecDeque::with_capacity(batch.len());
+        // A platform given up (another replica holds it now) hands out
+        // nothing more; what is in flight finishes.
+        let current = self.is_current(sender);
+        while let Some(delivery) = batch.pop_front() {
+            if !current
+                || in_flight.len() >= slots
+                || !may_go_now(&delivery, busy)
+                || !taken.insert(delivery.recipient.clone())
+            {
+                waiting.push_back(delivery);
+                continue;
+            }
+            let flight = InFlight {
+                id: delivery.id,
+                recipient: delivery.recipient.clone(),
+                leads_a_burst: delivery.leads_a_burst(),
+            };
+            let (engine, platform) = (self.clone(), Arc::clone(&sender.platform));
+            let task = in_flight.spawn(async move { engine.deliver(&*platform, delivery).await });
+            busy.insert(task.id(), flight);
+        }
+        waiting
     }
 
     async fn ready(&self, sender: &Sender, rows: usize) -> Result<Vec<Delivery>> {

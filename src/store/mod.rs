@@ -17,6 +17,7 @@ pub mod deliveries;
 pub mod groups;
 pub mod leases;
 mod migrations;
+pub mod outbox_figures;
 #[cfg(feature = "postgres")]
 mod pool;
 pub mod post_names;
@@ -429,7 +430,7 @@ mod query_plans {
             ),
             (deliveries::ready_sql(Engine::Sqlite), "deliveries_due"),
             (deliveries::next_due_sql(Engine::Sqlite), "deliveries_due"),
-            (deliveries::depth_sql(Engine::Sqlite), "deliveries_due"),
+            (outbox_figures::depth_sql(Engine::Sqlite), "deliveries_due"),
             (
                 groups::due_sql(Engine::Sqlite, groups::Event::Session),
                 "groups_due",

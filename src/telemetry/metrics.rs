@@ -10,7 +10,7 @@ use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
 use crate::check_in::CheckInKind;
-use crate::store::deliveries::OutboxDepth;
+use crate::store::outbox_figures::OutboxDepth;
 
 /// What became of one attempt to deliver a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 use upright::message::Message;
 use upright::store::deliveries::{
-    self, Kind, MemberAddress, NewDelivery, OutboxDepth, Recipient, State, priority,
+    self, Kind, MemberAddress, NewDelivery, Recipient, State, priority,
 };
+use upright::store::outbox_figures::{self, OutboxDepth};
 use upright::store::sql::{Conn, ConnExt, Value};
 
 use crate::Engines;
@@ -234,7 +235,7 @@ fn the_outbox_queues_and_sends_alike_on_both_engines() {
             "{engine}"
         );
         assert_eq!(deliveries::next_due_at(c, &[]).unwrap(), None, "{engine}");
-        let mut depth = deliveries::depth(c, at(T + 100), &both).unwrap();
+        let mut depth = outbox_figures::depth(c, at(T + 100), &both).unwrap();
         depth.sort_by(|a, b| a.platform.cmp(&b.platform));
         assert_eq!(
             depth,
@@ -253,7 +254,7 @@ fn the_outbox_queues_and_sends_alike_on_both_engines() {
             "{engine}"
         );
         assert!(
-            deliveries::depth(c, at(T + 100), &list(&["console"]))
+            outbox_figures::depth(c, at(T + 100), &list(&["console"]))
                 .unwrap()
                 .is_empty(),
             "{engine}"
@@ -312,32 +313,32 @@ fn the_outbox_queues_and_sends_alike_on_both_engines() {
         deliveries::mark_done(c, ex1.id).unwrap();
         assert_eq!(state_of(c, "ex1"), State::Done, "{engine}");
         assert_eq!(
-            deliveries::count_in_state(c, State::Done).unwrap(),
+            outbox_figures::count_in_state(c, State::Done).unwrap(),
             2,
             "{engine}"
         );
         assert_eq!(
-            deliveries::count_in_state(c, State::Pending).unwrap(),
+            outbox_figures::count_in_state(c, State::Pending).unwrap(),
             3,
             "{engine}"
         );
         assert_eq!(
-            deliveries::count_in_state(c, State::Failed).unwrap(),
+            outbox_figures::count_in_state(c, State::Failed).unwrap(),
             0,
             "{engine}"
         );
         assert_eq!(
-            deliveries::backlog_and_sent_since(c, "matrix", at(T)).unwrap(),
+            outbox_figures::backlog_and_sent_since(c, "matrix", at(T)).unwrap(),
             (2, 2),
             "{engine}"
         );
         assert_eq!(
-            deliveries::backlog_and_sent_since(c, "matrix", at(T + 62)).unwrap(),
+            outbox_figures::backlog_and_sent_since(c, "matrix", at(T + 62)).unwrap(),
             (2, 1),
             "{engine}"
         );
         assert_eq!(
-            deliveries::backlog_and_sent_since(c, "discord", at(T)).unwrap(),
+            outbox_figures::backlog_and_sent_since(c, "discord", at(T)).unwrap(),
             (1, 0),
             "{engine}"
         );
@@ -532,12 +533,12 @@ fn the_outbox_retries_expires_and_purges_alike_on_both_engines() {
             "{engine}: c and e"
         );
         assert_eq!(
-            deliveries::count_in_state(c, State::Failed).unwrap(),
+            outbox_figures::count_in_state(c, State::Failed).unwrap(),
             0,
             "{engine}"
         );
         assert_eq!(
-            deliveries::count_in_state(c, State::Pending).unwrap(),
+            outbox_figures::count_in_state(c, State::Pending).unwrap(),
             1,
             "{engine}"
         );
