@@ -151,6 +151,7 @@ impl Platform for CountingPlatform {
         Ok(Sent {
             message_id: format!("m{n}"),
             dm: None,
+            answered_press: false,
         })
     }
 

@@ -140,6 +140,7 @@ impl Platform for Console {
             return Ok(Sent {
                 message_id: number,
                 dm: None,
+                answered_press: false,
             });
         }
         let number = self.print(outgoing.message);
@@ -153,6 +154,7 @@ impl Platform for Console {
         Ok(Sent {
             message_id: number,
             dm: Some("terminal".to_string()),
+            answered_press: false,
         })
     }
 

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
+use super::errors::{ALREADY_ACKNOWLEDGED, code_of};
 use super::render::{AGREE, LATER, PREFIX, RATE, embed, label, rows};
 use super::{Error, PLATFORM};
 use crate::check_in::CheckInKind;
 use crate::commands::Member;
 use crate::engine::{ChoiceEvent, Engine, ReactionOutcome};
 use crate::i18n::Language;
-use crate::store::deliveries::Kind;
+use crate::store::deliveries::{Kind, Press};
 use crate::store::groups;
 use crate::tr;
 
@@ -150,7 +151,15 @@ pub async fn on_press(
     let in_group = press.guild_id.is_some();
     let recorded = record_check_in(ctx, engine, press, kind, in_group).await?;
     let answer = answer_to(ctx, engine, press, &recorded, in_group).await;
-    answer.send(ctx, press, recorded.deferred, in_group).await
+    let answered = answer.send(ctx, press, recorded.deferred, in_group).await;
+    if !in_group {
+        // What the press moved on waited for this answer (a follow-up needs
+        // one); it goes now, as a follow-up if the answer went out.
+        if let Err(error) = engine.press_answered(&press.token, answered.is_ok()).await {
+            tracing::warn!("cannot release what a press moved on; it goes in 3 s: {error}");
+        }
+    }
+    answered
 }
 
 /// A press recorded: what the engine made of it, the presser's language,
@@ -178,7 +187,16 @@ async fn record_check_in(
         display_name: press.member.as_ref().map(|m| m.display_name().to_string()),
         kind,
         room: Some(press.channel_id.to_string()),
+        // In a DM, what the press moves on can answer it (a follow-up).
+        press: (!in_group).then(|| Press {
+            token: press.token.clone(),
+            at: engine.now(),
+            message_id: press.message.id.to_string(),
+        }),
     };
+    if ctx.http.application_id().is_none() {
+        ctx.http.set_application_id(press.application_id);
+    }
     let recording = {
         let (engine, member) = (engine.clone(), Asking::press(press).member());
         tokio::spawn(async move {
@@ -466,7 +484,27 @@ enum Answer {
 }
 
 impl Answer {
+    /// Answers the press. One already answered (Discord's 40060: another
+    /// copy of the bot, or an earlier try, answered it) counts as answered.
     async fn send(
+        self,
+        ctx: &serenity::Context,
+        press: &serenity::ComponentInteraction,
+        deferred: bool,
+        in_group: bool,
+    ) -> Result<(), Error> {
+        match self.send_once(ctx, press, deferred, in_group).await {
+            Err(error)
+                if error.downcast_ref::<serenity::Error>().and_then(code_of)
+                    == Some(ALREADY_ACKNOWLEDGED) =>
+            {
+                Ok(())
+            }
+            answered => answered,
+        }
+    }
+
+    async fn send_once(
         self,
         ctx: &serenity::Context,
         press: &serenity::ComponentInteraction,

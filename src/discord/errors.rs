@@ -17,6 +17,28 @@ pub const UNKNOWN_MEMBER: isize = 10007;
 /// Discord: "Unknown User" (the account is gone).
 pub const UNKNOWN_USER: isize = 10013;
 
+/// Discord: an interaction, or its follow-up webhook, that no longer
+/// answers ("Unknown Webhook", "Unknown interaction", "Invalid Webhook
+/// Token"): its token has run out, or it was never acknowledged.
+const PRESS_GONE: [isize; 3] = [10015, 10062, 50027];
+/// Discord: "Interaction has already been acknowledged".
+pub const ALREADY_ACKNOWLEDGED: isize = 40060;
+
+/// Whether a failed follow-up says the press can no longer be answered.
+pub fn press_gone(code: isize) -> bool {
+    PRESS_GONE.contains(&code)
+}
+
+/// The error code of a failed call serenity reports, if Discord gave one.
+pub fn code_of(error: &serenity::Error) -> Option<isize> {
+    match error {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.error.code)
+        }
+        _ => None,
+    }
+}
+
 /// A 429 seen through serenity carries no `retry_after` (serenity's own
 /// limiter normally waits it out before we see anything); then wait this.
 const RATE_LIMIT_FALLBACK: chrono::TimeDelta = chrono::TimeDelta::seconds(5);

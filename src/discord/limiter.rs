@@ -45,35 +45,53 @@ const NEW_WINDOW: Duration = Duration::from_millis(250);
 pub struct RouteKey {
     pub(super) route: &'static str,
     major: String,
+    /// Counts against the global limit: everything but the interaction
+    /// routes (callbacks and follow-ups), which Discord exempts.
+    global: bool,
 }
 
 impl RouteKey {
-    pub(super) fn messages(channel: serenity::ChannelId) -> RouteKey {
+    fn new(route: &'static str, major: String) -> RouteKey {
         RouteKey {
-            route: "POST /channels/{channel_id}/messages",
-            major: channel.to_string(),
+            route,
+            major,
+            global: true,
+        }
+    }
+
+    pub(super) fn messages(channel: serenity::ChannelId) -> RouteKey {
+        RouteKey::new("POST /channels/{channel_id}/messages", channel.to_string())
+    }
+
+    pub(super) fn recent_messages(channel: serenity::ChannelId) -> RouteKey {
+        RouteKey::new("GET /channels/{channel_id}/messages", channel.to_string())
+    }
+
+    /// A follow-up to an interaction: its own bucket per token, outside
+    /// the global limit.
+    pub(super) fn follow_up(token: &str) -> RouteKey {
+        RouteKey {
+            global: false,
+            ..RouteKey::new("POST /webhooks/{application_id}/{token}", token.to_string())
         }
     }
 
     pub(super) fn reactions(channel: serenity::ChannelId) -> RouteKey {
-        RouteKey {
-            route: "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-            major: channel.to_string(),
-        }
+        RouteKey::new(
+            "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            channel.to_string(),
+        )
     }
 
     pub(super) fn reaction_users(channel: serenity::ChannelId) -> RouteKey {
-        RouteKey {
-            route: "GET /channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
-            major: channel.to_string(),
-        }
+        RouteKey::new(
+            "GET /channels/{channel_id}/messages/{message_id}/reactions/{emoji}",
+            channel.to_string(),
+        )
     }
 
     pub(super) fn open_dm() -> RouteKey {
-        RouteKey {
-            route: "POST /users/@me/channels",
-            major: String::new(),
-        }
+        RouteKey::new("POST /users/@me/channels", String::new())
     }
 }
 
@@ -273,11 +291,17 @@ impl Limiter {
                 };
             }
         }
-        let slot = state.next_slot.map_or(now, |next| next.max(now));
+        // Interaction routes take no global slot, nor wait out a global 429.
+        let slot = match state.next_slot {
+            Some(next) if route.global => next.max(now),
+            _ => now,
+        };
         if slot > deadline {
             return Admit::TooLong(slot - now);
         }
-        state.next_slot = Some(slot + self.spacing);
+        if route.global {
+            state.next_slot = Some(slot + self.spacing);
+        }
         match state.buckets.get_mut(&key) {
             Some(bucket) => {
                 bucket.remaining -= 1;

@@ -7,13 +7,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
+use serenity::builder::Builder;
 
-use super::errors::{UNKNOWN_MEMBER, UNKNOWN_USER, classify};
+use super::errors::{UNKNOWN_MEMBER, UNKNOWN_USER, classify, code_of, press_gone};
 use super::proxy::ProxyRest;
 use super::render::{self, embed};
 use crate::conventions::Conventions;
+use crate::engine::platform::PressAnswer;
 use crate::engine::{Destination, Outgoing, Platform, SendError, Sent};
 use crate::i18n::Language;
+use crate::message::clip;
 use crate::store::deliveries::Kind;
 
 pub struct DiscordPlatform {
@@ -91,6 +94,152 @@ impl DiscordPlatform {
     }
 }
 
+impl DiscordPlatform {
+    /// Sends `rendered` as a follow-up to the member's press: the message's
+    /// id, or `None` when it has to go the ordinary way (the press no
+    /// longer answers, or no earlier attempt is found). An attempt that may
+    /// have gone out is looked for, never made twice: a follow-up carries
+    /// no nonce.
+    async fn answer_press(
+        &self,
+        dm: serenity::ChannelId,
+        press: PressAnswer<'_>,
+        rendered: &Rendered,
+    ) -> Result<Option<String>, SendError> {
+        let pressed = serenity::MessageId::new(discord_id(press.message_id)?);
+        if press.unsure {
+            return self.find_sent(dm, pressed, rendered).await;
+        }
+        let Some(application) = self.http.application_id() else {
+            return Ok(None);
+        };
+        let follow_up = rendered.follow_up();
+        match &self.proxy {
+            Some(proxy) => proxy.follow_up(application, press.token, &follow_up).await,
+            None => match follow_up.execute(&self.http, (None, press.token)).await {
+                Ok(message) => Ok(Some(message.id.to_string())),
+                Err(error) if code_of(&error).is_some_and(press_gone) => Ok(None),
+                Err(error) => Err(classify(&error)),
+            },
+        }
+    }
+
+    /// The bot's message in `dm` after `pressed` that shows `rendered`, if
+    /// an earlier attempt sent it.
+    async fn find_sent(
+        &self,
+        dm: serenity::ChannelId,
+        pressed: serenity::MessageId,
+        rendered: &Rendered,
+    ) -> Result<Option<String>, SendError> {
+        let messages = match &self.proxy {
+            Some(proxy) => proxy.messages_after(dm, pressed).await?,
+            None => dm
+                .messages(
+                    &self.http,
+                    serenity::GetMessages::new().after(pressed).limit(50),
+                )
+                .await
+                .map_err(|e| classify(&e))?,
+        };
+        Ok(messages
+            .into_iter()
+            .find(|message| message.author.bot && rendered.shown_by(message))
+            .map(|message| message.id.to_string()))
+    }
+}
+
+/// A message as Discord shows it, before it is sent one way or the other.
+struct Rendered {
+    /// Text outside the embed (a nudge's mentions notify only there).
+    content: Option<String>,
+    embed: Option<serenity::CreateEmbed>,
+    rows: Vec<serenity::CreateActionRow>,
+    /// The title and text the embed shows, to recognise it once sent.
+    title: Option<String>,
+    text: String,
+}
+
+impl Rendered {
+    fn of(outgoing: &Outgoing<'_>, direct: bool) -> Rendered {
+        let lang = outgoing.language;
+        let mut message = outgoing.message.clone();
+        let mut rows = Vec::new();
+        if outgoing.kind == Kind::Nudge {
+            return Rendered {
+                content: Some(message.to_markdown()),
+                embed: None,
+                rows,
+                title: None,
+                text: message.to_markdown(),
+            };
+        }
+        if !outgoing.choices.is_empty() {
+            if outgoing.kind == Kind::Exercise {
+                message.footer = Some(render::how_to_check_in(lang));
+            }
+            rows = render::rows(outgoing.kind, outgoing.choices, None, lang);
+            // A member's first message of the day can also be moved.
+            if outgoing.opens_day && direct {
+                rows.push(render::later_row(lang));
+            }
+        } else if outgoing.kind == Kind::Advice {
+            // The advice after a 🤕 asks how strong: a button opens the form.
+            rows.push(render::rate_row(lang));
+        }
+        Rendered {
+            content: None,
+            embed: Some(embed(&message)),
+            rows,
+            title: message
+                .title
+                .as_deref()
+                .map(|t| clip(t, render::TITLE_LIMIT)),
+            text: clip(&message.body, render::DESCRIPTION_LIMIT),
+        }
+    }
+
+    fn message(&self) -> serenity::CreateMessage {
+        let mut message = serenity::CreateMessage::new().components(self.rows.clone());
+        if let Some(content) = &self.content {
+            // Mentions only notify in a message's content, not in an embed.
+            message = message
+                .content(content)
+                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true));
+        }
+        if let Some(embed) = &self.embed {
+            message = message.embed(embed.clone());
+        }
+        message
+    }
+
+    fn follow_up(&self) -> serenity::CreateInteractionResponseFollowup {
+        let mut message =
+            serenity::CreateInteractionResponseFollowup::new().components(self.rows.clone());
+        if let Some(content) = &self.content {
+            message = message
+                .content(content)
+                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true));
+        }
+        if let Some(embed) = &self.embed {
+            message = message.embed(embed.clone());
+        }
+        message
+    }
+
+    /// Whether `message` shows this (its embed's title and text, or its content).
+    fn shown_by(&self, message: &serenity::Message) -> bool {
+        match (&self.content, message.embeds.first()) {
+            (Some(content), _) => message.content == *content,
+            (None, Some(shown)) => {
+                shown.title == self.title
+                    && shown.description.as_deref() == Some(self.text.as_str())
+            }
+            (None, None) => false,
+        }
+    }
+}
+
 /// Discord's ways: slash commands, Manage Server, `<@id>` mentions, and
 /// timestamps each reader's app shows in their own zone and language.
 pub static CONVENTIONS: Conventions = Conventions {
@@ -140,35 +289,24 @@ impl Platform for DiscordPlatform {
 
     async fn send(&self, to: &Destination, outgoing: Outgoing<'_>) -> Result<Sent, SendError> {
         let channel = self.channel(to).await?;
-        let lang = outgoing.language;
-        let message = match outgoing.kind {
-            // Mentions only notify in a message's content, not in an embed.
-            Kind::Nudge => serenity::CreateMessage::new()
-                .content(outgoing.message.to_markdown())
-                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true)),
-            _ if !outgoing.choices.is_empty() => {
-                let mut message = outgoing.message.clone();
-                if outgoing.kind == Kind::Exercise {
-                    message.footer = Some(render::how_to_check_in(lang));
+        let direct = matches!(to, Destination::Direct { .. });
+        let rendered = Rendered::of(&outgoing, direct);
+        if let (Some(press), true) = (outgoing.answers, direct) {
+            match self.answer_press(channel, press, &rendered).await? {
+                Some(message_id) => {
+                    return Ok(Sent {
+                        message_id,
+                        dm: Some(channel.to_string()),
+                        answered_press: true,
+                    });
                 }
-                // A member's first message of the day can also be moved.
-                let movable = outgoing.opens_day && matches!(to, Destination::Direct { .. });
-                let mut rows = render::rows(outgoing.kind, outgoing.choices, None, lang);
-                if movable {
-                    rows.push(render::later_row(lang));
-                }
-                serenity::CreateMessage::new()
-                    .embed(embed(&message))
-                    .components(rows)
+                None => {} // The press no longer answers: the ordinary way.
             }
-            // The advice after a 🤕 asks how strong: a button opens the form.
-            Kind::Advice => serenity::CreateMessage::new()
-                .embed(embed(outgoing.message))
-                .components(vec![render::rate_row(lang)]),
-            _ => serenity::CreateMessage::new().embed(embed(outgoing.message)),
         }
-        .nonce(serenity::Nonce::String(nonce(outgoing.key)))
-        .enforce_nonce(true);
+        let message = rendered
+            .message()
+            .nonce(serenity::Nonce::String(nonce(outgoing.key)))
+            .enforce_nonce(true);
         let message_id = match &self.proxy {
             Some(proxy) => proxy.post_message(channel, &message).await?,
             None => channel
@@ -180,7 +318,8 @@ impl Platform for DiscordPlatform {
         };
         Ok(Sent {
             message_id,
-            dm: matches!(to, Destination::Direct { .. }).then(|| channel.to_string()),
+            dm: direct.then(|| channel.to_string()),
+            answered_press: false,
         })
     }
 

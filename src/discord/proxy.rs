@@ -16,7 +16,7 @@ use poise::serenity_prelude as serenity;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::errors::classify_status;
+use super::errors::{classify_status, press_gone};
 use super::limiter::{GLOBAL_PER_SECOND, Limiter, RateHeaders, RouteKey, wait_for};
 use crate::config::Secret;
 use crate::engine::SendError;
@@ -182,14 +182,94 @@ impl ProxyRest {
             .map_err(|e| SendError::Transient(format!("unreadable list of reactions: {e}")))
     }
 
+    /// Posts a follow-up to the interaction behind `token` (outside the
+    /// global limit); `None` when the token no longer answers.
+    pub async fn follow_up(
+        &self,
+        application: serenity::ApplicationId,
+        token: &str,
+        message: &serenity::CreateInteractionResponseFollowup,
+    ) -> Result<Option<String>, SendError> {
+        let url = self.url(&["webhooks", &application.to_string(), token]);
+        let request = self.client.post(url).json(message);
+        match self
+            .call_for_code(RouteKey::follow_up(token), request)
+            .await
+        {
+            Ok(response) => {
+                let created: Created = response.json().await.map_err(|e| {
+                    SendError::Transient(format!("unreadable answer to a follow-up: {e}"))
+                })?;
+                Ok(Some(created.id))
+            }
+            Err((_, Some(code))) if press_gone(code) => Ok(None),
+            Err((error, _)) => Err(error),
+        }
+    }
+
+    /// The channel's messages after `after`, newest first (up to 50).
+    pub async fn messages_after(
+        &self,
+        channel: serenity::ChannelId,
+        after: serenity::MessageId,
+    ) -> Result<Vec<serenity::Message>, SendError> {
+        let url = self.url(&["channels", &channel.to_string(), "messages"]);
+        let request = self
+            .client
+            .get(url)
+            .query(&[("after", after.to_string()), ("limit", "50".to_string())]);
+        let response = self
+            .call(RouteKey::recent_messages(channel), request)
+            .await?;
+        response
+            .json()
+            .await
+            .map_err(|e| SendError::Transient(format!("unreadable list of messages: {e}")))
+    }
+
     async fn call(
         &self,
         route: RouteKey,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, SendError> {
+        self.call_for_code(route, request)
+            .await
+            .map_err(|(error, _)| error)
+    }
+
+    /// [`Self::call`], keeping Discord's error code of a refusal.
+    async fn call_for_code(
+        &self,
+        route: RouteKey,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, (SendError, Option<isize>)> {
+        let (response, headers, now) = self
+            .call_once(&route, request)
+            .await
+            .map_err(|error| (error, None))?;
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let body: ErrorBody = response.json().await.unwrap_or_default();
+        if status == 429 {
+            return Err((self.rate_limited(&route, &body, &headers, now), None));
+        }
+        Err((
+            classify_status(status, body.code, &body.message),
+            Some(body.code),
+        ))
+    }
+
+    /// Sends `request` in its turn and learns the route's limits from the answer.
+    async fn call_once(
+        &self,
+        route: &RouteKey,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(reqwest::Response, RateHeaders, Instant), SendError> {
         // Held until the answer is read: a first request on a bucket that
         // fails without an answer lets the next one try.
-        let _permit = self.limiter.acquire(&route).await?;
+        let _permit = self.limiter.acquire(route).await?;
         let response = request
             .header(reqwest::header::AUTHORIZATION, &self.authorization)
             .send()
@@ -197,30 +277,34 @@ impl ProxyRest {
             .map_err(|e| SendError::Transient(e.to_string()))?;
         let now = Instant::now();
         let headers = RateHeaders::parse(response.headers());
-        self.limiter.learn(&route, &headers, now);
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return Ok(response);
+        self.limiter.learn(route, &headers, now);
+        Ok((response, headers, now))
+    }
+
+    /// A 429: the route (or, globally, every request) waits as long as
+    /// Discord says.
+    fn rate_limited(
+        &self,
+        route: &RouteKey,
+        body: &ErrorBody,
+        headers: &RateHeaders,
+        now: Instant,
+    ) -> SendError {
+        let seconds = body.retry_after.or(headers.retry_after).unwrap_or(1.0);
+        let wait = Duration::from_secs_f64(seconds.clamp(0.0, 86_400.0));
+        if body.global || headers.global {
+            tracing::warn!(
+                "Discord's global rate limit was hit; pausing all requests for {seconds}s"
+            );
+            self.limiter.pause_all(now + wait);
+        } else {
+            tracing::warn!(
+                route = route.route,
+                "a rate limit bucket was hit; retrying in {seconds}s"
+            );
+            self.limiter.block(route, now + wait);
         }
-        let body: ErrorBody = response.json().await.unwrap_or_default();
-        if status == 429 {
-            let seconds = body.retry_after.or(headers.retry_after).unwrap_or(1.0);
-            let wait = Duration::from_secs_f64(seconds.clamp(0.0, 86_400.0));
-            if body.global || headers.global {
-                tracing::warn!(
-                    "Discord's global rate limit was hit; pausing all requests for {seconds}s"
-                );
-                self.limiter.pause_all(now + wait);
-            } else {
-                tracing::warn!(
-                    route = route.route,
-                    "a rate limit bucket was hit; retrying in {seconds}s"
-                );
-                self.limiter.block(&route, now + wait);
-            }
-            return Err(SendError::RetryAfter(wait_for(seconds)));
-        }
-        Err(classify_status(status, body.code, &body.message))
+        SendError::RetryAfter(wait_for(seconds))
     }
 }
 

@@ -13,8 +13,8 @@ use crate::store::deliveries::Kind;
 use crate::tr;
 
 /// Discord's limits for an embed (the whole message stays under 6,000).
-const TITLE_LIMIT: usize = 256;
-const DESCRIPTION_LIMIT: usize = 4096;
+pub(super) const TITLE_LIMIT: usize = 256;
+pub(super) const DESCRIPTION_LIMIT: usize = 4096;
 const FOOTER_LIMIT: usize = 2048;
 
 /// The disclaimer's one button; it agrees, as ✅ on the disclaimer does.

@@ -15,6 +15,7 @@ mod membership;
 mod outbox;
 mod outgoing;
 pub mod platform;
+pub mod press_answers;
 mod rate_limits;
 mod reactions;
 pub mod render;

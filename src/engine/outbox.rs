@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
 use super::platform::{Destination, Outgoing, Platform, SendError, Sent};
+use super::press_answers::answer_route;
 use crate::retry::Backoff;
 use crate::store::claims::{self, Claim, Unfinished};
 use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
@@ -37,6 +38,15 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60)
 /// How long a sender's claim on a delivery lasts: past the longest send, so
 /// no other sender takes a delivery that may still be going out.
 pub const CLAIM: std::time::Duration = std::time::Duration::from_secs(65);
+
+/// What claiming a delivery leaves to do.
+enum Handover {
+    /// Nothing to hand over (`true`: found sent and recorded now).
+    Settled(bool),
+    /// Hand it over; `unfinished` when a sender that stopped had it in
+    /// hand (and it was not found sent).
+    Send { unfinished: bool },
+}
 
 impl Engine {
     /// Gives up on session messages older than the grace window: after an
@@ -81,9 +91,12 @@ impl Engine {
                 .map(|()| true);
         }
         let destination = destination(&delivery)?;
-        if let Some(settled) = self.take_in_hand(platform, &delivery).await? {
-            return Ok(settled);
-        }
+        let unfinished = match self.take_in_hand(platform, &delivery).await? {
+            Handover::Settled(settled) => return Ok(settled),
+            Handover::Send { unfinished } => unfinished,
+        };
+        // A press's answer whose earlier attempt failed may still have gone out.
+        let unsure = unfinished || delivery.attempts > 0;
         let handed_over = async {
             match (&delivery.state, &delivery.platform_message_id) {
                 (State::Sent, Some(message_id)) => platform
@@ -98,6 +111,7 @@ impl Engine {
                         choices: &delivery.reactions,
                         opens_day: delivery.opens_day,
                         language: delivery.language,
+                        answers: answer_route(&delivery, self.now(), unsure),
                     };
                     platform.send(&destination, outgoing).await.map(Some)
                 }
@@ -129,6 +143,7 @@ impl Engine {
         match outcome {
             Ok(Some(sent)) => {
                 metrics.delivery(&delivery.platform, DeliveryOutcome::Sent);
+                metrics.sent(&delivery.platform, sent.answered_press);
                 self.record_sent(&delivery, sent, now, choices_attached)
                     .await
                     .map(|()| true)
@@ -147,21 +162,19 @@ impl Engine {
         }
     }
 
-    /// Claims `delivery` before it is handed over. `Some` when there is
+    /// Claims `delivery` before it is handed over. Settled when there is
     /// nothing to hand over: another sender has it (`false`, it waits), or
     /// a sender that stopped before recording its send is found to have
     /// sent it (`true`, recorded now), or that cannot be told yet (`false`).
-    async fn take_in_hand(
-        &self,
-        platform: &dyn Platform,
-        delivery: &Delivery,
-    ) -> Result<Option<bool>> {
+    async fn take_in_hand(&self, platform: &dyn Platform, delivery: &Delivery) -> Result<Handover> {
         let unfinished = match self.claim(delivery).await? {
             Claim::Held { until } => {
                 self.wait_for_claim(delivery, until).await?;
-                return Ok(Some(false));
+                return Ok(Handover::Settled(false));
             }
-            Claim::Ours { unfinished: None } => return Ok(None),
+            Claim::Ours { unfinished: None } => {
+                return Ok(Handover::Send { unfinished: false });
+            }
             Claim::Ours {
                 unfinished: Some(unfinished),
             } => unfinished,
@@ -175,13 +188,13 @@ impl Engine {
                 let choices_attached = platform.attaches_choices();
                 self.record_sent(delivery, sent, self.now(), choices_attached)
                     .await
-                    .map(|()| Some(true))
+                    .map(|()| Handover::Settled(true))
             }
-            Ok(None) => Ok(None),
+            Ok(None) => Ok(Handover::Send { unfinished: true }),
             Err(error) => {
                 tracing::warn!(delivery = delivery.id, key = %delivery.key, "cannot tell yet whether it was sent; looking again later: {error}");
                 self.look_again_later(delivery, unfinished).await?;
-                Ok(Some(false))
+                Ok(Handover::Settled(false))
             }
         }
     }

@@ -32,6 +32,21 @@ pub struct Outgoing<'a> {
     pub opens_day: bool,
     /// The reader's language, for what the platform adds (button labels).
     pub language: crate::i18n::Language,
+    /// The member's press this message answers, when it may go out as the
+    /// press's answer (see [`crate::engine::press_answers`]).
+    pub answers: Option<PressAnswer<'a>>,
+}
+
+/// A press a message may be sent through, still fresh enough to use.
+#[derive(Debug, Clone, Copy)]
+pub struct PressAnswer<'a> {
+    /// The platform's handle on the press (Discord's interaction token).
+    pub token: &'a str,
+    /// The message whose button was pressed.
+    pub message_id: &'a str,
+    /// An earlier attempt may have gone out: the platform looks for it
+    /// first, and never answers the press a second time.
+    pub unsure: bool,
 }
 
 /// What the platform says after sending.
@@ -40,6 +55,9 @@ pub struct Sent {
     pub message_id: String,
     /// The DM channel or room used, so the engine can cache it.
     pub dm: Option<String>,
+    /// Sent as the answer to a member's press, not as a message of the
+    /// bot's own (for `/metrics`: it cost no global rate limit).
+    pub answered_press: bool,
 }
 
 /// Why a send did not work, and so what to do next.

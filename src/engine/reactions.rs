@@ -5,10 +5,11 @@ use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
+use super::press_answers::tied_to_press;
 use super::sessions::{self as session_flow};
 use crate::check_in::CheckInKind;
 use crate::content::Content;
-use crate::store::deliveries::{self, Delivery, Kind, Recipient};
+use crate::store::deliveries::{self, Delivery, Kind, Press, Recipient};
 use crate::store::sessions::{self, Session, Status};
 use crate::store::users::User;
 use crate::store::{Result, check_ins, groups, reaction_events, users};
@@ -68,6 +69,9 @@ pub struct ChoiceEvent {
     pub kind: CheckInKind,
     /// The channel or room the button was pressed in.
     pub room: Option<String>,
+    /// The press as the platform can answer it (Discord's interaction
+    /// token): what it moves on in the member's DM is sent as its answer.
+    pub press: Option<Press>,
 }
 
 /// How a check-in arrived: a reaction can be removed again, a button press
@@ -116,7 +120,7 @@ impl Engine {
     /// Records a button press: the presser's check-in, or their agreement
     /// to the disclaimer.
     pub async fn on_choice(&self, choice: ChoiceEvent) -> Result<ReactionOutcome> {
-        let (platform, kind) = (choice.platform.clone(), choice.kind);
+        let (platform, kind, press) = (choice.platform.clone(), choice.kind, choice.press);
         let event = ReactionEvent {
             platform: choice.platform,
             message_id: choice.message_id,
@@ -128,7 +132,14 @@ impl Engine {
             room: choice.room,
         };
         let outcome = self
-            .record(move |c, content, now| apply(c, content, &event, kind, Via::Button, now))
+            .record(move |c, content, now| {
+                let press = press
+                    .as_ref()
+                    .map(|press| (press, event.platform.as_str(), event.user_id.as_str()));
+                tied_to_press(c, press, now, || {
+                    apply(c, content, &event, kind, Via::Button, now)
+                })
+            })
             .await?;
         if let ReactionOutcome::Recorded(kind) = outcome {
             self.telemetry().metrics.check_in(&platform, kind);

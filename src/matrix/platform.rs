@@ -298,6 +298,7 @@ impl Platform for MatrixPlatform {
         Ok(Sent {
             message_id: response.response.event_id.to_string(),
             dm: matches!(to, Destination::Direct { .. }).then(|| room.room_id().to_string()),
+            answered_press: false,
         })
     }
 
@@ -338,6 +339,7 @@ impl Platform for MatrixPlatform {
         Ok(mine.map(|message_id| Sent {
             message_id,
             dm: matches!(to, Destination::Direct { .. }).then(|| room.room_id().to_string()),
+            answered_press: false,
         }))
     }
 

@@ -156,9 +156,23 @@ pub struct Delivery {
     pub opens_day: bool,
     /// Where it ranks in a burst (see [`priority`]).
     pub priority: i64,
+    /// The member's press this message answers, when it was written because
+    /// of one (see [`super::press_answers`]).
+    pub press: Option<Press>,
     /// The language its reader reads (the member's, or the group's for a
     /// channel post), for what a platform adds to it, such as buttons.
     pub language: Language,
+}
+
+/// A member's press on a button, recorded with the messages it moved on:
+/// platforms that can answer through the press (Discord's interaction
+/// token) send them that way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Press {
+    pub token: String,
+    pub at: DateTime<Utc>,
+    /// The message whose button was pressed.
+    pub message_id: String,
 }
 
 impl Delivery {
@@ -174,7 +188,8 @@ const SELECT: &str =
     "SELECT d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
        d.kind, d.step, d.body, d.reactions, d.state, d.attempts, d.platform_message_id,
        u.platform_user_id, u.dm_target, d.priority,
-       COALESCE(u.language, u.platform_language, g.language)
+       COALESCE(u.language, u.platform_language, g.language),
+       d.press_token, d.press_at, d.press_message
   FROM deliveries d LEFT JOIN users u ON u.id = d.user_id
        LEFT JOIN groups g ON g.platform = d.platform AND g.channel_id = d.channel_id";
 
@@ -200,6 +215,14 @@ fn decode(row: &dyn Row) -> Result<Result<Delivery>> {
         .as_deref()
         .and_then(Language::from_tag)
         .unwrap_or_default();
+    let press = match (row.opt_text(17)?, row.opt_int(18)?, row.opt_text(19)?) {
+        (Some(token), Some(at), Some(message_id)) => Some(Press {
+            token,
+            at: from_db_time(at)?,
+            message_id,
+        }),
+        _ => None,
+    };
     let member = row
         .opt_text(13)?
         .map(|platform_user_id| -> Result<MemberAddress> {
@@ -245,6 +268,7 @@ fn decode(row: &dyn Row) -> Result<Result<Delivery>> {
             member,
             opens_day: kind == Kind::Exercise && priority == priority::OPENING,
             priority,
+            press,
             language,
         })
     })();
@@ -355,7 +379,7 @@ pub fn mark_sent(
         "UPDATE deliveries
          SET state = CASE WHEN reactions = '' THEN 'done' ELSE 'sent' END,
              platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL,
-             claimed_by = NULL, claimed_until = NULL
+             claimed_by = NULL, claimed_until = NULL, press_token = NULL
          WHERE id = ?1",
         args![id, platform_message_id, to_db_time(now)],
     )?;

@@ -61,6 +61,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     16 "0016" leases,
     17 "0017" answered_commands,
     18 "0018" languages,
+    19 "0019" press_answers,
 ];
 
 /// The lock replicas take on PostgreSQL while they migrate, so two starting

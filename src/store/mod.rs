@@ -21,6 +21,7 @@ pub mod outbox_figures;
 #[cfg(feature = "postgres")]
 mod pool;
 pub mod post_names;
+pub mod press_answers;
 pub mod reaction_events;
 mod retry;
 pub mod sessions;

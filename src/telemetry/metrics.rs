@@ -75,6 +75,12 @@ struct DeliveryLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RouteLabels {
+    platform: String,
+    route: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct ErrorLabels {
     platform: String,
     kind: &'static str,
@@ -105,6 +111,7 @@ fn start_lag_seconds() -> Histogram {
 pub struct Metrics {
     registry: Registry,
     deliveries: Family<DeliveryLabels, Counter>,
+    sent_by_route: Family<RouteLabels, Counter>,
     platform_errors: Family<ErrorLabels, Counter>,
     send_seconds: Family<PlatformLabels, Histogram, fn() -> Histogram>,
     session_start_lag: Family<PlatformLabels, Histogram, fn() -> Histogram>,
@@ -134,6 +141,7 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("upright");
         let metrics = Metrics {
             deliveries: Family::default(),
+            sent_by_route: Family::default(),
             platform_errors: Family::default(),
             send_seconds: Family::new_with_constructor(send_seconds),
             session_start_lag: Family::new_with_constructor(start_lag_seconds),
@@ -163,6 +171,12 @@ impl Metrics {
             "deliveries",
             "Delivery attempts by platform and outcome (sent, retried, failed, paused)",
             self.deliveries.clone(),
+        );
+        registry.register(
+            "sent",
+            "Messages sent, by platform and route (channel: a message of the bot's own, \
+             under the platform's global rate limit; interaction: the answer to a member's press)",
+            self.sent_by_route.clone(),
         );
         registry.register(
             "platform_errors",
@@ -254,6 +268,20 @@ impl Metrics {
             .get_or_create(&DeliveryLabels {
                 platform: platform.to_string(),
                 outcome: outcome.label(),
+            })
+            .inc();
+    }
+
+    /// A message the platform took, by the way it went.
+    pub fn sent(&self, platform: &str, answered_press: bool) {
+        self.sent_by_route
+            .get_or_create(&RouteLabels {
+                platform: platform.to_string(),
+                route: if answered_press {
+                    "interaction"
+                } else {
+                    "channel"
+                },
             })
             .inc();
     }

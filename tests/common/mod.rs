@@ -217,7 +217,11 @@ impl Platform for FakePlatform {
             Destination::Direct { user_id, .. } => Some(format!("dm-{user_id}")),
             Destination::Channel(_) => None,
         };
-        Ok(Sent { message_id: id, dm })
+        Ok(Sent {
+            message_id: id,
+            dm,
+            answered_press: false,
+        })
     }
 
     /// As Matrix finds it: by where and when, not by key (another
@@ -243,6 +247,7 @@ impl Platform for FakePlatform {
             .map(|p| Sent {
                 message_id: p.id.clone(),
                 dm: None,
+                answered_press: false,
             });
         Ok(found)
     }
@@ -418,6 +423,7 @@ impl Bot {
                 display_name: Some(capitalized(user)),
                 kind,
                 room: None,
+                press: None,
             })
             .await
             .unwrap();

@@ -84,6 +84,7 @@ impl Platform for SlowPlatform {
         Ok(Sent {
             message_id: id,
             dm: None,
+            answered_press: false,
         })
     }
 

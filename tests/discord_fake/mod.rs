@@ -8,6 +8,7 @@
 //! answer and enforce Discord's rate limits (see [`limits`]).
 #![allow(dead_code)]
 
+pub mod interactions;
 pub mod limits;
 pub mod spec;
 
@@ -103,8 +104,8 @@ struct Inner {
     files: Vec<(String, Vec<u8>)>,
     limits: limits::Limits,
     counts: Counts,
-    /// Component interaction id → the message whose button was pressed.
-    pressed: HashMap<String, String>,
+    /// Every interaction sent to the bot, by token.
+    interactions: interactions::Interactions,
     /// Sessions resumed (op 6).
     resumes: usize,
     /// The members' app language and the server's, as interactions report
@@ -297,6 +298,12 @@ impl FakeDiscord {
             data["context"] = json!(1);
             data["user"] = from.clone();
         }
+        let channel = data["channel_id"].as_str().unwrap_or_default().to_string();
+        self.inner
+            .lock()
+            .unwrap()
+            .interactions
+            .open(&id, &token, &channel, None);
         self.dispatch("INTERACTION_CREATE", data);
         (id, token)
     }
@@ -331,11 +338,16 @@ impl FakeDiscord {
             data["context"] = json!(1);
             data["user"] = from.clone();
         }
-        self.inner
-            .lock()
-            .unwrap()
-            .pressed
-            .insert(id.clone(), message_id.to_string());
+        let channel = message["channel_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.inner.lock().unwrap().interactions.open(
+            &id,
+            &format!("token-{id}"),
+            &channel,
+            Some(message_id),
+        );
         self.dispatch("INTERACTION_CREATE", data);
         id
     }
@@ -394,6 +406,36 @@ impl FakeDiscord {
         });
         self.dispatch("INTERACTION_CREATE", data);
         id
+    }
+
+    /// `GET /channels/{id}/messages?after=&limit=`: the channel's messages
+    /// after `after`, newest first.
+    fn messages_after(&self, channel: &str, query: &str) -> Value {
+        let parameter = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| *key == name)
+                .and_then(|(_, value)| value.parse::<u64>().ok())
+        };
+        let (after, limit) = (
+            parameter("after").unwrap_or(0),
+            parameter("limit").unwrap_or(50),
+        );
+        let id = |m: &Value| {
+            m["id"]
+                .as_str()
+                .and_then(|id| id.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let mut found: Vec<Value> = self
+            .messages()
+            .into_iter()
+            .filter(|m| m["channel_id"] == channel && id(m) > after)
+            .collect();
+        found.sort_by_key(|m| std::cmp::Reverse(id(m)));
+        found.truncate(usize::try_from(limit).unwrap_or(50));
+        Value::Array(found)
     }
 
     /// Replaces what a stored message shows (an edit or an UPDATE_MESSAGE).
@@ -512,7 +554,14 @@ impl FakeDiscord {
     }
 
     /// Answers one REST request: scripted failures first, then the model.
-    fn answer(&self, method: &Method, path: &str, body: &Value, at: Instant) -> (u16, Value) {
+    fn answer(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &str,
+        body: &Value,
+        at: Instant,
+    ) -> (u16, Value) {
         {
             let mut inner = self.inner.lock().unwrap();
             if let Some(i) = inner
@@ -663,15 +712,17 @@ impl FakeDiscord {
                     (200, guild_member(&user(member, "member", false)))
                 }
             }
-            ("POST", ["interactions", id, _, "callback"]) => {
-                // UPDATE_MESSAGE changes the message the button was on.
-                if body["type"] == 7 {
-                    let pressed = self.inner.lock().unwrap().pressed.get(*id).cloned();
-                    if let Some(message) = pressed {
-                        self.update_message(&message, &body["data"]);
+            ("POST", ["interactions", id, token, "callback"]) => {
+                let answered = self.inner.lock().unwrap().interactions.answer(id, token);
+                match answered {
+                    // UPDATE_MESSAGE changes the message the button was on.
+                    Ok(Some(pressed)) if body["type"] == 7 => {
+                        self.update_message(&pressed, &body["data"]);
+                        (204, Value::Null)
                     }
+                    Ok(_) => (204, Value::Null),
+                    Err(refusal) => refusal,
                 }
-                (204, Value::Null)
             }
             ("PATCH", ["channels", _, "messages", message]) => {
                 match self.update_message(message, body) {
@@ -679,9 +730,41 @@ impl FakeDiscord {
                     None => (404, json!({ "message": "Unknown Message", "code": 10008 })),
                 }
             }
-            ("POST", ["webhooks", _, _]) => (200, self.message(GUILD_CHANNEL_ID, body)),
-            ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
-                (200, self.message(GUILD_CHANNEL_ID, body))
+            ("POST", ["webhooks", APPLICATION_ID, token]) => {
+                let to = self.inner.lock().unwrap().interactions.follow_up(token);
+                match to {
+                    Ok((channel, _)) => {
+                        let mut message = self.message(&channel, body);
+                        message["webhook_id"] = json!(APPLICATION_ID);
+                        message["application_id"] = json!(APPLICATION_ID);
+                        let ephemeral = body["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+                        if !ephemeral {
+                            // Only its reader sees an ephemeral one; it is not in the channel.
+                            self.inner
+                                .lock()
+                                .unwrap()
+                                .messages
+                                .push((at, message.clone()));
+                        }
+                        (200, message)
+                    }
+                    Err(refusal) => refusal,
+                }
+            }
+            ("PATCH", ["webhooks", APPLICATION_ID, token, "messages", "@original"]) => {
+                let to = self.inner.lock().unwrap().interactions.follow_up(token);
+                match to {
+                    // A deferred press: the message the button was on changes.
+                    Ok((_, Some(pressed))) => match self.update_message(&pressed, body) {
+                        Some(updated) => (200, updated),
+                        None => (404, json!({ "message": "Unknown Message", "code": 10008 })),
+                    },
+                    Ok((channel, None)) => (200, self.message(&channel, body)),
+                    Err(refusal) => refusal,
+                }
+            }
+            ("GET", ["channels", channel, "messages"]) => {
+                (200, self.messages_after(channel, query))
             }
             _ => (404, json!({ "message": "Unknown route", "code": 0 })),
         }
@@ -819,6 +902,7 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
     let at = Instant::now();
     let method = request.method().clone();
     let full_path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or_default().to_string();
     // A bot token other than the fake's is refused, as Discord does.
     let authorization = request
         .headers()
@@ -894,9 +978,9 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         }
         Some(limits::Verdict::Allowed(state)) => {
             headers = state.headers();
-            fake.answer(&method, path, &body, at)
+            fake.answer(&method, path, &query, &body, at)
         }
-        None => fake.answer(&method, path, &body, at),
+        None => fake.answer(&method, path, &query, &body, at),
     };
     if status == 429 && !headers.iter().any(|(name, _)| *name == "retry-after") {
         // A scripted 429.

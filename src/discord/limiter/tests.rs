@@ -218,10 +218,10 @@ fn an_empty_bucket_holds_its_route_until_the_reset() {
 fn routes_sharing_a_bucket_id_share_its_count() {
     let limiter = Limiter::new(1000);
     let put = RouteKey::reactions(serenity::ChannelId::new(9));
-    let other = RouteKey {
-        route: "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-        major: "9".into(),
-    };
+    let other = RouteKey::new(
+        "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+        "9".into(),
+    );
     let now = Instant::now();
     let deadline = now + MAX_WAIT;
     let empty = bucket(1, 0, "0.25", Some("reactions"));
@@ -292,4 +292,37 @@ fn a_429_blocks_its_bucket_or_everything() {
         limiter.admit(&channel(1), now + ms(700), deadline),
         Admit::At(_)
     ));
+}
+
+#[test]
+fn follow_ups_take_no_global_slot_and_ignore_a_global_pause() {
+    // One request per second globally: a second channel message must wait.
+    let limiter = Limiter::new(1);
+    let now = Instant::now();
+    let deadline = now + MAX_WAIT;
+    let post = RouteKey::messages(serenity::ChannelId::new(9));
+    assert!(admitted(limiter.admit(&post, now, deadline)));
+    let again = RouteKey::messages(serenity::ChannelId::new(10));
+    assert_eq!(
+        limiter.admit(&again, now, deadline),
+        Admit::Probe(now + ms(1000))
+    );
+    // A follow-up goes at once, however many there are.
+    for token in ["a", "b", "c"] {
+        assert_eq!(
+            limiter.admit(&RouteKey::follow_up(token), now, deadline),
+            Admit::Probe(now)
+        );
+    }
+    // A global 429 holds channel messages, not follow-ups.
+    limiter.pause_all(now + Duration::from_secs(30));
+    let third = RouteKey::messages(serenity::ChannelId::new(11));
+    assert_eq!(
+        limiter.admit(&third, now, deadline),
+        Admit::Probe(now + Duration::from_secs(30))
+    );
+    assert_eq!(
+        limiter.admit(&RouteKey::follow_up("d"), now, deadline),
+        Admit::Probe(now)
+    );
 }
