@@ -110,13 +110,13 @@ impl DiscordPlatform {
         if press.unsure {
             return self.find_sent(dm, pressed, rendered).await;
         }
-        let Some(application) = self.http.application_id() else {
+        let (Some(token), Some(application)) = (press.token, self.http.application_id()) else {
             return Ok(None);
         };
         let follow_up = rendered.follow_up();
         match &self.proxy {
-            Some(proxy) => proxy.follow_up(application, press.token, &follow_up).await,
-            None => match follow_up.execute(&self.http, (None, press.token)).await {
+            Some(proxy) => proxy.follow_up(application, token, &follow_up).await,
+            None => match follow_up.execute(&self.http, (None, token)).await {
                 Ok(message) => Ok(Some(message.id.to_string())),
                 Err(error) if code_of(&error).is_some_and(press_gone) => Ok(None),
                 Err(error) => Err(classify(&error)),

@@ -43,8 +43,9 @@ pub const CLAIM: std::time::Duration = std::time::Duration::from_secs(65);
 enum Handover {
     /// Nothing to hand over (`true`: found sent and recorded now).
     Settled(bool),
-    /// Hand it over; `unfinished` when a sender that stopped had it in
-    /// hand (and it was not found sent).
+    /// Hand it over; `unfinished` when a sender that stopped (this one
+    /// before a restart, or another) had it in hand, and it was not found
+    /// sent.
     Send { unfinished: bool },
 }
 
@@ -97,26 +98,7 @@ impl Engine {
         };
         // A press's answer whose earlier attempt failed may still have gone out.
         let unsure = unfinished || delivery.attempts > 0;
-        let handed_over = async {
-            match (&delivery.state, &delivery.platform_message_id) {
-                (State::Sent, Some(message_id)) => platform
-                    .react(&destination, message_id, &delivery.reactions)
-                    .await
-                    .map(|()| None),
-                _ => {
-                    let outgoing = Outgoing {
-                        key: &delivery.key,
-                        kind: delivery.kind,
-                        message: &delivery.message,
-                        choices: &delivery.reactions,
-                        opens_day: delivery.opens_day,
-                        language: delivery.language,
-                        answers: answer_route(&delivery, self.now(), unsure),
-                    };
-                    platform.send(&destination, outgoing).await.map(Some)
-                }
-            }
-        };
+        let handed_over = self.hand_over(platform, &destination, &delivery, unsure);
         let metrics = &self.telemetry().metrics;
         let started = std::time::Instant::now();
         let outcome = match tokio::time::timeout(SEND_TIMEOUT, handed_over).await {
@@ -162,6 +144,35 @@ impl Engine {
         }
     }
 
+    /// The platform call itself: the message sent (`Some`, what the
+    /// platform says of it), or its reactions added (`None`).
+    async fn hand_over(
+        &self,
+        platform: &dyn Platform,
+        destination: &Destination,
+        delivery: &Delivery,
+        unsure: bool,
+    ) -> std::result::Result<Option<Sent>, SendError> {
+        match (&delivery.state, &delivery.platform_message_id) {
+            (State::Sent, Some(message_id)) => platform
+                .react(destination, message_id, &delivery.reactions)
+                .await
+                .map(|()| None),
+            _ => {
+                let outgoing = Outgoing {
+                    key: &delivery.key,
+                    kind: delivery.kind,
+                    message: &delivery.message,
+                    choices: &delivery.reactions,
+                    opens_day: delivery.opens_day,
+                    language: delivery.language,
+                    answers: answer_route(delivery.press.as_ref(), self.now(), unsure),
+                };
+                platform.send(destination, outgoing).await.map(Some)
+            }
+        }
+    }
+
     /// Claims `delivery` before it is handed over. Settled when there is
     /// nothing to hand over: another sender has it (`false`, it waits), or
     /// a sender that stopped before recording its send is found to have
@@ -172,11 +183,17 @@ impl Engine {
                 self.wait_for_claim(delivery, until).await?;
                 return Ok(Handover::Settled(false));
             }
-            Claim::Ours { unfinished: None } => {
-                return Ok(Handover::Send { unfinished: false });
+            Claim::Ours {
+                unfinished: None,
+                resumed,
+            } => {
+                return Ok(Handover::Send {
+                    unfinished: resumed,
+                });
             }
             Claim::Ours {
                 unfinished: Some(unfinished),
+                ..
             } => unfinished,
         };
         match self

@@ -37,15 +37,16 @@ pub struct Outgoing<'a> {
     pub answers: Option<PressAnswer<'a>>,
 }
 
-/// A press a message may be sent through, still fresh enough to use.
-#[derive(Debug, Clone, Copy)]
+/// The press a message answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PressAnswer<'a> {
-    /// The platform's handle on the press (Discord's interaction token).
-    pub token: &'a str,
+    /// The platform's handle on the press (Discord's interaction token);
+    /// `None` once it is too old to use: the message goes the ordinary way.
+    pub token: Option<&'a str>,
     /// The message whose button was pressed.
     pub message_id: &'a str,
-    /// An earlier attempt may have gone out: the platform looks for it
-    /// first, and never answers the press a second time.
+    /// An earlier attempt may have gone out through the press: the
+    /// platform looks for it, and never answers the press a second time.
     pub unsure: bool,
 }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::Engine;
 use super::platform::PressAnswer;
-use crate::store::deliveries::{Delivery, Press};
+use crate::store::deliveries::Press;
 use crate::store::sql::Conn;
 use crate::store::{Result, press_answers};
 
@@ -40,17 +40,17 @@ pub(super) fn tied_to_press<T>(
     Ok(done)
 }
 
-/// How `delivery` may go out through the press it answers, if it does and
-/// the press is still fresh; `unsure` when an earlier attempt may have
-/// gone out.
+/// The press a message answers, if any, as the platform may use it: its
+/// token only while fresh; `unsure` when an earlier attempt may have gone
+/// out.
 pub(super) fn answer_route(
-    delivery: &Delivery,
+    press: Option<&Press>,
     now: DateTime<Utc>,
     unsure: bool,
 ) -> Option<PressAnswer<'_>> {
-    let press = delivery.press.as_ref()?;
-    (now - press.at <= PRESS_USABLE_FOR).then_some(PressAnswer {
-        token: &press.token,
+    let press = press?;
+    Some(PressAnswer {
+        token: (now - press.at <= PRESS_USABLE_FOR).then_some(press.token.as_str()),
         message_id: &press.message_id,
         unsure,
     })
@@ -70,5 +70,44 @@ impl Engine {
             self.wake();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_press_is_answered_through_for_fourteen_minutes_then_not() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let press = Press {
+            token: "token-9".into(),
+            at,
+            message_id: "41".into(),
+        };
+        let route = |after: Duration, unsure| answer_route(Some(&press), at + after, unsure);
+        assert_eq!(
+            route(Duration::seconds(3), false),
+            Some(PressAnswer {
+                token: Some("token-9"),
+                message_id: "41",
+                unsure: false
+            })
+        );
+        assert_eq!(
+            route(Duration::minutes(14), false).and_then(|r| r.token),
+            Some("token-9")
+        );
+        // Older: the token is not used, but an unsure earlier attempt is still looked for.
+        let stale = route(Duration::minutes(14) + Duration::seconds(1), true);
+        assert_eq!(
+            stale,
+            Some(PressAnswer {
+                token: None,
+                message_id: "41",
+                unsure: true
+            })
+        );
+        assert_eq!(answer_route(None, at, true), None);
     }
 }

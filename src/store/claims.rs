@@ -15,8 +15,13 @@ use super::{Result, from_db_time, to_db_time};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// Ours now; `unfinished`: another sender's claim was left without an
-    /// outcome, so its send may have gone out.
-    Ours { unfinished: Option<Unfinished> },
+    /// outcome, so its send may have gone out; `resumed`: this sender's own
+    /// was (it stopped mid-send and restarted), which only a send without
+    /// an idempotency key (a press's answer) needs to know.
+    Ours {
+        unfinished: Option<Unfinished>,
+        resumed: bool,
+    },
     /// Another sender has it in hand until then.
     Held { until: DateTime<Utc> },
 }
@@ -53,6 +58,7 @@ pub fn claim(
             |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
         )?
         .unwrap_or((None, None));
+    let resumed = matches!(&earlier, (Some(by), Some(_)) if by == sender);
     let unfinished = match earlier {
         (Some(by), Some(until)) if by != sender => {
             let until = from_db_time(until)?;
@@ -71,7 +77,10 @@ pub fn claim(
         "UPDATE deliveries SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
         args![id, sender, to_db_time(now + claimed_for)],
     )?;
-    Ok(Claim::Ours { unfinished })
+    Ok(Claim::Ours {
+        unfinished,
+        resumed,
+    })
 }
 
 /// Puts an unfinished claim back as it was, when whether its send went out

@@ -5,6 +5,10 @@
 
 use crate::discord_fake;
 
+// A press answered with the next step.
+#[path = "press_answers.rs"]
+mod press_answers;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

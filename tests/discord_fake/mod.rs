@@ -89,6 +89,8 @@ struct Inner {
     calls: Vec<Call>,
     violations: Vec<String>,
     scripted: Vec<Scripted>,
+    /// Requests carried out whose answer is then lost: (method, path part).
+    lost_answers: Vec<(String, String)>,
     /// Messages by channel, as created, with when their request arrived.
     messages: Vec<(Instant, Value)>,
     /// nonce → message, for `enforce_nonce`.
@@ -219,6 +221,16 @@ impl FakeDiscord {
 
     pub fn script(&self, scripted: Scripted) {
         self.inner.lock().unwrap().scripted.push(scripted);
+    }
+
+    /// The next matching request is carried out, but its answer is lost on
+    /// the way back (a 502 from a proxy): the client cannot tell.
+    pub fn lose_answer_to(&self, method: &str, path_contains: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .lost_answers
+            .push((method.to_string(), path_contains.to_string()));
     }
 
     /// Sends a gateway dispatch (`t`, `d`) to every connected client.
@@ -572,7 +584,29 @@ impl FakeDiscord {
                 let scripted = inner.scripted.remove(i);
                 return (scripted.status, scripted.body);
             }
+            if let Some(i) = inner
+                .lost_answers
+                .iter()
+                .position(|(m, part)| m == method.as_str() && path.contains(part.as_str()))
+            {
+                inner.lost_answers.remove(i);
+                drop(inner);
+                self.model(method, path, query, body, at);
+                return (502, Value::Null);
+            }
         }
+        self.model(method, path, query, body, at)
+    }
+
+    /// What Discord does with a request, and its answer.
+    fn model(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &str,
+        body: &Value,
+        at: Instant,
+    ) -> (u16, Value) {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         match (method.as_str(), segments.as_slice()) {
             ("GET", ["gateway"]) => (200, json!({ "url": self.gateway_url })),

@@ -33,16 +33,23 @@ fn a_claim_holds_a_delivery_for_one_sender_until_its_outcome_or_its_end() {
             .unwrap()
         };
         let (first, second) = (delivery("ex1"), delivery("ex2"));
-        let ours = Claim::Ours { unfinished: None };
+        let ours = Claim::Ours {
+            unfinished: None,
+            resumed: false,
+        };
         assert_eq!(
             claim(c, first, "a", at(0), for_a_minute).unwrap(),
             ours,
             "{engine}"
         );
-        // Claimed again by its own sender (a restart): still its own.
+        // Claimed again by its own sender (a restart): still its own, and
+        // it is told its earlier send may have gone out.
         assert_eq!(
             claim(c, first, "a", at(5), for_a_minute).unwrap(),
-            ours,
+            Claim::Ours {
+                unfinished: None,
+                resumed: true
+            },
             "{engine}"
         );
         assert_eq!(
@@ -59,7 +66,8 @@ fn a_claim_holds_a_delivery_for_one_sender_until_its_outcome_or_its_end() {
         assert_eq!(
             claim(c, first, "b", at(70), for_a_minute).unwrap(),
             Claim::Ours {
-                unfinished: Some(left.clone())
+                unfinished: Some(left.clone()),
+                resumed: false
             },
             "{engine}"
         );
@@ -68,7 +76,8 @@ fn a_claim_holds_a_delivery_for_one_sender_until_its_outcome_or_its_end() {
         assert_eq!(
             claim(c, first, "b", at(80), for_a_minute).unwrap(),
             Claim::Ours {
-                unfinished: Some(left)
+                unfinished: Some(left),
+                resumed: false
             },
             "{engine}"
         );
