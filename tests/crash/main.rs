@@ -23,6 +23,7 @@ mod bot;
 #[cfg(feature = "postgres")]
 mod failover;
 mod members;
+mod press;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -144,6 +145,24 @@ async fn settle(database: &Path) {
     let limit = Instant::now() + Duration::from_secs(120);
     while !outbox_empty(database) && Instant::now() < limit {
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Waits until the bot has registered its commands on the fake Discord
+/// (it is connected, and interactions reach it).
+async fn wait_for_commands(fake: &FakeDiscord, bot: &Process) {
+    let registered = Instant::now() + Duration::from_secs(60);
+    while !fake
+        .calls()
+        .iter()
+        .any(|c| c.method == "PUT" && c.path.ends_with("/commands"))
+    {
+        assert!(
+            Instant::now() < registered,
+            "no commands registered:\n{}",
+            bot.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -518,19 +537,7 @@ async fn killed_at_random_moments_on_discord_the_bot_loses_nothing_and_sends_not
         running: None,
     };
     bot.start();
-    let registered = Instant::now() + Duration::from_secs(60);
-    while !fake
-        .calls()
-        .iter()
-        .any(|c| c.method == "PUT" && c.path.ends_with("/commands"))
-    {
-        assert!(
-            Instant::now() < registered,
-            "no commands registered:\n{}",
-            bot.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_commands(&fake, &bot).await;
 
     let ids: Vec<String> = (0..members).map(|i| (20_000_000 + i).to_string()).collect();
     let channels: Vec<String> = ids.iter().map(|id| fake.dm_channel_for(id)).collect();

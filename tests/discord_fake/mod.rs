@@ -91,6 +91,8 @@ struct Inner {
     scripted: Vec<Scripted>,
     /// Requests carried out whose answer is then lost: (method, path part).
     lost_answers: Vec<(String, String)>,
+    /// Requests carried out whose answer leaves this much later.
+    held_answers: Vec<(String, String, Duration)>,
     /// Messages by channel, as created, with when their request arrived.
     messages: Vec<(Instant, Value)>,
     /// nonce → message, for `enforce_nonce`.
@@ -221,6 +223,16 @@ impl FakeDiscord {
 
     pub fn script(&self, scripted: Scripted) {
         self.inner.lock().unwrap().scripted.push(scripted);
+    }
+
+    /// The next matching request is carried out at once, but its answer
+    /// leaves `by` later (a slow network on the way back).
+    pub fn hold_answer_to(&self, method: &str, path_contains: &str, by: Duration) {
+        self.inner.lock().unwrap().held_answers.push((
+            method.to_string(),
+            path_contains.to_string(),
+            by,
+        ));
     }
 
     /// The next matching request is carried out, but its answer is lost on
@@ -1034,6 +1046,7 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
         fake.spec
             .header_violations(method.as_str(), path, status, &headers),
     );
+    let mut held = Duration::ZERO;
     {
         let mut inner = fake.inner.lock().unwrap();
         inner.violations.extend(problems);
@@ -1052,6 +1065,17 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
             at,
             global: route.global,
         });
+        if let Some(i) = inner
+            .held_answers
+            .iter()
+            .position(|(m, part, _)| *m == method.as_str() && path.contains(part.as_str()))
+        {
+            let (_, _, by) = inner.held_answers.remove(i);
+            held = by;
+        }
+    }
+    if !held.is_zero() {
+        tokio::time::sleep(held).await;
     }
     if !fake.options.latency.is_zero() {
         tokio::time::sleep_until((at + fake.options.latency).into()).await;
