@@ -32,12 +32,12 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 /// After the last first message, how long a duplicate may still show up.
 const SETTLE: Duration = Duration::from_secs(2);
 /// What only the disclaimer says (it asks the member to agree).
-const DISCLAIMER_MARK: &str = "To agree";
+pub const DISCLAIMER_MARK: &str = "To agree";
 
 /// When each interaction was answered (callback arrival, status), by id.
 type Answers = Arc<Mutex<HashMap<String, (Instant, u16)>>>;
 
-pub async fn run(members: usize, deployment: &Deployment) -> anyhow::Result<Report> {
+pub async fn run(members: usize, deployment: &Deployment, press: bool) -> anyhow::Result<Report> {
     let fake = FakeDiscord::start_with(Options {
         latency: LATENCY,
         rate_limits: true,
@@ -103,7 +103,19 @@ pub async fn run(members: usize, deployment: &Deployment) -> anyhow::Result<Repo
     let cpu_before = bot.cpu_each()?;
 
     let deadline = minute + Duration::from_secs(60) + per_member_lead(members);
-    let firsts = watch_first_messages(&fake, &mut bot, &channels, minute, deadline).await?;
+    let pressing = async {
+        if press {
+            let deadline = deadline + Duration::from_secs(120) + per_member_lead(members);
+            Some(crate::presses::press_through(&fake, &ids, &channels, minute, deadline).await)
+        } else {
+            None
+        }
+    };
+    let (firsts, day) = tokio::join!(
+        watch_first_messages(&fake, &mut bot, &channels, minute, deadline),
+        pressing
+    );
+    let firsts = firsts?;
     let cpu_after = bot.cpu_each()?;
     let peak_rss = bot.peak_rss_kib()?;
     bot.stop();
@@ -155,6 +167,9 @@ pub async fn run(members: usize, deployment: &Deployment) -> anyhow::Result<Repo
                 100.0 * rate / GLOBAL_PER_SECOND as f64
             ),
         ));
+    }
+    if let Some(day) = &day {
+        extra.extend(crate::presses::rows(&fake, day, members, minute));
     }
     let counts = fake.counts();
     extra.push((

@@ -3,8 +3,10 @@
 //!
 //! `cargo bench --bench burst -- [--platform discord|matrix|both] [--members N]
 //! [--database sqlite|postgres] [--replicas N] [--synapse-db sqlite|postgres]
-//! [--bot upright|reference]` (defaults: both, 200, sqlite, 1, sqlite,
-//! upright). Each member subscribes to the same minute and agrees to the
+//! [--bot upright|reference] [--press]` (defaults: both, 200, sqlite, 1,
+//! sqlite, upright). With `--press` (Discord) every member then checks in
+//! with the ✅ button on each exercise through the day (presses.rs). Each
+//! member subscribes to the same minute and agrees to the
 //! disclaimer, spread over about a second; the bench then waits for every
 //! member's first session message after that minute and prints one column
 //! per platform.
@@ -32,6 +34,7 @@
 mod bot;
 mod discord;
 mod matrix;
+mod presses;
 mod report;
 
 #[path = "../../tests/discord_fake/mod.rs"]
@@ -44,7 +47,7 @@ use std::process::ExitCode;
 
 use upright::store::Database;
 
-const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--database sqlite|postgres] [--replicas N] [--synapse-db sqlite|postgres] [--bot upright|reference]";
+const USAGE: &str = "usage: cargo bench --bench burst -- [--platform discord|matrix|both] [--members N] [--database sqlite|postgres] [--replicas N] [--synapse-db sqlite|postgres] [--bot upright|reference] [--press]";
 
 struct Args {
     matrix: bool,
@@ -54,6 +57,8 @@ struct Args {
     replicas: usize,
     synapse_db: synapse::Storage,
     bot: bot::Program,
+    /// Discord: members check in with the buttons through the whole day.
+    press: bool,
 }
 
 /// Where the bot keeps its memory, and how many processes share it.
@@ -110,6 +115,7 @@ fn args() -> Result<Args, String> {
         replicas: 1,
         synapse_db: synapse::Storage::Sqlite,
         bot: bot::Program::Upright,
+        press: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -151,12 +157,16 @@ fn args() -> Result<Args, String> {
                 Some("reference") => parsed.bot = bot::Program::Reference,
                 other => return Err(format!("--bot {other:?}: upright or reference")),
             },
+            "--press" => parsed.press = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     if parsed.bot == bot::Program::Reference && parsed.discord {
         return Err("the reference bot speaks Matrix only: add --platform matrix".into());
+    }
+    if parsed.press && parsed.matrix {
+        return Err("--press is Discord's buttons: add --platform discord".into());
     }
     if parsed.replicas > 1 && !parsed.postgres {
         return Err(format!(
@@ -224,7 +234,7 @@ async fn main() -> ExitCode {
             deployment.replicas,
             deployment.engine()
         );
-        match discord::run(args.members, &deployment).await {
+        match discord::run(args.members, &deployment, args.press).await {
             Ok(report) => reports.push(report),
             Err(error) => {
                 eprintln!("burst: Discord failed: {error:#}");
