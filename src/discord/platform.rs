@@ -291,17 +291,15 @@ impl Platform for DiscordPlatform {
         let channel = self.channel(to).await?;
         let direct = matches!(to, Destination::Direct { .. });
         let rendered = Rendered::of(&outgoing, direct);
-        if let (Some(press), true) = (outgoing.answers, direct) {
-            match self.answer_press(channel, press, &rendered).await? {
-                Some(message_id) => {
-                    return Ok(Sent {
-                        message_id,
-                        dm: Some(channel.to_string()),
-                        answered_press: true,
-                    });
-                }
-                None => {} // The press no longer answers: the ordinary way.
-            }
+        // Otherwise (the press no longer answers) the ordinary way.
+        if let (Some(press), true) = (outgoing.answers, direct)
+            && let Some(message_id) = self.answer_press(channel, press, &rendered).await?
+        {
+            return Ok(Sent {
+                message_id,
+                dm: Some(channel.to_string()),
+                answered_press: true,
+            });
         }
         let message = rendered
             .message()
