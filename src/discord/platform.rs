@@ -92,9 +92,7 @@ impl DiscordPlatform {
             }
         }
     }
-}
 
-impl DiscordPlatform {
     /// Sends `rendered` as a follow-up to the member's press: the message's
     /// id, or `None` when it has to go the ordinary way (the press no
     /// longer answers, or no earlier attempt is found). An attempt that may
@@ -149,6 +147,25 @@ impl DiscordPlatform {
     }
 }
 
+/// `builder` (a channel message or a follow-up: the same fields on two
+/// types) with what `rendered` shows.
+macro_rules! filled {
+    ($builder:expr, $rendered:expr) => {{
+        let rendered: &Rendered = $rendered;
+        let mut builder = $builder.components(rendered.rows.clone());
+        if let Some(content) = &rendered.content {
+            // Mentions only notify in a message's content, not in an embed.
+            builder = builder
+                .content(content)
+                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true));
+        }
+        if let Some(embed) = &rendered.embed {
+            builder = builder.embed(embed.clone());
+        }
+        builder
+    }};
+}
+
 /// A message as Discord shows it, before it is sent one way or the other.
 struct Rendered {
     /// Text outside the embed (a nudge's mentions notify only there).
@@ -200,31 +217,11 @@ impl Rendered {
     }
 
     fn message(&self) -> serenity::CreateMessage {
-        let mut message = serenity::CreateMessage::new().components(self.rows.clone());
-        if let Some(content) = &self.content {
-            // Mentions only notify in a message's content, not in an embed.
-            message = message
-                .content(content)
-                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true));
-        }
-        if let Some(embed) = &self.embed {
-            message = message.embed(embed.clone());
-        }
-        message
+        filled!(serenity::CreateMessage::new(), self)
     }
 
     fn follow_up(&self) -> serenity::CreateInteractionResponseFollowup {
-        let mut message =
-            serenity::CreateInteractionResponseFollowup::new().components(self.rows.clone());
-        if let Some(content) = &self.content {
-            message = message
-                .content(content)
-                .allowed_mentions(serenity::CreateAllowedMentions::new().all_users(true));
-        }
-        if let Some(embed) = &self.embed {
-            message = message.embed(embed.clone());
-        }
-        message
+        filled!(serenity::CreateInteractionResponseFollowup::new(), self)
     }
 
     /// Whether `message` shows this (its embed's title and text, or its content).

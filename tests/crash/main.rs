@@ -53,6 +53,26 @@ impl Process {
         self.running = Some(bot);
     }
 
+    /// The bot on the fake Discord and a SQLite file, at `pace` minutes
+    /// (not started yet).
+    fn on_discord(fake: &FakeDiscord, dir: &Path, database: &Path, pace: u32) -> Process {
+        Process {
+            dir: dir.to_path_buf(),
+            env: vec![
+                ("DISCORD_TOKEN", discord_fake::TOKEN.into()),
+                ("DISCORD_API_BASE", fake.rest_url.clone()),
+                ("UPRIGHT_DATABASE", database.display().to_string()),
+                (
+                    "UPRIGHT_CONTENT_DIR",
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
+                ),
+                ("UPRIGHT_PACE", pace.to_string()),
+                ("RUST_LOG", "warn,upright::discord=info".into()),
+            ],
+            running: None,
+        }
+    }
+
     /// SIGKILL, then reap: nothing is flushed, nothing said goodbye.
     fn kill(&mut self) {
         drop(self.running.take());
@@ -521,21 +541,7 @@ async fn killed_at_random_moments_on_discord_the_bot_loses_nothing_and_sends_not
     let fake = FakeDiscord::start().await;
     let work = tempfile::tempdir().unwrap();
     let database = work.path().join("crash.sqlite3");
-    let mut bot = Process {
-        dir: work.path().to_path_buf(),
-        env: vec![
-            ("DISCORD_TOKEN", discord_fake::TOKEN.into()),
-            ("DISCORD_API_BASE", fake.rest_url.clone()),
-            ("UPRIGHT_DATABASE", database.display().to_string()),
-            (
-                "UPRIGHT_CONTENT_DIR",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
-            ),
-            ("UPRIGHT_PACE", "1".into()),
-            ("RUST_LOG", "warn,upright::discord=info".into()),
-        ],
-        running: None,
-    };
+    let mut bot = Process::on_discord(&fake, work.path(), &database, 1);
     bot.start();
     wait_for_commands(&fake, &bot).await;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::discord_fake::{self, FakeDiscord, user};
+use super::discord_fake::{FakeDiscord, user};
 use super::members::{Received, discord_messages, next_minute_after, subscribe_on_discord};
 use super::{Process, message_recorded, wait_for_agreement, wait_for_commands};
 
@@ -63,22 +63,8 @@ async fn killed_between_a_press_and_its_answer_the_next_exercise_comes_once() {
     let fake = FakeDiscord::start().await;
     let work = tempfile::tempdir().unwrap();
     let database = work.path().join("press.sqlite3");
-    let mut bot = Process {
-        dir: work.path().to_path_buf(),
-        env: vec![
-            ("DISCORD_TOKEN", discord_fake::TOKEN.into()),
-            ("DISCORD_API_BASE", fake.rest_url.clone()),
-            ("UPRIGHT_DATABASE", database.display().to_string()),
-            (
-                "UPRIGHT_CONTENT_DIR",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
-            ),
-            // Long enough that only presses move the session on.
-            ("UPRIGHT_PACE", "30".into()),
-            ("RUST_LOG", "warn,upright::discord=info".into()),
-        ],
-        running: None,
-    };
+    // A pace long enough that only presses move the session on.
+    let mut bot = Process::on_discord(&fake, work.path(), &database, 30);
     bot.start();
     wait_for_commands(&fake, &bot).await;
     let id = "30000001".to_string();

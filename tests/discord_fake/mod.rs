@@ -89,10 +89,8 @@ struct Inner {
     calls: Vec<Call>,
     violations: Vec<String>,
     scripted: Vec<Scripted>,
-    /// Requests carried out whose answer is then lost: (method, path part).
-    lost_answers: Vec<(String, String)>,
-    /// Requests carried out whose answer leaves this much later.
-    held_answers: Vec<(String, String, Duration)>,
+    /// What happens to the answers of requests carried out (one each).
+    answer_faults: Vec<(String, String, AnswerFault)>,
     /// Messages by channel, as created, with when their request arrived.
     messages: Vec<(Instant, Value)>,
     /// nonce → message, for `enforce_nonce`.
@@ -115,6 +113,28 @@ struct Inner {
     /// The members' app language and the server's, as interactions report
     /// them (`en-US` unless a test says otherwise).
     locales: Option<(String, String)>,
+}
+
+/// What happens to the answer of a request the fake carries out.
+#[derive(Debug, Clone, Copy)]
+enum AnswerFault {
+    /// Lost on the way back: the client gets a 502.
+    Lost,
+    /// Leaves this much later.
+    Held(Duration),
+}
+
+impl Inner {
+    /// The first fault waiting for `method` on `path` (a lost answer, or
+    /// else a held one), taken off the list.
+    fn take_answer_fault(&mut self, method: &str, path: &str, lost: bool) -> Option<AnswerFault> {
+        let i = self.answer_faults.iter().position(|(m, part, fault)| {
+            m == method
+                && path.contains(part.as_str())
+                && matches!(fault, AnswerFault::Lost) == lost
+        })?;
+        Some(self.answer_faults.remove(i).2)
+    }
 }
 
 #[derive(Clone)]
@@ -228,21 +248,21 @@ impl FakeDiscord {
     /// The next matching request is carried out at once, but its answer
     /// leaves `by` later (a slow network on the way back).
     pub fn hold_answer_to(&self, method: &str, path_contains: &str, by: Duration) {
-        self.inner.lock().unwrap().held_answers.push((
-            method.to_string(),
-            path_contains.to_string(),
-            by,
-        ));
+        self.add_answer_fault(method, path_contains, AnswerFault::Held(by));
     }
 
     /// The next matching request is carried out, but its answer is lost on
     /// the way back (a 502 from a proxy): the client cannot tell.
     pub fn lose_answer_to(&self, method: &str, path_contains: &str) {
-        self.inner
-            .lock()
-            .unwrap()
-            .lost_answers
-            .push((method.to_string(), path_contains.to_string()));
+        self.add_answer_fault(method, path_contains, AnswerFault::Lost);
+    }
+
+    fn add_answer_fault(&self, method: &str, path_contains: &str, fault: AnswerFault) {
+        self.inner.lock().unwrap().answer_faults.push((
+            method.to_string(),
+            path_contains.to_string(),
+            fault,
+        ));
     }
 
     /// Sends a gateway dispatch (`t`, `d`) to every connected client.
@@ -596,12 +616,10 @@ impl FakeDiscord {
                 let scripted = inner.scripted.remove(i);
                 return (scripted.status, scripted.body);
             }
-            if let Some(i) = inner
-                .lost_answers
-                .iter()
-                .position(|(m, part)| m == method.as_str() && path.contains(part.as_str()))
+            if inner
+                .take_answer_fault(method.as_str(), path, true)
+                .is_some()
             {
-                inner.lost_answers.remove(i);
                 drop(inner);
                 self.model(method, path, query, body, at);
                 return (502, Value::Null);
@@ -1065,12 +1083,7 @@ async fn handle(State(fake): State<FakeDiscord>, request: Request) -> Response {
             at,
             global: route.global,
         });
-        if let Some(i) = inner
-            .held_answers
-            .iter()
-            .position(|(m, part, _)| *m == method.as_str() && path.contains(part.as_str()))
-        {
-            let (_, _, by) = inner.held_answers.remove(i);
+        if let Some(AnswerFault::Held(by)) = inner.take_answer_fault(method.as_str(), path, false) {
             held = by;
         }
     }
