@@ -222,12 +222,7 @@ impl Engine {
         let claimed_for = Duration::from_std(CLAIM).unwrap_or(Duration::seconds(90));
         let claim = self
             .db()
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let claim = claims::claim(&tx, id, &sender, now, claimed_for)?;
-                tx.commit()?;
-                Ok(claim)
-            })
+            .call(move |c| claims::claim(c, id, &sender, now, claimed_for))
             .await?;
         if matches!(claim, Claim::Ours { .. }) {
             self.telemetry().metrics.claimed("delivery", 1);
@@ -301,26 +296,35 @@ impl Engine {
             (Kind::Exercise, Some(1), Some(session)) => Some(session),
             _ => None,
         };
+        // The member's DM, to remember if it is new (it rarely is).
+        let known_dm = delivery.member.as_ref().and_then(|m| m.dm.clone());
+        let new_dm = match (&recipient, recording.dm.as_deref()) {
+            (Recipient::Member(user_id), Some(dm)) if known_dm.as_deref() != Some(dm) => {
+                Some((*user_id, dm.to_string()))
+            }
+            _ => None,
+        };
         let recorded = self
             .db()
             .call(move |c| {
-                let tx = c.transaction()?;
-                deliveries::mark_sent(&tx, id, &recording.message_id, now)?;
-                if choices_attached {
-                    // The buttons are the choices: no reactions to add.
-                    deliveries::mark_done(&tx, id)?;
+                // Buttons are the choices: no reactions to add.
+                let reactions_follow = !choices_attached;
+                let message_id = &recording.message_id;
+                match &new_dm {
+                    // One statement needs no transaction (a round trip each
+                    // way less on PostgreSQL).
+                    None => deliveries::mark_sent_with(c, id, message_id, now, reactions_follow)?,
+                    Some((user_id, dm)) => {
+                        let tx = c.transaction()?;
+                        deliveries::mark_sent_with(&tx, id, message_id, now, reactions_follow)?;
+                        users::set_dm_target(&tx, *user_id, dm)?;
+                        tx.commit()?;
+                    }
                 }
-                if let (Recipient::Member(user_id), Some(dm)) =
-                    (&recipient, recording.dm.as_deref())
-                {
-                    users::set_dm_target(&tx, *user_id, dm)?;
+                match opened {
+                    Some(session) => sessions::scheduled_at(c, session),
+                    None => Ok(None),
                 }
-                let scheduled = match opened {
-                    Some(session) => sessions::scheduled_at(&tx, session)?,
-                    None => None,
-                };
-                tx.commit()?;
-                Ok(scheduled)
             })
             .await;
         match recorded {

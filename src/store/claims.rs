@@ -35,9 +35,9 @@ pub struct Unfinished {
     pub since: DateTime<Utc>,
 }
 
-/// Claims delivery `id` for `sender` until `until` (inside a transaction,
-/// so the look and the claim are one step). `claimed_for` is how long every
-/// claim lasts, to tell when an unfinished one was made.
+/// Claims delivery `id` for `sender` for `claimed_for` from `now` (the
+/// look and the claim are one step). `claimed_for` is how long every claim
+/// lasts, to tell when an unfinished one was made.
 pub fn claim(
     c: &dyn Conn,
     id: i64,
@@ -45,19 +45,22 @@ pub fn claim(
     now: DateTime<Utc>,
     claimed_for: chrono::Duration,
 ) -> Result<Claim> {
-    // PostgreSQL: the row locked until the transaction ends, so two
-    // senders cannot both find it free.
-    let lock = match c.engine() {
-        Engine::Sqlite => "",
-        Engine::Postgres => " FOR UPDATE",
-    };
-    let earlier = c
-        .query_opt(
-            &format!("SELECT claimed_by, claimed_until FROM deliveries WHERE id = ?1{lock}"),
-            args![id],
-            |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
-        )?
-        .unwrap_or((None, None));
+    match c.engine() {
+        Engine::Sqlite => claim_on_sqlite(c, id, sender, now, claimed_for),
+        Engine::Postgres => claim_on_postgres(c, id, sender, now, claimed_for),
+    }
+}
+
+/// A delivery's claim as it stood: by whom, until when.
+type Earlier = (Option<String>, Option<i64>);
+
+/// What a claim that stood as `earlier` means for `sender` at `now`.
+fn decide(
+    earlier: Earlier,
+    sender: &str,
+    now: DateTime<Utc>,
+    claimed_for: chrono::Duration,
+) -> Result<Claim> {
     let resumed = matches!(&earlier, (Some(by), Some(_)) if by == sender);
     let unfinished = match earlier {
         (Some(by), Some(until)) if by != sender => {
@@ -73,14 +76,91 @@ pub fn claim(
         }
         _ => None,
     };
-    c.execute(
-        "UPDATE deliveries SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
-        args![id, sender, to_db_time(now + claimed_for)],
-    )?;
     Ok(Claim::Ours {
         unfinished,
         resumed,
     })
+}
+
+/// SQLite: one connection, held for the whole call, so the look and the
+/// claim cannot be interleaved with another sender's.
+fn claim_on_sqlite(
+    c: &dyn Conn,
+    id: i64,
+    sender: &str,
+    now: DateTime<Utc>,
+    claimed_for: chrono::Duration,
+) -> Result<Claim> {
+    let earlier = c
+        .query_opt(
+            "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ?1",
+            args![id],
+            |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
+        )?
+        .unwrap_or((None, None));
+    let claim = decide(earlier, sender, now, claimed_for)?;
+    if matches!(claim, Claim::Ours { .. }) {
+        c.execute(
+            "UPDATE deliveries SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+            args![id, sender, to_db_time(now + claimed_for)],
+        )?;
+    }
+    Ok(claim)
+}
+
+/// The claim in one statement, which locks the row while it looks (one
+/// round trip where a transaction takes four): it answers with the claim
+/// that stood if it took the delivery, nothing if another sender holds it.
+const CLAIM_ON_POSTGRES: &str = "UPDATE deliveries AS d SET claimed_by = ?2, claimed_until = ?3
+  FROM (SELECT id, claimed_by, claimed_until FROM deliveries WHERE id = ?1 FOR UPDATE) AS earlier
+ WHERE d.id = earlier.id
+   AND (earlier.claimed_by IS NULL OR earlier.claimed_until IS NULL
+        OR earlier.claimed_by = ?2 OR earlier.claimed_until < ?4)
+ RETURNING earlier.claimed_by, earlier.claimed_until";
+
+/// How often a claim is tried again when the claim in its way ended
+/// between the try and the look that followed it.
+const CLAIM_TRIES: u32 = 3;
+
+fn claim_on_postgres(
+    c: &dyn Conn,
+    id: i64,
+    sender: &str,
+    now: DateTime<Utc>,
+    claimed_for: chrono::Duration,
+) -> Result<Claim> {
+    let until = to_db_time(now + claimed_for);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let taken = c.query_opt(
+            CLAIM_ON_POSTGRES,
+            args![id, sender, until, to_db_time(now)],
+            |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
+        )?;
+        if let Some(earlier) = taken {
+            return decide(earlier, sender, now, claimed_for);
+        }
+        // Not taken: who holds it (or the delivery is gone: nothing to hold).
+        let holding = c.query_opt(
+            "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ?1",
+            args![id],
+            |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
+        )?;
+        let Some(holding) = holding else {
+            return decide((None, None), sender, now, claimed_for);
+        };
+        match decide(holding, sender, now, claimed_for)? {
+            held @ Claim::Held { .. } => return Ok(held),
+            // The holder let go meanwhile: try again.
+            Claim::Ours { .. } if tries < CLAIM_TRIES => continue,
+            Claim::Ours { .. } => {
+                return Err(super::StoreError::Conflict(format!(
+                    "delivery {id}: its claim changed hands {CLAIM_TRIES} times"
+                )));
+            }
+        }
+    }
 }
 
 /// Puts an unfinished claim back as it was, when whether its send went out

@@ -375,13 +375,30 @@ pub fn mark_sent(
     platform_message_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    mark_sent_with(c, id, platform_message_id, now, true)
+}
+
+/// [`mark_sent`], where `reactions_follow` is false when the platform put
+/// the choices on the message itself (buttons): then it is `done` at once.
+pub fn mark_sent_with(
+    c: &dyn Conn,
+    id: i64,
+    platform_message_id: &str,
+    now: DateTime<Utc>,
+    reactions_follow: bool,
+) -> Result<()> {
     c.execute(
         "UPDATE deliveries
-         SET state = CASE WHEN reactions = '' THEN 'done' ELSE 'sent' END,
+         SET state = CASE WHEN reactions = '' OR ?4 = 0 THEN 'done' ELSE 'sent' END,
              platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL,
              claimed_by = NULL, claimed_until = NULL, press_token = NULL
          WHERE id = ?1",
-        args![id, platform_message_id, to_db_time(now)],
+        args![
+            id,
+            platform_message_id,
+            to_db_time(now),
+            i64::from(reactions_follow)
+        ],
     )?;
     Ok(())
 }
