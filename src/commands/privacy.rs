@@ -6,7 +6,8 @@ use super::{CommandError, Ctx};
 use crate::message::{Attachment, Message, Reply};
 use crate::store::sessions::Owner;
 use crate::store::{
-    check_ins, deliveries, groups, post_names, reaction_events, sessions, subscriptions, users,
+    check_ins, deliveries, early_reactions, groups, post_names, reaction_events, sessions,
+    subscriptions, users,
 };
 use crate::tr;
 
@@ -136,6 +137,7 @@ pub(crate) fn delete(ctx: &Ctx<'_>, confirmed: bool) -> Result<Reply, CommandErr
     }
     let user = &ctx.user;
     reaction_events::forget_user(ctx.c, &user.platform, &user.platform_user_id)?;
+    early_reactions::forget_user(ctx.c, &user.platform, &user.platform_user_id)?;
     // The posts naming them are cleaned by the engine, a batch at a time.
     post_names::mark_departed(ctx.c, user.id)?;
     users::delete(ctx.c, user.id)?;

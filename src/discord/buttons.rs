@@ -318,7 +318,7 @@ async fn answer_to(
             ),
         ),
         (ReactionOutcome::SessionOver, _) => Answer::Private(tr!(lang, "discord-session-over")),
-        (ReactionOutcome::Ignored | ReactionOutcome::Withdrawn(_), _) => {
+        (ReactionOutcome::Ignored | ReactionOutcome::Withdrawn(_) | ReactionOutcome::Held, _) => {
             Answer::Private(tr!(lang, "discord-not-yours"))
         }
     }

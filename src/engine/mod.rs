@@ -7,8 +7,10 @@
 //! command or reaction. Tests and the demo drive the same steps with a
 //! [`ManualClock`](crate::clock::ManualClock) through [`Engine::run_until`].
 
+mod catch_up;
 mod direct;
 pub mod disclaimer;
+mod early_reactions;
 pub mod followup;
 pub mod groups;
 mod membership;

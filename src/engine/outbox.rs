@@ -13,7 +13,7 @@ use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, MissedBecause, Owner, Status};
 use crate::store::sql::Conn;
 use crate::store::subscriptions::{self, State as SubscriptionState};
-use crate::store::{Result, StoreError, users};
+use crate::store::{Result, StoreError, early_reactions, users};
 use crate::telemetry::DeliveryOutcome;
 
 /// Transient failures are retried this many times before giving up.
@@ -126,9 +126,15 @@ impl Engine {
             Ok(Some(sent)) => {
                 metrics.delivery(&delivery.platform, DeliveryOutcome::Sent);
                 metrics.sent(&delivery.platform, sent.answered_press);
+                let message_id = sent.message_id.clone();
                 self.record_sent(&delivery, sent, now, choices_attached)
-                    .await
-                    .map(|()| true)
+                    .await?;
+                if unfinished {
+                    // Sent again under its key: the platform may have had it.
+                    self.catch_up_unrecorded(platform, &delivery, &message_id)
+                        .await;
+                }
+                Ok(true)
             }
             Ok(None) => {
                 // The bot's reactions on a message already counted as sent.
@@ -203,9 +209,12 @@ impl Engine {
             Ok(Some(sent)) => {
                 tracing::info!(delivery = delivery.id, key = %delivery.key, "found sent by a sender that stopped before recording it");
                 let choices_attached = platform.attaches_choices();
+                let message_id = sent.message_id.clone();
                 self.record_sent(delivery, sent, self.now(), choices_attached)
-                    .await
-                    .map(|()| Handover::Settled(true))
+                    .await?;
+                self.catch_up_unrecorded(platform, delivery, &message_id)
+                    .await;
+                Ok(Handover::Settled(true))
             }
             Ok(None) => Ok(Handover::Send { unfinished: true }),
             Err(error) => {
@@ -291,6 +300,7 @@ impl Engine {
         choices_attached: bool,
     ) -> Result<()> {
         let (id, recipient, recording) = (delivery.id, delivery.recipient.clone(), sent.clone());
+        let platform = delivery.platform.clone();
         // A session's first message: how late it is, for the metrics.
         let opened = match (delivery.kind, delivery.step, delivery.session_id) {
             (Kind::Exercise, Some(1), Some(session)) => Some(session),
@@ -321,15 +331,30 @@ impl Engine {
                         tx.commit()?;
                     }
                 }
-                match opened {
-                    Some(session) => sessions::scheduled_at(c, session),
-                    None => Ok(None),
-                }
+                // Looked for only now that the message is recorded (see
+                // `early_reactions`).
+                let reactions_waiting = early_reactions::any_for(c, &platform, message_id)?;
+                let scheduled = match opened {
+                    Some(session) => sessions::scheduled_at(c, session)?,
+                    None => None,
+                };
+                Ok((scheduled, reactions_waiting))
             })
             .await;
         match recorded {
-            Ok(scheduled) => {
+            Ok((scheduled, reactions_waiting)) => {
                 self.forget_unrecorded(id);
+                if reactions_waiting
+                    && let Err(error) = self
+                        .adopt_early_reactions(&delivery.platform, &sent.message_id)
+                        .await
+                {
+                    // The hourly upkeep applies them instead.
+                    tracing::warn!(
+                        delivery = id,
+                        "cannot apply the check-ins made before it was recorded: {error}"
+                    );
+                }
                 if let Some(scheduled) = scheduled {
                     let lag = (now - scheduled).num_milliseconds() as f64 / 1000.0;
                     self.telemetry()
@@ -343,6 +368,26 @@ impl Engine {
                 self.remember_unrecorded(id, sent);
                 Err(error)
             }
+        }
+    }
+
+    /// A message a sender that stopped sent but never recorded, recorded
+    /// now: members may have checked in on it while no replica knew it, and
+    /// a platform that does not replay their reactions is asked for them.
+    async fn catch_up_unrecorded(
+        &self,
+        platform: &dyn Platform,
+        delivery: &Delivery,
+        message_id: &str,
+    ) {
+        if !matches!(delivery.kind, Kind::Exercise | Kind::Disclaimer) {
+            return;
+        }
+        if let Err(error) = self.catch_up_on(platform, delivery, message_id).await {
+            tracing::warn!(
+                delivery = delivery.id,
+                "cannot catch up on its check-ins: {error}"
+            );
         }
     }
 

@@ -2,9 +2,10 @@
 //! check-ins (or the disclaimer's acknowledgement).
 
 use crate::store::sql::Conn;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::Engine;
+use super::early_reactions::withdraw_held;
 use super::press_answers::tied_to_press;
 use super::sessions::{self as session_flow};
 use crate::check_in::CheckInKind;
@@ -45,6 +46,9 @@ pub enum ReactionOutcome {
     Unchanged(CheckInKind),
     /// A button on a session that has ended (a newer one has started).
     SessionOver,
+    /// A check-in on a message not yet recorded as the bot's: it counts
+    /// once the message is (see [`early_reactions`](super::early_reactions)).
+    Held,
 }
 
 impl ReactionOutcome {
@@ -88,31 +92,15 @@ impl Engine {
         let Some(kind) = CheckInKind::from_emoji(&event.emoji) else {
             return Ok(ReactionOutcome::Ignored);
         };
-        let platform = event.platform.clone();
+        let (platform, message_id) = (event.platform.clone(), event.message_id.clone());
         let outcome = self
-            .record(move |c, content, now| {
-                let outcome = apply(c, content, &event, kind, Via::Reaction, now)?;
-                // Only check-ins are remembered, so a later removal can withdraw them.
-                if let (Some(reaction_id), true, true) = (
-                    &event.reaction_id,
-                    event.added,
-                    outcome != ReactionOutcome::Ignored,
-                ) {
-                    let reaction = reaction_events::Reaction {
-                        platform: &event.platform,
-                        reaction_id,
-                        message_id: &event.message_id,
-                        user_id: &event.user_id,
-                        emoji: &event.emoji,
-                        room: event.room.as_deref(),
-                    };
-                    reaction_events::remember(c, &reaction, now)?;
-                }
-                Ok(outcome)
-            })
+            .record(move |c, content, now| apply_reaction(c, content, &event, kind, now))
             .await?;
-        if let ReactionOutcome::Recorded(kind) = outcome {
-            self.telemetry().metrics.check_in(&platform, kind);
+        match outcome {
+            ReactionOutcome::Recorded(kind) => self.telemetry().metrics.check_in(&platform, kind),
+            // The message may have been recorded since it was looked for.
+            ReactionOutcome::Held => self.adopt_early_reactions(&platform, &message_id).await?,
+            _ => {}
         }
         Ok(outcome)
     }
@@ -180,60 +168,6 @@ impl Engine {
             .await
     }
 
-    /// Check-ins made while the bot was away, on a platform that does not
-    /// replay them: each exercise message of the last day's sessions is
-    /// asked who reacted, and each reaction is recorded as if it had just
-    /// arrived (recording one twice changes nothing). Returns how many
-    /// reactions were found.
-    pub async fn catch_up_check_ins(&self, platform_name: &str) -> Result<usize> {
-        let Some(platform) = self.platform(platform_name) else {
-            return Ok(0);
-        };
-        let (name, since) = (platform_name.to_string(), self.now() - Duration::days(1));
-        let messages = self
-            .db()
-            .call(move |c| deliveries::recent_exercises(c, &name, since))
-            .await?;
-        let mut found = 0;
-        for delivery in messages {
-            let (Ok(to), Some(message_id)) = (
-                super::outbox::destination(&delivery),
-                delivery.platform_message_id.clone(),
-            ) else {
-                continue;
-            };
-            for kind in CheckInKind::ALL {
-                let reactors = match platform.reactors(&to, &message_id, kind.emoji()).await {
-                    Ok(Some(reactors)) => reactors,
-                    Ok(None) => return Ok(found), // The platform replays them itself.
-                    Err(error) => {
-                        tracing::warn!(message = %message_id, "cannot read reactions: {error}");
-                        continue;
-                    }
-                };
-                for user_id in reactors {
-                    found += 1;
-                    let room = match &delivery.recipient {
-                        Recipient::Channel(channel) => Some(channel.clone()),
-                        Recipient::Member(_) => None,
-                    };
-                    self.on_reaction(ReactionEvent {
-                        platform: platform_name.to_string(),
-                        message_id: message_id.clone(),
-                        user_id,
-                        display_name: None,
-                        emoji: kind.emoji().to_string(),
-                        added: true,
-                        reaction_id: None,
-                        room,
-                    })
-                    .await?;
-                }
-            }
-        }
-        Ok(found)
-    }
-
     /// A reaction removed by its own id (a Matrix redaction): the check-in
     /// it made, if any, is withdrawn in the same transaction that forgets
     /// it. Only in the room it was made in, and only by the member who
@@ -252,13 +186,16 @@ impl Engine {
         );
         let room = withdrawal.room.map(str::to_string);
         self.record(move |c, content, now| {
+            let withdrawal = Withdrawal {
+                by: &by,
+                by_moderator,
+                room: room.as_deref(),
+            };
             match reaction_events::find(c, &platform, &reaction_id)? {
-                // Only from its own room (one made before rooms were
-                // remembered matches any), by its sender or a moderator.
                 Some(reaction)
-                    if (reaction.user_id == by || by_moderator)
-                        && (reaction.room.is_none() || reaction.room == room) => {}
-                _ => return Ok(ReactionOutcome::Ignored),
+                    if withdrawal.allows(&reaction.user_id, reaction.room.as_deref()) => {}
+                Some(_) => return Ok(ReactionOutcome::Ignored),
+                None => return withdraw_held(c, &platform, &reaction_id, &withdrawal),
             }
             let Some(reaction) = reaction_events::take(c, &platform, &reaction_id)? else {
                 return Ok(ReactionOutcome::Ignored);
@@ -303,6 +240,39 @@ impl Engine {
     }
 }
 
+/// A reaction on one of the bot's messages, in the transaction that
+/// records it. Check-ins are remembered by the reaction's own id, so a
+/// later removal can withdraw them; one on a message not yet recorded as
+/// the bot's waits for it (see [`early_reactions`](super::early_reactions)).
+pub(super) fn apply_reaction(
+    c: &dyn Conn,
+    content: &Content,
+    event: &ReactionEvent,
+    kind: CheckInKind,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
+    let Some(delivery) = deliveries::find_by_message(c, &event.platform, &event.message_id)? else {
+        return super::early_reactions::hold_or_withdraw(c, event, kind, now);
+    };
+    let outcome = apply_to(c, content, event, &delivery, kind, Via::Reaction, now)?;
+    if let (Some(reaction_id), true, true) = (
+        &event.reaction_id,
+        event.added,
+        outcome != ReactionOutcome::Ignored,
+    ) {
+        let reaction = reaction_events::Reaction {
+            platform: &event.platform,
+            reaction_id,
+            message_id: &event.message_id,
+            user_id: &event.user_id,
+            emoji: &event.emoji,
+            room: event.room.as_deref(),
+        };
+        reaction_events::remember(c, &reaction, now)?;
+    }
+    Ok(outcome)
+}
+
 fn apply(
     c: &dyn Conn,
     content: &Content,
@@ -311,12 +281,24 @@ fn apply(
     via: Via,
     now: DateTime<Utc>,
 ) -> Result<ReactionOutcome> {
-    let Some(delivery) = deliveries::find_by_message(c, &event.platform, &event.message_id)? else {
-        return Ok(ReactionOutcome::Ignored);
-    };
+    match deliveries::find_by_message(c, &event.platform, &event.message_id)? {
+        Some(delivery) => apply_to(c, content, event, &delivery, kind, via, now),
+        None => Ok(ReactionOutcome::Ignored),
+    }
+}
+
+fn apply_to(
+    c: &dyn Conn,
+    content: &Content,
+    event: &ReactionEvent,
+    delivery: &Delivery,
+    kind: CheckInKind,
+    via: Via,
+    now: DateTime<Utc>,
+) -> Result<ReactionOutcome> {
     match &delivery.recipient {
-        Recipient::Member(_) => apply_in_dm(c, content, event, &delivery, kind, via, now),
-        Recipient::Channel(_) => apply_in_group(c, content, event, &delivery, kind, via, now),
+        Recipient::Member(_) => apply_in_dm(c, content, event, delivery, kind, via, now),
+        Recipient::Channel(_) => apply_in_group(c, content, event, delivery, kind, via, now),
     }
 }
 
@@ -536,4 +518,13 @@ pub struct Withdrawal<'a> {
     pub by_moderator: bool,
     /// The room the withdrawal happened in, when the platform says.
     pub room: Option<&'a str>,
+}
+
+impl Withdrawal<'_> {
+    /// Whether it may take back `user_id`'s reaction made in `room`: only
+    /// from its own room (one remembered without a room matches any), by
+    /// its sender or a moderator.
+    pub(super) fn allows(&self, user_id: &str, room: Option<&str>) -> bool {
+        (user_id == self.by || self.by_moderator) && (room.is_none() || room == self.room)
+    }
 }

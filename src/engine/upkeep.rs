@@ -1,5 +1,6 @@
 //! Housekeeping in every pass: records past the retention period (and
-//! answered commands past a day) go, and
+//! answered commands past a day, check-ins on messages never recorded past
+//! an hour) go, and
 //! the posts naming a member who erased their data are cleaned.
 
 use std::sync::PoisonError;
@@ -7,7 +8,9 @@ use std::sync::PoisonError;
 use chrono::Duration;
 
 use super::Engine;
-use crate::store::{Result, answered_commands, deliveries, post_names, reaction_events};
+use crate::store::{
+    Result, answered_commands, deliveries, early_reactions, post_names, reaction_events,
+};
 
 /// How often the retention purge runs.
 const PURGE_EVERY: Duration = Duration::hours(1);
@@ -15,6 +18,10 @@ const PURGE_EVERY: Duration = Duration::hours(1);
 /// How long answered commands are remembered: longer than any replay
 /// (commands older than a few minutes are not answered at all).
 const ANSWERS_REMEMBERED: Duration = Duration::days(1);
+
+/// How long a check-in on a message not yet recorded waits for it: far
+/// longer than any replica takes to record what it sent.
+const EARLY_REACTIONS_KEPT: Duration = Duration::hours(1);
 
 /// Posts cleaned in one transaction, so a member named in thousands of
 /// posts never holds the database for long.
@@ -37,6 +44,8 @@ impl Engine {
             }
             *purged_at = Some(now);
         }
+        self.settle_early_reactions(now - EARLY_REACTIONS_KEPT)
+            .await?;
         // Checked: a retention past the calendar keeps everything.
         let cutoff = now.checked_sub_signed(self.settings().retention);
         let answers_cutoff = now - ANSWERS_REMEMBERED;
@@ -60,6 +69,24 @@ impl Engine {
                 reactions,
                 "purged records past the retention period"
             );
+        }
+        Ok(())
+    }
+
+    /// Applies the check-ins held for messages recorded since (one whose
+    /// hand-over missed them), then forgets those held since before
+    /// `cutoff`: their messages were never the bot's.
+    async fn settle_early_reactions(&self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        let recorded = self.db().call(early_reactions::recorded).await?;
+        for (platform, message_id) in recorded {
+            self.adopt_early_reactions(&platform, &message_id).await?;
+        }
+        let forgotten = self
+            .db()
+            .call(move |c| early_reactions::purge_before(c, cutoff))
+            .await?;
+        if forgotten > 0 {
+            tracing::info!(forgotten, "forgot check-ins on messages never recorded");
         }
         Ok(())
     }

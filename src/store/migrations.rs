@@ -62,6 +62,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     17 "0017" answered_commands,
     18 "0018" languages,
     19 "0019" press_answers,
+    20 "0020" early_reactions,
 ];
 
 /// The lock replicas take on PostgreSQL while they migrate, so two starting

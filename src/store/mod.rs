@@ -14,6 +14,7 @@ pub mod check_ins;
 pub mod claims;
 mod database;
 pub mod deliveries;
+pub mod early_reactions;
 pub mod groups;
 pub mod leases;
 mod migrations;

@@ -86,6 +86,8 @@ struct State {
     left: std::collections::HashSet<(String, String)>,
     /// Users the platform cannot look up at all (a deleted account).
     unknown: std::collections::HashSet<String>,
+    /// Reactions made while no bot was told: (message id, user, emoji).
+    unseen: Vec<(String, String, String)>,
 }
 
 pub struct FakePlatform {
@@ -168,6 +170,13 @@ impl FakePlatform {
     /// Membership lookups wait (`true`) until released (`false`).
     pub fn hold_lookups(&self, held: bool) {
         self.lookups_held.send_replace(held);
+    }
+
+    /// `user` reacts with `emoji` while no bot is there to be told (as
+    /// Discord keeps it); only [`Platform::reactors`] shows it.
+    pub fn reacted_unseen(&self, message_id: &str, user: &str, emoji: &str) {
+        let reaction = (message_id.to_string(), user.to_string(), emoji.to_string());
+        self.state.lock().unwrap().unseen.push(reaction);
     }
 }
 
@@ -270,6 +279,26 @@ impl Platform for FakePlatform {
             }
         }
         Ok(())
+    }
+
+    /// As Discord does: who reacted is asked for, never replayed.
+    async fn reactors(
+        &self,
+        _to: &Destination,
+        message_id: &str,
+        emoji: &str,
+    ) -> Result<Option<Vec<String>>, SendError> {
+        let mut state = self.state.lock().unwrap();
+        state
+            .calls
+            .push(("reactors".into(), message_id.to_string()));
+        let users = state
+            .unseen
+            .iter()
+            .filter(|(message, _, e)| message == message_id && e == emoji)
+            .map(|(_, user, _)| user.clone())
+            .collect();
+        Ok(Some(users))
     }
 
     async fn is_member(&self, channel: &str, user_id: &str) -> Result<bool, SendError> {
@@ -451,6 +480,18 @@ impl Bot {
             .call_blocking(|c| c.query_opt(sql, &[], &read))
             .unwrap()
             .unwrap_or_else(|| panic!("no row from {sql}"))
+    }
+
+    /// Every row, read by `read`.
+    pub fn query_rows<T: Send>(
+        &self,
+        sql: &str,
+        read: impl Fn(&dyn Row) -> upright::store::Result<T> + Sync,
+    ) -> Vec<T> {
+        self.engine
+            .db()
+            .call_blocking(|c| c.query_all(sql, &[], &read))
+            .unwrap()
     }
 }
 

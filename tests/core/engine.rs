@@ -1027,8 +1027,11 @@ async fn reactions_that_are_not_check_ins_are_ignored() {
     );
     assert_eq!(
         bot.react("hal", "no-such-message", "✅", true).await,
-        ReactionOutcome::Ignored
+        ReactionOutcome::Held,
+        "a message not (yet) the bot's: held, changing nothing until it is"
     );
+    let check_ins: i64 = bot.query("SELECT COUNT(*) FROM check_ins");
+    assert_eq!(check_ins, 0);
     assert_eq!(
         bot.react("hal", &hal_first, "✅", false).await,
         ReactionOutcome::Ignored,
@@ -1300,8 +1303,11 @@ async fn member_commands_do_what_they_say() {
     assert!(reply.contains("privacy delete confirm"));
     let users: i64 = bot.query("SELECT COUNT(*) FROM users");
     assert_eq!(users, 1, "nothing erased before confirming");
+    // A check-in waiting for a message not yet recorded is the member's too.
+    let held = bot.react("oli", "not-yet-recorded", "✅", true).await;
+    assert_eq!(held, ReactionOutcome::Held);
     bot.command("oli", "privacy delete confirm").await;
-    let rows: i64 = bot.query("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM subscriptions) + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM deliveries)");
+    let rows: i64 = bot.query("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM subscriptions) + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM deliveries) + (SELECT COUNT(*) FROM early_reactions)");
     assert_eq!(rows, 0, "everything about the member is erased");
 }
 

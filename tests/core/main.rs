@@ -14,6 +14,7 @@ mod cli;
 mod code_map;
 mod content;
 mod demo;
+mod early_reactions;
 mod engine;
 mod fuzz;
 mod groups;
