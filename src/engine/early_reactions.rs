@@ -23,20 +23,21 @@ impl Engine {
         platform: &str,
         message_id: &str,
     ) -> Result<()> {
-        let (platform, message_id) = (platform.to_string(), message_id.to_string());
         let (now, content) = (self.now(), self.content());
+        let (platform, message_id) = (platform.to_string(), message_id.to_string());
+        let looked_for = message_id.clone();
         let outcomes = self
             .db()
             .call(move |c| {
-                if !early_reactions::any_for(c, &platform, &message_id)? {
+                if !early_reactions::any_for(c, &platform, &looked_for)? {
                     return Ok(Vec::new());
                 }
                 let tx = c.transaction()?;
-                if deliveries::find_by_message(&tx, &platform, &message_id)?.is_none() {
+                if deliveries::find_by_message(&tx, &platform, &looked_for)?.is_none() {
                     return Ok(Vec::new());
                 }
                 let mut outcomes = Vec::new();
-                for early in early_reactions::take(&tx, &platform, &message_id)? {
+                for early in early_reactions::take(&tx, &platform, &looked_for)? {
                     let (event, kind) = (event_of(&early), early.kind);
                     let outcome = apply_reaction(&tx, &content, &event, kind, now)?;
                     outcomes.push((early.platform, outcome));
@@ -51,6 +52,11 @@ impl Engine {
             }
         }
         if !outcomes.is_empty() {
+            tracing::info!(
+                message = %message_id,
+                check_ins = outcomes.len(),
+                "applied the check-ins made before the message was recorded"
+            );
             self.wake();
         }
         Ok(())

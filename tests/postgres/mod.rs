@@ -310,5 +310,10 @@ impl Drop for Postgres {
         // Stopped by PID; its backends exit when they see it gone.
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The server's log (each failed statement with its error), kept
+        // for reading after a bench or a failed test.
+        if let Some(to) = std::env::var_os("UPRIGHT_PG_LOG") {
+            let _ = std::fs::copy(self._dir.path().join("postgres.log"), to);
+        }
     }
 }
