@@ -1,7 +1,11 @@
-//! Work kept in order per key (a room) and run in parallel across keys, with
-//! a bound on how much may wait. A platform's event loop hands its events
-//! here and goes straight back to receiving: a slow reply in one room never
-//! holds up the next sync, nor another room.
+//! Work kept in order per key and run in parallel across keys.
+//!
+//! - [`OrderedWork`]: jobs queued by key (a room), with a bound on how much
+//!   may wait. A platform's event loop hands its events here and goes
+//!   straight back to receiving: a slow reply in one room never holds up the
+//!   next sync, nor another room.
+//! - [`Turns`]: one at a time per key (a member), for work whose caller
+//!   waits for its result, in the order the turns were asked for.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -77,6 +81,62 @@ impl OrderedWork {
     /// Jobs accepted and not finished yet.
     pub fn pending(&self) -> usize {
         self.limit.saturating_sub(self.capacity.available_permits())
+    }
+}
+
+/// One holder at a time per key; the others wait in the order they came
+/// (tokio's mutex is fair). A key is forgotten when nobody holds or awaits
+/// it, so the map holds only keys in use.
+#[derive(Default)]
+pub struct Turns {
+    keys: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A turn held: the next one for its key starts when this is dropped.
+pub struct Turn<'a> {
+    turns: &'a Turns,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Turns {
+    /// Waits for every turn asked for `key` before this one.
+    pub async fn take(&self, key: &str) -> Turn<'_> {
+        let lock = {
+            let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(keys.entry(key.to_string()).or_default())
+        };
+        let held = Some(Arc::clone(&lock).lock_owned().await);
+        Turn {
+            turns: self,
+            key: key.to_string(),
+            lock,
+            held,
+        }
+    }
+
+    /// Keys held or awaited now.
+    pub fn in_use(&self) -> usize {
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.held.take();
+        let mut keys = self
+            .turns
+            .keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Only the map and this turn know the lock: nobody waits for it.
+        if Arc::strong_count(&self.lock) == 2 {
+            keys.remove(&self.key);
+        }
     }
 }
 
@@ -174,5 +234,46 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Err("not every job ran".into())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn turns_go_one_at_a_time_per_key_in_order_and_keys_are_forgotten() -> Result<(), String>
+    {
+        let turns = Arc::new(Turns::default());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let first = turns.take("ana").await;
+        let mut waiting = Vec::new();
+        for i in 1..=3 {
+            let (turns, log) = (Arc::clone(&turns), Arc::clone(&log));
+            waiting.push(tokio::spawn(async move {
+                let _turn = turns.take("ana").await;
+                log.lock().unwrap_or_else(PoisonError::into_inner).push(i);
+            }));
+            // Asked for in this order.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Another member goes at once.
+        tokio::time::timeout(Duration::from_secs(5), turns.take("ben"))
+            .await
+            .map_err(|_| "another key waited".to_string())?;
+        if !log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+        {
+            return Err("a turn went while the first was held".into());
+        }
+        drop(first);
+        for task in waiting {
+            task.await.map_err(|e| e.to_string())?;
+        }
+        let order = log.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if order != [1, 2, 3] {
+            return Err(format!("turns went out of order: {order:?}"));
+        }
+        if turns.in_use() != 0 {
+            return Err(format!("{} keys kept after use", turns.in_use()));
+        }
+        Ok(())
     }
 }

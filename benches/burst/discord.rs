@@ -53,10 +53,12 @@ pub async fn run(members: usize, deployment: &Deployment, press: bool) -> anyhow
             "UPRIGHT_CONTENT_DIR",
             concat!(env!("CARGO_MANIFEST_DIR"), "/content").into(),
         ),
-        // Warnings, and which replica holds the lease.
+        // Warnings, and which replica holds the lease (unless RUST_LOG
+        // asks for more).
         (
             "RUST_LOG",
-            "warn,upright::app=info,upright::replica=info".into(),
+            std::env::var("RUST_LOG")
+                .unwrap_or_else(|_| "warn,upright::app=info,upright::replica=info".into()),
         ),
     ];
     let mut bot = Replicas::new();
@@ -120,6 +122,7 @@ pub async fn run(members: usize, deployment: &Deployment, press: bool) -> anyhow
     let peak_rss = bot.peak_rss_kib()?;
     bot.stop();
     bot.save_logs(deployment.log_name("discord"))?;
+    save_calls(&fake, minute)?;
 
     let first_message_after_minute: Vec<Duration> = firsts
         .iter()
@@ -219,6 +222,28 @@ pub async fn run(members: usize, deployment: &Deployment, press: bool) -> anyhow
         bot_peak_rss_kib: peak_rss,
         extra,
     })
+}
+
+/// With `UPRIGHT_BURST_CALLS` set, writes every request the fake took
+/// there, one a line: seconds from the minute, method, path, status, and
+/// whether it counted against the global limit.
+fn save_calls(fake: &FakeDiscord, minute: Instant) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let Some(path) = std::env::var_os("UPRIGHT_BURST_CALLS") else {
+        return Ok(());
+    };
+    let mut lines = String::new();
+    for call in fake.calls() {
+        let at = if call.at >= minute {
+            call.at.duration_since(minute).as_secs_f64()
+        } else {
+            -minute.duration_since(call.at).as_secs_f64()
+        };
+        let (method, path, status, global) = (call.method, call.path, call.status, call.global);
+        writeln!(lines, "{at:.3} {method} {path} {status} {global}")?;
+    }
+    std::fs::write(path, lines)?;
+    Ok(())
 }
 
 /// Time for the disclaimers the commands cause: one DM opening and one

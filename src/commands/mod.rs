@@ -258,7 +258,9 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
         later::refresh_group(engine, &member.platform, id).await;
     }
     let name = command.name();
+    let turn = engine.member_turn(&member.platform, &member.user_id).await;
     let answered = answer_in_store(engine, member, place, command).await;
+    drop(turn);
     engine.wake();
     let result = match answered {
         Ok(Ok(Answered {

@@ -109,6 +109,8 @@ struct Inner {
     telemetry: Telemetry,
     /// How many commands each member may send in a burst.
     command_budget: Budget,
+    /// One command at a time per member (see [`Engine::member_turn`]).
+    member_turns: crate::ordered::Turns,
     /// When old records were last purged (at most once an hour).
     purged_at: std::sync::Mutex<Option<DateTime<Utc>>>,
     /// A rate limit is reported once an hour per platform.
@@ -143,6 +145,7 @@ impl Engine {
                 pass: Mutex::new(()),
                 telemetry: Telemetry::default(),
                 command_budget: Budget::new(COMMAND_BURST, ONE_MORE_COMMAND_AFTER),
+                member_turns: crate::ordered::Turns::default(),
                 purged_at: std::sync::Mutex::new(None),
                 rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
                 unrecorded: std::sync::Mutex::default(),
@@ -261,6 +264,18 @@ impl Engine {
 
     pub fn command_budget(&self) -> &Budget {
         &self.inner.command_budget
+    }
+
+    /// Waits until the member's earlier commands are done. A platform may
+    /// hand over a member's next command while the last is still at work (a
+    /// deferred Discord interaction); run side by side, an `agree` could
+    /// finish before the `subscribe` sent before it, which would then find
+    /// the member agreed and never send the disclaimer.
+    pub async fn member_turn(&self, platform: &str, user_id: &str) -> crate::ordered::Turn<'_> {
+        self.inner
+            .member_turns
+            .take(&format!("{platform}/{user_id}"))
+            .await
     }
 
     /// Metrics and health, for operators (and tests).

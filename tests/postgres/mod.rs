@@ -213,6 +213,7 @@ impl Postgres {
             .arg("-k")
             .arg(&sockets)
             .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+            .args(extra_settings())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .spawn()
@@ -303,6 +304,16 @@ impl Postgres {
         })
         .to_string()
     }
+}
+
+/// `UPRIGHT_PG_SETTINGS="log_min_duration_statement=20 …"`: server
+/// settings for looking closer (see [`UPRIGHT_PG_LOG`](Postgres) on drop).
+fn extra_settings() -> Vec<String> {
+    std::env::var("UPRIGHT_PG_SETTINGS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .flat_map(|setting| ["-c".to_string(), setting.to_string()])
+        .collect()
 }
 
 impl Drop for Postgres {
