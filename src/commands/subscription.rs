@@ -216,7 +216,7 @@ pub(crate) fn subscribe(
 }
 
 pub(crate) fn agree(ctx: &Ctx<'_>) -> Result<Reply, CommandError> {
-    let next = crate::engine::agree(ctx.c, &ctx.user, ctx.now)?;
+    let next = crate::engine::disclaimer::agree(ctx.c, &ctx.user, ctx.now)?;
     let subscription = subscriptions::for_user(ctx.c, ctx.user.id)?;
     let body = match (subscription, next) {
         (Some(s), Some(at)) => tr!(

@@ -1,5 +1,6 @@
 //! The disclaimer a member agrees to before their first session: written
-//! once to their DM with ✅ under it, or carried by an answer that said it.
+//! once to their DM with ✅ under it, or carried by an answer that said it;
+//! agreeing schedules the first session.
 
 use crate::store::sql::Conn;
 use chrono::{DateTime, Utc};
@@ -9,7 +10,8 @@ use crate::check_in::CheckInKind;
 use crate::content::Content;
 use crate::store::Result;
 use crate::store::deliveries::{self, Kind, NewDelivery, Recipient, priority};
-use crate::store::users::User;
+use crate::store::subscriptions::{self, State};
+use crate::store::users::{self, User};
 
 /// Writes the disclaimer to a member's DM, with ✅ to agree.
 pub fn send_disclaimer(
@@ -67,4 +69,26 @@ fn disclaimer_delivery(content: &Content, user: &User, now: DateTime<Utc>) -> Ne
         reactions: vec![CheckInKind::Done.emoji().to_string()],
         due_at: now,
     }
+}
+
+/// Records the disclaimer's acknowledgement and, if the member has an active
+/// subscription waiting for it, schedules the first session.
+pub(crate) fn agree(
+    c: &dyn Conn,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    users::agree(c, user.id, now)?;
+    let Some(subscription) = subscriptions::for_user(c, user.id)? else {
+        return Ok(None);
+    };
+    if subscription.state != State::Active {
+        return Ok(None);
+    }
+    if subscription.next_run_at.is_some() {
+        return Ok(subscription.next_run_at);
+    }
+    let next = subscription.schedule.next_after(now).map(|o| o.at);
+    subscriptions::set_next_run(c, subscription.id, next)?;
+    Ok(next)
 }

@@ -47,8 +47,7 @@ use crate::config::Config;
 use crate::content::Content;
 use crate::conventions::Conventions;
 use crate::retry::Backoff;
-use crate::store::subscriptions::{self, State};
-use crate::store::users::User;
+use crate::store::subscriptions;
 use crate::store::{
     Db, Result, StoreError, deliveries, groups as groups_store, outbox_figures,
     sessions as session_rows, users,
@@ -579,26 +578,4 @@ fn for_one_row(
         }
         Err(error) => Err(error),
     }
-}
-
-/// Records the disclaimer's acknowledgement and, if the member has an active
-/// subscription waiting for it, schedules the first session.
-pub(crate) fn agree(
-    c: &dyn Conn,
-    user: &User,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>> {
-    users::agree(c, user.id, now)?;
-    let Some(subscription) = subscriptions::for_user(c, user.id)? else {
-        return Ok(None);
-    };
-    if subscription.state != State::Active {
-        return Ok(None);
-    }
-    if subscription.next_run_at.is_some() {
-        return Ok(subscription.next_run_at);
-    }
-    let next = subscription.schedule.next_after(now).map(|o| o.at);
-    subscriptions::set_next_run(c, subscription.id, next)?;
-    Ok(next)
 }

@@ -336,7 +336,7 @@ fn apply_in_dm(
     }
     match (delivery.kind, kind, event.added) {
         (Kind::Disclaimer, CheckInKind::Done, true) => {
-            super::agree(c, &user, now)?;
+            super::disclaimer::agree(c, &user, now)?;
             return Ok(ReactionOutcome::Agreed);
         }
         (Kind::Exercise, _, _) => {}

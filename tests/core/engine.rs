@@ -1635,3 +1635,24 @@ async fn a_message_sent_but_not_recorded_is_never_sent_again() {
         .count();
     assert_eq!(exercises, 5, "the session paced on once recorded");
 }
+
+/// A member's command waits for their earlier one still at work (a deferred
+/// interaction): run side by side, `agree` could finish before the
+/// `subscribe` sent before it. Other members are not held up.
+#[tokio::test]
+async fn a_members_command_waits_for_their_earlier_one_and_no_one_elses() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    let earlier = bot.engine.member_turn(common::PLATFORM, "ana").await;
+    let subscribing = bot.command("ana", "subscribe 07:00 UTC");
+    tokio::pin!(subscribing);
+    let other = bot.command("ben", "subscribe 07:00 UTC").await;
+    assert!(other.message.body.contains("Subscribed"), "{other:?}");
+    let waited =
+        tokio::time::timeout(std::time::Duration::from_millis(200), &mut subscribing).await;
+    assert!(waited.is_err(), "ana's command ran beside her earlier one");
+    let stored: i64 = bot.query("SELECT COUNT(*) FROM users WHERE platform_user_id = 'ana'");
+    assert_eq!(stored, 0);
+    drop(earlier);
+    let reply = subscribing.await;
+    assert!(reply.message.body.contains("Subscribed"), "{reply:?}");
+}
