@@ -213,7 +213,9 @@ async fn react(engine: &Engine, console: &Console, rest: &str, added: bool) -> a
         .await?;
     let (emoji, number) = (emoji.as_str(), message_id.as_str());
     let said = match (outcome, added) {
-        (ReactionOutcome::Ignored, true) => {
+        // The demo records each message as it shows it: a reaction held for
+        // one not recorded names a number that does not exist.
+        (ReactionOutcome::Ignored | ReactionOutcome::Held, true) => {
             tr!(lang, "demo-reacted-nothing", emoji = emoji, number = number)
         }
         (ReactionOutcome::Ignored, false) => {

@@ -85,9 +85,13 @@ fn the_demo_reacts_to_a_numbered_message_and_writes_attachments_next_to_the_data
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("demo.sqlite3");
     // #2 is the disclaimer, which reacting ✅ acknowledges.
-    let script = "/subscribe 05:10 UTC\nreact ✅ #2\nwait 10m\nunreact ✅\nreact 🤕\n/privacy export\nwait 2x\nhello\n";
+    let script = "/subscribe 05:10 UTC\nreact ✅ #2\nreact ✅ #999\nwait 10m\nunreact ✅\nreact 🤕\n/privacy export\nwait 2x\nhello\n";
     let out = run_demo(&database, script);
     assert!(out.contains("(you reacted ✅ on #2)"), "{out}");
+    assert!(
+        out.contains("(reacted ✅ on #999: nothing to check in there)"),
+        "a number that names no message: {out}"
+    );
     assert!(out.contains("1/5 · Upper back extension"), "{out}");
     assert!(
         out.contains("nothing to check in there"),
