@@ -82,6 +82,15 @@ fn decide(
     })
 }
 
+/// Delivery `id`'s claim as it stands; `None` if the delivery is gone.
+fn claim_of(c: &dyn Conn, id: i64) -> Result<Option<Earlier>> {
+    c.query_opt(
+        "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ?1",
+        args![id],
+        |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
+    )
+}
+
 /// SQLite: one connection, held for the whole call, so the look and the
 /// claim cannot be interleaved with another sender's.
 fn claim_on_sqlite(
@@ -91,13 +100,7 @@ fn claim_on_sqlite(
     now: DateTime<Utc>,
     claimed_for: chrono::Duration,
 ) -> Result<Claim> {
-    let earlier = c
-        .query_opt(
-            "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ?1",
-            args![id],
-            |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
-        )?
-        .unwrap_or((None, None));
+    let earlier = claim_of(c, id)?.unwrap_or((None, None));
     let claim = decide(earlier, sender, now, claimed_for)?;
     if matches!(claim, Claim::Ours { .. }) {
         c.execute(
@@ -142,12 +145,7 @@ fn claim_on_postgres(
             return decide(earlier, sender, now, claimed_for);
         }
         // Not taken: who holds it (or the delivery is gone: nothing to hold).
-        let holding = c.query_opt(
-            "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ?1",
-            args![id],
-            |row| Ok((row.opt_text(0)?, row.opt_int(1)?)),
-        )?;
-        let Some(holding) = holding else {
+        let Some(holding) = claim_of(c, id)? else {
             return decide((None, None), sender, now, claimed_for);
         };
         match decide(holding, sender, now, claimed_for)? {
