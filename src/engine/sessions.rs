@@ -256,21 +256,21 @@ pub(super) fn record(
         status,
         loads: occasion.loads,
     };
-    let Some(session_id) = sessions::insert(c, &new)? else {
+    let Some(session) = sessions::insert(c, &new)? else {
         return Ok(()); // That local date already has its session.
     };
     if status == Status::Missed {
-        sessions::set_missed_because(c, session_id, MissedBecause::Offline)?;
+        sessions::set_missed_because(c, session.id, MissedBecause::Offline)?;
     }
     if status != Status::Running {
         tracing::info!(?owner, date = %occurrence.local_date, status = status.as_str(), "session not started");
         return Ok(());
     }
-    let opening = opening(session_id)?;
+    let opening = opening(session.id)?;
     begin(
         c,
         content,
-        session_id,
+        &session,
         &occasion.to,
         opening,
         occasion.pace_minutes,
@@ -286,20 +286,19 @@ pub(super) fn record(
 fn begin(
     c: &dyn Conn,
     content: &Content,
-    session_id: i64,
+    session: &Session,
     to: &Audience,
     opening: crate::message::Message,
     pace_minutes: u32,
     first_at: DateTime<Utc>,
 ) -> Result<()> {
-    let session = sessions::get(c, session_id)?;
-    sessions::stop_running_except(c, session.owner()?, session_id, Status::Finished)?;
+    sessions::stop_running_except(c, session.owner()?, session.id, Status::Finished)?;
     let count = routine(content, &session.routine_id)?.exercises.len();
     let Some(step) = session.next_step(0, count) else {
         // Every exercise rests after pain: the opening says so, and that is the day.
         enqueue(
             c,
-            &session,
+            session,
             to,
             SessionMessage {
                 kind: Kind::Opening,
@@ -312,10 +311,10 @@ fn begin(
         )?;
         return sessions::set_progress(c, session.id, 0, None, Status::Finished);
     };
-    let first = exercise_message(content, &session, step, to.language)?;
+    let first = exercise_message(content, session, step, to.language)?;
     enqueue(
         c,
-        &session,
+        session,
         to,
         SessionMessage {
             kind: Kind::Exercise,

@@ -182,8 +182,9 @@ pub struct NewSession<'a> {
     pub loads: &'a [u32],
 }
 
-/// Records a session; `None` if its owner already has one that day.
-pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<i64>> {
+/// Records a session and gives it back as stored; `None` if its owner
+/// already has one that day.
+pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<Session>> {
     let loads =
         serde_json::to_string(new.loads).map_err(|e| StoreError::Corrupt(format!("loads: {e}")))?;
     let local_date = new.local_date.to_string();
@@ -193,7 +194,7 @@ pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<i64>> {
                                    started_at, status, loads)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT DO NOTHING
-             RETURNING id",
+             RETURNING {COLUMNS}",
             new.owner.column()
         ),
         args![
@@ -205,8 +206,10 @@ pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<i64>> {
             new.status.as_str(),
             &loads,
         ],
-        |row| row.int(0),
-    )
+        raw,
+    )?
+    .map(decode)
+    .transpose()
 }
 
 pub fn get(c: &dyn Conn, id: i64) -> Result<Session> {

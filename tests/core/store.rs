@@ -104,7 +104,7 @@ fn member_with_session(db: &Db) -> (i64, i64, i64) {
             },
         )?
         .expect("a new session");
-        Ok((user.id, subscription.id, session))
+        Ok((user.id, subscription.id, session.id))
     })
     .unwrap()
 }

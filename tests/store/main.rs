@@ -407,3 +407,52 @@ fn migrate_doctor_and_backup_take_a_postgres_url() {
     assert!(!backed_up && refused.contains("pg_dump"), "{refused}");
     assert!(!dir.path().join("copy.sqlite3").exists());
 }
+
+/// A session prepares each statement once and runs it prepared after
+/// (parsing and planning every run cost a second round trip per
+/// statement); a statement whose table changed shape under it, as when a
+/// newer replica migrates, is prepared again rather than failing.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_statements_are_prepared_once_and_again_when_their_table_changes() {
+    use upright::store::sql::{ConnExt, Value};
+    use upright::store::{Database, Db};
+
+    let server = Postgres::start();
+    let db = Db::connect(&Database::Postgres(server.url())).unwrap();
+    let sum = |c: &dyn upright::store::sql::Conn| {
+        c.query_one("SELECT 40 + ?1", &[Value::Int(2)], |row| row.int(0))
+    };
+    let prepared = db
+        .call_blocking(|c| {
+            assert_eq!(sum(c)?, 42);
+            assert_eq!(sum(c)?, 42);
+            c.query_one(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT 40 + $1'",
+                &[],
+                |row| row.int(0),
+            )
+        })
+        .unwrap();
+    assert_eq!(prepared, 1, "prepared once, then reused");
+
+    server.psql("CREATE TABLE probe (id BIGINT PRIMARY KEY)");
+    server.psql("INSERT INTO probe VALUES (7)");
+    let columns = || {
+        db.call_blocking(|c| {
+            let mut count = 0;
+            c.for_each_row("SELECT * FROM probe", &[], &mut |row| {
+                count = row.int(0)?;
+                Ok(())
+            })?;
+            Ok(count)
+        })
+    };
+    assert_eq!(columns().unwrap(), 7);
+    server.psql("ALTER TABLE probe ADD COLUMN note TEXT");
+    assert_eq!(
+        columns().unwrap(),
+        7,
+        "the statement is prepared again for the new shape"
+    );
+}

@@ -85,12 +85,13 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
         let team = Owner::Group(group);
 
         // One session per owner and day.
-        let first = insert(
+        let inserted = insert(
             c,
             &new_session(member, "2027-05-03", Status::Running, &[10, 0, 8]),
         )
         .unwrap()
         .unwrap();
+        let first = inserted.id;
         assert_eq!(
             insert(c, &new_session(member, "2027-05-03", Status::Running, &[1])).unwrap(),
             None,
@@ -101,14 +102,16 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
             &new_session(member, "2027-05-04", Status::Running, &[10]),
         )
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .id;
         let mut missed = new_session(team, "2027-05-03", Status::Missed, &[]);
         missed.started_at = None;
         missed.scheduled_at = at(1_799_999_000);
-        let group_first = insert(c, &missed).unwrap().unwrap();
+        let group_first = insert(c, &missed).unwrap().unwrap().id;
         let group_second = insert(c, &new_session(team, "2027-05-04", Status::Running, &[5]))
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .id;
 
         let read = get(c, first).unwrap();
         assert_eq!(
@@ -126,6 +129,10 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
                 loads: vec![10, 0, 8],
             },
             "{engine}"
+        );
+        assert_eq!(
+            inserted, read,
+            "{engine}: insert gives back the row as stored"
         );
         assert_eq!(read.owner().unwrap(), member, "{engine}");
         let group_read = get(c, group_first).unwrap();
@@ -308,6 +315,7 @@ fn sessions_are_missed_and_told_alike_on_both_engines() {
             insert(c, &new_session(member, date, status, &[10]))
                 .unwrap()
                 .unwrap()
+                .id
         };
         let finished = session("2027-05-03", Status::Finished);
         let checked_in = session("2027-05-04", Status::Finished);
@@ -404,7 +412,7 @@ fn sessions_are_missed_and_told_alike_on_both_engines() {
         // A group's session.
         let mut for_group = new_session(Owner::Group(group), "2027-05-03", Status::Missed, &[]);
         for_group.started_at = None;
-        let group_session = insert(c, &for_group).unwrap().unwrap();
+        let group_session = insert(c, &for_group).unwrap().unwrap().id;
         set_missed_because(c, group_session, MissedBecause::Unreachable).unwrap();
         assert_eq!(
             text_of(
