@@ -259,8 +259,9 @@ pub async fn handle(engine: &Engine, member: &Member, place: &Place, command: Co
     }
     let name = command.name();
     let turn = engine.member_turn(&member.platform, &member.user_id).await;
+    let writing = engine.write_turn().await;
     let answered = answer_in_store(engine, member, place, command).await;
-    drop(turn);
+    drop((writing, turn));
     engine.wake();
     let result = match answered {
         Ok(Ok(Answered {

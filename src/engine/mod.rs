@@ -110,6 +110,8 @@ struct Inner {
     command_budget: Budget,
     /// One command at a time per member (see [`Engine::member_turn`]).
     member_turns: crate::ordered::Turns,
+    /// One member's write at a time (see [`Engine::write_turn`]).
+    members_writing: Mutex<()>,
     /// When old records were last purged (at most once an hour).
     purged_at: std::sync::Mutex<Option<DateTime<Utc>>>,
     /// A rate limit is reported once an hour per platform.
@@ -145,6 +147,7 @@ impl Engine {
                 telemetry: Telemetry::default(),
                 command_budget: Budget::new(COMMAND_BURST, ONE_MORE_COMMAND_AFTER),
                 member_turns: crate::ordered::Turns::default(),
+                members_writing: Mutex::new(()),
                 purged_at: std::sync::Mutex::new(None),
                 rate_limit_reports: Budget::new(1, chrono::Duration::hours(1)),
                 unrecorded: std::sync::Mutex::default(),
@@ -275,6 +278,16 @@ impl Engine {
             .member_turns
             .take(&format!("{platform}/{user_id}"))
             .await
+    }
+
+    /// Waits until no other member's command or check-in is being written.
+    /// On PostgreSQL, the serializable transactions of members who arrive
+    /// together meet on the same index pages (new members' rows sit side by
+    /// side) and run again and again: 1,507 times for 1,000 commands in the
+    /// burst bench, a command's first answer waiting 0.3–0.5 s. Taking turns
+    /// costs nothing on SQLite, which writes one at a time anyway.
+    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.members_writing.lock().await
     }
 
     /// Metrics and health, for operators (and tests).

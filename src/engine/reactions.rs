@@ -224,6 +224,7 @@ impl Engine {
         work: impl Fn(&dyn Conn, &Content, DateTime<Utc>) -> Result<ReactionOutcome> + Send + 'static,
     ) -> Result<ReactionOutcome> {
         let (now, content) = (self.now(), self.content());
+        let writing = self.write_turn().await;
         let outcome = self
             .db()
             .call(move |c| {
@@ -232,7 +233,9 @@ impl Engine {
                 tx.commit()?;
                 Ok(outcome)
             })
-            .await?;
+            .await;
+        drop(writing);
+        let outcome = outcome?;
         if outcome.changed() {
             self.wake();
         }
