@@ -49,7 +49,7 @@ use crate::conventions::Conventions;
 use crate::retry::Backoff;
 use crate::store::subscriptions;
 use crate::store::{
-    Db, Result, StoreError, deliveries, groups as groups_store, outbox_figures,
+    Database, Db, Result, StoreError, deliveries, groups as groups_store, outbox_figures,
     sessions as session_rows, users,
 };
 use crate::telemetry::Telemetry;
@@ -280,14 +280,18 @@ impl Engine {
             .await
     }
 
-    /// Waits until no other member's command or check-in is being written.
-    /// On PostgreSQL, the serializable transactions of members who arrive
+    /// On PostgreSQL, waits until no other member's command or check-in is
+    /// being written: the serializable transactions of members who arrive
     /// together meet on the same index pages (new members' rows sit side by
     /// side) and run again and again: 1,507 times for 1,000 commands in the
-    /// burst bench, a command's first answer waiting 0.3–0.5 s. Taking turns
-    /// costs nothing on SQLite, which writes one at a time anyway.
-    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.inner.members_writing.lock().await
+    /// burst bench, some answers deferred. SQLite's one connection already
+    /// takes writes in turn; a second queue before it only added a hop
+    /// (the median answer 24 ms → 47 ms), so there is none.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.db().database() {
+            Database::Postgres(_) => Some(self.inner.members_writing.lock().await),
+            Database::Sqlite(_) => None,
+        }
     }
 
     /// Metrics and health, for operators (and tests).
