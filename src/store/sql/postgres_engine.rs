@@ -81,11 +81,19 @@ impl PgConn {
 }
 
 /// The server's "cached plan must not change result type", or a
-/// statement it no longer has: preparing again mends it.
+/// statement it no longer has: preparing again mends it. Its code (0A000)
+/// is shared with every feature the server lacks, which running again
+/// would not mend, so the words are checked too.
 fn plan_went_stale(failure: &postgres::Error) -> bool {
-    failure.code().is_some_and(|code| {
-        *code == SqlState::FEATURE_NOT_SUPPORTED || *code == SqlState::INVALID_SQL_STATEMENT_NAME
-    })
+    let Some(db) = failure.as_db_error() else {
+        return false;
+    };
+    let code = db.code();
+    *code == SqlState::INVALID_SQL_STATEMENT_NAME
+        || (*code == SqlState::FEATURE_NOT_SUPPORTED
+            && db
+                .message()
+                .starts_with("cached plan must not change result type"))
 }
 
 /// Connection and resource classes (08, 53, 57) pass; a lost
