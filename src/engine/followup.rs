@@ -5,6 +5,7 @@ use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 
+use super::row_by_row::row_by_row;
 use super::sessions::routine;
 use super::{Engine, render};
 use crate::check_in::CheckInKind;
@@ -105,22 +106,22 @@ impl Engine {
         let (now, content, grace) = (self.now(), self.content(), self.settings().grace);
         self.db()
             .call(move |c| {
-                let tx = c.transaction()?;
-                for subscription in subscriptions::followups_due(&tx, now, &platforms, BATCH)? {
-                    super::for_one_row(
-                        &tx,
-                        |c| follow_up(c, &content, &subscription, grace, now),
-                        |c, error| {
-                            tracing::error!(
-                                subscription = subscription.id,
-                                "turning off a follow-up that cannot be made: {error}"
-                            );
-                            subscriptions::set_followup(c, subscription.id, None)
-                        },
-                    )?;
-                }
-                tx.commit()?;
-                Ok(())
+                row_by_row(c, |rows| {
+                    let due = subscriptions::followups_due(rows.conn(), now, &platforms, BATCH)?;
+                    for subscription in due {
+                        rows.each(
+                            |c| follow_up(c, &content, &subscription, grace, now),
+                            |c, error| {
+                                tracing::error!(
+                                    subscription = subscription.id,
+                                    "turning off a follow-up that cannot be made: {error}"
+                                );
+                                subscriptions::set_followup(c, subscription.id, None)
+                            },
+                        )?;
+                    }
+                    Ok(())
+                })
             })
             .await
     }

@@ -13,6 +13,7 @@ pub mod disclaimer;
 mod early_reactions;
 pub mod followup;
 pub mod groups;
+mod history;
 mod membership;
 mod outbox;
 mod outgoing;
@@ -21,6 +22,7 @@ pub mod press_answers;
 mod rate_limits;
 mod reactions;
 pub mod render;
+mod row_by_row;
 mod senders;
 pub mod sessions;
 mod stream;
@@ -31,7 +33,6 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::store::sql::{Conn, Tx};
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Mutex, Notify, watch};
 
@@ -49,10 +50,12 @@ use crate::conventions::Conventions;
 use crate::retry::Backoff;
 use crate::store::subscriptions;
 use crate::store::{
-    Database, Db, Result, StoreError, deliveries, groups as groups_store, outbox_figures,
+    Database, Db, Result, deliveries, groups as groups_store, outbox_figures,
     sessions as session_rows, users,
 };
 use crate::telemetry::Telemetry;
+use history::DueMembers;
+use row_by_row::row_by_row;
 use senders::Sender;
 use sessions::SessionRules;
 
@@ -366,21 +369,21 @@ impl Engine {
             let started = self
                 .db()
                 .call(move |c| {
-                    let tx = c.transaction()?;
-                    let due = subscriptions::due(&tx, now, &names, START_BATCH)?;
-                    let rules = SessionRules {
-                        content: &content,
-                        grace,
-                    };
-                    for subscription in &due {
-                        for_one_row(
-                            &tx,
-                            |c| sessions::start_due(c, &rules, subscription, now),
-                            |c, error| subscriptions::set_aside(c, subscription.id, error, now),
-                        )?;
-                    }
-                    tx.commit()?;
-                    Ok(due.len())
+                    row_by_row(c, |rows| {
+                        let due = subscriptions::due(rows.conn(), now, &names, START_BATCH)?;
+                        let batch = DueMembers::load(rows.conn(), &due)?;
+                        let rules = SessionRules {
+                            content: &content,
+                            grace,
+                        };
+                        for subscription in &due {
+                            rows.each(
+                                |c| sessions::start_due(c, &rules, subscription, &batch, now),
+                                |c, error| subscriptions::set_aside(c, subscription.id, error, now),
+                            )?;
+                        }
+                        Ok(due.len())
+                    })
                 })
                 .await?;
             self.telemetry().metrics.claimed("session", started as u64);
@@ -395,17 +398,16 @@ impl Engine {
         let content = self.content();
         self.db()
             .call(move |c| {
-                let tx = c.transaction()?;
-                let due = session_rows::due_steps(&tx, now, u32::MAX)?;
-                for session in &due {
-                    for_one_row(
-                        &tx,
-                        |c| sessions::advance(c, &content, session, now),
-                        |c, error| session_rows::set_aside(c, session.id, error),
-                    )?;
-                }
-                tx.commit()?;
-                Ok(due.len())
+                row_by_row(c, |rows| {
+                    let due = session_rows::due_steps(rows.conn(), now, u32::MAX)?;
+                    for session in &due {
+                        rows.each(
+                            |c| sessions::advance(c, &content, session, now),
+                            |c, error| session_rows::set_aside(c, session.id, error),
+                        )?;
+                    }
+                    Ok(due.len())
+                })
             })
             .await
             .map(|advanced| self.telemetry().metrics.claimed("step", advanced as u64))
@@ -575,24 +577,4 @@ const IDLE_WAKE: std::time::Duration = std::time::Duration::from_secs(60);
 /// up to a minute, so a broken database is never hammered.
 pub fn retry_pause(failures: u32) -> std::time::Duration {
     Backoff::new(std::time::Duration::from_secs(1), IDLE_WAKE).after(failures)
-}
-
-/// Does one row's work in a savepoint. When the row's own data is bad
-/// ([`StoreError::Corrupt`]) its writes are undone and `set_aside` records
-/// why, so one bad row never stops everyone else's work; any other error
-/// (the database itself) fails the pass, which is retried with backoff.
-fn for_one_row(
-    tx: &Tx<'_>,
-    work: impl FnOnce(&dyn Conn) -> Result<()>,
-    set_aside: impl FnOnce(&dyn Conn, &StoreError) -> Result<()>,
-) -> Result<()> {
-    let savepoint = tx.savepoint()?;
-    match work(&savepoint) {
-        Ok(()) => Ok(savepoint.commit()?),
-        Err(error @ StoreError::Corrupt(_)) => {
-            drop(savepoint); // rolls back this row's writes
-            set_aside(tx, &error)
-        }
-        Err(error) => Err(error),
-    }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, Utc};
 
+use super::history::DueMembers;
 use super::outgoing::{Audience, SessionMessage, enqueue, session_key};
 use super::render;
 use crate::check_in::CheckInKind;
@@ -14,10 +15,9 @@ use crate::coaching::{self, History};
 use crate::content::{Content, Routine};
 use crate::i18n::Language;
 use crate::schedule::{Occurrence, Schedule};
-use crate::store::check_ins;
 use crate::store::deliveries::{self, Kind, NewDelivery, priority};
 use crate::store::groups as store_groups;
-use crate::store::sessions::{self, MissedBecause, NewSession, Owner, Session, Status};
+use crate::store::sessions::{self, MissedBecause, MissedDays, NewSession, Owner, Session, Status};
 use crate::store::subscriptions::{self, State, Subscription};
 use crate::store::users::{self, User};
 use crate::store::{Result, StoreError};
@@ -52,19 +52,6 @@ pub(super) fn in_language<'a>(
     routine: &'a Routine,
 ) -> &'a Routine {
     content.routine_in(lang, &routine.id).unwrap_or(routine)
-}
-
-/// Reading a member's history from the database (the rules over it are
-/// in [`coaching`]).
-impl History {
-    /// A member's history in their own sessions (a subscription) or in a group's.
-    pub fn load(c: &dyn Conn, owner: Owner, user_id: i64) -> Result<History> {
-        Ok(History {
-            sessions: sessions::for_owner(c, owner)?.into(),
-            check_ins: check_ins::by_session_for_user(c, user_id)?,
-            pain_scores: check_ins::pain_scores_for_user(c, user_id)?,
-        })
-    }
 }
 
 /// The occurrences of `schedule` from `next_at` up to `now`, and the first
@@ -115,18 +102,22 @@ pub(super) fn status_of(
 
 /// Starts, skips or records as missed every occurrence of this subscription
 /// up to `now`, then moves it to its next occurrence.
+/// `batch` is what was read for it with the rest of its batch; it stays
+/// true until something is recorded for it here.
 pub fn start_due(
     c: &dyn Conn,
     rules: &SessionRules<'_>,
     subscription: &Subscription,
+    batch: &DueMembers,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(next_at) = subscription.next_run_at else {
         return Ok(());
     };
-    let user = users::get(c, subscription.user_id)?;
+    let user = batch.user(subscription)?;
     let (due, next_at) = due_occurrences(&subscription.schedule, next_at, rules.grace, now);
     let mut state = subscription.state;
+    let mut as_read = Some(batch);
     for (i, occurrence) in due.iter().enumerate() {
         if !user.agreed {
             continue; // Scheduling waits for the disclaimer; nothing to record.
@@ -150,7 +141,17 @@ pub fn start_due(
         }
         let skipped = subscription.skip_date == Some(occurrence.local_date);
         let status = status_of(skipped, i, due.len(), occurrence, rules.grace, now);
-        record_occurrence(c, rules, subscription, &user, occurrence, status, now)?;
+        record_occurrence(
+            c,
+            rules,
+            subscription,
+            user,
+            as_read,
+            occurrence,
+            status,
+            now,
+        )?;
+        as_read = None;
     }
     subscriptions::set_next_run(
         c,
@@ -160,11 +161,13 @@ pub fn start_due(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)] // one occurrence's every fact, named
 fn record_occurrence(
     c: &dyn Conn,
     rules: &SessionRules<'_>,
     subscription: &Subscription,
     user: &User,
+    as_read: Option<&DueMembers>,
     occurrence: &Occurrence,
     status: Status,
     now: DateTime<Utc>,
@@ -172,7 +175,10 @@ fn record_occurrence(
     let routine = routine(rules.content, &subscription.routine_id)?;
     let (mut loads, mut resting) = (Vec::new(), BTreeMap::new());
     if status == Status::Running {
-        let history = History::load(c, Owner::Subscription(subscription.id), user.id)?;
+        let history = match as_read {
+            Some(batch) => batch.history(subscription),
+            None => History::load(c, Owner::Subscription(subscription.id), user.id)?,
+        };
         loads = history.loads_before(routine, occurrence.local_date);
         resting = history.resting_on(rules.content.pain_rules(), routine, occurrence.local_date);
         for step in resting.keys() {
@@ -196,11 +202,10 @@ fn record_occurrence(
         pace_minutes: subscription.pace_minutes,
         first_at,
     };
-    record(c, rules.content, occasion, now, |session_id| {
+    // Missed days are told once, in the first message after: which, and why.
+    record(c, rules.content, occasion, now, |missed| {
         let late_by =
             Some(now - occurrence.at).filter(|late| late.num_seconds() > LATE_NOTICE_AFTER);
-        // Told once, in the first message after: which days were lost, and why.
-        let missed = sessions::take_untold_missed(c, subscription.id, session_id)?;
         let lang = user.language();
         Ok(render::opening(
             lang,
@@ -210,7 +215,7 @@ fn record_occurrence(
             &resting,
             subscription.pace_minutes,
             late_by,
-            &missed,
+            missed,
         ))
     })
 }
@@ -230,15 +235,16 @@ pub(super) struct Occasion<'a> {
 }
 
 /// Records an occurrence — started, skipped or missed — once per owner and
-/// local date. One that starts gets its first message: the opening made by
-/// `opening` (given the new session's id) over the first exercise. The one
-/// implementation for members and groups.
+/// local date. One that starts takes over from its owner's earlier
+/// sessions and gets its first message: the opening made by `opening`
+/// (given the missed days its member is now told of) over the first
+/// exercise. The one implementation for members and groups.
 pub(super) fn record(
     c: &dyn Conn,
     content: &Content,
     occasion: Occasion<'_>,
     now: DateTime<Utc>,
-    opening: impl FnOnce(i64) -> Result<crate::message::Message>,
+    opening: impl FnOnce(&MissedDays) -> Result<crate::message::Message>,
 ) -> Result<()> {
     let Occasion {
         owner,
@@ -247,86 +253,92 @@ pub(super) fn record(
         status,
         ..
     } = occasion;
+    let starts = status == Status::Running;
+    let (stored_status, current_step, next_step_at) = if starts {
+        first_progress(&occasion, routine.exercises.len())
+    } else {
+        (status, 0, None)
+    };
     let new = NewSession {
         owner,
         routine_id: &routine.id,
         local_date: occurrence.local_date,
         scheduled_at: occurrence.at,
-        started_at: (status == Status::Running).then_some(now),
-        status,
+        started_at: starts.then_some(now),
+        status: stored_status,
         loads: occasion.loads,
+        current_step,
+        next_step_at,
+        missed_because: (status == Status::Missed).then_some(MissedBecause::Offline),
     };
     let Some(session) = sessions::insert(c, &new)? else {
         return Ok(()); // That local date already has its session.
     };
-    if status == Status::Missed {
-        sessions::set_missed_because(c, session.id, MissedBecause::Offline)?;
-    }
-    if status != Status::Running {
+    if !starts {
         tracing::info!(?owner, date = %occurrence.local_date, status = status.as_str(), "session not started");
         return Ok(());
     }
-    let opening = opening(session.id)?;
-    begin(
+    let missed = sessions::supersede(c, owner, session.id)?;
+    let opening = opening(&missed)?;
+    write_first_message(
         c,
         content,
         &session,
         &occasion.to,
         opening,
-        occasion.pace_minutes,
         occasion.first_at,
     )?;
     tracing::info!(?owner, date = %occurrence.local_date, "session started");
     Ok(())
 }
 
-/// Starts a session just recorded: ends its owner's previous one (late
-/// check-ins stop there), then writes the first exercise with the opening
-/// as its header: one message, not two, to start the day, due `first_at`.
-fn begin(
+/// Where a session that starts stands once its first message is written:
+/// at its first exercise not resting, the pace running from the first
+/// message; or, every exercise resting after pain, finished with the
+/// opening alone. Stored with the session, not written after it.
+fn first_progress(occasion: &Occasion<'_>, count: usize) -> (Status, u32, Option<DateTime<Utc>>) {
+    match sessions::next_offered(occasion.loads, 0, count) {
+        Some(step) => {
+            let pace = Duration::minutes(occasion.pace_minutes.into());
+            (Status::Running, step, Some(occasion.first_at + pace))
+        }
+        None => (Status::Finished, 0, None),
+    }
+}
+
+/// Writes a new session's first message, due `first_at`: its first
+/// exercise with the opening as its header (one message, not two, to
+/// start the day), or the opening alone when every exercise rests.
+fn write_first_message(
     c: &dyn Conn,
     content: &Content,
     session: &Session,
     to: &Audience,
     opening: crate::message::Message,
-    pace_minutes: u32,
     first_at: DateTime<Utc>,
 ) -> Result<()> {
-    sessions::stop_running_except(c, session.owner()?, session.id, Status::Finished)?;
-    let count = routine(content, &session.routine_id)?.exercises.len();
-    let Some(step) = session.next_step(0, count) else {
-        // Every exercise rests after pain: the opening says so, and that is the day.
-        enqueue(
-            c,
-            session,
-            to,
-            SessionMessage {
-                kind: Kind::Opening,
-                step: None,
-                priority: priority::OPENING,
-                message: opening,
-                reactions: Vec::new(),
-            },
-            first_at,
-        )?;
-        return sessions::set_progress(c, session.id, 0, None, Status::Finished);
+    let (kind, step, message, reactions) = match session.current_step {
+        0 => (Kind::Opening, None, opening, Vec::new()),
+        step => {
+            let first = exercise_message(content, session, step, to.language)?;
+            let message = render::first_exercise(opening, first);
+            (
+                Kind::Exercise,
+                Some(step),
+                message,
+                CheckInKind::reaction_set(),
+            )
+        }
     };
-    let first = exercise_message(content, session, step, to.language)?;
-    enqueue(
-        c,
-        session,
-        to,
-        SessionMessage {
-            kind: Kind::Exercise,
-            step: Some(step),
-            priority: priority::OPENING,
-            message: render::first_exercise(opening, first),
-            reactions: CheckInKind::reaction_set(),
-        },
-        first_at,
-    )?;
-    let next_step_at = first_at + Duration::minutes(pace_minutes.into());
-    sessions::set_progress(c, session.id, step, Some(next_step_at), Status::Running)
+    let first = SessionMessage {
+        kind,
+        step,
+        priority: priority::OPENING,
+        message,
+        reactions,
+    };
+    enqueue(c, session, to, first, first_at)?;
+    Ok(())
 }
 
 /// `later` on a session already started: its first message comes again at

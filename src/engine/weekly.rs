@@ -5,6 +5,7 @@ use crate::store::sql::Conn;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 
+use super::row_by_row::row_by_row;
 use super::sessions::{in_language, routine};
 use super::{Engine, render};
 use crate::coaching::{DayOutcome, History};
@@ -105,22 +106,21 @@ impl Engine {
         let content = self.content();
         self.db()
             .call(move |c| {
-                let tx = c.transaction()?;
-                for user in users::weekly_due(&tx, now, &platforms)? {
-                    super::for_one_row(
-                        &tx,
-                        |c| send_due(c, &content, &user, now),
-                        |c, error| {
-                            tracing::error!(
-                                user = user.id,
-                                "turning off a weekly summary that cannot be made: {error}"
-                            );
-                            users::set_weekly_summary_at(c, user.id, None)
-                        },
-                    )?;
-                }
-                tx.commit()?;
-                Ok(())
+                row_by_row(c, |rows| {
+                    for user in users::weekly_due(rows.conn(), now, &platforms)? {
+                        rows.each(
+                            |c| send_due(c, &content, &user, now),
+                            |c, error| {
+                                tracing::error!(
+                                    user = user.id,
+                                    "turning off a weekly summary that cannot be made: {error}"
+                                );
+                                users::set_weekly_summary_at(c, user.id, None)
+                            },
+                        )?;
+                    }
+                    Ok(())
+                })
             })
             .await
     }

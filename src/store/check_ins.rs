@@ -1,10 +1,10 @@
 //! Check-ins: one row per (session, step, member, kind).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Conn, ConnExt, Row, args};
+use super::sql::{Conn, ConnExt, Row, args, in_key_list};
 use super::{Result, StoreError, to_db_time};
 use crate::check_in::CheckInKind;
 
@@ -115,16 +115,54 @@ pub fn count_by_kind(
 /// Check-ins of one member in one session: step → kinds.
 pub type SessionCheckIns = BTreeMap<u32, Vec<CheckInKind>>;
 
-/// A member's check-ins for each of their sessions: session id → step → kinds.
-pub fn by_session_for_user(c: &dyn Conn, user_id: i64) -> Result<BTreeMap<i64, SessionCheckIns>> {
+/// What a member checked in, by session: the kinds at each step, and the
+/// pain scores they gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberCheckIns {
+    pub by_session: BTreeMap<i64, SessionCheckIns>,
+    pub pain_scores: BTreeMap<i64, PainScores>,
+}
+
+/// One member's check-ins.
+pub fn of_member(c: &dyn Conn, user_id: i64) -> Result<MemberCheckIns> {
+    Ok(of_members(c, &[user_id])?
+        .remove(&user_id)
+        .unwrap_or_default())
+}
+
+/// The check-ins of each of `user_ids` (those with none are left out), in
+/// one read: a session start reads a whole batch of members at once.
+pub fn of_members(c: &dyn Conn, user_ids: &[i64]) -> Result<HashMap<i64, MemberCheckIns>> {
     let rows = c.query_all(
-        "SELECT session_id, step, kind FROM check_ins WHERE user_id = ?1 ORDER BY session_id, step, kind",
-        args![user_id],
-        |row| Ok((row.int(0)?, step_of(row, 1)?, kind_of(row, 2)?)),
+        &format!(
+            "SELECT user_id, session_id, step, kind, pain_score FROM check_ins
+             WHERE {} ORDER BY user_id, session_id, step, kind",
+            in_key_list(c.engine(), "user_id", 1)
+        ),
+        args![user_ids],
+        |row| {
+            Ok((
+                row.int(0)?,
+                row.int(1)?,
+                step_of(row, 2)?,
+                kind_of(row, 3)?,
+                score_of(row, 4)?,
+            ))
+        },
     )?;
-    let mut out: BTreeMap<i64, SessionCheckIns> = BTreeMap::new();
-    for (session_id, step, kind) in rows {
-        out.entry(session_id)
+    let mut out: HashMap<i64, MemberCheckIns> = HashMap::new();
+    for (user_id, session_id, step, kind, score) in rows {
+        let member = out.entry(user_id).or_default();
+        if let (CheckInKind::Pain, Some(score)) = (kind, score) {
+            member
+                .pain_scores
+                .entry(session_id)
+                .or_default()
+                .insert(step, score);
+        }
+        member
+            .by_session
+            .entry(session_id)
             .or_default()
             .entry(step)
             .or_default()
@@ -193,21 +231,6 @@ pub fn rate_pain(c: &dyn Conn, check_in_id: i64, score: u8, place: Option<&str>)
         args![check_in_id, score, place],
     )?;
     Ok(())
-}
-
-/// A member's pain scores: session id → step → score.
-pub fn pain_scores_for_user(c: &dyn Conn, user_id: i64) -> Result<BTreeMap<i64, PainScores>> {
-    let rows = c.query_all(
-        "SELECT session_id, step, pain_score FROM check_ins
-         WHERE user_id = ?1 AND kind = 'pain' AND pain_score IS NOT NULL",
-        args![user_id],
-        |row| Ok((row.int(0)?, step_of(row, 1)?, score(row.int(2)?)?)),
-    )?;
-    let mut out: BTreeMap<i64, PainScores> = BTreeMap::new();
-    for (session_id, step, score) in rows {
-        out.entry(session_id).or_default().insert(step, score);
-    }
-    Ok(out)
 }
 
 /// One check-in with what its session knew, for the privacy exports.

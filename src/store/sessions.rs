@@ -1,8 +1,10 @@
 //! Sessions: one local day's run of a routine, and where it stands.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::sql::{Conn, ConnExt, Row, args, claim_rows};
+use super::sql::{Conn, ConnExt, Row, args, claim_rows, in_key_list};
 use super::{Result, StoreError, from_db_time, subscriptions::parse_date, to_db_time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +134,17 @@ impl Owner {
     }
 }
 
+/// Whether a session at `loads` offers exercise `step`: a load of 0 marks
+/// one left out, resting after pain.
+fn offers(loads: &[u32], step: u32) -> bool {
+    step >= 1 && loads.get(step as usize - 1) != Some(&0)
+}
+
+/// The first exercise after `after`, of `count`, a session at `loads` offers.
+pub fn next_offered(loads: &[u32], after: u32, count: usize) -> Option<u32> {
+    (after + 1..=count as u32).find(|step| offers(loads, *step))
+}
+
 impl Session {
     /// Whether its exercises went out (it ran, or is running).
     pub fn was_delivered(&self) -> bool {
@@ -141,12 +154,12 @@ impl Session {
     /// Whether exercise `step` is part of this session: a load of 0 marks
     /// one left out, resting after pain.
     pub fn offers(&self, step: u32) -> bool {
-        step >= 1 && self.loads.get(step as usize - 1) != Some(&0)
+        offers(&self.loads, step)
     }
 
     /// The first exercise after `after` this session offers, of `count`.
     pub fn next_step(&self, after: u32, count: usize) -> Option<u32> {
-        (after + 1..=count as u32).find(|step| self.offers(*step))
+        next_offered(&self.loads, after, count)
     }
 
     /// The exercise a session starts with: the first one not resting.
@@ -180,6 +193,11 @@ pub struct NewSession<'a> {
     pub started_at: Option<DateTime<Utc>>,
     pub status: Status,
     pub loads: &'a [u32],
+    /// Where it stands from the start (see [`Session::current_step`]).
+    pub current_step: u32,
+    pub next_step_at: Option<DateTime<Utc>>,
+    /// Why, for one recorded as missed.
+    pub missed_because: Option<MissedBecause>,
 }
 
 /// Records a session and gives it back as stored; `None` if its owner
@@ -190,9 +208,9 @@ pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<Session>> {
     let local_date = new.local_date.to_string();
     c.query_opt(
         &format!(
-            "INSERT INTO sessions ({}, routine_id, local_date, scheduled_at,
-                                   started_at, status, loads)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO sessions ({}, routine_id, local_date, scheduled_at, started_at,
+                                   status, loads, current_step, next_step_at, missed_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO NOTHING
              RETURNING {COLUMNS}",
             new.owner.column()
@@ -205,6 +223,9 @@ pub fn insert(c: &dyn Conn, new: &NewSession<'_>) -> Result<Option<Session>> {
             new.started_at.map(to_db_time),
             new.status.as_str(),
             &loads,
+            new.current_step,
+            new.next_step_at.map(to_db_time),
+            new.missed_because.map(MissedBecause::as_str),
         ],
         raw,
     )?
@@ -299,6 +320,27 @@ pub fn for_owner(c: &dyn Conn, owner: Owner) -> Result<Vec<Session>> {
     rows.into_iter().map(decode).collect()
 }
 
+/// Every session of each of several subscriptions, oldest first, in one
+/// read (subscriptions without sessions are left out).
+pub fn for_subscriptions(c: &dyn Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<Session>>> {
+    let rows = c.query_all(
+        &format!(
+            "SELECT {COLUMNS} FROM sessions WHERE {} ORDER BY local_date",
+            in_key_list(c.engine(), "subscription_id", 1)
+        ),
+        args![ids],
+        raw,
+    )?;
+    let mut out: HashMap<i64, Vec<Session>> = HashMap::new();
+    for row in rows {
+        let session = decode(row)?;
+        if let Some(id) = session.subscription_id {
+            out.entry(id).or_default().push(session);
+        }
+    }
+    Ok(out)
+}
+
 /// The session of a subscription or group on a local date, if any.
 pub fn on_date(c: &dyn Conn, owner: Owner, date: NaiveDate) -> Result<Option<Session>> {
     let date = date.to_string();
@@ -369,14 +411,6 @@ impl MissedBecause {
     }
 }
 
-pub fn set_missed_because(c: &dyn Conn, id: i64, why: MissedBecause) -> Result<()> {
-    c.execute(
-        "UPDATE sessions SET missed_reason = ?2 WHERE id = ?1",
-        args![id, why.as_str()],
-    )?;
-    Ok(())
-}
-
 /// Sessions whose first message is about to be given up on (created before
 /// `cutoff`, never sent) and that nobody checked in on become missed: the
 /// day was lost to an outage, not to the member.
@@ -413,31 +447,42 @@ pub fn miss_if_unanswered(c: &dyn Conn, id: i64, why: MissedBecause) -> Result<(
     Ok(())
 }
 
-/// A subscription's missed sessions its member has not been told about,
-/// oldest first; marks them told in session `telling`.
-pub fn take_untold_missed(
-    c: &dyn Conn,
-    subscription_id: i64,
-    telling: i64,
-) -> Result<Vec<(NaiveDate, MissedBecause)>> {
+/// The missed days a member is told of: each date and why, oldest first.
+pub type MissedDays = Vec<(NaiveDate, MissedBecause)>;
+
+/// Session `new` takes over from its owner's earlier ones: the one still
+/// running ends (late check-ins stop there) and, for a member, the missed
+/// days not told yet are marked told in `new` and returned, to be told in
+/// its opening. One statement, as a session start is many at once.
+pub fn supersede(c: &dyn Conn, owner: Owner, new: i64) -> Result<MissedDays> {
+    let Owner::Subscription(subscription_id) = owner else {
+        stop_running_except(c, owner, new, Status::Finished)?;
+        return Ok(Vec::new());
+    };
+    // Every SET reads the row as it was; RETURNING, as it is now.
     let rows = c.query_all(
-        "UPDATE sessions SET missed_told_in = ?2
-         WHERE subscription_id = ?1 AND status = 'missed' AND missed_told_in IS NULL
-         RETURNING local_date, COALESCE(missed_reason, 'offline')",
-        args![subscription_id, telling],
-        |row| Ok((row.text(0)?, row.text(1)?)),
+        "UPDATE sessions
+            SET status = CASE WHEN status = 'running' THEN 'finished' ELSE status END,
+                next_step_at = CASE WHEN status = 'running' THEN NULL ELSE next_step_at END,
+                missed_told_in = CASE WHEN status = 'missed' THEN ?2 ELSE missed_told_in END
+          WHERE subscription_id = ?1 AND id != ?2
+            AND (status = 'running' OR (status = 'missed' AND missed_told_in IS NULL))
+          RETURNING status, local_date, COALESCE(missed_reason, 'offline')",
+        args![subscription_id, new],
+        |row| Ok((row.text(0)?, row.text(1)?, row.text(2)?)),
     )?;
     let mut missed = rows
         .iter()
-        .map(|(date, why)| Ok((parse_date(date)?, MissedBecause::from_db(why))))
-        .collect::<Result<Vec<_>>>()?;
+        .filter(|(status, _, _)| status == Status::Missed.as_str())
+        .map(|(_, date, why)| Ok((parse_date(date)?, MissedBecause::from_db(why))))
+        .collect::<Result<MissedDays>>()?;
     missed.sort();
     Ok(missed)
 }
 
 /// Ends every other running session of a subscription or group (a new one
 /// started).
-pub fn stop_running_except(c: &dyn Conn, owner: Owner, keep: i64, status: Status) -> Result<()> {
+fn stop_running_except(c: &dyn Conn, owner: Owner, keep: i64, status: Status) -> Result<()> {
     c.execute(
         &format!(
             "UPDATE sessions SET status = ?3, next_step_at = NULL

@@ -7,7 +7,8 @@
 //! both engines store alike (see `migrations/postgres/`).
 //!
 //! The few places where the engines' SQL differs ask the connection which
-//! engine it is ([`Conn::engine`]): a list parameter ([`in_list`]).
+//! engine it is ([`Conn::engine`]): a list parameter ([`in_list`],
+//! [`in_key_list`]).
 
 use super::{Result, StoreError};
 
@@ -119,6 +120,16 @@ pub fn claim_rows(engine: Engine, table: &str) -> String {
 pub fn in_list(engine: Engine, column: &str, param: usize) -> String {
     match engine {
         Engine::Sqlite => format!("+{column} IN (SELECT value FROM json_each(?{param}))"),
+        Engine::Postgres => format!("{column} = ANY(?{param})"),
+    }
+}
+
+/// `column`, a key with an index of its own, is one of the integers (or
+/// texts) in the list parameter `?param`: each is looked up by the index,
+/// so a batch of rows is read in one statement.
+pub fn in_key_list(engine: Engine, column: &str, param: usize) -> String {
+    match engine {
+        Engine::Sqlite => format!("{column} IN (SELECT value FROM json_each(?{param}))"),
         Engine::Postgres => format!("{column} = ANY(?{param})"),
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Conn, ConnExt, Engine, Row, args, claim_rows, in_list};
+use super::sql::{Conn, ConnExt, Engine, Row, args, claim_rows, in_key_list, in_list};
 use super::{Result, StoreError, to_db_time};
 use crate::i18n::Language;
 
@@ -144,6 +144,19 @@ pub fn get(c: &dyn Conn, id: i64) -> Result<User> {
         from_row,
     )?
     .ok_or_else(|| StoreError::Corrupt(format!("there is no member {id}")))
+}
+
+/// Several members in one read, by id (ids with no member are left out).
+pub fn get_many(c: &dyn Conn, ids: &[i64]) -> Result<std::collections::HashMap<i64, User>> {
+    let users = c.query_all(
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE {}",
+            in_key_list(c.engine(), "id", 1)
+        ),
+        args![ids],
+        from_row,
+    )?;
+    Ok(users.into_iter().map(|user| (user.id, user)).collect())
 }
 
 /// The language the member chose (`None`: back to their platform's).

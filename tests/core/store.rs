@@ -101,6 +101,9 @@ fn member_with_session(db: &Db) -> (i64, i64, i64) {
                 started_at: Some(now()),
                 status: sessions::Status::Running,
                 loads: &[10, 10, 10, 10, 10],
+                current_step: 0,
+                next_step_at: None,
+                missed_because: None,
             },
         )?
         .expect("a new session");
@@ -230,6 +233,9 @@ fn a_version_1_database_upgrades_with_its_rows() {
                     started_at: None,
                     status: sessions::Status::Running,
                     loads: &[10],
+                    current_step: 0,
+                    next_step_at: None,
+                    missed_because: None,
                 },
             )
         })

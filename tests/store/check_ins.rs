@@ -96,7 +96,7 @@ fn check_ins_are_kept_and_read_alike_on_both_engines() {
             "{engine}"
         );
         assert_eq!(
-            check_ins::by_session_for_user(c, ana).unwrap(),
+            check_ins::of_member(c, ana).unwrap().by_session,
             BTreeMap::from([
                 (
                     first,
@@ -161,15 +161,34 @@ fn check_ins_are_kept_and_read_alike_on_both_engines() {
             .unwrap();
         check_ins::rate_pain(c, done, 9, None).unwrap();
         assert_eq!(
-            check_ins::pain_scores_for_user(c, ana).unwrap(),
+            check_ins::of_member(c, ana).unwrap().pain_scores,
             BTreeMap::from([(second, BTreeMap::from([(1, 6)]))]),
             "{engine}"
         );
         assert_eq!(
-            check_ins::pain_scores_for_user(c, ben).unwrap(),
+            check_ins::of_member(c, ben).unwrap().pain_scores,
             BTreeMap::new(),
             "{engine}"
         );
+        // A batch of members in one read, each as read alone; none for a
+        // member without check-ins.
+        let batch = check_ins::of_members(c, &[ana, ben, 99]).unwrap();
+        assert_eq!(
+            batch
+                .keys()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>(),
+            [ana, ben].into(),
+            "{engine}"
+        );
+        for member in [ana, ben] {
+            assert_eq!(
+                batch[&member],
+                check_ins::of_member(c, member).unwrap(),
+                "{engine}"
+            );
+        }
+        assert_eq!(batch[&ben].by_session.len(), 2, "{engine}");
 
         // Withdrawn once; a second time there is nothing to withdraw.
         assert!(

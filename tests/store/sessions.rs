@@ -8,8 +8,7 @@ use upright::store::StoreError;
 use upright::store::sessions::{
     MissedBecause, NewSession, Owner, Session, Status, due_steps, for_owner, get, insert,
     latest_started, miss_if_unanswered, miss_undelivered, next_step_due_at, on_date, scheduled_at,
-    set_aside, set_missed_because, set_progress, stop_running, stop_running_except,
-    take_untold_missed,
+    set_aside, set_progress, stop_running, supersede,
 };
 use upright::store::sql::{Conn, ConnExt, Value};
 
@@ -63,6 +62,9 @@ fn new_session<'a>(owner: Owner, date: &str, status: Status, loads: &'a [u32]) -
         started_at: Some(at(1_800_000_000)),
         status,
         loads,
+        current_step: 0,
+        next_step_at: None,
+        missed_because: None,
     }
 }
 
@@ -97,13 +99,17 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
             None,
             "{engine}: a second session on the same day"
         );
-        let second = insert(
-            c,
-            &new_session(member, "2027-05-04", Status::Running, &[10]),
-        )
-        .unwrap()
-        .unwrap()
-        .id;
+        // A session is stored with where it stands from the start.
+        let mut paced_from_start = new_session(member, "2027-05-04", Status::Running, &[10]);
+        paced_from_start.current_step = 1;
+        paced_from_start.next_step_at = Some(at(1_800_000_300));
+        let second = insert(c, &paced_from_start).unwrap().unwrap();
+        assert_eq!(
+            (second.current_step, second.next_step_at),
+            (1, Some(at(1_800_000_300))),
+            "{engine}"
+        );
+        let second = second.id;
         let mut missed = new_session(team, "2027-05-03", Status::Missed, &[]);
         missed.started_at = None;
         missed.scheduled_at = at(1_799_999_000);
@@ -157,11 +163,10 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
         // Pacing: what is due, and when the next step is.
         assert_eq!(
             next_step_due_at(c).unwrap(),
-            None,
-            "{engine}: nothing paced"
+            Some(at(1_800_000_300)),
+            "{engine}: only the session paced from its start"
         );
         set_progress(c, first, 2, Some(at(1_800_000_600)), Status::Running).unwrap();
-        set_progress(c, second, 1, Some(at(1_800_000_300)), Status::Running).unwrap();
         let paced = get(c, first).unwrap();
         assert_eq!(
             (paced.current_step, paced.next_step_at),
@@ -266,8 +271,8 @@ fn sessions_are_recorded_paced_and_ended_alike_on_both_engines() {
             "{engine}: missed and failed never started"
         );
 
-        // Ending running sessions.
-        stop_running_except(c, member, second, Status::Finished).unwrap();
+        // A new session takes over: the running one before it ends.
+        assert_eq!(supersede(c, member, second).unwrap(), [], "{engine}");
         let (ended, kept) = (get(c, first).unwrap(), get(c, second).unwrap());
         assert_eq!(
             (ended.status, ended.next_step_at),
@@ -365,31 +370,35 @@ fn sessions_are_missed_and_told_alike_on_both_engines() {
             "{engine}"
         );
 
-        // Told once, in the session that tells.
+        // Told once, in the session that takes over; the running one ends.
         assert_eq!(
-            take_untold_missed(c, subscription, telling).unwrap(),
+            supersede(c, member, telling).unwrap(),
             [
                 (day("2027-05-03"), MissedBecause::Unreachable),
                 (day("2027-05-05"), MissedBecause::Unreachable),
             ],
             "{engine}"
         );
+        let ended = get(c, recent).unwrap();
+        assert_eq!(
+            (ended.status, ended.next_step_at),
+            (Status::Finished, None),
+            "{engine}"
+        );
+        assert_eq!(get(c, telling).unwrap().status, Status::Running, "{engine}");
         assert!(
-            take_untold_missed(c, subscription, recent)
-                .unwrap()
-                .is_empty(),
+            supersede(c, member, recent).unwrap().is_empty(),
             "{engine}: already told"
         );
         // The telling session's own message was lost: told again next time.
         miss_if_unanswered(c, telling, MissedBecause::Offline).unwrap();
-        set_missed_because(c, recent, MissedBecause::Offline).unwrap();
         c.execute(
             "UPDATE sessions SET status = 'missed', missed_reason = NULL WHERE id = ?1",
             &[Value::Int(skipped)],
         )
         .unwrap();
         assert_eq!(
-            take_untold_missed(c, subscription, recent).unwrap(),
+            supersede(c, member, recent).unwrap(),
             [
                 (day("2027-05-03"), MissedBecause::Unreachable),
                 (day("2027-05-05"), MissedBecause::Unreachable),
@@ -398,22 +407,13 @@ fn sessions_are_missed_and_told_alike_on_both_engines() {
             ],
             "{engine}: a missing reason reads as offline"
         );
-        assert_eq!(
-            text_of(
-                c,
-                "SELECT missed_reason FROM sessions WHERE id = ?1",
-                recent
-            )
-            .as_deref(),
-            Some("offline"),
-            "{engine}"
-        );
 
-        // A group's session.
+        // A group's session is stored missed with its reason; a group's
+        // missed days are not told, its running session still ends.
         let mut for_group = new_session(Owner::Group(group), "2027-05-03", Status::Missed, &[]);
         for_group.started_at = None;
+        for_group.missed_because = Some(MissedBecause::Unreachable);
         let group_session = insert(c, &for_group).unwrap().unwrap().id;
-        set_missed_because(c, group_session, MissedBecause::Unreachable).unwrap();
         assert_eq!(
             text_of(
                 c,
@@ -422,6 +422,30 @@ fn sessions_are_missed_and_told_alike_on_both_engines() {
             )
             .as_deref(),
             Some("unreachable"),
+            "{engine}"
+        );
+        let running = new_session(Owner::Group(group), "2027-05-04", Status::Running, &[5]);
+        let running = insert(c, &running).unwrap().unwrap().id;
+        let taking_over = new_session(Owner::Group(group), "2027-05-05", Status::Running, &[5]);
+        let taking_over = insert(c, &taking_over).unwrap().unwrap().id;
+        assert!(
+            supersede(c, Owner::Group(group), taking_over)
+                .unwrap()
+                .is_empty(),
+            "{engine}"
+        );
+        assert_eq!(
+            get(c, running).unwrap().status,
+            Status::Finished,
+            "{engine}"
+        );
+        assert_eq!(
+            text_of(
+                c,
+                "SELECT CAST(missed_told_in AS TEXT) FROM sessions WHERE id = ?1",
+                group_session
+            ),
+            None,
             "{engine}"
         );
     }
