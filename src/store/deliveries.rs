@@ -184,14 +184,27 @@ impl Delivery {
 }
 
 /// Every delivery column, with the member's address (`d` is the delivery).
-const SELECT: &str =
-    "SELECT d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
+/// A delivery's columns with its recipient's details, read from `d` (a
+/// delivery) joined by [`recipient!`].
+macro_rules! columns {
+    () => {
+        "d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
        d.kind, d.step, d.body, d.reactions, d.state, d.attempts, d.platform_message_id,
        u.platform_user_id, u.dm_target, d.priority,
        COALESCE(u.language, u.platform_language, g.language),
-       d.press_token, d.press_at, d.press_message
-  FROM deliveries d LEFT JOIN users u ON u.id = d.user_id
-       LEFT JOIN groups g ON g.platform = d.platform AND g.channel_id = d.channel_id";
+       d.press_token, d.press_at, d.press_message"
+    };
+}
+
+/// Who a delivery `d` goes to: a member (`u`) or a group's channel (`g`).
+macro_rules! recipient {
+    () => {
+        "LEFT JOIN users u ON u.id = d.user_id
+       LEFT JOIN groups g ON g.platform = d.platform AND g.channel_id = d.channel_id"
+    };
+}
+
+const SELECT: &str = concat!("SELECT ", columns!(), " FROM deliveries d ", recipient!());
 
 /// A delivery's row: the outer error when a column cannot be read at all,
 /// the inner one when what it holds does not decode (the row is set aside).
@@ -341,14 +354,23 @@ pub fn ready(
     Ok(ready)
 }
 
+/// The due rows are ranked and cut to `?4` first, and only those are read
+/// whole and joined to their recipients: a burst has thousands due, and
+/// each read of a batch joined and sorted every one of them.
 pub(super) fn ready_sql(engine: Engine) -> String {
     format!(
-        "{SELECT}
-         WHERE d.state IN ('pending', 'sent') AND d.due_at <= ?1
-           AND {platform}
-         ORDER BY CASE d.state WHEN 'sent' THEN ?2 ELSE d.priority END, d.due_at, d.id
-         LIMIT ?4",
-        platform = in_list(engine, "d.platform", 3),
+        "SELECT {columns}
+           FROM (SELECT id, CASE state WHEN 'sent' THEN ?2 ELSE priority END AS burst_rank, due_at
+                   FROM deliveries
+                  WHERE state IN ('pending', 'sent') AND due_at <= ?1 AND {platform}
+                  ORDER BY burst_rank, due_at, id
+                  LIMIT ?4) AS next
+           JOIN deliveries d ON d.id = next.id
+           {recipient}
+          ORDER BY next.burst_rank, next.due_at, next.id",
+        columns = columns!(),
+        recipient = recipient!(),
+        platform = in_list(engine, "platform", 3),
     )
 }
 

@@ -63,6 +63,7 @@ pub const MIGRATIONS: &[Migration] = migrations![
     18 "0018" languages,
     19 "0019" press_answers,
     20 "0020" early_reactions,
+    21 "0021" outbox_storage,
 ];
 
 /// The lock replicas take on PostgreSQL while they migrate, so two starting

@@ -216,6 +216,14 @@ fn the_postgres_migrations_give_the_schema_sqlite_has() {
     );
     let server = Postgres::start();
     assert_eq!(postgres_schema(&server), sqlite_schema());
+    // The outbox keeps its messages out of the row, and room on each page,
+    // so the updates of a delivery's way out copy little.
+    assert_eq!(
+        server.psql(
+            "SELECT array_to_string(reloptions, ' ') FROM pg_class WHERE relname = 'deliveries'"
+        ),
+        "toast_tuple_target=128 fillfactor=80"
+    );
     // Row ids are made by the database, as SQLite's are.
     let id = server.psql(
         "INSERT INTO users (platform, platform_user_id, created_at)

@@ -1,0 +1,3 @@
+-- How the outbox's rows are stored on PostgreSQL (see its form there).
+-- SQLite rewrites a row in place and has nothing to change; the version
+-- is kept so both engines count their migrations alike.
