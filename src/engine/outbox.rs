@@ -302,10 +302,10 @@ impl Engine {
         let (id, recipient, recording) = (delivery.id, delivery.recipient.clone(), sent.clone());
         let platform = delivery.platform.clone();
         // A session's first message: how late it is, for the metrics.
-        let opened = match (delivery.kind, delivery.step, delivery.session_id) {
-            (Kind::Exercise, Some(1), Some(session)) => Some(session),
-            _ => None,
-        };
+        let opened = matches!(
+            (delivery.kind, delivery.step, delivery.session_id),
+            (Kind::Exercise, Some(1), Some(_))
+        );
         // The member's DM, to remember if it is new (it rarely is).
         let known_dm = delivery.member.as_ref().and_then(|m| m.dm.clone());
         let new_dm = match (&recipient, recording.dm.as_deref()) {
@@ -320,25 +320,23 @@ impl Engine {
                 // Buttons are the choices: no reactions to add.
                 let reactions_follow = !choices_attached;
                 let message_id = &recording.message_id;
-                match &new_dm {
+                let scheduled = match &new_dm {
                     // One statement needs no transaction (a round trip each
                     // way less on PostgreSQL).
                     None => deliveries::mark_sent_with(c, id, message_id, now, reactions_follow)?,
                     Some((user_id, dm)) => {
                         let tx = c.transaction()?;
-                        deliveries::mark_sent_with(&tx, id, message_id, now, reactions_follow)?;
+                        let scheduled =
+                            deliveries::mark_sent_with(&tx, id, message_id, now, reactions_follow)?;
                         users::set_dm_target(&tx, *user_id, dm)?;
                         tx.commit()?;
+                        scheduled
                     }
-                }
+                };
                 // Looked for only now that the message is recorded (see
                 // `early_reactions`).
                 let reactions_waiting = early_reactions::any_for(c, &platform, message_id)?;
-                let scheduled = match opened {
-                    Some(session) => sessions::scheduled_at(c, session)?,
-                    None => None,
-                };
-                Ok((scheduled, reactions_waiting))
+                Ok((scheduled.filter(|_| opened), reactions_waiting))
             })
             .await;
         match recorded {

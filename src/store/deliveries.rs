@@ -185,26 +185,16 @@ impl Delivery {
 
 /// Every delivery column, with the member's address (`d` is the delivery).
 /// A delivery's columns with its recipient's details, read from `d` (a
-/// delivery) joined by [`recipient!`].
-macro_rules! columns {
-    () => {
-        "d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
+/// delivery) joined by [`RECIPIENT`].
+const COLUMNS: &str = "d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
        d.kind, d.step, d.body, d.reactions, d.state, d.attempts, d.platform_message_id,
        u.platform_user_id, u.dm_target, d.priority,
        COALESCE(u.language, u.platform_language, g.language),
-       d.press_token, d.press_at, d.press_message"
-    };
-}
+       d.press_token, d.press_at, d.press_message";
 
 /// Who a delivery `d` goes to: a member (`u`) or a group's channel (`g`).
-macro_rules! recipient {
-    () => {
-        "LEFT JOIN users u ON u.id = d.user_id
-       LEFT JOIN groups g ON g.platform = d.platform AND g.channel_id = d.channel_id"
-    };
-}
-
-const SELECT: &str = concat!("SELECT ", columns!(), " FROM deliveries d ", recipient!());
+const RECIPIENT: &str = "LEFT JOIN users u ON u.id = d.user_id
+       LEFT JOIN groups g ON g.platform = d.platform AND g.channel_id = d.channel_id";
 
 /// A delivery's row: the outer error when a column cannot be read at all,
 /// the inner one when what it holds does not decode (the row is set aside).
@@ -359,17 +349,15 @@ pub fn ready(
 /// each read of a batch joined and sorted every one of them.
 pub(super) fn ready_sql(engine: Engine) -> String {
     format!(
-        "SELECT {columns}
+        "SELECT {COLUMNS}
            FROM (SELECT id, CASE state WHEN 'sent' THEN ?2 ELSE priority END AS burst_rank, due_at
                    FROM deliveries
                   WHERE state IN ('pending', 'sent') AND due_at <= ?1 AND {platform}
                   ORDER BY burst_rank, due_at, id
                   LIMIT ?4) AS next
            JOIN deliveries d ON d.id = next.id
-           {recipient}
+           {RECIPIENT}
           ORDER BY next.burst_rank, next.due_at, next.id",
-        columns = columns!(),
-        recipient = recipient!(),
         platform = in_list(engine, "platform", 3),
     )
 }
@@ -397,32 +385,37 @@ pub fn mark_sent(
     platform_message_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    mark_sent_with(c, id, platform_message_id, now, true)
+    mark_sent_with(c, id, platform_message_id, now, true).map(|_| ())
 }
 
 /// [`mark_sent`], where `reactions_follow` is false when the platform put
 /// the choices on the message itself (buttons): then it is `done` at once.
+/// Gives back when the delivery's session was due to start, if it is a
+/// session's (how late a first message went out, for the metrics), in the
+/// same statement.
 pub fn mark_sent_with(
     c: &dyn Conn,
     id: i64,
     platform_message_id: &str,
     now: DateTime<Utc>,
     reactions_follow: bool,
-) -> Result<()> {
-    c.execute(
+) -> Result<Option<DateTime<Utc>>> {
+    let scheduled = c.query_opt(
         "UPDATE deliveries
          SET state = CASE WHEN reactions = '' OR ?4 = 0 THEN 'done' ELSE 'sent' END,
              platform_message_id = ?2, sent_at = ?3, attempts = 0, last_error = NULL,
              claimed_by = NULL, claimed_until = NULL, press_token = NULL
-         WHERE id = ?1",
+         WHERE id = ?1
+         RETURNING (SELECT scheduled_at FROM sessions WHERE sessions.id = deliveries.session_id)",
         args![
             id,
             platform_message_id,
             to_db_time(now),
             i64::from(reactions_follow)
         ],
+        |row| row.opt_int(0),
     )?;
-    Ok(())
+    scheduled.flatten().map(from_db_time).transpose()
 }
 
 pub fn mark_done(c: &dyn Conn, id: i64) -> Result<()> {
@@ -562,7 +555,10 @@ pub fn find_by_message(
     platform_message_id: &str,
 ) -> Result<Option<Delivery>> {
     c.query_opt(
-        &format!("{SELECT} WHERE d.platform = ?1 AND d.platform_message_id = ?2"),
+        &format!(
+            "SELECT {COLUMNS} FROM deliveries d {RECIPIENT}
+             WHERE d.platform = ?1 AND d.platform_message_id = ?2"
+        ),
         args![platform, platform_message_id],
         decode,
     )?
@@ -578,7 +574,7 @@ pub fn recent_exercises(
 ) -> Result<Vec<Delivery>> {
     c.query_all(
         &format!(
-            "{SELECT} JOIN sessions s ON s.id = d.session_id
+            "SELECT {COLUMNS} FROM deliveries d {RECIPIENT} JOIN sessions s ON s.id = d.session_id
              WHERE d.platform = ?1 AND d.kind = 'exercise' AND d.platform_message_id IS NOT NULL
                AND s.started_at >= ?2
              ORDER BY d.id"
@@ -592,7 +588,7 @@ pub fn recent_exercises(
 
 pub fn find_by_key(c: &dyn Conn, key: &str) -> Result<Option<Delivery>> {
     c.query_opt(
-        &format!("{SELECT} WHERE d.idempotency_key = ?1"),
+        &format!("SELECT {COLUMNS} FROM deliveries d {RECIPIENT} WHERE d.idempotency_key = ?1"),
         args![key],
         decode,
     )?

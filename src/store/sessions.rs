@@ -493,13 +493,3 @@ fn stop_running_except(c: &dyn Conn, owner: Owner, keep: i64, status: Status) ->
     )?;
     Ok(())
 }
-
-/// When a session was due to start, to measure how late its first message was.
-pub fn scheduled_at(c: &dyn Conn, session_id: i64) -> Result<Option<DateTime<Utc>>> {
-    let at = c.query_opt(
-        "SELECT scheduled_at FROM sessions WHERE id = ?1",
-        args![session_id],
-        |row| row.int(0),
-    )?;
-    at.map(from_db_time).transpose()
-}

@@ -119,7 +119,7 @@ fn migrations_apply_to_an_empty_file() {
     let db = Db::open(&path).unwrap();
     assert!(path.is_file());
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as u32);
-    assert_eq!(MIGRATIONS.len(), 20);
+    assert_eq!(MIGRATIONS.len(), 21);
     let found = tables(&db);
     for table in TABLES.iter().chain(&["schema_migrations"]) {
         assert!(

@@ -264,7 +264,17 @@ fn the_outbox_queues_and_sends_alike_on_both_engines() {
         // between first exercises and later steps.
         deliveries::mark_sent(c, ex1.id, "$m1", at(T + 61)).unwrap();
         let ex2 = deliveries::find_by_key(c, "ex2").unwrap().unwrap();
-        deliveries::mark_sent(c, ex2.id, "$m2", at(T + 62)).unwrap();
+        // Recording a session's message tells when the session was due.
+        assert_eq!(
+            deliveries::mark_sent_with(c, ex2.id, "$m2", at(T + 62), true).unwrap(),
+            Some(at(T)),
+            "{engine}"
+        );
+        assert_eq!(
+            deliveries::mark_sent_with(c, ex2.id + 100, "$m9", at(T + 62), true).unwrap(),
+            None,
+            "{engine}: no such delivery"
+        );
         let sent = deliveries::find_by_key(c, "ex1").unwrap().unwrap();
         assert_eq!(sent.state, State::Sent, "{engine}");
         assert_eq!(sent.platform_message_id.as_deref(), Some("$m1"), "{engine}");
