@@ -40,6 +40,14 @@ pub struct DueMembers {
 
 impl DueMembers {
     pub fn load(c: &dyn Conn, due: &[Subscription]) -> Result<DueMembers> {
+        if due.is_empty() {
+            // The usual pass: nothing due, nothing to read.
+            return Ok(DueMembers {
+                users: HashMap::new(),
+                sessions: HashMap::new(),
+                check_ins: HashMap::new(),
+            });
+        }
         let subscription_ids: Vec<i64> = due.iter().map(|s| s.id).collect();
         let user_ids: Vec<i64> = due.iter().map(|s| s.user_id).collect();
         Ok(DueMembers {
