@@ -32,6 +32,7 @@ impl History {
 /// The members of a batch of due subscriptions and their histories, read
 /// in three statements for the whole batch rather than four for each
 /// session (on PostgreSQL each is a round trip to the server).
+#[derive(Default)]
 pub struct DueMembers {
     users: HashMap<i64, User>,
     sessions: HashMap<i64, Vec<Session>>,
@@ -41,12 +42,7 @@ pub struct DueMembers {
 impl DueMembers {
     pub fn load(c: &dyn Conn, due: &[Subscription]) -> Result<DueMembers> {
         if due.is_empty() {
-            // The usual pass: nothing due, nothing to read.
-            return Ok(DueMembers {
-                users: HashMap::new(),
-                sessions: HashMap::new(),
-                check_ins: HashMap::new(),
-            });
+            return Ok(DueMembers::default()); // the usual pass: nothing to read
         }
         let subscription_ids: Vec<i64> = due.iter().map(|s| s.id).collect();
         let user_ids: Vec<i64> = due.iter().map(|s| s.user_id).collect();

@@ -456,7 +456,7 @@ pub type MissedDays = Vec<(NaiveDate, MissedBecause)>;
 /// its opening. One statement, as a session start is many at once.
 pub fn supersede(c: &dyn Conn, owner: Owner, new: i64) -> Result<MissedDays> {
     let Owner::Subscription(subscription_id) = owner else {
-        stop_running_except(c, owner, new, Status::Finished)?;
+        stop_running_except(c, owner, new)?;
         return Ok(Vec::new());
     };
     // Every SET reads the row as it was; RETURNING, as it is now.
@@ -480,16 +480,15 @@ pub fn supersede(c: &dyn Conn, owner: Owner, new: i64) -> Result<MissedDays> {
     Ok(missed)
 }
 
-/// Ends every other running session of a subscription or group (a new one
-/// started).
-fn stop_running_except(c: &dyn Conn, owner: Owner, keep: i64, status: Status) -> Result<()> {
+/// Finishes every running session of `owner` but `keep`, the new one.
+fn stop_running_except(c: &dyn Conn, owner: Owner, keep: i64) -> Result<()> {
     c.execute(
         &format!(
-            "UPDATE sessions SET status = ?3, next_step_at = NULL
+            "UPDATE sessions SET status = 'finished', next_step_at = NULL
              WHERE {} = ?1 AND id != ?2 AND status = 'running'",
             owner.column()
         ),
-        args![owner.id(), keep, status.as_str()],
+        args![owner.id(), keep],
     )?;
     Ok(())
 }
