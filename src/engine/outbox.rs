@@ -13,7 +13,7 @@ use crate::store::deliveries::{self, Delivery, Kind, Recipient, State};
 use crate::store::sessions::{self, MissedBecause, Owner, Status};
 use crate::store::sql::Conn;
 use crate::store::subscriptions::{self, State as SubscriptionState};
-use crate::store::{Result, StoreError, early_reactions, users};
+use crate::store::{Result, StoreError, users};
 use crate::telemetry::DeliveryOutcome;
 
 /// Transient failures are retried this many times before giving up.
@@ -39,10 +39,24 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60)
 /// no other sender takes a delivery that may still be going out.
 pub const CLAIM: std::time::Duration = std::time::Duration::from_secs(65);
 
+/// How handing a delivery over went, and what it leaves for the sender to
+/// record with the rest of its batch.
+#[derive(Debug)]
+pub(super) enum Delivered {
+    /// Not handed over now: another sender has it, or it failed (tried
+    /// again later or given up on, with the recipient's later messages).
+    NotNow,
+    /// The message is recorded as sent, with this id on its platform.
+    Recorded(String),
+    /// The bot's reactions on delivery `.0` are added: it is done once
+    /// that is recorded.
+    Reacted(i64),
+}
+
 /// What claiming a delivery leaves to do.
 enum Handover {
-    /// Nothing to hand over (`true`: found sent and recorded now).
-    Settled(bool),
+    /// Nothing to hand over (`Recorded`: found sent and recorded now).
+    Settled(Delivered),
     /// Hand it over; `unfinished` when a sender that stopped (this one
     /// before a restart, or another) had it in hand, and it was not found
     /// sent.
@@ -75,21 +89,20 @@ impl Engine {
         Ok(())
     }
 
-    /// Hands one delivery to `platform` and records the outcome: `true` if
-    /// the platform took it, `false` if it failed (and was rescheduled or
-    /// given up on, with the recipient's later messages).
+    /// Hands one delivery to `platform` and records the outcome (a
+    /// reaction step's is left to the sender, see [`Delivered`]).
     pub(super) async fn deliver(
         &self,
         platform: &dyn Platform,
         delivery: Delivery,
-    ) -> Result<bool> {
+    ) -> Result<Delivered> {
         let choices_attached = platform.attaches_choices();
         if let Some(sent) = self.unrecorded(delivery.id) {
             // The platform has it already: only the record is missing.
-            return self
-                .record_sent(&delivery, sent, self.now(), choices_attached)
-                .await
-                .map(|()| true);
+            let message_id = sent.message_id.clone();
+            self.record_sent(&delivery, sent, self.now(), choices_attached)
+                .await?;
+            return Ok(Delivered::Recorded(message_id));
         }
         let destination = destination(&delivery)?;
         let unfinished = match self.take_in_hand(platform, &delivery).await? {
@@ -134,19 +147,14 @@ impl Engine {
                     self.catch_up_unrecorded(platform, &delivery, &message_id)
                         .await;
                 }
-                Ok(true)
+                Ok(Delivered::Recorded(message_id))
             }
-            Ok(None) => {
-                // The bot's reactions on a message already counted as sent.
-                let id = delivery.id;
-                self.db()
-                    .call(move |c| deliveries::mark_done(c, id).map(|()| true))
-                    .await
-            }
+            // The bot's reactions on a message already counted as sent.
+            Ok(None) => Ok(Delivered::Reacted(delivery.id)),
             Err(error) => self
                 .record_failure(delivery, error, now)
                 .await
-                .map(|()| false),
+                .map(|()| Delivered::NotNow),
         }
     }
 
@@ -180,14 +188,20 @@ impl Engine {
     }
 
     /// Claims `delivery` before it is handed over. Settled when there is
-    /// nothing to hand over: another sender has it (`false`, it waits), or
-    /// a sender that stopped before recording its send is found to have
-    /// sent it (`true`, recorded now), or that cannot be told yet (`false`).
+    /// nothing to hand over: another sender has it (it waits), or a sender
+    /// that stopped before recording its send is found to have sent it
+    /// (recorded now), or that cannot be told yet.
     async fn take_in_hand(&self, platform: &dyn Platform, delivery: &Delivery) -> Result<Handover> {
+        if delivery.state == State::Sent {
+            // Only the bot's reactions are left, and adding one twice
+            // changes nothing: no claim needed (a round trip less for each
+            // message of a burst).
+            return Ok(Handover::Send { unfinished: false });
+        }
         let unfinished = match self.claim(delivery).await? {
             Claim::Held { until } => {
                 self.wait_for_claim(delivery, until).await?;
-                return Ok(Handover::Settled(false));
+                return Ok(Handover::Settled(Delivered::NotNow));
             }
             Claim::Ours {
                 unfinished: None,
@@ -214,13 +228,13 @@ impl Engine {
                     .await?;
                 self.catch_up_unrecorded(platform, delivery, &message_id)
                     .await;
-                Ok(Handover::Settled(true))
+                Ok(Handover::Settled(Delivered::Recorded(message_id)))
             }
             Ok(None) => Ok(Handover::Send { unfinished: true }),
             Err(error) => {
                 tracing::warn!(delivery = delivery.id, key = %delivery.key, "cannot tell yet whether it was sent; looking again later: {error}");
                 self.look_again_later(delivery, unfinished).await?;
-                Ok(Handover::Settled(false))
+                Ok(Handover::Settled(Delivered::NotNow))
             }
         }
     }
@@ -273,9 +287,6 @@ impl Engine {
         delivery: &Delivery,
         since: DateTime<Utc>,
     ) -> std::result::Result<Option<Sent>, SendError> {
-        if delivery.state == State::Sent {
-            return Ok(None); // its reactions: adding one twice changes nothing
-        }
         let recipient = delivery.recipient.clone();
         let known = self
             .db()
@@ -291,7 +302,8 @@ impl Engine {
     /// Records that the platform took `delivery` as `sent`. If the outbox
     /// cannot record it (the disk full, the database locked), the send is
     /// remembered here instead: until it is recorded, the delivery is never
-    /// handed to the platform again, only recorded again.
+    /// handed to the platform again, only recorded again. Check-ins made on
+    /// it before the record are the sender's to apply, with its batch.
     async fn record_sent(
         &self,
         delivery: &Delivery,
@@ -300,7 +312,6 @@ impl Engine {
         choices_attached: bool,
     ) -> Result<()> {
         let (id, recipient, recording) = (delivery.id, delivery.recipient.clone(), sent.clone());
-        let platform = delivery.platform.clone();
         // A session's first message: how late it is, for the metrics.
         let opened = matches!(
             (delivery.kind, delivery.step, delivery.session_id),
@@ -333,26 +344,12 @@ impl Engine {
                         scheduled
                     }
                 };
-                // Looked for only now that the message is recorded (see
-                // `early_reactions`).
-                let reactions_waiting = early_reactions::any_for(c, &platform, message_id)?;
-                Ok((scheduled.filter(|_| opened), reactions_waiting))
+                Ok(scheduled.filter(|_| opened))
             })
             .await;
         match recorded {
-            Ok((scheduled, reactions_waiting)) => {
+            Ok(scheduled) => {
                 self.forget_unrecorded(id);
-                if reactions_waiting
-                    && let Err(error) = self
-                        .adopt_early_reactions(&delivery.platform, &sent.message_id)
-                        .await
-                {
-                    // The hourly upkeep applies them instead.
-                    tracing::warn!(
-                        delivery = id,
-                        "cannot apply the check-ins made before it was recorded: {error}"
-                    );
-                }
                 if let Some(scheduled) = scheduled {
                     let lag = (now - scheduled).num_milliseconds() as f64 / 1000.0;
                     self.telemetry()

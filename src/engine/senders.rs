@@ -17,9 +17,10 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, watch};
 use tokio::task::JoinSet;
 
+use super::outbox::Delivered;
 use super::{Engine, IDLE_WAKE, Platform, retry_pause};
 use crate::store::deliveries::{self, Delivery, Recipient};
-use crate::store::{Result, StoreError};
+use crate::store::{Result, StoreError, early_reactions};
 
 /// Outbox rows read per slot, so members whose earlier message is still in
 /// flight do not hide everyone else's work, and a burst needs few reads.
@@ -42,6 +43,30 @@ struct InFlight {
 
 /// What is in flight, by task.
 type Busy = HashMap<tokio::task::Id, InFlight>;
+
+/// What a drain's finished deliveries leave to record, all in one round
+/// trip before the outbox is read again (not one for each message).
+#[derive(Default)]
+struct Aftermath {
+    /// Deliveries whose reactions were added: done. Until recorded they
+    /// would be read as still owed, and adding a reaction twice changes
+    /// nothing should the record be lost.
+    reacted: Vec<i64>,
+    /// Messages just recorded as sent: check-ins made on them before that
+    /// (held as early reactions) are applied. Looked for only after the
+    /// record, so none is missed (see `early_reactions`).
+    recorded: Vec<String>,
+}
+
+impl Aftermath {
+    fn take_in(&mut self, delivered: &Delivered) {
+        match delivered {
+            Delivered::NotNow => {}
+            Delivered::Recorded(message_id) => self.recorded.push(message_id.clone()),
+            Delivered::Reacted(id) => self.reacted.push(*id),
+        }
+    }
+}
 
 /// Whether `delivery` may be handed out now. A reaction or later step waits
 /// while any first message is still in flight: those tasks may not have
@@ -120,13 +145,18 @@ impl Engine {
         let mut in_flight = JoinSet::new();
         let mut busy = Busy::new();
         let mut batch: VecDeque<Delivery> = VecDeque::new();
+        let mut aftermath = Aftermath::default();
         let mut read_at = tokio::time::Instant::now();
         let mut first_error = None;
         loop {
             if first_error.is_none() && in_flight.len() < slots {
                 let stale = read_at.elapsed() > BATCH_AGE;
                 if stale || !has_dispatchable(&batch, &busy) {
-                    match self.ready(sender, slots * ROWS_PER_SLOT + busy.len()).await {
+                    let read = match self.settle(sender, &mut aftermath).await {
+                        Ok(()) => self.ready(sender, slots * ROWS_PER_SLOT + busy.len()).await,
+                        Err(error) => Err(error),
+                    };
+                    match read {
                         Ok(rows) => {
                             let sending: HashSet<i64> = busy.values().map(|f| f.id).collect();
                             batch = rows
@@ -154,20 +184,53 @@ impl Engine {
                     Err(join) => (join.id(), Err(StoreError::Task(join.to_string()))),
                 };
                 let recipient = busy.remove(&task).map(|flight| flight.recipient);
-                match outcome {
-                    Ok(true) => {}
+                match &outcome {
                     // The recipient's later messages were moved with the failed one.
-                    Ok(false) | Err(_) if recipient.is_some() => {
+                    Ok(Delivered::NotNow) | Err(_) if recipient.is_some() => {
                         batch.retain(|d| Some(&d.recipient) != recipient.as_ref());
                     }
-                    _ => {}
+                    Ok(delivered) => aftermath.take_in(delivered),
+                    Err(_) => {}
                 }
                 if let Err(error) = outcome {
                     first_error.get_or_insert(error);
                 }
             }
         }
-        first_error.map_or(Ok(()), Err)
+        let settled = self.settle(sender, &mut aftermath).await;
+        first_error.map_or(settled, Err)
+    }
+
+    /// Records what the finished deliveries in `aftermath` left, and
+    /// applies check-ins that were waiting for their messages.
+    async fn settle(&self, sender: &Sender, aftermath: &mut Aftermath) -> Result<()> {
+        let Aftermath { reacted, recorded } = std::mem::take(aftermath);
+        if reacted.is_empty() && recorded.is_empty() {
+            return Ok(());
+        }
+        let platform = sender.name.clone();
+        let waiting = self
+            .db()
+            .call(move |c| {
+                if !reacted.is_empty() {
+                    deliveries::mark_done(c, &reacted)?;
+                }
+                if recorded.is_empty() {
+                    return Ok(Vec::new());
+                }
+                early_reactions::waiting_among(c, &platform, &recorded)
+            })
+            .await?;
+        for message_id in waiting {
+            if let Err(error) = self.adopt_early_reactions(&sender.name, &message_id).await {
+                // The hourly upkeep applies them instead.
+                tracing::warn!(
+                    message_id,
+                    "cannot apply the check-ins made before it was recorded: {error}"
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Starts sending from `batch` in order, up to `slots` in flight and one
@@ -178,7 +241,7 @@ impl Engine {
         sender: &Sender,
         slots: usize,
         mut batch: VecDeque<Delivery>,
-        in_flight: &mut JoinSet<Result<bool>>,
+        in_flight: &mut JoinSet<Result<Delivered>>,
         busy: &mut Busy,
     ) -> VecDeque<Delivery> {
         let mut taken: HashSet<Recipient> = busy.values().map(|f| f.recipient.clone()).collect();

@@ -1,9 +1,11 @@
-//! Which sender has a delivery in hand. Before a delivery is handed to its
+//! Which sender has a delivery in hand. Before a message is handed to its
 //! platform it is claimed for a while, by a name that stays with a replica
 //! across restarts; its outcome, once recorded, lets the claim go (see
 //! `deliveries::mark_sent` and the others). So two senders never hand over
-//! one delivery at once, and a claim found left by another replica means
-//! that replica died mid-send: the delivery may have gone out already.
+//! one message at once, and a claim found left by another replica means
+//! that replica died mid-send: the message may have gone out already. The
+//! bot's reactions on a message already sent need no claim: adding one
+//! twice changes nothing.
 
 use chrono::{DateTime, Utc};
 

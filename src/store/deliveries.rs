@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Conn, ConnExt, Engine, Row, args, in_list};
+use super::sql::{Conn, ConnExt, Engine, Row, args, in_key_list, in_list};
 use super::{Result, StoreError, from_db_time, to_db_time};
 use crate::i18n::Language;
 use crate::message::Message;
@@ -418,11 +418,15 @@ pub fn mark_sent_with(
     scheduled.flatten().map(from_db_time).transpose()
 }
 
-pub fn mark_done(c: &dyn Conn, id: i64) -> Result<()> {
+/// Deliveries `ids` (a sender's batch) need nothing more.
+pub fn mark_done(c: &dyn Conn, ids: &[i64]) -> Result<()> {
     c.execute(
-        "UPDATE deliveries SET state = 'done', last_error = NULL,
-                claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
-        args![id],
+        &format!(
+            "UPDATE deliveries SET state = 'done', last_error = NULL,
+                    claimed_by = NULL, claimed_until = NULL WHERE {}",
+            in_key_list(c.engine(), "id", 1)
+        ),
+        args![ids],
     )?;
     Ok(())
 }

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::{Conn, ConnExt, Row, args};
+use super::sql::{Conn, ConnExt, Row, args, in_key_list};
 use super::{Result, to_db_time};
 use crate::check_in::CheckInKind;
 
@@ -73,6 +73,18 @@ pub fn any_for(c: &dyn Conn, platform: &str, message_id: &str) -> Result<bool> {
         |row| row.int(0),
     )?
     .is_some())
+}
+
+/// Which of `message_ids` have reactions waiting for them.
+pub fn waiting_among(c: &dyn Conn, platform: &str, message_ids: &[String]) -> Result<Vec<String>> {
+    c.query_all(
+        &format!(
+            "SELECT DISTINCT message_id FROM early_reactions WHERE platform = ?1 AND {}",
+            in_key_list(c.engine(), "message_id", 2)
+        ),
+        args![platform, message_ids],
+        |row| row.text(0),
+    )
 }
 
 /// Returns and forgets the reactions that wait for `message_id`, oldest

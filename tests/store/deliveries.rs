@@ -320,7 +320,7 @@ fn the_outbox_queues_and_sends_alike_on_both_engines() {
             "{engine}"
         );
 
-        deliveries::mark_done(c, ex1.id).unwrap();
+        deliveries::mark_done(c, &[ex1.id]).unwrap();
         assert_eq!(state_of(c, "ex1"), State::Done, "{engine}");
         assert_eq!(
             outbox_figures::count_in_state(c, State::Done).unwrap(),
@@ -552,5 +552,35 @@ fn the_outbox_retries_expires_and_purges_alike_on_both_engines() {
             1,
             "{engine}"
         );
+    }
+}
+
+/// A sender's batch of deliveries whose reactions are added is recorded
+/// done in one statement; the others stay as they were.
+#[test]
+fn a_batch_of_reacted_deliveries_is_done_at_once() {
+    let engines = Engines::start();
+    for (engine, c) in engines.each() {
+        let (user, session) = member_and_session(c);
+        let sent = |key: &str| {
+            insert(
+                c,
+                "INSERT INTO deliveries (idempotency_key, platform, user_id, session_id, kind,
+                                         priority, body, reactions, state, due_at, created_at,
+                                         platform_message_id)
+                 VALUES (?1, 'matrix', ?2, ?3, 'exercise', 0, ?5, '✅', 'sent', ?4, ?4, ?1)",
+                &[
+                    key.into(),
+                    user.into(),
+                    session.into(),
+                    T.into(),
+                    r#"{"body": "Cat-camel stretch"}"#.into(),
+                ],
+            )
+        };
+        let [first, _, third] = ["a", "b", "c"].map(sent);
+        deliveries::mark_done(c, &[first, third]).unwrap();
+        let states = ["a", "b", "c"].map(|key| state_of(c, key));
+        assert_eq!(states, [State::Done, State::Sent, State::Done], "{engine}");
     }
 }

@@ -20,6 +20,8 @@ mod replicas;
 #[cfg(feature = "postgres")]
 mod deliveries;
 #[cfg(feature = "postgres")]
+mod early_reactions;
+#[cfg(feature = "postgres")]
 mod groups;
 
 use postgres::Postgres;
