@@ -111,10 +111,10 @@ impl Store {
             Store::Postgres {
                 commit_waits_for_disk: true,
                 ..
-            } => "PostgreSQL; ANALYZE after each setup",
+            } => "PostgreSQL; tables written to ANALYZEd after each setup",
             #[cfg(feature = "postgres")]
             Store::Postgres { .. } => {
-                "PostgreSQL, synchronous_commit off; ANALYZE after each setup"
+                "PostgreSQL, synchronous_commit off; tables written to ANALYZEd after each setup"
             }
         }
     }

@@ -183,7 +183,6 @@ impl Delivery {
     }
 }
 
-/// Every delivery column, with the member's address (`d` is the delivery).
 /// A delivery's columns with its recipient's details, read from `d` (a
 /// delivery) joined by [`RECIPIENT`].
 const COLUMNS: &str = "d.id, d.idempotency_key, d.platform, d.user_id, d.channel_id, d.session_id,
