@@ -1636,6 +1636,70 @@ async fn a_message_sent_but_not_recorded_is_never_sent_again() {
     assert_eq!(exercises, 5, "the session paced on once recorded");
 }
 
+/// The bot's reactions are added but the outbox cannot record them done
+/// (an injected write fault): the pass fails, nothing is lost and no
+/// message goes twice; once writes work, the reactions are added again
+/// (which changes nothing on the platform) and recorded, and the session
+/// goes on.
+#[tokio::test]
+async fn reactions_added_but_not_recorded_done_are_added_again_harmlessly() {
+    let bot = Bot::start(utc("2027-05-03T06:00:00Z"));
+    bot.member("ana", "subscribe 07:00 UTC").await;
+    let fault = |sql: &'static str| {
+        bot.engine
+            .db()
+            .call_blocking(move |c| c.batch(sql))
+            .unwrap()
+    };
+    let on_postgres = matches!(bot.database, upright::store::Database::Postgres(_));
+    fault(if on_postgres {
+        "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN RAISE EXCEPTION 'injected: the disk is full'; END $$;
+         CREATE TRIGGER injected_fault BEFORE UPDATE OF state ON deliveries FOR EACH ROW
+         WHEN (OLD.state = 'sent' AND NEW.state = 'done') EXECUTE FUNCTION injected_fault();"
+    } else {
+        "CREATE TRIGGER injected_fault BEFORE UPDATE OF state ON deliveries
+         WHEN OLD.state = 'sent' AND NEW.state = 'done'
+         BEGIN SELECT RAISE(ABORT, 'injected: the disk is full'); END;"
+    });
+    bot.clock.set(utc("2027-05-03T07:00:00Z"));
+    assert!(
+        bot.engine.run_due().await.is_err(),
+        "the fault fails the pass"
+    );
+    let first = of_kind(&bot.fake.posted_to("ana"), Kind::Exercise)[0].clone();
+    assert_eq!(bot.fake.reactions_on(&first.id), ["✅", "⏭️", "🤕"]);
+    let owed: i64 = bot.query("SELECT COUNT(*) FROM deliveries WHERE state = 'sent'");
+    assert_eq!(owed, 1, "still owed: the reactions are not recorded done");
+
+    fault(if on_postgres {
+        "DROP TRIGGER injected_fault ON deliveries;"
+    } else {
+        "DROP TRIGGER injected_fault;"
+    });
+    bot.run_until(utc("2027-05-03T07:30:00Z")).await;
+    let reacts = bot
+        .fake
+        .calls()
+        .iter()
+        .filter(|(call, id)| call == "react" && *id == first.id)
+        .count();
+    assert_eq!(reacts, 2, "added again once writes work");
+    assert_eq!(bot.fake.reactions_on(&first.id), ["✅", "⏭️", "🤕"]);
+    let owed: i64 = bot.query("SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'sent')");
+    assert_eq!(owed, 0);
+    let posted = bot.fake.posted_to("ana");
+    let sends = bot
+        .fake
+        .calls()
+        .iter()
+        .filter(|(call, _)| call == "send")
+        .count();
+    assert_eq!(sends, posted.len(), "no message handed over twice");
+    let exercises = posted.iter().filter(|p| p.kind == Kind::Exercise).count();
+    assert_eq!(exercises, 5, "the session paced on");
+}
+
 /// A member's command waits for their earlier one still at work (a deferred
 /// interaction): run side by side, `agree` could finish before the
 /// `subscribe` sent before it. Other members are not held up.
